@@ -1,0 +1,830 @@
+"""The application object.
+
+Layer 3. :class:`App` composes the strategies of layer 2 and exposes Flask's
+public API. Its Flask-named methods (``make_response``, ``dispatch_request``,
+``handle_exception``...) are thin: they delegate to a strategy. A subclass
+may override them Flask-style; :attr:`App.pipeline` then routes the
+strategies' calls through the override.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+import os
+import sys
+import threading
+import typing as t
+from datetime import timedelta
+
+from werkzeug.exceptions import Aborter
+from werkzeug.routing import BuildError, Map, MapAdapter, Rule
+from werkzeug.utils import redirect as _werkzeug_redirect
+
+from . import signals
+from . import typing as ft
+from .config import DEFAULT_CONFIG, Config, ConfigAttribute
+from .ctx import AppContext, RequestContext, _AppCtxGlobals, _cv_context
+from .dispatch import Dispatcher
+from .errors import ErrorHandling
+from .interfaces import Pipeline
+from .json.provider import DefaultJSONProvider, JSONProvider
+from .responses import ResponseConverter
+from .routing import Router
+from .scaffold import Scaffold, setupmethod
+from .sessions import SessionInterface, SessionMixin
+from .wrappers import Request, Response
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from werkzeug.exceptions import HTTPException
+
+    from .testing import AppClient
+
+__all__ = ["App"]
+
+T = t.TypeVar("T")
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
+T_shell_context_processor = t.TypeVar(
+    "T_shell_context_processor", bound=ft.ShellContextProcessorCallable
+)
+
+_PRESERVE_CONTEXT = "werkzeug.debug.preserve_context"
+
+
+def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
+    if value is None or isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
+
+
+class _Strategy(t.Generic[T]):
+    """An ``App`` attribute holding a strategy: swappable by assignment until
+    the first request, refused afterwards."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.slot = f"_{name}_strategy"
+
+    @t.overload
+    def __get__(self, obj: None, owner: type) -> _Strategy[T]: ...
+
+    @t.overload
+    def __get__(self, obj: App, owner: type) -> T: ...
+
+    def __get__(self, obj: App | None, owner: type) -> T | _Strategy[T]:
+        if obj is None:
+            return self
+        return obj.__dict__[self.slot]  # type: ignore[no-any-return]
+
+    def __set__(self, obj: App, value: T) -> None:
+        if self.slot in obj.__dict__:
+            obj._check_setup_finished(f"app.{self.name} = ...")
+        obj.__dict__[self.slot] = value
+        if obj._pipeline_ready:
+            obj._prepare()
+
+
+class App(Scaffold):
+    """The WSGI application: register views and hooks on it, then serve it.
+
+    :param import_name: the name of the application package or module,
+        usually ``__name__``; it locates the root path.
+    :param static_url_path: the URL prefix of static files.
+    :param static_folder: the folder of static files, relative to the root
+        path.
+    :param static_host: the host static files are served from, with
+        ``host_matching``.
+    :param host_matching: match rules by their ``host`` option.
+    :param subdomain_matching: match rules by their ``subdomain`` option
+        relative to ``SERVER_NAME``.
+    :param template_folder: the folder of templates, relative to the root
+        path.
+    :param instance_path: the instance folder; ``instance`` next to the
+        package when ``None``.
+    :param instance_relative_config: resolve config file names against the
+        instance folder instead of the root path.
+    :param root_path: the root path; derived from ``import_name`` when
+        ``None``.
+    :param router: a :class:`~framework.interfaces.Router` to use instead of
+        ``router_class()``. ``dispatcher``, ``response_converter``,
+        ``error_handling`` and ``json`` work the same way.
+    """
+
+    #: The request object class.
+    request_class: type[Request] = Request
+    #: The response object class.
+    response_class: type[Response] = Response
+    #: The class of :attr:`url_map`.
+    url_map_class: type[Map] = Map
+    #: The class of the rules :meth:`add_url_rule` creates.
+    url_rule_class: type[Rule] = Rule
+    #: The class of :attr:`config`.
+    config_class: type[Config] = Config
+    #: The class of ``g``.
+    app_ctx_globals_class: type[_AppCtxGlobals] = _AppCtxGlobals
+    #: The class :meth:`test_client` instantiates; ``None`` for
+    #: :class:`~framework.testing.AppClient`.
+    test_client_class: type[AppClient] | None = None
+    #: The class of :attr:`json`.
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    #: The default strategy classes, used when no instance is passed to the
+    #: constructor.
+    router_class: type[Router] = Router
+    dispatcher_class: type[Dispatcher] = Dispatcher
+    response_converter_class: type[ResponseConverter] = ResponseConverter
+    error_handling_class: type[ErrorHandling] = ErrorHandling
+    #: How sessions are opened and saved.
+    session_interface: SessionInterface = SessionInterface()
+    #: The defaults :attr:`config` starts from.
+    default_config: t.Mapping[str, t.Any] = DEFAULT_CONFIG
+
+    #: The URL router strategy.
+    router: _Strategy[t.Any] = _Strategy()
+    #: The request pipeline strategy.
+    dispatcher: _Strategy[t.Any] = _Strategy()
+    #: The return-value-to-response strategy.
+    response_converter: _Strategy[t.Any] = _Strategy()
+    #: The error handler strategy.
+    error_handling: _Strategy[t.Any] = _Strategy()
+    #: The JSON provider: ``app.json.dumps(...)``, ``app.json.response(...)``.
+    json: _Strategy[t.Any] = _Strategy()
+
+    #: ``DEBUG``: show tracebacks in the browser and propagate errors.
+    debug: ConfigAttribute[bool] = ConfigAttribute("DEBUG", bool)
+    #: ``TESTING``: propagate errors to the test client.
+    testing: ConfigAttribute[bool] = ConfigAttribute("TESTING")
+    #: ``SECRET_KEY``: the key sessions and other signed data use.
+    secret_key: ConfigAttribute[str | bytes | None] = ConfigAttribute("SECRET_KEY")
+    #: ``PERMANENT_SESSION_LIFETIME`` as a :class:`~datetime.timedelta`.
+    permanent_session_lifetime: ConfigAttribute[timedelta] = ConfigAttribute(
+        "PERMANENT_SESSION_LIFETIME",
+        _make_timedelta,  # type: ignore[arg-type]
+    )
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+        *,
+        router: t.Any = None,
+        dispatcher: t.Any = None,
+        response_converter: t.Any = None,
+        error_handling: t.Any = None,
+        json: t.Any = None,
+    ) -> None:
+        self._got_first_request = False
+        self._pipeline_ready = False
+        self._setup_lock = threading.Lock()
+        super().__init__(
+            import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
+        )
+        if instance_path is None:
+            instance_path = self.auto_find_instance_path()
+        elif not os.path.isabs(instance_path):
+            raise ValueError(
+                f"instance_path must be absolute, got {instance_path!r}; build"
+                " it with os.path.abspath()."
+            )
+        #: The instance folder: files that belong to one deployment.
+        self.instance_path = instance_path
+        #: The configuration, a ``dict`` with Flask's default keys.
+        self.config = self.make_config(instance_relative_config)
+        #: Extensions keep their per-app state here, under their name.
+        self.extensions: dict[str, t.Any] = {}
+        #: Functions called with ``(error, endpoint, values)`` when
+        #: :meth:`url_for` fails; the first that returns a URL wins.
+        self.url_build_error_handlers: list[ft.URLBuildErrorHandler] = []
+        #: ``teardown_appcontext`` callbacks, in registration order.
+        self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
+        #: Functions whose dicts make up the ``shell`` command's namespace.
+        self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
+        #: Whether rules match their ``subdomain`` option.
+        self.subdomain_matching = subdomain_matching
+        self.static_host = static_host
+        #: Raises HTTP errors for :func:`~framework.abort`.
+        self.aborter = self.make_aborter()
+
+        self.router = router if router is not None else self.router_class()
+        if self.router.url_map is None:
+            self.router.url_map = self.url_map_class(host_matching=host_matching)
+        elif host_matching:
+            self.router.url_map.host_matching = True
+        self.dispatcher = (
+            dispatcher if dispatcher is not None else self.dispatcher_class()
+        )
+        self.response_converter = (
+            response_converter
+            if response_converter is not None
+            else self.response_converter_class()
+        )
+        self.error_handling = (
+            error_handling
+            if error_handling is not None
+            else self.error_handling_class()
+        )
+        self.json = json if json is not None else self.json_provider_class(self)
+        self._prepare()
+
+    # -- identity and configuration --------------------------------------
+
+    @functools.cached_property
+    def name(self) -> str:  # type: ignore[override]
+        """The app's name: the import name, or the script's file name when
+        run as ``__main__``."""
+        if self.import_name == "__main__":
+            file: str | None = getattr(sys.modules["__main__"], "__file__", None)
+            if file is None:
+                return "__main__"
+            return os.path.splitext(os.path.basename(file))[0]
+        return self.import_name
+
+    @functools.cached_property
+    def logger(self) -> logging.Logger:
+        """The standard-library logger named after :attr:`name`; its level
+        is ``DEBUG`` in debug mode when not set otherwise."""
+        logger = logging.getLogger(self.name)
+        if self.debug and not logger.level:
+            logger.setLevel(logging.DEBUG)
+        return logger
+
+    def make_config(self, instance_relative: bool = False) -> Config:
+        """Create :attr:`config` from :attr:`default_config`; ``DEBUG``
+        comes from the ``FRAMEWORK_DEBUG`` environment variable."""
+        root_path = self.instance_path if instance_relative else self.root_path
+        defaults = dict(self.default_config)
+        defaults["DEBUG"] = os.environ.get("FRAMEWORK_DEBUG", "").lower() in (
+            "1",
+            "true",
+            "yes",
+        )
+        return self.config_class(root_path, defaults)
+
+    def auto_find_instance_path(self) -> str:
+        """The default instance folder: ``instance`` next to the package."""
+        return os.path.join(self.root_path, "instance")
+
+    def make_aborter(self) -> Aborter:
+        """Create :attr:`aborter`."""
+        return Aborter()
+
+    @property
+    def url_map(self) -> Map:
+        """The werkzeug URL map; its ``converters`` dict takes custom
+        converters."""
+        url_map = self.router.url_map
+        assert url_map is not None
+        return url_map  # type: ignore[no-any-return]
+
+    @url_map.setter
+    def url_map(self, value: Map) -> None:
+        self._check_setup_finished("app.url_map = ...")
+        self.router.url_map = value
+
+    @property
+    def got_first_request(self) -> bool:
+        """Whether the app handled a request; setup is frozen from then on."""
+        return self._got_first_request
+
+    # -- setup -----------------------------------------------------------
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        if self._got_first_request:
+            raise AssertionError(
+                f"{f_name} can't be used now: the app already handled its first"
+                " request, and changes after that would apply to some requests"
+                " and not others. Do all setup (routes, hooks, strategies,"
+                " extensions) before the app serves requests."
+            )
+
+    @setupmethod
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: ft.RouteCallable | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: t.Any,
+    ) -> None:
+        """Add a URL rule; see :meth:`route`.
+
+        :param rule: the URL rule string.
+        :param endpoint: the endpoint name; the view function's name when
+            ``None``.
+        :param view_func: the view; may be registered later with
+            :meth:`endpoint`.
+        :param provide_automatic_options: answer ``OPTIONS`` automatically;
+            defaults to the view's attribute of that name, then to
+            ``PROVIDE_AUTOMATIC_OPTIONS``.
+        :param options: ``methods`` and werkzeug ``Rule`` options.
+        """
+        if endpoint is None:
+            if view_func is None:
+                raise TypeError(
+                    f"add_url_rule({rule!r}) needs an endpoint or a view function."
+                )
+            endpoint = view_func.__name__
+        methods = options.pop("methods", None)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError(
+                "methods must be a list of method names, such as"
+                f' methods=["{methods}"], not a string.'
+            )
+        method_set = {m.upper() for m in methods}
+        method_set |= set(getattr(view_func, "required_methods", ()))
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(
+                view_func, "provide_automatic_options", None
+            )
+        if provide_automatic_options is None:
+            provide_automatic_options = (
+                "OPTIONS" not in method_set and self.config["PROVIDE_AUTOMATIC_OPTIONS"]
+            )
+        if provide_automatic_options:
+            method_set.add("OPTIONS")
+        if view_func is not None:
+            existing = self.view_functions.get(endpoint)
+            if existing is not None and existing != view_func:
+                raise AssertionError(
+                    f"Endpoint {endpoint!r} already has the view"
+                    f" {existing.__qualname__}; give the new rule its own"
+                    " endpoint=... or reuse the same function."
+                )
+        rule_obj = self.router.add_rule(self, rule, endpoint, method_set, options)
+        rule_obj.provide_automatic_options = bool(provide_automatic_options)
+        if view_func is not None:
+            self.view_functions[endpoint] = view_func
+
+    @setupmethod
+    def teardown_appcontext(self, f: T_teardown) -> T_teardown:
+        """Run ``f(exc)`` when an app context ends (after each request, and
+        after ``with app.app_context():``). Every callback runs even when one
+        raises."""
+        self.teardown_appcontext_funcs.append(f)
+        return f
+
+    @setupmethod
+    def shell_context_processor(
+        self, f: T_shell_context_processor
+    ) -> T_shell_context_processor:
+        """Register a function returning names for the ``shell`` command."""
+        self.shell_context_processors.append(f)
+        return f
+
+    # -- the pipeline ----------------------------------------------------
+
+    def _overrides(self, name: str) -> bool:
+        return getattr(type(self), name) is not getattr(App, name)
+
+    def _prepare(self) -> None:
+        """Resolve :attr:`pipeline` and let each strategy precompute its
+        tables. Runs at construction, when a strategy is swapped, whenever a
+        context is created before the first request, and at the first
+        request."""
+        p = Pipeline()
+        d, r, e = self.dispatcher, self.response_converter, self.error_handling
+        over = self._overrides
+        p.full_dispatch = (
+            (lambda ctx: self.full_dispatch_request())
+            if over("full_dispatch_request")
+            else d.full_dispatch
+        )
+        p.preprocess = (
+            (lambda ctx: self.preprocess_request())
+            if over("preprocess_request")
+            else d.preprocess
+        )
+        p.dispatch = (
+            (lambda ctx: self.dispatch_request())
+            if over("dispatch_request")
+            else d.dispatch
+        )
+        p.finalize = (
+            (
+                lambda ctx, rv, from_error_handler=False: self.finalize_request(
+                    rv, from_error_handler
+                )
+            )
+            if over("finalize_request")
+            else d.finalize
+        )
+        p.process_response = (
+            (lambda ctx, response: self.process_response(response))
+            if over("process_response")
+            else d.process_response
+        )
+        p.make_default_options_response = (
+            (lambda ctx: self.make_default_options_response())
+            if over("make_default_options_response")
+            else d.make_default_options_response
+        )
+        p.make_response = (
+            (lambda ctx, rv: self.make_response(rv))
+            if over("make_response")
+            else r.make_response
+        )
+        p.handle_http = (
+            (lambda ctx, exc: self.handle_http_exception(exc))
+            if over("handle_http_exception")
+            else e.handle_http
+        )
+        p.handle_user = (
+            (lambda ctx, exc: self.handle_user_exception(exc))
+            if over("handle_user_exception")
+            else e.handle_user
+        )
+        p.handle_unhandled = (
+            (lambda ctx, exc: self.handle_exception(exc))
+            if over("handle_exception")
+            else e.handle_unhandled
+        )
+        p.log_exception = (
+            (lambda ctx, exc_info: self.log_exception(exc_info))
+            if over("log_exception")
+            else e.log_exception
+        )
+
+        def run_teardown(method: t.Callable[[BaseException | None], None]) -> t.Any:
+            def step(ctx: t.Any, exc: BaseException | None) -> list[BaseException]:
+                try:
+                    method(exc)
+                except Exception as error:
+                    return [error]
+                return []
+
+            return step
+
+        p.teardown_request = (
+            run_teardown(self.do_teardown_request)
+            if over("do_teardown_request")
+            else d.teardown_request
+        )
+        p.teardown_appcontext = (
+            run_teardown(self.do_teardown_appcontext)
+            if over("do_teardown_appcontext")
+            else d.teardown_appcontext
+        )
+        #: The resolved request pipeline; see
+        #: :class:`~framework.interfaces.Pipeline`.
+        self.pipeline = p
+        for strategy in (self.router, d, r, e):
+            strategy.prepare(self)
+        self._pipeline_ready = True
+
+    def _freeze(self) -> None:
+        """Prepare once more and freeze setup, at the first request."""
+        with self._setup_lock:
+            if self._got_first_request:
+                return
+            self._prepare()
+            self._got_first_request = True
+        if signals.app_ready.receivers:
+            signals.app_ready.send(self, _async_wrapper=self.ensure_sync)
+
+    def _current_context(self) -> AppContext:
+        ctx = _cv_context.get(None)
+        if ctx is None:
+            raise RuntimeError(
+                "This needs an active app or request context; use 'with"
+                " app.app_context():' or 'with app.test_request_context():'."
+            )
+        return ctx
+
+    def _current_request_context(self) -> RequestContext:
+        ctx = self._current_context()
+        if not isinstance(ctx, RequestContext):
+            raise RuntimeError(
+                "This needs an active request context; use the test client or"
+                " 'with app.test_request_context():'."
+            )
+        return ctx
+
+    def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """Return ``func``, or, for a coroutine function, a function that runs
+        it to completion. Hooks and views are wrapped once, at setup."""
+        if inspect.iscoroutinefunction(func):
+            return self.async_to_sync(func)
+        return func
+
+    def async_to_sync(
+        self, func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]
+    ) -> t.Callable[..., t.Any]:
+        """Wrap a coroutine function so that a WSGI worker can call it: each
+        call runs it in a new event loop, with the current context."""
+
+        @functools.wraps(func)
+        def run(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            return asyncio.run(func(*args, **kwargs))
+
+        return run
+
+    def full_dispatch_request(self) -> Response:
+        """Run the request pipeline for the current request."""
+        return self.dispatcher.full_dispatch(self._current_request_context())  # type: ignore[no-any-return]
+
+    def preprocess_request(self) -> ft.ResponseReturnValue | None:
+        """Run URL value preprocessors and ``before_request`` hooks."""
+        return self.dispatcher.preprocess(self._current_request_context())  # type: ignore[no-any-return]
+
+    def dispatch_request(self) -> ft.ResponseReturnValue:
+        """Call the matched view (or raise the routing error)."""
+        return self.dispatcher.dispatch(self._current_request_context())  # type: ignore[no-any-return]
+
+    def finalize_request(
+        self,
+        rv: ft.ResponseReturnValue | HTTPException,
+        from_error_handler: bool = False,
+    ) -> Response:
+        """Convert ``rv`` and run the ``after_request`` chain."""
+        return self.dispatcher.finalize(  # type: ignore[no-any-return]
+            self._current_request_context(), rv, from_error_handler
+        )
+
+    def process_response(self, response: Response) -> Response:
+        """Run ``after_this_request`` callbacks and ``after_request`` hooks."""
+        return self.dispatcher.process_response(  # type: ignore[no-any-return]
+            self._current_request_context(), response
+        )
+
+    def make_default_options_response(self) -> Response:
+        """The response to an automatic ``OPTIONS`` request."""
+        return self.dispatcher.make_default_options_response(  # type: ignore[no-any-return]
+            self._current_request_context()
+        )
+
+    def make_response(self, rv: ft.ResponseReturnValue) -> Response:
+        """Convert a view's return value into :attr:`response_class`."""
+        return self.response_converter.make_response(_cv_context.get(None), rv)  # type: ignore[no-any-return]
+
+    def handle_http_exception(self, e: HTTPException) -> t.Any:
+        """Run the handler for an HTTP error, or return the error."""
+        return self.error_handling.handle_http(self._current_context(), e)
+
+    def handle_user_exception(self, e: Exception) -> t.Any:
+        """Run the handler for an exception raised during dispatch, or
+        re-raise it."""
+        return self.error_handling.handle_user(self._current_context(), e)
+
+    def handle_exception(self, e: Exception) -> Response:
+        """Answer an unhandled exception with 500 (or re-raise it when
+        exceptions propagate)."""
+        return self.error_handling.handle_unhandled(  # type: ignore[no-any-return]
+            self._current_request_context(), e
+        )
+
+    def log_exception(
+        self,
+        exc_info: tuple[type[BaseException], BaseException, t.Any]
+        | tuple[None, None, None],
+    ) -> None:
+        """Log an unhandled exception on :attr:`logger`."""
+        self.error_handling.log_exception(self._current_context(), exc_info)
+
+    def trap_http_exception(self, e: Exception) -> bool:
+        """Whether an HTTP error is raised like any other exception."""
+        return self.error_handling.trap_http_exception(self._current_context(), e)  # type: ignore[no-any-return]
+
+    def should_ignore_error(self, error: BaseException | None) -> bool:
+        """Whether teardown callbacks should see ``None`` instead of
+        ``error``. Never, by default."""
+        return False
+
+    def do_teardown_request(self, exc: BaseException | None = None) -> None:
+        """Run the ``teardown_request`` callbacks; raise the first error one
+        raised, after all ran."""
+        errors = self.dispatcher.teardown_request(self._current_request_context(), exc)
+        if errors:
+            raise errors[0]
+
+    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
+        """Run the ``teardown_appcontext`` callbacks; raise the first error
+        one raised, after all ran."""
+        errors = self.dispatcher.teardown_appcontext(self._current_context(), exc)
+        if errors:
+            raise errors[0]
+
+    def report_teardown_errors(self, errors: list[BaseException]) -> None:
+        """Report exceptions teardown callbacks raised, after all callbacks
+        ran: each is logged; the first is re-raised when exceptions propagate
+        (testing or debug mode, or ``PROPAGATE_EXCEPTIONS``)."""
+        for error in errors:
+            self.logger.error(
+                "A teardown callback raised an exception",
+                exc_info=(type(error), error, error.__traceback__),
+            )
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.testing or self.debug
+        if propagate:
+            raise errors[0]
+
+    # -- sessions ----------------------------------------------------------
+
+    def open_request_session(self, ctx: RequestContext) -> SessionMixin:
+        """Open the session of ``ctx`` through :attr:`session_interface`;
+        called on first use of ``session``."""
+        interface = self.session_interface
+        session = interface.open_session(self, ctx.request)
+        if session is None:
+            session = interface.make_null_session(self)
+        if signals.session_opened.receivers:
+            signals.session_opened.send(
+                self, _async_wrapper=self.ensure_sync, session=session
+            )
+        return session
+
+    def save_request_session(self, ctx: RequestContext, response: Response) -> None:
+        """Save the session of ``ctx`` on ``response``, unless it is a null
+        session; called when the session was opened."""
+        interface = self.session_interface
+        session = ctx.session
+        if interface.is_null_session(session):
+            return
+        interface.save_session(self, session, response)
+        if signals.session_saved.receivers:
+            signals.session_saved.send(
+                self, _async_wrapper=self.ensure_sync, session=session
+            )
+
+    # -- URLs ------------------------------------------------------------
+
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        """A URL adapter for ``request``, or for the app without a request
+        (needs ``SERVER_NAME``)."""
+        if request is None:
+            return self.router.bind(AppContext(self))  # type: ignore[no-any-return]
+        return self.router.bind(RequestContext(self, request.environ, request))  # type: ignore[no-any-return]
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
+        """Let the ``url_defaults`` callbacks fill in ``values``."""
+        self.router.inject_url_defaults(_cv_context.get(None), endpoint, values)
+
+    def url_for(
+        self,
+        endpoint: str,
+        /,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: t.Any,
+    ) -> str:
+        """Build the URL of ``endpoint``; see :func:`framework.url_for`."""
+        ctx = _cv_context.get(None)
+        if ctx is None:
+            ctx = AppContext(self)
+        if endpoint[:1] == "." and ctx.is_request_context:
+            blueprint = ctx.request.blueprint
+            endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
+        elif endpoint[:1] == ".":
+            endpoint = endpoint[1:]
+        try:
+            return self.router.build(  # type: ignore[no-any-return]
+                ctx,
+                endpoint,
+                values,
+                method=_method,
+                anchor=_anchor,
+                scheme=_scheme,
+                external=_external,
+            )
+        except BuildError as error:
+            values.update(
+                _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external
+            )
+            return self.handle_url_build_error(error, endpoint, values)
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, t.Any]
+    ) -> str:
+        """Ask each of :attr:`url_build_error_handlers` for a URL; raise the
+        error when none gives one."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as e:
+                error = e
+            else:
+                if rv is not None:
+                    return rv
+        raise error
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """A redirect response of :attr:`response_class`."""
+        return _werkzeug_redirect(location, code, Response=self.response_class)  # type: ignore[return-value]
+
+    # -- contexts and WSGI -------------------------------------------------
+
+    def app_context(self) -> AppContext:
+        """A new app context: ``with app.app_context(): ...``."""
+        if not self._got_first_request:
+            self._prepare()
+        return AppContext(self)
+
+    def request_context(self, environ: WSGIEnvironment) -> RequestContext:
+        """A new request context for a WSGI environ."""
+        if not self._got_first_request:
+            self._prepare()
+        return RequestContext(self, environ)
+
+    def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> RequestContext:
+        """A request context for a request built from the arguments, which are
+        those of :class:`werkzeug.test.EnvironBuilder` (``path``, ``method``,
+        ``data``, ``json``, ``headers``, ``base_url``, ``subdomain``...)."""
+        from .testing import EnvironBuilder
+
+        builder = EnvironBuilder(self, *args, **kwargs)
+        try:
+            return self.request_context(builder.get_environ())
+        finally:
+            builder.close()
+
+    def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> AppClient:
+        """A test client for the app; see :class:`~framework.testing.AppClient`."""
+        from .testing import AppClient
+
+        cls = self.test_client_class or AppClient
+        return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
+
+    def wsgi_app(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> t.Iterable[bytes]:
+        """The WSGI application proper; wrap it (``app.wsgi_app =
+        Middleware(app.wsgi_app)``) to add middleware while keeping ``app``."""
+        if not self._got_first_request:
+            self._freeze()
+        ctx = RequestContext(self, environ)
+        error: BaseException | None = None
+        pipeline = self.pipeline
+        try:
+            try:
+                ctx.push()
+                response = pipeline.full_dispatch(ctx)
+            except Exception as e:
+                error = e
+                response = pipeline.handle_unhandled(ctx, e)
+            except BaseException:
+                error = sys.exc_info()[1]
+                raise
+            return response(environ, start_response)
+        finally:
+            if _PRESERVE_CONTEXT in environ:
+                environ[_PRESERVE_CONTEXT](ctx)
+            if error is not None and self.should_ignore_error(error):
+                error = None
+            ctx.pop(error)
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> t.Iterable[bytes]:
+        """Serve a WSGI request through :meth:`wsgi_app`."""
+        return self.wsgi_app(environ, start_response)
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        **options: t.Any,
+    ) -> None:
+        """Serve the app with werkzeug's development server (not for
+        production: use a WSGI server such as gunicorn).
+
+        :param host: the interface to listen on; ``127.0.0.1`` by default.
+        :param port: the port; ``5000`` by default, or the one in
+            ``SERVER_NAME``.
+        :param debug: enable debug mode (reloader and debugger).
+        :param options: passed to :func:`werkzeug.serving.run_simple`.
+        """
+        from werkzeug.serving import run_simple
+
+        if debug is not None:
+            self.debug = bool(debug)
+        server_name = self.config.get("SERVER_NAME")
+        sn_host = sn_port = None
+        if server_name:
+            sn_host, _, sn_port = server_name.partition(":")
+        host = host or sn_host or "127.0.0.1"
+        port = int(port or sn_port or 5000)
+        options.setdefault("use_reloader", self.debug)
+        options.setdefault("use_debugger", self.debug)
+        options.setdefault("threaded", True)
+        run_simple(host, port, self, **options)

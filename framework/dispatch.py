@@ -1,0 +1,268 @@
+"""The default :class:`~framework.interfaces.Dispatcher`.
+
+Layer 2. Runs one request through the pipeline:
+
+1. ``request_started``; URL value preprocessors; ``before_request`` hooks
+   (a non-``None`` return value stops the request there);
+2. the routing error, if matching failed, or the automatic ``OPTIONS``
+   answer, or the view;
+3. errors to the error handling strategy;
+4. conversion to a response, ``after_this_request`` callbacks,
+   ``after_request`` hooks, the session save, ``request_finished``;
+5. at context teardown, every ``teardown_request`` callback.
+
+Hooks are compiled at :meth:`Dispatcher.prepare` into flat tuples per
+blueprint, already wrapped by ``app.ensure_sync``, so a request of an app with
+no hooks touches none of this machinery.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from attrs import define, field
+
+from . import signals
+from .routing import wsgi_to_str
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from werkzeug.exceptions import HTTPException
+
+    from .app import App
+    from .ctx import AppContext, RequestContext
+    from .typing import ResponseReturnValue
+    from .wrappers import Response
+
+__all__ = ["Dispatcher"]
+
+Hooks = tuple[t.Callable[..., t.Any], ...]
+_Spec = t.Mapping[str | None, t.Sequence[t.Callable[..., t.Any]]]
+
+
+def _scopes(blueprint: str | None) -> list[str | None]:
+    """``"a.b"`` gives ``[None, "a", "a.b"]``: the app, then the blueprints
+    from outermost to innermost."""
+    names: list[str | None] = [None]
+    if blueprint:
+        parts = blueprint.split(".")
+        names.extend(".".join(parts[: i + 1]) for i in range(len(parts)))
+    return names
+
+
+@define(slots=True)
+class _CompiledHooks:
+    """The hooks one blueprint scope runs, in running order."""
+
+    url_value_preprocessors: Hooks
+    before_request: Hooks
+    after_request: Hooks
+    teardown_request: Hooks
+
+
+@define(slots=True)
+class Dispatcher:
+    """Runs the request pipeline; see the module docstring."""
+
+    _app_hooks: _CompiledHooks | None = field(default=None, init=False)
+    _scoped: dict[str | None, _CompiledHooks] = field(factory=dict, init=False)
+    _has_blueprint_hooks: bool = field(default=False, init=False)
+    _teardown_appcontext: Hooks = field(default=(), init=False)
+    _views: dict[t.Callable[..., t.Any], t.Callable[..., t.Any]] = field(
+        factory=dict, init=False
+    )
+    _app: App | None = field(default=None, init=False)
+
+    def prepare(self, app: App) -> None:
+        """Compile the app's hook registries."""
+        self._app = app
+        self._scoped = {}
+        self._views = {}
+        specs: tuple[_Spec, ...] = (
+            app.url_value_preprocessors,
+            app.before_request_funcs,
+            app.after_request_funcs,
+            app.teardown_request_funcs,
+        )
+        self._has_blueprint_hooks = any(
+            name is not None and funcs for spec in specs for name, funcs in spec.items()
+        )
+        self._app_hooks = self._compile(None)
+        self._teardown_appcontext = tuple(
+            reversed([app.ensure_sync(f) for f in app.teardown_appcontext_funcs])
+        )
+
+    def _compile(self, blueprint: str | None) -> _CompiledHooks:
+        app = self._app
+        assert app is not None, "prepare() must run before dispatching"
+        outer_first = _scopes(blueprint)
+        inner_first = list(reversed(outer_first))
+        sync = app.ensure_sync
+
+        def collect(spec: _Spec, names: list[str | None], backwards: bool) -> Hooks:
+            out: list[t.Callable[..., t.Any]] = []
+            for name in names:
+                funcs = spec.get(name, ())
+                out.extend(sync(f) for f in (reversed(funcs) if backwards else funcs))
+            return tuple(out)
+
+        return _CompiledHooks(
+            url_value_preprocessors=collect(
+                app.url_value_preprocessors, outer_first, False
+            ),
+            before_request=collect(app.before_request_funcs, outer_first, False),
+            after_request=collect(app.after_request_funcs, inner_first, True),
+            teardown_request=collect(app.teardown_request_funcs, inner_first, True),
+        )
+
+    def _hooks(self, ctx: AppContext) -> _CompiledHooks:
+        hooks = self._app_hooks
+        if hooks is None or self._app is not ctx.app:
+            self.prepare(ctx.app)
+            hooks = self._app_hooks
+            assert hooks is not None
+        if not self._has_blueprint_hooks or not ctx.is_request_context:
+            return hooks
+        blueprint = ctx.request.blueprint
+        if blueprint is None:
+            return hooks
+        scoped = self._scoped.get(blueprint)
+        if scoped is None:
+            scoped = self._scoped[blueprint] = self._compile(blueprint)
+        return scoped
+
+    def full_dispatch(self, ctx: RequestContext) -> Response:
+        """Run the whole pipeline; see the module docstring."""
+        app = ctx.app
+        pipeline = app.pipeline
+        if signals.request_started.receivers:
+            signals.request_started.send(app, _async_wrapper=app.ensure_sync)
+        try:
+            rv = pipeline.preprocess(ctx)
+            if rv is None:
+                rv = pipeline.dispatch(ctx)
+        except Exception as e:
+            rv = pipeline.handle_user(ctx, e)
+        return pipeline.finalize(ctx, rv)
+
+    def preprocess(self, ctx: RequestContext) -> ResponseReturnValue | None:
+        """Run URL value preprocessors, then ``before_request`` hooks."""
+        hooks = self._hooks(ctx)
+        if hooks.url_value_preprocessors:
+            request = ctx.request
+            for func in hooks.url_value_preprocessors:
+                func(request.endpoint, request.view_args)
+        for func in hooks.before_request:
+            rv = func()
+            if rv is not None:
+                return rv  # type: ignore[no-any-return]
+        return None
+
+    def dispatch(self, ctx: RequestContext) -> ResponseReturnValue:
+        """Raise the routing error, answer automatic ``OPTIONS``, or call the
+        view with the URL's arguments."""
+        request = ctx.request
+        if request.routing_exception is not None:
+            raise request.routing_exception
+        rule = request.url_rule
+        assert rule is not None
+        if request.method == "OPTIONS" and getattr(
+            rule, "provide_automatic_options", False
+        ):
+            return ctx.app.pipeline.make_default_options_response(ctx)
+        view = ctx.app.view_functions[rule.endpoint]
+        # PERF: plain-text benchmark; the async check runs once per view.
+        sync_view = self._views.get(view)
+        if sync_view is None:
+            sync_view = self._views[view] = ctx.app.ensure_sync(view)
+        return sync_view(**(request.view_args or {}))  # type: ignore[no-any-return]
+
+    def finalize(
+        self,
+        ctx: RequestContext,
+        rv: ResponseReturnValue | HTTPException,
+        from_error_handler: bool = False,
+    ) -> Response:
+        """Convert ``rv``, then run :meth:`process_response` and send
+        ``request_finished``. When finalizing the answer to an error, a
+        failing ``after_request`` hook is logged instead of raised, so the
+        error page still goes out."""
+        app = ctx.app
+        pipeline = app.pipeline
+        response = pipeline.make_response(ctx, rv)
+        try:
+            response = pipeline.process_response(ctx, response)
+            if signals.request_finished.receivers:
+                signals.request_finished.send(
+                    app, _async_wrapper=app.ensure_sync, response=response
+                )
+        except Exception:
+            if not from_error_handler:
+                raise
+            app.logger.exception(
+                "An after_request hook failed while the response to an error"
+                " was being finalized"
+            )
+        return response
+
+    def process_response(self, ctx: RequestContext, response: Response) -> Response:
+        """Run ``after_this_request`` callbacks, then ``after_request`` hooks
+        (innermost blueprint first, each scope in reverse registration order),
+        then save the session if it was opened."""
+        app = ctx.app
+        callbacks = ctx._after_request_functions
+        if callbacks:
+            for func in callbacks:
+                response = app.ensure_sync(func)(response)
+        for func in self._hooks(ctx).after_request:
+            response = func(response)
+        if ctx.session_opened:
+            app.save_request_session(ctx, response)
+        return response
+
+    def make_default_options_response(self, ctx: RequestContext) -> Response:
+        """An empty response whose ``Allow`` header lists the methods the
+        URL accepts."""
+        adapter = ctx.url_adapter
+        response = ctx.app.response_class()
+        if adapter is not None:
+            path = ctx.request.environ.get("PATH_INFO") or ""
+            response.allow.update(adapter.allowed_methods(wsgi_to_str(path)))
+        return response
+
+    def teardown_request(
+        self, ctx: RequestContext, exc: BaseException | None
+    ) -> list[BaseException]:
+        """Run every ``teardown_request`` callback even when one raises;
+        return what they raised, in order."""
+        errors: list[BaseException] = []
+        for func in self._hooks(ctx).teardown_request:
+            try:
+                func(exc)
+            except Exception as e:
+                errors.append(e)
+        if signals.request_tearing_down.receivers:
+            app = ctx.app
+            signals.request_tearing_down.send(
+                app, _async_wrapper=app.ensure_sync, exc=exc
+            )
+        return errors
+
+    def teardown_appcontext(
+        self, ctx: AppContext, exc: BaseException | None
+    ) -> list[BaseException]:
+        """Run every ``teardown_appcontext`` callback even when one raises;
+        return what they raised, in order."""
+        if self._app is not ctx.app:
+            self.prepare(ctx.app)
+        errors: list[BaseException] = []
+        for func in self._teardown_appcontext:
+            try:
+                func(exc)
+            except Exception as e:
+                errors.append(e)
+        if signals.appcontext_tearing_down.receivers:
+            app = ctx.app
+            signals.appcontext_tearing_down.send(
+                app, _async_wrapper=app.ensure_sync, exc=exc
+            )
+        return errors

@@ -1,0 +1,181 @@
+"""The default :class:`~framework.interfaces.ErrorHandling`.
+
+Layer 2. Finds the handler for an exception (by status code, then along the
+exception class's MRO, innermost blueprint first, then the app), decides what
+propagates, logs what nobody handled and answers 500 without leaking a
+traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import typing as t
+
+from attrs import define, field
+from werkzeug.exceptions import (
+    BadRequest,
+    BadRequestKeyError,
+    HTTPException,
+    InternalServerError,
+)
+from werkzeug.routing import RoutingException
+
+from . import signals
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .app import App
+    from .ctx import AppContext, RequestContext
+    from .typing import ErrorHandlerCallable
+    from .wrappers import Response
+
+__all__ = ["ErrorHandling"]
+
+#: ``{scope: {code or None: {exception class: handler}}}``, scope ``None``
+#: being the app and a dotted name a blueprint.
+ErrorHandlerSpec = dict[
+    str | None,
+    dict[int | None, dict[type[BaseException], "ErrorHandlerCallable"]],
+]
+
+_MISSING: t.Any = object()
+
+
+@define(slots=True)
+class ErrorHandling:
+    """Looks up and runs error handlers.
+
+    Lookups are cached per (blueprint, exception class) once setup froze:
+    exception classes are finitely many, so the cache stays small.
+    """
+
+    _spec: ErrorHandlerSpec = field(factory=dict, init=False)
+    _cache: dict[tuple[str | None, type[BaseException]], t.Any] = field(
+        factory=dict, init=False
+    )
+
+    def prepare(self, app: App) -> None:
+        """Take the app's handler registry and forget cached lookups."""
+        self._spec = app.error_handler_spec
+        self._cache.clear()
+
+    def find_handler(
+        self, ctx: AppContext, exc: BaseException
+    ) -> ErrorHandlerCallable | None:
+        """The handler registered for ``exc``, or ``None``."""
+        exc_class = type(exc)
+        blueprint = ctx.request.blueprint if ctx.is_request_context else None
+        key = (blueprint, exc_class)
+        handler = self._cache.get(key, _MISSING)
+        if handler is _MISSING:
+            handler = self._lookup(blueprint, exc_class)
+            if ctx.app.got_first_request:
+                self._cache[key] = handler
+        return t.cast("ErrorHandlerCallable | None", handler)
+
+    def _lookup(
+        self, blueprint: str | None, exc_class: type[BaseException]
+    ) -> ErrorHandlerCallable | None:
+        code = exc_class.code if issubclass(exc_class, HTTPException) else None
+        scopes: list[str | None] = []
+        name = blueprint
+        while name:
+            scopes.append(name)
+            name = name.rpartition(".")[0] if "." in name else None
+        scopes.append(None)
+        codes = (code, None) if code is not None else (None,)
+        for c in codes:
+            for scope in scopes:
+                handlers = self._spec.get(scope, {}).get(c)
+                if not handlers:
+                    continue
+                for cls in exc_class.__mro__:
+                    handler = handlers.get(cls)
+                    if handler is not None:
+                        return handler
+        return None
+
+    def trap_http_exception(self, ctx: AppContext, exc: Exception) -> bool:
+        """Whether an ``HTTPException`` should be raised like any other error
+        instead of becoming its HTTP response (``TRAP_HTTP_EXCEPTIONS``,
+        ``TRAP_BAD_REQUEST_ERRORS``; key errors in debug mode)."""
+        config = ctx.app.config
+        if config["TRAP_HTTP_EXCEPTIONS"]:
+            return True
+        trap_bad_request = config["TRAP_BAD_REQUEST_ERRORS"]
+        if trap_bad_request is None:
+            return ctx.app.debug and isinstance(exc, BadRequestKeyError)
+        return bool(trap_bad_request) and isinstance(exc, BadRequest)
+
+    def handle_http(self, ctx: AppContext, exc: HTTPException) -> t.Any:
+        """Run the handler for an HTTP error, or return the error itself to be
+        rendered as its default page. Redirects raised by routing and errors
+        without a code are never handled."""
+        if exc.code is None or isinstance(exc, RoutingException):
+            return exc
+        handler = self.find_handler(ctx, exc)
+        if handler is None:
+            return exc
+        return ctx.app.ensure_sync(handler)(exc)
+
+    def handle_user(self, ctx: AppContext, exc: Exception) -> t.Any:
+        """Handle an exception raised by a view or hook. HTTP errors go to
+        :meth:`handle_http` unless trapped; other exceptions go to their
+        handler, or propagate when none is registered."""
+        if isinstance(exc, BadRequestKeyError) and (
+            ctx.app.debug or ctx.app.config["TRAP_BAD_REQUEST_ERRORS"]
+        ):
+            exc.show_exception = True
+        if isinstance(exc, HTTPException) and not self.trap_http_exception(ctx, exc):
+            return ctx.app.pipeline.handle_http(ctx, exc)
+        handler = self.find_handler(ctx, exc)
+        if handler is None:
+            raise exc
+        return ctx.app.ensure_sync(handler)(exc)
+
+    def handle_unhandled(self, ctx: RequestContext, exc: Exception) -> Response:
+        """Answer an exception nothing handled: send ``got_request_exception``,
+        re-raise it when exceptions propagate (``PROPAGATE_EXCEPTIONS``, or
+        testing/debug mode), else log it and answer 500 through the 500
+        handler if one exists. The 500 page never shows the traceback."""
+        app = ctx.app
+        if signals.got_request_exception.receivers:
+            signals.got_request_exception.send(
+                app, _async_wrapper=app.ensure_sync, exception=exc
+            )
+        propagate = app.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = app.testing or app.debug
+        if propagate:
+            raise exc
+        pipeline = app.pipeline
+        pipeline.log_exception(ctx, (type(exc), exc, exc.__traceback__))
+        server_error: t.Any = InternalServerError(original_exception=exc)
+        handler = self.find_handler(ctx, server_error)
+        if handler is not None:
+            try:
+                server_error = app.ensure_sync(handler)(server_error)
+            except Exception as handler_error:
+                # A broken 500 handler must not take the whole response down.
+                pipeline.log_exception(
+                    ctx,
+                    (type(handler_error), handler_error, handler_error.__traceback__),
+                )
+                server_error = InternalServerError(original_exception=exc)
+        return pipeline.finalize(ctx, server_error, True)
+
+    def log_exception(
+        self,
+        ctx: AppContext,
+        exc_info: tuple[type[BaseException], BaseException, t.Any]
+        | tuple[None, None, None],
+    ) -> None:
+        """Log an exception at ``ERROR`` level on ``app.logger``, naming the
+        request's path and method."""
+        if ctx.is_request_context:
+            request = ctx.request
+            message = f"Exception on {request.path} [{request.method}]"
+        else:
+            message = "Exception outside a request"
+        if exc_info[0] is None:
+            exc_info = sys.exc_info()
+        ctx.app.logger.error(message, exc_info=exc_info)

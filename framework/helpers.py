@@ -1,0 +1,129 @@
+"""Functions views call: URLs, aborts, redirects, responses, streaming.
+
+Layer 4. Each works through ``current_app``, so that an app's overrides
+(``url_for``, ``redirect``, ``aborter``, ``make_response``) apply.
+"""
+
+from __future__ import annotations
+
+import functools
+import typing as t
+
+from werkzeug.exceptions import abort as _werkzeug_abort
+from werkzeug.utils import redirect as _werkzeug_redirect
+
+from .ctx import _cv_context
+from .globals import current_app
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from werkzeug.wrappers import Response as BaseResponse
+
+    from .wrappers import Response
+
+__all__ = ["abort", "make_response", "redirect", "stream_with_context", "url_for"]
+
+
+def url_for(
+    endpoint: str,
+    *,
+    _anchor: str | None = None,
+    _method: str | None = None,
+    _scheme: str | None = None,
+    _external: bool | None = None,
+    **values: t.Any,
+) -> str:
+    """Build the URL of ``endpoint`` with ``values`` for its arguments;
+    unknown values become the query string.
+
+    :param endpoint: the endpoint; ``".name"`` is relative to the current
+        blueprint.
+    :param _anchor: appended as ``#anchor``.
+    :param _method: prefer the rule for this method.
+    :param _scheme: the scheme of an external URL.
+    :param _external: an absolute URL with scheme and host; the default
+        inside a request is a path, outside a request an absolute URL.
+    """
+    return current_app.url_for(
+        endpoint,
+        _anchor=_anchor,
+        _method=_method,
+        _scheme=_scheme,
+        _external=_external,
+        **values,
+    )
+
+
+def abort(code: int | BaseResponse, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+    """Raise the HTTP error for ``code`` (or abort with a response)."""
+    ctx = _cv_context.get(None)
+    if ctx is not None:
+        ctx.app.aborter(code, *args, **kwargs)
+    _werkzeug_abort(code, *args, **kwargs)
+
+
+def redirect(
+    location: str, code: int = 302, Response: type[BaseResponse] | None = None
+) -> BaseResponse:
+    """A redirect response to ``location`` (302 by default), of the current
+    app's response class."""
+    if Response is None:
+        ctx = _cv_context.get(None)
+        if ctx is not None:
+            return ctx.app.redirect(location, code)
+    return _werkzeug_redirect(location, code, Response=Response)
+
+
+def make_response(*args: t.Any) -> Response:
+    """Turn a view's return value into a response object, to change it
+    before returning it: ``make_response(body, 201, headers)``. With no
+    arguments, an empty response."""
+    if not args:
+        return current_app.response_class()
+    if len(args) == 1:
+        args = args[0]
+    return current_app.make_response(args)
+
+
+G = t.TypeVar("G", bound=t.Iterator[t.Any])
+
+
+def stream_with_context(
+    generator_or_function: t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]],
+) -> t.Iterator[t.AnyStr]:
+    """Keep the request context active while a streamed response body is
+    generated, after the view returned. Use on a generator, or as a
+    decorator on a generator function."""
+    if callable(generator_or_function) and not hasattr(
+        generator_or_function, "__next__"
+    ):
+        function = generator_or_function
+
+        @functools.wraps(function)
+        def decorator(*args: t.Any, **kwargs: t.Any) -> t.Iterator[t.AnyStr]:
+            return stream_with_context(function(*args, **kwargs))
+
+        return decorator  # type: ignore[return-value]
+
+    generator = t.cast(t.Iterator[t.AnyStr], generator_or_function)
+    ctx = _cv_context.get(None)
+    if ctx is None or not ctx.is_request_context:
+        raise RuntimeError(
+            "stream_with_context() needs an active request: call it inside"
+            " the view that returns the stream."
+        )
+    copied = ctx.copy()  # type: ignore[attr-defined]
+
+    def wrapped() -> t.Iterator[t.AnyStr]:
+        with copied:
+            yield None  # type: ignore[misc]
+            try:
+                yield from generator
+            finally:
+                close = getattr(generator, "close", None)
+                if close is not None:
+                    close()
+
+    stream = wrapped()
+    # Enter the context now, while the request is still active.
+    next(stream)
+    return stream

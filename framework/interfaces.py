@@ -1,0 +1,257 @@
+"""One :class:`~typing.Protocol` per swappable strategy.
+
+Layer 0. Each protocol is the contract of one extension point of
+:class:`~framework.App`: the default class in layer 2 implements it, and a
+project may hand the app any object that satisfies it (see DESIGN.md,
+"Strategies"). Every per-request method takes the execution context ``ctx``
+explicitly; no strategy reads the global proxies.
+
+Each strategy also has ``prepare(app)``, called whenever the app's setup
+changed and once more when setup freezes at the first request: the place to
+precompute tables so that the per-request methods do only what the request
+needs.
+
+:class:`Pipeline` is the resolved table of request-pipeline steps. Strategies
+call each other's steps through ``ctx.app.pipeline`` rather than directly, so
+that a Flask-style override of an ``App`` method (``make_response``,
+``handle_exception``, ...) is honoured even though the defaults never call
+back into ``App``.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Callable
+
+    from werkzeug.exceptions import HTTPException
+    from werkzeug.routing import MapAdapter, Rule
+
+    from .app import App
+    from .ctx import AppContext, RequestContext
+    from .typing import ErrorHandlerCallable, ResponseReturnValue
+    from .wrappers import Response
+
+__all__ = [
+    "Dispatcher",
+    "ErrorHandling",
+    "JSONProvider",
+    "Pipeline",
+    "ResponseConverter",
+    "Router",
+]
+
+
+@t.runtime_checkable
+class Router(t.Protocol):
+    """Owns the URL map: adds rules, matches requests, builds URLs."""
+
+    def prepare(self, app: App) -> None:
+        """Precompute matching tables from the app's URL map."""
+
+    def add_rule(
+        self,
+        app: App,
+        rule: str,
+        endpoint: str,
+        methods: set[str],
+        options: dict[str, t.Any],
+    ) -> Rule:
+        """Create a rule with ``app.url_rule_class`` and add it to the map.
+
+        :param rule: the URL rule string, e.g. ``/user/<int:id>``.
+        :param endpoint: the endpoint the rule points to.
+        :param methods: the upper-case HTTP methods the rule accepts.
+        :param options: the remaining werkzeug ``Rule`` keyword arguments.
+        :return: the rule that was added.
+        """
+        ...
+
+    def bind(self, ctx: AppContext) -> MapAdapter | None:
+        """Return the URL adapter for the context, or ``None`` when the app
+        context has no request and no ``SERVER_NAME`` to build URLs from."""
+        ...
+
+    def match(self, ctx: RequestContext) -> tuple[Rule, dict[str, t.Any]]:
+        """Match the context's request; raise a werkzeug ``HTTPException``
+        (including ``RequestRedirect``) when it does not match."""
+        ...
+
+    def build(
+        self,
+        ctx: AppContext,
+        endpoint: str,
+        values: dict[str, t.Any],
+        *,
+        method: str | None = None,
+        anchor: str | None = None,
+        scheme: str | None = None,
+        external: bool | None = None,
+    ) -> str:
+        """Build a URL; raise ``werkzeug.routing.BuildError`` on failure."""
+        ...
+
+
+@t.runtime_checkable
+class Dispatcher(t.Protocol):
+    """Runs the request pipeline: hooks, the view, finalization, teardown."""
+
+    def prepare(self, app: App) -> None:
+        """Compile the app's hooks into flat per-blueprint tuples."""
+
+    def full_dispatch(self, ctx: RequestContext) -> Response:
+        """Run the whole pipeline for the request and return the response.
+        Exceptions no error handler caught propagate to the caller."""
+        ...
+
+    def preprocess(self, ctx: RequestContext) -> ResponseReturnValue | None:
+        """Run URL value preprocessors and ``before_request`` hooks; a hook's
+        non-``None`` return value stops the request."""
+        ...
+
+    def dispatch(self, ctx: RequestContext) -> ResponseReturnValue:
+        """Call the matched view (or raise the routing error)."""
+        ...
+
+    def finalize(
+        self,
+        ctx: RequestContext,
+        rv: ResponseReturnValue | HTTPException,
+        from_error_handler: bool = False,
+    ) -> Response:
+        """Turn ``rv`` into a response and run the ``after_request`` chain."""
+        ...
+
+    def process_response(self, ctx: RequestContext, response: Response) -> Response:
+        """Run ``after_this_request`` callbacks and ``after_request`` hooks."""
+        ...
+
+    def make_default_options_response(self, ctx: RequestContext) -> Response:
+        """The response to an automatic ``OPTIONS`` request."""
+        ...
+
+    def teardown_request(
+        self, ctx: RequestContext, exc: BaseException | None
+    ) -> list[BaseException]:
+        """Run every ``teardown_request`` callback; return what they raised."""
+        ...
+
+    def teardown_appcontext(
+        self, ctx: AppContext, exc: BaseException | None
+    ) -> list[BaseException]:
+        """Run every ``teardown_appcontext`` callback; return what they raised."""
+        ...
+
+
+@t.runtime_checkable
+class ResponseConverter(t.Protocol):
+    """Turns whatever a view returned into a response object."""
+
+    def prepare(self, app: App) -> None:
+        """Precompute anything that depends on the app's classes or config."""
+
+    def make_response(
+        self, ctx: AppContext | None, rv: ResponseReturnValue | HTTPException
+    ) -> Response:
+        """Convert a view's return value; raise ``TypeError`` naming the view
+        when the value can't be a response."""
+        ...
+
+
+@t.runtime_checkable
+class ErrorHandling(t.Protocol):
+    """Finds and runs error handlers; decides what propagates."""
+
+    def prepare(self, app: App) -> None:
+        """Compile the registered handlers into lookup tables."""
+
+    def find_handler(
+        self, ctx: AppContext, exc: BaseException
+    ) -> ErrorHandlerCallable | None:
+        """The handler for ``exc``: by status code, then by the exception
+        class's MRO, innermost blueprint first, then the app."""
+        ...
+
+    def handle_http(
+        self, ctx: AppContext, exc: HTTPException
+    ) -> HTTPException | ResponseReturnValue:
+        """Handle an ``HTTPException``; return it unchanged when unhandled."""
+        ...
+
+    def handle_user(
+        self, ctx: AppContext, exc: Exception
+    ) -> HTTPException | ResponseReturnValue:
+        """Handle an exception raised during dispatch; re-raise it when no
+        handler exists."""
+        ...
+
+    def handle_unhandled(self, ctx: RequestContext, exc: Exception) -> Response:
+        """The last resort: signal, log, and answer 500 (or re-raise when
+        exceptions propagate)."""
+        ...
+
+    def log_exception(
+        self,
+        ctx: AppContext,
+        exc_info: tuple[type[BaseException], BaseException, t.Any]
+        | tuple[None, None, None],
+    ) -> None:
+        """Log an unhandled exception."""
+
+
+@t.runtime_checkable
+class JSONProvider(t.Protocol):
+    """Serializes to and from JSON and makes JSON responses."""
+
+    def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+        """Serialize ``obj`` to a JSON string."""
+        ...
+
+    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+        """Deserialize a JSON document."""
+        ...
+
+    def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
+        """Serialize the arguments into a JSON response (see ``jsonify``)."""
+        ...
+
+
+class Pipeline:
+    """The request pipeline's steps, resolved when setup changes.
+
+    Each attribute is the default strategy's bound method, or, when a
+    subclass of ``App`` overrides the Flask method of the same meaning, an
+    adapter that calls that override. Strategies call one another through
+    this table (``ctx.app.pipeline.finalize(ctx, rv)``).
+    """
+
+    __slots__ = (
+        "dispatch",
+        "finalize",
+        "full_dispatch",
+        "handle_http",
+        "handle_unhandled",
+        "handle_user",
+        "log_exception",
+        "make_default_options_response",
+        "make_response",
+        "preprocess",
+        "process_response",
+        "teardown_appcontext",
+        "teardown_request",
+    )
+
+    full_dispatch: Callable[[RequestContext], Response]
+    preprocess: Callable[[RequestContext], ResponseReturnValue | None]
+    dispatch: Callable[[RequestContext], ResponseReturnValue]
+    finalize: Callable[..., Response]
+    process_response: Callable[[RequestContext, Response], Response]
+    make_response: Callable[[t.Any, t.Any], Response]
+    make_default_options_response: Callable[[RequestContext], Response]
+    handle_http: Callable[[t.Any, HTTPException], t.Any]
+    handle_user: Callable[[t.Any, Exception], t.Any]
+    handle_unhandled: Callable[[RequestContext, Exception], Response]
+    log_exception: Callable[[t.Any, t.Any], None]
+    teardown_request: Callable[[t.Any, BaseException | None], list[BaseException]]
+    teardown_appcontext: Callable[[t.Any, BaseException | None], list[BaseException]]

@@ -1,0 +1,177 @@
+"""JSON providers: how the app serializes JSON.
+
+Layer 2. :class:`DefaultJSONProvider` is the default
+:class:`~framework.interfaces.JSONProvider`: the standard library's ``json``
+with support for dates, decimals, UUIDs, dataclasses, attrs classes and
+objects with ``__html__``. Its encoders are built once per set of options and
+reused, rather than once per call.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import json
+import typing as t
+import uuid
+import weakref
+from datetime import date
+
+import attrs
+from werkzeug.http import http_date
+
+from ..ctx import _cv_context
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from ..app import App
+    from ..wrappers import Response
+
+__all__ = ["DefaultJSONProvider", "JSONProvider"]
+
+
+class JSONProvider:
+    """The base of JSON providers: holds a weak reference to its app and
+    implements ``dump``/``load``/``response`` on top of ``dumps``/``loads``.
+
+    Subclass it, implement :meth:`dumps` and :meth:`loads`, and set it as
+    ``App.json_provider_class`` (or assign an instance to ``app.json``).
+
+    :param app: the app the provider serves.
+    """
+
+    def __init__(self, app: App) -> None:
+        self._app: weakref.ref[App] = weakref.ref(app)
+
+    @property
+    def app(self) -> App:
+        """The app this provider belongs to."""
+        app = self._app()
+        if app is None:  # pragma: no cover - the app owns the provider
+            raise RuntimeError("The app of this JSON provider was garbage collected.")
+        return app
+
+    def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+        """Serialize ``obj`` to a JSON string."""
+        raise NotImplementedError
+
+    def dump(self, obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
+        """Serialize ``obj`` to the text file ``fp``."""
+        fp.write(self.dumps(obj, **kwargs))
+
+    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+        """Deserialize a JSON document."""
+        raise NotImplementedError
+
+    def load(self, fp: t.IO[t.AnyStr], **kwargs: t.Any) -> t.Any:
+        """Deserialize the JSON document read from ``fp``."""
+        return self.loads(fp.read(), **kwargs)
+
+    def _payload(self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]) -> t.Any:
+        if args and kwargs:
+            raise TypeError(
+                "jsonify() takes positional or keyword arguments, not both."
+            )
+        if not args and not kwargs:
+            return None
+        if len(args) == 1:
+            return args[0]
+        return args or kwargs
+
+    def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
+        """A JSON response: one positional argument is serialized as is,
+        several as a list, keyword arguments as an object."""
+        payload = self._payload(args, kwargs)
+        return self.app.response_class(
+            f"{self.dumps(payload)}\n", mimetype="application/json"
+        )
+
+
+def default(o: t.Any) -> t.Any:
+    """Serialize the types the standard library's ``json`` does not know:
+    dates as HTTP dates, decimals and UUIDs as strings, dataclasses and attrs
+    classes as objects, ``__html__`` objects as their HTML."""
+    if isinstance(o, date):
+        return http_date(o)
+    if isinstance(o, (decimal.Decimal, uuid.UUID)):
+        return str(o)
+    if dataclasses.is_dataclass(o) and not isinstance(o, type):
+        return dataclasses.asdict(o)
+    if attrs.has(type(o)):
+        return attrs.asdict(o)
+    if hasattr(o, "__html__"):
+        return str(o.__html__())
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+class DefaultJSONProvider(JSONProvider):
+    """The standard library's ``json`` with the :func:`default` conversions.
+
+    Options are plain attributes, read on each call, so they may be changed
+    on ``app.json`` at any time before or during setup.
+    """
+
+    #: The function called for objects ``json`` can't serialize.
+    default: t.Callable[[t.Any], t.Any] = staticmethod(default)
+    #: Escape non-ASCII characters as ``\\uXXXX``.
+    ensure_ascii: bool = True
+    #: Sort the keys of objects, which makes output stable for caching.
+    sort_keys: bool = True
+    #: ``True`` for compact output, ``False`` for indented output, ``None`` for
+    #: indented in debug mode and compact otherwise (responses only).
+    compact: bool | None = None
+    #: The mimetype of JSON responses.
+    mimetype: str = "application/json"
+
+    def __init__(self, app: App) -> None:
+        super().__init__(app)
+        self._encoders: dict[tuple[t.Any, ...], json.JSONEncoder] = {}
+
+    def _encoder(self, indent: int | None) -> json.JSONEncoder:
+        # PERF: JSON benchmark; json.dumps with options builds a new encoder
+        # on every call, this builds one per set of options.
+        key = (self.ensure_ascii, self.sort_keys, indent, self.default)
+        encoder = self._encoders.get(key)
+        if encoder is None:
+            encoder = json.JSONEncoder(
+                ensure_ascii=self.ensure_ascii,
+                sort_keys=self.sort_keys,
+                indent=indent,
+                separators=(",", ":") if indent is None else None,
+                default=self.default,
+            )
+            self._encoders[key] = encoder
+        return encoder
+
+    def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+        """Serialize ``obj``; keyword arguments are passed to ``json.dumps``
+        and override the provider's options."""
+        if not kwargs:
+            return json.dumps(
+                obj,
+                default=self.default,
+                ensure_ascii=self.ensure_ascii,
+                sort_keys=self.sort_keys,
+            )
+        kwargs.setdefault("default", self.default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        return json.dumps(obj, **kwargs)
+
+    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+        """Deserialize with ``json.loads``."""
+        return json.loads(s, **kwargs)
+
+    def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
+        """A JSON response; indented in debug mode unless :attr:`compact`
+        says otherwise."""
+        payload = self._payload(args, kwargs)
+        compact = self.compact
+        if compact is None:
+            compact = not self.app.debug
+        body = self._encoder(None if compact else 2).encode(payload)
+        return self.app.response_class(f"{body}\n", mimetype=self.mimetype)
+
+
+def _current_provider() -> JSONProvider | None:
+    ctx = _cv_context.get(None)
+    return None if ctx is None else ctx.app.json

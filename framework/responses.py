@@ -1,0 +1,141 @@
+"""The default :class:`~framework.interfaces.ResponseConverter`.
+
+Layer 2. Turns what a view returns into the app's ``response_class``:
+strings, bytes, dicts and lists (as JSON), iterators (streamed), tuples with a
+status and/or headers, response objects, ``HTTPException`` and any WSGI
+callable.
+"""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import typing as t
+
+from attrs import define
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as _WerkzeugResponse
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .app import App
+    from .ctx import AppContext
+    from .wrappers import Response
+
+__all__ = ["ResponseConverter"]
+
+_DEFAULT_HTTPEXCEPTION_RESPONSE = HTTPException.get_response
+
+
+def _view_name(ctx: AppContext | None) -> str:
+    if ctx is not None and ctx.is_request_context:
+        endpoint = ctx.request.endpoint
+        if endpoint is not None:
+            return f"The view function for {endpoint!r}"
+    return "The view function"
+
+
+@define(slots=True)
+class ResponseConverter:
+    """Converts view return values into response objects."""
+
+    def prepare(self, app: App) -> None:
+        """Nothing to precompute: the response class is read per call so that
+        ``app.response_class`` may be swapped before the first request."""
+
+    def make_response(self, ctx: AppContext | None, rv: t.Any) -> Response:
+        """Convert ``rv`` into a response.
+
+        :param ctx: the active context, used for the app and the request
+            environ; ``None`` outside any context.
+        :param rv: a view's return value; see :data:`framework.typing.
+            ResponseReturnValue` for the accepted forms.
+        :raises TypeError: when ``rv`` is ``None`` or of no accepted form;
+            the message names the view.
+        """
+        if ctx is None:
+            raise RuntimeError(
+                "make_response() needs an active app context, for the app's"
+                " response class and JSON provider."
+            )
+        app = ctx.app
+        response_class = app.response_class
+        # PERF: plain-text benchmark; the most common return value first.
+        if type(rv) is str:
+            return response_class(rv)
+
+        status: t.Any = None
+        headers: t.Any = None
+        if isinstance(rv, tuple):
+            size = len(rv)
+            if size == 3:
+                rv, status, headers = rv
+            elif size == 2:
+                if isinstance(rv[1], (Headers, dict, tuple, list)):
+                    rv, headers = rv
+                else:
+                    rv, status = rv
+            else:
+                raise TypeError(
+                    f"{_view_name(ctx)} returned a tuple of {size} items; a"
+                    " tuple must be (body, status), (body, headers) or"
+                    " (body, status, headers)."
+                )
+
+        if rv is None:
+            raise TypeError(
+                f"{_view_name(ctx)} did not return a valid response: it"
+                " returned None or ended without a return statement."
+            )
+
+        if not isinstance(rv, response_class):
+            if isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
+                rv = response_class(rv, status=status, headers=headers)  # type: ignore[arg-type]
+                status = headers = None
+            elif isinstance(rv, (dict, list)):
+                rv = app.json.response(rv)
+            elif isinstance(rv, HTTPException):
+                rv = self._from_http_exception(ctx, rv, response_class)
+            elif isinstance(rv, _WerkzeugResponse) or callable(rv):
+                environ = ctx.request.environ if ctx.is_request_context else None
+                try:
+                    rv = response_class.force_type(rv, environ)
+                except TypeError as e:
+                    raise TypeError(
+                        f"{_view_name(ctx)} returned an object that is not a"
+                        f" valid response ({e})."
+                    ).with_traceback(e.__traceback__) from None
+            else:
+                raise TypeError(
+                    f"{_view_name(ctx)} did not return a valid response: a"
+                    f" {type(rv).__name__} can't be one. Return a string, bytes,"
+                    " a dict, a list, an iterator, a tuple, a response object"
+                    " or a WSGI callable."
+                )
+
+        if status is not None:
+            if isinstance(status, (str, bytes, bytearray)):
+                rv.status = status if isinstance(status, str) else status.decode()
+            else:
+                rv.status_code = status
+        if headers:
+            rv.headers.update(headers)
+        return t.cast("Response", rv)
+
+    @staticmethod
+    def _from_http_exception(
+        ctx: AppContext, exc: HTTPException, response_class: type[Response]
+    ) -> Response:
+        environ = ctx.request.environ if ctx.is_request_context else None
+        # PERF: 404 benchmark; build the page directly instead of running the
+        # exception as a WSGI app, unless a subclass customizes its response.
+        if exc.response is None and (
+            type(exc).get_response is _DEFAULT_HTTPEXCEPTION_RESPONSE
+        ):
+            return response_class(
+                exc.get_body(environ),
+                exc.code or 500,
+                exc.get_headers(environ),
+            )
+        return t.cast(
+            "Response", response_class.force_type(exc.get_response(environ), environ)
+        )

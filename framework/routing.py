@@ -1,0 +1,250 @@
+"""The default :class:`~framework.interfaces.Router`.
+
+Layer 2. A werkzeug :class:`~werkzeug.routing.Map` does the real work; this
+class keeps the per-request cost down (see DESIGN.md, "The hot path"):
+
+- static rules (no converters, one rule for their endpoint) are matched from
+  a dict built at setup; anything else falls back to werkzeug's matcher;
+- URL adapters are bound once per (host, script root, scheme, method) and
+  reused, in a bounded cache, instead of once per request.
+"""
+
+from __future__ import annotations
+
+import typing as t
+from urllib.parse import quote as _url_quote
+
+from attrs import define, field
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import BuildError, Map, MapAdapter, Rule
+from werkzeug.sansio.utils import get_host
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .app import App
+    from .ctx import AppContext, RequestContext
+    from .typing import URLDefaultCallable
+
+__all__ = ["BuildError", "Map", "Router", "Rule"]
+
+_ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
+
+_StaticEntry = tuple[Rule, dict[str, t.Any] | None]
+
+
+def wsgi_to_str(value: str) -> str:
+    """Decode a WSGI environ string (latin-1 code points carrying UTF-8
+    bytes); undecodable bytes become U+FFFD rather than an error."""
+    return value.encode("latin1").decode("utf-8", "replace")
+
+
+@define(slots=True)
+class Router:
+    """Adds rules to the URL map, matches requests against it and builds
+    URLs from it.
+
+    :param url_map: the map to use; when ``None`` the app creates one with
+        its ``url_map_class``.
+    """
+
+    url_map: Map | None = None
+
+    #: How many bound adapters to keep. Hosts come from clients, so the
+    #: cache must stay bounded; it is emptied when full.
+    adapter_cache_size: t.ClassVar[int] = 128
+
+    _static: dict[str, tuple[_StaticEntry, ...]] | None = field(
+        default=None, init=False
+    )
+    _adapters: dict[tuple[t.Any, ...], MapAdapter] = field(factory=dict, init=False)
+    _url_defaults: dict[str | None, tuple[URLDefaultCallable, ...]] = field(
+        factory=dict, init=False
+    )
+    _url_defaults_spec: dict[str | None, list[URLDefaultCallable]] = field(
+        factory=dict, init=False
+    )
+    _host_matching: bool = field(default=False, init=False)
+    _subdomain_matching: bool = field(default=False, init=False)
+
+    def prepare(self, app: App) -> None:
+        """Sort the map and build the static-rule table."""
+        url_map = self._map()
+        url_map.update()
+        self._adapters.clear()
+        self._host_matching = url_map.host_matching
+        self._subdomain_matching = app.subdomain_matching
+        self._url_defaults = {}
+        self._url_defaults_spec = app.url_default_functions
+        if self._host_matching or self._subdomain_matching:
+            self._static = None
+            return
+        by_endpoint: dict[str, int] = {}
+        for rule in url_map.iter_rules():
+            by_endpoint[rule.endpoint] = by_endpoint.get(rule.endpoint, 0) + 1
+        static: dict[str, list[_StaticEntry]] = {}
+        for rule in url_map.iter_rules():
+            if (
+                rule.arguments
+                or rule.redirect_to is not None
+                or rule.websocket
+                or rule.subdomain not in ("", url_map.default_subdomain)
+                or by_endpoint[rule.endpoint] != 1
+                or rule.methods is None
+            ):
+                continue
+            defaults = dict(rule.defaults) if rule.defaults else None
+            static.setdefault(rule.rule, []).append((rule, defaults))
+        self._static = {path: tuple(entries) for path, entries in static.items()}
+
+    def _map(self) -> Map:
+        if self.url_map is None:
+            raise RuntimeError("The router has no URL map: the app sets one up.")
+        return self.url_map
+
+    def add_rule(
+        self,
+        app: App,
+        rule: str,
+        endpoint: str,
+        methods: set[str],
+        options: dict[str, t.Any],
+    ) -> Rule:
+        """Create a rule with ``app.url_rule_class`` and add it to the map."""
+        rule_obj = app.url_rule_class(
+            rule, endpoint=endpoint, methods=methods, **options
+        )
+        self._map().add(rule_obj)
+        return rule_obj
+
+    def bind(self, ctx: AppContext) -> MapAdapter | None:
+        """The URL adapter for ``ctx``: bound to the request's host, script
+        root and scheme, or, without a request, to ``SERVER_NAME``,
+        ``APPLICATION_ROOT`` and ``PREFERRED_URL_SCHEME``."""
+        config = ctx.app.config
+        url_map = self._map()
+        if not ctx.is_request_context:
+            if config["SERVER_NAME"] is None:
+                return None
+            return url_map.bind(
+                config["SERVER_NAME"],
+                script_name=config["APPLICATION_ROOT"],
+                url_scheme=config["PREFERRED_URL_SCHEME"],
+            )
+        request = t.cast("RequestContext", ctx).request
+        environ = request.environ
+        trusted_hosts = config["TRUSTED_HOSTS"]
+        if trusted_hosts is not None:
+            request.trusted_hosts = trusted_hosts
+            get_host(
+                environ["wsgi.url_scheme"],
+                environ.get("HTTP_HOST"),
+                (environ.get("SERVER_NAME", ""), int(environ.get("SERVER_PORT") or 0)),
+                trusted_hosts,
+            )
+        server_name = config["SERVER_NAME"]
+        subdomain: str | None = None
+        if self._host_matching:
+            server_name = None
+        elif not self._subdomain_matching:
+            subdomain = url_map.default_subdomain or ""
+        key = (
+            environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"),
+            environ.get("SCRIPT_NAME"),
+            environ.get("wsgi.url_scheme"),
+            environ.get("REQUEST_METHOD"),
+            environ.get("HTTP_UPGRADE"),
+            environ.get("HTTP_CONNECTION"),
+            server_name,
+        )
+        adapter = self._adapters.get(key)
+        if adapter is None:
+            adapter = url_map.bind_to_environ(
+                environ, server_name=server_name, subdomain=subdomain
+            )
+            if len(self._adapters) >= self.adapter_cache_size:
+                self._adapters.clear()
+            self._adapters[key] = adapter
+        return adapter
+
+    def match(self, ctx: RequestContext) -> tuple[Rule, dict[str, t.Any]]:
+        """Match the request: from the static table when the path is a
+        static rule's, else with werkzeug's matcher."""
+        request = ctx.request
+        static = self._static
+        # PERF: plain-text/JSON benchmarks; a static path skips binding and
+        # werkzeug's state machine. Trusted-host checks need the slow path.
+        if static is not None and ctx.app.config["TRUSTED_HOSTS"] is None:
+            entries = static.get(request.path)
+            if entries is not None and (
+                request.path != "/" or request.environ.get("PATH_INFO")
+            ):
+                method = request.method
+                for rule, defaults in entries:
+                    if method in rule.methods:  # type: ignore[operator]
+                        return rule, ({} if defaults is None else defaults.copy())
+        adapter = ctx.url_adapter
+        if adapter is None:  # pragma: no cover - a request always binds
+            raise BadRequest("The request could not be bound to the URL map.")
+        environ = request.environ
+        rule, args = adapter.match(
+            wsgi_to_str(environ.get("PATH_INFO") or ""),
+            method=request.method,
+            return_rule=True,
+            query_args=wsgi_to_str(environ.get("QUERY_STRING", "")),
+        )
+        return rule, t.cast("dict[str, t.Any]", args)
+
+    def inject_url_defaults(
+        self, ctx: AppContext | None, endpoint: str, values: dict[str, t.Any]
+    ) -> None:
+        """Let the ``url_defaults`` callbacks of the app and of the
+        endpoint's blueprints fill in ``values``."""
+        blueprint = endpoint.rpartition(".")[0] if "." in endpoint else None
+        funcs = self._url_defaults.get(blueprint)
+        if funcs is None:
+            names: list[str | None] = [None]
+            if blueprint is not None:
+                parts = blueprint.split(".")
+                names.extend(".".join(parts[: i + 1]) for i in range(len(parts)))
+            spec = self._url_defaults_spec
+            funcs = tuple(f for name in names for f in spec.get(name, ()))
+            self._url_defaults[blueprint] = funcs
+        for func in funcs:
+            func(endpoint, values)
+
+    def build(
+        self,
+        ctx: AppContext,
+        endpoint: str,
+        values: dict[str, t.Any],
+        *,
+        method: str | None = None,
+        anchor: str | None = None,
+        scheme: str | None = None,
+        external: bool | None = None,
+    ) -> str:
+        """Build the URL for ``endpoint``; raise ``BuildError`` when no rule
+        fits, ``RuntimeError`` when there is nothing to build against."""
+        adapter = ctx.url_adapter
+        if adapter is None:
+            raise RuntimeError(
+                "Can't build a URL outside a request without SERVER_NAME: set"
+                " the SERVER_NAME config key (and APPLICATION_ROOT and"
+                " PREFERRED_URL_SCHEME as needed), or build inside a request."
+            )
+        if external is None:
+            external = scheme is not None or not ctx.is_request_context
+        if scheme is not None and not external:
+            raise ValueError("url_for(_scheme=...) needs _external=True.")
+        self.inject_url_defaults(ctx, endpoint, values)
+        rv = adapter.build(
+            endpoint,
+            values,
+            method=method,
+            url_scheme=scheme,
+            force_external=external,
+        )
+        if anchor is not None:
+            rv = f"{rv}#{_url_quote(anchor, safe=_ANCHOR_SAFE)}"
+        return rv

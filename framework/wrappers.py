@@ -1,0 +1,176 @@
+"""The request and response objects.
+
+Layer 1. Thin subclasses of werkzeug's wrappers that carry what routing
+found (``url_rule``, ``view_args``) and read their limits from the active
+app's config.
+"""
+
+from __future__ import annotations
+
+import json as _stdlib_json
+import typing as t
+
+from werkzeug.exceptions import BadRequest
+from werkzeug.wrappers import Request as _WerkzeugRequest
+from werkzeug.wrappers import Response as _WerkzeugResponse
+
+from .ctx import _cv_context
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from werkzeug.routing import Rule
+
+
+class _AppJSON:
+    """What ``Request.get_json`` and ``Response.json`` parse with: the
+    active app's JSON provider, or the standard library outside an app."""
+
+    @staticmethod
+    def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
+        ctx = _cv_context.get(None)
+        if ctx is None:
+            return _stdlib_json.loads(s, **kwargs)
+        return ctx.app.json.loads(s, **kwargs)
+
+    @staticmethod
+    def dumps(obj: t.Any, **kwargs: t.Any) -> str:
+        ctx = _cv_context.get(None)
+        if ctx is None:
+            return _stdlib_json.dumps(obj, **kwargs)
+        return t.cast(str, ctx.app.json.dumps(obj, **kwargs))
+
+
+class Request(_WerkzeugRequest):
+    """The request object: werkzeug's ``Request`` plus what routing found.
+
+    Set as :attr:`App.request_class`; subclass it and set your own to add
+    attributes.
+    """
+
+    json_module: t.Any = _AppJSON
+
+    #: The :class:`~werkzeug.routing.Rule` that matched, or ``None`` when
+    #: matching failed or has not run.
+    url_rule: Rule | None = None
+
+    #: The URL arguments of the matched rule, or ``None``.
+    view_args: dict[str, t.Any] | None = None
+
+    #: The error matching raised (404, 405, a redirect), stored so that it is
+    #: raised during dispatch, after ``before_request`` hooks ran.
+    routing_exception: Exception | None = None
+
+    _max_content_length: int | None = None
+    _max_form_memory_size: int | None = None
+    _max_form_parts: int | None = None
+
+    @property
+    def max_content_length(self) -> int | None:
+        """The body size limit in bytes: set on the request, else the app's
+        ``MAX_CONTENT_LENGTH``."""
+        if self._max_content_length is not None:
+            return self._max_content_length
+        ctx = _cv_context.get(None)
+        if ctx is None:
+            return super().max_content_length
+        return ctx.app.config["MAX_CONTENT_LENGTH"]  # type: ignore[no-any-return]
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    @property
+    def max_form_memory_size(self) -> int | None:
+        """The limit for one non-file multipart field: set on the request,
+        else the app's ``MAX_FORM_MEMORY_SIZE``."""
+        if self._max_form_memory_size is not None:
+            return self._max_form_memory_size
+        ctx = _cv_context.get(None)
+        if ctx is None:
+            return super().max_form_memory_size
+        return ctx.app.config["MAX_FORM_MEMORY_SIZE"]  # type: ignore[no-any-return]
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self._max_form_memory_size = value
+
+    @property  # type: ignore[override]
+    def max_form_parts(self) -> int | None:
+        """The limit on the number of multipart parts: set on the request,
+        else the app's ``MAX_FORM_PARTS``."""
+        if self._max_form_parts is not None:
+            return self._max_form_parts
+        ctx = _cv_context.get(None)
+        if ctx is None:
+            return super().max_form_parts
+        return ctx.app.config["MAX_FORM_PARTS"]  # type: ignore[no-any-return]
+
+    @max_form_parts.setter
+    def max_form_parts(self, value: int | None) -> None:
+        self._max_form_parts = value
+
+    @property
+    def endpoint(self) -> str | None:
+        """The endpoint of the matched rule, or ``None``."""
+        if self.url_rule is not None:
+            return t.cast(str, self.url_rule.endpoint)
+        return None
+
+    @property
+    def blueprint(self) -> str | None:
+        """The dotted name of the blueprint the matched endpoint belongs to,
+        or ``None``."""
+        endpoint = self.endpoint
+        if endpoint is not None and "." in endpoint:
+            return endpoint.rpartition(".")[0]
+        return None
+
+    @property
+    def blueprints(self) -> list[str]:
+        """The current blueprint and its parents, innermost first."""
+        name = self.blueprint
+        if name is None:
+            return []
+        return blueprint_chain(name)
+
+    def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
+        """Answer 400 for a body that is not valid JSON; the parser's message
+        is included only in debug mode, where it helps the developer."""
+        if e is None:
+            return super().on_json_loading_failed(e)
+        ctx = _cv_context.get(None)
+        if ctx is not None and ctx.app.debug:
+            raise BadRequest(f"Failed to decode JSON object: {e}")
+        raise BadRequest("The request body is not valid JSON.")
+
+
+def blueprint_chain(name: str) -> list[str]:
+    """``"a.b.c"`` gives ``["a.b.c", "a.b", "a"]``: a blueprint and its
+    parents, innermost first."""
+    out = [name]
+    while "." in name:
+        name = name.rpartition(".")[0]
+        out.append(name)
+    return out
+
+
+class Response(_WerkzeugResponse):
+    """The response object: werkzeug's ``Response`` with an HTML default
+    mimetype, as views returning strings expect.
+
+    Set as :attr:`App.response_class`.
+    """
+
+    default_mimetype: str | None = "text/html"
+
+    json_module = _AppJSON  # type: ignore[assignment]
+
+    autocorrect_location_header = False
+
+    @property
+    def max_cookie_size(self) -> int:  # type: ignore[override]
+        """The app's ``MAX_COOKIE_SIZE``, or werkzeug's default outside an
+        app."""
+        ctx = _cv_context.get(None)
+        if ctx is None:
+            return super().max_cookie_size
+        return ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
