@@ -23,7 +23,7 @@ from werkzeug.exceptions import Aborter
 from werkzeug.routing import BuildError, Map, MapAdapter, Rule
 from werkzeug.utils import redirect as _werkzeug_redirect
 
-from . import signals
+from . import interfaces, signals
 from . import typing as ft
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals, _cv_context
@@ -78,7 +78,7 @@ class _Strategy(t.Generic[T]):
     def __get__(self, obj: App | None, owner: type) -> T | _Strategy[T]:
         if obj is None:
             return self
-        return obj.__dict__[self.slot]  # type: ignore[no-any-return]
+        return t.cast(T, obj.__dict__[self.slot])
 
     def __set__(self, obj: App, value: T) -> None:
         if self.slot in obj.__dict__:
@@ -143,15 +143,15 @@ class App(Scaffold):
     default_config: t.Mapping[str, t.Any] = DEFAULT_CONFIG
 
     #: The URL router strategy.
-    router: _Strategy[t.Any] = _Strategy()
+    router: _Strategy[interfaces.Router] = _Strategy()
     #: The request pipeline strategy.
-    dispatcher: _Strategy[t.Any] = _Strategy()
+    dispatcher: _Strategy[interfaces.Dispatcher] = _Strategy()
     #: The return-value-to-response strategy.
-    response_converter: _Strategy[t.Any] = _Strategy()
+    response_converter: _Strategy[interfaces.ResponseConverter] = _Strategy()
     #: The error handler strategy.
-    error_handling: _Strategy[t.Any] = _Strategy()
+    error_handling: _Strategy[interfaces.ErrorHandling] = _Strategy()
     #: The JSON provider: ``app.json.dumps(...)``, ``app.json.response(...)``.
-    json: _Strategy[t.Any] = _Strategy()
+    json: _Strategy[interfaces.JSONProvider] = _Strategy()
 
     #: ``DEBUG``: show tracebacks in the browser and propagate errors.
     debug: ConfigAttribute[bool] = ConfigAttribute("DEBUG", bool)
@@ -178,11 +178,11 @@ class App(Scaffold):
         instance_relative_config: bool = False,
         root_path: str | None = None,
         *,
-        router: t.Any = None,
-        dispatcher: t.Any = None,
-        response_converter: t.Any = None,
-        error_handling: t.Any = None,
-        json: t.Any = None,
+        router: interfaces.Router | None = None,
+        dispatcher: interfaces.Dispatcher | None = None,
+        response_converter: interfaces.ResponseConverter | None = None,
+        error_handling: interfaces.ErrorHandling | None = None,
+        json: interfaces.JSONProvider | None = None,
     ) -> None:
         self._got_first_request = False
         self._pipeline_ready = False
@@ -289,7 +289,7 @@ class App(Scaffold):
         converters."""
         url_map = self.router.url_map
         assert url_map is not None
-        return url_map  # type: ignore[no-any-return]
+        return url_map
 
     @url_map.setter
     def url_map(self, value: Map) -> None:
@@ -368,7 +368,7 @@ class App(Scaffold):
                     " endpoint=... or reuse the same function."
                 )
         rule_obj = self.router.add_rule(self, rule, endpoint, method_set, options)
-        rule_obj.provide_automatic_options = bool(provide_automatic_options)
+        rule_obj.provide_automatic_options = bool(provide_automatic_options)  # type: ignore[attr-defined]
         if view_func is not None:
             self.view_functions[endpoint] = view_func
 
@@ -484,8 +484,10 @@ class App(Scaffold):
         #: The resolved request pipeline; see
         #: :class:`~framework.interfaces.Pipeline`.
         self.pipeline = p
-        for strategy in (self.router, d, r, e):
-            strategy.prepare(self)
+        for strategy in (self.router, d, r, e, self.json):
+            prepare = getattr(strategy, "prepare", None)
+            if prepare is not None:
+                prepare(self)
         self._pipeline_ready = True
 
     def _freeze(self) -> None:
@@ -537,15 +539,15 @@ class App(Scaffold):
 
     def full_dispatch_request(self) -> Response:
         """Run the request pipeline for the current request."""
-        return self.dispatcher.full_dispatch(self._current_request_context())  # type: ignore[no-any-return]
+        return self.dispatcher.full_dispatch(self._current_request_context())
 
     def preprocess_request(self) -> ft.ResponseReturnValue | None:
         """Run URL value preprocessors and ``before_request`` hooks."""
-        return self.dispatcher.preprocess(self._current_request_context())  # type: ignore[no-any-return]
+        return self.dispatcher.preprocess(self._current_request_context())
 
     def dispatch_request(self) -> ft.ResponseReturnValue:
         """Call the matched view (or raise the routing error)."""
-        return self.dispatcher.dispatch(self._current_request_context())  # type: ignore[no-any-return]
+        return self.dispatcher.dispatch(self._current_request_context())
 
     def finalize_request(
         self,
@@ -553,25 +555,25 @@ class App(Scaffold):
         from_error_handler: bool = False,
     ) -> Response:
         """Convert ``rv`` and run the ``after_request`` chain."""
-        return self.dispatcher.finalize(  # type: ignore[no-any-return]
+        return self.dispatcher.finalize(
             self._current_request_context(), rv, from_error_handler
         )
 
     def process_response(self, response: Response) -> Response:
         """Run ``after_this_request`` callbacks and ``after_request`` hooks."""
-        return self.dispatcher.process_response(  # type: ignore[no-any-return]
+        return self.dispatcher.process_response(
             self._current_request_context(), response
         )
 
     def make_default_options_response(self) -> Response:
         """The response to an automatic ``OPTIONS`` request."""
-        return self.dispatcher.make_default_options_response(  # type: ignore[no-any-return]
+        return self.dispatcher.make_default_options_response(
             self._current_request_context()
         )
 
     def make_response(self, rv: ft.ResponseReturnValue) -> Response:
         """Convert a view's return value into :attr:`response_class`."""
-        return self.response_converter.make_response(_cv_context.get(None), rv)  # type: ignore[no-any-return]
+        return self.response_converter.make_response(_cv_context.get(None), rv)
 
     def handle_http_exception(self, e: HTTPException) -> t.Any:
         """Run the handler for an HTTP error, or return the error."""
@@ -585,9 +587,7 @@ class App(Scaffold):
     def handle_exception(self, e: Exception) -> Response:
         """Answer an unhandled exception with 500 (or re-raise it when
         exceptions propagate)."""
-        return self.error_handling.handle_unhandled(  # type: ignore[no-any-return]
-            self._current_request_context(), e
-        )
+        return self.error_handling.handle_unhandled(self._current_request_context(), e)
 
     def log_exception(
         self,
@@ -599,7 +599,7 @@ class App(Scaffold):
 
     def trap_http_exception(self, e: Exception) -> bool:
         """Whether an HTTP error is raised like any other exception."""
-        return self.error_handling.trap_http_exception(self._current_context(), e)  # type: ignore[no-any-return]
+        return self.error_handling.trap_http_exception(self._current_context(), e)
 
     def should_ignore_error(self, error: BaseException | None) -> bool:
         """Whether teardown callbacks should see ``None`` instead of
@@ -669,8 +669,8 @@ class App(Scaffold):
         """A URL adapter for ``request``, or for the app without a request
         (needs ``SERVER_NAME``)."""
         if request is None:
-            return self.router.bind(AppContext(self))  # type: ignore[no-any-return]
-        return self.router.bind(RequestContext(self, request.environ, request))  # type: ignore[no-any-return]
+            return self.router.bind(AppContext(self))
+        return self.router.bind(RequestContext(self, request.environ, request))
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
         """Let the ``url_defaults`` callbacks fill in ``values``."""
@@ -697,7 +697,7 @@ class App(Scaffold):
         elif endpoint[:1] == ".":
             endpoint = endpoint[1:]
         try:
-            return self.router.build(  # type: ignore[no-any-return]
+            return self.router.build(
                 ctx,
                 endpoint,
                 values,

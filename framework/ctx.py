@@ -147,7 +147,7 @@ class AppContext:
     def push(self) -> None:
         """Make this the active context."""
         self._tokens.append(_cv_context.set(self))
-        if signals.appcontext_pushed.receivers:
+        if len(self._tokens) == 1 and signals.appcontext_pushed.receivers:
             signals.appcontext_pushed.send(
                 self.app, _async_wrapper=self.app.ensure_sync
             )
@@ -261,19 +261,32 @@ class RequestContext(AppContext):
     def match_request(self) -> None:
         """Match the URL; a routing error is stored on the request and raised
         later, during dispatch, after ``before_request`` hooks ran."""
+        request = self.request
         try:
-            self.request.url_rule, self.request.view_args = self.app.router.match(self)
+            request.url_rule, request.view_args = self.app.router.match(self)
         except Exception as e:  # HTTPException, RequestRedirect
-            self.request.routing_exception = e
+            request.routing_exception = e
+            return
+        if signals.request_matched.receivers:
+            signals.request_matched.send(
+                self.app,
+                _async_wrapper=self.app.ensure_sync,
+                rule=request.url_rule,
+                view_args=request.view_args,
+            )
 
     def push(self) -> None:
         """Make this the active context and match the URL."""
-        outer = _cv_context.get(None)
-        if outer is not None and outer.app is self.app:
-            self._g = outer.g
-            self._owns_app = False
+        first = not self._tokens
+        if first:
+            outer = _cv_context.get(None)
+            if outer is not None and outer.app is self.app:
+                self._g = outer.g
+                self._owns_app = False
+            else:
+                self._owns_app = True
         self._tokens.append(_cv_context.set(self))
-        if self._owns_app and signals.appcontext_pushed.receivers:
+        if first and self._owns_app and signals.appcontext_pushed.receivers:
             signals.appcontext_pushed.send(
                 self.app, _async_wrapper=self.app.ensure_sync
             )

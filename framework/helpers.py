@@ -111,10 +111,12 @@ def stream_with_context(
             "stream_with_context() needs an active request: call it inside"
             " the view that returns the stream."
         )
-    copied = ctx.copy()  # type: ignore[attr-defined]
 
     def wrapped() -> t.Iterator[t.AnyStr]:
-        with copied:
+        # Pushing the same context once more keeps it alive after the view
+        # returns: the app's pop then removes only this extra push, and the
+        # request is torn down when the stream ends.
+        with ctx:
             yield None  # type: ignore[misc]
             try:
                 yield from generator
@@ -124,6 +126,6 @@ def stream_with_context(
                     close()
 
     stream = wrapped()
-    # Enter the context now, while the request is still active.
+    # Run up to the first yield now, while the request is still active.
     next(stream)
     return stream

@@ -26,7 +26,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable
 
     from werkzeug.exceptions import HTTPException
-    from werkzeug.routing import MapAdapter, Rule
+    from werkzeug.routing import Map, MapAdapter, Rule
 
     from .app import App
     from .ctx import AppContext, RequestContext
@@ -46,6 +46,9 @@ __all__ = [
 @t.runtime_checkable
 class Router(t.Protocol):
     """Owns the URL map: adds rules, matches requests, builds URLs."""
+
+    #: The werkzeug URL map; the app creates one when it is ``None``.
+    url_map: Map | None
 
     def prepare(self, app: App) -> None:
         """Precompute matching tables from the app's URL map."""
@@ -77,6 +80,11 @@ class Router(t.Protocol):
         """Match the context's request; raise a werkzeug ``HTTPException``
         (including ``RequestRedirect``) when it does not match."""
         ...
+
+    def inject_url_defaults(
+        self, ctx: AppContext | None, endpoint: str, values: dict[str, t.Any]
+    ) -> None:
+        """Let the ``url_defaults`` callbacks fill in ``values`` in place."""
 
     def build(
         self,
@@ -191,6 +199,11 @@ class ErrorHandling(t.Protocol):
         exceptions propagate)."""
         ...
 
+    def trap_http_exception(self, ctx: AppContext, exc: Exception) -> bool:
+        """Whether an HTTP error is raised like any other exception instead
+        of becoming its error page."""
+        ...
+
     def log_exception(
         self,
         ctx: AppContext,
@@ -203,6 +216,12 @@ class ErrorHandling(t.Protocol):
 @t.runtime_checkable
 class JSONProvider(t.Protocol):
     """Serializes to and from JSON and makes JSON responses."""
+
+    def dump(self, obj: t.Any, fp: t.IO[str], **kwargs: t.Any) -> None:
+        """Serialize ``obj`` to the text file ``fp``."""
+
+    def load(self, fp: t.IO[t.AnyStr], **kwargs: t.Any) -> t.Any:
+        """Deserialize the JSON document read from ``fp``."""
 
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         """Serialize ``obj`` to a JSON string."""

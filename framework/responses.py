@@ -11,9 +11,11 @@ from __future__ import annotations
 import collections.abc as cabc
 import typing as t
 
-from attrs import define
+from attrs import define, field
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as _WerkzeugResponse
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -23,7 +25,11 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["ResponseConverter"]
 
-_DEFAULT_HTTPEXCEPTION_RESPONSE = HTTPException.get_response
+_DEFAULT_GET_RESPONSE = HTTPException.get_response
+_DEFAULT_GET_HEADERS = HTTPException.get_headers
+_DEFAULT_GET_BODY = HTTPException.get_body
+_DEFAULT_GET_DESCRIPTION = HTTPException.get_description
+_HTML = "text/html; charset=utf-8"
 
 
 def _view_name(ctx: AppContext | None) -> str:
@@ -38,9 +44,27 @@ def _view_name(ctx: AppContext | None) -> str:
 class ResponseConverter:
     """Converts view return values into response objects."""
 
+    # PERF: plain-text benchmark; the Content-Type of text bodies, or None
+    # when the response class can't be built the fast way.
+    _text_content_type: str | None = field(default=None, init=False)
+    _fast_class: type[Response] | None = field(default=None, init=False)
+    _pages: dict[type[HTTPException], tuple[bytes, str]] = field(
+        factory=dict, init=False
+    )
+
     def prepare(self, app: App) -> None:
-        """Nothing to precompute: the response class is read per call so that
-        ``app.response_class`` may be swapped before the first request."""
+        """Decide whether text bodies may take the fast construction path of
+        the app's response class."""
+        response_class = app.response_class
+        self._fast_class = None
+        self._text_content_type = None
+        self._pages.clear()
+        supports_fast = getattr(response_class, "supports_fast", None)
+        if supports_fast is not None and supports_fast():
+            mimetype = response_class.default_mimetype
+            if mimetype is not None:
+                self._fast_class = response_class
+                self._text_content_type = get_content_type(mimetype, "utf-8")
 
     def make_response(self, ctx: AppContext | None, rv: t.Any) -> Response:
         """Convert ``rv`` into a response.
@@ -61,6 +85,8 @@ class ResponseConverter:
         response_class = app.response_class
         # PERF: plain-text benchmark; the most common return value first.
         if type(rv) is str:
+            if response_class is self._fast_class:
+                return response_class.fast(rv.encode(), self._text_content_type)  # type: ignore[arg-type]
             return response_class(rv)
 
         status: t.Any = None
@@ -121,21 +147,44 @@ class ResponseConverter:
             rv.headers.update(headers)
         return t.cast("Response", rv)
 
-    @staticmethod
     def _from_http_exception(
-        ctx: AppContext, exc: HTTPException, response_class: type[Response]
+        self, ctx: AppContext, exc: HTTPException, response_class: type[Response]
     ) -> Response:
         environ = ctx.request.environ if ctx.is_request_context else None
-        # PERF: 404 benchmark; build the page directly instead of running the
-        # exception as a WSGI app, unless a subclass customizes its response.
-        if exc.response is None and (
-            type(exc).get_response is _DEFAULT_HTTPEXCEPTION_RESPONSE
-        ):
-            return response_class(
-                exc.get_body(environ),
-                exc.code or 500,
-                exc.get_headers(environ),
+        cls = type(exc)
+        if exc.response is not None or cls.get_response is not _DEFAULT_GET_RESPONSE:
+            return t.cast(
+                "Response",
+                response_class.force_type(exc.get_response(environ), environ),
             )
-        return t.cast(
-            "Response", response_class.force_type(exc.get_response(environ), environ)
+        # PERF: 404 benchmark; werkzeug's default page depends only on the
+        # class and its description, so it is rendered once per class. An
+        # instance description (abort(400, description=...)) is rendered
+        # each time, since it may vary without bound.
+        if (
+            response_class is self._fast_class
+            and exc.code is not None
+            and cls.get_headers is _DEFAULT_GET_HEADERS
+            and cls.get_body is _DEFAULT_GET_BODY
+            and cls.get_description is _DEFAULT_GET_DESCRIPTION
+        ):
+            if "description" in exc.__dict__:
+                return response_class.fast(
+                    exc.get_body(environ).encode(), _HTML, _status_line(exc.code)
+                )
+            page = self._pages.get(cls)
+            if page is None:
+                page = self._pages[cls] = (
+                    exc.get_body(environ).encode(),
+                    _status_line(exc.code),
+                )
+            return response_class.fast(page[0], _HTML, page[1])
+        return response_class(
+            exc.get_body(environ), exc.code or 500, exc.get_headers(environ)
         )
+
+
+def _status_line(code: int) -> str:
+    """The status line werkzeug sends for ``code``, e.g. ``404 NOT FOUND``."""
+    reason = HTTP_STATUS_CODES.get(code)
+    return f"{code} {reason.upper()}" if reason else f"{code} UNKNOWN"

@@ -72,7 +72,7 @@ class EnvironBuilder(werkzeug.test.EnvironBuilder):
 
     def json_dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         """Serialize ``json=`` bodies with the app's JSON provider."""
-        return self.app.json.dumps(obj, **kwargs)  # type: ignore[no-any-return]
+        return self.app.json.dumps(obj, **kwargs)
 
 
 class AppClient(Client):
@@ -145,7 +145,7 @@ class AppClient(Client):
         response = super().open(
             request, buffered=buffered, follow_redirects=follow_redirects
         )
-        response.json_module = self.application.json
+        response.json_module = self.application.json  # type: ignore[assignment]
         while self._preserved:
             self._context_stack.enter_context(self._preserved.pop(0))
         return response

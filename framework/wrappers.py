@@ -10,6 +10,7 @@ from __future__ import annotations
 import json as _stdlib_json
 import typing as t
 
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Request as _WerkzeugRequest
 from werkzeug.wrappers import Response as _WerkzeugResponse
@@ -17,6 +18,7 @@ from werkzeug.wrappers import Response as _WerkzeugResponse
 from .ctx import _cv_context
 
 if t.TYPE_CHECKING:  # pragma: no cover
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
     from werkzeug.routing import Rule
 
 
@@ -36,7 +38,7 @@ class _AppJSON:
         ctx = _cv_context.get(None)
         if ctx is None:
             return _stdlib_json.dumps(obj, **kwargs)
-        return t.cast(str, ctx.app.json.dumps(obj, **kwargs))
+        return ctx.app.json.dumps(obj, **kwargs)
 
 
 class Request(_WerkzeugRequest):
@@ -166,6 +168,76 @@ class Response(_WerkzeugResponse):
 
     autocorrect_location_header = False
 
+    # PERF: plain-text, JSON, 404 and hooks benchmarks. The header list and
+    # body list of a response made by ``fast()``; ``__call__`` sends them
+    # without werkzeug's general header pass while that pass would change
+    # nothing (see ``__call__``).
+    _fast: tuple[list[tuple[str, str]], list[bytes]] | None = None
+
+    @classmethod
+    def supports_fast(cls) -> bool:
+        """Whether :meth:`fast` may be used: the class does not customize
+        construction or the WSGI output. Checked at setup, not per request."""
+        return (
+            cls.__init__ is _WerkzeugResponse.__init__
+            and cls.__call__ is Response.__call__
+            and cls.get_wsgi_response is _WerkzeugResponse.get_wsgi_response
+            and cls.get_wsgi_headers is _WerkzeugResponse.get_wsgi_headers
+            and cls.get_app_iter is _WerkzeugResponse.get_app_iter
+        )
+
+    @classmethod
+    def fast(cls, body: bytes, content_type: str, status: str = "200 OK") -> t.Self:
+        """A response with ``body``, built without the general constructor's
+        argument handling. The result is an ordinary response that hooks and
+        users may change; only use it when :meth:`supports_fast` is true.
+
+        :param body: the encoded body.
+        :param content_type: the full ``Content-Type`` value.
+        :param status: the full status line, e.g. ``"404 NOT FOUND"``.
+        """
+        self = cls.__new__(cls)
+        header_list = [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(body))),
+        ]
+        headers = Headers()
+        headers._list = header_list.copy()
+        self.headers = headers
+        self._status = status
+        self._status_code = int(status.partition(" ")[0])
+        self.direct_passthrough = False
+        self._on_close = []
+        body_list = [body]
+        self.response = body_list
+        self._fast = (header_list, body_list)
+        return self
+
+    def __call__(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> t.Iterable[bytes]:
+        """Send the response as a WSGI app."""
+        fast = self._fast
+        if fast is not None and self.response is fast[1] and not self._on_close:
+            # The body is still the one buffered list fast() made, so the
+            # general path would only rewrite Location/Content-Location
+            # headers, fill in a missing Content-Length, or empty the body
+            # for statuses without one. When none of that applies, its output
+            # equals this.
+            header_list: list[tuple[str, str]] = self.headers._list
+            code = self._status_code
+            if (
+                code >= 200
+                and code != 204
+                and code != 304
+                and (header_list == fast[0] or _plain_headers(header_list))
+            ):
+                start_response(self._status, header_list.copy())
+                if environ.get("REQUEST_METHOD") == "HEAD":
+                    return ()
+                return fast[1]
+        return super().__call__(environ, start_response)
+
     @property
     def max_cookie_size(self) -> int:  # type: ignore[override]
         """The app's ``MAX_COOKIE_SIZE``, or werkzeug's default outside an
@@ -174,3 +246,16 @@ class Response(_WerkzeugResponse):
         if ctx is None:
             return super().max_cookie_size
         return ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
+
+
+def _plain_headers(header_list: list[tuple[str, str]]) -> bool:
+    """Whether the headers have a Content-Length and nothing werkzeug's
+    header pass would rewrite."""
+    has_length = False
+    for key, _ in header_list:
+        lower = key.lower()
+        if lower == "content-length":
+            has_length = True
+        elif lower == "location" or lower == "content-location":
+            return False
+    return has_length

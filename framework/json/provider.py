@@ -20,6 +20,7 @@ from datetime import date
 import attrs
 from werkzeug.http import http_date
 
+from .. import interfaces
 from ..ctx import _cv_context
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -125,6 +126,15 @@ class DefaultJSONProvider(JSONProvider):
     def __init__(self, app: App) -> None:
         super().__init__(app)
         self._encoders: dict[tuple[t.Any, ...], json.JSONEncoder] = {}
+        self._fast_class: type[Response] | None = None
+
+    def prepare(self, app: App) -> None:
+        """Decide whether responses may take the fast construction path of
+        the app's response class; called by the app when setup changes."""
+        response_class = app.response_class
+        supports_fast = getattr(response_class, "supports_fast", None)
+        fast = supports_fast is not None and supports_fast()
+        self._fast_class = response_class if fast else None
 
     def _encoder(self, indent: int | None) -> json.JSONEncoder:
         # PERF: JSON benchmark; json.dumps with options builds a new encoder
@@ -169,9 +179,13 @@ class DefaultJSONProvider(JSONProvider):
         if compact is None:
             compact = not self.app.debug
         body = self._encoder(None if compact else 2).encode(payload)
-        return self.app.response_class(f"{body}\n", mimetype=self.mimetype)
+        response_class = self.app.response_class
+        # PERF: JSON benchmark; skip the general constructor when allowed.
+        if response_class is self._fast_class:
+            return response_class.fast(f"{body}\n".encode(), self.mimetype)
+        return response_class(f"{body}\n", mimetype=self.mimetype)
 
 
-def _current_provider() -> JSONProvider | None:
+def _current_provider() -> interfaces.JSONProvider | None:
     ctx = _cv_context.get(None)
     return None if ctx is None else ctx.app.json

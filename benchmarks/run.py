@@ -1,0 +1,560 @@
+"""Benchmark ``framework`` against Flask, request by request, in one process.
+
+Each scenario is a small app written once, as a function of the framework it
+is built with, so both apps are the same code. Both are called as raw WSGI
+callables, the way a server calls them, in alternating rounds; the result
+that matters is the ratio of the two times, never the times themselves.
+
+Run it from the repository root::
+
+    python -m benchmarks.run
+    python -m benchmarks.run --scenario hello --scenario json --rounds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib.metadata
+import json
+import platform
+import statistics
+import sys
+import time
+import typing as t
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import flask
+from werkzeug.test import EnvironBuilder
+
+import framework
+
+if t.TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
+
+#: The project's target for every framework/Flask ratio.
+GOAL_RATIO = 0.6
+
+#: How many routes the routing scenario registers.
+ROUTE_COUNT = 200
+
+
+@dataclass(frozen=True)
+class Kit:
+    """What a scenario needs from one framework to build its app.
+
+    :param name: the label printed in the results.
+    :param app_class: :class:`framework.App` or :class:`flask.Flask`.
+    :param g: that framework's ``g`` proxy.
+    """
+
+    name: str
+    app_class: Callable[[str], t.Any]
+    g: t.Any
+
+
+FRAMEWORK = Kit("framework", framework.App, framework.g)
+FLASK = Kit("Flask", flask.Flask, flask.g)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One app to build for each framework, and the request to send it.
+
+    :param name: the name ``--scenario`` selects it by.
+    :param summary: what the scenario measures, for ``--help``.
+    :param build: builds the app from a :class:`Kit`.
+    :param path: the requested URL path.
+    """
+
+    name: str
+    summary: str
+    build: Callable[[Kit], WSGIApplication]
+    path: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a WSGI app sent back for one request."""
+
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+@dataclass
+class Result:
+    """The timings of one scenario, in nanoseconds per request per round."""
+
+    scenario: str
+    framework_ns: list[float] = field(default_factory=list)
+    flask_ns: list[float] = field(default_factory=list)
+
+    @property
+    def framework_us(self) -> float:
+        """The median time per request of ``framework``, in microseconds."""
+        return statistics.median(self.framework_ns) / 1000
+
+    @property
+    def flask_us(self) -> float:
+        """The median time per request of Flask, in microseconds."""
+        return statistics.median(self.flask_ns) / 1000
+
+    @property
+    def ratio(self) -> float:
+        """``framework`` time over Flask time: lower is better."""
+        return self.framework_us / self.flask_us
+
+
+class MismatchError(AssertionError):
+    """The two apps of a scenario answered the same request differently."""
+
+
+# -- Scenarios ---------------------------------------------------------------
+
+
+def build_hello(kit: Kit) -> WSGIApplication:
+    """An app whose only view returns a plain string.
+
+    :param kit: the framework to build it with.
+    """
+    app = kit.app_class(__name__)
+
+    def hello() -> str:
+        return "Hello, World!"
+
+    app.add_url_rule("/", view_func=hello)
+    return t.cast("WSGIApplication", app)
+
+
+def build_json(kit: Kit) -> WSGIApplication:
+    """An app whose only view returns a dict, serialized as JSON.
+
+    :param kit: the framework to build it with.
+    """
+    app = kit.app_class(__name__)
+
+    def data() -> dict[str, t.Any]:
+        return {"hello": "world", "n": 42}
+
+    app.add_url_rule("/", view_func=data)
+    return t.cast("WSGIApplication", app)
+
+
+def _numbered_view(number: int) -> Callable[[int], str]:
+    """A view that names its route, so a wrong match changes the body.
+
+    :param number: the number of the route the view serves.
+    """
+
+    def view(id: int) -> str:
+        return f"route {number}, id {id}"
+
+    return view
+
+
+def build_routing(kit: Kit) -> WSGIApplication:
+    """An app of :data:`ROUTE_COUNT` rules, each with an ``int`` converter.
+
+    :param kit: the framework to build it with.
+    """
+    app = kit.app_class(__name__)
+    for number in range(ROUTE_COUNT):
+        app.add_url_rule(
+            f"/r{number}/<int:id>",
+            endpoint=f"r{number}",
+            view_func=_numbered_view(number),
+        )
+    return t.cast("WSGIApplication", app)
+
+
+def build_not_found(kit: Kit) -> WSGIApplication:
+    """An app of a few routes, none of which the request will match.
+
+    :param kit: the framework to build it with.
+    """
+    app = kit.app_class(__name__)
+    for number, rule in enumerate(("/", "/about", "/users/<int:id>", "/contact")):
+        app.add_url_rule(rule, endpoint=f"e{number}", view_func=lambda **_: "found")
+    return t.cast("WSGIApplication", app)
+
+
+def _count_before(g: t.Any) -> Callable[[], None]:
+    """A ``before_request`` hook that counts, on ``g``, the hooks that ran.
+
+    :param g: the framework's ``g`` proxy.
+    """
+
+    def hook() -> None:
+        g.hooks_run = g.get("hooks_run", 0) + 1
+
+    return hook
+
+
+def _mark_after(number: int) -> Callable[[t.Any], t.Any]:
+    """An ``after_request`` hook that adds a header naming itself.
+
+    :param number: the number of the hook, put in the header's name.
+    """
+
+    def hook(response: t.Any) -> t.Any:
+        response.headers[f"X-After-{number}"] = "1"
+        return response
+
+    return hook
+
+
+def build_hooks(kit: Kit) -> WSGIApplication:
+    """An app with 3 ``before_request`` and 3 ``after_request`` hooks.
+
+    The view reports how many ``before_request`` hooks ran and every
+    ``after_request`` hook leaves a header, so the sanity check sees any hook
+    that was skipped.
+
+    :param kit: the framework to build it with.
+    """
+    app = kit.app_class(__name__)
+    g = kit.g
+    for number in range(3):
+        app.before_request(_count_before(g))
+        app.after_request(_mark_after(number))
+
+    def index() -> str:
+        return f"before_request hooks run: {g.hooks_run}"
+
+    app.add_url_rule("/", view_func=index)
+    return t.cast("WSGIApplication", app)
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("hello", "a view returning a plain string", build_hello, "/"),
+    Scenario("json", "a view returning a dict, sent as JSON", build_json, "/"),
+    Scenario(
+        "routing",
+        f"matching one of {ROUTE_COUNT} rules with an int converter",
+        build_routing,
+        f"/r{ROUTE_COUNT // 2}/12345",
+    ),
+    Scenario("404", "a URL that matches none of a few rules", build_not_found, "/nope"),
+    Scenario("hooks", "3 before_request and 3 after_request hooks", build_hooks, "/"),
+)
+
+
+# -- Calling an app like a WSGI server ----------------------------------------
+
+
+def _ignore_start_response(
+    status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
+) -> Callable[[bytes], object]:
+    """A ``start_response`` that keeps nothing, so it costs both apps alike."""
+    return _ignore_write
+
+
+def _ignore_write(data: bytes) -> None:
+    """The ``write`` callable of :func:`_ignore_start_response`."""
+
+
+def build_environ(path: str) -> WSGIEnvironment:
+    """The environ of a plain ``GET`` of ``path``, built once per scenario.
+
+    :param path: the requested URL path.
+    """
+    builder = EnvironBuilder(path=path, method="GET")
+    try:
+        return builder.get_environ()
+    finally:
+        builder.close()
+
+
+def _finish(body: Iterable[bytes]) -> bytes:
+    """Consume a WSGI body and close it, as a server must.
+
+    :param body: the iterable a WSGI app returned.
+    """
+    try:
+        return b"".join(body)
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+
+
+def call_once(app: WSGIApplication, environ: WSGIEnvironment) -> Reply:
+    """Send one request and record the whole reply, for the sanity check.
+
+    :param app: the WSGI app.
+    :param environ: the prebuilt environ; a copy is sent.
+    """
+    sent: list[tuple[str, list[tuple[str, str]]]] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
+    ) -> Callable[[bytes], object]:
+        sent.append((status, headers))
+        return _ignore_write
+
+    body = _finish(app(dict(environ), start_response))
+    status, headers = sent[-1]
+    return Reply(status, tuple(headers), body)
+
+
+def check_same(scenario: Scenario, apps: dict[str, WSGIApplication]) -> None:
+    """Raise :class:`MismatchError` unless both apps reply identically.
+
+    A broken app can be fast; comparing status, headers and body with Flask's
+    keeps it from looking good.
+
+    :param scenario: the scenario the apps were built for.
+    :param apps: the apps, by :attr:`Kit.name`.
+    """
+    environ = build_environ(scenario.path)
+    ours = call_once(apps[FRAMEWORK.name], environ)
+    theirs = call_once(apps[FLASK.name], environ)
+    differences = [
+        f"  {part}: framework={getattr(ours, part)!r}\n"
+        f"  {' ' * len(part)}  Flask    ={getattr(theirs, part)!r}"
+        for part in ("status", "headers", "body")
+        if getattr(ours, part) != getattr(theirs, part)
+    ]
+    if differences:
+        raise MismatchError(
+            f"scenario {scenario.name!r} (GET {scenario.path}):\n"
+            + "\n".join(differences)
+        )
+
+
+# -- Timing --------------------------------------------------------------------
+
+
+def time_round(app: WSGIApplication, environ: WSGIEnvironment, number: int) -> float:
+    """Send ``number`` requests and return the mean nanoseconds per request.
+
+    The loop is inlined rather than calling :func:`_finish` so the harness
+    adds as little as possible to both sides; GC is off so a collection
+    triggered by one app's garbage is not billed to the other.
+
+    :param app: the WSGI app.
+    :param environ: the prebuilt environ; each request gets a copy.
+    :param number: how many requests to send.
+    """
+    start_response = _ignore_start_response
+    copy = environ.copy
+    gc.disable()
+    try:
+        start = time.perf_counter_ns()
+        for _ in range(number):
+            body = app(copy(), start_response)
+            for _chunk in body:
+                pass
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+        elapsed = time.perf_counter_ns() - start
+    finally:
+        gc.enable()
+    return elapsed / number
+
+
+def time_scenario(
+    scenario: Scenario,
+    apps: dict[str, WSGIApplication],
+    rounds: int,
+    number: int,
+) -> Result:
+    """Time both apps of a scenario in alternating rounds.
+
+    Which app goes first swaps every round, so neither always runs on the
+    caches or CPU frequency the other left behind.
+
+    :param scenario: the scenario to time.
+    :param apps: the apps, by :attr:`Kit.name`.
+    :param rounds: how many rounds each app runs.
+    :param number: how many requests make one round.
+    """
+    environ = build_environ(scenario.path)
+    result = Result(scenario.name)
+    timings = {FRAMEWORK.name: result.framework_ns, FLASK.name: result.flask_ns}
+    order = [FRAMEWORK.name, FLASK.name]
+    # Warm both apps up (first-request setup, lazy imports) off the clock.
+    for name in order:
+        time_round(apps[name], environ, max(1, number // 10))
+    for _ in range(rounds):
+        for name in order:
+            timings[name].append(time_round(apps[name], environ, number))
+        order.reverse()
+    return result
+
+
+# -- Reporting -----------------------------------------------------------------
+
+
+def versions() -> dict[str, str]:
+    """The versions the results depend on."""
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "framework": framework.__version__,
+        "flask": importlib.metadata.version("flask"),
+        "werkzeug": importlib.metadata.version("werkzeug"),
+    }
+
+
+def format_table(results: Sequence[Result]) -> str:
+    """The results as an aligned text table.
+
+    :param results: the timed scenarios, in order.
+    """
+    header = ("scenario", "framework µs", "Flask µs", "ratio", f"<= {GOAL_RATIO}")
+    rows = [
+        (
+            result.scenario,
+            f"{result.framework_us:.2f}",
+            f"{result.flask_us:.2f}",
+            f"{result.ratio:.3f}",
+            "yes" if result.ratio <= GOAL_RATIO else "no",
+        )
+        for result in results
+    ]
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    lines = [
+        "  ".join(
+            # The scenario name reads best left-aligned, numbers right-aligned.
+            cell.ljust(width) if i == 0 else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+        for row in (header, *rows)
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def write_json(path: Path, results: Sequence[Result], rounds: int, number: int) -> None:
+    """Write the results, with every round's timing, as JSON.
+
+    :param path: the file to write.
+    :param results: the timed scenarios.
+    :param rounds: the rounds each app ran.
+    :param number: the requests per round.
+    """
+    document = {
+        "versions": versions(),
+        "rounds": rounds,
+        "number": number,
+        "goal_ratio": GOAL_RATIO,
+        "results": [
+            {
+                "scenario": result.scenario,
+                "framework_us": result.framework_us,
+                "flask_us": result.flask_us,
+                "ratio": result.ratio,
+                "framework_rounds_us": [ns / 1000 for ns in result.framework_ns],
+                "flask_rounds_us": [ns / 1000 for ns in result.flask_ns],
+            }
+            for result in results
+        ],
+    }
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+# -- Command line ----------------------------------------------------------------
+
+
+def positive_int(text: str) -> int:
+    """Parse a command-line integer that must be at least 1.
+
+    :param text: the argument as typed.
+    """
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse the command line.
+
+    :param argv: the arguments; ``sys.argv[1:]`` when ``None``.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run",
+        description="Time framework against Flask on the same apps, in one "
+        "process, and print the framework/Flask ratios (lower is better).",
+        epilog="scenarios: " + "; ".join(f"{s.name}: {s.summary}" for s in SCENARIOS),
+    )
+    parser.add_argument(
+        "--rounds",
+        type=positive_int,
+        default=20,
+        help="rounds per app and scenario; the median round counts (default: 20)",
+    )
+    parser.add_argument(
+        "--number",
+        type=positive_int,
+        default=1000,
+        help="requests per round (default: 1000)",
+    )
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=[s.name for s in SCENARIOS],
+        metavar="NAME",
+        help="run only this scenario; repeat for several (default: all). "
+        "Choices: " + ", ".join(s.name for s in SCENARIOS),
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        metavar="PATH",
+        help="also write the results, with every round, as JSON to PATH",
+    )
+    return parser.parse_args(argv)
+
+
+def selected(names: Sequence[str] | None) -> list[Scenario]:
+    """The scenarios to run, in the suite's order, each once.
+
+    :param names: the names given with ``--scenario``; all when ``None``.
+    """
+    if not names:
+        return list(SCENARIOS)
+    return [scenario for scenario in SCENARIOS if scenario.name in names]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmarks and return the process exit status.
+
+    A scenario whose apps disagree is reported and left untimed; the run
+    goes on with the others and exits with status 1.
+
+    :param argv: the arguments; ``sys.argv[1:]`` when ``None``.
+    """
+    args = parse_args(argv)
+    info = versions()
+    print(
+        f"{info['implementation']} {info['python']}, framework {info['framework']}, "
+        f"Flask {info['flask']}, Werkzeug {info['werkzeug']}; "
+        f"{args.rounds} rounds x {args.number} requests, median of round means",
+        flush=True,
+    )
+    results: list[Result] = []
+    failed = False
+    for scenario in selected(args.scenario):
+        apps = {kit.name: scenario.build(kit) for kit in (FRAMEWORK, FLASK)}
+        try:
+            check_same(scenario, apps)
+        except MismatchError as error:
+            print(f"MISMATCH, not timed: {error}", file=sys.stderr, flush=True)
+            failed = True
+            continue
+        results.append(time_scenario(scenario, apps, args.rounds, args.number))
+    print()
+    print(format_table(results))
+    if args.json is not None:
+        write_json(args.json, results, args.rounds, args.number)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
