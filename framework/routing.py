@@ -84,6 +84,7 @@ class Router:
         for rule in url_map.iter_rules():
             if (
                 rule.arguments
+                or rule.build_only
                 or rule.redirect_to is not None
                 or rule.websocket
                 or rule.subdomain not in ("", url_map.default_subdomain)
@@ -173,8 +174,13 @@ class Router:
         request = ctx.request
         static = self._static
         # PERF: plain-text/JSON benchmarks; a static path skips binding and
-        # werkzeug's state machine. Trusted-host checks need the slow path.
-        if static is not None and ctx.app.config["TRUSTED_HOSTS"] is None:
+        # werkzeug's state machine. Trusted-host checks and websocket
+        # upgrades (matched only to websocket rules) take the general path.
+        if (
+            static is not None
+            and ctx.app.config["TRUSTED_HOSTS"] is None
+            and "HTTP_UPGRADE" not in request.environ
+        ):
             entries = static.get(request.path)
             if entries is not None and (
                 request.path != "/" or request.environ.get("PATH_INFO")

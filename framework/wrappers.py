@@ -29,9 +29,14 @@ class _AppJSON:
     @staticmethod
     def loads(s: str | bytes, **kwargs: t.Any) -> t.Any:
         ctx = _cv_context.get(None)
-        if ctx is None:
-            return _stdlib_json.loads(s, **kwargs)
-        return ctx.app.json.loads(s, **kwargs)
+        try:
+            if ctx is None:
+                return _stdlib_json.loads(s, **kwargs)
+            return ctx.app.json.loads(s, **kwargs)
+        except RecursionError:
+            # A body nested deeper than the parser can follow is bad input
+            # (400 via on_json_loading_failed), not a server error.
+            raise ValueError("The JSON document is nested too deeply.") from None
 
     @staticmethod
     def dumps(obj: t.Any, **kwargs: t.Any) -> str:

@@ -1,0 +1,470 @@
+"""Execution contexts and proxies: ``framework/ctx.py`` and ``globals.py``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import threading
+import typing as t
+
+import pytest
+
+from framework import (
+    App,
+    copy_current_request_context,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    request,
+    session,
+    stream_with_context,
+)
+from framework.ctx import AppContext, RequestContext, _AppCtxGlobals
+from framework.testing import AppClient
+
+# -- proxies outside and inside contexts ---------------------------------------
+
+
+def test_proxies_outside_any_context_raise() -> None:
+    assert not has_app_context()
+    assert not has_request_context()
+    with pytest.raises(RuntimeError, match="application context"):
+        current_app.name  # noqa: B018
+    with pytest.raises(RuntimeError, match="application context"):
+        g.x  # noqa: B018
+    with pytest.raises(RuntimeError, match="request context"):
+        request.path  # noqa: B018
+    with pytest.raises(RuntimeError, match="request context"):
+        session.get("x")
+
+
+def test_proxies_inside_app_context(app: App) -> None:
+    with app.app_context():
+        assert has_app_context()
+        assert not has_request_context()
+        assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+        assert current_app.name == "test_app"
+        g.value = 42
+        assert g.value == 42
+        with pytest.raises(RuntimeError, match="request context"):
+            request.path  # noqa: B018
+        with pytest.raises(RuntimeError, match="request context"):
+            session.get("x")
+    assert not has_app_context()
+
+
+def test_proxies_inside_request_context(app: App) -> None:
+    with app.test_request_context("/path?q=1", method="POST") as ctx:
+        assert isinstance(ctx, RequestContext)
+        assert has_app_context()
+        assert has_request_context()
+        assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+        assert request._get_current_object() is ctx.request  # type: ignore[attr-defined]
+        assert request.path == "/path"
+        assert request.args["q"] == "1"
+        assert request.method == "POST"
+        g.user = "ann"
+        assert ctx.g.user == "ann"
+    assert not has_request_context()
+    assert not has_app_context()
+
+
+def test_app_context_nesting_gives_each_its_own_g(app: App) -> None:
+    other = App("other_app")
+    with app.app_context():
+        g.level = "outer"
+        with app.app_context():
+            assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+            assert "level" not in g
+            g.level = "inner"
+            with other.app_context():
+                assert current_app._get_current_object() is other  # type: ignore[attr-defined]
+                assert "level" not in g
+            assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+            assert g.level == "inner"
+        assert g.level == "outer"
+    assert not has_app_context()
+
+
+def test_same_app_context_pushed_twice_tears_down_once(app: App) -> None:
+    calls: list[BaseException | None] = []
+    app.teardown_appcontext(calls.append)
+    ctx = app.app_context()
+    with ctx:
+        with ctx:
+            g.x = 1
+        assert calls == []
+        assert g.x == 1
+    assert calls == [None]
+
+
+def test_request_context_inside_app_context_shares_g(app: App) -> None:
+    with app.app_context():
+        g.shared = "from app context"
+        with app.test_request_context("/"):
+            assert g.shared == "from app context"
+            g.added = "from request"
+        assert g.added == "from request"
+
+
+def test_request_context_inside_other_apps_context_has_own_g(app: App) -> None:
+    other = App("other_app")
+    with other.app_context():
+        g.shared = "other"
+        with app.test_request_context("/"):
+            assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+            assert "shared" not in g
+        assert g.shared == "other"
+
+
+# -- g -------------------------------------------------------------------------
+
+
+def test_g_methods(app: App) -> None:
+    with app.app_context():
+        assert g.get("missing") is None
+        assert g.get("missing", "dflt") == "dflt"
+        with pytest.raises(AttributeError):
+            g.missing  # noqa: B018
+        g.a = 1
+        assert g.get("a") == 1
+        assert "a" in g
+        assert "b" not in g
+        assert g.setdefault("b", 2) == 2
+        assert g.setdefault("b", 3) == 2
+        assert sorted(g) == ["a", "b"]
+        assert g.pop("a") == 1
+        assert "a" not in g
+        assert g.pop("a", "gone") == "gone"
+        with pytest.raises(KeyError):
+            g.pop("a")
+        del g.b
+        assert list(g) == []
+        assert "test_app" in repr(g)
+
+
+def test_custom_app_ctx_globals_class(app: App) -> None:
+    class MyGlobals(_AppCtxGlobals):
+        def answer(self) -> int:
+            return 42
+
+    app.app_ctx_globals_class = MyGlobals
+    with app.app_context():
+        assert g.answer() == 42
+
+
+# -- teardown ------------------------------------------------------------------
+
+
+def test_teardown_appcontext_runs_when_app_context_pops(app: App) -> None:
+    calls: list[BaseException | None] = []
+
+    @app.teardown_appcontext
+    def teardown(exc: BaseException | None) -> None:
+        assert has_app_context()
+        calls.append(exc)
+
+    with app.app_context():
+        assert calls == []
+    assert calls == [None]
+
+
+def test_teardown_appcontext_receives_the_exception(app: App) -> None:
+    calls: list[BaseException | None] = []
+    app.teardown_appcontext(calls.append)
+    error = ValueError("in block")
+    with pytest.raises(ValueError), app.app_context():
+        raise error
+    assert calls == [error]
+
+
+def test_teardown_appcontext_runs_after_each_request(
+    app: App, client: AppClient
+) -> None:
+    calls: list[BaseException | None] = []
+    app.teardown_appcontext(calls.append)
+
+    @app.route("/")
+    def index() -> str:
+        return "ok"
+
+    client.get("/")
+    client.get("/")
+    assert calls == [None, None]
+
+
+def test_teardown_appcontext_left_to_outer_app_context(app: App) -> None:
+    calls: list[BaseException | None] = []
+    app.teardown_appcontext(calls.append)
+    with app.app_context():
+        with app.test_request_context("/"):
+            pass
+        assert calls == []
+    assert calls == [None]
+
+
+# -- isolation across threads and tasks ------------------------------------------
+
+
+def test_request_contexts_isolated_across_threads(app: App) -> None:
+    barrier = threading.Barrier(2, timeout=5)
+    results: dict[str, tuple[str, str, str]] = {}
+    errors: list[BaseException] = []
+
+    def worker(name: str) -> None:
+        try:
+            with app.test_request_context(f"/{name}?who={name}"):
+                g.name = name
+                barrier.wait()  # both contexts are pushed now
+                results[name] = (request.path, request.args["who"], g.name)
+                barrier.wait()  # both read before either pops
+        except BaseException as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert errors == []
+    assert results == {"a": ("/a", "a", "a"), "b": ("/b", "b", "b")}
+    assert not has_request_context()
+
+
+def test_main_thread_context_not_visible_in_other_thread(app: App) -> None:
+    seen: list[bool] = []
+    with app.test_request_context("/"):
+        thread = threading.Thread(
+            target=lambda: seen.append(has_app_context() or has_request_context())
+        )
+        thread.start()
+        thread.join(5)
+    assert seen == [False]
+
+
+def test_request_contexts_isolated_across_asyncio_tasks(app: App) -> None:
+    async def worker(name: str, barrier: asyncio.Barrier) -> tuple[str, str]:
+        with app.test_request_context(f"/{name}"):
+            g.name = name
+            await barrier.wait()
+            await asyncio.sleep(0)
+            return request.path, g.name
+
+    async def main() -> list[tuple[str, str]]:
+        barrier = asyncio.Barrier(2)
+        return list(await asyncio.gather(worker("a", barrier), worker("b", barrier)))
+
+    assert asyncio.run(main()) == [("/a", "a"), ("/b", "b")]
+    assert not has_app_context()
+
+
+def test_async_view_sees_request(app: App, client: AppClient) -> None:
+    @app.route("/async")
+    async def view() -> str:
+        await asyncio.sleep(0)
+        return f"{request.path} {current_app.name}"
+
+    assert client.get("/async").data == b"/async test_app"
+
+
+# -- copy_current_request_context ------------------------------------------------
+
+
+def test_copy_current_request_context_in_other_thread(
+    app: App, client: AppClient
+) -> None:
+    seen: dict[str, t.Any] = {}
+
+    @app.route("/work")
+    def work() -> str:
+        @copy_current_request_context
+        def job() -> None:
+            seen["path"] = request.path
+            seen["arg"] = request.args["n"]
+            seen["request"] = request._get_current_object()  # type: ignore[attr-defined]
+            seen["app"] = current_app._get_current_object()  # type: ignore[attr-defined]
+
+        seen["outer"] = request._get_current_object()  # type: ignore[attr-defined]
+        thread = threading.Thread(target=job)
+        thread.start()
+        thread.join(5)
+        return "done"
+
+    assert client.get("/work?n=7").data == b"done"
+    assert seen["path"] == "/work"
+    assert seen["arg"] == "7"
+    assert seen["request"] is seen["outer"]
+    assert seen["app"] is app
+
+
+def test_copy_current_request_context_after_the_response(
+    app: App, client: AppClient
+) -> None:
+    """Background work may run after the view returned."""
+    go = threading.Event()
+    seen: list[str] = []
+    threads: list[threading.Thread] = []
+
+    @app.route("/later")
+    def later() -> str:
+        @copy_current_request_context
+        def job() -> None:
+            go.wait(5)
+            seen.append(f"{request.path}?{request.query_string.decode()}")
+
+        thread = threading.Thread(target=job)
+        thread.start()
+        threads.append(thread)
+        return "accepted"
+
+    assert client.get("/later?id=3").data == b"accepted"
+    go.set()
+    threads[0].join(5)
+    assert seen == ["/later?id=3"]
+
+
+def test_copy_current_request_context_outside_request_raises(app: App) -> None:
+    with pytest.raises(RuntimeError):
+        copy_current_request_context(lambda: None)
+    with app.app_context(), pytest.raises(RuntimeError):
+        copy_current_request_context(lambda: None)
+
+
+# -- popping -----------------------------------------------------------------------
+
+
+def test_popping_wrong_app_context_raises(app: App) -> None:
+    def scenario() -> None:
+        first = app.app_context()
+        second = app.app_context()
+        first.push()
+        second.push()
+        with pytest.raises(AssertionError):
+            first.pop()
+
+    contextvars.copy_context().run(scenario)
+    assert not has_app_context()
+
+
+def test_popping_wrong_request_context_raises(app: App) -> None:
+    def scenario() -> None:
+        first = app.test_request_context("/first")
+        second = app.test_request_context("/second")
+        first.push()
+        second.push()
+        with pytest.raises(AssertionError):
+            first.pop()
+
+    contextvars.copy_context().run(scenario)
+    assert not has_request_context()
+
+
+def test_contexts_pop_in_order(app: App) -> None:
+    outer = app.app_context()
+    inner = app.test_request_context("/")
+    outer.push()
+    inner.push()
+    assert has_request_context()
+    inner.pop()
+    assert has_app_context() and not has_request_context()
+    outer.pop()
+    assert not has_app_context()
+
+
+# -- stream_with_context ------------------------------------------------------------
+
+
+def test_stream_with_context_keeps_request_while_streaming(
+    app: App, client: AppClient
+) -> None:
+    @app.route("/stream")
+    def stream() -> t.Any:
+        def generate() -> t.Iterator[str]:
+            yield "path="
+            yield request.path
+            yield " name="
+            yield request.args["name"]
+
+        return stream_with_context(generate())
+
+    response = client.get("/stream?name=ann")
+    assert response.status_code == 200
+    assert response.data == b"path=/stream name=ann"
+    assert not has_request_context()
+
+
+def test_stream_with_context_as_decorator(app: App, client: AppClient) -> None:
+    @app.route("/stream")
+    def stream() -> t.Any:
+        @stream_with_context
+        def generate() -> t.Iterator[str]:
+            yield f"{request.method} {g.get('marker')}"
+
+        g.marker = "kept"
+        return generate()
+
+    assert client.get("/stream").data == b"GET kept"
+
+
+def test_plain_generator_has_no_request_while_streaming(
+    app: App, client: AppClient
+) -> None:
+    """The counterpart: without stream_with_context the request is gone."""
+    seen: list[bool] = []
+
+    @app.route("/stream")
+    def stream() -> t.Any:
+        def generate() -> t.Iterator[str]:
+            seen.append(has_request_context())
+            yield "body"
+
+        return generate()
+
+    assert client.get("/stream").data == b"body"
+    assert seen == [False]
+
+
+def test_stream_with_context_outside_request_raises(app: App) -> None:
+    with pytest.raises(RuntimeError):
+        stream_with_context(iter(["x"]))
+
+
+# -- the null session ----------------------------------------------------------------
+
+
+def test_session_is_empty_null_session(app: App) -> None:
+    with app.test_request_context("/"):
+        assert session.get("user") is None
+        assert "user" not in session
+        assert len(session) == 0
+        assert dict(session) == {}
+        assert not session.permanent
+
+
+def test_session_write_raises_mentioning_secret_key(app: App) -> None:
+    with app.test_request_context("/"):
+        with pytest.raises(RuntimeError, match="SECRET_KEY"):
+            session["user"] = "ann"
+        with pytest.raises(RuntimeError, match="SECRET_KEY"):
+            session.update(user="ann")
+        with pytest.raises(RuntimeError, match="SECRET_KEY"):
+            session.setdefault("user", "ann")
+        assert dict(session) == {}
+
+
+def test_session_read_in_view_is_empty(app: App, client: AppClient) -> None:
+    @app.route("/")
+    def index() -> str:
+        return f"user={session.get('user')!r}"
+
+    response = client.get("/")
+    assert response.data == b"user=None"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_app_context_is_app_context_instance(app: App) -> None:
+    ctx = app.app_context()
+    assert isinstance(ctx, AppContext)
+    assert not isinstance(ctx, RequestContext)
+    assert ctx.app is app

@@ -1,0 +1,174 @@
+"""Request and Response: limits from config, JSON parsing errors, and the
+fast response lane, which must send exactly what werkzeug's general path
+sends."""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from framework import App, Request, Response, request
+
+
+def _send(
+    response: WerkzeugResponse, method: str = "GET"
+) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Call ``response`` as WSGI the way a server does."""
+    captured: dict[str, t.Any] = {}
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
+    ) -> t.Any:
+        captured["status"] = status
+        captured["headers"] = headers
+        return lambda data: None
+
+    environ = EnvironBuilder("/", method=method).get_environ()
+    iterable = response(environ, start_response)
+    try:
+        body = b"".join(iterable)
+    finally:
+        close = getattr(iterable, "close", None)
+        if close is not None:
+            close()
+    return captured["status"], captured["headers"], body
+
+
+def _general(response: Response) -> WerkzeugResponse:
+    """The same response sent through werkzeug's general path."""
+    clone = WerkzeugResponse(
+        response.response,
+        headers=list(response.headers.items()),
+        status=response.status,
+    )
+    clone.autocorrect_location_header = False
+    return clone
+
+
+MUTATIONS: list[tuple[str, t.Callable[[Response], None]]] = [
+    ("untouched", lambda r: None),
+    ("header added", lambda r: r.headers.__setitem__("X-Extra", "1")),
+    (
+        "content type replaced",
+        lambda r: r.headers.__setitem__("Content-Type", "text/plain"),
+    ),
+    ("status changed", lambda r: setattr(r, "status_code", 201)),
+    ("status 204", lambda r: setattr(r, "status_code", 204)),
+    ("status 304", lambda r: setattr(r, "status_code", 304)),
+    ("location set", lambda r: r.headers.__setitem__("Location", "/späť")),
+    ("content location set", lambda r: r.headers.__setitem__("Content-Location", "/é")),
+    ("body replaced", lambda r: r.set_data(b"replaced body")),
+    ("content length removed", lambda r: r.headers.__delitem__("Content-Length")),
+    ("cookie set", lambda r: r.set_cookie("k", "v")),
+]
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize(("name", "mutate"), MUTATIONS, ids=[m[0] for m in MUTATIONS])
+def test_fast_response_sends_what_the_general_path_sends(
+    name: str, mutate: t.Callable[[Response], None], method: str
+) -> None:
+    fast = Response.fast(b"Hello, World!", "text/html; charset=utf-8")
+    mutate(fast)
+    expected = _send(_general(fast), method)
+    assert _send(fast, method) == expected
+
+
+def test_fast_error_status_line_and_on_close() -> None:
+    closed: list[bool] = []
+    fast = Response.fast(b"gone", "text/plain", "410 GONE")
+    assert fast.status_code == 410
+    fast.call_on_close(lambda: closed.append(True))
+    assert _send(fast) == (
+        "410 GONE",
+        [("Content-Type", "text/plain"), ("Content-Length", "4")],
+        b"gone",
+    )
+    assert closed == [True]
+
+
+def test_fast_lane_is_off_for_a_response_class_that_customizes_output() -> None:
+    class Custom(Response):
+        def get_wsgi_headers(self, environ: t.Any) -> t.Any:
+            headers = super().get_wsgi_headers(environ)
+            headers["X-Custom"] = "yes"
+            return headers
+
+    assert Response.supports_fast()
+    assert not Custom.supports_fast()
+    app = App(__name__)
+    app.response_class = Custom
+
+    @app.get("/")
+    def index() -> str:
+        return "hi"
+
+    assert app.test_client().get("/").headers["X-Custom"] == "yes"
+
+
+def test_request_limits_come_from_config(app: App) -> None:
+    app.config.update(MAX_CONTENT_LENGTH=10, MAX_FORM_MEMORY_SIZE=5, MAX_FORM_PARTS=3)
+    with app.test_request_context("/"):
+        assert request.max_content_length == 10
+        assert request.max_form_memory_size == 5
+        assert request.max_form_parts == 3
+        request.max_content_length = 99
+        assert request.max_content_length == 99
+    outside = Request(EnvironBuilder("/").get_environ())
+    assert outside.max_content_length is None
+
+
+def test_invalid_json_is_400_with_detail_only_in_debug(app: App) -> None:
+    @app.post("/")
+    def echo() -> t.Any:
+        return request.get_json()
+
+    app.testing = False
+    client = app.test_client()
+    response = client.post("/", data="{nope", content_type="application/json")
+    assert response.status_code == 400
+    assert b"not valid JSON" in response.data
+    assert b"Expecting" not in response.data
+    app.debug = True
+    response = client.post("/", data="{nope", content_type="application/json")
+    assert response.status_code == 400
+    assert b"Expecting property name" in response.data
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\xff\xfe{", b'{"a": "\xc3\x28"}', b"[" * 100_000 + b"]" * 100_000],
+    ids=["invalid utf-8 start", "invalid utf-8 inside", "nested too deep"],
+)
+def test_hostile_json_bodies_are_400(app: App, body: bytes) -> None:
+    @app.post("/")
+    def echo() -> t.Any:
+        return {"got": request.get_json()}
+
+    app.testing = False
+    response = app.test_client().post("/", data=body, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_wrong_content_type_for_json_is_415(app: App) -> None:
+    @app.post("/")
+    def echo() -> t.Any:
+        return {"got": request.get_json()}
+
+    response = app.test_client().post("/", data="{}", content_type="text/plain")
+    assert response.status_code == 415
+
+
+def test_request_endpoint_and_blueprint_names(app: App) -> None:
+    app.add_url_rule("/x", endpoint="admin.users.list", view_func=lambda: "x")
+    with app.test_request_context("/x"):
+        assert request.endpoint == "admin.users.list"
+        assert request.blueprint == "admin.users"
+        assert request.blueprints == ["admin.users", "admin"]
+    with app.test_request_context("/missing"):
+        assert request.endpoint is None
+        assert request.blueprint is None
+        assert request.blueprints == []
