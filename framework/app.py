@@ -81,8 +81,12 @@ class _Strategy(t.Generic[T]):
         return t.cast(T, obj.__dict__[self.slot])
 
     def __set__(self, obj: App, value: T) -> None:
-        if self.slot in obj.__dict__:
+        previous = obj.__dict__.get(self.slot)
+        if previous is not None:
             obj._check_setup_finished(f"app.{self.name} = ...")
+            # A new router without a map of its own keeps the app's rules.
+            if getattr(value, "url_map", False) is None:
+                value.url_map = previous.url_map  # type: ignore[attr-defined]
         obj.__dict__[self.slot] = value
         if obj._pipeline_ready:
             obj._prepare()
@@ -454,6 +458,25 @@ class App(Scaffold):
             (lambda ctx, exc: self.handle_exception(exc))
             if over("handle_exception")
             else e.handle_unhandled
+        )
+        p.trap_http_exception = (
+            (lambda ctx, exc: self.trap_http_exception(exc))
+            if over("trap_http_exception")
+            else e.trap_http_exception
+        )
+        p.bind = (
+            (
+                lambda ctx: self.create_url_adapter(
+                    ctx.request if ctx.is_request_context else None
+                )
+            )
+            if over("create_url_adapter")
+            else self.router.bind
+        )
+        p.inject_url_defaults = (
+            (lambda ctx, endpoint, values: self.inject_url_defaults(endpoint, values))
+            if over("inject_url_defaults")
+            else self.router.inject_url_defaults
         )
         p.log_exception = (
             (lambda ctx, exc_info: self.log_exception(exc_info))

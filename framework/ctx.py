@@ -127,7 +127,7 @@ class AppContext:
     def url_adapter(self) -> MapAdapter | None:
         """The router's URL adapter for this context, bound on first use."""
         if self._url_adapter is _sentinel:
-            self._url_adapter = self.app.router.bind(self)
+            self._url_adapter = self.app.pipeline.bind(self)
         return self._url_adapter
 
     @url_adapter.setter

@@ -125,8 +125,11 @@ class ErrorHandling:
             ctx.app.debug or ctx.app.config["TRAP_BAD_REQUEST_ERRORS"]
         ):
             exc.show_exception = True
-        if isinstance(exc, HTTPException) and not self.trap_http_exception(ctx, exc):
-            return ctx.app.pipeline.handle_http(ctx, exc)
+        pipeline = ctx.app.pipeline
+        if isinstance(exc, HTTPException) and not pipeline.trap_http_exception(
+            ctx, exc
+        ):
+            return pipeline.handle_http(ctx, exc)
         handler = self.find_handler(ctx, exc)
         if handler is None:
             raise exc

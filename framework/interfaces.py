@@ -246,12 +246,14 @@ class Pipeline:
     """
 
     __slots__ = (
+        "bind",
         "dispatch",
         "finalize",
         "full_dispatch",
         "handle_http",
         "handle_unhandled",
         "handle_user",
+        "inject_url_defaults",
         "log_exception",
         "make_default_options_response",
         "make_response",
@@ -259,7 +261,12 @@ class Pipeline:
         "process_response",
         "teardown_appcontext",
         "teardown_request",
+        "trap_http_exception",
     )
+
+    bind: Callable[[t.Any], MapAdapter | None]
+    inject_url_defaults: Callable[[t.Any, str, dict[str, t.Any]], None]
+    trap_http_exception: Callable[[t.Any, Exception], bool]
 
     full_dispatch: Callable[[RequestContext], Response]
     preprocess: Callable[[RequestContext], ResponseReturnValue | None]

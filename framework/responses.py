@@ -71,8 +71,9 @@ class ResponseConverter:
 
         :param ctx: the active context, used for the app and the request
             environ; ``None`` outside any context.
-        :param rv: a view's return value; see :data:`framework.typing.
-            ResponseReturnValue` for the accepted forms.
+        :param rv: a view's return value; see
+            :data:`framework.typing.ResponseReturnValue` for the accepted
+            forms.
         :raises TypeError: when ``rv`` is ``None`` or of no accepted form;
             the message names the view.
         """

@@ -243,7 +243,7 @@ class Router:
             external = scheme is not None or not ctx.is_request_context
         if scheme is not None and not external:
             raise ValueError("url_for(_scheme=...) needs _external=True.")
-        self.inject_url_defaults(ctx, endpoint, values)
+        ctx.app.pipeline.inject_url_defaults(ctx, endpoint, values)
         rv = adapter.build(
             endpoint,
             values,

@@ -47,8 +47,10 @@ class NullSession(dict[str, t.Any], SessionMixin):
 
     def _refuse(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
         raise RuntimeError(
-            "The session is unavailable because no secret key was set: set"
-            " app.secret_key or the SECRET_KEY config key to use sessions."
+            "The session is unavailable: the app's session interface gave a"
+            " null session, which can't store data. Signed-cookie sessions"
+            " need a secret key: set app.secret_key or the SECRET_KEY config"
+            " key."
         )
 
     __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _refuse

@@ -113,7 +113,7 @@ class DefaultJSONProvider(JSONProvider):
 
     #: The function called for objects ``json`` can't serialize.
     default: t.Callable[[t.Any], t.Any] = staticmethod(default)
-    #: Escape non-ASCII characters as ``\\uXXXX``.
+    #: Escape non-ASCII characters as ``\uXXXX`` escapes.
     ensure_ascii: bool = True
     #: Sort the keys of objects, which makes output stable for caching.
     sort_keys: bool = True

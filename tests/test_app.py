@@ -1,0 +1,119 @@
+"""App composition: the pipeline honours Flask-style overrides of the methods
+the default strategies would otherwise call directly, and strategy swaps by
+assignment keep the app working."""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import MapAdapter
+
+from framework import App, request, url_for
+from framework.routing import Router
+from framework.wrappers import Request
+
+
+def test_override_trap_http_exception_is_honoured() -> None:
+    class TrappingApp(App):
+        def trap_http_exception(self, e: Exception) -> bool:
+            return isinstance(e, NotFound)
+
+    app = TrappingApp(__name__)
+    app.testing = True
+
+    @app.get("/gone")
+    def gone() -> str:
+        raise NotFound()
+
+    with pytest.raises(NotFound):
+        app.test_client().get("/gone")
+
+
+def test_override_create_url_adapter_is_honoured() -> None:
+    calls: list[Request | None] = []
+
+    class AdapterApp(App):
+        def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+            calls.append(request)
+            return super().create_url_adapter(request)
+
+    app = AdapterApp(__name__)
+
+    @app.get("/a/<int:n>")
+    def a(n: int) -> str:
+        return url_for("a", n=n + 1)
+
+    assert app.test_client().get("/a/1").data == b"/a/2"
+    assert len(calls) == 1 and calls[0] is not None
+
+
+def test_override_inject_url_defaults_is_honoured() -> None:
+    class DefaultsApp(App):
+        def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
+            values.setdefault("lang", "eo")
+            super().inject_url_defaults(endpoint, values)
+
+    app = DefaultsApp(__name__)
+
+    @app.get("/<lang>/")
+    def home(lang: str) -> str:
+        return url_for("home")
+
+    assert app.test_client().get("/en/").data == b"/eo/"
+
+
+def test_assigning_a_router_without_a_map_keeps_the_rules() -> None:
+    app = App(__name__)
+
+    @app.get("/kept")
+    def kept() -> str:
+        return "still here"
+
+    class CountingRouter(Router):
+        matched = 0
+
+        def match(self, ctx: t.Any) -> t.Any:
+            type(self).matched += 1
+            return super().match(ctx)
+
+    app.router = CountingRouter()
+    assert app.url_map is app.router.url_map
+    assert app.test_client().get("/kept").data == b"still here"
+    assert CountingRouter.matched == 1
+
+
+def test_strategy_assignment_after_first_request_is_refused() -> None:
+    app = App(__name__)
+    app.add_url_rule("/", "index", lambda: "ok")
+    app.test_client().get("/")
+    for name in (
+        "router",
+        "dispatcher",
+        "response_converter",
+        "error_handling",
+        "json",
+    ):
+        with pytest.raises(AssertionError, match=f"app.{name}"):
+            setattr(app, name, getattr(app, name))
+
+
+def test_pipeline_uses_strategies_directly_without_overrides() -> None:
+    app = App(__name__)
+    pipeline = app.pipeline
+    assert pipeline.dispatch == app.dispatcher.dispatch
+    assert pipeline.make_response == app.response_converter.make_response
+    assert pipeline.handle_user == app.error_handling.handle_user
+    assert pipeline.bind == app.router.bind
+
+
+def test_http_exception_handler_sees_trapped_error_path(app: App) -> None:
+    """A handler for HTTPException covers every HTTP error, including ones
+    raised by routing."""
+
+    @app.errorhandler(HTTPException)
+    def any_http(e: HTTPException) -> tuple[str, int]:
+        return f"{e.code} at {request.path}", e.code or 500
+
+    assert app.test_client().get("/nowhere").data == b"404 at /nowhere"
