@@ -29,7 +29,7 @@ $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict framework
+	$(BIN)/mypy --strict framework tests/type_check
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
