@@ -46,7 +46,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
 __all__ = ["App"]
 
 T = t.TypeVar("T")
-F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+_sentinel: t.Any = object()
 T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
 T_shell_context_processor = t.TypeVar(
     "T_shell_context_processor", bound=ft.ShellContextProcessorCallable
@@ -88,8 +88,103 @@ class _Strategy(t.Generic[T]):
             if getattr(value, "url_map", False) is None:
                 value.url_map = previous.url_map  # type: ignore[attr-defined]
         obj.__dict__[self.slot] = value
+        obj._setup_version += 1
         if obj._pipeline_ready:
             obj._prepare()
+
+
+def _no_ctx(name: str) -> t.Callable[[App, t.Callable[..., t.Any]], t.Any]:
+    """Adapt an override that takes no context: ``step(ctx, *args)`` calls
+    ``override(*args)``."""
+
+    def adapt(app: App, override: t.Callable[..., t.Any]) -> t.Any:
+        def step(ctx: t.Any, *args: t.Any) -> t.Any:
+            return override(*args)
+
+        step.__name__ = name
+        return step
+
+    return adapt
+
+
+def _teardown(name: str) -> t.Callable[[App, t.Callable[..., t.Any]], t.Any]:
+    """Adapt an overridden ``do_teardown_*``, which raises, to a step that
+    returns the errors."""
+
+    def adapt(app: App, override: t.Callable[..., t.Any]) -> t.Any:
+        def step(ctx: t.Any, exc: BaseException | None) -> list[BaseException]:
+            try:
+                override(exc)
+            except Exception as error:
+                return [error]
+            return []
+
+        step.__name__ = name
+        return step
+
+    return adapt
+
+
+def _url_adapter(app: App, override: t.Callable[..., t.Any]) -> t.Any:
+    def bind(ctx: AppContext) -> MapAdapter | None:
+        return override(  # type: ignore[no-any-return]
+            ctx.request if ctx.is_request_context else None
+        )
+
+    return bind
+
+
+#: ``pipeline step -> (strategy, App method of the same meaning, adapter)``:
+#: how :meth:`App._prepare` resolves :attr:`App.pipeline`.
+_PIPELINE_STEPS: dict[
+    str, tuple[str, str, t.Callable[[App, t.Callable[..., t.Any]], t.Any]]
+] = {
+    "full_dispatch": ("dispatcher", "full_dispatch_request", _no_ctx("full_dispatch")),
+    "preprocess": ("dispatcher", "preprocess_request", _no_ctx("preprocess")),
+    "dispatch": ("dispatcher", "dispatch_request", _no_ctx("dispatch")),
+    "raise_routing_exception": (
+        "dispatcher",
+        "raise_routing_exception",
+        _no_ctx("raise_routing_exception"),
+    ),
+    "finalize": ("dispatcher", "finalize_request", _no_ctx("finalize")),
+    "process_response": ("dispatcher", "process_response", _no_ctx("process_response")),
+    "make_default_options_response": (
+        "dispatcher",
+        "make_default_options_response",
+        _no_ctx("make_default_options_response"),
+    ),
+    "teardown_request": (
+        "dispatcher",
+        "do_teardown_request",
+        _teardown("teardown_request"),
+    ),
+    "teardown_appcontext": (
+        "dispatcher",
+        "do_teardown_appcontext",
+        _teardown("teardown_appcontext"),
+    ),
+    "make_response": ("response_converter", "make_response", _no_ctx("make_response")),
+    "handle_http": ("error_handling", "handle_http_exception", _no_ctx("handle_http")),
+    "handle_user": ("error_handling", "handle_user_exception", _no_ctx("handle_user")),
+    "handle_unhandled": (
+        "error_handling",
+        "handle_exception",
+        _no_ctx("handle_unhandled"),
+    ),
+    "trap_http_exception": (
+        "error_handling",
+        "trap_http_exception",
+        _no_ctx("trap_http_exception"),
+    ),
+    "log_exception": ("error_handling", "log_exception", _no_ctx("log_exception")),
+    "bind": ("router", "create_url_adapter", _url_adapter),
+    "inject_url_defaults": (
+        "router",
+        "inject_url_defaults",
+        _no_ctx("inject_url_defaults"),
+    ),
+}
 
 
 class App(Scaffold):
@@ -126,6 +221,8 @@ class App(Scaffold):
     url_map_class: type[Map] = Map
     #: The class of the rules :meth:`add_url_rule` creates.
     url_rule_class: type[Rule] = Rule
+    #: The class of :attr:`aborter`.
+    aborter_class: type[Aborter] = Aborter
     #: The class of :attr:`config`.
     config_class: type[Config] = Config
     #: The class of ``g``.
@@ -190,6 +287,11 @@ class App(Scaffold):
     ) -> None:
         self._got_first_request = False
         self._pipeline_ready = False
+        # Bumped by every setup method; contexts created before the first
+        # request prepare again when it moved.
+        self._setup_version = 0
+        self._prepared_version = -1
+        self._custom_request_context = False
         self._setup_lock = threading.Lock()
         super().__init__(
             import_name,
@@ -269,14 +371,12 @@ class App(Scaffold):
 
     def make_config(self, instance_relative: bool = False) -> Config:
         """Create :attr:`config` from :attr:`default_config`; ``DEBUG``
-        comes from the ``FRAMEWORK_DEBUG`` environment variable."""
+        comes from the ``FRAMEWORK_DEBUG`` environment variable (any value
+        but empty, ``0``, ``false`` and ``no`` turns it on)."""
         root_path = self.instance_path if instance_relative else self.root_path
         defaults = dict(self.default_config)
-        defaults["DEBUG"] = os.environ.get("FRAMEWORK_DEBUG", "").lower() in (
-            "1",
-            "true",
-            "yes",
-        )
+        flag = os.environ.get("FRAMEWORK_DEBUG", "")
+        defaults["DEBUG"] = bool(flag) and flag.lower() not in ("0", "false", "no")
         return self.config_class(root_path, defaults)
 
     def auto_find_instance_path(self) -> str:
@@ -284,8 +384,8 @@ class App(Scaffold):
         return os.path.join(self.root_path, "instance")
 
     def make_aborter(self) -> Aborter:
-        """Create :attr:`aborter`."""
-        return Aborter()
+        """Create :attr:`aborter` from :attr:`aborter_class`."""
+        return self.aborter_class()
 
     @property
     def url_map(self) -> Map:
@@ -308,6 +408,7 @@ class App(Scaffold):
     # -- setup -----------------------------------------------------------
 
     def _check_setup_finished(self, f_name: str) -> None:
+        self._setup_version += 1
         if self._got_first_request:
             raise AssertionError(
                 f"{f_name} can't be used now: the app already handled its first"
@@ -394,124 +495,57 @@ class App(Scaffold):
 
     # -- the pipeline ----------------------------------------------------
 
-    def _overrides(self, name: str) -> bool:
-        return getattr(type(self), name) is not getattr(App, name)
+    def _overridden(self, name: str) -> t.Callable[..., t.Any] | None:
+        """The override of ``App.<name>`` on this instance or its class, or
+        ``None`` when the default is in place."""
+        if name in self.__dict__:
+            return t.cast("t.Callable[..., t.Any]", self.__dict__[name])
+        if getattr(type(self), name) is not getattr(App, name):
+            return t.cast("t.Callable[..., t.Any]", getattr(self, name))
+        return None
 
     def _prepare(self) -> None:
         """Resolve :attr:`pipeline` and let each strategy precompute its
-        tables. Runs at construction, when a strategy is swapped, whenever a
-        context is created before the first request, and at the first
-        request."""
-        p = Pipeline()
-        d, r, e = self.dispatcher, self.response_converter, self.error_handling
-        over = self._overrides
-        p.full_dispatch = (
-            (lambda ctx: self.full_dispatch_request())
-            if over("full_dispatch_request")
-            else d.full_dispatch
-        )
-        p.preprocess = (
-            (lambda ctx: self.preprocess_request())
-            if over("preprocess_request")
-            else d.preprocess
-        )
-        p.dispatch = (
-            (lambda ctx: self.dispatch_request())
-            if over("dispatch_request")
-            else d.dispatch
-        )
-        p.finalize = (
-            (
-                lambda ctx, rv, from_error_handler=False: self.finalize_request(
-                    rv, from_error_handler
-                )
-            )
-            if over("finalize_request")
-            else d.finalize
-        )
-        p.process_response = (
-            (lambda ctx, response: self.process_response(response))
-            if over("process_response")
-            else d.process_response
-        )
-        p.make_default_options_response = (
-            (lambda ctx: self.make_default_options_response())
-            if over("make_default_options_response")
-            else d.make_default_options_response
-        )
-        p.make_response = (
-            (lambda ctx, rv: self.make_response(rv))
-            if over("make_response")
-            else r.make_response
-        )
-        p.handle_http = (
-            (lambda ctx, exc: self.handle_http_exception(exc))
-            if over("handle_http_exception")
-            else e.handle_http
-        )
-        p.handle_user = (
-            (lambda ctx, exc: self.handle_user_exception(exc))
-            if over("handle_user_exception")
-            else e.handle_user
-        )
-        p.handle_unhandled = (
-            (lambda ctx, exc: self.handle_exception(exc))
-            if over("handle_exception")
-            else e.handle_unhandled
-        )
-        p.trap_http_exception = (
-            (lambda ctx, exc: self.trap_http_exception(exc))
-            if over("trap_http_exception")
-            else e.trap_http_exception
-        )
-        p.bind = (
-            (
-                lambda ctx: self.create_url_adapter(
-                    ctx.request if ctx.is_request_context else None
-                )
-            )
-            if over("create_url_adapter")
-            else self.router.bind
-        )
-        p.inject_url_defaults = (
-            (lambda ctx, endpoint, values: self.inject_url_defaults(endpoint, values))
-            if over("inject_url_defaults")
-            else self.router.inject_url_defaults
-        )
-        p.log_exception = (
-            (lambda ctx, exc_info: self.log_exception(exc_info))
-            if over("log_exception")
-            else e.log_exception
-        )
-
-        def run_teardown(method: t.Callable[[BaseException | None], None]) -> t.Any:
-            def step(ctx: t.Any, exc: BaseException | None) -> list[BaseException]:
-                try:
-                    method(exc)
-                except Exception as error:
-                    return [error]
-                return []
-
-            return step
-
-        p.teardown_request = (
-            run_teardown(self.do_teardown_request)
-            if over("do_teardown_request")
-            else d.teardown_request
-        )
-        p.teardown_appcontext = (
-            run_teardown(self.do_teardown_appcontext)
-            if over("do_teardown_appcontext")
-            else d.teardown_appcontext
-        )
+        tables. Runs at construction, at the first request, and before then
+        whenever a context is created after setup changed."""
+        pipeline = Pipeline()
+        strategies = {
+            "router": self.router,
+            "dispatcher": self.dispatcher,
+            "response_converter": self.response_converter,
+            "error_handling": self.error_handling,
+        }
+        for step, (owner, method, adapt) in _PIPELINE_STEPS.items():
+            override = self._overridden(method)
+            if override is None:
+                setattr(pipeline, step, getattr(strategies[owner], step))
+            else:
+                setattr(pipeline, step, adapt(self, override))
         #: The resolved request pipeline; see
         #: :class:`~framework.interfaces.Pipeline`.
-        self.pipeline = p
-        for strategy in (self.router, d, r, e, self.json):
+        self.pipeline = pipeline
+        self._custom_request_context = self._overridden("request_context") is not None
+        #: Whether a request's app context teardown has work to do besides
+        #: the signal (callbacks, an override or a custom dispatcher).
+        self.needs_appcontext_teardown = bool(self.teardown_appcontext_funcs) or (
+            getattr(pipeline.teardown_appcontext, "__func__", None)
+            is not Dispatcher.teardown_appcontext
+        )
+        self._prepared_version = self._setup_version
+        for strategy in (*strategies.values(), self.json):
             prepare = getattr(strategy, "prepare", None)
             if prepare is not None:
                 prepare(self)
         self._pipeline_ready = True
+
+    def _prepare_if_changed(self) -> None:
+        """Prepare again if setup changed since the last time; setup is
+        frozen after the first request, so this is for tests and scripts."""
+        if (
+            self._prepared_version != self._setup_version
+            and not self._got_first_request
+        ):
+            self._prepare()
 
     def _freeze(self) -> None:
         """Prepare once more and freeze setup, at the first request."""
@@ -524,6 +558,7 @@ class App(Scaffold):
             signals.app_ready.send(self, _async_wrapper=self.ensure_sync)
 
     def _current_context(self) -> AppContext:
+        self._prepare_if_changed()
         ctx = _cv_context.get(None)
         if ctx is None:
             raise RuntimeError(
@@ -567,6 +602,11 @@ class App(Scaffold):
     def preprocess_request(self) -> ft.ResponseReturnValue | None:
         """Run URL value preprocessors and ``before_request`` hooks."""
         return self.dispatcher.preprocess(self._current_request_context())
+
+    def raise_routing_exception(self, request: Request) -> t.NoReturn:
+        """Raise the error routing stored on ``request`` (404, 405, a
+        redirect)."""
+        self.dispatcher.raise_routing_exception(self._current_request_context())
 
     def dispatch_request(self) -> ft.ResponseReturnValue:
         """Call the matched view (or raise the routing error)."""
@@ -629,16 +669,22 @@ class App(Scaffold):
         ``error``. Never, by default."""
         return False
 
-    def do_teardown_request(self, exc: BaseException | None = None) -> None:
-        """Run the ``teardown_request`` callbacks; raise the first error one
-        raised, after all ran."""
+    def do_teardown_request(self, exc: BaseException | None = _sentinel) -> None:
+        """Run the ``teardown_request`` callbacks with ``exc`` (by default the
+        exception being handled, if any); raise the first error one raised,
+        after all ran."""
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
         errors = self.dispatcher.teardown_request(self._current_request_context(), exc)
         if errors:
             raise errors[0]
 
-    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
-        """Run the ``teardown_appcontext`` callbacks; raise the first error
-        one raised, after all ran."""
+    def do_teardown_appcontext(self, exc: BaseException | None = _sentinel) -> None:
+        """Run the ``teardown_appcontext`` callbacks with ``exc`` (by default
+        the exception being handled, if any); raise the first error one
+        raised, after all ran."""
+        if exc is _sentinel:
+            exc = sys.exc_info()[1]
         errors = self.dispatcher.teardown_appcontext(self._current_context(), exc)
         if errors:
             raise errors[0]
@@ -701,8 +747,8 @@ class App(Scaffold):
 
     def url_for(
         self,
-        endpoint: str,
         /,
+        endpoint: str,
         *,
         _anchor: str | None = None,
         _method: str | None = None,
@@ -714,6 +760,8 @@ class App(Scaffold):
         ctx = _cv_context.get(None)
         if ctx is None:
             ctx = AppContext(self)
+        if _external is None:
+            _external = _scheme is not None or not ctx.is_request_context
         if endpoint[:1] == "." and ctx.is_request_context:
             blueprint = ctx.request.blueprint
             endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
@@ -758,14 +806,13 @@ class App(Scaffold):
 
     def app_context(self) -> AppContext:
         """A new app context: ``with app.app_context(): ...``."""
-        if not self._got_first_request:
-            self._prepare()
+        self._prepare_if_changed()
         return AppContext(self)
 
     def request_context(self, environ: WSGIEnvironment) -> RequestContext:
-        """A new request context for a WSGI environ."""
-        if not self._got_first_request:
-            self._prepare()
+        """A new request context for a WSGI environ; :meth:`wsgi_app` uses it
+        when a subclass overrides it."""
+        self._prepare_if_changed()
         return RequestContext(self, environ)
 
     def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> RequestContext:
@@ -794,7 +841,10 @@ class App(Scaffold):
         Middleware(app.wsgi_app)``) to add middleware while keeping ``app``."""
         if not self._got_first_request:
             self._freeze()
-        ctx = RequestContext(self, environ)
+        if self._custom_request_context:
+            ctx = self.request_context(environ)
+        else:
+            ctx = RequestContext(self, environ)
         error: BaseException | None = None
         pipeline = self.pipeline
         try:

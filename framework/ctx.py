@@ -14,6 +14,8 @@ import functools
 import sys
 import typing as t
 
+from werkzeug.exceptions import HTTPException
+
 from . import signals
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -140,6 +142,12 @@ class AppContext:
         raise RuntimeError(_NO_REQUEST)
 
     @property
+    def request_context(self) -> RequestContext:
+        """This context if it is a request context; raises otherwise. The
+        ``request_ctx`` proxy goes through it."""
+        raise RuntimeError(_NO_REQUEST)
+
+    @property
     def session(self) -> SessionMixin:
         """Raises: an app context has no session."""
         raise RuntimeError(_NO_REQUEST)
@@ -242,6 +250,11 @@ class RequestContext(AppContext):
         self._session = value
 
     @property
+    def request_context(self) -> RequestContext:
+        """This context."""
+        return self
+
+    @property
     def session_opened(self) -> bool:
         """Whether the session was opened during this request."""
         return self._session is not None
@@ -264,7 +277,7 @@ class RequestContext(AppContext):
         request = self.request
         try:
             request.url_rule, request.view_args = self.app.router.match(self)
-        except Exception as e:  # HTTPException, RequestRedirect
+        except HTTPException as e:  # 404, 405, redirects, bad hosts
             request.routing_exception = e
             return
         if signals.request_matched.receivers:
@@ -281,7 +294,8 @@ class RequestContext(AppContext):
         if first:
             outer = _cv_context.get(None)
             if outer is not None and outer.app is self.app:
-                self._g = outer.g
+                if self._g is None:
+                    self._g = outer.g
                 self._owns_app = False
             else:
                 self._owns_app = True
@@ -299,15 +313,13 @@ class RequestContext(AppContext):
         context, every ``teardown_appcontext`` callback."""
         last = len(self._tokens) == 1
         errors: list[BaseException] = []
+        app = self.app
         try:
             if last:
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
-                pipeline = self.app.pipeline
-                errors = pipeline.teardown_request(self, exc)
+                errors = app.pipeline.teardown_request(self, exc)
                 self.request.close()
-                if self._owns_app:
-                    errors = errors + pipeline.teardown_appcontext(self, exc)
         finally:
             active = _cv_context.get(None)
             _cv_context.reset(self._tokens.pop())
@@ -316,6 +328,23 @@ class RequestContext(AppContext):
                 self.request.environ["werkzeug.request"] = None
         if active is not self:
             raise AssertionError(f"Popped the wrong context: {active!r}, not {self!r}.")
+        if (
+            last
+            and self._owns_app
+            and (
+                app.needs_appcontext_teardown
+                or signals.appcontext_tearing_down.receivers
+            )
+        ):
+            # As in Flask, the app context tears down after the request is
+            # gone: the callbacks see current_app and g, but no request.
+            app_ctx = AppContext(app)
+            app_ctx._g = self._g
+            token = _cv_context.set(app_ctx)
+            try:
+                errors = errors + app.pipeline.teardown_appcontext(app_ctx, exc)
+            finally:
+                _cv_context.reset(token)
         if last and self._owns_app and signals.appcontext_popped.receivers:
             signals.appcontext_popped.send(
                 self.app, _async_wrapper=self.app.ensure_sync

@@ -23,7 +23,7 @@ import typing as t
 from attrs import define, field
 
 from . import signals
-from .routing import wsgi_to_str
+from .wrappers import scopes_outer_first
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.exceptions import HTTPException
@@ -37,16 +37,6 @@ __all__ = ["Dispatcher"]
 
 Hooks = tuple[t.Callable[..., t.Any], ...]
 _Spec = t.Mapping[str | None, t.Sequence[t.Callable[..., t.Any]]]
-
-
-def _scopes(blueprint: str | None) -> list[str | None]:
-    """``"a.b"`` gives ``[None, "a", "a.b"]``: the app, then the blueprints
-    from outermost to innermost."""
-    names: list[str | None] = [None]
-    if blueprint:
-        parts = blueprint.split(".")
-        names.extend(".".join(parts[: i + 1]) for i in range(len(parts)))
-    return names
 
 
 @define(slots=True)
@@ -94,7 +84,7 @@ class Dispatcher:
     def _compile(self, blueprint: str | None) -> _CompiledHooks:
         app = self._app
         assert app is not None, "prepare() must run before dispatching"
-        outer_first = _scopes(blueprint)
+        outer_first = scopes_outer_first(blueprint)
         inner_first = list(reversed(outer_first))
         sync = app.ensure_sync
 
@@ -134,9 +124,9 @@ class Dispatcher:
         """Run the whole pipeline; see the module docstring."""
         app = ctx.app
         pipeline = app.pipeline
-        if signals.request_started.receivers:
-            signals.request_started.send(app, _async_wrapper=app.ensure_sync)
         try:
+            if signals.request_started.receivers:
+                signals.request_started.send(app, _async_wrapper=app.ensure_sync)
             rv = pipeline.preprocess(ctx)
             if rv is None:
                 rv = pipeline.dispatch(ctx)
@@ -162,7 +152,7 @@ class Dispatcher:
         view with the URL's arguments."""
         request = ctx.request
         if request.routing_exception is not None:
-            raise request.routing_exception
+            ctx.app.pipeline.raise_routing_exception(ctx)
         rule = request.url_rule
         assert rule is not None
         if request.method == "OPTIONS" and getattr(
@@ -175,6 +165,15 @@ class Dispatcher:
         if sync_view is None:
             sync_view = self._views[view] = ctx.app.ensure_sync(view)
         return sync_view(**(request.view_args or {}))  # type: ignore[no-any-return]
+
+    def raise_routing_exception(self, ctx: RequestContext) -> t.NoReturn:
+        """Raise the error matching stored on the request."""
+        exc = ctx.request.routing_exception
+        if exc is None:
+            raise RuntimeError(
+                "The request matched; there is no routing error to raise."
+            )
+        raise exc
 
     def finalize(
         self,
@@ -222,11 +221,8 @@ class Dispatcher:
     def make_default_options_response(self, ctx: RequestContext) -> Response:
         """An empty response whose ``Allow`` header lists the methods the
         URL accepts."""
-        adapter = ctx.url_adapter
         response = ctx.app.response_class()
-        if adapter is not None:
-            path = ctx.request.environ.get("PATH_INFO") or ""
-            response.allow.update(adapter.allowed_methods(wsgi_to_str(path)))
+        response.allow.update(ctx.app.router.allowed_methods(ctx))
         return response
 
     def teardown_request(

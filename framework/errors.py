@@ -21,6 +21,7 @@ from werkzeug.exceptions import (
 from werkzeug.routing import RoutingException
 
 from . import signals
+from .wrappers import scopes_outer_first
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import App
@@ -76,12 +77,7 @@ class ErrorHandling:
         self, blueprint: str | None, exc_class: type[BaseException]
     ) -> ErrorHandlerCallable | None:
         code = exc_class.code if issubclass(exc_class, HTTPException) else None
-        scopes: list[str | None] = []
-        name = blueprint
-        while name:
-            scopes.append(name)
-            name = name.rpartition(".")[0] if "." in name else None
-        scopes.append(None)
+        scopes = list(reversed(scopes_outer_first(blueprint)))
         codes = (code, None) if code is not None else (None,)
         for c in codes:
             for scope in scopes:

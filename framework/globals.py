@@ -36,7 +36,7 @@ g: _AppCtxGlobals = LocalProxy(  # type: ignore[assignment]
 )
 #: The active request context.
 request_ctx: RequestContext = LocalProxy(  # type: ignore[assignment]
-    _cv_context, unbound_message=_NO_REQUEST
+    _cv_context, "request_context", unbound_message=_NO_REQUEST
 )
 #: The current request.
 request: Request = LocalProxy(  # type: ignore[assignment]

@@ -84,15 +84,27 @@ def make_response(*args: t.Any) -> Response:
     return current_app.make_response(args)
 
 
-G = t.TypeVar("G", bound=t.Iterator[t.Any])
+@t.overload
+def stream_with_context(
+    generator_or_function: t.Iterator[t.AnyStr],
+) -> t.Iterator[t.AnyStr]: ...
+
+
+@t.overload
+def stream_with_context(
+    generator_or_function: t.Callable[..., t.Iterator[t.AnyStr]],
+) -> t.Callable[..., t.Iterator[t.AnyStr]]: ...
 
 
 def stream_with_context(
     generator_or_function: t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]],
-) -> t.Iterator[t.AnyStr]:
-    """Keep the request context active while a streamed response body is
-    generated, after the view returned. Use on a generator, or as a
-    decorator on a generator function."""
+) -> t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]]:
+    """Make the request context active again while a streamed response body
+    is generated, after the view returned. Use on a generator, or as a
+    decorator on a generator function.
+
+    As in Flask, the request's teardown callbacks run when the view's
+    request ends and once more when the stream ends."""
     if callable(generator_or_function) and not hasattr(
         generator_or_function, "__next__"
     ):
@@ -102,7 +114,7 @@ def stream_with_context(
         def decorator(*args: t.Any, **kwargs: t.Any) -> t.Iterator[t.AnyStr]:
             return stream_with_context(function(*args, **kwargs))
 
-        return decorator  # type: ignore[return-value]
+        return decorator
 
     generator = t.cast(t.Iterator[t.AnyStr], generator_or_function)
     ctx = _cv_context.get(None)
@@ -113,11 +125,11 @@ def stream_with_context(
         )
 
     def wrapped() -> t.Iterator[t.AnyStr]:
-        # Pushing the same context once more keeps it alive after the view
-        # returns: the app's pop then removes only this extra push, and the
-        # request is torn down when the stream ends.
+        yield None  # type: ignore[misc]
+        # Pushed only once the server iterates, in the server's own context:
+        # an async view runs in an event loop's copy of the context, where a
+        # push could not be undone from outside.
         with ctx:
-            yield None  # type: ignore[misc]
             try:
                 yield from generator
             finally:
@@ -126,6 +138,6 @@ def stream_with_context(
                     close()
 
     stream = wrapped()
-    # Run up to the first yield now, while the request is still active.
+    # Run up to the first yield now, so the context is bound to the stream.
     next(stream)
     return stream

@@ -81,6 +81,10 @@ class Router(t.Protocol):
         (including ``RequestRedirect``) when it does not match."""
         ...
 
+    def allowed_methods(self, ctx: RequestContext) -> list[str]:
+        """The methods the request's URL accepts, for ``Allow`` headers."""
+        ...
+
     def inject_url_defaults(
         self, ctx: AppContext | None, endpoint: str, values: dict[str, t.Any]
     ) -> None:
@@ -120,6 +124,10 @@ class Dispatcher(t.Protocol):
 
     def dispatch(self, ctx: RequestContext) -> ResponseReturnValue:
         """Call the matched view (or raise the routing error)."""
+        ...
+
+    def raise_routing_exception(self, ctx: RequestContext) -> t.NoReturn:
+        """Raise the error matching stored on the request."""
         ...
 
     def finalize(
@@ -259,6 +267,7 @@ class Pipeline:
         "make_response",
         "preprocess",
         "process_response",
+        "raise_routing_exception",
         "teardown_appcontext",
         "teardown_request",
         "trap_http_exception",
@@ -273,6 +282,7 @@ class Pipeline:
     dispatch: Callable[[RequestContext], ResponseReturnValue]
     finalize: Callable[..., Response]
     process_response: Callable[[RequestContext, Response], Response]
+    raise_routing_exception: Callable[[RequestContext], t.NoReturn]
     make_response: Callable[[t.Any, t.Any], Response]
     make_default_options_response: Callable[[RequestContext], Response]
     handle_http: Callable[[t.Any, HTTPException], t.Any]

@@ -9,6 +9,7 @@ callable.
 from __future__ import annotations
 
 import collections.abc as cabc
+import inspect
 import typing as t
 
 from attrs import define, field
@@ -30,6 +31,8 @@ _DEFAULT_GET_HEADERS = HTTPException.get_headers
 _DEFAULT_GET_BODY = HTTPException.get_body
 _DEFAULT_GET_DESCRIPTION = HTTPException.get_description
 _HTML = "text/html; charset=utf-8"
+#: Instance attributes a default HTTPException always has.
+_PLAIN_INSTANCE = frozenset({"response"})
 
 
 def _view_name(ctx: AppContext | None) -> str:
@@ -158,10 +161,6 @@ class ResponseConverter:
                 "Response",
                 response_class.force_type(exc.get_response(environ), environ),
             )
-        # PERF: 404 benchmark; werkzeug's default page depends only on the
-        # class and its description, so it is rendered once per class. An
-        # instance description (abort(400, description=...)) is rendered
-        # each time, since it may vary without bound.
         if (
             response_class is self._fast_class
             and exc.code is not None
@@ -169,17 +168,23 @@ class ResponseConverter:
             and cls.get_body is _DEFAULT_GET_BODY
             and cls.get_description is _DEFAULT_GET_DESCRIPTION
         ):
-            if "description" in exc.__dict__:
-                return response_class.fast(
-                    exc.get_body(environ).encode(), _HTML, _status_line(exc.code)
-                )
-            page = self._pages.get(cls)
-            if page is None:
-                page = self._pages[cls] = (
-                    exc.get_body(environ).encode(),
-                    _status_line(exc.code),
-                )
-            return response_class.fast(page[0], _HTML, page[1])
+            # PERF: 404 benchmark. werkzeug's default page depends only on
+            # the class when the instance carries nothing of its own and the
+            # description is a plain class string, so it is rendered once per
+            # class; otherwise it is rendered each time.
+            if exc.__dict__.keys() <= _PLAIN_INSTANCE and isinstance(
+                inspect.getattr_static(cls, "description", None), str
+            ):
+                page = self._pages.get(cls)
+                if page is None:
+                    page = self._pages[cls] = (
+                        exc.get_body(environ).encode(),
+                        _status_line(exc.code),
+                    )
+                return response_class.fast(page[0], _HTML, page[1])
+            return response_class.fast(
+                exc.get_body(environ).encode(), _HTML, _status_line(exc.code)
+            )
         return response_class(
             exc.get_body(environ), exc.code or 500, exc.get_headers(environ)
         )

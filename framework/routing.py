@@ -5,8 +5,9 @@ class keeps the per-request cost down (see DESIGN.md, "The hot path"):
 
 - static rules (no converters, one rule for their endpoint) are matched from
   a dict built at setup; anything else falls back to werkzeug's matcher;
-- URL adapters are bound once per (host, script root, scheme, method) and
-  reused, in a bounded cache, instead of once per request.
+- what binding derives from the environ (server name, script root, scheme,
+  subdomain) is computed once per (host, script root, scheme) and kept in a
+  bounded cache; each request still gets its own adapter.
 """
 
 from __future__ import annotations
@@ -19,16 +20,21 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.routing import BuildError, Map, MapAdapter, Rule
 from werkzeug.sansio.utils import get_host
 
+from .wrappers import blueprint_chain, scopes_outer_first
+
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import App
     from .ctx import AppContext, RequestContext
     from .typing import URLDefaultCallable
 
-__all__ = ["BuildError", "Map", "Router", "Rule"]
+__all__ = ["BuildError", "Map", "Router", "Rule", "wsgi_to_str"]
 
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 _StaticEntry = tuple[Rule, dict[str, t.Any] | None]
+#: What binding derived from an environ: server name, script name,
+#: subdomain, URL scheme (``ws``/``wss`` for websocket upgrades).
+_Binding = tuple[str, str, str | None, str]
 
 
 def wsgi_to_str(value: str) -> str:
@@ -42,59 +48,70 @@ class Router:
     """Adds rules to the URL map, matches requests against it and builds
     URLs from it.
 
-    :param url_map: the map to use; when ``None`` the app creates one with
-        its ``url_map_class``.
+    :param url_map: the map to use; when ``None`` the app gives it its own.
     """
 
     url_map: Map | None = None
 
-    #: How many bound adapters to keep. Hosts come from clients, so the
-    #: cache must stay bounded; it is emptied when full.
-    adapter_cache_size: t.ClassVar[int] = 128
+    #: How many bindings to keep. Hosts come from clients, so the cache must
+    #: stay bounded; it is emptied when full.
+    binding_cache_size: t.ClassVar[int] = 128
 
     _static: dict[str, tuple[_StaticEntry, ...]] | None = field(
         default=None, init=False
     )
-    _adapters: dict[tuple[t.Any, ...], MapAdapter] = field(factory=dict, init=False)
+    _bindings: dict[tuple[t.Any, ...], _Binding] = field(factory=dict, init=False)
+    #: Host headers that bound without error, emptied with the bindings.
+    _valid_hosts: set[str | None] = field(factory=set, init=False)
     _url_defaults: dict[str | None, tuple[URLDefaultCallable, ...]] = field(
         factory=dict, init=False
     )
-    _url_defaults_spec: dict[str | None, list[URLDefaultCallable]] = field(
+    _url_defaults_spec: t.Mapping[str | None, list[URLDefaultCallable]] = field(
         factory=dict, init=False
     )
     _host_matching: bool = field(default=False, init=False)
     _subdomain_matching: bool = field(default=False, init=False)
 
     def prepare(self, app: App) -> None:
-        """Sort the map and build the static-rule table."""
+        """Sort the map; build the static-rule table and the ``url_defaults``
+        chains of every blueprint that has endpoints."""
         url_map = self._map()
         url_map.update()
-        self._adapters.clear()
+        self._bindings.clear()
+        self._valid_hosts.clear()
         self._host_matching = url_map.host_matching
         self._subdomain_matching = app.subdomain_matching
-        self._url_defaults = {}
         self._url_defaults_spec = app.url_default_functions
+        blueprints: set[str | None] = {None}
+        for rule in url_map.iter_rules():
+            if "." in rule.endpoint:
+                blueprints.update(blueprint_chain(rule.endpoint.rpartition(".")[0]))
+        self._url_defaults = {bp: self._url_defaults_for(bp) for bp in blueprints}
+        self._static = self._static_table(url_map)
+
+    def _static_table(self, url_map: Map) -> dict[str, tuple[_StaticEntry, ...]] | None:
         if self._host_matching or self._subdomain_matching:
-            self._static = None
-            return
+            return None
         by_endpoint: dict[str, int] = {}
         for rule in url_map.iter_rules():
             by_endpoint[rule.endpoint] = by_endpoint.get(rule.endpoint, 0) + 1
         static: dict[str, list[_StaticEntry]] = {}
         for rule in url_map.iter_rules():
+            # Anything werkzeug might redirect or refuse takes its matcher.
             if (
                 rule.arguments
                 or rule.build_only
                 or rule.redirect_to is not None
                 or rule.websocket
+                or rule.methods is None
                 or rule.subdomain not in ("", url_map.default_subdomain)
                 or by_endpoint[rule.endpoint] != 1
-                or rule.methods is None
+                or "//" in rule.rule
             ):
                 continue
             defaults = dict(rule.defaults) if rule.defaults else None
             static.setdefault(rule.rule, []).append((rule, defaults))
-        self._static = {path: tuple(entries) for path, entries in static.items()}
+        return {path: tuple(entries) for path, entries in static.items()}
 
     def _map(self) -> Map:
         if self.url_map is None:
@@ -119,7 +136,11 @@ class Router:
     def bind(self, ctx: AppContext) -> MapAdapter | None:
         """The URL adapter for ``ctx``: bound to the request's host, script
         root and scheme, or, without a request, to ``SERVER_NAME``,
-        ``APPLICATION_ROOT`` and ``PREFERRED_URL_SCHEME``."""
+        ``APPLICATION_ROOT`` and ``PREFERRED_URL_SCHEME``.
+
+        :raises werkzeug.exceptions.BadRequest: for a ``Host`` outside
+            ``TRUSTED_HOSTS`` or one that is not a valid host name.
+        """
         config = ctx.app.config
         url_map = self._map()
         if not ctx.is_request_context:
@@ -153,53 +174,85 @@ class Router:
             environ.get("SERVER_PORT"),
             environ.get("SCRIPT_NAME"),
             environ.get("wsgi.url_scheme"),
-            environ.get("REQUEST_METHOD"),
             environ.get("HTTP_UPGRADE"),
             environ.get("HTTP_CONNECTION"),
             server_name,
+            subdomain,
         )
-        adapter = self._adapters.get(key)
-        if adapter is None:
+        binding = self._bindings.get(key)
+        if binding is None:
+            # bind_to_environ validates the host (BadHost, a 400) and derives
+            # the subdomain; only what it derived is kept, never the path.
             adapter = url_map.bind_to_environ(
                 environ, server_name=server_name, subdomain=subdomain
             )
-            if len(self._adapters) >= self.adapter_cache_size:
-                self._adapters.clear()
-            self._adapters[key] = adapter
-        return adapter
+            binding = (
+                adapter.server_name,
+                adapter.script_name,
+                adapter.subdomain,
+                adapter.url_scheme,
+            )
+            if len(self._bindings) >= self.binding_cache_size:
+                self._bindings.clear()
+                self._valid_hosts.clear()
+            self._bindings[key] = binding
+            self._valid_hosts.add(environ.get("HTTP_HOST"))
+        return MapAdapter(
+            url_map,
+            binding[0],
+            binding[1],
+            binding[2],
+            binding[3],
+            wsgi_to_str(environ.get("PATH_INFO") or ""),
+            request.method,
+            wsgi_to_str(environ.get("QUERY_STRING", "")),
+        )
 
     def match(self, ctx: RequestContext) -> tuple[Rule, dict[str, t.Any]]:
         """Match the request: from the static table when the path is a
         static rule's, else with werkzeug's matcher."""
         request = ctx.request
+        environ = request.environ
         static = self._static
-        # PERF: plain-text/JSON benchmarks; a static path skips binding and
-        # werkzeug's state machine. Trusted-host checks and websocket
-        # upgrades (matched only to websocket rules) take the general path.
+        # PERF: plain-text/JSON benchmarks; a static path skips werkzeug's
+        # state machine. Trusted-host checks and websocket upgrades (matched
+        # only to websocket rules) take the general path.
         if (
             static is not None
             and ctx.app.config["TRUSTED_HOSTS"] is None
-            and "HTTP_UPGRADE" not in request.environ
+            and "HTTP_UPGRADE" not in environ
         ):
             entries = static.get(request.path)
             if entries is not None and (
-                request.path != "/" or request.environ.get("PATH_INFO")
+                request.path != "/" or environ.get("PATH_INFO")
             ):
                 method = request.method
                 for rule, defaults in entries:
                     if method in rule.methods:  # type: ignore[operator]
+                        if environ.get("HTTP_HOST") not in self._valid_hosts:
+                            # Binding validates the Host header (BadHost).
+                            ctx.url_adapter  # noqa: B018
                         return rule, ({} if defaults is None else defaults.copy())
         adapter = ctx.url_adapter
         if adapter is None:  # pragma: no cover - a request always binds
             raise BadRequest("The request could not be bound to the URL map.")
-        environ = request.environ
-        rule, args = adapter.match(
-            wsgi_to_str(environ.get("PATH_INFO") or ""),
-            method=request.method,
-            return_rule=True,
-            query_args=wsgi_to_str(environ.get("QUERY_STRING", "")),
-        )
+        rule, args = adapter.match(return_rule=True)
         return rule, t.cast("dict[str, t.Any]", args)
+
+    def allowed_methods(self, ctx: RequestContext) -> list[str]:
+        """The methods the request's URL accepts, for ``Allow`` headers."""
+        adapter = ctx.url_adapter
+        if adapter is None:  # pragma: no cover - a request always binds
+            return []
+        return list(adapter.allowed_methods())
+
+    def _url_defaults_for(
+        self, blueprint: str | None
+    ) -> tuple[URLDefaultCallable, ...]:
+        spec = self._url_defaults_spec
+        return tuple(
+            f for name in scopes_outer_first(blueprint) for f in spec.get(name, ())
+        )
 
     def inject_url_defaults(
         self, ctx: AppContext | None, endpoint: str, values: dict[str, t.Any]
@@ -209,13 +262,9 @@ class Router:
         blueprint = endpoint.rpartition(".")[0] if "." in endpoint else None
         funcs = self._url_defaults.get(blueprint)
         if funcs is None:
-            names: list[str | None] = [None]
-            if blueprint is not None:
-                parts = blueprint.split(".")
-                names.extend(".".join(parts[: i + 1]) for i in range(len(parts)))
-            spec = self._url_defaults_spec
-            funcs = tuple(f for name in names for f in spec.get(name, ()))
-            self._url_defaults[blueprint] = funcs
+            # Not a registered blueprint: endpoints may come from clients
+            # (url_for(request.args[...])), so the chain is not cached.
+            funcs = self._url_defaults_for(blueprint)
         for func in funcs:
             func(endpoint, values)
 

@@ -38,8 +38,6 @@ T_url_value_preprocessor = t.TypeVar(
 )
 T_route = t.TypeVar("T_route", bound=ft.RouteCallable)
 
-_sentinel: t.Any = object()
-
 
 def setupmethod(f: F) -> F:
     """Mark ``f`` as a setup method: it checks that setup is still open

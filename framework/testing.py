@@ -21,7 +21,6 @@ from werkzeug.wrappers import Request as _WerkzeugRequest
 if t.TYPE_CHECKING:  # pragma: no cover
     from types import TracebackType
 
-    from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.test import TestResponse
 
     from .app import App
@@ -164,12 +163,3 @@ class AppClient(Client):
     ) -> None:
         self.preserve_context = False
         self._context_stack.close()
-
-
-def make_environ(app: App, *args: t.Any, **kwargs: t.Any) -> WSGIEnvironment:
-    """A WSGI environ for the app built from ``EnvironBuilder`` arguments."""
-    builder = EnvironBuilder(app, *args, **kwargs)
-    try:
-        return builder.get_environ()
-    finally:
-        builder.close()

@@ -160,6 +160,15 @@ def blueprint_chain(name: str) -> list[str]:
     return out
 
 
+def scopes_outer_first(blueprint: str | None) -> list[str | None]:
+    """The hook scopes of an endpoint in blueprint ``blueprint``: the app
+    (``None``), then its blueprints from outermost to innermost, so
+    ``"a.b"`` gives ``[None, "a", "a.b"]``."""
+    if not blueprint:
+        return [None]
+    return [None, *reversed(blueprint_chain(blueprint))]
+
+
 class Response(_WerkzeugResponse):
     """The response object: werkzeug's ``Response`` with an HTML default
     mimetype, as views returning strings expect.
@@ -184,7 +193,9 @@ class Response(_WerkzeugResponse):
         """Whether :meth:`fast` may be used: the class does not customize
         construction or the WSGI output. Checked at setup, not per request."""
         return (
-            cls.__init__ is _WerkzeugResponse.__init__
+            cls.default_status == 200
+            and cls.automatically_set_content_length
+            and cls.__init__ is _WerkzeugResponse.__init__
             and cls.__call__ is Response.__call__
             and cls.get_wsgi_response is _WerkzeugResponse.get_wsgi_response
             and cls.get_wsgi_headers is _WerkzeugResponse.get_wsgi_headers

@@ -117,3 +117,89 @@ def test_http_exception_handler_sees_trapped_error_path(app: App) -> None:
         return f"{e.code} at {request.path}", e.code or 500
 
     assert app.test_client().get("/nowhere").data == b"404 at /nowhere"
+
+
+def test_instance_level_overrides_are_honoured() -> None:
+    """Extensions such as Flask-RESTful patch methods on the instance."""
+    app = App(__name__)
+
+    @app.get("/boom")
+    def boom() -> str:
+        raise ValueError("boom")
+
+    original = app.handle_user_exception
+
+    def patched(e: Exception) -> t.Any:
+        if isinstance(e, ValueError):
+            return "patched", 418
+        return original(e)
+
+    app.handle_user_exception = patched  # type: ignore[method-assign]
+    response = app.test_client().get("/boom")
+    assert response.status_code == 418
+    assert response.data == b"patched"
+
+
+def test_request_context_override_is_used_by_wsgi_app() -> None:
+    made: list[str] = []
+
+    class ContextApp(App):
+        def request_context(self, environ: t.Any) -> t.Any:
+            made.append(environ["PATH_INFO"])
+            return super().request_context(environ)
+
+    app = ContextApp(__name__)
+    app.add_url_rule("/", "index", lambda: "ok")
+    assert app.test_client().get("/").data == b"ok"
+    assert made == ["/"]
+
+
+def test_hook_registered_inside_an_open_context_is_seen(app: App) -> None:
+    with app.test_request_context("/"):
+
+        @app.before_request
+        def late() -> str:
+            return "from before_request"
+
+        assert app.preprocess_request() == "from before_request"
+
+
+def test_contexts_do_not_recompile_an_unchanged_setup() -> None:
+    from framework.dispatch import Dispatcher
+
+    class CountingDispatcher(Dispatcher):
+        prepared = 0
+
+        def prepare(self, app: App) -> None:
+            type(self).prepared += 1
+            super().prepare(app)
+
+    app = App(__name__, dispatcher=CountingDispatcher())
+    after_init = CountingDispatcher.prepared
+    for _ in range(3):
+        with app.app_context():
+            pass
+    assert CountingDispatcher.prepared == after_init
+    app.before_request(lambda: None)
+    with app.app_context():
+        pass
+    assert CountingDispatcher.prepared == after_init + 1
+
+
+def test_request_started_receiver_errors_reach_error_handlers(app: App) -> None:
+    from framework import abort
+    from framework.signals import request_started
+
+    @app.errorhandler(403)
+    def forbidden(e: Exception) -> tuple[str, int]:
+        return "handled 403", 403
+
+    app.add_url_rule("/", "index", lambda: "ok")
+
+    def deny(sender: App, **extra: t.Any) -> None:
+        abort(403)
+
+    with request_started.connected_to(deny, app):
+        response = app.test_client().get("/")
+    assert response.status_code == 403
+    assert response.data == b"handled 403"

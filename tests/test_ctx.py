@@ -16,6 +16,7 @@ from framework import (
     g,
     has_app_context,
     has_request_context,
+    redirect,
     request,
     session,
     stream_with_context,
@@ -468,3 +469,61 @@ def test_app_context_is_app_context_instance(app: App) -> None:
     assert isinstance(ctx, AppContext)
     assert not isinstance(ctx, RequestContext)
     assert ctx.app is app
+
+
+def test_teardown_appcontext_runs_after_the_request_is_gone(app: App) -> None:
+    seen: list[tuple[bool, bool, str | None]] = []
+
+    @app.teardown_appcontext
+    def check(exc: BaseException | None) -> None:
+        seen.append((has_request_context(), has_app_context(), g.get("user")))
+
+    @app.get("/")
+    def index() -> str:
+        g.user = "ann"
+        return "ok"
+
+    app.test_client().get("/")
+    assert seen == [(False, True, "ann")]
+
+
+def test_request_ctx_proxy_is_false_in_an_app_context(app: App) -> None:
+    from framework.globals import request_ctx
+
+    with app.app_context():
+        assert not request_ctx
+        assert not request
+    with app.test_request_context("/"):
+        assert request_ctx
+        assert request_ctx.request is request._get_current_object()  # type: ignore[attr-defined]
+
+
+def test_async_view_can_stream_with_context(app: App) -> None:
+    @app.get("/stream")
+    async def stream() -> t.Any:
+        def generate() -> t.Iterator[str]:
+            yield "path="
+            yield request.path
+
+        return stream_with_context(generate())
+
+    response = app.test_client().get("/stream")
+    assert response.status_code == 200
+    assert response.data == b"path=/stream"
+
+
+def test_with_client_and_redirects_keep_the_final_requests_g(app: App) -> None:
+    @app.get("/go")
+    def go() -> t.Any:
+        g.go = 1
+        return redirect("/dest")
+
+    @app.get("/dest")
+    def dest() -> str:
+        g.seen = 1
+        return "arrived"
+
+    with app.test_client() as client:
+        assert client.get("/go", follow_redirects=True).data == b"arrived"
+        assert request.path == "/dest"
+        assert "seen" in g and "go" not in g

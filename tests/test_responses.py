@@ -783,3 +783,67 @@ def test_override_make_response_applies_to_before_request_values() -> None:
     response = app.test_client().get("/anything")
     assert response.data == b"from hook"
     assert response.headers["X-Made-By"] == "override"
+
+
+def test_cached_error_pages_never_mix_instances(app: App) -> None:
+    """Default error pages are cached per class only when nothing about the
+    instance can change them."""
+    from werkzeug.exceptions import Conflict
+
+    class NamedConflict(Conflict):
+        def __init__(self, what: str) -> None:
+            super().__init__()
+            self.what = what
+
+        @property  # type: ignore[override]
+        def description(self) -> str:
+            return f"conflict on {self.what}"
+
+    @app.get("/conflict/<what>")
+    def conflict(what: str) -> str:
+        raise NamedConflict(what)
+
+    @app.get("/gone")
+    def gone() -> str:
+        error = NotFound()
+        error.code = 410
+        raise error
+
+    client = app.test_client()
+    assert b"conflict on alice" in client.get("/conflict/alice").data
+    assert b"conflict on bob" in client.get("/conflict/bob").data
+    assert client.get("/gone").status == "410 GONE"
+    assert client.get("/missing").status == "404 NOT FOUND"
+    first = client.get("/missing")
+    second = client.get("/also-missing")
+    assert first.data == second.data
+
+
+def test_json_provider_overriding_dumps_is_used_for_responses() -> None:
+    from framework.json.provider import DefaultJSONProvider
+
+    class Tagged(DefaultJSONProvider):
+        def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+            return "TAG" + super().dumps(obj, **kwargs)
+
+    app = App(__name__)
+    app.json = Tagged(app)
+
+    @app.get("/")
+    def index() -> dict[str, t.Any]:
+        return {"b": 1, "a": [1, 2]}
+
+    assert app.test_client().get("/").data == b'TAG{"a":[1,2],"b":1}\n'
+
+
+def test_json_text_mimetype_gets_a_charset() -> None:
+    app = App(__name__)
+    app.json.mimetype = "text/json"  # type: ignore[attr-defined]
+
+    @app.get("/")
+    def index() -> dict[str, int]:
+        return {"a": 1}
+
+    assert (
+        app.test_client().get("/").headers["Content-Type"] == "text/json; charset=utf-8"
+    )

@@ -21,6 +21,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from framework import App, g, request, url_for
 from framework.ctx import AppContext
+from framework.globals import request_ctx
 from framework.routing import Router
 from framework.testing import AppClient
 
@@ -838,7 +839,8 @@ def test_url_build_error_handlers(url_app: App) -> None:
                     "_anchor": None,
                     "_method": None,
                     "_scheme": None,
-                    "_external": None,
+                    # Resolved as Flask resolves it: a path inside a request.
+                    "_external": False,
                 },
             )
         ]
@@ -889,11 +891,11 @@ def test_adapter_cache_stays_bounded(app: App, client: AppClient) -> None:
     def number(n: int) -> str:
         return url_for("number", n=n, _external=True)
 
-    size = app.router.adapter_cache_size
+    size = app.router.binding_cache_size
     for i in range(size * 2 + 5):
         response = client.get(f"/n/{i}", headers={"Host": f"h{i}.test"})
         assert response.data == f"http://h{i}.test/n/{i}".encode()
-        assert len(app.router._adapters) <= size
+        assert len(app.router._bindings) <= size
     assert client.get("/n/1", headers={"Host": "h1.test"}).data == b"http://h1.test/n/1"
 
 
@@ -1034,3 +1036,55 @@ def test_router_strategy_methods_directly(app: App) -> None:
     adapter = router.bind(AppContext(app))
     assert adapter is not None
     assert adapter.build("about", force_external=True) == "http://example.com/about"
+
+
+def test_url_adapter_belongs_to_its_own_request(app: App) -> None:
+    """Bindings are cached per host, but an adapter never carries another
+    request's path or query string."""
+    seen: list[tuple[str, t.Any]] = []
+
+    @app.get("/a/<x>")
+    def a(x: str) -> str:
+        adapter = request_ctx.url_adapter
+        assert adapter is not None
+        seen.append((adapter.path_info, adapter.query_args))
+        return adapter.match()[1]["x"]  # type: ignore[no-any-return]
+
+    client = app.test_client()
+    assert client.get("/a/first?secret=token1").data == b"first"
+    assert client.get("/a/second?other=1").data == b"second"
+    assert seen == [("/a/first", "secret=token1"), ("/a/second", "other=1")]
+
+
+@pytest.mark.parametrize("host", ["a..b", "x" * 300])
+def test_invalid_host_is_400_on_static_and_dynamic_paths(app: App, host: str) -> None:
+    app.add_url_rule("/static", "static_view", lambda: "s")
+    app.add_url_rule("/dyn/<int:n>", "dyn", lambda n: "d")
+    client = app.test_client()
+    assert client.get("/static").status_code == 200
+    for path in ("/static", "/dyn/1"):
+        assert client.get(path, headers={"Host": host}).status_code == 400
+    assert client.get("/static").status_code == 200
+
+
+def test_url_defaults_cache_is_not_grown_by_client_endpoints(app: App) -> None:
+    @app.get("/go")
+    def go() -> str:
+        try:
+            return url_for(request.args["to"])
+        except BuildError:
+            return "no such endpoint"
+
+    client = app.test_client()
+    for i in range(50):
+        assert client.get(f"/go?to=bp{i}.view").data == b"no such endpoint"
+    assert len(app.router._url_defaults) <= 1
+
+
+def test_rules_with_double_slashes_are_left_to_werkzeug(app: App) -> None:
+    """werkzeug merges slashes in a rule and redirects a request for the
+    unmerged path to the merged one; the static table must not short-cut it."""
+    app.add_url_rule("/a//b", "ab", lambda: "ab", methods=["POST"])
+    response = app.test_client().post("/a//b")
+    assert response.status_code == 308
+    assert response.headers["Location"] == "http://localhost/a/b"

@@ -172,3 +172,18 @@ def test_request_endpoint_and_blueprint_names(app: App) -> None:
         assert request.endpoint is None
         assert request.blueprint is None
         assert request.blueprints == []
+
+
+def test_fast_lane_respects_response_class_defaults() -> None:
+    class Accepted(Response):
+        default_status = 202
+
+    class NoLength(Response):
+        automatically_set_content_length = False
+
+    assert not Accepted.supports_fast()
+    assert not NoLength.supports_fast()
+    app = App(__name__)
+    app.response_class = Accepted
+    app.add_url_rule("/", "index", lambda: "queued")
+    assert app.test_client().get("/").status_code == 202
