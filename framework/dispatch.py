@@ -26,6 +26,7 @@ from . import signals
 from .wrappers import scopes_outer_first
 
 if t.TYPE_CHECKING:  # pragma: no cover
+    from blinker import Signal
     from werkzeug.exceptions import HTTPException
 
     from .app import App
@@ -228,37 +229,41 @@ class Dispatcher:
     def teardown_request(
         self, ctx: RequestContext, exc: BaseException | None
     ) -> list[BaseException]:
-        """Run every ``teardown_request`` callback even when one raises;
-        return what they raised, in order."""
-        errors: list[BaseException] = []
-        for func in self._hooks(ctx).teardown_request:
-            try:
-                func(exc)
-            except Exception as e:
-                errors.append(e)
-        if signals.request_tearing_down.receivers:
-            app = ctx.app
-            signals.request_tearing_down.send(
-                app, _async_wrapper=app.ensure_sync, exc=exc
-            )
-        return errors
+        """Run every ``teardown_request`` callback, then send
+        ``request_tearing_down``, even when one raises; return what they
+        raised, in order."""
+        return _run_all(
+            self._hooks(ctx).teardown_request, signals.request_tearing_down, ctx, exc
+        )
 
     def teardown_appcontext(
         self, ctx: AppContext, exc: BaseException | None
     ) -> list[BaseException]:
-        """Run every ``teardown_appcontext`` callback even when one raises;
-        return what they raised, in order."""
+        """Run every ``teardown_appcontext`` callback, then send
+        ``appcontext_tearing_down``, even when one raises; return what they
+        raised, in order."""
         if self._app is not ctx.app:
             self.prepare(ctx.app)
-        errors: list[BaseException] = []
-        for func in self._teardown_appcontext:
-            try:
-                func(exc)
-            except Exception as e:
-                errors.append(e)
-        if signals.appcontext_tearing_down.receivers:
-            app = ctx.app
-            signals.appcontext_tearing_down.send(
-                app, _async_wrapper=app.ensure_sync, exc=exc
-            )
-        return errors
+        return _run_all(
+            self._teardown_appcontext, signals.appcontext_tearing_down, ctx, exc
+        )
+
+
+def _run_all(
+    funcs: Hooks, signal: Signal, ctx: AppContext, exc: BaseException | None
+) -> list[BaseException]:
+    """Call each teardown function and send ``signal``, collecting what
+    raises instead of stopping at it."""
+    errors: list[BaseException] = []
+    for func in funcs:
+        try:
+            func(exc)
+        except Exception as e:
+            errors.append(e)
+    if signal.receivers:
+        app = ctx.app
+        try:
+            signal.send(app, _async_wrapper=app.ensure_sync, exc=exc)
+        except Exception as e:
+            errors.append(e)
+    return errors

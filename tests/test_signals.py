@@ -369,3 +369,25 @@ def test_signals_of_another_app_are_not_received(app: App) -> None:
     # The other app did send: the filter, not silence, kept them out.
     assert len(other_seen.calls) == 3
     assert all(sender is other for sender, _ in other_seen.calls)
+
+
+def test_a_failing_tearing_down_receiver_does_not_stop_teardown(app: App) -> None:
+    from framework.signals import request_tearing_down
+
+    ran: list[str] = []
+
+    @app.teardown_appcontext
+    def app_teardown(exc: BaseException | None) -> None:
+        ran.append("appcontext")
+
+    app.add_url_rule("/", "index", lambda: "ok")
+
+    def broken(sender: App, **extra: t.Any) -> None:
+        raise RuntimeError("receiver failed")
+
+    with (
+        request_tearing_down.connected_to(broken, app),
+        pytest.raises(RuntimeError, match="receiver failed"),
+    ):
+        app.test_client().get("/")
+    assert ran == ["appcontext"]
