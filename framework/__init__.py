@@ -17,6 +17,8 @@ from .globals import session as session
 from .helpers import abort as abort
 from .helpers import make_response as make_response
 from .helpers import redirect as redirect
+from .helpers import send_file as send_file
+from .helpers import send_from_directory as send_from_directory
 from .helpers import stream_with_context as stream_with_context
 from .helpers import url_for as url_for
 from .json import jsonify as jsonify

@@ -17,6 +17,7 @@ import os
 import sys
 import threading
 import typing as t
+import weakref
 from datetime import timedelta
 
 from werkzeug.exceptions import Aborter
@@ -187,6 +188,19 @@ _PIPELINE_STEPS: dict[
 }
 
 
+def _static_view(app: App) -> t.Callable[..., Response]:
+    """The ``static`` endpoint's view; holds the app weakly so that the app
+    and its URL map do not keep each other alive."""
+    app_ref = weakref.ref(app)
+
+    def static(filename: str) -> Response:
+        target = app_ref()
+        assert target is not None, "the app was garbage collected"
+        return target.send_static_file(filename)
+
+    return static
+
+
 class App(Scaffold):
     """The WSGI application: register views and hooks on it, then serve it.
 
@@ -345,6 +359,18 @@ class App(Scaffold):
             else self.error_handling_class()
         )
         self.json = json if json is not None else self.json_provider_class(self)
+        if self.has_static_folder:
+            if bool(static_host) != host_matching:
+                raise ValueError(
+                    "static_host goes with host_matching=True, and"
+                    " host_matching=True needs static_host for the static route."
+                )
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=_static_view(self),
+            )
         self._prepare()
 
     # -- identity and configuration --------------------------------------

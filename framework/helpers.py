@@ -7,12 +7,15 @@ Layer 4. Each works through ``current_app``, so that an app's overrides
 from __future__ import annotations
 
 import functools
+import os
 import typing as t
+from datetime import datetime
 
 from werkzeug.exceptions import abort as _werkzeug_abort
 from werkzeug.utils import redirect as _werkzeug_redirect
 
-from .ctx import _cv_context
+from . import static
+from .ctx import RequestContext, _cv_context
 from .globals import current_app
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -20,7 +23,15 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
     from .wrappers import Response
 
-__all__ = ["abort", "make_response", "redirect", "stream_with_context", "url_for"]
+__all__ = [
+    "abort",
+    "make_response",
+    "redirect",
+    "send_file",
+    "send_from_directory",
+    "stream_with_context",
+    "url_for",
+]
 
 
 def url_for(
@@ -141,3 +152,65 @@ def stream_with_context(
     # Run up to the first yield now, so the context is bound to the stream.
     next(stream)
     return stream
+
+
+def _request_context() -> RequestContext:
+    ctx = _cv_context.get(None)
+    if ctx is None or not isinstance(ctx, RequestContext):
+        raise RuntimeError("Sending a file answers a request: call it inside a view.")
+    return ctx
+
+
+def send_file(
+    path_or_file: os.PathLike[str] | str | t.IO[bytes],
+    mimetype: str | None = None,
+    as_attachment: bool = False,
+    download_name: str | None = None,
+    conditional: bool = True,
+    etag: bool | str = True,
+    last_modified: datetime | int | float | None = None,
+    max_age: int | t.Callable[[str | None], int | None] | None = None,
+) -> Response:
+    """Send a file as the response to the current request.
+
+    :param path_or_file: a path (relative paths are resolved against the
+        app's root path) or a binary file object.
+    :param mimetype: guessed from the file name when ``None``.
+    :param as_attachment: ask the browser to download rather than show it.
+    :param download_name: the name the browser saves the file as; non-ASCII
+        names are sent RFC 5987-encoded.
+    :param conditional: answer conditional and range requests (``304``,
+        ``206``, ``416``).
+    :param etag: compute an ETag (``True``), use this one (a string), or
+        none (``False``).
+    :param last_modified: the ``Last-Modified`` time; the file's when
+        ``None``.
+    :param max_age: seconds browsers may cache the file; defaults to
+        :meth:`App.get_send_file_max_age`.
+    """
+    ctx = _request_context()
+    return static.send_file(
+        ctx.app,
+        ctx.request.environ,
+        path_or_file,
+        mimetype=mimetype,
+        as_attachment=as_attachment,
+        download_name=download_name,
+        conditional=conditional,
+        etag=etag,
+        last_modified=last_modified,
+        max_age=max_age,
+    )
+
+
+def send_from_directory(
+    directory: os.PathLike[str] | str, path: os.PathLike[str] | str, **kwargs: t.Any
+) -> Response:
+    """Send the file ``path`` from inside ``directory``, typically with
+    ``path`` taken from the URL. Any path that would leave ``directory``, or
+    that names no file, is a 404. Other arguments are those of
+    :func:`send_file`."""
+    ctx = _request_context()
+    return static.send_from_directory(
+        ctx.app, ctx.request.environ, directory, path, **kwargs
+    )

@@ -16,13 +16,18 @@ import pathlib
 import sys
 import typing as t
 from collections import defaultdict
+from datetime import timedelta
 
 from werkzeug.exceptions import HTTPException, default_exceptions
 
+from . import static
 from . import typing as ft
+from .ctx import _cv_context
 
 if t.TYPE_CHECKING:  # pragma: no cover
+    from .app import App
     from .errors import ErrorHandlerSpec
+    from .wrappers import Response
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
@@ -37,6 +42,15 @@ T_url_value_preprocessor = t.TypeVar(
     "T_url_value_preprocessor", bound=ft.URLValuePreprocessorCallable
 )
 T_route = t.TypeVar("T_route", bound=ft.RouteCallable)
+
+
+def _active_app() -> App:
+    ctx = _cv_context.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "This needs an active app context; use 'with app.app_context():'."
+        )
+    return ctx.app
 
 
 def setupmethod(f: F) -> F:
@@ -172,6 +186,84 @@ class Scaffold:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
+
+    @property
+    def static_folder(self) -> str | None:
+        """The absolute static folder, or ``None`` when there is none."""
+        if self._static_folder is None:
+            return None
+        return os.path.join(self.root_path, self._static_folder)
+
+    @static_folder.setter
+    def static_folder(self, value: str | os.PathLike[str] | None) -> None:
+        self._static_folder = None if value is None else os.fspath(value).rstrip("\\/")
+
+    @property
+    def has_static_folder(self) -> bool:
+        """Whether a static folder is set."""
+        return self._static_folder is not None
+
+    @property
+    def static_url_path(self) -> str | None:
+        """The URL prefix of static files: as configured, else ``/`` and the
+        static folder's name."""
+        if self._static_url_path is not None:
+            return self._static_url_path
+        if self._static_folder is not None:
+            return f"/{os.path.basename(self._static_folder)}".rstrip("/")
+        return None
+
+    @static_url_path.setter
+    def static_url_path(self, value: str | None) -> None:
+        self._static_url_path = None if value is None else value.rstrip("/")
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """The ``max_age`` for files sent without one: the current app's
+        ``SEND_FILE_MAX_AGE_DEFAULT`` in seconds, ``None`` (the default)
+        meaning conditional requests instead of a timed cache."""
+        value = _active_app().config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return int(value)
+
+    def send_static_file(self, filename: str) -> Response:
+        """The view of the ``static`` endpoint: send ``filename`` from
+        :attr:`static_folder`."""
+        folder = self.static_folder
+        if folder is None:
+            raise RuntimeError(
+                f"{self!r} has no static folder: pass static_folder=... to serve"
+                " static files."
+            )
+        ctx = _cv_context.get(None)
+        if ctx is None or not ctx.is_request_context:
+            raise RuntimeError(
+                "send_static_file() serves a request: call it in a view."
+            )
+        return static.send_from_directory(
+            ctx.app,
+            ctx.request.environ,
+            folder,
+            filename,
+            max_age=self.get_send_file_max_age(filename),
+        )
+
+    def open_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = None
+    ) -> t.IO[t.Any]:
+        """Open ``resource``, a path relative to :attr:`root_path`, for
+        reading (``mode`` ``"rb"``, ``"r"`` or ``"rt"``; ``encoding`` applies
+        to text mode)."""
+        if mode not in ("r", "rt", "rb"):
+            raise ValueError(
+                f"open_resource() only reads; mode {mode!r} is not 'rb', 'r' or 'rt'."
+            )
+        path = os.path.join(self.root_path, resource)
+        if mode == "rb":
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
 
     def _check_setup_finished(self, f_name: str) -> None:
         raise NotImplementedError
