@@ -36,6 +36,7 @@ from .responses import ResponseConverter
 from .routing import Router
 from .scaffold import Scaffold, setupmethod
 from .sessions import SessionInterface, SessionMixin
+from .templating import DispatchingJinjaLoader, Environment, TemplateRenderer
 from .wrappers import Request, Response
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -49,6 +50,9 @@ __all__ = ["App"]
 T = t.TypeVar("T")
 _sentinel: t.Any = object()
 T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
+T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
+T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
+T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
 T_shell_context_processor = t.TypeVar(
     "T_shell_context_processor", bound=ft.ShellContextProcessorCallable
 )
@@ -267,9 +271,16 @@ class App(Scaffold):
     error_handling: _Strategy[interfaces.ErrorHandling] = _Strategy()
     #: The JSON provider: ``app.json.dumps(...)``, ``app.json.response(...)``.
     json: _Strategy[interfaces.JSONProvider] = _Strategy()
+    #: The template strategy: the Jinja environment and rendering.
+    template_renderer: _Strategy[interfaces.TemplateRenderer] = _Strategy()
+    template_renderer_class: type[TemplateRenderer] = TemplateRenderer
+    #: The class of :attr:`jinja_env`.
+    jinja_environment: type[Environment] = Environment
+    #: Options for the Jinja environment, e.g. ``{"trim_blocks": True}``;
+    #: set before the environment is first used.
+    jinja_options: dict[str, t.Any] = {}
 
     #: ``DEBUG``: show tracebacks in the browser and propagate errors.
-    debug: ConfigAttribute[bool] = ConfigAttribute("DEBUG", bool)
     #: ``TESTING``: propagate errors to the test client.
     testing: ConfigAttribute[bool] = ConfigAttribute("TESTING")
     #: ``SECRET_KEY``: the key sessions and other signed data use.
@@ -298,6 +309,7 @@ class App(Scaffold):
         response_converter: interfaces.ResponseConverter | None = None,
         error_handling: interfaces.ErrorHandling | None = None,
         json: interfaces.JSONProvider | None = None,
+        template_renderer: interfaces.TemplateRenderer | None = None,
     ) -> None:
         self._got_first_request = False
         self._pipeline_ready = False
@@ -334,6 +346,13 @@ class App(Scaffold):
         self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
         #: Functions whose dicts make up the ``shell`` command's namespace.
         self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
+        #: Registered blueprints by name (see the blueprints docs).
+        self.blueprints: dict[str, t.Any] = {}
+        #: Template filters, tests and globals registered with the
+        #: ``template_*`` decorators, by name.
+        self.template_filters: dict[str, ft.TemplateFilterCallable] = {}
+        self.template_tests: dict[str, ft.TemplateTestCallable] = {}
+        self.template_globals: dict[str, ft.TemplateGlobalCallable] = {}
         #: Whether rules match their ``subdomain`` option.
         self.subdomain_matching = subdomain_matching
         self.static_host = static_host
@@ -359,6 +378,11 @@ class App(Scaffold):
             else self.error_handling_class()
         )
         self.json = json if json is not None else self.json_provider_class(self)
+        self.template_renderer = (
+            template_renderer
+            if template_renderer is not None
+            else self.template_renderer_class()
+        )
         if self.has_static_folder:
             if bool(static_host) != host_matching:
                 raise ValueError(
@@ -511,6 +535,156 @@ class App(Scaffold):
         self.teardown_appcontext_funcs.append(f)
         return f
 
+    # -- templates -------------------------------------------------------
+
+    @property
+    def debug(self) -> bool:
+        """``DEBUG``: show tracebacks in the browser, propagate errors, and
+        reload templates when they change (unless ``TEMPLATES_AUTO_RELOAD``
+        says otherwise)."""
+        return bool(self.config["DEBUG"])
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+        if (
+            self.config["TEMPLATES_AUTO_RELOAD"] is None
+            and self.template_renderer.created
+        ):
+            self.jinja_env.auto_reload = value
+
+    @property
+    def jinja_env(self) -> Environment:
+        """The Jinja environment, created on first use."""
+        return self.template_renderer.environment(self)
+
+    def create_jinja_environment(self) -> Environment:
+        """Create :attr:`jinja_env`; override to customize it Flask-style."""
+        return self.template_renderer.create_environment(self)
+
+    def create_global_jinja_loader(self) -> DispatchingJinjaLoader:
+        """The loader of :attr:`jinja_env`: the app's template folder, then
+        the blueprints'."""
+        return DispatchingJinjaLoader(self)
+
+    def select_jinja_autoescape(self, filename: str | None) -> bool:
+        """Whether to autoescape a template: templates from strings, and
+        files ending in ``.html``, ``.htm``, ``.xml``, ``.xhtml`` or
+        ``.svg``."""
+        if filename is None:
+            return True
+        return filename.endswith((".html", ".htm", ".xml", ".xhtml", ".svg"))
+
+    def update_template_context(self, context: dict[str, t.Any]) -> None:
+        """Add what the context processors return to ``context``, without
+        overriding values already in it."""
+        self.template_renderer.update_context(_cv_context.get(None), context)
+
+    def iter_blueprints(self) -> t.ValuesView[t.Any]:
+        """The registered blueprints, in registration order."""
+        return self.blueprints.values()
+
+    def _add_template_callable(
+        self, registry: dict[str, t.Any], kind: str, f: t.Any, name: str | None
+    ) -> None:
+        key = name or f.__name__
+        registry[key] = f
+        if self.template_renderer.created:
+            getattr(self.jinja_env, kind)[key] = f
+
+    @t.overload
+    def template_filter(self, name: T_template_filter) -> T_template_filter: ...
+
+    @t.overload
+    def template_filter(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_filter], T_template_filter]: ...
+
+    @setupmethod
+    def template_filter(
+        self, name: T_template_filter | str | None = None
+    ) -> T_template_filter | t.Callable[[T_template_filter], T_template_filter]:
+        """Register a Jinja filter: ``@app.template_filter`` or
+        ``@app.template_filter("name")``."""
+        if callable(name):
+            self.add_template_filter(name)
+            return name
+
+        def decorator(f: T_template_filter) -> T_template_filter:
+            self.add_template_filter(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_filter(
+        self, f: ft.TemplateFilterCallable, name: str | None = None
+    ) -> None:
+        """Register a Jinja filter, named ``name`` or after the function."""
+        self._add_template_callable(self.template_filters, "filters", f, name)
+
+    @t.overload
+    def template_test(self, name: T_template_test) -> T_template_test: ...
+
+    @t.overload
+    def template_test(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_test], T_template_test]: ...
+
+    @setupmethod
+    def template_test(
+        self, name: T_template_test | str | None = None
+    ) -> T_template_test | t.Callable[[T_template_test], T_template_test]:
+        """Register a Jinja test: ``@app.template_test`` or
+        ``@app.template_test("name")``."""
+        if callable(name):
+            self.add_template_test(name)
+            return name
+
+        def decorator(f: T_template_test) -> T_template_test:
+            self.add_template_test(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_test(
+        self, f: ft.TemplateTestCallable, name: str | None = None
+    ) -> None:
+        """Register a Jinja test, named ``name`` or after the function."""
+        self._add_template_callable(self.template_tests, "tests", f, name)
+
+    @t.overload
+    def template_global(self, name: T_template_global) -> T_template_global: ...
+
+    @t.overload
+    def template_global(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_global], T_template_global]: ...
+
+    @setupmethod
+    def template_global(
+        self, name: T_template_global | str | None = None
+    ) -> T_template_global | t.Callable[[T_template_global], T_template_global]:
+        """Register a Jinja global: ``@app.template_global`` or
+        ``@app.template_global("name")``."""
+        if callable(name):
+            self.add_template_global(name)
+            return name
+
+        def decorator(f: T_template_global) -> T_template_global:
+            self.add_template_global(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_global(
+        self, f: ft.TemplateGlobalCallable, name: str | None = None
+    ) -> None:
+        """Register a Jinja global, named ``name`` or after the function."""
+        self._add_template_callable(self.template_globals, "globals", f, name)
+
     @setupmethod
     def shell_context_processor(
         self, f: T_shell_context_processor
@@ -558,7 +732,7 @@ class App(Scaffold):
             is not Dispatcher.teardown_appcontext
         )
         self._prepared_version = self._setup_version
-        for strategy in (*strategies.values(), self.json):
+        for strategy in (*strategies.values(), self.json, self.template_renderer):
             prepare = getattr(strategy, "prepare", None)
             if prepare is not None:
                 prepare(self)

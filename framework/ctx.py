@@ -36,6 +36,7 @@ _cv_context: contextvars.ContextVar[AppContext] = contextvars.ContextVar(
 _sentinel: t.Any = object()
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+T = t.TypeVar("T")
 
 _NO_APP = """\
 Working outside of application context.
@@ -402,3 +403,35 @@ def copy_current_request_context(f: F) -> F:
             return copied.app.ensure_sync(f)(*args, **kwargs)
 
     return t.cast(F, wrapper)
+
+
+def keep_context(ctx: RequestContext, iterator: t.Iterator[T]) -> t.Iterator[T]:
+    """Wrap a response body iterator so that ``ctx`` is active again while
+    the server iterates it, after the view returned.
+
+    The context is pushed when iteration starts, in the server's own
+    execution context: an async view runs in an event loop's copy of the
+    context, where a push could not be undone from outside. An exception
+    raised mid-stream is logged, pops the context (its teardown callbacks
+    see the exception) and reaches the server, which drops the connection.
+    """
+
+    def generate() -> t.Iterator[T]:
+        try:
+            yield None  # type: ignore[misc]
+            with ctx:
+                try:
+                    yield from iterator
+                except Exception:
+                    ctx.app.pipeline.log_exception(ctx, sys.exc_info())
+                    raise
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
+
+    stream = generate()
+    # Run to the first yield now, so that closing the stream before the
+    # server iterated it (a client that went away) still closes `iterator`.
+    next(stream)
+    return stream

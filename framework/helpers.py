@@ -15,7 +15,7 @@ from werkzeug.exceptions import abort as _werkzeug_abort
 from werkzeug.utils import redirect as _werkzeug_redirect
 
 from . import static
-from .ctx import RequestContext, _cv_context
+from .ctx import RequestContext, _cv_context, keep_context
 from .globals import current_app
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -25,6 +25,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "abort",
+    "get_template_attribute",
     "make_response",
     "redirect",
     "send_file",
@@ -129,29 +130,12 @@ def stream_with_context(
 
     generator = t.cast(t.Iterator[t.AnyStr], generator_or_function)
     ctx = _cv_context.get(None)
-    if ctx is None or not ctx.is_request_context:
+    if ctx is None or not isinstance(ctx, RequestContext):
         raise RuntimeError(
             "stream_with_context() needs an active request: call it inside"
             " the view that returns the stream."
         )
-
-    def wrapped() -> t.Iterator[t.AnyStr]:
-        yield None  # type: ignore[misc]
-        # Pushed only once the server iterates, in the server's own context:
-        # an async view runs in an event loop's copy of the context, where a
-        # push could not be undone from outside.
-        with ctx:
-            try:
-                yield from generator
-            finally:
-                close = getattr(generator, "close", None)
-                if close is not None:
-                    close()
-
-    stream = wrapped()
-    # Run up to the first yield now, so the context is bound to the stream.
-    next(stream)
-    return stream
+    return keep_context(ctx, generator)
 
 
 def _request_context() -> RequestContext:
@@ -214,3 +198,9 @@ def send_from_directory(
     return static.send_from_directory(
         ctx.app, ctx.request.environ, directory, path, **kwargs
     )
+
+
+def get_template_attribute(template_name: str, attribute: str) -> t.Any:
+    """An attribute of a template's module, such as a macro, to call from
+    Python: ``get_template_attribute("_macros.html", "hello")("World")``."""
+    return getattr(current_app.jinja_env.get_template(template_name).module, attribute)

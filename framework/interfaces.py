@@ -25,11 +25,13 @@ import typing as t
 if t.TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable
 
+    from jinja2 import Template
     from werkzeug.exceptions import HTTPException
     from werkzeug.routing import Map, MapAdapter, Rule
 
     from .app import App
     from .ctx import AppContext, RequestContext
+    from .templating import Environment
     from .typing import ErrorHandlerCallable, ResponseReturnValue
     from .wrappers import Response
 
@@ -40,6 +42,7 @@ __all__ = [
     "Pipeline",
     "ResponseConverter",
     "Router",
+    "TemplateRenderer",
 ]
 
 
@@ -241,6 +244,61 @@ class JSONProvider(t.Protocol):
 
     def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
         """Serialize the arguments into a JSON response (see ``jsonify``)."""
+        ...
+
+
+@t.runtime_checkable
+class TemplateRenderer(t.Protocol):
+    """Creates the Jinja environment and renders templates."""
+
+    def prepare(self, app: App) -> None:
+        """Forget anything compiled from the app's context processors."""
+
+    @property
+    def created(self) -> bool:
+        """Whether the environment exists yet."""
+        ...
+
+    def environment(self, app: App) -> Environment:
+        """The app's environment, created on first use through
+        ``app.create_jinja_environment()``."""
+        ...
+
+    def create_environment(self, app: App) -> Environment:
+        """Build a new environment for the app."""
+        ...
+
+    def update_context(self, ctx: AppContext | None, context: dict[str, t.Any]) -> None:
+        """Add what the context processors return to ``context``."""
+
+    def render(
+        self,
+        ctx: AppContext,
+        template: str | Template | list[str | Template],
+        context: dict[str, t.Any],
+    ) -> str:
+        """Render a template by name (or the first existing of several)."""
+        ...
+
+    def render_string(
+        self, ctx: AppContext, source: str, context: dict[str, t.Any]
+    ) -> str:
+        """Render template source code."""
+        ...
+
+    def stream(
+        self,
+        ctx: AppContext,
+        template: str | Template | list[str | Template],
+        context: dict[str, t.Any],
+    ) -> t.Iterator[str]:
+        """Render a template piece by piece."""
+        ...
+
+    def stream_string(
+        self, ctx: AppContext, source: str, context: dict[str, t.Any]
+    ) -> t.Iterator[str]:
+        """Render template source code piece by piece."""
         ...
 
 

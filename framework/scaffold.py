@@ -18,6 +18,7 @@ import typing as t
 from collections import defaultdict
 from datetime import timedelta
 
+from jinja2 import BaseLoader, FileSystemLoader
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from . import static
@@ -197,6 +198,14 @@ class Scaffold:
     @static_folder.setter
     def static_folder(self, value: str | os.PathLike[str] | None) -> None:
         self._static_folder = None if value is None else os.fspath(value).rstrip("\\/")
+
+    @functools.cached_property
+    def jinja_loader(self) -> BaseLoader | None:
+        """The loader of this object's own templates: a file system loader
+        for :attr:`template_folder`, or ``None`` without one."""
+        if self.template_folder is None:
+            return None
+        return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
 
     @property
     def has_static_folder(self) -> bool:

@@ -1,0 +1,340 @@
+"""Templates: the default :class:`TemplateRenderer` and the render helpers.
+
+Layer 2. The Jinja environment is created on first use, not with the app, so
+an app that renders nothing pays nothing. Templates are looked up in the
+app's template folder, then in each registered blueprint's, in registration
+order. Context processors run per render, app first, then the blueprints of
+the current request from outermost to innermost; values passed to
+``render_template`` always win.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from attrs import define, field
+from jinja2 import BaseLoader, Template, TemplateNotFound
+from jinja2 import Environment as BaseEnvironment
+
+from . import signals
+from .ctx import RequestContext, _cv_context, keep_context
+from .globals import g, request, session
+from .wrappers import scopes_outer_first
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .app import App
+    from .ctx import AppContext
+    from .scaffold import Scaffold
+
+__all__ = [
+    "DispatchingJinjaLoader",
+    "Environment",
+    "TemplateRenderer",
+    "render_template",
+    "render_template_string",
+    "stream_template",
+    "stream_template_string",
+]
+
+_Source = tuple[str, str | None, t.Callable[[], bool] | None]
+
+
+class Environment(BaseEnvironment):
+    """A Jinja environment that knows its app and loads templates from the
+    app's and its blueprints' template folders.
+
+    :param app: the app.
+    :param options: Jinja environment options; ``loader`` defaults to a
+        :class:`DispatchingJinjaLoader`.
+    """
+
+    def __init__(self, app: App, **options: t.Any) -> None:
+        if "loader" not in options:
+            options["loader"] = app.create_global_jinja_loader()
+        super().__init__(**options)
+        self.app = app
+
+
+class DispatchingJinjaLoader(BaseLoader):
+    """Looks a template up in the app's folder, then in each blueprint's,
+    in registration order. A miss lists every folder that was searched."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    def _loaders(self) -> t.Iterator[tuple[Scaffold, BaseLoader]]:
+        app = self.app
+        loader = app.jinja_loader
+        if loader is not None:
+            yield app, loader
+        for blueprint in app.iter_blueprints():
+            loader = blueprint.jinja_loader
+            if loader is not None:
+                yield blueprint, loader
+
+    def get_source(self, environment: BaseEnvironment, template: str) -> _Source:
+        """Load ``template`` from the first folder that has it."""
+        explain = self.app.config["EXPLAIN_TEMPLATE_LOADING"]
+        attempts: list[tuple[Scaffold, BaseLoader, bool]] = []
+        found: _Source | None = None
+        for owner, loader in self._loaders():
+            try:
+                source = loader.get_source(environment, template)
+            except TemplateNotFound:
+                attempts.append((owner, loader, False))
+                continue
+            if not explain:
+                return source
+            attempts.append((owner, loader, True))
+            if found is None:
+                found = source
+        if explain:
+            self._explain(template, attempts)
+        if found is not None:
+            return found
+        raise TemplateNotFound(
+            template, _not_found_message(self.app, template, attempts)
+        )
+
+    def _explain(
+        self, template: str, attempts: list[tuple[Scaffold, BaseLoader, bool]]
+    ) -> None:
+        lines = [f"Locating template {template!r}:"]
+        for number, (owner, loader, ok) in enumerate(attempts, 1):
+            result = "found" if ok else "no match"
+            lines.append(f"{number:5}: {_describe(self.app, owner, loader)}: {result}")
+        if not any(ok for _, _, ok in attempts):
+            lines.append("Error: the template was found nowhere.")
+        elif sum(ok for _, _, ok in attempts) > 1:
+            lines.append("Warning: several folders have it; the first one wins.")
+        self.app.logger.info("\n".join(lines))
+
+    def list_templates(self) -> list[str]:
+        """Every template name any folder has."""
+        names: set[str] = set()
+        for _, loader in self._loaders():
+            names.update(loader.list_templates())
+        return sorted(names)
+
+
+def _describe(app: App, owner: Scaffold, loader: BaseLoader) -> str:
+    kind = "app" if owner is app else "blueprint"
+    where = getattr(loader, "searchpath", None)
+    folders = ", ".join(where) if where else type(loader).__name__
+    return f"{kind} {owner.name!r} ({folders})"
+
+
+def _not_found_message(
+    app: App, template: str, attempts: list[tuple[Scaffold, BaseLoader, bool]]
+) -> str:
+    if not attempts:
+        return (
+            f"Template {template!r} not found: the app and its blueprints have"
+            " no template folder."
+        )
+    places = "; ".join(_describe(app, owner, loader) for owner, loader, _ in attempts)
+    return f"Template {template!r} not found; looked in: {places}."
+
+
+@define(slots=True)
+class TemplateRenderer:
+    """Creates the Jinja environment and renders templates with the app's
+    context processors and signals."""
+
+    _environment: Environment | None = field(default=None, init=False)
+    _processors: dict[str | None, tuple[t.Callable[[], t.Any], ...]] = field(
+        factory=dict, init=False
+    )
+    _app: App | None = field(default=None, init=False)
+
+    def prepare(self, app: App) -> None:
+        """Forget compiled context processor chains (they are rebuilt per
+        blueprint on first use)."""
+        self._app = app
+        self._processors = {}
+
+    def environment(self, app: App) -> Environment:
+        """The app's Jinja environment, created on first use through
+        ``app.create_jinja_environment()``."""
+        env = self._environment
+        if env is None:
+            env = self._environment = app.create_jinja_environment()
+        return env
+
+    @property
+    def created(self) -> bool:
+        """Whether the environment exists yet."""
+        return self._environment is not None
+
+    def create_environment(self, app: App) -> Environment:
+        """Build the environment from ``app.jinja_options``, with the app's
+        autoescape rule, reload setting, template globals, filters and tests
+        and the app's JSON provider for ``|tojson``."""
+        options = dict(app.jinja_options)
+        options.setdefault("autoescape", app.select_jinja_autoescape)
+        if "auto_reload" not in options:
+            auto_reload = app.config["TEMPLATES_AUTO_RELOAD"]
+            options["auto_reload"] = app.debug if auto_reload is None else auto_reload
+        env = app.jinja_environment(app, **options)
+        env.globals.update(
+            url_for=app.url_for,
+            config=app.config,
+            request=request,
+            session=session,
+            g=g,
+        )
+        env.globals.update(app.template_globals)
+        env.filters.update(app.template_filters)
+        env.tests.update(app.template_tests)
+        env.policies["json.dumps_function"] = app.json.dumps
+        return env
+
+    def _context_processors(
+        self, app: App, blueprint: str | None
+    ) -> tuple[t.Callable[[], t.Any], ...]:
+        funcs = self._processors.get(blueprint)
+        if funcs is None:
+            spec = app.template_context_processors
+            funcs = tuple(
+                app.ensure_sync(f)
+                for name in scopes_outer_first(blueprint)
+                for f in spec.get(name, ())
+            )
+            # Keys come from matched endpoints, so they are finitely many.
+            self._processors[blueprint] = funcs
+        return funcs
+
+    def update_context(self, ctx: AppContext | None, context: dict[str, t.Any]) -> None:
+        """Add what the context processors return to ``context``; values
+        already in ``context`` (passed by the caller) win."""
+        if ctx is None:
+            return
+        blueprint = ctx.request.blueprint if ctx.is_request_context else None
+        funcs = self._context_processors(ctx.app, blueprint)
+        if not funcs:
+            return
+        passed = context.copy()
+        for func in funcs:
+            context.update(func())
+        context.update(passed)
+
+    def _template(
+        self, app: App, template: str | Template | list[str | Template]
+    ) -> Template:
+        return self.environment(app).get_or_select_template(template)
+
+    def render(
+        self,
+        ctx: AppContext,
+        template: str | Template | list[str | Template],
+        context: dict[str, t.Any],
+    ) -> str:
+        """Render a template (or the first existing of a list) by name."""
+        return self._render(ctx, self._template(ctx.app, template), context)
+
+    def render_string(
+        self, ctx: AppContext, source: str, context: dict[str, t.Any]
+    ) -> str:
+        """Render template source code."""
+        return self._render(ctx, self.environment(ctx.app).from_string(source), context)
+
+    def _render(
+        self, ctx: AppContext, template: Template, context: dict[str, t.Any]
+    ) -> str:
+        app = ctx.app
+        self.update_context(ctx, context)
+        if signals.before_render_template.receivers:
+            signals.before_render_template.send(
+                app, _async_wrapper=app.ensure_sync, template=template, context=context
+            )
+        rv = template.render(context)
+        if signals.template_rendered.receivers:
+            signals.template_rendered.send(
+                app, _async_wrapper=app.ensure_sync, template=template, context=context
+            )
+        return rv
+
+    def stream(
+        self,
+        ctx: AppContext,
+        template: str | Template | list[str | Template],
+        context: dict[str, t.Any],
+    ) -> t.Iterator[str]:
+        """Render a template piece by piece, for a streamed response."""
+        return self._stream(ctx, self._template(ctx.app, template), context)
+
+    def stream_string(
+        self, ctx: AppContext, source: str, context: dict[str, t.Any]
+    ) -> t.Iterator[str]:
+        """Render template source code piece by piece."""
+        return self._stream(ctx, self.environment(ctx.app).from_string(source), context)
+
+    def _stream(
+        self, ctx: AppContext, template: Template, context: dict[str, t.Any]
+    ) -> t.Iterator[str]:
+        app = ctx.app
+        self.update_context(ctx, context)
+        if signals.before_render_template.receivers:
+            signals.before_render_template.send(
+                app, _async_wrapper=app.ensure_sync, template=template, context=context
+            )
+
+        def generate() -> t.Iterator[str]:
+            yield from template.generate(context)
+            if signals.template_rendered.receivers:
+                signals.template_rendered.send(
+                    app,
+                    _async_wrapper=app.ensure_sync,
+                    template=template,
+                    context=context,
+                )
+
+        if isinstance(ctx, RequestContext):
+            return keep_context(ctx, generate())
+        return generate()
+
+
+def _active_context() -> AppContext:
+    ctx = _cv_context.get(None)
+    if ctx is None:
+        raise RuntimeError(
+            "Rendering a template needs an active app context, for the app's"
+            " templates and context processors: render inside a view, or in"
+            " 'with app.app_context():'."
+        )
+    return ctx
+
+
+def render_template(
+    template_name_or_list: str | Template | list[str | Template], **context: t.Any
+) -> str:
+    """Render a template from the template folders with ``context``.
+
+    :param template_name_or_list: a template name, or a list of names of
+        which the first that exists is rendered.
+    :param context: the template's variables; they override what context
+        processors provide.
+    """
+    ctx = _active_context()
+    return ctx.app.template_renderer.render(ctx, template_name_or_list, context)
+
+
+def render_template_string(source: str, **context: t.Any) -> str:
+    """Render template source code with ``context``; autoescaping is on."""
+    ctx = _active_context()
+    return ctx.app.template_renderer.render_string(ctx, source, context)
+
+
+def stream_template(
+    template_name_or_list: str | Template | list[str | Template], **context: t.Any
+) -> t.Iterator[str]:
+    """Render a template as a stream of strings, to return as a streamed
+    response; the request stays available while it renders."""
+    ctx = _active_context()
+    return ctx.app.template_renderer.stream(ctx, template_name_or_list, context)
+
+
+def stream_template_string(source: str, **context: t.Any) -> t.Iterator[str]:
+    """Render template source code as a stream of strings."""
+    ctx = _active_context()
+    return ctx.app.template_renderer.stream_string(ctx, source, context)
