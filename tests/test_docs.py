@@ -37,7 +37,12 @@ PAGES = sorted(p for p in DOCS.glob("*.rst") if python_blocks(p))
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
-def test_examples_run(page: pathlib.Path) -> None:
+def test_examples_run(page: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A page's example files (templates, static files) live in
+    # docs/_examples/<page>/, which becomes the apps' root folder.
+    examples = DOCS / "_examples" / page.stem
+    if examples.is_dir():
+        monkeypatch.chdir(examples)
     namespace: dict[str, t.Any] = {"__name__": f"docs_{page.stem}"}
     for line, code in python_blocks(page):
         try:
