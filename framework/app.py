@@ -433,6 +433,19 @@ class App(Scaffold):
         """The default instance folder: ``instance`` next to the package."""
         return os.path.join(self.root_path, "instance")
 
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> t.IO[t.Any]:
+        """Open ``resource``, a path relative to :attr:`instance_path`; unlike
+        :meth:`open_resource`, any mode, writing included.
+
+        :param encoding: the text encoding, for text modes.
+        """
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
+
     def make_aborter(self) -> Aborter:
         """Create :attr:`aborter` from :attr:`aborter_class`."""
         return self.aborter_class()

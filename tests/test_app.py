@@ -203,3 +203,13 @@ def test_request_started_receiver_errors_reach_error_handlers(app: App) -> None:
         response = app.test_client().get("/")
     assert response.status_code == 403
     assert response.data == b"handled 403"
+
+
+def test_open_instance_resource_reads_and_writes(tmp_path: t.Any) -> None:
+    app = App(__name__, instance_path=str(tmp_path))
+    with app.open_instance_resource("notes.txt", "w") as f:
+        f.write("zoë")
+    with app.open_instance_resource("notes.txt", "r") as f:
+        assert f.read() == "zoë"
+    with app.open_instance_resource("notes.txt") as f:
+        assert f.read() == "zoë".encode()
