@@ -40,6 +40,16 @@ GOAL_RATIO = 0.6
 #: How many routes the routing scenario registers.
 ROUTE_COUNT = 200
 
+#: The ``root_path`` of the template scenario's apps: this folder, so both
+#: load ``templates/items.html`` from the same place.
+BENCHMARKS_ROOT = str(Path(__file__).resolve().parent)
+
+#: How many items the template scenario renders.
+TEMPLATE_ITEM_COUNT = 10
+
+#: How many records the large JSON scenario sends.
+JSON_RECORD_COUNT = 50
+
 
 @dataclass(frozen=True)
 class Kit:
@@ -48,15 +58,25 @@ class Kit:
     :param name: the label printed in the results.
     :param app_class: :class:`framework.App` or :class:`flask.Flask`.
     :param g: that framework's ``g`` proxy.
+    :param render_template: that framework's ``render_template``.
+    :param jsonify: that framework's ``jsonify``.
     """
 
     name: str
-    app_class: Callable[[str], t.Any]
+    app_class: Callable[..., t.Any]
     g: t.Any
+    render_template: Callable[..., str]
+    jsonify: Callable[..., t.Any]
 
 
-FRAMEWORK = Kit("framework", framework.App, framework.g)
-FLASK = Kit("Flask", flask.Flask, flask.g)
+FRAMEWORK = Kit(
+    "framework",
+    framework.App,
+    framework.g,
+    framework.render_template,
+    framework.jsonify,
+)
+FLASK = Kit("Flask", flask.Flask, flask.g, flask.render_template, flask.jsonify)
 
 
 @dataclass(frozen=True)
@@ -228,6 +248,64 @@ def build_hooks(kit: Kit) -> WSGIApplication:
     return t.cast("WSGIApplication", app)
 
 
+def build_template(kit: Kit) -> WSGIApplication:
+    """An app rendering ``templates/items.html``, a small page of escaped items.
+
+    Both apps get :data:`BENCHMARKS_ROOT` as ``root_path``, so they load the
+    same template file. Every item holds ``<``, ``>`` and ``&``, so the body
+    shows whether autoescaping ran.
+
+    :param kit: the framework to build it with.
+    """
+    app = kit.app_class(__name__, root_path=BENCHMARKS_ROOT)
+    render_template = kit.render_template
+    items = [f"<b>item {i} & co</b>" for i in range(TEMPLATE_ITEM_COUNT)]
+
+    def page() -> str:
+        return render_template("items.html", items=items)
+
+    app.add_url_rule("/", view_func=page)
+    return t.cast("WSGIApplication", app)
+
+
+def large_payload() -> list[dict[str, t.Any]]:
+    """:data:`JSON_RECORD_COUNT` records of 8 keys of mixed types.
+
+    Ints, strings (one with a non-ASCII character, escaped by default), a
+    nested list, a bool and ``None``, with keys out of order so sorting them
+    costs something.
+    """
+    return [
+        {
+            "id": i,
+            "name": f"User {i}",
+            "email": f"user{i}@example.com",
+            "city": "Zürich" if i % 5 == 0 else "Lyon",
+            "score": (i * 37) % 101,
+            "tags": ["alpha", "beta", f"group-{i % 7}"],
+            "active": i % 3 != 0,
+            "manager_id": None if i % 4 == 0 else i // 4,
+        }
+        for i in range(JSON_RECORD_COUNT)
+    ]
+
+
+def build_json_large(kit: Kit) -> WSGIApplication:
+    """An app whose only view sends :func:`large_payload` with ``jsonify``.
+
+    :param kit: the framework to build it with.
+    """
+    app = kit.app_class(__name__)
+    jsonify = kit.jsonify
+    payload = large_payload()
+
+    def data() -> t.Any:
+        return jsonify(payload)
+
+    app.add_url_rule("/", view_func=data)
+    return t.cast("WSGIApplication", app)
+
+
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("hello", "a view returning a plain string", build_hello, "/"),
     Scenario("json", "a view returning a dict, sent as JSON", build_json, "/"),
@@ -239,6 +317,19 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario("404", "a URL that matches none of a few rules", build_not_found, "/nope"),
     Scenario("hooks", "3 before_request and 3 after_request hooks", build_hooks, "/"),
+    Scenario(
+        "template",
+        f"rendering a template file looping over {TEMPLATE_ITEM_COUNT} "
+        "autoescaped items",
+        build_template,
+        "/",
+    ),
+    Scenario(
+        "json-large",
+        f"jsonify of a list of {JSON_RECORD_COUNT} dicts of 8 mixed-type keys",
+        build_json_large,
+        "/",
+    ),
 )
 
 
