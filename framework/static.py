@@ -1,11 +1,12 @@
 """Sending files: static files, downloads, conditional and range requests.
 
-Layer 2. Thin, app-aware wrappers over werkzeug's ``send_file`` and
-``send_from_directory``, which already implement ETags, ``Last-Modified``,
-``304``, range requests (``206``/``416``) and RFC 5987 download names. What
-is added here: the app's response class, ``USE_X_SENDFILE`` and
-``SEND_FILE_MAX_AGE_DEFAULT``, and path checks that refuse every way out of
-a directory with a 404.
+Layer 2. App-aware wrappers over werkzeug's ``send_file``, which already
+implements ETags, ``Last-Modified``, ``304``, range requests (``206``/``416``)
+and RFC 5987 download names. What is added here: the app's response class,
+``USE_X_SENDFILE`` and ``SEND_FILE_MAX_AGE_DEFAULT``, and
+:func:`safe_file_path`, stricter than werkzeug's ``send_from_directory``:
+every way out of a directory, and every name that is not a portable file
+name, is a 404 on every platform.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import os
 import typing as t
 
 from werkzeug.exceptions import NotFound
+from werkzeug.security import safe_join
 from werkzeug.utils import send_file as _werkzeug_send_file
-from werkzeug.utils import send_from_directory as _werkzeug_send_from_directory
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import WSGIEnvironment
@@ -23,7 +24,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .app import App
     from .wrappers import Response
 
-__all__ = ["send_file", "send_from_directory"]
+__all__ = ["safe_file_path", "send_file", "send_from_directory"]
 
 
 def _send_kwargs(app: App, kwargs: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -72,6 +73,80 @@ def send_file(
     )
 
 
+#: Names Windows reserves for devices, in any folder and with any extension:
+#: opening ``NUL.txt`` there opens the device, and reading ``CON`` hangs.
+#: The superscript digits count too (``COM¹``).
+_WINDOWS_DEVICE_NAMES = frozenset(
+    {
+        "AUX",
+        "CON",
+        "CONIN$",
+        "CONOUT$",
+        "NUL",
+        "PRN",
+        *(f"COM{digit}" for digit in "123456789\u00b9\u00b2\u00b3"),
+        *(f"LPT{digit}" for digit in "123456789\u00b9\u00b2\u00b3"),
+    }
+)
+
+
+def _is_device_name(segment: str) -> bool:
+    # Windows ignores the case, an extension (after a dot), a stream (after
+    # a colon) and surrounding spaces: "con .txt" and "Nul:" are devices.
+    stem = segment.partition(":")[0].partition(".")[0].strip()
+    return stem.upper() in _WINDOWS_DEVICE_NAMES
+
+
+def safe_file_path(directory: str, path: str) -> str:
+    """Check the untrusted ``path`` against the trusted ``directory`` and
+    return ``directory`` joined with the normalized ``path``. Symlinks are
+    checked but left in the returned path, so the file keeps the name (and
+    the MIME type) it was asked by.
+
+    Refused with :exc:`~werkzeug.exceptions.NotFound`, on every platform:
+
+    - text that can't be a file name: a NUL byte, a lone surrogate;
+    - a backslash: a separator on Windows but a legal character on POSIX,
+      so the same URL would name different files on different servers; URL
+      paths separate with ``/`` only;
+    - a Windows device name (``CON``, ``PRN``, ``AUX``, ``NUL``, ``COM1``-
+      ``COM9``, ``LPT1``-``LPT9``) as any segment, in any case, with or
+      without an extension: on Windows it opens the device, not a file;
+    - an absolute path, or ``..`` leaving the directory
+      (:func:`werkzeug.security.safe_join`);
+    - a symlink (the file or a folder on the way) whose target lies outside
+      the directory. werkzeug follows symlinks; here the resolved file must
+      lie inside the resolved directory, so a stray link cannot publish the
+      rest of the disk. Links that stay inside the directory are served;
+    - a directory, a missing file, or a path the OS rejects (too long).
+
+    Percent-decoding is done before: ``%2e%2e`` arrives as ``..`` (refused)
+    and a double-encoded ``%252e`` as a literal ``%2e``, a name like any
+    other (usually missing).
+    """
+    if "\x00" in path or "\\" in path:
+        raise NotFound()
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        raise NotFound() from None
+    if any(_is_device_name(segment) for segment in path.split("/")):
+        raise NotFound()
+    joined = safe_join(directory, path)
+    if joined is None:
+        raise NotFound()
+    try:
+        real_directory = os.path.realpath(directory)
+        real_file = os.path.realpath(joined)
+        inside = os.path.commonpath((real_directory, real_file)) == real_directory
+        is_file = os.path.isfile(real_file)
+    except (OSError, ValueError):  # too long, another drive...
+        raise NotFound() from None
+    if not (inside and is_file):
+        raise NotFound()
+    return joined
+
+
 def send_from_directory(
     app: App,
     environ: WSGIEnvironment,
@@ -79,17 +154,13 @@ def send_from_directory(
     path: os.PathLike[str] | str,
     **kwargs: t.Any,
 ) -> Response:
-    """Send the file at ``path`` inside ``directory``. A path that would
-    leave the directory, or names no file, is a 404.
+    """Send the file at ``path`` inside ``directory`` (relative to the app's
+    root path when relative). Every unsafe path, and every path that names
+    no regular file, is a 404: see :func:`safe_file_path`. Other arguments
+    are those of :func:`send_file`.
 
     :raises werkzeug.exceptions.NotFound: for every unsafe or missing path.
     """
-    path = os.fspath(path)
-    if "\x00" in path:
-        raise NotFound()
-    return t.cast(
-        "Response",
-        _werkzeug_send_from_directory(
-            directory, path, environ, **_send_kwargs(app, kwargs)
-        ),
-    )
+    directory = os.path.join(app.root_path, os.fspath(directory))
+    file_path = safe_file_path(directory, os.fspath(path))
+    return send_file(app, environ, file_path, **kwargs)
