@@ -302,6 +302,9 @@ def _active_context() -> AppContext:
             " templates and context processors: render inside a view, or in"
             " 'with app.app_context():'."
         )
+    # Before the first request, setup may have changed since the context
+    # was created (a context processor added); a no-op once frozen.
+    ctx.app._prepare_if_changed()
     return ctx
 
 

@@ -1,0 +1,289 @@
+r"""A faster JSON provider backed by `orjson <https://github.com/ijl/orjson>`_.
+
+Layer 2. Install it with ``pip install 'framework[orjson]'`` and use it with
+``app.json = OrjsonProvider(app)`` before the first request, or with
+``json_provider_class = OrjsonProvider`` on an ``App`` subclass.
+
+:class:`OrjsonProvider` has the options of
+:class:`~framework.json.provider.DefaultJSONProvider` (``default``,
+``ensure_ascii``, ``sort_keys``, ``compact``, ``mimetype``) and writes the
+same bytes, conversions included:
+
+- dates and datetimes go through :attr:`OrjsonProvider.default` (HTTP dates)
+  instead of orjson's ISO 8601, and so do dataclasses (all their fields, by
+  ``dataclasses.asdict``; orjson would leave out ``_private`` ones);
+  ``datetime.time`` is refused as by the default provider;
+- with ``ensure_ascii`` (the default), non-ASCII characters and DEL are
+  escaped as ``\uXXXX``, with surrogate pairs for emoji, after orjson wrote
+  UTF-8;
+- responses are compact (``{"a":1}``) or indented by 2 spaces with ``": "``
+  after keys, and end with a newline.
+
+The standard library, with the same options and conversions, writes what
+orjson cannot write as the default provider does, or refuses it with the
+default provider's error: integers beyond 64 bits, keys that are not strings,
+float subclasses, namedtuples, more than 254 levels of nesting, circular
+references, unknown types; floats that orjson writes otherwise than Python
+(``1e-7`` for ``1e-07``, between 1e-10 and 1e-4); and ``dumps()`` with the
+standard library's default separators ``", "`` and ``": "`` (what ``dumps(obj)``
+without arguments writes), or with another ``indent`` than 2.
+
+The differences that remain:
+
+- ``NaN`` and ``±Infinity`` are written as ``null`` (valid JSON); the
+  default provider writes ``NaN`` and ``Infinity``, which JSON parsers
+  reject.
+- ``enum.Enum`` members are written as their value; the default provider
+  refuses plain enums (``IntEnum`` and ``StrEnum`` members are their value
+  in both).
+- ``uuid.UUID`` and ``enum.Enum`` values are written by orjson itself
+  (UUIDs as ``str(uuid)``, like the default provider), so a custom
+  :attr:`~OrjsonProvider.default` is not called for them.
+- :meth:`~OrjsonProvider.loads` is strict: it refuses ``NaN``/``Infinity``
+  literals, lone surrogate escapes, a UTF-8 BOM and UTF-16/32 documents (a
+  400 in ``request.get_json()``), and reads integers beyond 64 bits as
+  floats. It takes no keyword arguments.
+- :meth:`~OrjsonProvider.dumps` takes only ``default``, ``ensure_ascii``,
+  ``sort_keys``, ``indent`` and ``separators``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import typing as t
+from json.encoder import encode_basestring_ascii
+
+from werkzeug.utils import get_content_type
+
+try:
+    import orjson
+except ImportError as error:  # pragma: no cover - orjson is a dev dependency
+    raise ImportError(
+        "framework.json.orjson needs the 'orjson' package; install it with"
+        " \"pip install 'framework[orjson]'\"."
+    ) from error
+
+from .provider import JSONProvider, default
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from ..app import App
+    from ..wrappers import Response
+
+__all__ = ["OrjsonProvider"]
+
+#: Dates, datetimes and dataclasses are converted by ``default``, as the
+#: standard library does, instead of by orjson.
+_BASE_OPTION = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+# The layouts orjson writes: json.dumps's separators=(",", ":") and indent=2.
+_COMPACT = 0
+_INDENT_2 = 1
+
+_DUMPS_KWARGS = frozenset(
+    {"default", "ensure_ascii", "sort_keys", "indent", "separators"}
+)
+
+#: How orjson writes some floats that Python writes otherwise: ``1e-7`` and
+#: ``0.00001`` where Python writes ``1e-07`` and ``1e-05``.
+_SHORT_EXPONENT = re.compile(rb"e-[0-9](?![0-9])")
+
+
+def _escape_non_ascii(body: bytes) -> bytes:
+    r"""Escape the non-ASCII characters and DEL of orjson's output as
+    ``ensure_ascii`` does.
+
+    They only occur in strings, so the whole output is escaped as if it were
+    one string, by the standard library's C function, and the escapes that
+    are not about those characters are undone: ``\\``, ``\"``, and ``\n``
+    for the newlines of indented output (strings hold no raw newline).
+    Every backslash of the escaped text starts an escape, so replacing
+    ``\\`` first, from the left, finds exactly those escapes; it is
+    replaced by NUL, which the escaped text cannot hold, and restored last.
+    """
+    text = encode_basestring_ascii(body.decode())[1:-1]
+    text = text.replace("\\\\", "\x00").replace('\\"', '"').replace("\\n", "\n")
+    return text.replace("\x00", "\\").encode()
+
+
+def _layout(indent: t.Any, separators: t.Any) -> int | None:
+    """The layout orjson can write for these ``json.dumps`` arguments, or
+    ``None`` when only the standard library can."""
+    if separators is not None:
+        try:
+            separators = tuple(separators)
+        except TypeError:
+            return None
+    if indent is None:
+        # json.dumps's default separators, (", ", ": "), are not orjson's.
+        return _COMPACT if separators == (",", ":") else None
+    two_spaces = (indent == 2 and type(indent) is int) or indent == "  "
+    if two_spaces and (separators is None or separators == (",", ": ")):
+        return _INDENT_2
+    return None
+
+
+class OrjsonProvider(JSONProvider):
+    """A JSON provider that serializes with orjson and writes what
+    :class:`~framework.json.provider.DefaultJSONProvider` writes; see the
+    module documentation for the few differences.
+
+    Options are plain attributes, read on each call, so they may be changed
+    on ``app.json`` at any time before or during setup.
+    """
+
+    #: The function called for objects orjson does not serialize itself,
+    #: and for dates, datetimes and dataclasses.
+    default: t.Callable[[t.Any], t.Any] = staticmethod(default)
+    #: Escape non-ASCII characters as ``\uXXXX`` escapes.
+    ensure_ascii: bool = True
+    #: Sort the keys of objects, which makes output stable for caching.
+    sort_keys: bool = True
+    #: ``True`` for compact output, ``False`` for indented output, ``None`` for
+    #: indented in debug mode and compact otherwise (responses only).
+    compact: bool | None = None
+    #: The mimetype of JSON responses.
+    mimetype: str = "application/json"
+
+    def __init__(self, app: App) -> None:
+        super().__init__(app)
+        self._fast_class: type[Response] | None = None
+        self._content_types: dict[str, str] = {}
+
+    def prepare(self, app: App) -> None:
+        """Decide whether responses may take the fast construction path of
+        the app's response class; called by the app when setup changes."""
+        response_class = app.response_class
+        supports_fast = getattr(response_class, "supports_fast", None)
+        fast = supports_fast is not None and supports_fast()
+        self._fast_class = response_class if fast else None
+
+    def _encode(
+        self,
+        obj: t.Any,
+        default: t.Callable[[t.Any], t.Any] | None,
+        ensure_ascii: bool,
+        sort_keys: bool,
+        layout: int,
+        newline: bool = False,
+    ) -> bytes:
+        """Serialize ``obj`` in ``layout`` as the standard library would."""
+        option = _BASE_OPTION
+        if sort_keys:
+            option |= orjson.OPT_SORT_KEYS
+        if layout == _INDENT_2:
+            option |= orjson.OPT_INDENT_2
+        if newline:
+            option |= orjson.OPT_APPEND_NEWLINE
+        try:
+            body = orjson.dumps(obj, default, option)
+        except orjson.JSONEncodeError:
+            body = None
+        if body is not None and (
+            b"0.0000" in body
+            or (b"e-" in body and _SHORT_EXPONENT.search(body) is not None)
+        ):
+            # A float orjson writes otherwise than Python (or a string that
+            # looks like one): let the standard library write it.
+            body = None
+        if body is None:
+            # What orjson can't write, the standard library writes or
+            # refuses with the default provider's error; called outside the
+            # except block so that error is not chained to orjson's.
+            text = json.dumps(
+                obj,
+                default=default,
+                ensure_ascii=ensure_ascii,
+                sort_keys=sort_keys,
+                indent=2 if layout == _INDENT_2 else None,
+                separators=(",", ":") if layout == _COMPACT else None,
+            )
+            return f"{text}\n".encode() if newline else text.encode()
+        if ensure_ascii and (not body.isascii() or b"\x7f" in body):
+            return _escape_non_ascii(body)
+        return body
+
+    def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+        """Serialize ``obj`` as ``json.dumps`` with the provider's options
+        would.
+
+        :param kwargs: ``default``, ``ensure_ascii`` and ``sort_keys``
+            override the provider's options; ``indent`` and ``separators``
+            are those of ``json.dumps``. Other arguments raise ``TypeError``.
+        """
+        if not kwargs:
+            # json.dumps's default layout, with ", " and ": ", which orjson
+            # does not write.
+            return json.dumps(
+                obj,
+                default=self.default,
+                ensure_ascii=self.ensure_ascii,
+                sort_keys=self.sort_keys,
+            )
+        unknown = kwargs.keys() - _DUMPS_KWARGS
+        if unknown:
+            names = ", ".join(sorted(unknown))
+            raise TypeError(
+                f"{type(self).__name__}.dumps() does not take {names}; it takes"
+                " default, ensure_ascii, indent, separators and sort_keys."
+                " Use DefaultJSONProvider for the other json.dumps arguments."
+            )
+        default = kwargs.get("default", self.default)
+        ensure_ascii = bool(kwargs.get("ensure_ascii", self.ensure_ascii))
+        sort_keys = bool(kwargs.get("sort_keys", self.sort_keys))
+        indent = kwargs.get("indent")
+        separators = kwargs.get("separators")
+        layout = _layout(indent, separators)
+        if layout is None:
+            return json.dumps(
+                obj,
+                default=default,
+                ensure_ascii=ensure_ascii,
+                sort_keys=sort_keys,
+                indent=indent,
+                separators=separators,
+            )
+        return self._encode(obj, default, ensure_ascii, sort_keys, layout).decode()
+
+    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+        """Deserialize with ``orjson.loads``. Invalid JSON, invalid UTF-8
+        and documents nested too deeply raise ``orjson.JSONDecodeError``, a
+        ``json.JSONDecodeError``; it takes no keyword arguments."""
+        if kwargs:
+            names = ", ".join(sorted(kwargs))
+            raise TypeError(
+                f"{type(self).__name__}.loads() takes no keyword arguments (got"
+                f" {names}); use DefaultJSONProvider for json.loads arguments."
+            )
+        return orjson.loads(s)
+
+    def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
+        """A JSON response; indented in debug mode unless :attr:`compact`
+        says otherwise."""
+        payload = self._payload(args, kwargs)
+        compact = self.compact
+        if compact is None:
+            compact = not self.app.debug
+        if type(self).dumps is OrjsonProvider.dumps:
+            body = self._encode(
+                payload,
+                self.default,
+                self.ensure_ascii,
+                self.sort_keys,
+                _COMPACT if compact else _INDENT_2,
+                newline=True,
+            )
+        elif compact:
+            body = f"{self.dumps(payload, separators=(',', ':'))}\n".encode()
+        else:
+            body = f"{self.dumps(payload, indent=2)}\n".encode()
+        response_class = self.app.response_class
+        if response_class is self._fast_class:
+            mimetype = self.mimetype
+            content_type = self._content_types.get(mimetype)
+            if content_type is None:
+                content_type = self._content_types[mimetype] = get_content_type(
+                    mimetype, "utf-8"
+                )
+            return response_class.fast(body, content_type)
+        return response_class(body, mimetype=self.mimetype)
