@@ -19,14 +19,21 @@ same bytes, conversions included:
 - responses are compact (``{"a":1}``) or indented by 2 spaces with ``": "``
   after keys, and end with a newline.
 
-The standard library, with the same options and conversions, writes what
-orjson cannot write as the default provider does, or refuses it with the
-default provider's error: integers beyond 64 bits, keys that are not strings,
-float subclasses, namedtuples, more than 254 levels of nesting, circular
-references, unknown types; floats that orjson writes otherwise than Python
-(``1e-7`` for ``1e-07``, between 1e-10 and 1e-4); and ``dumps()`` with the
-standard library's default separators ``", "`` and ``": "`` (what ``dumps(obj)``
-without arguments writes), or with another ``indent`` than 2.
+What orjson cannot write, or writes otherwise, is written by the standard
+library with the same options and conversions, exactly as the default
+provider writes it, or refused with the default provider's error:
+
+- integers beyond 64 bits, keys that are not strings, float subclasses,
+  namedtuples, more than 254 levels of nesting, circular references and
+  types that ``default`` refuses;
+- floats of magnitude between 1e-10 and 1e-4, which orjson writes as
+  ``1e-7`` or ``0.00001`` where Python writes ``1e-07`` and ``1e-05`` (found
+  by looking for ``e-<digit>`` and ``0.0000`` in orjson's output, so strings
+  holding such text take this path too);
+- ``dumps()`` with the standard library's default separators ``", "`` and
+  ``": "``, which is what ``dumps(obj)`` without arguments writes, and with
+  an ``indent`` other than 2. Pass ``separators=(",", ":")`` or
+  ``indent=2`` for orjson's speed.
 
 The differences that remain:
 
@@ -49,6 +56,7 @@ The differences that remain:
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 import typing as t
@@ -89,19 +97,40 @@ _DUMPS_KWARGS = frozenset(
 _SHORT_EXPONENT = re.compile(rb"e-[0-9](?![0-9])")
 
 
+def _escape_run(error: UnicodeError) -> tuple[str, int]:
+    r"""The codec error handler of :func:`_escape_non_ascii`: a run of
+    non-ASCII characters as ``\uXXXX`` escapes."""
+    if not isinstance(error, UnicodeEncodeError):  # pragma: no cover
+        raise error
+    run = error.object[error.start : error.end]
+    return encode_basestring_ascii(run)[1:-1], error.end
+
+
+_ESCAPE_RUNS = "framework.json.orjson.escape"
+codecs.register_error(_ESCAPE_RUNS, _escape_run)
+
+
 def _escape_non_ascii(body: bytes) -> bytes:
     r"""Escape the non-ASCII characters and DEL of orjson's output as
-    ``ensure_ascii`` does.
+    ``ensure_ascii`` does; they only occur in strings.
 
-    They only occur in strings, so the whole output is escaped as if it were
-    one string, by the standard library's C function, and the escapes that
-    are not about those characters are undone: ``\\``, ``\"``, and ``\n``
-    for the newlines of indented output (strings hold no raw newline).
-    Every backslash of the escaped text starts an escape, so replacing
-    ``\\`` first, from the left, finds exactly those escapes; it is
-    replaced by NUL, which the escaped text cannot hold, and restored last.
+    A few of them (the usual case: names and places in ASCII data) are
+    escaped run by run, by an error handler of the ASCII codec. Many of them
+    are escaped all at once: the whole output is escaped as if it were one
+    string, by the standard library's C function, and the escapes that are
+    not about those characters are undone: ``\\``, ``\"``, and ``\n`` for
+    the newlines of indented output (strings hold no raw newline). Every
+    backslash of the escaped text starts an escape, so the ``\\`` found from
+    the left are whole escapes; they are replaced first, by NUL, which the
+    escaped text cannot hold, and restored last, after which the ``\"`` and
+    ``\n`` left are whole escapes too.
     """
-    text = encode_basestring_ascii(body.decode())[1:-1]
+    text = body.decode()
+    # A run costs a call of the handler, a byte of the escape-all path a few
+    # nanoseconds; a non-ASCII character has at least one byte more than 1.
+    if (len(body) - len(text)) * 64 <= len(body):
+        return text.replace("\x7f", "\\u007f").encode("ascii", _ESCAPE_RUNS)
+    text = encode_basestring_ascii(text)[1:-1]
     text = text.replace("\\\\", "\x00").replace('\\"', '"').replace("\\n", "\n")
     return text.replace("\x00", "\\").encode()
 

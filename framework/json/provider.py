@@ -170,8 +170,13 @@ class DefaultJSONProvider(JSONProvider):
         return json.dumps(obj, **kwargs)
 
     def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
-        """Deserialize with ``json.loads``."""
-        return json.loads(s, **kwargs)
+        """Deserialize with ``json.loads``. A document nested deeper than
+        the parser can follow raises ``ValueError``, like any other invalid
+        document, not ``RecursionError``."""
+        try:
+            return json.loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("The JSON document is nested too deeply.") from None
 
     def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
         """A JSON response; indented in debug mode unless :attr:`compact`
