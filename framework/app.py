@@ -35,7 +35,7 @@ from .json.provider import DefaultJSONProvider, JSONProvider
 from .responses import ResponseConverter
 from .routing import Router
 from .scaffold import Scaffold, setupmethod
-from .sessions import SessionInterface, SessionMixin
+from .sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
 from .templating import DispatchingJinjaLoader, Environment, TemplateRenderer
 from .wrappers import Request, Response
 
@@ -257,7 +257,7 @@ class App(Scaffold):
     response_converter_class: type[ResponseConverter] = ResponseConverter
     error_handling_class: type[ErrorHandling] = ErrorHandling
     #: How sessions are opened and saved.
-    session_interface: SessionInterface = SessionInterface()
+    session_interface: SessionInterface = SecureCookieSessionInterface()
     #: The defaults :attr:`config` starts from.
     default_config: t.Mapping[str, t.Any] = DEFAULT_CONFIG
 
@@ -934,8 +934,15 @@ class App(Scaffold):
 
     def save_request_session(self, ctx: RequestContext, response: Response) -> None:
         """Save the session of ``ctx`` on ``response``, unless it is a null
-        session; called when the session was opened."""
+        session. Called when the session was opened, or when the request
+        carries cookies: a session cookie the request did not touch is still
+        renewed when ``SESSION_REFRESH_EACH_REQUEST`` asks for it."""
         interface = self.session_interface
+        if not ctx.session_opened and (
+            not self.config["SESSION_REFRESH_EACH_REQUEST"]
+            or interface.get_cookie_name(self) not in ctx.request.cookies
+        ):
+            return
         session = ctx.session
         if interface.is_null_session(session):
             return

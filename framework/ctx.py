@@ -270,7 +270,7 @@ class RequestContext(AppContext):
     def copy(self) -> RequestContext:
         """A new context for the same request and session, to push in another
         thread or task (see :func:`copy_current_request_context`)."""
-        return type(self)(self.app, self.request.environ, self.request, self._session)
+        return type(self)(self.app, self.request.environ, self.request, self.session)
 
     def match_request(self) -> None:
         """Match the URL; a routing error is stored on the request and raised

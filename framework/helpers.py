@@ -16,6 +16,8 @@ from werkzeug.utils import redirect as _werkzeug_redirect
 
 from . import static
 from .ctx import RequestContext, _cv_context, keep_context
+from .flashing import flash as flash
+from .flashing import get_flashed_messages as get_flashed_messages
 from .globals import current_app
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -25,6 +27,8 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "abort",
+    "flash",
+    "get_flashed_messages",
     "get_template_attribute",
     "make_response",
     "redirect",

@@ -1,21 +1,38 @@
 """Sessions: the :class:`SessionInterface` strategy and session objects.
 
-Layer 2. This module holds the contract and the null session used when no
-session can be stored. The signed-cookie default interface lands with the
-sessions work (see the project's issues); until then every request gets a
-:class:`NullSession`.
+Layer 2. The default, :class:`SecureCookieSessionInterface`, keeps the
+session in a cookie signed with ``SECRET_KEY`` (verified with
+``SECRET_KEY_FALLBACKS`` too), in the same format as Flask's, so sessions
+survive a port from Flask. A session is opened only when a request uses it
+(or carries a session cookie to refresh), and a cookie that is tampered
+with, expired, forged or garbage simply gives an empty session.
 """
 
 from __future__ import annotations
 
+import hashlib
 import typing as t
 from collections.abc import MutableMapping
+from datetime import UTC, datetime
+
+from itsdangerous import BadData, URLSafeTimedSerializer
+from werkzeug.datastructures import CallbackDict
+
+from .json.tag import TaggedJSONSerializer
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import App
     from .wrappers import Request, Response
 
-__all__ = ["NullSession", "SessionInterface", "SessionMixin"]
+__all__ = [
+    "NullSession",
+    "SecureCookieSession",
+    "SecureCookieSessionInterface",
+    "SessionInterface",
+    "SessionMixin",
+]
+
+_PERMANENT = "_permanent"
 
 
 class SessionMixin(MutableMapping[str, t.Any]):
@@ -23,19 +40,73 @@ class SessionMixin(MutableMapping[str, t.Any]):
 
     @property
     def permanent(self) -> bool:
-        """Whether the session cookie outlives the browser session."""
-        return bool(self.get("_permanent", False))
+        """Whether the cookie outlives the browser session, for
+        ``PERMANENT_SESSION_LIFETIME``."""
+        return bool(self.get(_PERMANENT, False))
 
     @permanent.setter
     def permanent(self, value: bool) -> None:
-        self["_permanent"] = bool(value)
+        self[_PERMANENT] = bool(value)
 
-    #: ``True`` when the session was created by this request.
+    #: ``True`` when the session was created by this request: there was no
+    #: valid session cookie.
     new = False
-    #: ``True`` when the session was changed and must be saved.
+    #: ``True`` when the session was changed and must be saved. Changes
+    #: inside mutable values (``session["cart"].append(...)``) are not seen;
+    #: set it yourself after those.
     modified = True
-    #: ``True`` when the session was read or written.
+    #: ``True`` when the session was read or written; the response then
+    #: varies by cookie.
     accessed = True
+
+
+class SecureCookieSession(CallbackDict[str, t.Any], SessionMixin):
+    """The session of :class:`SecureCookieSessionInterface`: a dict that
+    records whether it was read (``accessed``) or changed (``modified``).
+
+    Every read counts, ``in``, ``len`` and iteration included, so that a
+    response that depends on the session always gets ``Vary: Cookie``.
+    """
+
+    modified = False
+    accessed = False
+
+    def __init__(
+        self, initial: t.Mapping[str, t.Any] | None = None, new: bool = False
+    ) -> None:
+        def on_update(session: CallbackDict[str, t.Any]) -> None:
+            session.modified = True  # type: ignore[attr-defined]
+            session.accessed = True  # type: ignore[attr-defined]
+
+        super().__init__(initial, on_update)
+        self.new = new
+
+    def __getitem__(self, key: str) -> t.Any:
+        self.accessed = True
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: t.Any = None) -> t.Any:
+        self.accessed = True
+        return super().get(key, default)
+
+    def setdefault(self, key: str, default: t.Any = None) -> t.Any:
+        self.accessed = True
+        return super().setdefault(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.accessed = True
+        return super().__contains__(key)
+
+    def __len__(self) -> int:
+        self.accessed = True
+        return super().__len__()
+
+    def __iter__(self) -> t.Iterator[str]:
+        self.accessed = True
+        return super().__iter__()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {dict.__repr__(self)}>"
 
 
 class NullSession(dict[str, t.Any], SessionMixin):
@@ -47,21 +118,28 @@ class NullSession(dict[str, t.Any], SessionMixin):
 
     def _refuse(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
         raise RuntimeError(
-            "The session is unavailable: the app's session interface gave a"
-            " null session, which can't store data. Signed-cookie sessions"
-            " need a secret key: set app.secret_key or the SECRET_KEY config"
-            " key."
+            "The session is unavailable because no secret key was set: set"
+            " app.secret_key (the SECRET_KEY config key) to a long random"
+            " value to use sessions."
         )
 
     __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _refuse
 
 
 class SessionInterface:
-    """How the app opens and saves sessions. Subclass it and assign an
-    instance to ``app.session_interface`` to store sessions elsewhere."""
+    """How the app opens and saves sessions: the session strategy. Subclass
+    it and assign an instance to ``app.session_interface`` to keep sessions
+    elsewhere (a database, Redis).
+
+    The ``get_cookie_*`` methods read the ``SESSION_COOKIE_*`` config keys;
+    use them so that configuration keeps working with your interface.
+    """
 
     #: The class :meth:`make_null_session` instantiates.
     null_session_class: type[SessionMixin] = NullSession
+    #: Whether the interface pickles session data (Flask's flag, kept for
+    #: extensions that look at it).
+    pickle_based = False
 
     def make_null_session(self, app: App) -> SessionMixin:
         """The session used when :meth:`open_session` returns ``None``."""
@@ -71,9 +149,163 @@ class SessionInterface:
         """Whether ``obj`` is a null session, which is never saved."""
         return isinstance(obj, self.null_session_class)
 
+    def get_cookie_name(self, app: App) -> str:
+        """``SESSION_COOKIE_NAME``."""
+        return t.cast(str, app.config["SESSION_COOKIE_NAME"])
+
+    def get_cookie_domain(self, app: App) -> str | None:
+        """``SESSION_COOKIE_DOMAIN``; ``None`` for the request's host only."""
+        return t.cast("str | None", app.config["SESSION_COOKIE_DOMAIN"])
+
+    def get_cookie_path(self, app: App) -> str:
+        """``SESSION_COOKIE_PATH``, else ``APPLICATION_ROOT``."""
+        return t.cast(
+            str, app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"]
+        )
+
+    def get_cookie_httponly(self, app: App) -> bool:
+        """``SESSION_COOKIE_HTTPONLY``: hide the cookie from scripts."""
+        return bool(app.config["SESSION_COOKIE_HTTPONLY"])
+
+    def get_cookie_secure(self, app: App) -> bool:
+        """``SESSION_COOKIE_SECURE``: send the cookie over HTTPS only."""
+        return bool(app.config["SESSION_COOKIE_SECURE"])
+
+    def get_cookie_samesite(self, app: App) -> str | None:
+        """``SESSION_COOKIE_SAMESITE``: ``"Lax"``, ``"Strict"``, ``"None"``
+        or ``None``."""
+        return t.cast("str | None", app.config["SESSION_COOKIE_SAMESITE"])
+
+    def get_cookie_partitioned(self, app: App) -> bool:
+        """``SESSION_COOKIE_PARTITIONED``: a CHIPS partitioned cookie."""
+        return bool(app.config["SESSION_COOKIE_PARTITIONED"])
+
+    def get_expiration_time(self, app: App, session: SessionMixin) -> datetime | None:
+        """When the cookie expires: ``PERMANENT_SESSION_LIFETIME`` from now
+        for a permanent session, else ``None`` (when the browser closes)."""
+        if session.permanent:
+            return datetime.now(UTC) + app.permanent_session_lifetime
+        return None
+
+    def should_set_cookie(self, app: App, session: SessionMixin) -> bool:
+        """Whether to send the cookie: the session changed, or it is
+        permanent and ``SESSION_REFRESH_EACH_REQUEST`` renews it."""
+        return session.modified or (
+            session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
+        )
+
     def open_session(self, app: App, request: Request) -> SessionMixin | None:
-        """Load the session for ``request``; ``None`` means a null session."""
+        """Load the session for ``request``; ``None`` means a null session.
+        Must not raise for bad client data: return an empty session."""
         return None
 
     def save_session(self, app: App, session: SessionMixin, response: Response) -> None:
         """Persist ``session`` on ``response`` (e.g. as a cookie)."""
+
+
+def _sha1(data: bytes = b"") -> t.Any:
+    # Looked up when used, not at import: FIPS builds may lack SHA-1, and
+    # such an app must be able to set its own digest_method.
+    return hashlib.sha1(data)
+
+
+class SecureCookieSessionInterface(SessionInterface):
+    """Sessions in a cookie signed with the app's secret key (itsdangerous),
+    serialized as tagged JSON. Readable by anyone who has the cookie, so
+    keep secrets out of it; unforgeable without the key.
+
+    The signing parameters match Flask's, so a Flask app's session cookies
+    stay valid after the port.
+    """
+
+    #: Mixed into the key derivation, separating sessions from other data
+    #: signed with the same secret key.
+    salt = "cookie-session"
+    #: The signature's hash function.
+    digest_method = staticmethod(_sha1)
+    #: itsdangerous's key derivation.
+    key_derivation = "hmac"
+    #: Turns session data into a string and back.
+    serializer = TaggedJSONSerializer()
+    #: The session class :meth:`open_session` creates.
+    session_class = SecureCookieSession
+
+    def get_signing_serializer(self, app: App) -> URLSafeTimedSerializer | None:
+        """The serializer that signs with ``SECRET_KEY`` and verifies with it
+        and ``SECRET_KEY_FALLBACKS``; ``None`` without a secret key."""
+        if not app.secret_key:
+            return None
+        keys: list[str | bytes] = list(app.config["SECRET_KEY_FALLBACKS"] or ())
+        # itsdangerous signs with the last key and verifies with all.
+        keys.append(app.secret_key)
+        return URLSafeTimedSerializer(
+            keys,  # type: ignore[arg-type]
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
+        )
+
+    def open_session(self, app: App, request: Request) -> SecureCookieSession | None:
+        """The session in the request's cookie; an empty, new session when
+        there is none or it does not verify."""
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class(new=True)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data = serializer.loads(value, max_age=max_age)
+        except BadData:  # a bad or expired signature, or a bad payload
+            return self.session_class(new=True)
+        if not isinstance(data, dict):
+            return self.session_class(new=True)
+        return self.session_class(data)
+
+    def save_session(self, app: App, session: SessionMixin, response: Response) -> None:
+        """Set, refresh or delete the cookie as the session requires, and add
+        ``Vary: Cookie`` when the session was used."""
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        secure = self.get_cookie_secure(app)
+        partitioned = self.get_cookie_partitioned(app)
+        samesite = self.get_cookie_samesite(app)
+        httponly = self.get_cookie_httponly(app)
+        # Decided before anything below reads the session (and so marks it
+        # accessed): saving is not a use.
+        if session.accessed:
+            response.vary.add("Cookie")
+        if not session:
+            if session.modified:
+                response.delete_cookie(
+                    name,
+                    domain=domain,
+                    path=path,
+                    secure=secure,
+                    partitioned=partitioned,
+                    samesite=samesite,
+                    httponly=httponly,
+                )
+                response.vary.add("Cookie")
+            return
+        if not self.should_set_cookie(app, session):
+            return
+        serializer = self.get_signing_serializer(app)
+        assert serializer is not None, "a session was opened, so a key is set"
+        response.set_cookie(
+            name,
+            serializer.dumps(dict(session)),
+            expires=self.get_expiration_time(app, session),
+            httponly=httponly,
+            domain=domain,
+            path=path,
+            secure=secure,
+            partitioned=partitioned,
+            samesite=samesite,
+        )
+        response.vary.add("Cookie")

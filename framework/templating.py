@@ -18,6 +18,7 @@ from jinja2 import Environment as BaseEnvironment
 
 from . import signals
 from .ctx import RequestContext, _cv_context, keep_context
+from .flashing import get_flashed_messages
 from .globals import g, request, session
 from .wrappers import scopes_outer_first
 
@@ -178,6 +179,7 @@ class TemplateRenderer:
         env = app.jinja_environment(app, **options)
         env.globals.update(
             url_for=app.url_for,
+            get_flashed_messages=get_flashed_messages,
             config=app.config,
             request=request,
             session=session,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import typing as t
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from urllib.parse import urlsplit
 
 import werkzeug.test
@@ -25,6 +25,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
     from .app import App
     from .ctx import RequestContext
+    from .sessions import SessionMixin
 
 __all__ = ["AppClient", "EnvironBuilder"]
 
@@ -148,6 +149,46 @@ class AppClient(Client):
         while self._preserved:
             self._context_stack.enter_context(self._preserved.pop(0))
         return response
+
+    @contextmanager
+    def session_transaction(
+        self, *args: t.Any, **kwargs: t.Any
+    ) -> t.Iterator[SessionMixin]:
+        """Open the session the client's cookies carry, for a test to read or
+        change, and store it back in the cookies when the block ends::
+
+            with client.session_transaction() as session:
+                session["user_id"] = 1
+
+        The arguments build the request the session is opened for (see
+        :meth:`App.test_request_context`), e.g. a path for a cookie path.
+        """
+        if self._cookies is None:
+            raise TypeError(
+                "session_transaction() needs cookies: create the client with"
+                " app.test_client(use_cookies=True)."
+            )
+        app = self.application
+        interface = app.session_interface
+        ctx = app.test_request_context(*args, **kwargs)
+        self._add_cookies_to_wsgi(ctx.request.environ)
+        with ctx:
+            session = interface.open_session(app, ctx.request)
+        if session is None:
+            raise RuntimeError(
+                "The session interface gave no session: is SECRET_KEY set?"
+            )
+        yield session
+        if interface.is_null_session(session):
+            return
+        response = app.response_class()
+        with ctx:
+            interface.save_session(app, session, response)
+        self._update_cookies_from_response(
+            ctx.request.host.partition(":")[0],
+            ctx.request.path,
+            response.headers.getlist("Set-Cookie"),
+        )
 
     def __enter__(self) -> AppClient:
         if self.preserve_context:

@@ -1,0 +1,442 @@
+"""Sessions: the signed-cookie interface through the app and the test
+client, hostile cookies, configuration keys, signals and laziness."""
+
+from __future__ import annotations
+
+import typing as t
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from markupsafe import Markup
+
+from framework import App, session
+from framework.sessions import (
+    NullSession,
+    SecureCookieSession,
+    SecureCookieSessionInterface,
+    SessionInterface,
+)
+from framework.signals import session_opened, session_saved
+from framework.testing import AppClient
+
+
+@pytest.fixture
+def app() -> App:
+    app = App("session_app")
+    app.testing = True
+    app.secret_key = "test secret"
+
+    @app.post("/set/<key>/<value>")
+    def set_value(key: str, value: str) -> str:
+        session[key] = value
+        return "set"
+
+    @app.get("/get/<key>")
+    def get_value(key: str) -> str:
+        return str(session.get(key, "<missing>"))
+
+    @app.post("/clear")
+    def clear() -> str:
+        session.clear()
+        return "cleared"
+
+    @app.get("/plain")
+    def plain() -> str:
+        return "no session here"
+
+    @app.post("/permanent")
+    def permanent() -> str:
+        session.permanent = True
+        session["user"] = "ann"
+        return "permanent"
+
+    return app
+
+
+@pytest.fixture
+def client(app: App) -> AppClient:
+    return app.test_client()
+
+
+def set_cookie_headers(response: t.Any) -> list[str]:
+    return [v for k, v in response.headers.items() if k.lower() == "set-cookie"]
+
+
+def test_values_persist_across_requests(client: AppClient) -> None:
+    assert client.post("/set/user/ann").data == b"set"
+    assert client.get("/get/user").data == b"ann"
+    assert client.get("/get/other").data == b"<missing>"
+
+
+def test_cookie_flags_from_config(app: App, client: AppClient) -> None:
+    app.config.update(
+        SESSION_COOKIE_NAME="sid",
+        SESSION_COOKIE_DOMAIN="example.test",
+        SESSION_COOKIE_PATH="/app",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_PARTITIONED=True,
+    )
+    response = client.post("/set/a/b")
+    (cookie,) = set_cookie_headers(response)
+    assert cookie.startswith("sid=")
+    for part in (
+        "Domain=example.test",
+        "Path=/app",
+        "Secure",
+        "HttpOnly",
+        "SameSite=Lax",
+        "Partitioned",
+    ):
+        assert part in cookie
+    assert "Expires" not in cookie
+
+
+def test_httponly_can_be_turned_off_and_path_defaults_to_application_root(
+    app: App, client: AppClient
+) -> None:
+    app.config.update(SESSION_COOKIE_HTTPONLY=False, APPLICATION_ROOT="/root")
+    (cookie,) = set_cookie_headers(client.post("/set/a/b"))
+    assert "HttpOnly" not in cookie
+    assert "Path=/root" in cookie
+
+
+def test_permanent_session_gets_an_expiry(app: App, client: AppClient) -> None:
+    app.permanent_session_lifetime = timedelta(hours=2)
+    before = datetime.now(UTC)
+    (cookie,) = set_cookie_headers(client.post("/permanent"))
+    expires = cookie.split("Expires=")[1].split(";")[0]
+    when = datetime.strptime(expires, "%a, %d %b %Y %H:%M:%S GMT").replace(tzinfo=UTC)
+    assert (
+        timedelta(hours=1, minutes=59) < when - before <= timedelta(hours=2, seconds=2)
+    )
+
+
+def test_permanent_session_is_refreshed_even_by_requests_that_do_not_use_it(
+    app: App, client: AppClient
+) -> None:
+    client.post("/permanent")
+    response = client.get("/plain")
+    assert set_cookie_headers(response), "the permanent session cookie is renewed"
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    assert not set_cookie_headers(client.get("/plain"))
+    assert not set_cookie_headers(client.get("/get/user"))
+
+
+def test_a_non_permanent_session_is_not_resent_when_unchanged(
+    client: AppClient,
+) -> None:
+    client.post("/set/a/b")
+    assert not set_cookie_headers(client.get("/get/a"))
+
+
+def test_emptied_session_deletes_the_cookie(client: AppClient) -> None:
+    client.post("/set/a/b")
+    response = client.post("/clear")
+    (cookie,) = set_cookie_headers(response)
+    assert "Expires=Thu, 01 Jan 1970" in cookie
+    assert "Cookie" in response.vary
+    assert client.get("/get/a").data == b"<missing>"
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        lambda: session.get("x"),
+        lambda: "x" in session,
+        lambda: len(session),
+        lambda: list(session),
+        lambda: session.setdefault("x", 1),
+    ],
+    ids=["get", "in", "len", "iter", "setdefault"],
+)
+def test_any_read_of_the_session_adds_vary_cookie(
+    app: App, action: t.Callable[[], t.Any]
+) -> None:
+    @app.get("/read")
+    def read() -> str:
+        action()
+        return "read"
+
+    response = app.test_client().get("/read")
+    assert "Cookie" in response.vary
+
+
+def test_a_request_that_does_not_touch_the_session_has_no_vary_and_no_cookie(
+    client: AppClient,
+) -> None:
+    response = client.get("/plain")
+    assert "Vary" not in response.headers
+    assert not set_cookie_headers(response)
+
+
+def test_the_session_is_opened_only_when_used(app: App, client: AppClient) -> None:
+    opened: list[t.Any] = []
+    with session_opened.connected_to(
+        lambda sender, **kw: opened.append(kw["session"]), app
+    ):
+        client.get("/plain")
+        assert opened == []
+        client.get("/get/a")
+        assert len(opened) == 1
+        assert isinstance(opened[0], SecureCookieSession)
+
+
+def test_session_saved_signal(app: App, client: AppClient) -> None:
+    saved: list[dict[str, t.Any]] = []
+    with session_saved.connected_to(
+        lambda sender, **kw: saved.append(dict(kw["session"])), app
+    ):
+        client.post("/set/k/v")
+    assert saved == [{"k": "v"}]
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        "garbage",
+        "",
+        "a.b.c",
+        "eyJ4IjoxfQ.AAAAAA.forgedsignature",
+        "\u00e9\u00e9\u00e9",
+        "x" * 4000,
+    ],
+    ids=["garbage", "empty", "three-parts", "forged", "non-ascii", "huge"],
+)
+def test_bad_cookies_give_an_empty_session(
+    app: App, client: AppClient, cookie: str
+) -> None:
+    client.set_cookie("session", cookie)
+    response = client.get("/get/user")
+    assert response.status_code == 200
+    assert response.data == b"<missing>"
+
+
+def test_tampered_cookie_gives_an_empty_session(app: App, client: AppClient) -> None:
+    client.post("/set/user/ann")
+    value = client.get_cookie("session")
+    assert value is not None
+    payload, _, rest = value.value.partition(".")
+    client.set_cookie("session", payload[:-2] + "xx." + rest)
+    assert client.get("/get/user").data == b"<missing>"
+
+
+def test_cookie_signed_with_another_key_is_ignored(app: App, client: AppClient) -> None:
+    other = App("other")
+    other.secret_key = "another secret"
+    forged = SecureCookieSessionInterface().get_signing_serializer(other)
+    assert forged is not None
+    client.set_cookie("session", forged.dumps({"user": "mallory"}))
+    assert client.get("/get/user").data == b"<missing>"
+
+
+def test_expired_cookie_gives_an_empty_session(app: App, client: AppClient) -> None:
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert serializer is not None
+    old = serializer.dumps({"user": "ann"})
+    app.permanent_session_lifetime = timedelta(seconds=-1)
+    client.set_cookie("session", old)
+    assert client.get("/get/user").data == b"<missing>"
+
+
+def test_a_signed_payload_that_is_not_an_object_gives_an_empty_session(
+    app: App, client: AppClient
+) -> None:
+    serializer = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert serializer is not None
+    client.set_cookie("session", serializer.dumps(["not", "a", "dict"]))
+    assert client.get("/get/user").data == b"<missing>"
+
+
+def test_secret_key_fallbacks_verify_old_cookies_and_new_cookies_use_the_current_key(
+    app: App, client: AppClient
+) -> None:
+    client.post("/set/user/ann")
+    app.config["SECRET_KEY_FALLBACKS"] = ["test secret"]
+    app.secret_key = "rotated secret"
+    assert client.get("/get/user").data == b"ann"
+    client.post("/set/user/bob")
+    current = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert current is not None
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    only_new_key = URLSafeTimedSerializer(
+        "rotated secret",
+        salt="cookie-session",
+        serializer=SecureCookieSessionInterface.serializer,
+        signer_kwargs={
+            "key_derivation": "hmac",
+            "digest_method": SecureCookieSessionInterface.digest_method,
+        },
+    )
+    assert only_new_key.loads(cookie.value)["user"] == "bob"
+
+
+def test_without_a_secret_key_reads_are_empty_and_writes_name_secret_key() -> None:
+    app = App("no_key")
+
+    @app.get("/read")
+    def read() -> str:
+        assert isinstance(session._get_current_object(), NullSession)  # type: ignore[attr-defined]
+        return str(session.get("x", "empty"))
+
+    @app.get("/write")
+    def write() -> str:
+        session["x"] = 1
+        return "written"
+
+    client = app.test_client()
+    assert client.get("/read").data == b"empty"
+    app2 = App("no_key_testing")
+    app2.testing = True
+    app2.add_url_rule("/write", "write", write)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        app2.test_client().get("/write")
+    response = client.get("/write")
+    assert response.status_code == 500
+    assert b"SECRET_KEY" not in response.data
+
+
+def test_tagged_types_round_trip_through_the_cookie(app: App) -> None:
+    value_id = uuid.uuid4()
+    when = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
+
+    @app.post("/store")
+    def store() -> str:
+        session["tuple"] = (1, "two")
+        session["bytes"] = b"\x00\xff"
+        session["markup"] = Markup("<b>bold</b>")
+        session["uuid"] = value_id
+        session["when"] = when
+        session["odd"] = {" t": ["looks", "tagged"]}
+        return "stored"
+
+    @app.get("/load")
+    def load() -> str:
+        assert session["tuple"] == (1, "two")
+        assert session["bytes"] == b"\x00\xff"
+        assert session["markup"] == Markup("<b>bold</b>")
+        assert isinstance(session["markup"], Markup)
+        assert session["uuid"] == value_id
+        assert session["when"] == when
+        assert session["odd"] == {" t": ["looks", "tagged"]}
+        return "loaded"
+
+    client = app.test_client()
+    client.post("/store")
+    assert client.get("/load").data == b"loaded"
+
+
+def test_session_flags_new_modified_accessed(app: App) -> None:
+    seen: dict[str, t.Any] = {}
+
+    @app.get("/flags")
+    def flags() -> str:
+        seen["new"] = session.new
+        seen["before"] = (session.modified, session.accessed)
+        session["x"] = 1
+        seen["after"] = (session.modified, session.accessed)
+        return "ok"
+
+    client = app.test_client()
+    client.get("/flags")
+    assert seen == {"new": True, "before": (False, False), "after": (True, True)}
+    client.get("/flags")
+    assert seen["new"] is False
+
+
+def test_session_transaction_reads_and_writes_the_clients_session(
+    client: AppClient,
+) -> None:
+    with client.session_transaction() as sess:
+        sess["user"] = "from test"
+    assert client.get("/get/user").data == b"from test"
+    client.post("/set/user/from-view")
+    with client.session_transaction() as sess:
+        assert sess["user"] == "from-view"
+
+
+def test_session_transaction_needs_cookies(app: App) -> None:
+    client = app.test_client(use_cookies=False)
+    with pytest.raises(TypeError, match="use_cookies"), client.session_transaction():
+        pass
+
+
+def test_follow_redirects_keeps_the_final_session_state(app: App) -> None:
+    @app.post("/login")
+    def login() -> t.Any:
+        session["user"] = "ann"
+        from framework import redirect
+
+        return redirect("/whoami")
+
+    @app.get("/whoami")
+    def whoami() -> str:
+        session["seen"] = True
+        return str(session["user"])
+
+    client = app.test_client()
+    response = client.post("/login", follow_redirects=True)
+    assert response.data == b"ann"
+    with client.session_transaction() as sess:
+        assert sess["user"] == "ann"
+        assert sess["seen"] is True
+
+
+def test_a_custom_session_interface_is_used(app: App) -> None:
+    store: dict[str, dict[str, t.Any]] = {}
+
+    class MemoryInterface(SessionInterface):
+        def open_session(self, app: App, request: t.Any) -> t.Any:
+            return SecureCookieSession(store.get("only", {}))
+
+        def save_session(self, app: App, session: t.Any, response: t.Any) -> None:
+            if session.modified:
+                store["only"] = dict(session)
+
+    app.session_interface = MemoryInterface()
+    client = app.test_client()
+    client.post("/set/a/b")
+    assert store == {"only": {"a": "b"}}
+    assert client.get("/get/a").data == b"b"
+
+
+def test_copied_request_context_shares_the_session(app: App) -> None:
+    from framework import copy_current_request_context
+
+    @app.get("/copy")
+    def copy() -> str:
+        session["x"] = "original"
+
+        @copy_current_request_context
+        def other() -> str:
+            return str(session["x"])
+
+        return other()
+
+    assert app.test_client().get("/copy").data == b"original"
+
+
+def test_a_cookie_header_over_the_browser_limit_is_still_just_bad_data(
+    app: App, client: AppClient
+) -> None:
+    response = client.get("/get/user", headers={"Cookie": "session=" + "y" * 20_000})
+    assert response.status_code == 200
+    assert response.data == b"<missing>"
+
+
+def test_a_validly_signed_but_malformed_payload_gives_an_empty_session(
+    app: App, client: AppClient
+) -> None:
+    interface = SecureCookieSessionInterface()
+    serializer = interface.get_signing_serializer(app)
+    assert serializer is not None
+    # Signed correctly, but the tagged JSON inside is broken: a bytes tag
+    # holding something that is not base64.
+    signer = serializer.make_signer(serializer.salt)
+    payload = base64_encode(b'{"x":{" b":"!!"}}')
+    client.set_cookie("session", signer.sign(payload).decode())
+    assert client.get("/get/x").data == b"<missing>"
