@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from . import json as json
 from .app import App as App
+from .blueprints import Blueprint as Blueprint
 from .config import Config as Config
 from .ctx import after_this_request as after_this_request
 from .ctx import copy_current_request_context as copy_current_request_context

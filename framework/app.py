@@ -26,6 +26,7 @@ from werkzeug.utils import redirect as _werkzeug_redirect
 
 from . import interfaces, signals
 from . import typing as ft
+from .blueprints import Blueprint
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals, _cv_context
 from .dispatch import Dispatcher
@@ -346,8 +347,12 @@ class App(Scaffold):
         self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
         #: Functions whose dicts make up the ``shell`` command's namespace.
         self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
-        #: Registered blueprints by name (see the blueprints docs).
-        self.blueprints: dict[str, t.Any] = {}
+        #: Registered blueprints by their dotted name, in registration order.
+        self.blueprints: dict[str, Blueprint] = {}
+        #: ``(url prefix, blueprint name)`` of blueprints registered with
+        #: ``handle_unmatched=True``, whose 404/405 handlers answer unmatched
+        #: URLs under their prefix.
+        self.unmatched_url_handlers: list[tuple[str, str]] = []
         #: Template filters, tests and globals registered with the
         #: ``template_*`` decorators, by name.
         self.template_filters: dict[str, ft.TemplateFilterCallable] = {}
@@ -593,7 +598,26 @@ class App(Scaffold):
         overriding values already in it."""
         self.template_renderer.update_context(_cv_context.get(None), context)
 
-    def iter_blueprints(self) -> t.ValuesView[t.Any]:
+    @setupmethod
+    def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
+        """Register a blueprint's routes, hooks, templates and static files.
+
+        :param blueprint: the blueprint.
+        :param options: override the blueprint's own ``url_prefix``,
+            ``subdomain``, ``url_defaults``, or register it again under
+            another ``name``; other keys are kept in the setup state for
+            extensions.
+        """
+        blueprint.register(self, options)
+        if signals.blueprint_registered.receivers:
+            signals.blueprint_registered.send(
+                self,
+                _async_wrapper=self.ensure_sync,
+                blueprint=blueprint,
+                options=options,
+            )
+
+    def iter_blueprints(self) -> t.ValuesView[Blueprint]:
         """The registered blueprints, in registration order."""
         return self.blueprints.values()
 

@@ -64,7 +64,14 @@ class ErrorHandling:
     ) -> ErrorHandlerCallable | None:
         """The handler registered for ``exc``, or ``None``."""
         exc_class = type(exc)
-        blueprint = ctx.request.blueprint if ctx.is_request_context else None
+        blueprint = None
+        if ctx.is_request_context:
+            request = ctx.request
+            blueprint = request.blueprint
+            if request.url_rule is None and ctx.app.unmatched_url_handlers:
+                blueprint = _unmatched_owner(
+                    ctx.app.unmatched_url_handlers, request.path
+                )
         key = (blueprint, exc_class)
         handler = self._cache.get(key, _MISSING)
         if handler is _MISSING:
@@ -178,3 +185,15 @@ class ErrorHandling:
         if exc_info[0] is None:
             exc_info = sys.exc_info()
         ctx.app.logger.error(message, exc_info=exc_info)
+
+
+def _unmatched_owner(prefixes: list[tuple[str, str]], path: str) -> str | None:
+    """The blueprint that handles errors for an unmatched ``path``: the one
+    with the longest URL prefix the path falls under."""
+    best: tuple[int, str] | None = None
+    for prefix, name in prefixes:
+        stem = prefix.rstrip("/")
+        under = path == stem or path.startswith(stem + "/")
+        if under and (best is None or len(stem) > best[0]):
+            best = (len(stem), name)
+    return None if best is None else best[1]

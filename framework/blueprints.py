@@ -1,0 +1,491 @@
+"""Blueprints: groups of routes, hooks, templates and static files that are
+registered on an app, possibly several times and nested.
+
+Layer 3. A :class:`Blueprint` records what is registered on it; when the app
+registers the blueprint, every record is replayed through a
+:class:`BlueprintSetupState` that adds the URL prefix, subdomain, URL
+defaults and dotted endpoint names. Hooks and handlers registered on a
+blueprint apply to its own endpoints and to those of blueprints nested in
+it, innermost first.
+"""
+
+from __future__ import annotations
+
+import os
+import typing as t
+
+from . import typing as ft
+from .scaffold import Scaffold, exception_class_and_code, setupmethod
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .app import App
+
+__all__ = ["Blueprint", "BlueprintSetupState"]
+
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
+T_before_request = t.TypeVar("T_before_request", bound=ft.BeforeRequestCallable)
+T_error_handler = t.TypeVar("T_error_handler", bound=ft.ErrorHandlerCallable)
+T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
+T_template_context_processor = t.TypeVar(
+    "T_template_context_processor", bound=ft.TemplateContextProcessorCallable
+)
+T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
+T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
+T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
+T_url_defaults = t.TypeVar("T_url_defaults", bound=ft.URLDefaultCallable)
+T_url_value_preprocessor = t.TypeVar(
+    "T_url_value_preprocessor", bound=ft.URLValuePreprocessorCallable
+)
+
+DeferredSetupFunction = t.Callable[["BlueprintSetupState"], None]
+
+_sentinel: t.Any = object()
+
+
+def _join_prefix(outer: str | None, inner: str | None) -> str | None:
+    if outer is not None and inner is not None:
+        return f"{outer.rstrip('/')}/{inner.lstrip('/')}"
+    return inner if inner is not None else outer
+
+
+def _join_subdomain(inner: str | None, outer: str | None) -> str | None:
+    if inner and outer:
+        return f"{inner}.{outer}"
+    return inner or outer
+
+
+class BlueprintSetupState:
+    """One registration of a blueprint on an app: the options it was
+    registered with, and :meth:`add_url_rule` applying them. Passed to the
+    functions recorded with :meth:`Blueprint.record`.
+
+    :param blueprint: the blueprint being registered.
+    :param app: the app it is registered on.
+    :param options: the keyword arguments of ``register_blueprint``.
+    :param first_registration: whether this blueprint object was not
+        registered on this app before.
+    """
+
+    def __init__(
+        self,
+        blueprint: Blueprint,
+        app: App,
+        options: t.Mapping[str, t.Any],
+        first_registration: bool,
+    ) -> None:
+        self.app = app
+        self.blueprint = blueprint
+        self.options = options
+        self.first_registration = first_registration
+        #: The subdomain rules are added under.
+        self.subdomain: str | None = options.get("subdomain", blueprint.subdomain)
+        url_prefix = options.get("url_prefix")
+        #: The prefix added to every rule.
+        self.url_prefix: str | None = (
+            blueprint.url_prefix if url_prefix is None else url_prefix
+        )
+        #: The name this registration uses (``name=`` or the blueprint's).
+        self.name: str = options.get("name", blueprint.name)
+        #: The dotted name of the parent blueprint, for nested ones.
+        self.name_prefix: str = options.get("name_prefix", "")
+        #: Default URL values added to every rule.
+        self.url_defaults: dict[str, t.Any] = dict(blueprint.url_values_defaults)
+        self.url_defaults.update(options.get("url_defaults") or {})
+
+    @property
+    def full_name(self) -> str:
+        """The dotted name endpoints and hooks are registered under."""
+        return f"{self.name_prefix}.{self.name}".lstrip(".")
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: ft.RouteCallable | None = None,
+        **options: t.Any,
+    ) -> None:
+        """Add a rule to the app with this registration's prefix, subdomain,
+        defaults and endpoint name."""
+        if self.url_prefix is not None:
+            rule = (
+                "/".join((self.url_prefix.rstrip("/"), rule.lstrip("/")))
+                if rule
+                else self.url_prefix
+            )
+        options.setdefault("subdomain", self.subdomain)
+        if endpoint is None:
+            if view_func is None:
+                raise TypeError(f"add_url_rule({rule!r}) needs an endpoint or a view.")
+            endpoint = view_func.__name__
+        defaults = self.url_defaults
+        if "defaults" in options:
+            defaults = {**defaults, **options.pop("defaults")}
+        self.app.add_url_rule(
+            rule,
+            f"{self.full_name}.{endpoint}",
+            view_func,
+            defaults=defaults or None,
+            **options,
+        )
+
+
+class Blueprint(Scaffold):
+    """A reusable group of views, hooks, templates and static files.
+
+    :param name: the blueprint's name, the prefix of its endpoints; no dots.
+    :param import_name: usually ``__name__``; locates the root path.
+    :param static_folder: a folder of static files served under the
+        blueprint's ``static_url_path`` as endpoint ``<name>.static``.
+    :param static_url_path: the URL of the static files (after the prefix).
+    :param template_folder: a template folder searched after the app's.
+    :param url_prefix: a path prepended to every rule.
+    :param subdomain: the subdomain of every rule, with subdomain matching.
+    :param url_defaults: default values for the view arguments of every rule.
+    :param root_path: the folder relative paths resolve against.
+    :param cli_group: the command group of the blueprint's CLI commands.
+    :param handle_unmatched: let this blueprint's 404 and 405 handlers answer
+        URLs under its prefix that match no rule (Flask sends those to the
+        app's handlers only).
+    """
+
+    _got_registered_once = False
+
+    def __init__(
+        self,
+        name: str,
+        import_name: str,
+        static_folder: str | os.PathLike[str] | None = None,
+        static_url_path: str | None = None,
+        template_folder: str | os.PathLike[str] | None = None,
+        url_prefix: str | None = None,
+        subdomain: str | None = None,
+        url_defaults: dict[str, t.Any] | None = None,
+        root_path: str | None = None,
+        cli_group: str | None = _sentinel,
+        *,
+        handle_unmatched: bool = False,
+    ) -> None:
+        super().__init__(
+            import_name=import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
+        )
+        if not name:
+            raise ValueError("A blueprint needs a name.")
+        if "." in name:
+            raise ValueError(
+                f"Blueprint name {name!r} has a dot; dots separate nested"
+                " blueprints in endpoint names. Use another character."
+            )
+        self.name = name
+        self.url_prefix = url_prefix
+        self.subdomain = subdomain
+        #: Default URL values for every rule of the blueprint.
+        self.url_values_defaults: dict[str, t.Any] = url_defaults or {}
+        self.cli_group = cli_group
+        #: Whether 404/405 handlers of this blueprint answer unmatched URLs
+        #: under its prefix.
+        self.handle_unmatched = handle_unmatched
+        #: Functions replayed on each registration.
+        self.deferred_functions: list[DeferredSetupFunction] = []
+        self._blueprints: list[tuple[Blueprint, dict[str, t.Any]]] = []
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        if self._got_registered_once:
+            raise AssertionError(
+                f"{f_name}() can't be used on blueprint {self.name!r} now: it is"
+                " already registered, and the change would not reach the apps"
+                " it is registered on. Set up the blueprint before registering"
+                " it."
+            )
+
+    @setupmethod
+    def record(self, func: DeferredSetupFunction) -> None:
+        """Call ``func(state)`` on each registration, with the
+        :class:`BlueprintSetupState`; for extensions."""
+        self.deferred_functions.append(func)
+
+    @setupmethod
+    def record_once(self, func: DeferredSetupFunction) -> None:
+        """Like :meth:`record`, but only on the first registration on an
+        app."""
+
+        def once(state: BlueprintSetupState) -> None:
+            if state.first_registration:
+                func(state)
+
+        self.record(once)
+
+    def make_setup_state(
+        self, app: App, options: dict[str, t.Any], first_registration: bool = False
+    ) -> BlueprintSetupState:
+        """The setup state of one registration; override to use a subclass."""
+        return BlueprintSetupState(self, app, options, first_registration)
+
+    @setupmethod
+    def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
+        """Nest ``blueprint`` in this one: it is registered wherever this one
+        is, with its endpoints named ``<this>.<it>.<view>``."""
+        if blueprint is self:
+            raise ValueError("A blueprint can't be registered on itself.")
+        self._blueprints.append((blueprint, options))
+
+    def register(self, app: App, options: dict[str, t.Any]) -> None:
+        """Register on ``app``: called by :meth:`App.register_blueprint`.
+
+        :raises ValueError: when the name is taken; pass ``name=`` to
+            register a blueprint twice.
+        """
+        name_prefix = options.get("name_prefix", "")
+        own_name = options.get("name", self.name)
+        if "." in own_name:
+            raise ValueError(
+                f"Blueprint name {own_name!r} has a dot; use another name."
+            )
+        name = f"{name_prefix}.{own_name}".lstrip(".")
+        existing = app.blueprints.get(name)
+        if existing is not None:
+            which = "this" if existing is self else "another"
+            raise ValueError(
+                f"The name {name!r} is already registered for {which} blueprint;"
+                f" pass name=... to register_blueprint() to register it again"
+                " under another name."
+            )
+        first_registration = not any(bp is self for bp in app.blueprints.values())
+        app.blueprints[name] = self
+        self._got_registered_once = True
+        state = self.make_setup_state(app, options, first_registration)
+
+        if self.has_static_folder:
+            state.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                view_func=self.send_static_file,
+                endpoint="static",
+            )
+        self._merge_registries(app, name)
+        if self.handle_unmatched:
+            app.unmatched_url_handlers.append((state.url_prefix or "/", name))
+        for deferred in self.deferred_functions:
+            deferred(state)
+
+        for child, child_options in self._blueprints:
+            merged = dict(child_options)
+            url_prefix = merged.get("url_prefix")
+            if url_prefix is None:
+                url_prefix = child.url_prefix
+            merged["url_prefix"] = _join_prefix(state.url_prefix, url_prefix)
+            subdomain = merged.get("subdomain", child.subdomain)
+            merged["subdomain"] = _join_subdomain(subdomain, state.subdomain)
+            merged["name_prefix"] = name
+            child.register(app, merged)
+
+    def _merge_registries(self, app: App, name: str) -> None:
+        """Copy this blueprint's hooks and handlers into the app's registries
+        under its full name (``None`` scope) and its nested scopes."""
+
+        def scoped(key: str | None) -> str:
+            return name if key is None else f"{name}.{key}"
+
+        for attr in (
+            "before_request_funcs",
+            "after_request_funcs",
+            "teardown_request_funcs",
+            "url_value_preprocessors",
+            "url_default_functions",
+            "template_context_processors",
+        ):
+            source: dict[str | None, list[t.Any]] = getattr(self, attr)
+            target: dict[str | None, list[t.Any]] = getattr(app, attr)
+            for key, funcs in source.items():
+                target.setdefault(scoped(key), []).extend(funcs)
+        for key, by_code in self.error_handler_spec.items():
+            target_spec = app.error_handler_spec.setdefault(scoped(key), {})
+            for code, handlers in by_code.items():
+                target_spec.setdefault(code, {}).update(handlers)
+
+    @setupmethod
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: ft.RouteCallable | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: t.Any,
+    ) -> None:
+        """Record a rule, added with the registration's prefix and name."""
+        if endpoint and "." in endpoint:
+            raise ValueError(f"Endpoint {endpoint!r} has a dot; use another name.")
+        if view_func is not None and "." in getattr(view_func, "__name__", ""):
+            raise ValueError(
+                f"View function name {view_func.__name__!r} has a dot; pass endpoint=."
+            )
+        self.record(
+            lambda state: state.add_url_rule(
+                rule,
+                endpoint,
+                view_func,
+                provide_automatic_options=provide_automatic_options,
+                **options,
+            )
+        )
+
+    # -- registrations on the app --------------------------------------
+
+    def _on_app(self, register: t.Callable[[App], None]) -> None:
+        self.record_once(lambda state: register(state.app))
+
+    @setupmethod
+    def before_app_request(self, f: T_before_request) -> T_before_request:
+        """Like :meth:`App.before_request`: runs for every request."""
+        self._on_app(
+            lambda app: app.before_request_funcs.setdefault(None, []).append(f)
+        )
+        return f
+
+    @setupmethod
+    def after_app_request(self, f: T_after_request) -> T_after_request:
+        """Like :meth:`App.after_request`: runs for every request."""
+        self._on_app(lambda app: app.after_request_funcs.setdefault(None, []).append(f))
+        return f
+
+    @setupmethod
+    def teardown_app_request(self, f: T_teardown) -> T_teardown:
+        """Like :meth:`App.teardown_request`: runs for every request."""
+        self._on_app(
+            lambda app: app.teardown_request_funcs.setdefault(None, []).append(f)
+        )
+        return f
+
+    @setupmethod
+    def app_context_processor(
+        self, f: T_template_context_processor
+    ) -> T_template_context_processor:
+        """Like :meth:`App.context_processor`: for every template."""
+        self._on_app(
+            lambda app: app.template_context_processors.setdefault(None, []).append(f)
+        )
+        return f
+
+    @setupmethod
+    def app_errorhandler(
+        self, code: type[Exception] | int
+    ) -> t.Callable[[T_error_handler], T_error_handler]:
+        """Like :meth:`App.errorhandler`: handles errors of every request."""
+        exception_class_and_code(code)  # fail now, not at registration
+
+        def decorator(f: T_error_handler) -> T_error_handler:
+            self._on_app(lambda app: app.register_error_handler(code, f))
+            return f
+
+        return decorator
+
+    @setupmethod
+    def app_url_value_preprocessor(
+        self, f: T_url_value_preprocessor
+    ) -> T_url_value_preprocessor:
+        """Like :meth:`App.url_value_preprocessor`: for every request."""
+        self._on_app(
+            lambda app: app.url_value_preprocessors.setdefault(None, []).append(f)
+        )
+        return f
+
+    @setupmethod
+    def app_url_defaults(self, f: T_url_defaults) -> T_url_defaults:
+        """Like :meth:`App.url_defaults`: for every URL built."""
+        self._on_app(
+            lambda app: app.url_default_functions.setdefault(None, []).append(f)
+        )
+        return f
+
+    @t.overload
+    def app_template_filter(self, name: T_template_filter) -> T_template_filter: ...
+
+    @t.overload
+    def app_template_filter(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_filter], T_template_filter]: ...
+
+    @setupmethod
+    def app_template_filter(
+        self, name: T_template_filter | str | None = None
+    ) -> T_template_filter | t.Callable[[T_template_filter], T_template_filter]:
+        """Register a Jinja filter on the app, with or without parentheses."""
+        if callable(name):
+            self.add_app_template_filter(name)
+            return name
+
+        def decorator(f: T_template_filter) -> T_template_filter:
+            self.add_app_template_filter(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_app_template_filter(
+        self, f: ft.TemplateFilterCallable, name: str | None = None
+    ) -> None:
+        """The non-decorator form of :meth:`app_template_filter`."""
+        self._on_app(lambda app: app.add_template_filter(f, name=name))
+
+    @t.overload
+    def app_template_test(self, name: T_template_test) -> T_template_test: ...
+
+    @t.overload
+    def app_template_test(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_test], T_template_test]: ...
+
+    @setupmethod
+    def app_template_test(
+        self, name: T_template_test | str | None = None
+    ) -> T_template_test | t.Callable[[T_template_test], T_template_test]:
+        """Register a Jinja test on the app, with or without parentheses."""
+        if callable(name):
+            self.add_app_template_test(name)
+            return name
+
+        def decorator(f: T_template_test) -> T_template_test:
+            self.add_app_template_test(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_app_template_test(
+        self, f: ft.TemplateTestCallable, name: str | None = None
+    ) -> None:
+        """The non-decorator form of :meth:`app_template_test`."""
+        self._on_app(lambda app: app.add_template_test(f, name=name))
+
+    @t.overload
+    def app_template_global(self, name: T_template_global) -> T_template_global: ...
+
+    @t.overload
+    def app_template_global(
+        self, name: str | None = None
+    ) -> t.Callable[[T_template_global], T_template_global]: ...
+
+    @setupmethod
+    def app_template_global(
+        self, name: T_template_global | str | None = None
+    ) -> T_template_global | t.Callable[[T_template_global], T_template_global]:
+        """Register a Jinja global on the app, with or without parentheses."""
+        if callable(name):
+            self.add_app_template_global(name)
+            return name
+
+        def decorator(f: T_template_global) -> T_template_global:
+            self.add_app_template_global(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_app_template_global(
+        self, f: ft.TemplateGlobalCallable, name: str | None = None
+    ) -> None:
+        """The non-decorator form of :meth:`app_template_global`."""
+        self._on_app(lambda app: app.add_template_global(f, name=name))
