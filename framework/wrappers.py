@@ -3,22 +3,42 @@
 Layer 1. Thin subclasses of werkzeug's wrappers that carry what routing
 found (``url_rule``, ``view_args``) and read their limits from the active
 app's config.
+
+They are also where hostile input is refused (see ``docs/security.rst``):
+request bodies go through :mod:`framework.bodies` (413 instead of
+truncation, 400 instead of an empty form); invalid
+UTF-8 in the query string, form or cookies never becomes a 500; and a
+response refuses, when it is set, a header name, status line or cookie
+that could split the response, and never sends a scheme-relative
+``Location``.
 """
 
 from __future__ import annotations
 
 import json as _stdlib_json
+import re
 import typing as t
+from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import BadRequest
+from werkzeug.formparser import FormDataParser as _WerkzeugFormDataParser
+from werkzeug.sansio.http import parse_cookie
+from werkzeug.urls import iri_to_uri
+from werkzeug.utils import cached_property
 from werkzeug.wrappers import Request as _WerkzeugRequest
 from werkzeug.wrappers import Response as _WerkzeugResponse
 
+from .bodies import FormDataParser, input_stream
 from .ctx import _cv_context
 
 if t.TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Iterable
+    from datetime import datetime, timedelta
+    from http import HTTPStatus
+
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from werkzeug.datastructures import ImmutableMultiDict, MultiDict
     from werkzeug.routing import Rule
 
 
@@ -54,6 +74,10 @@ class Request(_WerkzeugRequest):
     """
 
     json_module: t.Any = _AppJSON
+
+    #: Parses form bodies: :class:`FormDataParser`, which answers 400 for a
+    #: malformed body where werkzeug's gives an empty form.
+    form_data_parser_class: type[_WerkzeugFormDataParser] = FormDataParser
 
     #: The :class:`~werkzeug.routing.Rule` that matched, or ``None`` when
     #: matching failed or has not run.
@@ -115,6 +139,57 @@ class Request(_WerkzeugRequest):
     def max_form_parts(self, value: int | None) -> None:
         self._max_form_parts = value
 
+    @cached_property
+    def stream(self) -> t.IO[bytes]:
+        """The request body, read at most once, within its limits.
+
+        Like werkzeug's, except that a body sent without a ``Content-Length``
+        (chunked, with the server setting ``wsgi.input_terminated``) that is
+        longer than :attr:`max_content_length` is a 413 rather than cut at
+        the limit; at most ``max_content_length + 1`` bytes are read to find
+        out. A body with a ``Transfer-Encoding`` but no ``Content-Length``
+        that the server did not mark as terminated can't be read safely: a
+        read raises 411 rather than returning nothing.
+
+        :raises werkzeug.exceptions.RequestEntityTooLarge: at once when the
+            declared ``Content-Length`` is over the limit, else on the read
+            that goes past it.
+        """
+        if self.shallow:
+            raise RuntimeError(
+                "This request was created with 'shallow=True', reading"
+                " from the input stream is disabled."
+            )
+        return input_stream(self.environ, self.max_content_length)
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        """The parsed query string. Invalid UTF-8 stays percent-encoded
+        (``%FF``), whether it was sent percent-encoded or as a raw byte
+        (werkzeug answers 500 for the raw byte)."""
+        query = self.query_string.decode("utf-8", "werkzeug.url_quote")
+        return self.parameter_storage_class(
+            parse_qsl(query, keep_blank_values=True, errors="werkzeug.url_quote")
+        )
+
+    @cached_property
+    def full_path(self) -> str:
+        """The path and the query string, ``/page?q=1``. Invalid UTF-8 in the
+        query string stays percent-encoded (werkzeug raises on a raw
+        non-UTF-8 byte)."""
+        query = self.query_string.decode("utf-8", "werkzeug.url_quote")
+        return f"{self.path}?{query}"
+
+    @cached_property
+    def cookies(self) -> ImmutableMultiDict[str, str]:
+        """The cookies the client sent, decoded as UTF-8; invalid bytes
+        become U+FFFD (werkzeug reads raw bytes as latin-1)."""
+        header = ";".join(self.headers.getlist("Cookie"))
+        return parse_cookie(  # type: ignore[return-value]
+            header.encode("latin-1", "replace").decode("utf-8", "replace"),
+            cls=self.dict_storage_class,
+        )
+
     @property
     def endpoint(self) -> str | None:
         """The endpoint of the matched rule, or ``None``."""
@@ -169,6 +244,82 @@ def scopes_outer_first(blueprint: str | None) -> list[str | None]:
     return [None, *reversed(blueprint_chain(blueprint))]
 
 
+#: An HTTP header name: a token (RFC 9110), so no spaces, colons, CR or LF.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_NEWLINE = re.compile(r"[\r\n]")
+#: What a cookie name, domain or path may not contain: control characters
+#: (CR and LF among them), and ``;`` which would start a cookie attribute.
+_COOKIE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f;]")
+
+
+def check_header_name(name: str) -> None:
+    """Raise ``ValueError`` unless ``name`` is a valid header name: a
+    non-empty token of letters, digits and ``!#$%&'*+-.^_`|~``. A name with
+    CR or LF in it would let a client-controlled value split the response."""
+    if not isinstance(name, str) or _HEADER_NAME.fullmatch(name) is None:
+        raise ValueError(
+            f"Invalid header name {name!r}: a header name is made of letters,"
+            " digits and !#$%&'*+-.^_`|~, without spaces, colons, CR or LF."
+        )
+
+
+class ResponseHeaders(Headers):
+    """The headers of a :class:`Response`: werkzeug's
+    :class:`~werkzeug.datastructures.Headers`, which refuses CR and LF in
+    values, made to refuse invalid names as well (``ValueError``), so that
+    no header can split the response."""
+
+    def add(self, key: str, value: t.Any, /, **kwargs: t.Any) -> None:
+        """Add a header; see :meth:`werkzeug.datastructures.Headers.add`."""
+        check_header_name(key)
+        super().add(key, value, **kwargs)
+
+    def set(self, key: str, value: t.Any, /, **kwargs: t.Any) -> None:
+        """Replace a header; see :meth:`werkzeug.datastructures.Headers.set`."""
+        check_header_name(key)
+        super().set(key, value, **kwargs)
+
+    def __setitem__(self, key: t.Any, value: t.Any) -> None:
+        if isinstance(key, str):
+            check_header_name(key)
+        elif isinstance(key, int):
+            check_header_name(value[0])
+        else:
+            value = list(value)
+            for name, _ in value:
+                check_header_name(name)
+        super().__setitem__(key, value)
+
+
+def _response_headers(headers: t.Any) -> Headers:
+    """``headers`` as a :class:`ResponseHeaders`. A werkzeug ``Headers``
+    object is checked and kept (not copied), as werkzeug's ``Response``
+    keeps it."""
+    if not isinstance(headers, Headers):
+        return ResponseHeaders(headers)
+    for name, _ in headers:
+        check_header_name(name)
+    if type(headers) is Headers:
+        # Same layout, more checks: later changes are checked too.
+        headers.__class__ = ResponseHeaders
+    return headers
+
+
+def _check_cookie_part(
+    what: str, value: str | None, forbidden: re.Pattern[str]
+) -> None:
+    if value is not None and forbidden.search(value) is not None:
+        refused = (
+            "CR or LF"
+            if forbidden is _NEWLINE
+            else "control characters (CR, LF...) or ';'"
+        )
+        raise ValueError(
+            f"The cookie {what} {value!r} must not contain {refused}: the"
+            " Set-Cookie header could be split or given other attributes."
+        )
+
+
 class Response(_WerkzeugResponse):
     """The response object: werkzeug's ``Response`` with an HTML default
     mimetype, as views returning strings expect.
@@ -181,6 +332,113 @@ class Response(_WerkzeugResponse):
     json_module = _AppJSON  # type: ignore[assignment]
 
     autocorrect_location_header = False
+
+    def __init__(
+        self,
+        response: Iterable[bytes] | bytes | Iterable[str] | str | None = None,
+        status: int | str | HTTPStatus | None = None,
+        headers: t.Mapping[str, str | Iterable[str]]
+        | Iterable[tuple[str, str]]
+        | None = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        direct_passthrough: bool = False,
+    ) -> None:
+        if type(headers) is not ResponseHeaders:
+            headers = _response_headers(headers)
+        super().__init__(
+            response, status, headers, mimetype, content_type, direct_passthrough
+        )
+
+    @property
+    def status(self) -> str:
+        """The status line, e.g. ``"200 OK"``. Setting one with CR or LF in
+        it raises ``ValueError``."""
+        return self._status
+
+    @status.setter
+    def status(self, value: str | int | HTTPStatus) -> None:
+        if isinstance(value, str) and _NEWLINE.search(value) is not None:
+            raise ValueError(f"The status {value!r} must not contain CR or LF.")
+        self._status, self._status_code = self._clean_status(value)
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: timedelta | int | None = None,
+        expires: str | datetime | int | float | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+        partitioned: bool = False,
+    ) -> None:
+        """Add a ``Set-Cookie`` header; see werkzeug's
+        :meth:`~werkzeug.wrappers.Response.set_cookie` for the arguments.
+
+        :raises ValueError: when the name, domain or path contains a control
+            character (CR and LF among them) or ``;``, or the value or a
+            string ``expires`` contains CR or LF. werkzeug would quote some
+            of these and pass others into the header.
+        """
+        _check_cookie_part("name", key, _COOKIE_FORBIDDEN)
+        _check_cookie_part("value", value, _NEWLINE)
+        _check_cookie_part("path", path, _COOKIE_FORBIDDEN)
+        _check_cookie_part("domain", domain, _COOKIE_FORBIDDEN)
+        if isinstance(expires, str):
+            _check_cookie_part("expiry", expires, _NEWLINE)
+        super().set_cookie(
+            key,
+            value,
+            max_age=max_age,
+            expires=expires,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+        )
+
+    @classmethod
+    def force_type(
+        cls, response: _WerkzeugResponse, environ: WSGIEnvironment | None = None
+    ) -> _WerkzeugResponse:
+        """Make ``response`` (any WSGI response or app) one of this class;
+        see werkzeug's :meth:`~werkzeug.wrappers.Response.force_type`. Its
+        headers become checked ones.
+
+        :raises ValueError: when a header name of ``response`` is invalid.
+        """
+        rv = t.cast("Response", super().force_type(response, environ))
+        if type(rv.headers) is not ResponseHeaders:
+            rv.headers = _response_headers(rv.headers)
+        return rv
+
+    def get_wsgi_headers(self, environ: WSGIEnvironment) -> Headers:
+        """The headers to send, as werkzeug computes them, except that a
+        ``Location`` a browser would read as scheme-relative
+        (``//evil.example/``, and what ``iri_to_uri`` turns into that) is
+        sent as a path on this host (``/evil.example/``): a redirect built
+        from a request path never leads to another host. Give a URL with a
+        scheme to redirect to another host.
+
+        :raises ValueError: for an invalid header name in headers that were
+            assigned without the checks of :class:`ResponseHeaders`.
+        """
+        headers = self.headers
+        if type(headers) is not ResponseHeaders:
+            for name, _ in headers:
+                check_header_name(name)
+        for key, value in headers:
+            if len(key) == 8 and key.lower() == "location":
+                uri = iri_to_uri(value)
+                if uri.startswith("//"):
+                    headers["Location"] = "/" + uri.lstrip("/")
+                break
+        return super().get_wsgi_headers(environ)
 
     # PERF: plain-text, JSON, 404 and hooks benchmarks. The header list and
     # body list of a response made by ``fast()``; ``__call__`` sends them
@@ -195,10 +453,10 @@ class Response(_WerkzeugResponse):
         return (
             cls.default_status == 200
             and cls.automatically_set_content_length
-            and cls.__init__ is _WerkzeugResponse.__init__
+            and cls.__init__ is Response.__init__
             and cls.__call__ is Response.__call__
             and cls.get_wsgi_response is _WerkzeugResponse.get_wsgi_response
-            and cls.get_wsgi_headers is _WerkzeugResponse.get_wsgi_headers
+            and cls.get_wsgi_headers is Response.get_wsgi_headers
             and cls.get_app_iter is _WerkzeugResponse.get_app_iter
         )
 
@@ -217,7 +475,7 @@ class Response(_WerkzeugResponse):
             ("Content-Type", content_type),
             ("Content-Length", str(len(body))),
         ]
-        headers = Headers()
+        headers = ResponseHeaders()
         headers._list = header_list.copy()
         self.headers = headers
         self._status = status
@@ -246,7 +504,7 @@ class Response(_WerkzeugResponse):
                 code >= 200
                 and code != 204
                 and code != 304
-                and (header_list == fast[0] or _plain_headers(header_list))
+                and (header_list == fast[0] or _plain_headers(self.headers))
             ):
                 start_response(self._status, header_list.copy())
                 if environ.get("REQUEST_METHOD") == "HEAD":
@@ -264,11 +522,14 @@ class Response(_WerkzeugResponse):
         return ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
 
 
-def _plain_headers(header_list: list[tuple[str, str]]) -> bool:
-    """Whether the headers have a Content-Length and nothing werkzeug's
-    header pass would rewrite."""
+def _plain_headers(headers: Headers) -> bool:
+    """Whether the headers are checked ones with a Content-Length and nothing
+    werkzeug's header pass would rewrite."""
+    if type(headers) is not ResponseHeaders:
+        # Replaced by an object whose names were never checked.
+        return False
     has_length = False
-    for key, _ in header_list:
+    for key, _ in headers._list:
         lower = key.lower()
         if lower == "content-length":
             has_length = True

@@ -1,0 +1,254 @@
+"""Request bodies: size limits that refuse instead of truncating, and a
+form parser that refuses malformed bodies.
+
+Layer 1. Used by :class:`framework.wrappers.Request`:
+
+- a body over ``MAX_CONTENT_LENGTH`` is a 413 however it is sent (declared
+  or chunked), read no further than the limit plus one byte, never cut
+  short silently;
+- a body sent with ``Transfer-Encoding`` that the server did not delimit
+  is a 411 when read;
+- a malformed multipart body is a 400, never an empty form;
+  ``MAX_FORM_MEMORY_SIZE`` limits each form field, urlencoded ones too.
+"""
+
+from __future__ import annotations
+
+import io
+import typing as t
+from urllib.parse import parse_qsl, unquote_to_bytes
+
+from werkzeug.exceptions import BadRequest, LengthRequired, RequestEntityTooLarge
+from werkzeug.formparser import FormDataParser as _WerkzeugFormDataParser
+from werkzeug.formparser import MultiPartParser
+from werkzeug.wsgi import LimitedStream, get_content_length
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from _typeshed.wsgi import WSGIEnvironment
+    from werkzeug.datastructures import FileStorage, MultiDict
+
+__all__ = ["FormDataParser", "input_stream"]
+
+
+def input_stream(environ: WSGIEnvironment, max_length: int | None) -> t.IO[bytes]:
+    """The body of the request in ``environ``, as a stream that never reads
+    past the body or past ``max_length`` bytes.
+
+    - A declared ``Content-Length`` over ``max_length`` raises 413 at once,
+      before anything is read.
+    - A body whose end the server marks (``wsgi.input_terminated``, set for
+      chunked requests) is read to its end; with a ``max_length``, the read
+      that would go past it raises 413, after at most ``max_length + 1``
+      bytes. Werkzeug's stream instead ends quietly at the limit.
+    - Otherwise the declared ``Content-Length`` bounds the read. With no
+      ``Content-Length``, the body is empty, unless a ``Transfer-Encoding``
+      says there is one: reading it then raises 411, where werkzeug returns
+      nothing.
+
+    :param environ: the WSGI environ.
+    :param max_length: the limit in bytes, or ``None`` for none.
+    """
+    stream = t.cast("t.IO[bytes]", environ["wsgi.input"])
+    length = get_content_length(environ)
+    if length is not None and max_length is not None and length > max_length:
+        raise RequestEntityTooLarge()
+    if "wsgi.input_terminated" in environ:
+        if max_length is None:
+            return stream
+        return t.cast("t.IO[bytes]", _MaxLengthStream(stream, max_length))
+    if length is None:
+        if environ.get("HTTP_TRANSFER_ENCODING"):
+            return t.cast("t.IO[bytes]", _UnreadableBody())
+        return io.BytesIO()
+    return t.cast("t.IO[bytes]", LimitedStream(stream, length))
+
+
+class _MaxLengthStream(LimitedStream):
+    """A body of unknown length that may be at most ``max_length`` bytes:
+    reads up to ``max_length + 1`` bytes, and raises 413 on the read that
+    gets that last byte, so an over-long body is refused, not truncated."""
+
+    def __init__(self, stream: t.IO[bytes], max_length: int) -> None:
+        super().__init__(stream, max_length + 1, is_max=True)
+
+    def readinto(self, b: bytearray) -> int | None:  # type: ignore[override]
+        size = super().readinto(b)
+        if self.is_exhausted:
+            raise RequestEntityTooLarge()
+        return size
+
+
+class _UnreadableBody(io.RawIOBase):
+    """A body announced by ``Transfer-Encoding`` that the server did not
+    delimit: reading it would block or read past the request, so a read
+    raises 411 Length Required."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: t.Any) -> int:
+        raise LengthRequired(
+            "The request has a body without a Content-Length, and the server"
+            " did not mark where it ends."
+        )
+
+
+class _MultipartReader:
+    """What the multipart parser reads through (``read`` is all it calls):
+    counts the bytes read, and hands them over in pieces of at most
+    ``piece`` bytes.
+
+    werkzeug's decoder refuses (413) any single piece that, with what it
+    still buffers, is over ``max_form_memory_size``, and it reads 64 KiB at
+    a time: with a smaller limit, any body bigger than the limit was
+    refused, files included. Pieces of half the limit keep the limit to
+    what it is documented to be, the size of one non-file field.
+    """
+
+    __slots__ = ("_read", "count", "piece")
+
+    def __init__(self, stream: t.IO[bytes], limit: int | None) -> None:
+        self._read = stream.read
+        self.count = 0
+        self.piece = -1 if limit is None else max(limit // 2, 1)
+
+    def read(self, size: int = -1) -> bytes:
+        piece = self.piece
+        if piece > 0 and (size < 0 or size > piece):
+            size = piece
+        data = self._read(size)
+        self.count += len(data)
+        return data
+
+
+class FormDataParser(_WerkzeugFormDataParser):
+    """werkzeug's form parser, strict about bad input:
+
+    - a malformed body (``multipart/form-data`` without a boundary, with the
+      wrong boundary, truncated, a part without ``Content-Disposition``,
+      part headers that are not UTF-8) raises 400, where werkzeug returns an
+      empty form; an empty body is still an empty form;
+    - ``max_form_memory_size`` limits each non-file multipart field, as
+      documented; werkzeug also refuses any body over it when it is under
+      64 KiB, files included;
+    - in an ``application/x-www-form-urlencoded`` body, a name or value
+      longer than ``max_form_memory_size`` bytes (decoded) raises 413, as a
+      multipart field does (werkzeug applies the limit to multipart only);
+    - invalid UTF-8 in a urlencoded body stays percent-encoded (``%FF``),
+      whether it was sent percent-encoded or as a raw byte (werkzeug drops
+      the whole form for a raw byte).
+
+    Pass ``silent=True`` for werkzeug's behaviour on malformed bodies.
+    """
+
+    def __init__(
+        self,
+        stream_factory: t.Any = None,
+        max_form_memory_size: int | None = None,
+        max_content_length: int | None = None,
+        cls: type[MultiDict[str, t.Any]] | None = None,
+        silent: bool = False,
+        *,
+        max_form_parts: int | None = None,
+    ) -> None:
+        super().__init__(
+            stream_factory,
+            max_form_memory_size,
+            max_content_length,
+            cls,
+            silent,
+            max_form_parts=max_form_parts,
+        )
+
+    def parse(
+        self,
+        stream: t.IO[bytes],
+        mimetype: str,
+        content_length: int | None,
+        options: dict[str, str] | None = None,
+    ) -> tuple[t.IO[bytes], MultiDict[str, str], MultiDict[str, FileStorage]]:
+        """Parse a form body; raise 400 when it is malformed."""
+        try:
+            return super().parse(stream, mimetype, content_length, options)
+        except ValueError as e:  # only raised when not silent
+            raise BadRequest(f"The {mimetype} body is malformed.") from e
+
+    def _parse_multipart(
+        self,
+        stream: t.IO[bytes],
+        mimetype: str,
+        content_length: int | None,
+        options: dict[str, str],
+    ) -> tuple[t.IO[bytes], MultiDict[str, str], MultiDict[str, FileStorage]]:
+        boundary = options.get("boundary", "")
+        if not boundary:
+            raise ValueError("The multipart body has no boundary parameter.")
+        # The files parsed so far are closed when parsing fails (a 413 in
+        # the middle of a body, a malformed part): werkzeug leaves them open.
+        created: list[t.IO[bytes]] = []
+        factory = self.stream_factory
+
+        def stream_factory(
+            total_content_length: int | None,
+            content_type: str | None,
+            filename: str | None,
+            content_length: int | None = None,
+        ) -> t.IO[bytes]:
+            container = factory(
+                total_content_length=total_content_length,
+                content_type=content_type,
+                filename=filename,
+                content_length=content_length,
+            )
+            created.append(container)
+            return container
+
+        parser = MultiPartParser(
+            stream_factory=stream_factory,
+            max_form_memory_size=self.max_form_memory_size,
+            max_form_parts=self.max_form_parts,
+            cls=self.cls,
+        )
+        encoded_boundary = boundary.encode("ascii")
+        reader = _MultipartReader(stream, self.max_form_memory_size)
+        try:
+            form, files = parser.parse(
+                t.cast("t.IO[bytes]", reader), encoded_boundary, content_length
+            )
+        except BaseException as e:
+            for container in created:
+                container.close()
+            if isinstance(e, ValueError) and reader.count == 0 and not stream.read(1):
+                # No body at all: nothing was sent, so nothing is hidden.
+                return stream, self.cls(), self.cls()
+            raise
+        return stream, form, files
+
+    def _parse_urlencoded(
+        self,
+        stream: t.IO[bytes],
+        mimetype: str,
+        content_length: int | None,
+        options: dict[str, str],
+    ) -> tuple[t.IO[bytes], MultiDict[str, str], MultiDict[str, FileStorage]]:
+        body = stream.read()
+        limit = self.max_form_memory_size
+        if limit is not None and len(body) > limit:
+            _check_urlencoded_sizes(body, limit)
+        items = parse_qsl(
+            body.decode("utf-8", "werkzeug.url_quote"),
+            keep_blank_values=True,
+            errors="werkzeug.url_quote",
+        )
+        return stream, self.cls(items), self.cls()
+
+
+def _check_urlencoded_sizes(body: bytes, limit: int) -> None:
+    """Raise 413 when a name or a value of the urlencoded ``body`` is longer
+    than ``limit`` bytes once decoded. Only fields longer than the limit as
+    sent can be, so only those are decoded."""
+    for field in body.split(b"&"):
+        if len(field) > limit:
+            for part in field.split(b"=", 1):
+                if len(unquote_to_bytes(part.replace(b"+", b" "))) > limit:
+                    raise RequestEntityTooLarge()
