@@ -349,10 +349,10 @@ class App(Scaffold):
         self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
         #: Registered blueprints by their dotted name, in registration order.
         self.blueprints: dict[str, Blueprint] = {}
-        #: ``(url prefix, blueprint name)`` of blueprints registered with
+        #: ``(url prefix, blueprint name, subdomain)`` of blueprints registered with
         #: ``handle_unmatched=True``, whose 404/405 handlers answer unmatched
         #: URLs under their prefix.
-        self.unmatched_url_handlers: list[tuple[str, str]] = []
+        self.unmatched_url_handlers: list[tuple[str, str, str | None]] = []
         #: Template filters, tests and globals registered with the
         #: ``template_*`` decorators, by name.
         self.template_filters: dict[str, ft.TemplateFilterCallable] = {}

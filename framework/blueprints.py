@@ -79,7 +79,10 @@ class BlueprintSetupState:
         self.options = options
         self.first_registration = first_registration
         #: The subdomain rules are added under.
-        self.subdomain: str | None = options.get("subdomain", blueprint.subdomain)
+        subdomain = options.get("subdomain")
+        self.subdomain: str | None = (
+            blueprint.subdomain if subdomain is None else subdomain
+        )
         url_prefix = options.get("url_prefix")
         #: The prefix added to every rule.
         self.url_prefix: str | None = (
@@ -267,7 +270,9 @@ class Blueprint(Scaffold):
             )
         self._merge_registries(app, name)
         if self.handle_unmatched:
-            app.unmatched_url_handlers.append((state.url_prefix or "/", name))
+            app.unmatched_url_handlers.append(
+                (state.url_prefix or "/", name, state.subdomain)
+            )
         for deferred in self.deferred_functions:
             deferred(state)
 
@@ -301,6 +306,9 @@ class Blueprint(Scaffold):
             target: dict[str | None, list[t.Any]] = getattr(app, attr)
             for key, funcs in source.items():
                 target.setdefault(scoped(key), []).extend(funcs)
+        # Views registered with @bp.endpoint for rules added without one.
+        for endpoint, view in self.view_functions.items():
+            app.view_functions.setdefault(endpoint, view)
         for key, by_code in self.error_handler_spec.items():
             target_spec = app.error_handler_spec.setdefault(scoped(key), {})
             for code, handlers in by_code.items():

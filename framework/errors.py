@@ -69,8 +69,11 @@ class ErrorHandling:
             request = ctx.request
             blueprint = request.blueprint
             if request.url_rule is None and ctx.app.unmatched_url_handlers:
+                adapter = ctx.url_adapter
                 blueprint = _unmatched_owner(
-                    ctx.app.unmatched_url_handlers, request.path
+                    ctx.app.unmatched_url_handlers,
+                    request.path,
+                    adapter.subdomain if adapter is not None else None,
                 )
         key = (blueprint, exc_class)
         handler = self._cache.get(key, _MISSING)
@@ -187,11 +190,16 @@ class ErrorHandling:
         ctx.app.logger.error(message, exc_info=exc_info)
 
 
-def _unmatched_owner(prefixes: list[tuple[str, str]], path: str) -> str | None:
+def _unmatched_owner(
+    prefixes: list[tuple[str, str, str | None]], path: str, subdomain: str | None
+) -> str | None:
     """The blueprint that handles errors for an unmatched ``path``: the one
-    with the longest URL prefix the path falls under."""
+    with the longest URL prefix the path falls under, among those registered
+    for the request's subdomain (or for none)."""
     best: tuple[int, str] | None = None
-    for prefix, name in prefixes:
+    for prefix, name, own_subdomain in prefixes:
+        if own_subdomain and own_subdomain != subdomain:
+            continue
         stem = prefix.rstrip("/")
         under = path == stem or path.startswith(stem + "/")
         if under and (best is None or len(stem) > best[0]):

@@ -135,11 +135,13 @@ class ResponseConverter:
                         f" valid response ({e})."
                     ).with_traceback(e.__traceback__) from None
             else:
+                where = " as the body of a tuple" if status or headers else ""
                 raise TypeError(
                     f"{_view_name(ctx)} did not return a valid response: a"
-                    f" {type(rv).__name__} can't be one. Return a string, bytes,"
-                    " a dict, a list, an iterator, a tuple, a response object"
-                    " or a WSGI callable."
+                    f" {type(rv).__name__} can't be a response body{where}."
+                    " Return a string, bytes, a dict, a list, an iterator, a"
+                    " response object or a WSGI callable, alone or as the first"
+                    " item of a (body, status, headers) tuple."
                 )
 
         if status is not None:

@@ -69,6 +69,9 @@ class View:
             def view(**kwargs: t.Any) -> ft.ResponseReturnValue:
                 return _call(instance.dispatch_request, kwargs)
 
+        # Decorators such as functools.wraps-based ones read the name.
+        view.__name__ = name
+        view.__module__ = cls.__module__
         for decorator in cls.decorators:
             view = decorator(view)
 
