@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.util
 import inspect
 import logging
 import os
+import pathlib
 import sys
 import threading
 import typing as t
@@ -27,7 +29,7 @@ from werkzeug.utils import redirect as _werkzeug_redirect
 from . import interfaces, signals
 from . import typing as ft
 from .blueprints import Blueprint
-from .config import DEFAULT_CONFIG, Config, ConfigAttribute
+from .config import DEFAULT_CONFIG, Config, ConfigAttribute, ConfigLoader
 from .ctx import AppContext, RequestContext, _AppCtxGlobals, _cv_context
 from .dispatch import Dispatcher
 from .errors import ErrorHandling
@@ -97,6 +99,56 @@ class _Strategy(t.Generic[T]):
         obj._setup_version += 1
         if obj._pipeline_ready:
             obj._prepare()
+
+
+def _package_path(import_name: str) -> str:
+    """The folder holding the top-level package or module of
+    ``import_name``; the current directory when it can't be found (e.g.
+    ``__main__`` or an interactive session)."""
+    root_name = import_name.partition(".")[0]
+    try:
+        spec = importlib.util.find_spec(root_name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        return os.getcwd()
+    locations = spec.submodule_search_locations
+    if not locations:
+        # A plain module: its folder.
+        return os.path.dirname(spec.origin or os.getcwd())
+    if spec.origin is not None and spec.origin != "namespace":
+        # A regular package: the folder containing the package folder.
+        return os.path.dirname(os.path.dirname(spec.origin))
+    # A namespace package spans folders: pick the one holding the app's part.
+    first = next(iter(locations))
+    try:
+        sub = importlib.util.find_spec(import_name)
+    except (ImportError, ValueError):
+        sub = None
+    if sub is not None and sub.submodule_search_locations:
+        own = pathlib.Path(os.path.commonpath(list(sub.submodule_search_locations)))
+        first = next((loc for loc in locations if own.is_relative_to(loc)), first)
+    return os.path.dirname(first)
+
+
+def _find_package(import_name: str) -> tuple[str | None, str]:
+    """``(installation prefix or None, package path)`` for ``import_name``:
+    the prefix is set when the package is installed, under ``sys.prefix`` or
+    in a ``site-packages`` folder."""
+    package_path = _package_path(import_name)
+    python_prefix = os.path.abspath(sys.prefix)
+    if pathlib.PurePath(package_path).is_relative_to(python_prefix):
+        return python_prefix, package_path
+    parent, folder = os.path.split(package_path)
+    if folder.lower() != "site-packages":
+        return None, package_path
+    # <prefix>/lib/site-packages or <prefix>/lib/pythonX.Y/site-packages
+    grandparent, lib = os.path.split(parent)
+    if lib.lower() == "lib":
+        return grandparent, package_path
+    if os.path.basename(grandparent).lower() == "lib":
+        return os.path.dirname(grandparent), package_path
+    return parent, package_path
 
 
 def _no_ctx(name: str) -> t.Callable[[App, t.Callable[..., t.Any]], t.Any]:
@@ -229,7 +281,8 @@ class App(Scaffold):
         ``None``.
     :param router: a :class:`~framework.interfaces.Router` to use instead of
         ``router_class()``. ``dispatcher``, ``response_converter``,
-        ``error_handling`` and ``json`` work the same way.
+        ``error_handling``, ``json``, ``template_renderer`` and
+        ``config_loader`` work the same way.
     """
 
     #: The request object class.
@@ -257,6 +310,7 @@ class App(Scaffold):
     dispatcher_class: type[Dispatcher] = Dispatcher
     response_converter_class: type[ResponseConverter] = ResponseConverter
     error_handling_class: type[ErrorHandling] = ErrorHandling
+    config_loader_class: type[ConfigLoader] = ConfigLoader
     #: How sessions are opened and saved.
     session_interface: SessionInterface = SecureCookieSessionInterface()
     #: The defaults :attr:`config` starts from.
@@ -275,6 +329,9 @@ class App(Scaffold):
     #: The template strategy: the Jinja environment and rendering.
     template_renderer: _Strategy[interfaces.TemplateRenderer] = _Strategy()
     template_renderer_class: type[TemplateRenderer] = TemplateRenderer
+    #: The config loading strategy: reads the sources of ``config.from_*``
+    #: and checks typed settings (:meth:`load_settings`).
+    config_loader: _Strategy[interfaces.ConfigLoader] = _Strategy()
     #: The class of :attr:`jinja_env`.
     jinja_environment: type[Environment] = Environment
     #: Options for the Jinja environment, e.g. ``{"trim_blocks": True}``;
@@ -311,6 +368,7 @@ class App(Scaffold):
         error_handling: interfaces.ErrorHandling | None = None,
         json: interfaces.JSONProvider | None = None,
         template_renderer: interfaces.TemplateRenderer | None = None,
+        config_loader: interfaces.ConfigLoader | None = None,
     ) -> None:
         self._got_first_request = False
         self._pipeline_ready = False
@@ -336,6 +394,10 @@ class App(Scaffold):
             )
         #: The instance folder: files that belong to one deployment.
         self.instance_path = instance_path
+        # Before make_config: the config loads through this strategy.
+        self.config_loader = (
+            config_loader if config_loader is not None else self.config_loader_class()
+        )
         #: The configuration, a ``dict`` with Flask's default keys.
         self.config = self.make_config(instance_relative_config)
         #: Extensions keep their per-app state here, under their name.
@@ -427,16 +489,45 @@ class App(Scaffold):
     def make_config(self, instance_relative: bool = False) -> Config:
         """Create :attr:`config` from :attr:`default_config`; ``DEBUG``
         comes from the ``FRAMEWORK_DEBUG`` environment variable (any value
-        but empty, ``0``, ``false`` and ``no`` turns it on)."""
+        but empty, ``0``, ``false`` and ``no`` turns it on). The config
+        loads through :attr:`config_loader` and sends ``config_loaded``.
+
+        :param instance_relative: resolve relative config file names against
+            :attr:`instance_path` instead of :attr:`root_path`.
+        """
         root_path = self.instance_path if instance_relative else self.root_path
         defaults = dict(self.default_config)
         flag = os.environ.get("FRAMEWORK_DEBUG", "")
         defaults["DEBUG"] = bool(flag) and flag.lower() not in ("0", "false", "no")
-        return self.config_class(root_path, defaults)
+        config = self.config_class(root_path, defaults)
+        config.attach_app(self)
+        return config
+
+    def load_settings(self, schema: type[T]) -> T:
+        """Check the current config against the attrs class ``schema`` and
+        return an instance of it, with values converted to the declared
+        types (``"8080"`` to ``8080`` for an ``int`` field). Call it once
+        the config is loaded, e.g. at the end of an app factory.
+
+        Field ``database_url`` reads the key ``DATABASE_URL``; see
+        :doc:`/configuration` for the conversions and nested settings.
+
+        :param schema: an attrs class, preferably ``@attrs.frozen``.
+        :raise framework.settings.SettingsError: listing every missing,
+            unconvertible or invalid key at once, with where it came from.
+        """
+        return self.config_loader.load_settings(self.config, schema)
 
     def auto_find_instance_path(self) -> str:
-        """The default instance folder: ``instance`` next to the package."""
-        return os.path.join(self.root_path, "instance")
+        """The default instance folder, found as Flask does: ``instance``
+        next to the package or module (``instance`` in the folder that holds
+        a package's folder), or ``<prefix>/var/<name>-instance`` when the
+        package is installed under a Python prefix (a virtualenv or
+        ``site-packages``)."""
+        prefix, package_path = _find_package(self.import_name)
+        if prefix is None:
+            return os.path.join(package_path, "instance")
+        return os.path.join(prefix, "var", f"{self.name}-instance")
 
     def open_instance_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"

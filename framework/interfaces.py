@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import typing as t
 
+T = t.TypeVar("T")
+
 if t.TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable
 
@@ -30,12 +32,14 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.routing import Map, MapAdapter, Rule
 
     from .app import App
+    from .config import Config
     from .ctx import AppContext, RequestContext
     from .templating import Environment
     from .typing import ErrorHandlerCallable, ResponseReturnValue
     from .wrappers import Response
 
 __all__ = [
+    "ConfigLoader",
     "Dispatcher",
     "ErrorHandling",
     "JSONProvider",
@@ -299,6 +303,56 @@ class TemplateRenderer(t.Protocol):
         self, ctx: AppContext, source: str, context: dict[str, t.Any]
     ) -> t.Iterator[str]:
         """Render template source code piece by piece."""
+        ...
+
+
+@t.runtime_checkable
+class ConfigLoader(t.Protocol):
+    """Reads configuration sources for :class:`~framework.Config`.
+
+    The loader only reads: ``Config.from_*`` apply what it returns (the
+    upper-case keys), record each key's source and send ``config_loaded``,
+    so a custom loader (another file format, a secrets store, stricter
+    parsing) gets those for free. File paths arrive absolute, already
+    resolved against the config's root path.
+    """
+
+    def load_object(self, obj: object | str) -> tuple[t.Mapping[str, t.Any], str]:
+        """The upper-case attributes of ``obj`` (an object or the import path
+        of one) and the source name, e.g. ``"object:pkg.settings.Prod"``."""
+        ...
+
+    def load_pyfile(self, path: str, silent: bool) -> t.Mapping[str, t.Any] | None:
+        """Run a Python file and return its upper-case names; ``None`` when
+        the file is missing and ``silent``. Raise ``OSError`` with the path
+        for an unreadable file, ``SyntaxError`` with the path and line for
+        invalid Python."""
+        ...
+
+    def load_file(
+        self,
+        path: str,
+        load: Callable[[t.IO[t.Any]], t.Mapping[str, t.Any]],
+        silent: bool,
+        text: bool,
+    ) -> t.Mapping[str, t.Any] | None:
+        """Open the file (text or binary) and return what ``load`` reads;
+        ``None`` when the file is missing and ``silent``. Raise
+        ``ValueError`` naming the path when ``load`` rejects the content."""
+        ...
+
+    def load_prefixed_env(
+        self, prefix: str, loads: Callable[[str], t.Any]
+    ) -> t.Sequence[tuple[str, t.Any]]:
+        """``(name, value)`` for each environment variable ``<prefix>_name``,
+        in the order to apply them, each value parsed with ``loads`` when it
+        parses. ``__`` in a name means a nested key; ``Config`` applies it."""
+        ...
+
+    def load_settings(self, config: Config, schema: type[T]) -> T:
+        """Check ``config`` against the attrs class ``schema`` and return an
+        instance; raise :class:`~framework.settings.SettingsError` listing
+        every bad key."""
         ...
 
 
