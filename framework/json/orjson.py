@@ -62,8 +62,6 @@ import re
 import typing as t
 from json.encoder import encode_basestring_ascii
 
-from werkzeug.utils import get_content_type
-
 try:
     import orjson
 except ImportError as error:  # pragma: no cover - orjson is a dev dependency
@@ -75,7 +73,6 @@ except ImportError as error:  # pragma: no cover - orjson is a dev dependency
 from .provider import JSONProvider, default
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from ..app import App
     from ..wrappers import Response
 
 __all__ = ["OrjsonProvider"]
@@ -173,19 +170,6 @@ class OrjsonProvider(JSONProvider):
     compact: bool | None = None
     #: The mimetype of JSON responses.
     mimetype: str = "application/json"
-
-    def __init__(self, app: App) -> None:
-        super().__init__(app)
-        self._fast_class: type[Response] | None = None
-        self._content_types: dict[str, str] = {}
-
-    def prepare(self, app: App) -> None:
-        """Decide whether responses may take the fast construction path of
-        the app's response class; called by the app when setup changes."""
-        response_class = app.response_class
-        supports_fast = getattr(response_class, "supports_fast", None)
-        fast = supports_fast is not None and supports_fast()
-        self._fast_class = response_class if fast else None
 
     def _encode(
         self,
@@ -306,13 +290,4 @@ class OrjsonProvider(JSONProvider):
             body = f"{self.dumps(payload, separators=(',', ':'))}\n".encode()
         else:
             body = f"{self.dumps(payload, indent=2)}\n".encode()
-        response_class = self.app.response_class
-        if response_class is self._fast_class:
-            mimetype = self.mimetype
-            content_type = self._content_types.get(mimetype)
-            if content_type is None:
-                content_type = self._content_types[mimetype] = get_content_type(
-                    mimetype, "utf-8"
-                )
-            return response_class.fast(body, content_type)
-        return response_class(body, mimetype=self.mimetype)
+        return self._json_response(body, self.mimetype)

@@ -43,6 +43,30 @@ class JSONProvider:
 
     def __init__(self, app: App) -> None:
         self._app: weakref.ref[App] = weakref.ref(app)
+        self._fast_class: type[Response] | None = None
+        self._content_types: dict[str, str] = {}
+
+    def prepare(self, app: App) -> None:
+        """Decide whether responses may take the fast construction path of
+        the app's response class; called by the app when setup changes."""
+        response_class = app.response_class
+        supports_fast = getattr(response_class, "supports_fast", None)
+        fast = supports_fast is not None and supports_fast()
+        self._fast_class = response_class if fast else None
+
+    def _json_response(self, body: bytes, mimetype: str) -> Response:
+        """A response with an encoded JSON ``body``, built the fast way when
+        the app's response class allows it."""
+        response_class = self.app.response_class
+        # PERF: JSON benchmark; skip the general constructor when allowed.
+        if response_class is self._fast_class:
+            content_type = self._content_types.get(mimetype)
+            if content_type is None:
+                content_type = self._content_types[mimetype] = get_content_type(
+                    mimetype, "utf-8"
+                )
+            return response_class.fast(body, content_type)
+        return response_class(body, mimetype=mimetype)
 
     @property
     def app(self) -> App:
@@ -127,16 +151,6 @@ class DefaultJSONProvider(JSONProvider):
     def __init__(self, app: App) -> None:
         super().__init__(app)
         self._encoders: dict[tuple[t.Any, ...], json.JSONEncoder] = {}
-        self._fast_class: type[Response] | None = None
-        self._content_types: dict[str, str] = {}
-
-    def prepare(self, app: App) -> None:
-        """Decide whether responses may take the fast construction path of
-        the app's response class; called by the app when setup changes."""
-        response_class = app.response_class
-        supports_fast = getattr(response_class, "supports_fast", None)
-        fast = supports_fast is not None and supports_fast()
-        self._fast_class = response_class if fast else None
 
     def _encoder(self, indent: int | None) -> json.JSONEncoder:
         # PERF: JSON benchmark; json.dumps with options builds a new encoder
@@ -193,16 +207,7 @@ class DefaultJSONProvider(JSONProvider):
             body = self.dumps(payload, separators=(",", ":"))
         else:
             body = self.dumps(payload, indent=indent)
-        response_class = self.app.response_class
-        if response_class is self._fast_class:
-            mimetype = self.mimetype
-            content_type = self._content_types.get(mimetype)
-            if content_type is None:
-                content_type = self._content_types[mimetype] = get_content_type(
-                    mimetype, "utf-8"
-                )
-            return response_class.fast(f"{body}\n".encode(), content_type)
-        return response_class(f"{body}\n", mimetype=self.mimetype)
+        return self._json_response(f"{body}\n".encode(), self.mimetype)
 
 
 def _current_provider() -> interfaces.JSONProvider | None:
