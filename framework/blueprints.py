@@ -15,28 +15,27 @@ import os
 import typing as t
 
 from . import typing as ft
-from .scaffold import Scaffold, exception_class_and_code, setupmethod
+from .scaffold import (
+    Scaffold,
+    T_after_request,
+    T_before_request,
+    T_error_handler,
+    T_teardown,
+    T_template_context_processor,
+    T_template_filter,
+    T_template_global,
+    T_template_test,
+    T_url_defaults,
+    T_url_value_preprocessor,
+    exception_class_and_code,
+    setupmethod,
+)
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import App
 
 __all__ = ["Blueprint", "BlueprintSetupState"]
 
-F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
-T_before_request = t.TypeVar("T_before_request", bound=ft.BeforeRequestCallable)
-T_error_handler = t.TypeVar("T_error_handler", bound=ft.ErrorHandlerCallable)
-T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
-T_template_context_processor = t.TypeVar(
-    "T_template_context_processor", bound=ft.TemplateContextProcessorCallable
-)
-T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
-T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
-T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
-T_url_defaults = t.TypeVar("T_url_defaults", bound=ft.URLDefaultCallable)
-T_url_value_preprocessor = t.TypeVar(
-    "T_url_value_preprocessor", bound=ft.URLValuePreprocessorCallable
-)
 
 DeferredSetupFunction = t.Callable[["BlueprintSetupState"], None]
 
