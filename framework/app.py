@@ -9,7 +9,6 @@ strategies' calls through the override.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import importlib.util
 import inspect
@@ -46,7 +45,8 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
     from werkzeug.exceptions import HTTPException
 
-    from .testing import AppClient
+    from .cli import AppGroup
+    from .testing import AppClient, AppCliRunner
 
 __all__ = ["App"]
 
@@ -302,6 +302,9 @@ class App(Scaffold):
     #: The class :meth:`test_client` instantiates; ``None`` for
     #: :class:`~framework.testing.AppClient`.
     test_client_class: type[AppClient] | None = None
+    #: The class :meth:`test_cli_runner` instantiates; ``None`` for
+    #: :class:`~framework.testing.AppCliRunner`.
+    test_cli_runner_class: type[AppCliRunner] | None = None
     #: The class of :attr:`json`.
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
     #: The default strategy classes, used when no instance is passed to the
@@ -479,12 +482,15 @@ class App(Scaffold):
 
     @functools.cached_property
     def logger(self) -> logging.Logger:
-        """The standard-library logger named after :attr:`name`; its level
-        is ``DEBUG`` in debug mode when not set otherwise."""
-        logger = logging.getLogger(self.name)
-        if self.debug and not logger.level:
-            logger.setLevel(logging.DEBUG)
-        return logger
+        """The standard-library logger named after :attr:`name`, made by
+        :func:`framework.logging.create_logger` on first use: its level is
+        ``DEBUG`` in debug mode when not set otherwise, and it gets
+        :data:`framework.logging.default_handler` only when no handler
+        configured by the user would print its records."""
+        # L3 loads the L4 logging module when the logger is first used.
+        from .logging import create_logger
+
+        return create_logger(self)
 
     def make_config(self, instance_relative: bool = False) -> Config:
         """Create :attr:`config` from :attr:`default_config`; ``DEBUG``
@@ -821,6 +827,25 @@ class App(Scaffold):
         self.shell_context_processors.append(f)
         return f
 
+    def make_shell_context(self) -> dict[str, t.Any]:
+        """The namespace of the ``shell`` command: ``app``, ``g`` and what
+        the shell context processors return."""
+        from .globals import g
+
+        namespace: dict[str, t.Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            namespace.update(processor())
+        return namespace
+
+    @functools.cached_property
+    def cli(self) -> AppGroup:
+        """The app's commands, run by ``framework --app APP NAME``: an
+        :class:`~framework.cli.AppGroup`; add them with
+        ``@app.cli.command()``. Created on first use."""
+        from .cli import AppGroup
+
+        return AppGroup(self.name)
+
     # -- the pipeline ----------------------------------------------------
 
     def _overridden(self, name: str) -> t.Callable[..., t.Any] | None:
@@ -914,14 +939,24 @@ class App(Scaffold):
     def async_to_sync(
         self, func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]
     ) -> t.Callable[..., t.Any]:
-        """Wrap a coroutine function so that a WSGI worker can call it: each
-        call runs it in a new event loop, with the current context."""
+        """Wrap a coroutine function so that a WSGI worker can call it, with
+        asgiref's ``async_to_sync``: each call runs it to completion in an
+        event loop, seeing the caller's context variables (the active app
+        and request) and handing changes to them back.
 
-        @functools.wraps(func)
-        def run(*args: t.Any, **kwargs: t.Any) -> t.Any:
-            return asyncio.run(func(*args, **kwargs))
-
-        return run
+        :raise RuntimeError: asgiref is not installed (the ``async`` extra).
+        """
+        # Imported on first use, so apps without async code never load it.
+        try:
+            from asgiref.sync import async_to_sync
+        except ImportError:
+            name = getattr(func, "__qualname__", func)
+            raise RuntimeError(
+                f"{name!r} is async, and running async views,"
+                " hooks or handlers needs asgiref: install it with"
+                " pip install 'framework[async]'"
+            ) from None
+        return async_to_sync(func)
 
     def full_dispatch_request(self) -> Response:
         """Run the request pipeline for the current request."""
@@ -1169,6 +1204,17 @@ class App(Scaffold):
         cls = self.test_client_class or AppClient
         return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
 
+    def test_cli_runner(self, **kwargs: t.Any) -> AppCliRunner:
+        """A runner for the app's commands; see
+        :class:`~framework.testing.AppCliRunner`.
+
+        :param kwargs: passed to :class:`click.testing.CliRunner`.
+        """
+        from .testing import AppCliRunner
+
+        cls = self.test_cli_runner_class or AppCliRunner
+        return cls(self, **kwargs)
+
     def wsgi_app(
         self, environ: WSGIEnvironment, start_response: StartResponse
     ) -> t.Iterable[bytes]:
@@ -1211,19 +1257,42 @@ class App(Scaffold):
         host: str | None = None,
         port: int | None = None,
         debug: bool | None = None,
+        load_dotenv: bool = True,
         **options: t.Any,
     ) -> None:
         """Serve the app with werkzeug's development server (not for
         production: use a WSGI server such as gunicorn).
 
+        Does nothing when called while the ``framework`` command runs the
+        app's module (``FRAMEWORK_RUN_FROM_CLI`` is set): keep the call
+        under ``if __name__ == "__main__":``.
+
         :param host: the interface to listen on; ``127.0.0.1`` by default.
         :param port: the port; ``5000`` by default, or the one in
             ``SERVER_NAME``.
         :param debug: enable debug mode (reloader and debugger).
+        :param load_dotenv: load ``.env`` and ``.frameworkenv`` first (with
+            python-dotenv), and take debug mode from ``FRAMEWORK_DEBUG``
+            when one of them sets it.
         :param options: passed to :func:`werkzeug.serving.run_simple`.
         """
-        from werkzeug.serving import run_simple
+        from werkzeug.serving import is_running_from_reloader, run_simple
 
+        from . import cli
+
+        if os.environ.get("FRAMEWORK_RUN_FROM_CLI") == "true":
+            if not is_running_from_reloader():
+                print(
+                    " * Ignoring app.run(): the 'framework' command is already"
+                    " serving or running this app. Call app.run() only under"
+                    ' if __name__ == "__main__":',
+                    file=sys.stderr,
+                )
+            return
+        if cli.get_load_dotenv(load_dotenv):
+            cli.load_dotenv()
+            if "FRAMEWORK_DEBUG" in os.environ:
+                self.debug = cli.get_debug_flag()
         if debug is not None:
             self.debug = bool(debug)
         server_name = self.config.get("SERVER_NAME")
@@ -1235,4 +1304,5 @@ class App(Scaffold):
         options.setdefault("use_reloader", self.debug)
         options.setdefault("use_debugger", self.debug)
         options.setdefault("threaded", True)
+        cli.show_server_banner(self.debug, self.name)
         run_simple(host, port, self, **options)

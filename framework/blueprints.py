@@ -11,6 +11,7 @@ it, innermost first.
 
 from __future__ import annotations
 
+import functools
 import os
 import typing as t
 
@@ -33,6 +34,7 @@ from .scaffold import (
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import App
+    from .cli import AppGroup
 
 __all__ = ["Blueprint", "BlueprintSetupState"]
 
@@ -195,6 +197,30 @@ class Blueprint(Scaffold):
         self.deferred_functions: list[DeferredSetupFunction] = []
         self._blueprints: list[tuple[Blueprint, dict[str, t.Any]]] = []
 
+    @functools.cached_property
+    def cli(self) -> AppGroup:
+        """The blueprint's commands, an :class:`~framework.cli.AppGroup`.
+        On registration they become a group of ``app.cli`` named after
+        ``cli_group`` (the blueprint's name by default), or, with
+        ``cli_group=None``, commands of ``app.cli`` itself."""
+        from .cli import AppGroup
+
+        return AppGroup()
+
+    def _register_commands(
+        self, app: App, name: str, options: dict[str, t.Any]
+    ) -> None:
+        # Only a blueprint whose cli was used has commands; don't create it.
+        group = self.__dict__.get("cli")
+        if group is None or not group.commands:
+            return
+        cli_group = options.get("cli_group", self.cli_group)
+        if cli_group is None:
+            app.cli.commands.update(group.commands)
+            return
+        group.name = name if cli_group is _sentinel else cli_group
+        app.cli.add_command(group)
+
     def _check_setup_finished(self, f_name: str) -> None:
         if self._got_registered_once:
             raise AssertionError(
@@ -274,6 +300,7 @@ class Blueprint(Scaffold):
             )
         for deferred in self.deferred_functions:
             deferred(state)
+        self._register_commands(app, name, options)
 
         for child, child_options in self._blueprints:
             merged = dict(child_options)

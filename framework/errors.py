@@ -53,11 +53,28 @@ class ErrorHandling:
     _cache: dict[tuple[str | None, type[BaseException]], t.Any] = field(
         factory=dict, init=False
     )
+    _sync: dict[t.Any, t.Callable[..., t.Any]] = field(factory=dict, init=False)
 
     def prepare(self, app: App) -> None:
-        """Take the app's handler registry and forget cached lookups."""
+        """Take the app's handler registry, wrap each handler with
+        ``app.ensure_sync`` once, and forget cached lookups."""
         self._spec = app.error_handler_spec
         self._cache.clear()
+        # PERF: no per-error async check; handlers are wrapped at setup.
+        self._sync = {
+            handler: app.ensure_sync(handler)
+            for codes in self._spec.values()
+            for handlers in codes.values()
+            for handler in handlers.values()
+        }
+
+    def _call(self, ctx: AppContext, handler: t.Any, exc: t.Any) -> t.Any:
+        """Call ``handler`` with ``exc``, as wrapped at :meth:`prepare` (or
+        now, for a handler found elsewhere)."""
+        sync = self._sync.get(handler)
+        if sync is None:
+            sync = ctx.app.ensure_sync(handler)
+        return sync(exc)
 
     def find_handler(
         self, ctx: AppContext, exc: BaseException
@@ -121,7 +138,7 @@ class ErrorHandling:
         handler = self.find_handler(ctx, exc)
         if handler is None:
             return exc
-        return ctx.app.ensure_sync(handler)(exc)
+        return self._call(ctx, handler, exc)
 
     def handle_user(self, ctx: AppContext, exc: Exception) -> t.Any:
         """Handle an exception raised by a view or hook. HTTP errors go to
@@ -139,7 +156,7 @@ class ErrorHandling:
         handler = self.find_handler(ctx, exc)
         if handler is None:
             raise exc
-        return ctx.app.ensure_sync(handler)(exc)
+        return self._call(ctx, handler, exc)
 
     def handle_unhandled(self, ctx: RequestContext, exc: Exception) -> Response:
         """Answer an exception nothing handled: send ``got_request_exception``,
@@ -162,7 +179,7 @@ class ErrorHandling:
         handler = self.find_handler(ctx, server_error)
         if handler is not None:
             try:
-                server_error = app.ensure_sync(handler)(server_error)
+                server_error = self._call(ctx, handler, server_error)
             except Exception as handler_error:
                 # A broken 500 handler must not take the whole response down.
                 pipeline.log_exception(

@@ -10,11 +10,13 @@ inspected after the call.
 from __future__ import annotations
 
 import copy
+import os
 import typing as t
 from contextlib import ExitStack, contextmanager
 from urllib.parse import urlsplit
 
 import werkzeug.test
+from click.testing import CliRunner, Result
 from werkzeug.test import Client
 from werkzeug.wrappers import Request as _WerkzeugRequest
 
@@ -27,7 +29,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .ctx import RequestContext
     from .sessions import SessionMixin
 
-__all__ = ["AppClient", "EnvironBuilder"]
+__all__ = ["AppCliRunner", "AppClient", "EnvironBuilder"]
 
 
 class EnvironBuilder(werkzeug.test.EnvironBuilder):
@@ -204,3 +206,38 @@ class AppClient(Client):
     ) -> None:
         self.preserve_context = False
         self._context_stack.close()
+
+
+class AppCliRunner(CliRunner):
+    """Runs the app's commands in tests: ``app.test_cli_runner()``.
+
+    A click :class:`~click.testing.CliRunner` whose :meth:`invoke` runs
+    ``app.cli`` by default, with the app already loaded.
+    """
+
+    def __init__(self, app: App, **kwargs: t.Any) -> None:
+        self.app = app
+        super().__init__(**kwargs)
+
+    def invoke(  # type: ignore[override]
+        self, cli: t.Any = None, args: t.Any = None, **kwargs: t.Any
+    ) -> Result:
+        """Run ``cli`` (``app.cli`` when ``None``) with ``args`` (a list, or
+        a string split like a shell would), in a new isolated context.
+
+        :param kwargs: passed to :meth:`click.testing.CliRunner.invoke`;
+            ``obj`` defaults to a :class:`~framework.cli.ScriptInfo` that
+            gives this app.
+        """
+        from .cli import ScriptInfo
+
+        if cli is None:
+            cli = self.app.cli
+        if "obj" not in kwargs:
+            kwargs["obj"] = ScriptInfo(create_app=lambda: self.app)
+        # The framework command sets these in os.environ; the runner puts
+        # back their values afterwards so one test can't change the next.
+        env = kwargs["env"] = dict(kwargs.get("env") or {})
+        for name in ("FRAMEWORK_RUN_FROM_CLI", "FRAMEWORK_DEBUG"):
+            env.setdefault(name, os.environ.get(name))
+        return super().invoke(cli, args, **kwargs)

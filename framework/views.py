@@ -7,10 +7,15 @@ instances may hold per-request state.
 
 from __future__ import annotations
 
+import inspect
 import typing as t
+import weakref
 
 from . import typing as ft
 from .ctx import _cv_context
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .app import App
 
 __all__ = ["MethodView", "View"]
 
@@ -55,19 +60,24 @@ class View:
         :param class_args: passed to the constructor.
         :param class_kwargs: passed to the constructor.
         """
+        # Whether dispatch_request is async is decided here, once, so that
+        # synchronous views pay nothing per request for async support.
+        call = (
+            _call_async if inspect.iscoroutinefunction(cls.dispatch_request) else _call
+        )
         if cls.init_every_request:
 
             def view(**kwargs: t.Any) -> ft.ResponseReturnValue:
                 instance = view.view_class(  # type: ignore[attr-defined]
                     *class_args, **class_kwargs
                 )
-                return _call(instance.dispatch_request, kwargs)
+                return call(instance, "dispatch_request", kwargs)
 
         else:
             instance = cls(*class_args, **class_kwargs)
 
             def view(**kwargs: t.Any) -> ft.ResponseReturnValue:
-                return _call(instance.dispatch_request, kwargs)
+                return call(instance, "dispatch_request", kwargs)
 
         # Decorators such as functools.wraps-based ones read the name.
         view.__name__ = name
@@ -85,14 +95,37 @@ class View:
         return view
 
 
+#: ``{app: {async method function: its app.ensure_sync wrapper}}``, so each
+#: async method of a view class is wrapped once per app.
+_synced: weakref.WeakKeyDictionary[App, dict[t.Any, t.Callable[..., t.Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _call(
-    func: t.Callable[..., t.Any], kwargs: dict[str, t.Any]
+    instance: View, name: str, kwargs: dict[str, t.Any]
 ) -> ft.ResponseReturnValue:
-    """Call a view method, running it to completion if it is async."""
+    """Call the synchronous method ``name`` of a view."""
+    return t.cast(ft.ResponseReturnValue, getattr(instance, name)(**kwargs))
+
+
+def _call_async(
+    instance: View, name: str, kwargs: dict[str, t.Any]
+) -> ft.ResponseReturnValue:
+    """Call the async method ``name`` of a view through the app's
+    ``ensure_sync``, wrapping the class's function once per app."""
+    func = getattr(type(instance), name)
     ctx = _cv_context.get(None)
-    if ctx is not None:
-        func = ctx.app.ensure_sync(func)
-    return t.cast(ft.ResponseReturnValue, func(**kwargs))
+    if ctx is None:
+        raise RuntimeError(
+            f"{type(instance).__qualname__}.{name} is async: call it through"
+            " a route, where the app runs it to completion."
+        )
+    wrappers = _synced.setdefault(ctx.app, {})
+    sync = wrappers.get(func)
+    if sync is None:
+        sync = wrappers[func] = ctx.app.ensure_sync(func)
+    return t.cast(ft.ResponseReturnValue, sync(instance, **kwargs))
 
 
 class MethodView(View):
@@ -100,8 +133,17 @@ class MethodView(View):
     ``get``, ``post``, ``put``... ``methods`` is derived from the ones
     defined, inherited ones included. ``HEAD`` falls back to ``get``."""
 
+    #: The HTTP method functions that are ``async def``, found when the
+    #: class is created so that requests don't check.
+    _async_methods: t.ClassVar[frozenset[str]] = frozenset()
+
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls._async_methods = frozenset(
+            name
+            for name in _HTTP_METHODS
+            if inspect.iscoroutinefunction(getattr(cls, name, None))
+        )
         if "methods" in cls.__dict__:
             return
         methods: set[str] = set()
@@ -119,9 +161,11 @@ class MethodView(View):
                 "A MethodView dispatches a request: call it through a route."
             )
         method = ctx.request.method.lower()
-        handler = getattr(self, method, None)
-        if handler is None and method == "head":
-            handler = getattr(self, "get", None)
-        if handler is None:
+        name = method
+        if not hasattr(self, name) and method == "head":
+            name = "get"
+        if not hasattr(self, name):
             raise AssertionError(f"{type(self).__qualname__} has no method {method!r}.")
-        return t.cast(ft.ResponseReturnValue, ctx.app.ensure_sync(handler)(**kwargs))
+        if name in self._async_methods:
+            return _call_async(self, name, kwargs)
+        return t.cast(ft.ResponseReturnValue, getattr(self, name)(**kwargs))

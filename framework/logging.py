@@ -1,0 +1,104 @@
+"""The application logger: ``app.logger`` and its default handler.
+
+Layer 4. :func:`create_logger` gives each app the standard-library logger
+named after it. When nothing would print that logger's records (no handler at
+its effective level on it or on an ancestor it propagates to), it gets
+:data:`default_handler`, which writes to the current request's
+``wsgi.errors`` stream (the server's error log) or to ``sys.stderr`` outside
+a request. Configure :mod:`logging` before the logger is first used and the
+default handler stays out of the way.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import typing as t
+
+from werkzeug.local import LocalProxy
+
+from .ctx import _cv_context
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .app import App
+
+__all__ = [
+    "RequestFormatter",
+    "create_logger",
+    "default_handler",
+    "has_level_handler",
+    "wsgi_errors_stream",
+]
+
+
+def _errors_stream() -> t.TextIO:
+    ctx = _cv_context.get(None)
+    if ctx is not None and ctx.is_request_context:
+        return t.cast(t.TextIO, ctx.request.environ["wsgi.errors"])
+    return sys.stderr
+
+
+#: The current request's ``wsgi.errors`` stream, or ``sys.stderr`` outside a
+#: request; resolved on each write, so one handler serves every request.
+wsgi_errors_stream: t.TextIO = t.cast(t.TextIO, LocalProxy(_errors_stream))
+
+
+def has_level_handler(logger: logging.Logger) -> bool:
+    """Whether a handler would print ``logger``'s records at its effective
+    level: one on the logger, or on an ancestor reached through
+    ``propagate``, whose own level is no higher.
+
+    :param logger: the logger to check.
+    """
+    level = logger.getEffectiveLevel()
+    current: logging.Logger | None = logger
+    while current is not None:
+        if any(handler.level <= level for handler in current.handlers):
+            return True
+        if not current.propagate:
+            break
+        current = current.parent
+    return False
+
+
+class RequestFormatter(logging.Formatter):
+    """A formatter whose records carry ``request``: ``" [GET /path]"``
+    inside a request, empty outside one, so a format string can say which
+    request a line came from."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        ctx = _cv_context.get(None)
+        if ctx is not None and ctx.is_request_context:
+            request = ctx.request
+            record.request = f" [{request.method} {request.path}]"
+        else:
+            record.request = ""
+        return super().format(record)
+
+
+#: The handler :func:`create_logger` adds when nothing else would print the
+#: app's records. Remove it with ``app.logger.removeHandler(default_handler)``.
+default_handler: logging.StreamHandler[t.TextIO] = logging.StreamHandler(
+    wsgi_errors_stream
+)
+default_handler.setFormatter(
+    RequestFormatter(
+        "[%(asctime)s] %(levelname)s in %(module)s%(request)s: %(message)s"
+    )
+)
+
+
+def create_logger(app: App) -> logging.Logger:
+    """The logger for ``app``: named after ``app.name``, at ``DEBUG`` level
+    in debug mode when no level is set, with :data:`default_handler` added
+    only when :func:`has_level_handler` finds nothing to print its records.
+
+    :param app: the application.
+    :return: the configured logger.
+    """
+    logger = logging.getLogger(app.name)
+    if app.debug and not logger.level:
+        logger.setLevel(logging.DEBUG)
+    if not has_level_handler(logger):
+        logger.addHandler(default_handler)
+    return logger

@@ -1,0 +1,768 @@
+"""The ``framework`` command line: app discovery, its errors, the built-in
+commands, app and blueprint command groups, dotenv files, and one real
+development server started in a subprocess."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import typing as t
+import urllib.error
+import urllib.request
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from framework import App, Blueprint, current_app, g
+from framework.cli import (
+    AppGroup,
+    FrameworkGroup,
+    NoAppException,
+    ScriptInfo,
+    cli,
+    find_app_by_string,
+    find_best_app,
+    load_dotenv,
+    locate_app,
+    prepare_import,
+    with_appcontext,
+)
+from framework.testing import AppCliRunner
+
+_ENV = (
+    "FRAMEWORK_APP",
+    "FRAMEWORK_DEBUG",
+    "FRAMEWORK_RUN_FROM_CLI",
+    "FRAMEWORK_SKIP_DOTENV",
+    "PYTHONSTARTUP",
+)
+_counter = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI writes to os.environ (FRAMEWORK_RUN_FROM_CLI, FRAMEWORK_DEBUG):
+    restore it after each test, and skip the repository's dotenv files
+    unless a test asks for them."""
+    for name in _ENV:
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("FRAMEWORK_SKIP_DOTENV", "1")
+    monkeypatch.setattr(sys, "path", list(sys.path))
+
+
+@pytest.fixture
+def make_module(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> t.Iterator[t.Callable[[str], str]]:
+    """Write a module into tmp_path (the current folder) and return its
+    unique name; the modules are forgotten after the test."""
+    monkeypatch.chdir(tmp_path)
+    names: list[str] = []
+
+    def make(source: str, name: str | None = None) -> str:
+        name = name or f"cli_app_{next(_counter)}"
+        (tmp_path / f"{name}.py").write_text(textwrap.dedent(source))
+        names.append(name)
+        return name
+
+    yield make
+    for name in names:
+        sys.modules.pop(name, None)
+
+
+def run(*args: str, **kwargs: t.Any) -> click.testing.Result:
+    return CliRunner().invoke(cli, list(args), **kwargs)
+
+
+APP_SOURCE = """
+from framework import App
+
+{name} = App("{label}")
+
+@{name}.get("/")
+def index():
+    return "hello"
+"""
+
+
+# -- discovery -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("attribute", ["app", "application", "web"])
+def test_discover_module_attribute(
+    make_module: t.Callable[..., str], attribute: str
+) -> None:
+    name = make_module(APP_SOURCE.format(name=attribute, label="found"))
+    info = ScriptInfo(app_import_path=name)
+    assert info.load_app().name == "found"
+
+
+@pytest.mark.parametrize("factory", ["create_app", "make_app"])
+def test_discover_factory(make_module: t.Callable[..., str], factory: str) -> None:
+    name = make_module(
+        f"""
+        from framework import App
+
+        def {factory}():
+            return App("made")
+        """
+    )
+    assert ScriptInfo(app_import_path=name).load_app().name == "made"
+
+
+def test_discover_by_name_and_call(make_module: t.Callable[..., str]) -> None:
+    name = make_module(
+        """
+        from framework import App
+
+        first = App("first")
+        second = App("second")
+
+        def build(label, *, suffix=""):
+            return App(label + suffix)
+        """
+    )
+    assert ScriptInfo(app_import_path=f"{name}:second").load_app().name == "second"
+    info = ScriptInfo(app_import_path=f"{name}:build('x', suffix='y')")
+    assert info.load_app().name == "xy"
+    # A function named without a call is called without arguments.
+    with pytest.raises(NoAppException, match="could not call it"):
+        ScriptInfo(app_import_path=f"{name}:build").load_app()
+
+
+def test_discover_file_path(tmp_path: pathlib.Path) -> None:
+    package = tmp_path / "cli_pkg_path"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "web.py").write_text(APP_SOURCE.format(name="app", label="in-pkg"))
+    try:
+        info = ScriptInfo(app_import_path=str(package / "web.py"))
+        assert info.load_app().name == "in-pkg"
+        assert str(tmp_path) in sys.path
+    finally:
+        sys.modules.pop("cli_pkg_path.web", None)
+        sys.modules.pop("cli_pkg_path", None)
+
+
+def test_discover_env_var(
+    make_module: t.Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = make_module(APP_SOURCE.format(name="app", label="from-env"))
+    monkeypatch.setenv("FRAMEWORK_APP", name)
+    result = run("routes")
+    assert result.exit_code == 0, result.output
+    assert "index" in result.output
+
+
+@pytest.mark.parametrize("filename", ["wsgi", "app"])
+def test_discover_file_in_cwd(make_module: t.Callable[..., str], filename: str) -> None:
+    make_module(APP_SOURCE.format(name="app", label="cwd"), name=filename)
+    assert ScriptInfo().load_app().name == "cwd"
+
+
+def test_discover_functions_directly(make_module: t.Callable[..., str]) -> None:
+    name = make_module(APP_SOURCE.format(name="app", label="direct"))
+    app = locate_app(prepare_import(f"{name}.py"), None)
+    module = sys.modules[name]
+    assert find_best_app(module) is app
+    assert find_app_by_string(module, "app") is app
+    assert locate_app("cli_no_such_module", None, raise_if_not_found=False) is None
+
+
+def test_create_app_wins(make_module: t.Callable[..., str]) -> None:
+    app = App("given")
+    assert ScriptInfo(create_app=lambda: app).load_app() is app
+
+
+# -- discovery errors ------------------------------------------------------
+
+ERRORS = {
+    "missing module": (
+        "",
+        "cli_no_such_module",
+        "Could not import 'cli_no_such_module'",
+    ),
+    "missing attribute": (
+        APP_SOURCE.format(name="app", label="x"),
+        "{name}:nothing",
+        "has no attribute 'nothing'",
+    ),
+    "not an app": ("value = 3\n", "{name}:value", "gave 3, not an App"),
+    "several apps": (
+        "from framework import App\na = App('a')\nb = App('b')\n",
+        "{name}",
+        "Found several apps",
+    ),
+    "empty module": ("x = 1\n", "{name}", "tried the attributes 'app'"),
+    "factory returns None": (
+        "def create_app():\n    return None\n",
+        "{name}",
+        "returned None, not an App",
+    ),
+    "non-literal argument": (
+        "def create_app(x):\n    pass\n",
+        "{name}:create_app(os.sep)",
+        "must be Python literals",
+    ),
+    "not a call": ("", "{name}:a.b", "is not an attribute name"),
+    "bad syntax": ("", "{name}:create_app(", "Could not parse"),
+    "call of a non-function": ("x = 1\n", "{name}:x()", "is not a function"),
+    "inner ImportError": (
+        "import cli_missing_dependency\n",
+        "{name}",
+        "While importing",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", ERRORS, ids=list(ERRORS))
+def test_bad_app_is_one_line(make_module: t.Callable[..., str], case: str) -> None:
+    source, target, message = ERRORS[case]
+    name = make_module(source)
+    result = run("--app", target.format(name=name), "routes")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("Error: ")
+    assert message in result.stderr
+
+
+def test_no_app_anywhere(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("routes")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "Error: Could not locate an app: no --app option, no FRAMEWORK_APP"
+        f" environment variable, and no wsgi.py or app.py in {tmp_path}. Use"
+        " '--app module' or 'module:name'."
+    ]
+
+
+def test_unknown_command_with_bad_app(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("--app", "cli_no_such_module", "custom")
+    assert result.exit_code == 2
+    assert "Could not import 'cli_no_such_module'" in result.stderr
+
+
+def test_help_lists_builtins_when_app_is_missing(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("run", "shell", "routes"):
+        assert command in result.stdout
+    assert "Could not locate an app" in result.stderr
+
+
+def test_error_inside_module_is_not_hidden(make_module: t.Callable[..., str]) -> None:
+    name = make_module("raise RuntimeError('broken module')\n")
+    result = run("--app", name, "routes")
+    assert result.exit_code == 1
+    assert isinstance(result.exception, RuntimeError)
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.exit_code == 0
+    assert "framework" in result.stdout
+    assert "Werkzeug" in result.stdout
+
+
+# -- routes ------------------------------------------------------------------
+
+
+@pytest.fixture
+def routes_app() -> App:
+    app = App("routes_app", static_folder=None)
+
+    @app.post("/b")
+    def zeta() -> str:
+        return ""
+
+    @app.route("/a", methods=["GET", "PUT"])
+    def alpha() -> str:
+        return ""
+
+    return app
+
+
+def test_routes_table(routes_app: App) -> None:
+    result = routes_app.test_cli_runner().invoke(cli, ["routes"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "Endpoint  Methods   Rule",
+        "--------  --------  ----",
+        "alpha     GET, PUT  /a",
+        "zeta      POST      /b",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sort", "first"),
+    [("endpoint", "alpha"), ("methods", "alpha"), ("rule", "alpha"), ("match", "zeta")],
+)
+def test_routes_sort(routes_app: App, sort: str, first: str) -> None:
+    result = routes_app.test_cli_runner().invoke(cli, ["routes", "--sort", sort])
+    assert result.output.splitlines()[2].startswith(first)
+
+
+def test_routes_all_methods(routes_app: App) -> None:
+    runner = routes_app.test_cli_runner()
+    assert "HEAD" not in runner.invoke(cli, ["routes"]).output
+    output = runner.invoke(cli, ["routes", "--all-methods"]).output
+    assert "GET, HEAD, OPTIONS, PUT" in output
+
+
+def test_routes_subdomain_column() -> None:
+    app = App("subdomains", static_folder=None, subdomain_matching=True)
+    app.add_url_rule("/", "api", lambda: "", subdomain="api")
+    output = app.test_cli_runner().invoke(cli, ["routes", "-s", "domain"]).output
+    assert output.splitlines()[0] == "Endpoint  Methods  Subdomain  Rule"
+    assert "api       GET      api        /" in output
+
+
+def test_routes_none() -> None:
+    app = App("empty", static_folder=None)
+    result = app.test_cli_runner().invoke(cli, ["routes"])
+    assert result.output == "No routes were registered.\n"
+
+
+# -- shell -------------------------------------------------------------------
+
+
+def test_shell_namespace_and_context() -> None:
+    app = App("shell_app")
+
+    @app.shell_context_processor
+    def extra() -> dict[str, t.Any]:
+        return {"answer": 42}
+
+    code = "print(app.name, answer, g._get_current_object() is not None)\n"
+    result = app.test_cli_runner().invoke(cli, ["shell"], input=code)
+    assert result.exit_code == 0, result.output
+    assert "shell_app 42 True" in result.stdout
+    assert "App: shell_app" in result.stderr
+
+
+def test_shell_startup_file(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    startup = tmp_path / "startup.py"
+    startup.write_text("from_startup = 'yes'\n")
+    monkeypatch.setenv("PYTHONSTARTUP", str(startup))
+    app = App("shell_app")
+    result = app.test_cli_runner().invoke(cli, ["shell"], input="print(from_startup)\n")
+    assert "yes" in result.stdout
+
+
+def test_make_shell_context() -> None:
+    app = App("shell_app")
+    app.shell_context_processor(lambda: {"x": 1})
+    with app.app_context():
+        namespace = app.make_shell_context()
+    assert namespace["app"] is app
+    assert namespace["g"] is g
+    assert namespace["x"] == 1
+
+
+# -- app and blueprint commands ------------------------------------------------
+
+
+def test_app_command_runs_in_app_context() -> None:
+    app = App("commands")
+
+    @app.cli.command()
+    @click.argument("who")
+    def hello(who: str) -> None:
+        click.echo(f"hello {who} from {current_app.name}")
+
+    @app.cli.command
+    def bare() -> None:
+        click.echo(current_app.name)
+
+    runner = app.test_cli_runner()
+    assert isinstance(runner, AppCliRunner)
+    assert isinstance(app.cli, AppGroup)
+    assert runner.invoke(args=["hello", "you"]).output == "hello you from commands\n"
+    assert runner.invoke(args="bare").output == "commands\n"
+
+
+def test_app_command_through_framework_group(make_module: t.Callable[..., str]) -> None:
+    name = make_module(
+        """
+        import click
+        from framework import App, current_app
+
+        app = App("custom")
+
+        @app.cli.command("greet")
+        def greet():
+            click.echo("greetings from " + current_app.name)
+        """
+    )
+    result = run("--app", name, "greet")
+    assert result.exit_code == 0, result.output
+    assert result.output == "greetings from custom\n"
+    assert "greet" in run("--app", name, "--help").output
+
+
+def test_app_command_without_app_context() -> None:
+    app = App("commands")
+
+    @app.cli.command(with_appcontext=False)
+    def plain() -> None:
+        from framework import has_app_context
+
+        click.echo(str(has_app_context()))
+
+    assert app.test_cli_runner().invoke(args=["plain"]).output == "False\n"
+
+
+def test_app_subgroup() -> None:
+    app = App("commands")
+
+    @app.cli.group()
+    def db() -> None:
+        pass
+
+    @db.command()
+    def init() -> None:
+        click.echo(f"init {current_app.name}")
+
+    assert isinstance(db, AppGroup)
+    assert app.test_cli_runner().invoke(args=["db", "init"]).output == "init commands\n"
+
+
+def test_with_appcontext_on_plain_command() -> None:
+    app = App("plain")
+
+    @click.command()
+    @with_appcontext
+    def which() -> None:
+        click.echo(current_app.name)
+
+    result = app.test_cli_runner().invoke(which)
+    assert result.output == "plain\n"
+
+
+@pytest.mark.parametrize(
+    ("cli_group", "options", "args"),
+    [
+        (..., {}, ["users", "add"]),
+        ("people", {}, ["people", "add"]),
+        (None, {}, ["add"]),
+        ("people", {"cli_group": "staff"}, ["staff", "add"]),
+    ],
+)
+def test_blueprint_commands(
+    cli_group: t.Any, options: dict[str, t.Any], args: list[str]
+) -> None:
+    kwargs = {} if cli_group is ... else {"cli_group": cli_group}
+    bp = Blueprint("users", __name__, **kwargs)
+
+    @bp.cli.command("add")
+    def add() -> None:
+        click.echo(f"added in {current_app.name}")
+
+    app = App("bp_app")
+    app.register_blueprint(bp, **options)
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert result.output == "added in bp_app\n"
+
+
+def test_blueprint_without_commands_adds_no_group() -> None:
+    bp = Blueprint("quiet", __name__)
+    app = App("bp_app")
+    app.register_blueprint(bp)
+    assert "cli" not in bp.__dict__
+    assert app.cli.commands == {}
+
+
+def test_plugin_commands(monkeypatch: pytest.MonkeyPatch) -> None:
+    @click.command()
+    def plugin() -> None:
+        click.echo("from a plugin")
+
+    class EntryPoint:
+        name = "plugged"
+
+        def load(self) -> click.Command:
+            return plugin
+
+    groups: list[str] = []
+
+    def entry_points(group: str) -> list[EntryPoint]:
+        groups.append(group)
+        return [EntryPoint()]
+
+    monkeypatch.setattr("importlib.metadata.entry_points", entry_points)
+    group = FrameworkGroup(create_app=lambda: App("plugins"))
+    result = CliRunner().invoke(group, ["plugged"])
+    assert result.output == "from a plugin\n"
+    assert groups == ["framework.commands"]
+
+
+# -- debug and dotenv ------------------------------------------------------------
+
+
+def test_debug_flag(make_module: t.Callable[..., str]) -> None:
+    name = make_module(
+        """
+        import click
+        from framework import App, current_app
+
+        app = App("debugged")
+
+        @app.cli.command()
+        def mode():
+            click.echo(str(current_app.debug))
+        """
+    )
+    assert run("--app", name, "--debug", "mode").output == "True\n"
+    assert os.environ["FRAMEWORK_DEBUG"] == "1"
+    assert run("--app", name, "--no-debug", "mode").output == "False\n"
+
+
+def test_env_files(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("CLI_A", "CLI_B", "CLI_C", "CLI_SET"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("CLI_SET", "kept")
+    (tmp_path / ".frameworkenv").write_text("CLI_A=public\nCLI_B=public\n")
+    (tmp_path / ".env").write_text("CLI_B=private\nCLI_SET=overwritten\n")
+    (tmp_path / "extra.env").write_text("CLI_C=extra\nCLI_A=extra\n")
+    assert load_dotenv("extra.env")
+    assert os.environ["CLI_A"] == "extra"
+    assert os.environ["CLI_B"] == "private"
+    assert os.environ["CLI_C"] == "extra"
+    assert os.environ["CLI_SET"] == "kept"
+
+
+def test_env_file_option_and_skip(
+    make_module: t.Callable[..., str],
+    tmp_path: pathlib.Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("CLI_DEFAULT", "CLI_OPTION"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    name = make_module(
+        """
+        import os
+        import click
+        from framework import App
+
+        app = App("envs")
+
+        @app.cli.command()
+        def show():
+            click.echo(os.environ.get("CLI_DEFAULT", "-"))
+            click.echo(os.environ.get("CLI_OPTION", "-"))
+        """
+    )
+    (tmp_path / ".env").write_text("CLI_DEFAULT=default\n")
+    (tmp_path / "my.env").write_text("CLI_OPTION=option\n")
+    # FRAMEWORK_SKIP_DOTENV (set by the fixture) skips .env, not --env-file.
+    result = run("--env-file", "my.env", "--app", name, "show")
+    assert result.output == "-\noption\n"
+    monkeypatch.delenv("FRAMEWORK_SKIP_DOTENV")
+    result = run("--app", name, "show")
+    assert result.output == "default\noption\n"
+
+
+def test_app_from_dotenv(
+    make_module: t.Callable[..., str],
+    tmp_path: pathlib.Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("FRAMEWORK_SKIP_DOTENV")
+    name = make_module(APP_SOURCE.format(name="app", label="dotenv"))
+    (tmp_path / ".frameworkenv").write_text(f"FRAMEWORK_APP={name}\n")
+    result = run("routes")
+    assert result.exit_code == 0, result.output
+    assert "index" in result.output
+
+
+# -- run ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[tuple[t.Any, ...]]:
+    """Calls of werkzeug's run_simple, which don't start a server."""
+    calls: list[tuple[t.Any, ...]] = []
+
+    def run_simple(host: str, port: int, app: t.Any, **options: t.Any) -> None:
+        calls.append((host, port, app, options))
+
+    monkeypatch.setattr("werkzeug.serving.run_simple", run_simple)
+    return calls
+
+
+def test_run_options(served: list[tuple[t.Any, ...]]) -> None:
+    app = App("served")
+    runner = app.test_cli_runner()
+    result = runner.invoke(cli, ["run"])
+    assert result.exit_code == 0, result.output
+    host, port, target, options = served[-1]
+    assert (host, port, target) == ("127.0.0.1", 5000, app)
+    assert options["use_reloader"] is False
+    assert options["use_debugger"] is False
+    assert options["threaded"] is True
+    assert "Debug mode: off" in result.output
+
+    result = runner.invoke(
+        cli,
+        [
+            *("run", "-h", "0.0.0.0", "-p", "8001", "--without-threads", "--reload"),
+            *("--extra-files", os.pathsep.join([__file__, __file__])),
+            *("--exclude-patterns", "*.tmp"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    host, port, _, options = served[-1]
+    assert (host, port) == ("0.0.0.0", 8001)
+    assert options["threaded"] is False
+    assert options["use_reloader"] is True
+    assert options["extra_files"] == [__file__, __file__]
+    assert options["exclude_patterns"] == ["*.tmp"]
+
+
+def test_run_debugger_only_in_debug_mode(
+    served: list[tuple[t.Any, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = App("served")
+    runner = app.test_cli_runner()
+    result = runner.invoke(cli, ["run", "--debugger"])
+    assert result.exit_code == 2
+    assert "--debugger needs debug mode" in result.output
+    monkeypatch.setenv("FRAMEWORK_DEBUG", "1")
+    result = runner.invoke(cli, ["run"])
+    _, _, _, options = served[-1]
+    assert options["use_debugger"] is True
+    assert options["use_reloader"] is True
+    result = runner.invoke(cli, ["run", "--host", "0.0.0.0"])
+    assert "the debugger is reachable on 0.0.0.0" in result.stderr
+
+
+def test_run_cert_and_key(
+    served: list[tuple[t.Any, ...]], tmp_path: pathlib.Path
+) -> None:
+    cert = tmp_path / "cert.pem"
+    key = tmp_path / "key.pem"
+    cert.write_text("")
+    key.write_text("")
+    runner = App("tls").test_cli_runner()
+    result = runner.invoke(cli, ["run", "--cert", str(cert), "--key", str(key)])
+    assert result.exit_code == 0, result.output
+    assert served[-1][3]["ssl_context"] == (str(cert), str(key))
+    result = runner.invoke(cli, ["run", "--cert", str(cert)])
+    assert result.exit_code == 2
+    assert "Required when using" in result.output
+    result = runner.invoke(cli, ["run", "--key", str(key)])
+    assert result.exit_code == 2
+    result = runner.invoke(cli, ["run", "--cert", "not.a.context"])
+    assert result.exit_code == 2
+    result = runner.invoke(cli, ["run", "--cert", "ssl.create_default_context"])
+    assert result.exit_code == 0, result.output
+    import ssl
+
+    assert isinstance(served[-1][3]["ssl_context"], ssl.SSLContext)
+
+
+def test_app_run(
+    served: list[tuple[t.Any, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = App("direct")
+    app.config["SERVER_NAME"] = "example.test:8123"
+    app.run(debug=True, load_dotenv=False)
+    host, port, target, options = served[-1]
+    assert (host, port, target) == ("example.test", 8123, app)
+    assert options["use_reloader"] is True
+    assert options["use_debugger"] is True
+    app.run("0.0.0.0", 9000, debug=False, use_reloader=False, load_dotenv=False)
+    assert served[-1][:2] == ("0.0.0.0", 9000)
+    # Inside the framework command, app.run() does nothing.
+    monkeypatch.setenv("FRAMEWORK_RUN_FROM_CLI", "true")
+    count = len(served)
+    app.run()
+    assert len(served) == count
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_run_serves_in_a_subprocess(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "served_app.py").write_text(
+        textwrap.dedent(
+            """
+            from framework import App
+
+            app = App(__name__)
+
+            @app.get("/")
+            def index():
+                return "served by the framework command"
+            """
+        )
+    )
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in _ENV}
+    env["FRAMEWORK_SKIP_DOTENV"] = "1"
+    command = [sys.executable, "-m", "framework.cli", "--app", "served_app"]
+    command += ["run", "--port", str(port)]
+    process = subprocess.Popen(
+        command,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/", timeout=2
+                ) as r:
+                    body = r.read()
+                    status = r.status
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        assert status == 200
+        assert body == b"served by the framework command"
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert b"Serving framework app 'served_app'" in output
+
+
+def test_cli_runner_restores_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = App("restored")
+    result = app.test_cli_runner().invoke(cli, ["--debug", "routes"])
+    assert result.exit_code == 0, result.output
+    assert "FRAMEWORK_RUN_FROM_CLI" not in os.environ
+    assert "FRAMEWORK_DEBUG" not in os.environ
