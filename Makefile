@@ -18,10 +18,6 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-$(VENV)/.docs-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[docs]'
-	touch $@
-
 $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	touch $@
@@ -32,11 +28,12 @@ test: $(VENV)/.dev-installed
 	$(BIN)/mypy --strict framework tests/type_check
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
+	$(BIN)/python -m sphinx -q -W --keep-going -b html docs docs/_build/html
 
 run: $(VENV)/.dev-installed
 	$(BIN)/python -m examples.hello --host $(HOST) --port $(PORT)
 
-docs: $(VENV)/.docs-installed
+docs: $(VENV)/.dev-installed
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
 bench: $(VENV)/.bench-installed
