@@ -31,7 +31,7 @@ test: $(VENV)/.dev-installed
 	$(BIN)/python -m sphinx -q -W --keep-going -b html docs docs/_build/html
 
 run: $(VENV)/.dev-installed
-	$(BIN)/python -m examples.hello --host $(HOST) --port $(PORT)
+	$(BIN)/python -m examples.blog --host $(HOST) --port $(PORT)
 
 docs: $(VENV)/.dev-installed
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html

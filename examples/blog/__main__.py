@@ -1,0 +1,45 @@
+"""``python -m examples.blog [--host H] [--port P] [--debug]``: serve the
+blog with the development server, creating its database first if the file
+is missing."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import click
+
+from framework import App
+
+from . import create_app
+from .db import init_db
+
+
+def init_db_if_missing(app: App) -> bool:
+    """Run ``init-db``'s code when the configured database file doesn't
+    exist, and say so.
+
+    :return: whether the database was created.
+    """
+    path = app.config["DATABASE"]
+    if os.path.exists(path):
+        return False
+    with app.app_context():
+        init_db()
+    click.echo(f"Initialized the database at {path}.")
+    return True
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    parser.add_argument("--debug", action="store_true")
+    args = parser.parse_args(argv)
+    app = create_app()
+    init_db_if_missing(app)
+    app.run(host=args.host, port=args.port, debug=args.debug)
+
+
+if __name__ == "__main__":
+    main()

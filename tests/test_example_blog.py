@@ -1,0 +1,610 @@
+"""The blog example (``examples/blog``) works end to end: the factory and
+its instance-folder config, the ``init-db`` command, accounts, posts with
+ownership checks, flashed messages, the error pages for every bad input,
+and the ``python -m examples.blog`` database bootstrap.
+
+The fixtures live here rather than in ``conftest.py``: they build this
+example's app, not the generic test app the other modules share.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import typing as t
+from pathlib import Path
+
+import pytest
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from examples.blog import __main__ as blog_main
+from examples.blog import create_app
+from examples.blog.db import get_db, init_db
+from framework import App, g
+from framework.testing import AppClient
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "blog"
+
+# Hashing with the default (scrypt) is slow on purpose; the fixture's users
+# don't need that, and their hashes are made once per test session.
+FAST_HASH = "pbkdf2:sha256:1000"
+
+
+@pytest.fixture(scope="session")
+def password_hashes() -> dict[str, str]:
+    return {
+        name: generate_password_hash(f"{name}-password", method=FAST_HASH)
+        for name in ("alice", "bob")
+    }
+
+
+@pytest.fixture
+def app(tmp_path: Path, password_hashes: dict[str, str]) -> App:
+    """The blog with its own database: users ``alice`` (id 1) and ``bob``
+    (id 2), whose password is ``<name>-password``, and one post by alice."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(tmp_path / "blog.sqlite"),
+            "SECRET_KEY": "test",
+        }
+    )
+    with app.app_context():
+        init_db()
+        db = get_db()
+        db.executemany(
+            "INSERT INTO user (username, password) VALUES (?, ?)",
+            sorted(password_hashes.items()),
+        )
+        db.execute(
+            "INSERT INTO post (title, body, author_id, created)"
+            " VALUES ('First post', 'Hello, world.', 1, '2024-05-01 09:00:00')"
+        )
+        db.commit()
+    return app
+
+
+@pytest.fixture
+def client(app: App) -> AppClient:
+    return app.test_client()
+
+
+class Auth:
+    """Logs the test client in and out."""
+
+    def __init__(self, client: AppClient) -> None:
+        self.client = client
+
+    def login(self, username: str = "alice") -> t.Any:
+        return self.client.post(
+            "/auth/login",
+            data={"username": username, "password": f"{username}-password"},
+        )
+
+    def logout(self) -> t.Any:
+        return self.client.post("/auth/logout")
+
+
+@pytest.fixture
+def auth(client: AppClient) -> Auth:
+    return Auth(client)
+
+
+def query(app: App, sql: str, *args: t.Any) -> list[sqlite3.Row]:
+    with app.app_context():
+        return get_db().execute(sql, args).fetchall()
+
+
+def flashes(client: AppClient) -> list[str]:
+    with client.session_transaction() as session:
+        return [message for _, message in session.get("_flashes", [])]
+
+
+# -- the factory, the database and the command line ------------------------
+
+
+def test_create_app_reads_the_test_config(app: App) -> None:
+    assert app.testing
+    assert app.config["SECRET_KEY"] == "test"
+    assert {"auth", "blog"} <= set(app.blueprints)
+
+
+def test_create_app_without_test_config_uses_the_instance_folder() -> None:
+    app = create_app()
+    assert not app.testing
+    assert app.config["DATABASE"] == os.path.join(app.instance_path, "blog.sqlite")
+    assert os.path.isdir(app.instance_path)
+    assert app.config["SECRET_KEY"]
+
+
+def test_init_db_command_creates_empty_tables(app: App) -> None:
+    result = app.test_cli_runner().invoke(args=["init-db"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Initialized the database at {app.config['DATABASE']}.\n"
+    assert query(app, "SELECT * FROM user") == []
+    assert query(app, "SELECT * FROM post") == []
+
+
+def test_init_db_command_is_registered_on_app_cli(app: App) -> None:
+    assert "init-db" in app.cli.commands
+
+
+def test_one_connection_per_context_closed_at_teardown(app: App) -> None:
+    with app.app_context():
+        db = get_db()
+        assert get_db() is db
+        assert g.db is db
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        db.execute("SELECT 1")
+
+
+def test_a_request_closes_its_connection(
+    app: App, client: AppClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[sqlite3.Connection] = []
+    connect = sqlite3.connect
+
+    def recording_connect(*args: t.Any, **kwargs: t.Any) -> sqlite3.Connection:
+        opened.append(connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(sqlite3, "connect", recording_connect)
+    assert client.get("/").status_code == 200
+    assert len(opened) == 1
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        opened[0].execute("SELECT 1")
+
+
+# -- templates and static files --------------------------------------------
+
+
+def test_pages_extend_the_base_layout_and_its_stylesheet(client: AppClient) -> None:
+    for path in ("/", "/1", "/auth/login", "/auth/register"):
+        page = client.get(path).text
+        assert '<link rel="stylesheet" href="/static/style.css">' in page
+        assert '<a class="site" href="/">Blog</a>' in page
+
+
+def test_static_css(client: AppClient) -> None:
+    response = client.get("/static/style.css", buffered=True)
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+    assert response.data == (EXAMPLE / "static" / "style.css").read_bytes()
+
+
+def test_nav_shows_login_links_or_the_user(client: AppClient, auth: Auth) -> None:
+    page = client.get("/").text
+    assert 'href="/auth/login"' in page and 'href="/auth/register"' in page
+    assert "Log out" not in page
+    auth.login()
+    page = client.get("/").text
+    assert "<span>alice</span>" in page
+    assert 'action="/auth/logout"' in page and 'href="/create"' in page
+    assert 'href="/auth/login"' not in page
+
+
+# -- register ----------------------------------------------------------------
+
+
+def test_register_page(client: AppClient) -> None:
+    response = client.get("/auth/register")
+    assert response.status_code == 200
+    assert "<title>Register - Blog</title>" in response.text
+    assert 'name="username"' in response.text
+
+
+def test_register_stores_a_hashed_password_and_goes_to_login(
+    app: App, client: AppClient
+) -> None:
+    response = client.post(
+        "/auth/register", data={"username": " carol ", "password": "s3cret"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login"
+    assert flashes(client) == ["Welcome, carol! Log in to start writing."]
+    (user,) = query(app, "SELECT * FROM user WHERE username = 'carol'")
+    assert user["password"] != "s3cret"
+    assert check_password_hash(user["password"], "s3cret")
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "message"),
+    [
+        ("", "pw", "Username is required."),
+        ("   ", "pw", "Username is required."),
+        ("dave", "", "Password is required."),
+        ("", "", "Username is required."),
+        ("d" * 81, "pw", "That username is too long (80 characters at most)."),
+        ("dave", "p" * 1025, "That password is too long (1024 characters at most)."),
+    ],
+)
+def test_register_rejects_bad_input(
+    app: App, client: AppClient, username: str, password: str, message: str
+) -> None:
+    response = client.post(
+        "/auth/register", data={"username": username, "password": password}
+    )
+    assert response.status_code == 400
+    assert f'<p class="error">{message}</p>' in response.text
+    assert "<h1>Register</h1>" in response.text
+    assert len(query(app, "SELECT * FROM user")) == 2
+
+
+def test_register_without_form_fields_is_a_clear_400(client: AppClient) -> None:
+    response = client.post("/auth/register")
+    assert response.status_code == 400
+    assert "Username is required." in response.text
+
+
+def test_register_rejects_a_taken_username(app: App, client: AppClient) -> None:
+    response = client.post(
+        "/auth/register", data={"username": "alice", "password": "other"}
+    )
+    assert response.status_code == 409
+    assert "The username “alice” is taken; choose another." in response.text
+    # The form keeps what was typed, except the password.
+    assert 'value="alice"' in response.text
+    assert len(query(app, "SELECT * FROM user")) == 2
+
+
+def test_a_new_user_can_log_in(client: AppClient) -> None:
+    client.post("/auth/register", data={"username": "erin", "password": "pw"})
+    response = client.post("/auth/login", data={"username": "erin", "password": "pw"})
+    assert response.status_code == 302
+
+
+# -- log in and out -----------------------------------------------------------
+
+
+def test_login_page(client: AppClient) -> None:
+    response = client.get("/auth/login")
+    assert response.status_code == 200
+    assert "<title>Log in - Blog</title>" in response.text
+
+
+def test_login_sets_the_session_and_g_user(client: AppClient, auth: Auth) -> None:
+    response = auth.login()
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert flashes(client) == ["Logged in as alice."]
+    with client:
+        client.get("/")
+        assert g.user["username"] == "alice"
+    with client.session_transaction() as session:
+        assert session["user_id"] == 1
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "message"),
+    [
+        ("alice", "wrong", "Wrong username or password."),
+        ("nobody", "alice-password", "Wrong username or password."),
+        ("", "alice-password", "Username is required."),
+        ("alice", "", "Password is required."),
+    ],
+)
+def test_login_rejects_bad_credentials(
+    client: AppClient, username: str, password: str, message: str
+) -> None:
+    response = client.post(
+        "/auth/login", data={"username": username, "password": password}
+    )
+    assert response.status_code == 400
+    assert f'<p class="error">{message}</p>' in response.text
+    with client.session_transaction() as session:
+        assert "user_id" not in session
+
+
+def test_logout_forgets_the_user(client: AppClient, auth: Auth) -> None:
+    auth.login()
+    response = auth.logout()
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    with client.session_transaction() as session:
+        assert "user_id" not in session
+        assert [m for _, m in session["_flashes"]] == ["Logged out."]
+    with client:
+        client.get("/")
+        assert g.user is None
+
+
+def test_logout_needs_post(client: AppClient, auth: Auth) -> None:
+    auth.login()
+    assert client.get("/auth/logout").status_code == 405
+    with client.session_transaction() as session:
+        assert session["user_id"] == 1
+
+
+def test_a_session_for_a_deleted_user_is_logged_out(
+    app: App, client: AppClient, auth: Auth
+) -> None:
+    auth.login("bob")
+    app.test_cli_runner().invoke(args=["init-db"])  # erases every user
+    with client:
+        response = client.get("/")
+        assert response.status_code == 200
+        assert g.user is None
+
+
+# -- login_required -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/create"),
+        ("POST", "/create"),
+        ("GET", "/1/update"),
+        ("POST", "/1/update"),
+        ("POST", "/1/delete"),
+    ],
+)
+def test_login_required_redirects_to_login(
+    app: App, client: AppClient, method: str, path: str
+) -> None:
+    response = client.open(path, method=method, data={"title": "x"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login"
+    assert flashes(client) == ["Log in to do that."]
+    (post,) = query(app, "SELECT * FROM post")
+    assert post["title"] == "First post"
+
+
+def test_login_required_message_shows_on_the_login_page(client: AppClient) -> None:
+    response = client.get("/create", follow_redirects=True)
+    assert response.request.path == "/auth/login"
+    assert '<p class="flash">Log in to do that.</p>' in response.text
+
+
+# -- reading posts --------------------------------------------------------
+
+
+def test_index_lists_posts_with_author_and_date(client: AppClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    page = response.text
+    assert '<h2><a href="/1">First post</a></h2>' in page
+    assert "by alice on 2024-05-01" in page
+    assert "Hello, world." in page
+    assert 'href="/1/update"' not in page  # not logged in
+
+
+def test_index_shows_the_edit_link_to_the_author_only(
+    client: AppClient, auth: Auth
+) -> None:
+    auth.login("bob")
+    assert 'href="/1/update"' not in client.get("/").text
+    auth.login("alice")
+    assert 'href="/1/update"' in client.get("/").text
+
+
+def test_index_lists_newest_first(app: App, client: AppClient, auth: Auth) -> None:
+    auth.login("bob")
+    client.post("/create", data={"title": "Second post", "body": ""})
+    page = client.get("/").text
+    assert page.index("Second post") < page.index("First post")
+
+
+def test_index_without_posts(app: App, client: AppClient, auth: Auth) -> None:
+    with app.app_context():
+        get_db().execute("DELETE FROM post")
+        get_db().commit()
+    assert "No posts yet." in client.get("/").text
+    assert 'href="/auth/register">Register</a> to write' in client.get("/").text
+    auth.login()
+    assert '<a href="/create">Write the first one</a>' in client.get("/").text
+
+
+def test_detail_shows_one_post(client: AppClient) -> None:
+    response = client.get("/1")
+    assert response.status_code == 200
+    assert "<title>First post - Blog</title>" in response.text
+    assert "<h2>First post</h2>" in response.text
+
+
+def test_detail_of_a_missing_post_is_a_404_page(client: AppClient) -> None:
+    response = client.get("/99")
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert "There is no post number 99; it may have been deleted." in response.text
+    assert '<link rel="stylesheet"' in response.text
+
+
+@pytest.mark.parametrize(
+    "path", ["/abc", "/-1", "/1.5", "/abc/update", "/x/delete", "/nowhere/at/all"]
+)
+def test_non_integer_ids_are_404s(client: AppClient, auth: Auth, path: str) -> None:
+    auth.login()
+    for method in ("GET", "POST"):
+        response = client.open(path, method=method)
+        assert response.status_code == 404
+        assert "<h1>404 Not Found</h1>" in response.text
+
+
+# -- writing posts --------------------------------------------------------
+
+
+def test_create_page(client: AppClient, auth: Auth) -> None:
+    auth.login()
+    response = client.get("/create")
+    assert response.status_code == 200
+    assert "<h1>New post</h1>" in response.text
+
+
+def test_create_stores_the_post_and_shows_it(
+    app: App, client: AppClient, auth: Auth
+) -> None:
+    auth.login("bob")
+    response = client.post("/create", data={"title": "  Hi  ", "body": "Text"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/2"
+    assert flashes(client)[-1] == "Published “Hi”."
+    row = query(app, "SELECT * FROM post WHERE id = 2")[0]
+    assert (row["title"], row["body"], row["author_id"]) == ("Hi", "Text", 2)
+    assert "by bob on" in client.get("/2").text
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"title": "", "body": "text"}, "Every post needs a title."),
+        ({"title": "   ", "body": "text"}, "Every post needs a title."),
+        ({"body": "text"}, "Every post needs a title."),
+        ({"title": "t" * 201}, "That title is too long (200 characters at most)."),
+        (
+            {"title": "ok", "body": "b" * 20_001},
+            "That post is too long (20000 characters at most).",
+        ),
+    ],
+)
+def test_create_rejects_bad_input(
+    app: App, client: AppClient, auth: Auth, form: dict[str, str], message: str
+) -> None:
+    auth.login()
+    response = client.post("/create", data=form)
+    assert response.status_code == 400
+    assert f'<p class="error">{message}</p>' in response.text
+    assert len(query(app, "SELECT * FROM post")) == 1
+
+
+def test_create_keeps_the_typed_body_after_an_error(
+    client: AppClient, auth: Auth
+) -> None:
+    auth.login()
+    response = client.post("/create", data={"title": "", "body": "my draft"})
+    assert '<textarea name="body">my draft</textarea>' in response.text
+
+
+def test_post_text_is_escaped(client: AppClient, auth: Auth) -> None:
+    auth.login()
+    client.post("/create", data={"title": "<script>", "body": "<b>hi</b>"})
+    page = client.get("/2").text
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "&lt;b&gt;hi&lt;/b&gt;" in page
+
+
+def test_update_page_is_filled_in(client: AppClient, auth: Auth) -> None:
+    auth.login()
+    response = client.get("/1/update")
+    assert response.status_code == 200
+    assert 'value="First post"' in response.text
+    assert "Hello, world.</textarea>" in response.text
+    assert 'action="/1/delete"' in response.text
+
+
+def test_update_saves_the_post(app: App, client: AppClient, auth: Auth) -> None:
+    auth.login()
+    response = client.post("/1/update", data={"title": "Edited", "body": "New"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/1"
+    assert flashes(client)[-1] == "Saved “Edited”."
+    row = query(app, "SELECT * FROM post WHERE id = 1")[0]
+    assert (row["title"], row["body"]) == ("Edited", "New")
+
+
+def test_update_rejects_an_empty_title(app: App, client: AppClient, auth: Auth) -> None:
+    auth.login()
+    response = client.post("/1/update", data={"title": "", "body": "New"})
+    assert response.status_code == 400
+    assert '<p class="error">Every post needs a title.</p>' in response.text
+    assert "<h1>Edit “First post”</h1>" in response.text
+    assert query(app, "SELECT title FROM post WHERE id = 1")[0]["title"] == (
+        "First post"
+    )
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_update_of_another_users_post_is_forbidden(
+    app: App, client: AppClient, auth: Auth, method: str
+) -> None:
+    auth.login("bob")
+    response = client.open(
+        "/1/update", method=method, data={"title": "Mine now", "body": ""}
+    )
+    assert response.status_code == 403
+    assert "<h1>403 Forbidden</h1>" in response.text
+    assert "Only the author of a post can edit or delete it." in response.text
+    assert query(app, "SELECT title FROM post WHERE id = 1")[0]["title"] == (
+        "First post"
+    )
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_update_of_a_missing_post_is_a_404(
+    client: AppClient, auth: Auth, method: str
+) -> None:
+    auth.login()
+    response = client.open("/99/update", method=method, data={"title": "x"})
+    assert response.status_code == 404
+    assert "There is no post number 99" in response.text
+
+
+def test_delete_removes_the_post(app: App, client: AppClient, auth: Auth) -> None:
+    auth.login()
+    response = client.post("/1/delete")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert flashes(client)[-1] == "Deleted “First post”."
+    assert query(app, "SELECT * FROM post") == []
+    assert client.get("/1").status_code == 404
+
+
+def test_delete_of_another_users_post_is_forbidden(
+    app: App, client: AppClient, auth: Auth
+) -> None:
+    auth.login("bob")
+    response = client.post("/1/delete")
+    assert response.status_code == 403
+    assert "Only the author of a post can edit or delete it." in response.text
+    assert len(query(app, "SELECT * FROM post")) == 1
+
+
+def test_delete_of_a_missing_post_is_a_404(client: AppClient, auth: Auth) -> None:
+    auth.login()
+    response = client.post("/99/delete")
+    assert response.status_code == 404
+    assert "There is no post number 99" in response.text
+
+
+def test_delete_needs_post(app: App, client: AppClient, auth: Auth) -> None:
+    auth.login()
+    assert client.get("/1/delete").status_code == 405
+    assert len(query(app, "SELECT * FROM post")) == 1
+
+
+# -- python -m examples.blog ----------------------------------------------
+
+
+def test_init_db_if_missing_creates_the_database_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "new" / "blog.sqlite"
+    app = create_app({"TESTING": True, "DATABASE": str(path), "SECRET_KEY": "x"})
+    assert blog_main.init_db_if_missing(app) is True
+    assert capsys.readouterr().out == f"Initialized the database at {path}.\n"
+    assert query(app, "SELECT name FROM sqlite_master WHERE type = 'table'")
+    assert blog_main.init_db_if_missing(app) is False
+    assert capsys.readouterr().out == ""
+    # The same tables as init-db: the app works on the new database.
+    client = app.test_client()
+    client.post("/auth/register", data={"username": "zoe", "password": "pw"})
+    assert query(app, "SELECT username FROM user")[0]["username"] == "zoe"
+
+
+def test_init_db_if_missing_keeps_existing_data(app: App) -> None:
+    assert blog_main.init_db_if_missing(app) is False
+    assert len(query(app, "SELECT * FROM user")) == 2
+
+
+def test_main_bootstraps_the_database_and_runs_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "blog.sqlite"
+    app = create_app({"DATABASE": str(path), "SECRET_KEY": "x"})
+    runs: list[dict[str, t.Any]] = []
+    monkeypatch.setattr(app, "run", lambda **kwargs: runs.append(kwargs))
+    monkeypatch.setattr(blog_main, "create_app", lambda: app)
+    blog_main.main(["--host", "0.0.0.0", "--port", "5057"])
+    assert runs == [{"host": "0.0.0.0", "port": 5057, "debug": False}]
+    assert path.exists()
+    assert "Initialized the database" in capsys.readouterr().out
