@@ -1,0 +1,103 @@
+"""Every public name has an entry in the API reference (docs/api.rst), so a
+new public function can't ship undocumented."""
+
+from __future__ import annotations
+
+import importlib
+import pathlib
+import re
+import types
+import typing as t
+
+import pytest
+
+import framework
+
+API = (pathlib.Path(__file__).resolve().parent.parent / "docs" / "api.rst").read_text(
+    encoding="utf-8"
+)
+
+#: Targets of autodoc and hand-written directives, e.g. ``framework.url_for``.
+DOCUMENTED = set(
+    re.findall(r"^\.\. (?:auto\w+|data|function|class)::\s+([\w.]+)", API, re.M)
+)
+#: Modules documented whole with ``automodule`` and ``:members:``.
+WHOLE_MODULES = set(
+    re.findall(r"^\.\. automodule::\s+([\w.]+)\n\s+:members:\s*$", API, re.M)
+)
+
+PUBLIC_MODULES = [
+    "framework.blueprints",
+    "framework.cli",
+    "framework.config",
+    "framework.ctx",
+    "framework.helpers",
+    "framework.json.provider",
+    "framework.json.tag",
+    "framework.logging",
+    "framework.sessions",
+    "framework.settings",
+    "framework.signals",
+    "framework.templating",
+    "framework.testing",
+    "framework.views",
+]
+
+
+def _resolve(target: str) -> object:
+    """The object a directive documents, e.g. ``framework.signals.g``."""
+    parts = target.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj: object = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise LookupError(target)
+
+
+DOCUMENTED_IDS = {id(_resolve(target)) for target in DOCUMENTED}
+
+
+def _documented(module: str, name: str, obj: object) -> bool:
+    if module in WHOLE_MODULES or id(obj) in DOCUMENTED_IDS:
+        return True
+    return getattr(obj, "__module__", None) in WHOLE_MODULES
+
+
+def _public_names(module: types.ModuleType) -> list[str]:
+    names = getattr(module, "__all__", None)
+    if names is not None:
+        return list(names)
+    return [
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and not isinstance(value, (types.ModuleType, t.TypeVar))
+        and getattr(value, "__module__", module.__name__) == module.__name__
+    ]
+
+
+def test_top_level_names_are_documented() -> None:
+    missing = [
+        name
+        for name in dir(framework)
+        if not name.startswith("_")
+        and name != "annotations"
+        and not isinstance(getattr(framework, name), types.ModuleType)
+        and not _documented("framework", name, getattr(framework, name))
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
+def test_module_names_are_documented(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    missing = [
+        name
+        for name in _public_names(module)
+        if not _documented(module_name, name, getattr(module, name))
+    ]
+    assert missing == []
