@@ -25,7 +25,7 @@ $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy --strict framework tests/type_check
+	$(BIN)/mypy --strict framework contrib tests/type_check
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m sphinx -q -W --keep-going -b html docs docs/_build/html

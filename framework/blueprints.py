@@ -221,6 +221,12 @@ class Blueprint(Scaffold):
         group.name = name if cli_group is _sentinel else cli_group
         app.cli.add_command(group)
 
+    @property
+    def is_registered(self) -> bool:
+        """Whether the blueprint was registered on an app; its setup is
+        closed from then on (extensions check this before :meth:`record`)."""
+        return self._got_registered_once
+
     def _check_setup_finished(self, f_name: str) -> None:
         if self._got_registered_once:
             raise AssertionError(

@@ -1598,3 +1598,10 @@ def test_blueprint_on_two_apps() -> None:
         ]
         * 2
     )
+
+
+def test_is_registered_tells_extensions_when_setup_closed() -> None:
+    bp = Blueprint("reg", __name__)
+    assert not bp.is_registered
+    App(__name__).register_blueprint(bp)
+    assert bp.is_registered
