@@ -1084,12 +1084,15 @@ class App(Scaffold):
 
     def save_request_session(self, ctx: RequestContext, response: Response) -> None:
         """Save the session of ``ctx`` on ``response``, unless it is a null
-        session. Called when the session was opened, or when the request
-        carries cookies: a session cookie the request did not touch is still
-        renewed when ``SESSION_REFRESH_EACH_REQUEST`` asks for it."""
+        session; the dispatcher calls it for every response. A session the
+        request never opened is only renewed: when the request carries the
+        session cookie and ``SESSION_REFRESH_EACH_REQUEST`` asks for it."""
         interface = self.session_interface
         if not ctx.session_opened and (
-            not self.config["SESSION_REFRESH_EACH_REQUEST"]
+            # PERF: plain-text benchmark; no cookies, nothing to renew, and
+            # the Cookie header is not even parsed.
+            "HTTP_COOKIE" not in ctx.request.environ
+            or not self.config["SESSION_REFRESH_EACH_REQUEST"]
             or interface.get_cookie_name(self) not in ctx.request.cookies
         ):
             return

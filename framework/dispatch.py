@@ -58,16 +58,20 @@ class Dispatcher:
     _scoped: dict[str | None, _CompiledHooks] = field(factory=dict, init=False)
     _has_blueprint_hooks: bool = field(default=False, init=False)
     _teardown_appcontext: Hooks = field(default=(), init=False)
-    _views: dict[t.Callable[..., t.Any], t.Callable[..., t.Any]] = field(
+    _synced_views: dict[t.Callable[..., t.Any], t.Callable[..., t.Any]] = field(
         factory=dict, init=False
     )
+    _views: dict[str, t.Callable[..., t.Any]] = field(factory=dict, init=False)
     _app: App | None = field(default=None, init=False)
 
     def prepare(self, app: App) -> None:
         """Compile the app's hook registries."""
         self._app = app
         self._scoped = {}
-        self._views = {}
+        self._views = {
+            endpoint: self._sync_view(app, view)
+            for endpoint, view in app.view_functions.items()
+        }
         specs: tuple[_Spec, ...] = (
             app.url_value_preprocessors,
             app.before_request_funcs,
@@ -81,6 +85,15 @@ class Dispatcher:
         self._teardown_appcontext = tuple(
             reversed([app.ensure_sync(f) for f in app.teardown_appcontext_funcs])
         )
+
+    def _sync_view(
+        self, app: App, view: t.Callable[..., t.Any]
+    ) -> t.Callable[..., t.Any]:
+        """``app.ensure_sync(view)``, once per view across prepares."""
+        sync_view = self._synced_views.get(view)
+        if sync_view is None:
+            sync_view = self._synced_views[view] = app.ensure_sync(view)
+        return sync_view
 
     def _compile(self, blueprint: str | None) -> _CompiledHooks:
         app = self._app
@@ -160,12 +173,12 @@ class Dispatcher:
             rule, "provide_automatic_options", False
         ):
             return ctx.app.pipeline.make_default_options_response(ctx)
-        view = ctx.app.view_functions[rule.endpoint]
-        # PERF: plain-text benchmark; the async check runs once per view.
-        sync_view = self._views.get(view)
-        if sync_view is None:
-            sync_view = self._views[view] = ctx.app.ensure_sync(view)
-        return sync_view(**(request.view_args or {}))  # type: ignore[no-any-return]
+        # PERF: plain-text benchmark; views are made sync-safe at prepare().
+        sync_view = self._views.get(rule.endpoint)
+        if sync_view is None:  # a view set on view_functions after prepare()
+            view = ctx.app.view_functions[rule.endpoint]
+            sync_view = self._views[rule.endpoint] = self._sync_view(ctx.app, view)
+        return sync_view(**request.view_args)  # type: ignore[arg-type, no-any-return]
 
     def raise_routing_exception(self, ctx: RequestContext) -> t.NoReturn:
         """Raise the error matching stored on the request."""
@@ -215,10 +228,7 @@ class Dispatcher:
                 response = app.ensure_sync(func)(response)
         for func in self._hooks(ctx).after_request:
             response = func(response)
-        # PERF: plain-text benchmark; a request without cookies that never
-        # touched the session has nothing to save.
-        if ctx.session_opened or "HTTP_COOKIE" in ctx.request.environ:
-            app.save_request_session(ctx, response)
+        app.save_request_session(ctx, response)
         return response
 
     def make_default_options_response(self, ctx: RequestContext) -> Response:

@@ -146,12 +146,10 @@ class TemplateRenderer:
     _processors: dict[str | None, tuple[t.Callable[[], t.Any], ...]] = field(
         factory=dict, init=False
     )
-    _app: App | None = field(default=None, init=False)
 
     def prepare(self, app: App) -> None:
         """Forget compiled context processor chains (they are rebuilt per
         blueprint on first use)."""
-        self._app = app
         self._processors = {}
 
     def environment(self, app: App) -> Environment:
