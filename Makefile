@@ -7,7 +7,11 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: test run docs bench clean
+.PHONY: test run docs bench clean servers
+
+# Run apt-get through sudo unless we already are root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +26,14 @@ $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	touch $@
 
-test: $(VENV)/.dev-installed
+# The contrib tests start their own throwaway servers: Debian's redis-server
+# (no PyPI wheel of the server installs here) and PostgreSQL's initdb/postgres.
+# Install them on a fresh machine; an installed one is left as it is.
+servers:
+	@command -v redis-server >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(APT_INSTALL) redis-server; }
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(APT_INSTALL) postgresql; }
+
+test: $(VENV)/.dev-installed servers
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict framework contrib tests/type_check
@@ -36,7 +47,7 @@ run: $(VENV)/.dev-installed
 docs: $(VENV)/.dev-installed
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
 
-bench: $(VENV)/.bench-installed
+bench: $(VENV)/.bench-installed servers
 	$(BIN)/python -m benchmarks.run
 
 clean:
