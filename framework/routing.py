@@ -63,6 +63,8 @@ class Router:
     _bindings: dict[tuple[t.Any, ...], _Binding] = field(factory=dict, init=False)
     #: Host headers that bound without error, emptied with the bindings.
     _valid_hosts: set[str | None] = field(factory=set, init=False)
+    #: The ``TRUSTED_HOSTS`` value the cached bindings were checked against.
+    _trusted_hosts: t.Any = field(default=None, init=False)
     _url_defaults: dict[str | None, tuple[URLDefaultCallable, ...]] = field(
         factory=dict, init=False
     )
@@ -77,8 +79,7 @@ class Router:
         chains of every blueprint that has endpoints."""
         url_map = self._map()
         url_map.update()
-        self._bindings.clear()
-        self._valid_hosts.clear()
+        self._forget_hosts(app.config["TRUSTED_HOSTS"])
         self._host_matching = url_map.host_matching
         self._subdomain_matching = app.subdomain_matching
         self._url_defaults_spec = app.url_default_functions
@@ -112,6 +113,21 @@ class Router:
             defaults = dict(rule.defaults) if rule.defaults else None
             static.setdefault(rule.rule, []).append((rule, defaults))
         return {path: tuple(entries) for path, entries in static.items()}
+
+    def _forget_hosts(self, trusted_hosts: t.Any) -> None:
+        """Empty the binding caches: they were checked against other
+        ``TRUSTED_HOSTS`` (or are full)."""
+        self._bindings.clear()
+        self._valid_hosts.clear()
+        self._trusted_hosts = trusted_hosts
+
+    def _check_trusted_hosts(self, request: t.Any, trusted_hosts: t.Any) -> None:
+        # A new TRUSTED_HOSTS object invalidates every host checked so far.
+        # (A list changed in place is not noticed: assign a new one.)
+        if trusted_hosts is not self._trusted_hosts:
+            self._forget_hosts(trusted_hosts)
+        if trusted_hosts is not None:
+            request.trusted_hosts = trusted_hosts
 
     def _map(self) -> Map:
         if self.url_map is None:
@@ -154,14 +170,7 @@ class Router:
         request = t.cast("RequestContext", ctx).request
         environ = request.environ
         trusted_hosts = config["TRUSTED_HOSTS"]
-        if trusted_hosts is not None:
-            request.trusted_hosts = trusted_hosts
-            get_host(
-                environ["wsgi.url_scheme"],
-                environ.get("HTTP_HOST"),
-                (environ.get("SERVER_NAME", ""), int(environ.get("SERVER_PORT") or 0)),
-                trusted_hosts,
-            )
+        self._check_trusted_hosts(request, trusted_hosts)
         server_name = config["SERVER_NAME"]
         subdomain: str | None = None
         if self._host_matching:
@@ -181,6 +190,18 @@ class Router:
         )
         binding = self._bindings.get(key)
         if binding is None:
+            if trusted_hosts is not None:
+                # Raises SecurityError (a 400) for a host outside the list;
+                # the key holds the Host header, so each is checked once.
+                get_host(
+                    environ["wsgi.url_scheme"],
+                    environ.get("HTTP_HOST"),
+                    (
+                        environ.get("SERVER_NAME", ""),
+                        int(environ.get("SERVER_PORT") or 0),
+                    ),
+                    trusted_hosts,
+                )
             # bind_to_environ validates the host (BadHost, a 400) and derives
             # the subdomain; only what it derived is kept, never the path.
             adapter = url_map.bind_to_environ(
@@ -193,8 +214,7 @@ class Router:
                 adapter.url_scheme,
             )
             if len(self._bindings) >= self.binding_cache_size:
-                self._bindings.clear()
-                self._valid_hosts.clear()
+                self._forget_hosts(trusted_hosts)
             self._bindings[key] = binding
             self._valid_hosts.add(environ.get("HTTP_HOST"))
         return MapAdapter(
@@ -215,13 +235,10 @@ class Router:
         environ = request.environ
         static = self._static
         # PERF: plain-text/JSON benchmarks; a static path skips werkzeug's
-        # state machine. Trusted-host checks and websocket upgrades (matched
-        # only to websocket rules) take the general path.
-        if (
-            static is not None
-            and ctx.app.config["TRUSTED_HOSTS"] is None
-            and "HTTP_UPGRADE" not in environ
-        ):
+        # state machine. Websocket upgrades (matched only to websocket rules)
+        # take the general path.
+        if static is not None and "HTTP_UPGRADE" not in environ:
+            self._check_trusted_hosts(request, ctx.app.config["TRUSTED_HOSTS"])
             entries = static.get(request.path)
             if entries is not None and (
                 request.path != "/" or environ.get("PATH_INFO")
@@ -230,7 +247,8 @@ class Router:
                 for rule, defaults in entries:
                     if method in rule.methods:  # type: ignore[operator]
                         if environ.get("HTTP_HOST") not in self._valid_hosts:
-                            # Binding validates the Host header (BadHost).
+                            # Binding validates the Host header (BadHost,
+                            # and TRUSTED_HOSTS when set).
                             ctx.url_adapter  # noqa: B018
                         return rule, ({} if defaults is None else defaults.copy())
         adapter = ctx.url_adapter

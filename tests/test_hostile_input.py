@@ -119,6 +119,37 @@ def test_untrusted_host_is_400(
         assert response.status_code == 200
 
 
+@pytest.mark.parametrize(("path", "body"), ROUTES[:2])
+def test_a_checked_host_does_not_let_others_through(
+    hosts_app: tuple[App, list[str]], path: str, body: bytes
+) -> None:
+    """The router remembers hosts it checked; an untrusted one that comes
+    after a trusted one is still refused, on every request."""
+    app, ran = hosts_app
+    client = app.test_client()
+    for _ in range(2):
+        assert client.get(path, headers={"Host": "example.com"}).data == body
+        assert client.get(path, headers={"Host": "evil.example"}).status_code == 400
+    assert len(ran) == 2
+
+
+def test_request_host_is_checked_on_the_static_route_table(
+    hosts_app: tuple[App, list[str]],
+) -> None:
+    """A static route is matched without werkzeug's matcher, and
+    ``request.host`` there still knows the trusted hosts."""
+    app, _ = hosts_app
+
+    @app.get("/host")
+    def host() -> str:
+        return request.host
+
+    client = app.test_client()
+    for _ in range(2):
+        response = client.get("/host", headers={"Host": "www.example.org:8080"})
+        assert response.data == b"www.example.org:8080"
+
+
 def test_trusted_hosts_set_after_requests_still_apply(app: App) -> None:
     """A host that was fine (and cached by the router) is refused once
     ``TRUSTED_HOSTS`` leaves it out."""
