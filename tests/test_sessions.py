@@ -275,6 +275,19 @@ def test_secret_key_fallbacks_verify_old_cookies_and_new_cookies_use_the_current
     assert only_new_key.loads(cookie.value)["user"] == "bob"
 
 
+def test_dropping_a_fallback_key_on_a_running_app_rejects_its_cookies(
+    app: App, client: AppClient
+) -> None:
+    """The interface reuses its serializer; a change of keys must still
+    take effect at the next request."""
+    client.post("/set/user/ann")
+    app.config["SECRET_KEY_FALLBACKS"] = ["test secret"]
+    app.secret_key = "rotated secret"
+    assert client.get("/get/user").data == b"ann"
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert client.get("/get/user").data == b"<missing>"
+
+
 def test_without_a_secret_key_reads_are_empty_and_writes_name_secret_key() -> None:
     app = App("no_key")
 
