@@ -149,6 +149,12 @@ class AppContext:
         raise RuntimeError(_NO_REQUEST)
 
     @property
+    def app_context(self) -> AppContext:
+        """The app context this context belongs to: itself. The ``app_ctx``
+        proxy goes through it."""
+        return self
+
+    @property
     def session(self) -> SessionMixin:
         """Raises: an app context has no session."""
         raise RuntimeError(_NO_REQUEST)
@@ -210,6 +216,7 @@ class RequestContext(AppContext):
 
     __slots__ = (
         "_after_request_functions",
+        "_app_context",
         "_owns_app",
         "_session",
         "flashes",
@@ -234,6 +241,7 @@ class RequestContext(AppContext):
         self._tokens = []
         self._session = session
         self._owns_app = True
+        self._app_context: AppContext | None = None
         #: Messages flashed during this request, loaded on first use.
         self.flashes: list[tuple[str, str]] | None = None
         self._after_request_functions: list[AfterRequestCallable[t.Any]] | None = None
@@ -254,6 +262,20 @@ class RequestContext(AppContext):
     def request_context(self) -> RequestContext:
         """This context."""
         return self
+
+    @property
+    def app_context(self) -> AppContext:
+        """The app context of this request, the object ``app_ctx`` gives: the
+        enclosing app context of the same app when the request was pushed
+        inside one, otherwise an :class:`AppContext` made on first use that
+        shares this context's ``g`` and in which the ``teardown_appcontext``
+        callbacks run. It stays the same object for the whole request, so
+        code may key per-context state on it (Flask-SQLAlchemy does)."""
+        if self._app_context is None:
+            app_context = AppContext(self.app)
+            app_context._g = self.g
+            self._app_context = app_context
+        return self._app_context
 
     @property
     def session_opened(self) -> bool:
@@ -298,6 +320,7 @@ class RequestContext(AppContext):
                 if self._g is None:
                     self._g = outer.g
                 self._owns_app = False
+                self._app_context = outer.app_context
             else:
                 self._owns_app = True
         self._tokens.append(_cv_context.set(self))
@@ -339,7 +362,7 @@ class RequestContext(AppContext):
         ):
             # As in Flask, the app context tears down after the request is
             # gone: the callbacks see current_app and g, but no request.
-            app_ctx = AppContext(app)
+            app_ctx = self._app_context or AppContext(app)
             app_ctx._g = self._g
             token = _cv_context.set(app_ctx)
             try:

@@ -22,9 +22,10 @@ if t.TYPE_CHECKING:  # pragma: no cover
 #: The context variable behind every proxy (Flask calls it ``_cv_app``).
 _cv_app = _cv_context
 
-#: The active app context (a request context is one too).
+#: The active app context; during a request, the request's app context
+#: (see :attr:`RequestContext.app_context <framework.ctx.RequestContext.app_context>`).
 app_ctx: AppContext = LocalProxy(  # type: ignore[assignment]
-    _cv_context, unbound_message=_NO_APP
+    _cv_context, "app_context", unbound_message=_NO_APP
 )
 #: The app handling the current request or owning the current app context.
 current_app: App = LocalProxy(  # type: ignore[assignment]

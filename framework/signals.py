@@ -8,6 +8,8 @@ attribute read.
 
 from __future__ import annotations
 
+# Also importable from here, as from flask.signals: extensions make their
+# own signals with it (Flask-Login's come from flask.signals.Namespace).
 from blinker import Namespace
 
 _signals = Namespace()

@@ -498,6 +498,58 @@ def test_request_ctx_proxy_is_false_in_an_app_context(app: App) -> None:
         assert request_ctx.request is request._get_current_object()  # type: ignore[attr-defined]
 
 
+def test_app_ctx_proxy_is_the_app_context_itself(app: App) -> None:
+    from framework.globals import app_ctx
+
+    with app.app_context() as ctx:
+        assert app_ctx._get_current_object() is ctx  # type: ignore[attr-defined]
+
+
+def test_app_ctx_is_one_object_for_a_request_and_its_teardown(app: App) -> None:
+    # Extensions key per-context state on app_ctx (Flask-SQLAlchemy's
+    # scoped session) and clean it up in teardown_appcontext.
+    from framework.globals import app_ctx
+
+    seen: list[object] = []
+
+    @app.teardown_appcontext
+    def teardown(exc: BaseException | None) -> None:
+        seen.append(app_ctx._get_current_object())  # type: ignore[attr-defined]
+
+    @app.get("/")
+    def index() -> str:
+        seen.append(app_ctx._get_current_object())  # type: ignore[attr-defined]
+        seen.append(app_ctx._get_current_object())  # type: ignore[attr-defined]
+        g.user = "ann"
+        return "ok"
+
+    app.test_client().get("/")
+    app.test_client().get("/")
+    assert len(seen) == 6
+    assert seen[0] is seen[1] is seen[2]
+    assert seen[3] is seen[4] is seen[5]
+    assert seen[0] is not seen[3]
+    assert isinstance(seen[0], AppContext)
+    assert not isinstance(seen[0], RequestContext)
+
+
+def test_app_ctx_of_a_request_shares_its_g(app: App) -> None:
+    from framework.globals import app_ctx
+
+    with app.test_request_context("/"):
+        g.user = "ann"
+        assert app_ctx.g.user == "ann"
+        app_ctx.g.role = "admin"
+        assert g.role == "admin"
+
+
+def test_app_ctx_of_a_request_inside_an_app_context_is_the_outer(app: App) -> None:
+    from framework.globals import app_ctx
+
+    with app.app_context() as outer, app.test_request_context("/"):
+        assert app_ctx._get_current_object() is outer  # type: ignore[attr-defined]
+
+
 def test_async_view_can_stream_with_context(app: App) -> None:
     @app.get("/stream")
     async def stream() -> t.Any:

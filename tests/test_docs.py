@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import sys
 import textwrap
 import typing as t
 
@@ -44,10 +45,28 @@ def test_examples_run(page: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> No
     if examples.is_dir():
         monkeypatch.chdir(examples)
     namespace: dict[str, t.Any] = {"__name__": f"docs_{page.stem}"}
-    for line, code in python_blocks(page):
-        try:
-            exec(compile(code, f"{page.name}:{line}", "exec"), namespace)
-        except Exception as e:
-            raise AssertionError(
-                f"{page.name}, block at line {line} failed: {e!r}"
-            ) from e
+    meta_path = list(sys.meta_path)
+    try:
+        for line, code in python_blocks(page):
+            try:
+                exec(compile(code, f"{page.name}:{line}", "exec"), namespace)
+            except Exception as e:
+                raise AssertionError(
+                    f"{page.name}, block at line {line} failed: {e!r}"
+                ) from e
+    finally:
+        _forget_flask_alias(meta_path)
+
+
+def _forget_flask_alias(meta_path: list[t.Any]) -> None:
+    """Undo a page's ``framework.compat.flask.install()``
+    (flask-extensions.rst) so that later pages and tests see no ``flask``:
+    the import hook, the aliased modules and the extensions that imported
+    them."""
+    sys.meta_path[:] = meta_path
+    for name in [
+        name
+        for name in sys.modules
+        if name == "flask" or name.startswith(("flask.", "flask_"))
+    ]:
+        del sys.modules[name]
