@@ -48,6 +48,17 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .cli import AppGroup
     from .testing import AppClient, AppCliRunner
 
+    ResponseT = t.TypeVar("ResponseT", bound=Response, covariant=True)
+
+    class _MakesResponses(t.Protocol[ResponseT]):
+        """An app whose responses are ``ResponseT``: the self type of the
+        methods returning ``response_class`` instances, so that a subclass
+        setting ``response_class = MyResponse`` gets ``MyResponse`` back."""
+
+        @property
+        def response_class(self) -> type[ResponseT]: ...
+
+
 __all__ = ["App"]
 
 T = t.TypeVar("T")
@@ -997,9 +1008,12 @@ class App(Scaffold):
             self._current_request_context()
         )
 
-    def make_response(self, rv: ft.ResponseReturnValue) -> Response:
+    def make_response(
+        self: _MakesResponses[ResponseT], rv: ft.ResponseReturnValue
+    ) -> ResponseT:
         """Convert a view's return value into :attr:`response_class`."""
-        return self.response_converter.make_response(_cv_context.get(None), rv)
+        converter = t.cast("App", self).response_converter
+        return t.cast("ResponseT", converter.make_response(_cv_context.get(None), rv))
 
     def handle_http_exception(self, e: HTTPException) -> t.Any:
         """Run the handler for an HTTP error, or return the error."""
@@ -1171,7 +1185,9 @@ class App(Scaffold):
                     return rv
         raise error
 
-    def redirect(self, location: str, code: int = 302) -> Response:
+    def redirect(
+        self: _MakesResponses[ResponseT], location: str, code: int = 302
+    ) -> ResponseT:
         """A redirect response of :attr:`response_class`."""
         return _werkzeug_redirect(location, code, Response=self.response_class)  # type: ignore[return-value]
 

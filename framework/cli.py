@@ -2,7 +2,7 @@
 
 Layer 4. ``framework --app APP COMMAND`` finds the application (see
 :func:`locate_app`), then runs one of the built-in commands (``run``,
-``shell``, ``routes``), a command an installed package adds through the
+``serve``, ``shell``, ``routes``), a command an installed package adds through the
 ``framework.commands`` entry-point group, or a command of ``app.cli``.
 
 Commands of an :class:`AppGroup` run inside an app context; use
@@ -36,6 +36,9 @@ from .app import App
 from .ctx import has_app_context
 from .globals import current_app
 
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .serving import ServerName
+
 __all__ = [
     "AppGroup",
     "CertParamType",
@@ -55,6 +58,7 @@ __all__ = [
     "prepare_import",
     "routes_command",
     "run_command",
+    "serve_command",
     "shell_command",
     "show_server_banner",
     "with_appcontext",
@@ -385,6 +389,55 @@ class ScriptInfo:
         self.data: dict[t.Any, t.Any] = {}
         self._loaded_app: App | None = None
 
+    def _app_location(self) -> tuple[str, str | None]:
+        """``(module name, app name or None)`` of the app :meth:`load_app`
+        imports, found without importing anything; the module's folder goes
+        first on ``sys.path``."""
+        if self.app_import_path:
+            # A colon followed by a slash is a Windows drive, not a name.
+            parts = re.split(r":(?![\\/])", self.app_import_path, maxsplit=1)
+            name = parts[1] if len(parts) > 1 else None
+            return prepare_import(parts[0]), name
+        for candidate in ("wsgi.py", "app.py"):
+            if os.path.isfile(candidate):
+                return prepare_import(candidate), None
+        raise NoAppException(
+            "Could not locate an app: no --app option, no"
+            " FRAMEWORK_APP environment variable, and no wsgi.py or"
+            f" app.py in {os.getcwd()}. Use '--app module' or"
+            " 'module:name'."
+        )
+
+    def find_app_module(self) -> str | None:
+        """The name of the module :meth:`load_app` would import the app
+        from, found without importing it; ``None`` when :attr:`create_app`
+        makes the app. Like :meth:`load_app`, it puts the module's folder
+        first on ``sys.path``.
+
+        ``framework serve`` calls it to report a missing app before it
+        starts server processes that each import the app themselves.
+
+        :raises NoAppException: when no app is named and there is no
+            ``wsgi.py`` or ``app.py``, or when the module's top-level package
+            can't be found.
+        """
+        if self.create_app is not None:
+            return None
+        module, _ = self._app_location()
+        top = module.partition(".")[0]
+        if top in sys.modules:
+            return module
+        try:
+            found = importlib.util.find_spec(top) is not None
+        except (ImportError, ValueError) as e:
+            raise NoAppException(f"Could not import {module!r}: {e}.") from None
+        if not found:
+            raise NoAppException(
+                f"Could not import {module!r} (searched from {os.getcwd()}):"
+                f" No module named {top!r}."
+            )
+        return module
+
     def load_app(self) -> App:
         """Find, import or create the app, once.
 
@@ -392,27 +445,12 @@ class ScriptInfo:
         """
         if self._loaded_app is not None:
             return self._loaded_app
-        app: App | None = None
+        app: App | None
         if self.create_app is not None:
             app = self.create_app()
-        elif self.app_import_path:
-            # A colon followed by a slash is a Windows drive, not a name.
-            parts = re.split(r":(?![\\/])", self.app_import_path, maxsplit=1)
-            name = parts[1] if len(parts) > 1 else None
-            app = locate_app(prepare_import(parts[0]), name)
         else:
-            for candidate in ("wsgi.py", "app.py"):
-                if not os.path.isfile(candidate):
-                    continue
-                app = locate_app(prepare_import(candidate), None)
-                break
-            if app is None:
-                raise NoAppException(
-                    "Could not locate an app: no --app option, no"
-                    " FRAMEWORK_APP environment variable, and no wsgi.py or"
-                    f" app.py in {os.getcwd()}. Use '--app module' or"
-                    " 'module:name'."
-                )
+            module, name = self._app_location()
+            app = locate_app(module, name)
         if app is None:
             raise NoAppException("The app factory returned None, not an App.")
         if self.set_debug_flag:
@@ -560,7 +598,8 @@ class FrameworkGroup(AppGroup):
     and ``--version``, the built-in commands, plugin commands from the
     ``framework.commands`` entry-point group, and the app's own commands.
 
-    :param add_default_commands: add ``run``, ``shell`` and ``routes``.
+    :param add_default_commands: add ``run``, ``serve``, ``shell`` and
+        ``routes``.
     :param create_app: a function returning the app, for a custom script.
     :param add_version_option: add ``--version``.
     :param load_dotenv: load ``.env`` and ``.frameworkenv``.
@@ -598,6 +637,7 @@ class FrameworkGroup(AppGroup):
         self.set_debug_flag = set_debug_flag
         if add_default_commands:
             self.add_command(run_command)
+            self.add_command(serve_command)
             self.add_command(shell_command)
             self.add_command(routes_command)
         self._plugins_loaded = False
@@ -862,6 +902,96 @@ def run_command(
         ssl_context=cert,
         extra_files=extra_files,
         exclude_patterns=exclude_patterns,
+    )
+
+
+# -- serve -----------------------------------------------------------------------
+
+
+@click.command("serve", short_help="Serve the app with a production server.")
+@click.option("--host", "-h", default="127.0.0.1", help="The interface to bind to.")
+@click.option(
+    "--port", "-p", default=8000, type=click.IntRange(0, 65535), help="The port."
+)
+@click.option(
+    "--server",
+    type=click.Choice(("auto", "gunicorn", "waitress")),
+    default="auto",
+    help="The WSGI server; 'auto' is gunicorn on POSIX when installed, else waitress.",
+)
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(min=1),
+    default=None,
+    help="gunicorn worker processes; 2 x CPU cores + 1, at most 12, by default.",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Threads per process: 1 per gunicorn worker, as many as the default"
+    " gunicorn workers for waitress.",
+)
+@click.option(
+    "--timeout",
+    type=click.IntRange(min=0),
+    default=None,
+    help="gunicorn: restart a worker silent for this many seconds (30; 0: never).",
+)
+@click.option(
+    "--graceful-timeout",
+    type=click.IntRange(min=0),
+    default=None,
+    help="gunicorn: seconds running requests get to finish on SIGTERM (30).",
+)
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    help="Write a line per request to standard output.",
+)
+@click.option(
+    "--preload",
+    is_flag=True,
+    help="gunicorn: import the app once, before forking the workers.",
+)
+@pass_script_info
+def serve_command(
+    info: ScriptInfo,
+    host: str,
+    port: int,
+    server: str,
+    workers: int | None,
+    threads: int | None,
+    timeout: int | None,
+    graceful_timeout: int | None,
+    access_log: bool,
+    preload: bool,
+) -> None:
+    """Serve the app with a production WSGI server: gunicorn (Linux, macOS)
+    or waitress (anywhere). Install them with pip install 'framework[serve]'.
+
+    Never starts the reloader or the debugger, and refuses debug mode.
+    """
+    if get_debug_flag():
+        raise click.UsageError(
+            "'serve' is for production and refuses debug mode: remove --debug"
+            " or unset FRAMEWORK_DEBUG (use 'run' to develop)."
+        )
+    # L4 to L4; loaded only by this command, so other commands start faster.
+    from .serving import serve
+
+    serve(
+        info,
+        server=t.cast("ServerName", server),
+        host=host,
+        port=port,
+        workers=workers,
+        threads=threads,
+        timeout=timeout,
+        graceful_timeout=graceful_timeout,
+        access_log=access_log,
+        preload=preload,
     )
 
 

@@ -43,6 +43,31 @@ request_ctx: RequestContext = LocalProxy(  # type: ignore[assignment]
 request: Request = LocalProxy(  # type: ignore[assignment]
     _cv_context, "request", unbound_message=_NO_REQUEST
 )
+
+_RequestT = t.TypeVar("_RequestT", bound="Request")
+
+
+def request_proxy(request_class: type[_RequestT]) -> _RequestT:
+    """:data:`request`, typed as the app's own request class for the type
+    checker: ``request = request_proxy(MyApp.request_class)``. It returns
+    the very same proxy, so using it costs nothing.
+
+    :param request_class: the app's :attr:`~framework.App.request_class`
+        (or a base class of it): what the proxy is typed as. Nothing checks
+        that the app really uses it.
+    :raises TypeError: when ``request_class`` is not a subclass of
+        :class:`~framework.Request`.
+    """
+    from .wrappers import Request
+
+    if not (isinstance(request_class, type) and issubclass(request_class, Request)):
+        raise TypeError(
+            f"request_proxy() takes a subclass of framework.Request, not"
+            f" {request_class!r}."
+        )
+    return t.cast(_RequestT, request)
+
+
 #: The current session.
 session: SessionMixin = LocalProxy(  # type: ignore[assignment]
     _cv_context, "session", unbound_message=_NO_REQUEST

@@ -37,6 +37,7 @@ PUBLIC_MODULES = [
     "framework.json.provider",
     "framework.json.tag",
     "framework.logging",
+    "framework.serving",
     "framework.sessions",
     "framework.settings",
     "framework.signals",
