@@ -17,12 +17,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Re-install whenever the project's metadata changes.
-$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+# Re-install whenever the project's metadata changes, or a contrib package
+# comes or goes (the folder's time changes): the editable install maps each
+# top-level package when it is made.
+$(VENV)/.dev-installed: pyproject.toml contrib | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-$(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
+$(VENV)/.bench-installed: pyproject.toml contrib | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	touch $@
 

@@ -60,6 +60,7 @@ class Kit:
     :param g: that framework's ``g`` proxy.
     :param render_template: that framework's ``render_template``.
     :param jsonify: that framework's ``jsonify``.
+    :param session: that framework's ``session`` proxy.
     """
 
     name: str
@@ -67,6 +68,7 @@ class Kit:
     g: t.Any
     render_template: Callable[..., str]
     jsonify: Callable[..., t.Any]
+    session: t.Any
 
 
 FRAMEWORK = Kit(
@@ -75,8 +77,16 @@ FRAMEWORK = Kit(
     framework.g,
     framework.render_template,
     framework.jsonify,
+    framework.session,
 )
-FLASK = Kit("Flask", flask.Flask, flask.g, flask.render_template, flask.jsonify)
+FLASK = Kit(
+    "Flask",
+    flask.Flask,
+    flask.g,
+    flask.render_template,
+    flask.jsonify,
+    flask.session,
+)
 
 
 @dataclass(frozen=True)
@@ -87,12 +97,15 @@ class Scenario:
     :param summary: what the scenario measures, for ``--help``.
     :param build: builds the app from a :class:`Kit`.
     :param path: the requested URL path.
+    :param run: how to check and time the scenario, when it is not the
+        usual framework/Flask pair of :func:`run_pair`.
     """
 
     name: str
     summary: str
     build: Callable[[Kit], WSGIApplication]
     path: str
+    run: Callable[[Scenario, int, int], list[Result]] | None = None
 
 
 @dataclass(frozen=True)
@@ -306,6 +319,163 @@ def build_json_large(kit: Kit) -> WSGIApplication:
     return t.cast("WSGIApplication", app)
 
 
+# -- The session scenario ---------------------------------------------------------
+
+
+#: The secret key of the session scenario's apps.
+SESSION_SECRET = "benchmark secret key"
+
+#: What the session scenario's client has in its session before the timed
+#: requests.
+SESSION_DATA: dict[str, t.Any] = {"user_id": 42, "cart": ["tea", "cake"]}
+
+
+def build_session_write(kit: Kit) -> WSGIApplication:
+    """An app whose timed view reads the session and writes to it; ``/login``
+    puts :data:`SESSION_DATA` in a new session, for the client's cookie.
+
+    :param kit: the framework to build it with.
+    """
+    app = kit.app_class(__name__)
+    app.secret_key = SESSION_SECRET
+    session = kit.session
+
+    def login() -> str:
+        session.update(SESSION_DATA)
+        return "logged in"
+
+    def visit() -> str:
+        session["last_page"] = "/"
+        return f"user {session['user_id']}"
+
+    app.add_url_rule("/login", view_func=login)
+    app.add_url_rule("/", view_func=visit)
+    return t.cast("WSGIApplication", app)
+
+
+def session_cookie(app: WSGIApplication) -> str:
+    """Log in to ``app`` (``GET /login``) and return the ``Cookie`` header
+    value that carries the new session.
+
+    :param app: an app of :func:`build_session_write`.
+    """
+    reply = call_once(app, build_environ("/login"))
+    for name, value in reply.headers:
+        if name.lower() == "set-cookie" and value.startswith("session="):
+            return value.partition(";")[0]
+    raise MismatchError(f"/login set no session cookie: {reply}")
+
+
+def check_session_replies(
+    scenario: Scenario,
+    apps: dict[str, tuple[WSGIApplication, WSGIEnvironment]],
+    stored: Callable[[str, Reply], dict[str, t.Any]],
+) -> None:
+    """Raise :class:`MismatchError` unless every app answers the timed
+    request alike and saved the same session.
+
+    Status and body must be equal, and so must the header names; the
+    session cookie itself differs (a signed id, or signed data with a time
+    stamp), so what each app saved is read back and compared instead.
+
+    :param scenario: the session scenario.
+    :param apps: each app and the environ of its request, by name.
+    :param stored: reads back the session an app saved, from its reply.
+    """
+    expected = {**SESSION_DATA, "last_page": "/"}
+    replies = {name: call_once(app, environ) for name, (app, environ) in apps.items()}
+    problems: list[str] = []
+    first_name, first = next(iter(replies.items()))
+    for name, reply in replies.items():
+        if (reply.status, reply.body) != (first.status, first.body):
+            problems.append(
+                f"  {name}: {reply.status} {reply.body!r}, but {first_name}:"
+                f" {first.status} {first.body!r}"
+            )
+        names = sorted(header for header, _ in reply.headers)
+        first_names = sorted(header for header, _ in first.headers)
+        if names != first_names:
+            problems.append(f"  {name} headers {names}, {first_name} {first_names}")
+        saved = stored(name, reply)
+        if saved != expected:
+            problems.append(f"  {name} saved {saved!r}, not {expected!r}")
+    if problems:
+        raise MismatchError(
+            f"scenario {scenario.name!r} (GET {scenario.path}):\n" + "\n".join(problems)
+        )
+
+
+def run_session_write(scenario: Scenario, rounds: int, number: int) -> list[Result]:
+    """Time a session write with framework's cookie sessions, framework's
+    Redis sessions and Flask's cookie sessions, and compare both framework
+    variants with Flask.
+
+    A throwaway ``redis-server`` is started on 127.0.0.1 (the test suite's
+    helper, ``tests/redis_server.py``) and stopped afterwards. Each app's
+    client logs in first, so every timed request reads an existing session
+    and writes it back.
+
+    :param scenario: the session scenario.
+    :param rounds: how many rounds each app runs.
+    :param number: how many requests make one round.
+    :raise MismatchError: if the apps answer differently.
+    """
+    # Imported here: the other scenarios need neither redis nor the server.
+    import redis
+    from framework_redis import RedisSessionInterface, RedisSessions
+
+    from framework.sessions import SecureCookieSessionInterface
+    from tests.redis_server import RedisServer
+
+    redis_name = "framework+redis"
+    with RedisServer() as server:
+        client = redis.Redis.from_url(server.url)
+        redis_app = t.cast("framework.App", scenario.build(FRAMEWORK))
+        RedisSessions(redis_app, redis_client=client)
+        built = {
+            FRAMEWORK.name: scenario.build(FRAMEWORK),
+            redis_name: t.cast("WSGIApplication", redis_app),
+            FLASK.name: scenario.build(FLASK),
+        }
+        apps = {
+            name: (app, build_environ(scenario.path, {"Cookie": session_cookie(app)}))
+            for name, app in built.items()
+        }
+        cookie_app = t.cast("framework.App", built[FRAMEWORK.name])
+        signing = SecureCookieSessionInterface().get_signing_serializer(cookie_app)
+        interface = t.cast(RedisSessionInterface, redis_app.session_interface)
+        id_signer = interface.get_signer(redis_app)
+        assert signing is not None and id_signer is not None
+
+        def stored(name: str, reply: Reply) -> dict[str, t.Any]:
+            cookie = next(
+                value.partition(";")[0].partition("=")[2]
+                for header, value in reply.headers
+                if header.lower() == "set-cookie"
+            )
+            if name != redis_name:
+                # Flask's cookie format is framework's: one serializer reads both.
+                return t.cast(dict[str, t.Any], signing.loads(cookie))
+            sid = id_signer.unsign(cookie).decode()
+            raw = client.get(interface.session_key(sid))
+            assert isinstance(raw, bytes)
+            return t.cast(dict[str, t.Any], interface.serializer.loads(raw.decode()))
+
+        try:
+            check_session_replies(scenario, apps, stored)
+            timings = time_apps(apps, rounds, number)
+        finally:
+            client.close()
+    return [
+        Result(
+            f"{scenario.name} (cookie)", timings[FRAMEWORK.name], timings[FLASK.name]
+        ),
+        Result(
+            f"{scenario.name} (redis)", timings[redis_name], list(timings[FLASK.name])
+        ),
+    ]
+
+
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario("hello", "a view returning a plain string", build_hello, "/"),
     Scenario("json", "a view returning a dict, sent as JSON", build_json, "/"),
@@ -330,6 +500,15 @@ SCENARIOS: tuple[Scenario, ...] = (
         build_json_large,
         "/",
     ),
+    Scenario(
+        "session-write",
+        "a view writing to an existing session: framework with cookie sessions"
+        " and with Redis sessions (a local redis-server), each against Flask's"
+        " cookie sessions",
+        build_session_write,
+        "/",
+        run=run_session_write,
+    ),
 )
 
 
@@ -347,12 +526,13 @@ def _ignore_write(data: bytes) -> None:
     """The ``write`` callable of :func:`_ignore_start_response`."""
 
 
-def build_environ(path: str) -> WSGIEnvironment:
+def build_environ(path: str, headers: dict[str, str] | None = None) -> WSGIEnvironment:
     """The environ of a plain ``GET`` of ``path``, built once per scenario.
 
     :param path: the requested URL path.
+    :param headers: request headers to send, e.g. ``Cookie``.
     """
-    builder = EnvironBuilder(path=path, method="GET")
+    builder = EnvironBuilder(path=path, method="GET", headers=headers)
     try:
         return builder.get_environ()
     finally:
@@ -448,6 +628,35 @@ def time_round(app: WSGIApplication, environ: WSGIEnvironment, number: int) -> f
     return elapsed / number
 
 
+def time_apps(
+    apps: dict[str, tuple[WSGIApplication, WSGIEnvironment]],
+    rounds: int,
+    number: int,
+) -> dict[str, list[float]]:
+    """Time several apps in interleaved rounds; return each one's round
+    means, in nanoseconds per request.
+
+    Which app goes first rotates every round, so none always runs on the
+    caches or CPU frequency another left behind.
+
+    :param apps: each app and the environ of its request, by name.
+    :param rounds: how many rounds each app runs.
+    :param number: how many requests make one round.
+    """
+    timings: dict[str, list[float]] = {name: [] for name in apps}
+    order = list(apps)
+    # Warm every app up (first-request setup, lazy imports) off the clock.
+    for name in order:
+        app, environ = apps[name]
+        time_round(app, environ, max(1, number // 10))
+    for _ in range(rounds):
+        for name in order:
+            app, environ = apps[name]
+            timings[name].append(time_round(app, environ, number))
+        order.append(order.pop(0))
+    return timings
+
+
 def time_scenario(
     scenario: Scenario,
     apps: dict[str, WSGIApplication],
@@ -456,26 +665,32 @@ def time_scenario(
 ) -> Result:
     """Time both apps of a scenario in alternating rounds.
 
-    Which app goes first swaps every round, so neither always runs on the
-    caches or CPU frequency the other left behind.
-
     :param scenario: the scenario to time.
     :param apps: the apps, by :attr:`Kit.name`.
     :param rounds: how many rounds each app runs.
     :param number: how many requests make one round.
     """
     environ = build_environ(scenario.path)
-    result = Result(scenario.name)
-    timings = {FRAMEWORK.name: result.framework_ns, FLASK.name: result.flask_ns}
-    order = [FRAMEWORK.name, FLASK.name]
-    # Warm both apps up (first-request setup, lazy imports) off the clock.
-    for name in order:
-        time_round(apps[name], environ, max(1, number // 10))
-    for _ in range(rounds):
-        for name in order:
-            timings[name].append(time_round(apps[name], environ, number))
-        order.reverse()
-    return result
+    timings = time_apps(
+        {name: (apps[name], environ) for name in (FRAMEWORK.name, FLASK.name)},
+        rounds,
+        number,
+    )
+    return Result(scenario.name, timings[FRAMEWORK.name], timings[FLASK.name])
+
+
+def run_pair(scenario: Scenario, rounds: int, number: int) -> list[Result]:
+    """Build the scenario's app with each framework, check that they answer
+    alike, and time them.
+
+    :param scenario: the scenario to run.
+    :param rounds: how many rounds each app runs.
+    :param number: how many requests make one round.
+    :raise MismatchError: if the apps answer differently.
+    """
+    apps = {kit.name: scenario.build(kit) for kit in (FRAMEWORK, FLASK)}
+    check_same(scenario, apps)
+    return [time_scenario(scenario, apps, rounds, number)]
 
 
 # -- Reporting -----------------------------------------------------------------
@@ -632,14 +847,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: list[Result] = []
     failed = False
     for scenario in selected(args.scenario):
-        apps = {kit.name: scenario.build(kit) for kit in (FRAMEWORK, FLASK)}
+        run = scenario.run or run_pair
         try:
-            check_same(scenario, apps)
+            results.extend(run(scenario, args.rounds, args.number))
         except MismatchError as error:
             print(f"MISMATCH, not timed: {error}", file=sys.stderr, flush=True)
             failed = True
-            continue
-        results.append(time_scenario(scenario, apps, args.rounds, args.number))
     print()
     print(format_table(results))
     if args.json is not None:

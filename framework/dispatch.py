@@ -8,7 +8,9 @@ Layer 2. Runs one request through the pipeline:
    answer, or the view;
 3. errors to the error handling strategy;
 4. conversion to a response, ``after_this_request`` callbacks,
-   ``after_request`` hooks, the session save, ``request_finished``;
+   ``after_request`` hooks, the session save, ``request_finished``; an
+   HTTP error raised in this step (a session store that is down) goes to
+   the error handling strategy too, and its answer is finalized instead;
 5. at context teardown, every ``teardown_request`` callback.
 
 Hooks are compiled at :meth:`Dispatcher.prepare` into flat tuples per
@@ -21,13 +23,13 @@ from __future__ import annotations
 import typing as t
 
 from attrs import define, field
+from werkzeug.exceptions import HTTPException
 
 from . import signals
 from .wrappers import scopes_outer_first
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from blinker import Signal
-    from werkzeug.exceptions import HTTPException
 
     from .app import App
     from .ctx import AppContext, RequestContext
@@ -146,7 +148,14 @@ class Dispatcher:
                 rv = pipeline.dispatch(ctx)
         except Exception as e:
             rv = pipeline.handle_user(ctx, e)
-        return pipeline.finalize(ctx, rv)
+        try:
+            return pipeline.finalize(ctx, rv)
+        except HTTPException as e:
+            # An HTTP error raised while finishing the response (an
+            # after_request hook, or a session store that is down when the
+            # session is saved: 503) is answered by its error handler, as if
+            # the view had raised it, not turned into a 500.
+            return pipeline.finalize(ctx, pipeline.handle_user(ctx, e), True)
 
     def preprocess(self, ctx: RequestContext) -> ResponseReturnValue | None:
         """Run URL value preprocessors, then ``before_request`` hooks."""

@@ -9,7 +9,7 @@ import typing as t
 
 import pytest
 
-from framework import App, after_this_request, g, request
+from framework import App, abort, after_this_request, g, request
 from framework.ctx import RequestContext
 from framework.dispatch import Dispatcher
 from framework.signals import app_ready
@@ -127,6 +127,77 @@ def test_after_request_hook_can_replace_the_response(
     response = client.get("/")
     assert response.status_code == 202
     assert response.data == b"replaced original"
+
+
+@pytest.mark.parametrize("testing", [True, False])
+def test_http_error_from_after_request_hook_goes_to_its_handler(
+    app: App, testing: bool
+) -> None:
+    # Flask answers 500 here; the hook asked for a 403, and the app's 403
+    # handler answers it, as for a view.
+    app.testing = testing
+    seen: list[int] = []
+
+    @app.after_request
+    def refuse(response: Response) -> Response:
+        seen.append(response.status_code)
+        if response.status_code == 200:
+            abort(403)
+        return response
+
+    @app.errorhandler(403)
+    def forbidden(e: Exception) -> tuple[str, int]:
+        return "handled 403", 403
+
+    @app.get("/")
+    def index() -> str:
+        return "original"
+
+    response = app.test_client().get("/")
+    assert response.status_code == 403
+    assert response.data == b"handled 403"
+    # The hooks ran again on the answer that went out.
+    assert seen == [200, 403]
+
+
+def test_http_error_from_after_request_hook_without_handler(
+    app: App, client: AppClient
+) -> None:
+    @app.after_request
+    def refuse(response: Response) -> Response:
+        if response.status_code == 200:
+            abort(503)
+        return response
+
+    @app.get("/")
+    def index() -> str:
+        return "original"
+
+    response = client.get("/")
+    assert response.status_code == 503
+    assert b"Service Unavailable" in response.data
+
+
+def test_other_errors_from_after_request_hook_are_still_500(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.testing = False
+    error = RuntimeError("hook broke")
+
+    @app.after_request
+    def broken(response: Response) -> Response:
+        if response.status_code == 200:
+            raise error
+        return response
+
+    @app.get("/")
+    def index() -> str:
+        return "original"
+
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        response = app.test_client().get("/")
+    assert response.status_code == 500
+    assert any(r.exc_info and r.exc_info[1] is error for r in caplog.records)
 
 
 def test_after_this_request_runs_before_after_request_hooks(

@@ -11,6 +11,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode
 from markupsafe import Markup
+from werkzeug.exceptions import ServiceUnavailable
 
 from framework import App, session
 from framework.sessions import (
@@ -415,6 +416,53 @@ def test_a_custom_session_interface_is_used(app: App) -> None:
     client.post("/set/a/b")
     assert store == {"only": {"a": "b"}}
     assert client.get("/get/a").data == b"b"
+
+
+class FailingStore(SessionInterface):
+    """A session store that is down: the interface answers 503 when it
+    needs the store, which is what a server-side store's interface does."""
+
+    def __init__(self, fail_open: bool, fail_save: bool) -> None:
+        self.fail_open = fail_open
+        self.fail_save = fail_save
+
+    def open_session(self, app: App, request: t.Any) -> t.Any:
+        if self.fail_open:
+            raise ServiceUnavailable("the session store is down")
+        return SecureCookieSession()
+
+    def save_session(self, app: App, session: t.Any, response: t.Any) -> None:
+        if self.fail_save and session.modified:
+            raise ServiceUnavailable("the session store is down")
+
+
+@pytest.mark.parametrize("testing", [True, False])
+def test_an_http_error_when_saving_the_session_goes_to_the_error_handlers(
+    app: App, testing: bool
+) -> None:
+    app.testing = testing
+    app.session_interface = FailingStore(fail_open=False, fail_save=True)
+
+    @app.errorhandler(503)
+    def unavailable(e: ServiceUnavailable) -> tuple[str, int]:
+        return f"handled: {e.description}", 503
+
+    response = app.test_client().post("/set/a/b")
+    assert response.status_code == 503
+    assert response.data == b"handled: the session store is down"
+
+
+def test_an_http_error_when_opening_the_session_only_to_refresh_it(
+    app: App,
+) -> None:
+    # The view never touches the session; the app opens it after the view,
+    # to renew the cookie, and the store is down.
+    app.session_interface = FailingStore(fail_open=True, fail_save=False)
+    client = app.test_client()
+    client.set_cookie("session", "some-id")
+    response = client.get("/plain")
+    assert response.status_code == 503
+    assert b"the session store is down" in response.data
 
 
 def test_copied_request_context_shares_the_session(app: App) -> None:

@@ -1,0 +1,1080 @@
+"""framework_redis: server-side sessions against a real ``redis-server``
+(started on 127.0.0.1 on a free port for this module, see
+``tests/redis_server.py``), through the test client and through gunicorn
+with two workers."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import http.cookiejar
+import json
+import logging
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import typing as t
+import urllib.request
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis
+from framework_redis import (
+    DEFAULTS,
+    RedisSession,
+    RedisSessionInterface,
+    RedisSessions,
+    SessionUnavailable,
+    create_client,
+    new_session_id,
+    regenerate_session,
+)
+from itsdangerous import Signer
+from markupsafe import Markup
+from redis_server import RedisServer, free_port
+
+from framework import App, Response, session
+from framework.testing import AppClient
+
+SECRET = "redis-tests-secret-key"
+LIFETIME = timedelta(minutes=10)
+LIFETIME_S = int(LIFETIME.total_seconds())
+
+
+# -- fixtures -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> t.Iterator[str]:
+    """A real redis-server for this module, stopped afterwards."""
+    with RedisServer() as server:
+        yield server.url
+
+
+@pytest.fixture
+def store(redis_url: str) -> t.Iterator[redis.Redis]:
+    """A client of the module's server, emptied before each test."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushall()
+    client.config_resetstat()
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+#: The Redis clients the apps of the current test made; closed after it, so
+#: that no socket is left for the garbage collector to warn about.
+_CLIENTS: list[redis.Redis] = []
+
+
+def track(app: App) -> App:
+    """Close ``app``'s Redis client after the test."""
+    client = app.extensions["redis_sessions"].redis_client
+    if client is not None:
+        _CLIENTS.append(client)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def close_clients() -> t.Iterator[None]:
+    yield
+    while _CLIENTS:
+        _CLIENTS.pop().close()
+
+
+@pytest.fixture
+def private_server() -> t.Iterator[RedisServer]:
+    """A redis-server of the test's own, for tests that stop or freeze it."""
+    with RedisServer() as server:
+        yield server
+
+
+def make_app(url: str, **config: t.Any) -> App:
+    app = App(__name__)
+    app.testing = True
+    app.secret_key = SECRET
+    app.config["PERMANENT_SESSION_LIFETIME"] = LIFETIME
+    app.config["SESSION_REDIS_URL"] = url
+    app.config.update(config)
+    RedisSessions(app)
+
+    @app.post("/set/<key>/<value>")
+    def set_value(key: str, value: str) -> str:
+        session[key] = value
+        return "set"
+
+    @app.get("/get/<key>")
+    def get_value(key: str) -> str:
+        return str(session.get(key, ""))
+
+    @app.post("/incr")
+    def incr() -> str:
+        session["n"] = session.get("n", 0) + 1
+        return str(session["n"])
+
+    @app.post("/permanent")
+    def permanent() -> str:
+        session.permanent = True
+        session["user"] = "ann"
+        return "permanent"
+
+    @app.post("/clear")
+    def clear() -> str:
+        session.clear()
+        return "cleared"
+
+    @app.post("/login")
+    def login() -> str:
+        regenerate_session()
+        session["user"] = "ann"
+        return "welcome"
+
+    @app.get("/plain")
+    def plain() -> str:
+        return "plain"
+
+    return track(app)
+
+
+@pytest.fixture
+def app(store: redis.Redis, redis_url: str) -> App:
+    return make_app(redis_url)
+
+
+@pytest.fixture
+def client(app: App) -> AppClient:
+    return app.test_client()
+
+
+def cookie_value(client: AppClient, name: str = "session") -> str:
+    cookie = client.get_cookie(name)
+    assert cookie is not None, "no session cookie"
+    return cookie.value
+
+
+def sid_of(value: str) -> str:
+    """The session id in a signed cookie value ``id.signature``."""
+    return value.rpartition(".")[0]
+
+
+def signed(app: App, sid: str) -> str:
+    interface = app.session_interface
+    assert isinstance(interface, RedisSessionInterface)
+    signer = interface.get_signer(app)
+    assert signer is not None
+    return signer.sign(sid).decode()
+
+
+def calls(store: redis.Redis, command: str) -> int:
+    """How many times the server ran ``command`` since the stats reset."""
+    stats = store.info("commandstats")
+    return int(stats.get(f"cmdstat_{command}", {}).get("calls", 0))
+
+
+def error_lines(caplog: pytest.LogCaptureFixture, app: App) -> list[str]:
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == app.logger.name and r.levelno >= logging.ERROR
+    ]
+
+
+# -- setting it up ----------------------------------------------------------------
+
+
+def test_extension_registered(app: App) -> None:
+    interface = app.extensions["redis_sessions"]
+    assert isinstance(interface, RedisSessionInterface)
+    assert app.session_interface is interface
+    assert isinstance(interface.redis_client, redis.Redis)
+    assert interface.key_prefix == "session:"
+    assert app.config["SESSION_REDIS_KEY_PREFIX"] == "session:"
+    assert app.config["SESSION_REDIS_TIMEOUT"] == 1.0
+    assert DEFAULTS["SESSION_REDIS_URL"] == "redis://127.0.0.1:6379/0"
+
+
+def test_init_app_factory(store: redis.Redis, redis_url: str) -> None:
+    sessions = RedisSessions()
+    app = App(__name__)
+    app.secret_key = SECRET
+    app.config.update(SESSION_REDIS_URL=redis_url, SESSION_REDIS_KEY_PREFIX="shop:")
+    interface = sessions.init_app(app)
+    track(app)
+    app.add_url_rule("/", "index", lambda: session.setdefault("a", "1"))
+
+    client = app.test_client()
+    assert client.get("/").text == "1"
+    assert app.extensions["redis_sessions"] is interface
+    (key,) = store.scan_iter()
+    assert key.decode() == "shop:" + sid_of(cookie_value(client))
+
+
+def test_given_client_is_used(store: redis.Redis, redis_url: str) -> None:
+    own = redis.Redis.from_url(redis_url)
+    _CLIENTS.append(own)
+    app = App(__name__)
+    app.secret_key = SECRET
+    # The URL is wrong on purpose: the given client wins.
+    app.config["SESSION_REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
+    RedisSessions(app, redis_client=own)
+    app.add_url_rule("/", "index", lambda: session.setdefault("a", "1"))
+
+    assert app.test_client().get("/").status_code == 200
+    assert app.extensions["redis_sessions"].redis_client is own
+    assert store.dbsize() == 1
+
+
+def test_interface_alone_builds_client_from_config(
+    store: redis.Redis, redis_url: str
+) -> None:
+    app = App(__name__)
+    app.secret_key = SECRET
+    app.config["SESSION_REDIS_URL"] = redis_url
+    interface = RedisSessionInterface(key_prefix="alone:")
+    app.session_interface = interface
+    app.add_url_rule("/", "index", lambda: session.setdefault("a", "1"))
+
+    assert interface.redis_client is None
+    client = app.test_client()
+    assert client.get("/").text == "1"
+    assert interface.redis_client is not None
+    _CLIENTS.append(interface.redis_client)
+    assert store.exists("alone:" + sid_of(cookie_value(client)))
+
+
+def test_create_client_options(redis_url: str) -> None:
+    client = create_client(
+        {"SESSION_REDIS_URL": redis_url, "SESSION_REDIS_TIMEOUT": 0.3}
+    )
+    _CLIENTS.append(client)
+    kwargs = client.connection_pool.connection_kwargs
+    assert kwargs["socket_timeout"] == 0.3
+    assert kwargs["socket_connect_timeout"] == 0.3
+    assert client.get_retry().get_retries() == 1
+    assert kwargs["port"] == int(redis_url.rsplit(":", 1)[1].split("/")[0])
+    assert client.ping() is True
+
+
+# -- round trips and what is stored -------------------------------------------------
+
+
+def test_round_trip(client: AppClient) -> None:
+    assert client.post("/set/user/ann").text == "set"
+    assert client.get("/get/user").text == "ann"
+    assert client.post("/incr").text == "1"
+    assert client.post("/incr").text == "2"
+    assert client.get("/get/user").text == "ann"
+
+
+def test_cookie_holds_only_the_signed_id(client: AppClient, store: redis.Redis) -> None:
+    secret_value = "the-data-never-goes-in-the-cookie"
+    client.post(f"/set/note/{secret_value}")
+    value = cookie_value(client)
+    sid, _, signature = value.rpartition(".")
+    assert secret_value not in value
+    assert len(sid) == 43 and signature
+    assert store.keys() == [f"session:{sid}".encode()]
+    stored = store.get(f"session:{sid}")
+    assert stored is not None and secret_value.encode() in stored
+
+
+def test_types_round_trip(store: redis.Redis, redis_url: str) -> None:
+    app = make_app(redis_url)
+    now = datetime(2024, 5, 17, 12, 30, tzinfo=UTC)
+    ident = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    values = {
+        "tuple": (1, "two"),
+        "bytes": b"\x00\xff",
+        "markup": Markup("<b>hi</b>"),
+        "uuid": ident,
+        "when": now,
+        "nested": {"list": [1, 2.5, None, True]},
+    }
+
+    @app.post("/types")
+    def write_types() -> str:
+        session.update(values)
+        return "ok"
+
+    @app.get("/types")
+    def read_types() -> str:
+        assert {key: session[key] for key in values} == values
+        assert type(session["markup"]) is Markup
+        return "same"
+
+    client = app.test_client()
+    client.post("/types")
+    assert client.get("/types").text == "same"
+
+
+def test_new_empty_session_writes_nothing(
+    client: AppClient, store: redis.Redis
+) -> None:
+    response = client.get("/get/user")
+    assert response.text == ""
+    assert "Set-Cookie" not in response.headers
+    assert response.headers["Vary"] == "Cookie"
+    assert store.dbsize() == 0
+    assert calls(store, "set") == 0
+
+
+def test_untouched_session_costs_nothing(client: AppClient, store: redis.Redis) -> None:
+    response = client.get("/plain")
+    assert "Set-Cookie" not in response.headers
+    assert "Vary" not in response.headers
+    assert calls(store, "get") == calls(store, "getex") == 0
+
+
+def test_only_changed_sessions_are_written(
+    client: AppClient, store: redis.Redis
+) -> None:
+    client.post("/set/user/ann")
+    assert calls(store, "set") == 1
+    response = client.get("/get/user")
+    assert response.text == "ann"
+    assert calls(store, "set") == 1
+    # A browser session that was only read needs no new cookie either.
+    assert "Set-Cookie" not in response.headers
+    assert response.headers["Vary"] == "Cookie"
+    client.post("/set/user/bob")
+    assert calls(store, "set") == 2
+
+
+def test_session_transaction(client: AppClient, store: redis.Redis) -> None:
+    with client.session_transaction() as sess:
+        sess["user"] = "ann"
+    assert client.get("/get/user").text == "ann"
+    with client.session_transaction() as sess:
+        assert isinstance(sess, RedisSession)
+        assert sess["user"] == "ann"
+    assert store.dbsize() == 1
+
+
+def test_sid_visible_in_view(app: App, client: AppClient) -> None:
+    @app.post("/sid")
+    def sid() -> str:
+        session["x"] = 1
+        assert isinstance(session, RedisSession)
+        return session.sid
+
+    assert client.post("/sid").text == sid_of(cookie_value(client))
+
+
+# -- expiry and refresh ----------------------------------------------------------------
+
+
+def test_ttl_is_the_lifetime(client: AppClient, store: redis.Redis) -> None:
+    client.post("/set/user/ann")
+    key = "session:" + sid_of(cookie_value(client))
+    assert LIFETIME_S - 5 <= store.ttl(key) <= LIFETIME_S
+
+
+def test_browser_session_cookie_has_no_expiry(client: AppClient) -> None:
+    response = client.post("/set/user/ann")
+    header = response.headers["Set-Cookie"]
+    assert "Expires" not in header and "Max-Age" not in header
+
+
+def test_permanent_session_cookie_expires_with_lifetime(
+    client: AppClient, store: redis.Redis
+) -> None:
+    response = client.post("/permanent")
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.expires is not None
+    remaining = cookie.expires - datetime.now(UTC)
+    assert LIFETIME - timedelta(seconds=5) <= remaining <= LIFETIME
+    assert "Expires=" in response.headers["Set-Cookie"]
+    key = "session:" + sid_of(cookie.value)
+    assert LIFETIME_S - 5 <= store.ttl(key) <= LIFETIME_S
+
+
+def test_refresh_renews_ttl_and_permanent_cookie(
+    client: AppClient, store: redis.Redis
+) -> None:
+    client.post("/permanent")
+    key = "session:" + sid_of(cookie_value(client))
+    store.expire(key, 50)
+    response = client.get("/get/user")
+    assert response.text == "ann"
+    assert store.ttl(key) > LIFETIME_S - 5
+    # The permanent cookie is sent again with a new expiry; no data written.
+    assert "Expires=" in response.headers["Set-Cookie"]
+    assert calls(store, "set") == 1
+
+
+def test_refresh_of_a_request_that_does_not_use_the_session(
+    client: AppClient, store: redis.Redis
+) -> None:
+    client.post("/set/user/ann")
+    key = "session:" + sid_of(cookie_value(client))
+    store.expire(key, 50)
+    assert client.get("/plain").text == "plain"
+    assert store.ttl(key) > LIFETIME_S - 5
+
+
+def test_no_refresh(store: redis.Redis, redis_url: str) -> None:
+    app = make_app(redis_url, SESSION_REFRESH_EACH_REQUEST=False)
+    client = app.test_client()
+    client.post("/permanent")
+    key = "session:" + sid_of(cookie_value(client))
+    store.expire(key, 50)
+    store.config_resetstat()
+
+    response = client.get("/get/user")
+    assert response.text == "ann"
+    assert "Set-Cookie" not in response.headers
+    assert store.ttl(key) <= 50
+    client.get("/plain")
+    assert calls(store, "getex") == 0 and calls(store, "get") == 1
+    # A change writes the data, and so its time to live, again.
+    client.post("/set/x/1")
+    assert store.ttl(key) > LIFETIME_S - 5
+
+
+def test_expired_session_starts_over(client: AppClient, store: redis.Redis) -> None:
+    client.post("/set/user/ann")
+    old = sid_of(cookie_value(client))
+    store.delete("session:" + old)  # what the TTL does in the end
+    assert client.get("/get/user").text == ""
+    client.post("/set/user/bob")
+    assert sid_of(cookie_value(client)) != old
+
+
+# -- ids the client sends ------------------------------------------------------------
+
+
+def test_tampered_cookie_gives_new_session_with_new_id(
+    client: AppClient, store: redis.Redis
+) -> None:
+    client.post("/set/user/ann")
+    value = cookie_value(client)
+    sid, _, signature = value.rpartition(".")
+
+    def flip(text: str, index: int) -> str:
+        return text[:index] + ("A" if text[index] != "A" else "B") + text[index + 1 :]
+
+    # Not the signature's last character: its low bits are base64 padding.
+    for tampered in (f"{flip(sid, 5)}.{signature}", f"{sid}.{flip(signature, 0)}"):
+        client.set_cookie("session", tampered)
+        assert client.get("/get/user").text == ""
+    client.post("/set/user/eve")
+    assert sid_of(cookie_value(client)) != sid_of(value)
+    assert store.dbsize() == 2
+
+
+def test_unsigned_id_of_a_real_session_is_refused(
+    client: AppClient, store: redis.Redis
+) -> None:
+    client.post("/set/user/ann")
+    sid = sid_of(cookie_value(client))
+    for forged in (sid, f"{sid}.", f"{sid}.bad-signature"):
+        other = client.application.test_client()
+        other.set_cookie("session", forged)
+        assert other.get("/get/user").text == ""
+
+
+def test_unknown_id_is_not_adopted(
+    app: App, client: AppClient, store: redis.Redis
+) -> None:
+    # A correctly signed id that Redis does not have (expired, or one an
+    # attacker kept from an old session of their own) is never reused.
+    chosen = new_session_id()
+    client.set_cookie("session", signed(app, chosen))
+    assert client.get("/get/user").text == ""
+    client.post("/set/user/ann")
+    assert sid_of(cookie_value(client)) != chosen
+    assert not store.exists("session:" + chosen)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "garbage",
+        "a.b",
+        ".",
+        "x" * 4000,
+        "%ff%fe",
+        "\u00e9t\u00e9.sig",
+    ],
+)
+def test_garbage_cookie_gives_new_session(client: AppClient, value: str) -> None:
+    client.set_cookie("session", value)
+    response = client.get("/get/user")
+    assert response.status_code == 200
+    assert response.text == ""
+
+
+def test_secret_key_fallbacks(store: redis.Redis, redis_url: str) -> None:
+    app = make_app(redis_url)
+    client = app.test_client()
+    client.post("/set/user/ann")
+    old_value = cookie_value(client)
+    app.config.update(SECRET_KEY="new key", SECRET_KEY_FALLBACKS=[SECRET])
+    assert client.get("/get/user").text == "ann"
+    client.post("/set/user/bob")
+    new_value = cookie_value(client)
+    assert sid_of(new_value) == sid_of(old_value)
+    assert new_value != old_value
+    Signer(
+        "new key",
+        salt=RedisSessionInterface.salt,
+        key_derivation="hmac",
+        digest_method=RedisSessionInterface.digest_method,
+    ).unsign(new_value)
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    client.set_cookie("session", old_value)
+    assert client.get("/get/user").text == ""
+
+
+def test_without_secret_key_session_is_null(store: redis.Redis, redis_url: str) -> None:
+    app = make_app(redis_url, SECRET_KEY=None)
+    client = app.test_client()
+    assert client.get("/get/user").text == ""
+    with pytest.raises(RuntimeError, match="secret key"):
+        client.post("/set/user/ann")
+    assert store.dbsize() == 0
+
+
+# -- clearing and regenerating -------------------------------------------------------
+
+
+def test_clear_deletes_key_and_cookie(client: AppClient, store: redis.Redis) -> None:
+    client.post("/set/user/ann")
+    assert store.dbsize() == 1
+    response = client.post("/clear")
+    assert store.dbsize() == 0
+    header = response.headers["Set-Cookie"]
+    assert header.startswith("session=;")
+    assert "Expires=Thu, 01 Jan 1970" in header
+    assert client.get_cookie("session") is None
+    assert response.headers["Vary"] == "Cookie"
+
+
+def test_regenerate_moves_data_to_new_id(client: AppClient, store: redis.Redis) -> None:
+    client.post("/set/cart/tea")
+    old_value = cookie_value(client)
+    response = client.post("/login")
+    assert response.text == "welcome"
+    new_value = cookie_value(client)
+    old, new = sid_of(old_value), sid_of(new_value)
+    assert new != old
+    assert not store.exists("session:" + old)
+    assert store.keys() == [f"session:{new}".encode()]
+    assert client.get("/get/cart").text == "tea"
+    assert client.get("/get/user").text == "ann"
+    assert LIFETIME_S - 5 <= store.ttl("session:" + new) <= LIFETIME_S
+    # The old id is worthless now.
+    attacker = client.application.test_client()
+    attacker.set_cookie("session", old_value)
+    assert attacker.get("/get/user").text == ""
+
+
+def test_regenerate_a_new_session(client: AppClient, store: redis.Redis) -> None:
+    client.post("/login")
+    assert store.dbsize() == 1
+    assert client.get("/get/user").text == "ann"
+
+
+def test_regenerate_without_changes_still_moves(
+    app: App, client: AppClient, store: redis.Redis
+) -> None:
+    @app.post("/rotate")
+    def rotate() -> str:
+        regenerate_session()
+        return "rotated"
+
+    client.post("/set/user/ann")
+    old = sid_of(cookie_value(client))
+    client.post("/rotate")
+    new = sid_of(cookie_value(client))
+    assert new != old
+    assert store.keys() == [f"session:{new}".encode()]
+    assert client.get("/get/user").text == "ann"
+
+
+def test_regenerate_then_clear_deletes_old_key(
+    app: App, client: AppClient, store: redis.Redis
+) -> None:
+    @app.post("/rotate-and-clear")
+    def rotate_and_clear() -> str:
+        regenerate_session()
+        session.clear()
+        return "gone"
+
+    client.post("/set/user/ann")
+    response = client.post("/rotate-and-clear")
+    assert store.dbsize() == 0
+    assert client.get_cookie("session") is None
+    assert "Expires=Thu, 01 Jan 1970" in response.headers["Set-Cookie"]
+
+
+def test_regenerate_session_needs_redis_sessions() -> None:
+    app = App(__name__)
+    app.secret_key = SECRET
+    with app.test_request_context(), pytest.raises(TypeError, match="RedisSessions"):
+        regenerate_session()
+
+
+def test_regenerate_session_without_a_usable_session() -> None:
+    app = closed_port_app()
+
+    @app.post("/login-while-down")
+    def login_while_down() -> str:
+        with contextlib.suppress(SessionUnavailable):
+            session.get("user")
+        regenerate_session()
+        return "logged in?"
+
+    assert with_cookie(app).post("/login-while-down").status_code == 503
+
+    no_key = App(__name__)
+    RedisSessions(no_key)
+    track(no_key)
+    with no_key.test_request_context(), pytest.raises(RuntimeError, match="secret"):
+        regenerate_session()
+
+
+def test_regenerate_session_needs_a_request() -> None:
+    with pytest.raises(RuntimeError, match="current request"):
+        regenerate_session()
+
+
+def test_logout_elsewhere_is_not_undone(
+    app: App, client: AppClient, store: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A request that read the session while another request deleted it
+    # (logged out) must not bring it back when it saves.
+    @app.post("/slow-write")
+    def slow_write() -> str:
+        assert session["user"] == "ann"
+        assert isinstance(session, RedisSession)
+        store.delete("session:" + session.sid)  # the other request's logout
+        session["cart"] = "tea"
+        return "written?"
+
+    client.post("/set/user/ann")
+    with caplog.at_level(logging.WARNING, logger=app.logger.name):
+        response = client.post("/slow-write")
+    assert response.status_code == 200
+    assert store.dbsize() == 0
+    assert "Set-Cookie" not in response.headers
+    assert any("ended by another request" in r.getMessage() for r in caplog.records)
+
+
+def test_undecodable_data_gives_new_session(
+    app: App, client: AppClient, store: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    client.post("/set/user/ann")
+    key = "session:" + sid_of(cookie_value(client))
+    for raw in (b"\xff\xfe", b"not json", b"[1, 2]"):
+        store.set(key, raw)
+        with caplog.at_level(logging.WARNING, logger=app.logger.name):
+            response = client.get("/get/user")
+        assert response.status_code == 200
+        assert response.text == ""
+    warnings = [
+        r.getMessage() for r in caplog.records if "does not decode" in r.getMessage()
+    ]
+    assert len(warnings) == 2  # the JSON list decodes; it is just not a dict
+    assert not any(key.removeprefix("session:") in w for w in warnings)
+
+
+# -- cookie settings ----------------------------------------------------------------
+
+
+def test_cookie_settings_honoured(store: redis.Redis, redis_url: str) -> None:
+    app = make_app(
+        redis_url,
+        SESSION_COOKIE_NAME="sid",
+        SESSION_COOKIE_DOMAIN="example.test",
+        SESSION_COOKIE_PATH="/shop",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_HTTPONLY=False,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_PARTITIONED=True,
+    )
+    client = app.test_client()
+    response = client.post("/set/user/ann", base_url="https://shop.example.test")
+    header = response.headers["Set-Cookie"]
+    assert header.startswith("sid=")
+    for part in (
+        "Domain=example.test",
+        "Path=/shop",
+        "Secure",
+        "SameSite=Lax",
+        "Partitioned",
+    ):
+        assert part in header
+    assert "HttpOnly" not in header
+    assert store.dbsize() == 1
+
+
+# -- Redis unavailable ----------------------------------------------------------------
+
+
+def closed_port_app(**config: t.Any) -> App:
+    app = make_app(f"redis://127.0.0.1:{free_port()}/0", **config)
+    return app
+
+
+def with_cookie(app: App) -> AppClient:
+    client = app.test_client()
+    client.set_cookie("session", signed(app, new_session_id()))
+    return client
+
+
+@pytest.mark.parametrize("testing", [True, False])
+def test_outage_when_reading_gives_503_and_one_log_line(
+    testing: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = closed_port_app(TESTING=testing)
+    client = with_cookie(app)
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        response = client.get("/get/user")
+    assert response.status_code == 503
+    assert "session store is unavailable" in response.text
+    assert "Set-Cookie" not in response.headers
+    (line,) = error_lines(caplog, app)
+    assert "failed while reading the session" in line
+    assert "ConnectionError" in line
+    assert "\n" not in line
+    assert all(r.exc_info is None for r in caplog.records)
+
+
+@pytest.mark.parametrize("testing", [True, False])
+def test_outage_when_saving_gives_503_and_one_log_line(
+    testing: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A new session needs no Redis to open: the failure comes at save time.
+    app = closed_port_app(TESTING=testing)
+    client = app.test_client()
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        response = client.post("/set/user/ann")
+    assert response.status_code == 503
+    assert response.text != "set"
+    assert "Set-Cookie" not in response.headers
+    (line,) = error_lines(caplog, app)
+    assert "failed while saving the session" in line
+
+
+def test_outage_goes_to_503_handler() -> None:
+    app = closed_port_app()
+    seen: list[int] = []
+
+    @app.errorhandler(503)
+    def unavailable(e: SessionUnavailable) -> tuple[dict[str, str], int]:
+        assert isinstance(e, SessionUnavailable)
+        return {"error": "try again"}, 503
+
+    @app.after_request
+    def record(response: Response) -> Response:
+        seen.append(response.status_code)
+        return response
+
+    reading = with_cookie(app).get("/get/user")
+    assert reading.status_code == 503 and reading.json == {"error": "try again"}
+    saving = app.test_client().post("/set/user/ann")
+    assert saving.status_code == 503 and saving.json == {"error": "try again"}
+    # The hooks saw the answer that went out.
+    assert seen[-1] == 503
+
+
+def test_outage_on_refresh_only_request() -> None:
+    app = closed_port_app()
+    assert with_cookie(app).get("/plain").status_code == 503
+    # Without refresh, a page that does not use the session needs no Redis.
+    calm = closed_port_app(SESSION_REFRESH_EACH_REQUEST=False)
+    assert with_cookie(calm).get("/plain").text == "plain"
+
+
+def test_view_that_swallows_the_error_cannot_write() -> None:
+    app = closed_port_app()
+    results: list[str] = []
+
+    @app.post("/stubborn")
+    def stubborn() -> str:
+        try:
+            session.get("user")
+        except SessionUnavailable:
+            results.append("first read failed")
+        results.append(f"then reads {dict(session)!r}")
+        session["user"] = "ann"  # refused: nothing may be silently lost
+        return "saved?"
+
+    response = with_cookie(app).post("/stubborn")
+    assert response.status_code == 503
+    assert results == ["first read failed", "then reads {}"]
+
+
+def test_server_stopped_then_restarted(
+    private_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app(private_server.url)
+    client = app.test_client()
+    client.post("/set/user/ann")
+    assert client.get("/get/user").text == "ann"
+
+    private_server.stop()
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        assert client.get("/get/user").status_code == 503
+        assert client.post("/set/user/bob").status_code == 503
+    assert len(error_lines(caplog, app)) == 2
+
+    # The pooled connections died with the server; the first request after
+    # the restart reconnects instead of failing. The data is gone (no
+    # persistence here), so the session starts over.
+    private_server.restart()
+    caplog.clear()
+    assert client.get("/get/user").text == ""
+    assert client.post("/set/user/bob").text == "set"
+    assert client.get("/get/user").text == "bob"
+    assert error_lines(caplog, app) == []
+
+
+def test_outage_between_read_and_save(
+    private_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app(private_server.url)
+
+    @app.post("/read-then-write")
+    def read_then_write() -> str:
+        user = session["user"]
+        private_server.stop()  # Redis goes away while the view runs
+        session["user"] = user + "!"
+        return "written"
+
+    client = app.test_client()
+    client.post("/set/user/ann")
+    before = cookie_value(client)
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        response = client.post("/read-then-write")
+    assert response.status_code == 503
+    assert "Set-Cookie" not in response.headers
+    assert cookie_value(client) == before
+    (line,) = error_lines(caplog, app)
+    assert "saving" in line
+
+
+def test_hung_server_times_out(
+    private_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app(private_server.url, SESSION_REDIS_TIMEOUT=0.5)
+    client = app.test_client()
+    client.post("/set/user/ann")
+    private_server.pause()
+    try:
+        started = time.monotonic()
+        with caplog.at_level(logging.ERROR, logger=app.logger.name):
+            response = client.get("/get/user")
+        elapsed = time.monotonic() - started
+    finally:
+        private_server.resume()
+    assert response.status_code == 503
+    # One timeout, not retried.
+    assert 0.5 <= elapsed < 0.95
+    (line,) = error_lines(caplog, app)
+    assert "TimeoutError" in line
+    assert client.get("/get/user").text == "ann"
+
+
+# -- several worker processes ----------------------------------------------------------
+
+WORKER_APP = textwrap.dedent(
+    """
+    import os
+    import time
+    from pathlib import Path
+
+    from framework import App, session
+    from framework_redis import RedisSessions
+
+    HERE = Path(__file__).parent
+
+    app = App(__name__)
+    app.secret_key = "gunicorn-test-secret"
+    app.config["SESSION_REDIS_URL"] = os.environ["TEST_REDIS_URL"]
+    RedisSessions(app)
+
+
+    @app.get("/pid")
+    def pid():
+        return str(os.getpid())
+
+
+    @app.get("/hold")
+    def hold():
+        # Keeps this (sync) worker busy until the test creates "release", so
+        # that the next request must be served by the other worker.
+        (HERE / "holding").write_text(str(os.getpid()))
+        deadline = time.monotonic() + 20
+        while not (HERE / "release").exists():
+            if time.monotonic() > deadline:
+                return "never released", 500
+            time.sleep(0.01)
+        return str(os.getpid())
+
+
+    @app.post("/incr")
+    def incr():
+        session["n"] = session.get("n", 0) + 1
+        return {"n": session["n"], "pid": os.getpid()}
+    """
+)
+
+CLIENTS = 6
+INCREMENTS = 25
+
+
+class Gunicorn:
+    """``gunicorn --workers=2`` (sync workers) serving ``WORKER_APP``."""
+
+    def __init__(self, folder: pathlib.Path, redis_url: str) -> None:
+        (folder / "workerapp.py").write_text(WORKER_APP, encoding="utf-8")
+        self.folder = folder
+        self.port = free_port()
+        self.log = folder / "gunicorn.log"
+        env = {k: v for k, v in os.environ.items() if k != "GUNICORN_CMD_ARGS"}
+        env["TEST_REDIS_URL"] = redis_url
+        env["PYTHONPATH"] = str(folder)
+        argv = [
+            *(sys.executable, "-m", "gunicorn", "--workers=2", "--worker-class=sync"),
+            *(f"--bind=127.0.0.1:{self.port}", "--graceful-timeout=3"),
+            *(f"--chdir={folder}", "workerapp:app"),
+        ]
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
+            )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def get(self, path: str, timeout: float = 20) -> str:
+        url = f"http://127.0.0.1:{self.port}{path}"
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return t.cast(bytes, response.read()).decode()
+
+    def wait_until_both_workers_serve(self) -> None:
+        """Return once each worker has answered a request: one is held busy
+        on ``/hold`` while the other must answer ``/pid``."""
+        deadline = time.monotonic() + 20
+        while True:
+            if self.process.poll() is not None:
+                pytest.fail(f"gunicorn exited early:\n{self.output()}")
+            try:
+                self.get("/pid", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"gunicorn did not answer:\n{self.output()}")
+                time.sleep(0.05)
+        held: list[str] = []
+        holder = threading.Thread(target=lambda: held.append(self.get("/hold")))
+        holder.start()
+        try:
+            holding = self.folder / "holding"
+            while not holding.exists():
+                if time.monotonic() > deadline:
+                    pytest.fail(f"/hold was not served:\n{self.output()}")
+                time.sleep(0.01)
+            other = self.get("/pid")
+            assert other != holding.read_text()
+        finally:
+            (self.folder / "release").touch()
+            holder.join(30)
+        assert held, "the held request did not finish"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def count_up(port: int) -> tuple[list[int], set[int]]:
+    """One browser (its own cookie jar) incrementing its counter
+    ``INCREMENTS`` times, one request after the other; returns the counter
+    values it saw and the pids that served it."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+    seen: list[int] = []
+    pids: set[int] = set()
+    for _ in range(INCREMENTS):
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/incr", data=b"", method="POST"
+        )
+        with opener.open(request, timeout=10) as response:
+            reply = json.loads(response.read())
+        seen.append(reply["n"])
+        pids.add(reply["pid"])
+    return seen, pids
+
+
+def test_two_gunicorn_workers_keep_exact_counters(
+    tmp_path: pathlib.Path, store: redis.Redis, redis_url: str
+) -> None:
+    server = Gunicorn(tmp_path, redis_url)
+    try:
+        server.wait_until_both_workers_serve()
+        results: dict[int, tuple[list[int], set[int]]] = {}
+        errors: list[BaseException] = []
+
+        def run_client(number: int) -> None:
+            try:
+                results[number] = count_up(server.port)
+            except BaseException as e:
+                errors.append(e)
+
+        threads = [
+            threading.Thread(target=run_client, args=(i,)) for i in range(CLIENTS)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert not errors, errors
+        pids: set[int] = set()
+        for number in range(CLIENTS):
+            seen, served_by = results[number]
+            assert seen == list(range(1, INCREMENTS + 1)), number
+            pids |= served_by
+        assert len(pids) == 2, f"one worker served every request: {pids}"
+        assert store.dbsize() == CLIENTS
+    finally:
+        server.stop()
+
+
+# -- the docs ----------------------------------------------------------------------
+
+
+def test_docs_page_examples_run(
+    store: redis.Redis, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # tests/test_docs.py runs the top-level pages only; this page is in
+    # docs/contrib/. Its examples read the server's URL from REDIS_URL.
+    from test_docs import python_blocks
+
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    page = pathlib.Path(__file__).resolve().parent.parent / "docs/contrib/redis.rst"
+    blocks = python_blocks(page)
+    assert blocks
+    namespace: dict[str, object] = {"__name__": "docs_contrib_redis"}
+    try:
+        for line, code in blocks:
+            exec(compile(code, f"redis.rst:{line}", "exec"), namespace)
+    finally:
+        # The examples rebind ``app`` as they go; find every client they made.
+        _CLIENTS.extend(
+            obj
+            for obj in gc.get_objects()
+            if isinstance(obj, redis.Redis) and obj is not store
+        )
