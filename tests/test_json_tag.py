@@ -931,3 +931,31 @@ def test_writes_session_cookies_with_flasks_payload(
     assert isinstance(ours, str)
     assert _cookie_json(ours) == _cookie_json(cookie)
     assert_same(_cookie_serializer(serializer).loads(ours), data)
+
+
+class TagSecretString(JSONTag):
+    """A user tag that takes plain strings starting with "secret:"."""
+
+    __slots__ = ()
+    key = " sec"
+
+    def check(self, value: t.Any) -> bool:
+        return isinstance(value, str) and value.startswith("secret:")
+
+    def to_json(self, value: t.Any) -> t.Any:
+        return value[len("secret:") :][::-1]
+
+    def to_python(self, value: t.Any) -> t.Any:
+        return "secret:" + value[::-1]
+
+
+def test_a_user_tag_for_plain_strings_is_used(
+    serializer: TaggedJSONSerializer,
+) -> None:
+    """Plain strings skip the tag search only while no user tag could
+    want them."""
+    data = {"a": "secret:abc", "b": ["secret:x", "plain"]}
+    assert serializer.dumps(data) == '{"a":"secret:abc","b":["secret:x","plain"]}'
+    serializer.register(TagSecretString)
+    assert serializer.dumps(data) == ('{"a":{" sec":"cba"},"b":[{" sec":"x"},"plain"]}')
+    assert serializer.loads(serializer.dumps(data)) == data

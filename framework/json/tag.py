@@ -410,6 +410,14 @@ _encoder = json.JSONEncoder(
 )
 
 
+#: The tags :class:`TaggedJSONSerializer` registers itself.
+_BUILTIN_TAGS: frozenset[type[JSONTag]] = frozenset(
+    {TagDict, PassDict, TagTuple, PassList, TagBytes, TagMarkup, TagUUID, TagDateTime}
+)
+#: Types written as they are when only built-in tags are registered.
+_PLAIN_TYPES: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+
+
 class TaggedJSONSerializer:
     """Writes values as compact tagged JSON and reads them back; see the
     module documentation for the format. Besides JSON's own types it keeps
@@ -422,7 +430,7 @@ class TaggedJSONSerializer:
     registered.
     """
 
-    __slots__ = ("_decoder", "order", "tags")
+    __slots__ = ("_decoder", "_plain_types", "order", "tags")
 
     #: The tag classes each new serializer registers, in order. A subclass
     #: may set its own list; more tags can be added with :meth:`register`.
@@ -447,6 +455,7 @@ class TaggedJSONSerializer:
         # object once the object's members are decoded, innermost first, so
         # reading needs no recursion of its own.
         self._decoder = json.JSONDecoder(object_hook=self.untag)
+        self._plain_types: frozenset[type] = frozenset()
         for tag_class in self.default_tags:
             self.register(tag_class)
 
@@ -484,6 +493,11 @@ class TaggedJSONSerializer:
                     position = replaced_at
             self.tags[key] = tag
         self.order.insert(position, tag)
+        # PERF: session-write; no built-in tag accepts an exact str, int,
+        # float, bool or None, so while only built-in tags are registered
+        # such values skip the search. A tag of the user's may accept them.
+        builtin = all(type(tag) in _BUILTIN_TAGS for tag in self.order)
+        self._plain_types = _PLAIN_TYPES if builtin else frozenset()
 
     def tag(self, value: t.Any) -> t.Any:
         """``value`` with everything JSON can't hold replaced by its tagged
@@ -491,6 +505,8 @@ class TaggedJSONSerializer:
 
         :param value: any value.
         """
+        if type(value) in self._plain_types:
+            return value
         for tag in self.order:
             if tag.check(value):
                 return tag.tag(value)
