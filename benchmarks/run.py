@@ -421,7 +421,6 @@ def run_session_write(scenario: Scenario, rounds: int, number: int) -> list[Resu
     :raise MismatchError: if the apps answer differently.
     """
     # Imported here: the other scenarios need neither redis nor the server.
-    import redis
     from framework_redis import RedisSessionInterface, RedisSessions
 
     from framework.sessions import SecureCookieSessionInterface
@@ -429,9 +428,11 @@ def run_session_write(scenario: Scenario, rounds: int, number: int) -> list[Resu
 
     redis_name = "framework+redis"
     with RedisServer() as server:
-        client = redis.Redis.from_url(server.url)
         redis_app = t.cast("framework.App", scenario.build(FRAMEWORK))
-        RedisSessions(redis_app, redis_client=client)
+        # The client the extension builds from the config, as an app gets it
+        # by default (its timeouts and retry policy included).
+        redis_app.config["SESSION_REDIS_URL"] = server.url
+        client = RedisSessions().init_app(redis_app).get_redis(redis_app)
         built = {
             FRAMEWORK.name: scenario.build(FRAMEWORK),
             redis_name: t.cast("WSGIApplication", redis_app),

@@ -206,8 +206,10 @@ class Dispatcher:
     ) -> Response:
         """Convert ``rv``, then run :meth:`process_response` and send
         ``request_finished``. When finalizing the answer to an error, a
-        failing ``after_request`` hook is logged instead of raised, so the
-        error page still goes out."""
+        failure there (an ``after_request`` hook, the session save) is logged
+        instead of raised, so the error page still goes out; otherwise the
+        response is closed, since the error's answer replaces it, and the
+        error raised."""
         app = ctx.app
         pipeline = app.pipeline
         response = pipeline.make_response(ctx, rv)
@@ -219,10 +221,13 @@ class Dispatcher:
                 )
         except Exception:
             if not from_error_handler:
+                # An error answer replaces this response: close it as the
+                # server would have, or its file or stream stays open.
+                _close_dropped(app, response)
                 raise
             app.logger.exception(
-                "An after_request hook failed while the response to an error"
-                " was being finalized"
+                "Finishing the response to an error failed (an after_request"
+                " hook, the session save or a request_finished receiver)"
             )
         return response
 
@@ -288,3 +293,12 @@ def _run_all(
         except Exception as e:
             errors.append(e)
     return errors
+
+
+def _close_dropped(app: App, response: Response) -> None:
+    """Close a response that will not be sent; a failure to close it is
+    logged, so that it does not hide the error that dropped the response."""
+    try:
+        response.close()
+    except Exception:
+        app.logger.exception("Closing a response that was not sent failed")

@@ -10,6 +10,7 @@ by :meth:`RedisServer.stop`. ``make test`` and ``make bench`` install Debian's
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -49,18 +50,25 @@ def redis_server_binary() -> str:
     return found
 
 
-def ping(port: int, timeout: float = 0.5) -> bool:
-    """Whether a Redis server on ``127.0.0.1:port`` answers PING.
+def server_pid(port: int, timeout: float = 0.5) -> int | None:
+    """The process id of the Redis server answering on ``127.0.0.1:port``
+    (from ``INFO server``), or ``None`` if none answers.
 
     :param port: the server's port.
-    :param timeout: how long to wait for the connection and the answer.
+    :param timeout: how long to wait for the connection and each read.
     """
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(64).startswith(b"+PONG")
+            sock.sendall(b"INFO server\r\n")
+            reply = b""
+            while chunk := sock.recv(4096):
+                reply += chunk
+                found = re.search(rb"\r\nprocess_id:(\d+)\r\n", reply)
+                if found:
+                    return int(found[1])
     except OSError:
-        return False
+        pass
+    return None
 
 
 class RedisServer:
@@ -131,7 +139,10 @@ class RedisServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 return False
-            if ping(self.port):
+            # Answered by our process, not by another server that held the
+            # port first (a suite running in parallel): ours would exit on
+            # the failed bind, and the other one must not be used.
+            if server_pid(self.port) == self.process.pid:
                 return True
             time.sleep(0.01)
         return False
@@ -168,19 +179,29 @@ class RedisServer:
         if process.poll() is not None:
             return
         # A paused server must be woken first. SHUTDOWN NOSAVE ends it at
-        # once; SIGTERM waits for the server's next tick.
+        # once; SIGTERM waits for the server's next tick. The command goes
+        # only to our process: another server may hold the port.
         os.kill(process.pid, signal.SIGCONT)
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
-                sock.sendall(b"SHUTDOWN NOSAVE\r\n")
-                sock.recv(64)
-        except OSError:
+        if not self._shut_down(process):
             process.terminate()
         try:
             process.wait(STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+    def _shut_down(self, process: subprocess.Popen[bytes]) -> bool:
+        """Send SHUTDOWN NOSAVE to ``process``; ``False`` if it could not be
+        sent to it."""
+        if server_pid(self.port, timeout=1) != process.pid:
+            return False
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+                sock.sendall(b"SHUTDOWN NOSAVE\r\n")
+                sock.recv(64)
+        except OSError:
+            return False
+        return True
 
     def _remove_folder(self) -> None:
         if self._folder is not None:

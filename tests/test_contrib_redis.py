@@ -30,6 +30,7 @@ from framework_redis import (
     RedisSessionInterface,
     RedisSessions,
     SessionUnavailable,
+    UnavailableSession,
     create_client,
     new_session_id,
     regenerate_session,
@@ -38,7 +39,7 @@ from itsdangerous import Signer
 from markupsafe import Markup
 from redis_server import RedisServer, free_port
 
-from framework import App, Response, session
+from framework import App, Response, send_file, session
 from framework.testing import AppClient
 
 SECRET = "redis-tests-secret-key"
@@ -667,6 +668,54 @@ def test_logout_elsewhere_is_not_undone(
     assert any("ended by another request" in r.getMessage() for r in caplog.records)
 
 
+def test_logout_elsewhere_is_not_undone_by_regenerate(
+    app: App, client: AppClient, store: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The same race when this request gives the session a new id: the move
+    # must not bring the ended session back under the new id (nor undo a
+    # server-side revocation of it).
+    @app.post("/slow-rotate")
+    def slow_rotate() -> str:
+        assert session["user"] == "ann"
+        assert isinstance(session, RedisSession)
+        store.delete("session:" + session.sid)  # the other request's logout
+        regenerate_session()
+        return "rotated?"
+
+    client.post("/set/user/ann")
+    before = cookie_value(client)
+    with caplog.at_level(logging.WARNING, logger=app.logger.name):
+        response = client.post("/slow-rotate")
+    assert response.status_code == 200
+    assert store.dbsize() == 0
+    assert "Set-Cookie" not in response.headers
+    assert cookie_value(client) == before
+    assert any("ended by another request" in r.getMessage() for r in caplog.records)
+
+
+def test_regenerate_move_applied_before_its_retry_is_kept(
+    app: App, client: AppClient, store: redis.Redis
+) -> None:
+    # A connection error after Redis ran the move, before its answer came
+    # back, makes redis-py send the move again: it then finds the old id
+    # gone and the new one there, its own first run, which is a success.
+    @app.post("/rotate-twice")
+    def rotate_twice() -> str:
+        assert isinstance(session, RedisSession)
+        old = session.sid
+        regenerate_session()
+        store.rename("session:" + old, "session:" + session.sid)  # the 1st run
+        return "rotated"
+
+    client.post("/set/user/ann")
+    old = sid_of(cookie_value(client))
+    assert client.post("/rotate-twice").text == "rotated"
+    new = sid_of(cookie_value(client))
+    assert new != old
+    assert store.keys() == [f"session:{new}".encode()]
+    assert client.get("/get/user").text == "ann"
+
+
 def test_undecodable_data_gives_new_session(
     app: App, client: AppClient, store: redis.Redis, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -812,6 +861,72 @@ def test_view_that_swallows_the_error_cannot_write() -> None:
     assert results == ["first read failed", "then reads {}"]
 
 
+def test_after_a_save_failure_the_handler_sees_the_data_and_nothing_is_saved(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = closed_port_app()
+
+    @app.errorhandler(SessionUnavailable)
+    def unavailable(e: SessionUnavailable) -> tuple[str, int]:
+        session["note"] = "from the handler"  # not saved, Redis not tried
+        return f"sorry {session['user']}", 503
+
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        response = app.test_client().post("/set/user/ann")
+    assert response.status_code == 503
+    assert response.text == "sorry ann"
+    assert "Set-Cookie" not in response.headers
+    (line,) = error_lines(caplog, app)
+    assert "failed while saving the session" in line
+
+
+def test_unavailable_session_refuses_in_place_union() -> None:
+    # dict's own |= does not go through update(): refused all the same, or
+    # the change would be silently lost and the session no longer empty.
+    unavailable = UnavailableSession()
+    with pytest.raises(SessionUnavailable):
+        unavailable |= {"user": "ann"}
+    assert dict(unavailable) == {}
+
+
+def test_outage_after_a_view_error_is_still_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The view failed first: the answer is the 500, the session save that
+    # fails while it is finished is logged, and nothing propagates.
+    app = closed_port_app(TESTING=False)
+
+    @app.post("/crash")
+    def crash() -> str:
+        session["user"] = "ann"
+        raise LookupError("the view's own bug")
+
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        response = app.test_client().post("/crash")
+    assert response.status_code == 500
+    assert "Set-Cookie" not in response.headers
+    lines = error_lines(caplog, app)
+    assert any("failed while saving the session" in line for line in lines)
+    assert any("the session save" in line for line in lines)
+
+
+def test_outage_on_a_file_response_closes_the_file(tmp_path: pathlib.Path) -> None:
+    # The 503 replaces the file response when the session is refreshed;
+    # the file it had opened must be closed, not left to the collector.
+    app = closed_port_app()
+    path = tmp_path / "report.txt"
+    path.write_text("report")
+    opened: list[t.IO[bytes]] = []
+
+    @app.get("/report")
+    def report() -> Response:
+        opened.append(path.open("rb"))
+        return send_file(opened[0], mimetype="text/plain")
+
+    assert with_cookie(app).get("/report").status_code == 503
+    assert opened and opened[0].closed
+
+
 def test_server_stopped_then_restarted(
     private_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -900,6 +1015,9 @@ WORKER_APP = textwrap.dedent(
     app.secret_key = "gunicorn-test-secret"
     app.config["SESSION_REDIS_URL"] = os.environ["TEST_REDIS_URL"]
     RedisSessions(app)
+    # A connection made at import: with --preload it is made in the master
+    # and inherited by both workers, which must not share it.
+    app.extensions["redis_sessions"].redis_client.ping()
 
 
     @app.get("/pid")
@@ -932,9 +1050,12 @@ INCREMENTS = 25
 
 
 class Gunicorn:
-    """``gunicorn --workers=2`` (sync workers) serving ``WORKER_APP``."""
+    """``gunicorn --workers=2`` (sync workers) serving ``WORKER_APP``,
+    imported in each worker or, with ``preload``, once before the fork."""
 
-    def __init__(self, folder: pathlib.Path, redis_url: str) -> None:
+    def __init__(
+        self, folder: pathlib.Path, redis_url: str, preload: bool = False
+    ) -> None:
         (folder / "workerapp.py").write_text(WORKER_APP, encoding="utf-8")
         self.folder = folder
         self.port = free_port()
@@ -946,6 +1067,7 @@ class Gunicorn:
             *(sys.executable, "-m", "gunicorn", "--workers=2", "--worker-class=sync"),
             *(f"--bind=127.0.0.1:{self.port}", "--graceful-timeout=3"),
             *(f"--chdir={folder}", "workerapp:app"),
+            *(["--preload"] if preload else []),
         ]
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
@@ -1019,10 +1141,11 @@ def count_up(port: int) -> tuple[list[int], set[int]]:
     return seen, pids
 
 
+@pytest.mark.parametrize("preload", [False, True], ids=["import-in-worker", "preload"])
 def test_two_gunicorn_workers_keep_exact_counters(
-    tmp_path: pathlib.Path, store: redis.Redis, redis_url: str
+    tmp_path: pathlib.Path, store: redis.Redis, redis_url: str, preload: bool
 ) -> None:
-    server = Gunicorn(tmp_path, redis_url)
+    server = Gunicorn(tmp_path, redis_url, preload=preload)
     try:
         server.wait_until_both_workers_serve()
         results: dict[int, tuple[list[int], set[int]]] = {}
@@ -1051,6 +1174,35 @@ def test_two_gunicorn_workers_keep_exact_counters(
         assert store.dbsize() == CLIENTS
     finally:
         server.stop()
+
+
+# -- the test server -------------------------------------------------------------
+
+
+def test_test_server_refuses_a_port_another_server_holds(
+    redis_url: str, store: redis.Redis
+) -> None:
+    # Another suite's server on the port answers PING too: starting must
+    # fail instead of handing that server out (to be flushed, then shut).
+    taken = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+    with pytest.raises(RuntimeError, match="did not start"):
+        RedisServer(port=taken).start()
+    assert store.ping()
+
+
+def test_test_server_stop_never_shuts_down_another_server(
+    redis_url: str, store: redis.Redis
+) -> None:
+    # A server of ours that never took its port (hung at start) is ended by
+    # its process id; SHUTDOWN would reach whoever holds the port.
+    stuck = RedisServer(port=int(redis_url.rsplit(":", 1)[1].split("/")[0]))
+    stuck.process = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"]
+    )
+    process = stuck.process
+    stuck.stop()
+    assert process.poll() is not None
+    assert store.ping()
 
 
 # -- the docs ----------------------------------------------------------------------

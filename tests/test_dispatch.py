@@ -160,6 +160,30 @@ def test_http_error_from_after_request_hook_goes_to_its_handler(
     assert seen == [200, 403]
 
 
+def test_after_this_request_runs_again_on_the_answer_to_an_after_request_error(
+    app: App, client: AppClient
+) -> None:
+    seen: list[int] = []
+
+    @app.after_request
+    def refuse(response: Response) -> Response:
+        if response.status_code == 200:
+            abort(403)
+        return response
+
+    @app.get("/")
+    def index() -> str:
+        @after_this_request
+        def record(response: Response) -> Response:
+            seen.append(response.status_code)
+            return response
+
+        return "original"
+
+    assert client.get("/").status_code == 403
+    assert seen == [200, 403]
+
+
 def test_http_error_from_after_request_hook_without_handler(
     app: App, client: AppClient
 ) -> None:
@@ -198,6 +222,61 @@ def test_other_errors_from_after_request_hook_are_still_500(
         response = app.test_client().get("/")
     assert response.status_code == 500
     assert any(r.exc_info and r.exc_info[1] is error for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("failure", "status"),
+    [(lambda: abort(403), 403), (lambda: 1 / 0, 500)],
+    ids=["http-error", "other-error"],
+)
+def test_response_dropped_by_an_after_request_error_is_closed(
+    app: App, failure: t.Callable[[], object], status: int
+) -> None:
+    # The error's answer replaces the view's response; the server never sees
+    # the dropped one, so the dispatcher must close it (an open file of
+    # send_file, a stream) instead of leaving that to the garbage collector.
+    app.testing = False
+    closed: list[str] = []
+
+    @app.after_request
+    def refuse(response: Response) -> Response:
+        if response.status_code == 200:
+            failure()
+        return response
+
+    @app.get("/")
+    def index() -> Response:
+        response = Response(iter([b"the view's body"]))
+        response.call_on_close(lambda: closed.append("view's response"))
+        return response
+
+    response = app.test_client().get("/")
+    assert response.status_code == status
+    assert closed == ["view's response"]
+
+
+def test_closing_the_dropped_response_fails_the_error_still_wins(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.after_request
+    def refuse(response: Response) -> Response:
+        if response.status_code == 200:
+            abort(403)
+        return response
+
+    @app.get("/")
+    def index() -> Response:
+        response = Response("the view's body")
+        response.call_on_close(lambda: 1 / 0)
+        return response
+
+    with caplog.at_level(logging.ERROR, logger=app.logger.name):
+        response = app.test_client().get("/")
+    assert response.status_code == 403
+    (record,) = caplog.records
+    assert "not sent" in record.getMessage()
+    assert record.exc_info is not None
+    assert isinstance(record.exc_info[1], ZeroDivisionError)
 
 
 def test_after_this_request_runs_before_after_request_hooks(

@@ -41,7 +41,9 @@ class RedisSessions:
 
     :param app: an app to set up right away.
     :param redis_client: use this client instead of building one from
-        ``SESSION_REDIS_URL`` (for Sentinel, a cluster, or custom options).
+        ``SESSION_REDIS_URL`` (for Sentinel, or custom options). Redis
+        Cluster is not supported: giving a session a new id moves it in
+        one transaction, which a cluster refuses for keys of two slots.
     """
 
     #: The session interface class :meth:`init_app` installs.

@@ -134,7 +134,9 @@ class UnavailableSession(NullSession):
     def _refuse(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
         raise SessionUnavailable()
 
+    # ``|=`` too: dict's own in-place union would bypass ``update``.
     __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _refuse
+    __ior__ = _refuse
 
 
 class RedisSessionInterface(SessionInterface):
@@ -325,18 +327,33 @@ class RedisSessionInterface(SessionInterface):
             pipe = client.pipeline(transaction=True)
             pipe.delete(self.session_key(stored))
             pipe.set(key, payload, ex=ttl, nx=True)
-            pipe.execute()
+            deleted, created = pipe.execute()
+            if not deleted and created:
+                # The old id was gone: another request ended the session
+                # (or moved it) meanwhile, and a move must not bring it back
+                # under the new id. Nobody knows the new id yet, so undoing
+                # the write now is safe. (Nothing deleted and nothing
+                # created is this very move applied once already, its
+                # answer lost and the command retried: a success.)
+                client.delete(key)
+                self._ended_elsewhere(app)
+                return False
         # XX: only while the session still exists. A concurrent request
         # that logged out (deleted it) or regenerated its id must not see it
         # brought back by a request that still had the old id.
         elif not client.set(key, payload, ex=ttl, xx=True):
-            app.logger.warning(
-                "The session was ended by another request while this one"
-                " changed it: the changes were not saved"
-            )
+            self._ended_elsewhere(app)
             return False
         session.stored_sid = session.sid
         return True
+
+    def _ended_elsewhere(self, app: App) -> None:
+        """Log that a save was dropped because the session it had read
+        was ended by another request."""
+        app.logger.warning(
+            "The session was ended by another request while this one"
+            " changed it: the changes were not saved"
+        )
 
     def _delete(self, app: App, session: RedisSession, response: Response) -> None:
         """Delete an emptied session: its Redis key and its cookie."""
