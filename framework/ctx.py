@@ -321,8 +321,12 @@ class RequestContext(AppContext):
                     self._g = outer.g
                 self._owns_app = False
                 self._app_context = outer.app_context
-            else:
+            elif not self._owns_app:
+                # Pushed again, alone, after a push inside an app context:
+                # the g and the app context it lent are not this one's.
                 self._owns_app = True
+                self._g = None
+                self._app_context = None
         self._tokens.append(_cv_context.set(self))
         if first and self._owns_app and signals.appcontext_pushed.receivers:
             signals.appcontext_pushed.send(

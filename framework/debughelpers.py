@@ -18,10 +18,10 @@ import typing as t
 from jinja2.loaders import BaseLoader
 from werkzeug.routing import RequestRedirect
 
-from .app import App
-from .blueprints import Blueprint
+from .templating import _log_lookup
 
 if t.TYPE_CHECKING:  # pragma: no cover
+    from .app import App
     from .scaffold import Scaffold
     from .wrappers import Request
 
@@ -120,20 +120,14 @@ def attach_enctype_error_multidict(request: Request) -> None:
     files.__class__ = explained
 
 
-def _describe(owner: Scaffold) -> str:
-    if isinstance(owner, App):
-        return f"application {owner.import_name!r}"
-    if isinstance(owner, Blueprint):
-        return f"blueprint {owner.name!r} ({owner.import_name})"
-    return repr(owner)
-
-
 def explain_template_loading_attempts(
     app: App,
     template: str,
     attempts: list[tuple[BaseLoader, Scaffold, t.Any]],
 ) -> None:
-    """Log at ``INFO`` on ``app.logger`` where ``template`` was looked for.
+    """Log at ``INFO`` on ``app.logger`` where ``template`` was looked for,
+    in the words ``EXPLAIN_TEMPLATE_LOADING`` uses for the app's own
+    lookups.
 
     :param app: the app whose logger gets the message.
     :param template: the template name.
@@ -141,16 +135,8 @@ def explain_template_loading_attempts(
         searched, in order; ``source`` is what the loader's ``get_source``
         returned, or ``None`` when the folder does not have the template.
     """
-    lines = [f"Locating template {template!r}:"]
-    found = 0
-    for number, (loader, owner, source) in enumerate(attempts, 1):
-        result = "no match" if source is None else f"found ({source[1]!r})"
-        found += source is not None
-        lines.append(
-            f"{number:5}: {_describe(owner)}, {type(loader).__name__}: {result}"
-        )
-    if not found:
-        lines.append("Error: the template was found nowhere.")
-    elif found > 1:
-        lines.append("Warning: several folders have it; the first one wins.")
-    app.logger.info("\n".join(lines))
+    _log_lookup(
+        app,
+        template,
+        [(owner, loader, source is not None) for loader, owner, source in attempts],
+    )

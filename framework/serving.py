@@ -54,6 +54,10 @@ ServerName = t.Literal["auto", "gunicorn", "waitress"]
 MAX_DEFAULT_WORKERS = 12
 
 _INSTALL = "pip install 'framework[serve]'"
+#: The listen queue of the socket :func:`serve` opens: gunicorn's default.
+#: gunicorn keeps the queue of a socket that already listens, waitress sets
+#: its own (1024).
+_BACKLOG = 2048
 _BIND_HINTS = {
     errno.EADDRINUSE: " (another program listens there: stop it or choose"
     " another port)",
@@ -141,24 +145,30 @@ def _check_options(
 
 
 def _listen(host: str, port: int) -> socket.socket:
-    """A socket bound to ``host:port`` for the server to listen on. Binding
-    here turns a bad address into one clear error before any server starts,
-    and leaves no moment for another program to take the port."""
+    """A socket listening on ``host:port``, for the server to accept on.
+    Listening here turns a bad address into one clear error before any
+    server starts, and leaves no moment for another program to take the
+    port: a socket that is only bound does not hold it against another one
+    bound with ``SO_REUSEADDR``."""
     try:
-        family, kind, proto, _, address = socket.getaddrinfo(
+        found = socket.getaddrinfo(
             host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-    except socket.gaierror as e:
+        )
+    except (socket.gaierror, UnicodeError) as e:
+        # UnicodeError: a name no DNS label can encode, such as "a..b".
+        reason = e.strerror if isinstance(e, OSError) else "not a valid host name"
         raise ServeError(
-            f"Can't listen on {host!r}: {e.strerror}. Give an IP address of this"
+            f"Can't listen on {host!r}: {reason}. Give an IP address of this"
             " machine, or a name that resolves to one."
         ) from None
+    family, kind, proto, _, address = found[0]
     sock = socket.socket(family, kind, proto)
     try:
         if os.name == "posix":
             # A restart must not wait for the old connections' TIME_WAIT.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
+        sock.listen(_BACKLOG)
     except OSError as e:
         sock.close()
         hint = _BIND_HINTS.get(e.errno or 0, "")

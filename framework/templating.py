@@ -90,25 +90,12 @@ class DispatchingJinjaLoader(BaseLoader):
             if found is None:
                 found = source
         if explain:
-            self._explain(template, attempts)
+            _log_lookup(self.app, template, attempts)
         if found is not None:
             return found
         raise TemplateNotFound(
             template, _not_found_message(self.app, template, attempts)
         )
-
-    def _explain(
-        self, template: str, attempts: list[tuple[Scaffold, BaseLoader, bool]]
-    ) -> None:
-        lines = [f"Locating template {template!r}:"]
-        for number, (owner, loader, ok) in enumerate(attempts, 1):
-            result = "found" if ok else "no match"
-            lines.append(f"{number:5}: {_describe(self.app, owner, loader)}: {result}")
-        if not any(ok for _, _, ok in attempts):
-            lines.append("Error: the template was found nowhere.")
-        elif sum(ok for _, _, ok in attempts) > 1:
-            lines.append("Warning: several folders have it; the first one wins.")
-        self.app.logger.info("\n".join(lines))
 
     def list_templates(self) -> list[str]:
         """Every template name any folder has."""
@@ -116,6 +103,24 @@ class DispatchingJinjaLoader(BaseLoader):
         for _, loader in self._loaders():
             names.update(loader.list_templates())
         return sorted(names)
+
+
+def _log_lookup(
+    app: App, template: str, attempts: list[tuple[Scaffold, BaseLoader, bool]]
+) -> None:
+    """Log at ``INFO`` on ``app.logger`` where ``template`` was looked for:
+    one ``(app or blueprint, loader, found)`` per folder, in order. What
+    ``EXPLAIN_TEMPLATE_LOADING`` shows, and
+    :func:`framework.debughelpers.explain_template_loading_attempts` too."""
+    lines = [f"Looked for template {template!r} in:"]
+    for number, (owner, loader, ok) in enumerate(attempts, 1):
+        result = "found" if ok else "no match"
+        lines.append(f"{number:5}: {_describe(app, owner, loader)}: {result}")
+    if not any(ok for _, _, ok in attempts):
+        lines.append("Error: the template was found nowhere.")
+    elif sum(ok for _, _, ok in attempts) > 1:
+        lines.append("Warning: several folders have it; the first one wins.")
+    app.logger.info("\n".join(lines))
 
 
 def _describe(app: App, owner: Scaffold, loader: BaseLoader) -> str:

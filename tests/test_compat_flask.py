@@ -1,6 +1,7 @@
 """framework.compat.flask: ``import flask`` resolves to this framework, and
-Flask extensions (Flask-Login, Flask-WTF, Flask-SQLAlchemy, Flask-CORS) run
-on an ``App`` unmodified, each through a small app and the test client.
+Flask extensions (Flask-Login, Flask-WTF, Flask-SQLAlchemy, Flask-CORS,
+Flask-JWT-Extended, Flask-Bcrypt) run on an ``App`` unmodified, each through
+a small app and the test client.
 
 The alias changes ``sys.modules`` for the whole process, so every test that
 uses it goes through the ``flask_alias`` fixture, which installs it and
@@ -654,3 +655,71 @@ def test_flask_cors_cross_origin_decorator_answers_preflight(
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "https://any.example"
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
+
+
+# -- Flask-JWT-Extended --------------------------------------------------------
+
+
+@pytest.fixture
+def jwt_client(flask_alias: None) -> AppClient:
+    """An app with ``JWTManager``: ``POST /login/<name>`` answers an access
+    token, ``GET /me`` needs one."""
+    flask = _import("flask")
+    flask_jwt_extended = _import("flask_jwt_extended")
+
+    app = flask.Flask(__name__)
+    app.config["JWT_SECRET_KEY"] = "jwt-test-key-long-enough-for-hs256!"
+    flask_jwt_extended.JWTManager(app)
+
+    @app.post("/login/<name>")
+    def login(name: str) -> dict[str, str]:
+        claims = {"role": "admin"}
+        token = flask_jwt_extended.create_access_token(name, additional_claims=claims)
+        return {"token": token}
+
+    @app.get("/me")
+    @flask_jwt_extended.jwt_required()
+    def me() -> dict[str, str]:
+        return {
+            "user": flask_jwt_extended.get_jwt_identity(),
+            "role": flask_jwt_extended.get_jwt()["role"],
+        }
+
+    return app.test_client()
+
+
+def test_flask_jwt_token_round_trip(jwt_client: AppClient) -> None:
+    token = jwt_client.post("/login/ann").json["token"]  # type: ignore[index]
+    response = jwt_client.get("/me", headers={"Authorization": f"Bearer {token}"})
+    assert (response.status_code, response.json) == (
+        200,
+        {"user": "ann", "role": "admin"},
+    )
+
+
+def test_flask_jwt_required_refuses_missing_and_malformed_tokens(
+    jwt_client: AppClient,
+) -> None:
+    response = jwt_client.get("/me")
+    assert (response.status_code, response.json) == (
+        401,
+        {"msg": "Missing Authorization Header"},
+    )
+    response = jwt_client.get("/me", headers={"Authorization": "Bearer not-a-jwt"})
+    assert response.status_code == 422
+
+
+# -- Flask-Bcrypt --------------------------------------------------------------
+
+
+def test_flask_bcrypt_hash_and_check(flask_alias: None) -> None:
+    flask = _import("flask")
+    flask_bcrypt = _import("flask_bcrypt")
+    app = flask.Flask(__name__)
+    app.config["BCRYPT_LOG_ROUNDS"] = 4  # the least bcrypt allows: fast
+    bcrypt = flask_bcrypt.Bcrypt(app)
+    hashed = bcrypt.generate_password_hash("correct horse")
+    # The cost came from app.config, read by init_app.
+    assert hashed.startswith(b"$2b$04$")
+    assert bcrypt.check_password_hash(hashed, "correct horse")
+    assert not bcrypt.check_password_hash(hashed, "wrong horse")

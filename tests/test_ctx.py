@@ -550,6 +550,33 @@ def test_app_ctx_of_a_request_inside_an_app_context_is_the_outer(app: App) -> No
         assert app_ctx._get_current_object() is outer  # type: ignore[attr-defined]
 
 
+def test_request_context_pushed_again_alone_gets_its_own_app_context(
+    app: App,
+) -> None:
+    # Pushed inside an app context, the request borrows its app context and
+    # g; pushed again on its own, it must not run its teardown in that
+    # (finished) outer context or keep the outer's g.
+    from framework.globals import app_ctx
+
+    torn_down_in: list[object] = []
+
+    @app.teardown_appcontext
+    def teardown(exc: BaseException | None) -> None:
+        torn_down_in.append(app_ctx._get_current_object())  # type: ignore[attr-defined]
+
+    ctx = app.test_request_context("/")
+    with app.app_context() as outer:
+        g.owner = "outer"
+        with ctx:
+            assert app_ctx._get_current_object() is outer  # type: ignore[attr-defined]
+    assert torn_down_in == [outer]
+    with ctx:
+        own = app_ctx._get_current_object()  # type: ignore[attr-defined]
+        assert own is not outer
+        assert "owner" not in g
+    assert torn_down_in == [outer, own]
+
+
 def test_async_view_can_stream_with_context(app: App) -> None:
     @app.get("/stream")
     async def stream() -> t.Any:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import pathlib
 
 import pytest
 from jinja2 import DictLoader
 from werkzeug.routing import RequestRedirect
 
-from framework import App, Blueprint, request
+from framework import App, Blueprint, render_template, request
 from framework.debughelpers import (
     DebugFilesKeyError,
     FormDataRoutingRedirect,
@@ -75,11 +76,39 @@ def test_explain_template_loading_attempts_logs_each_folder(
             "page.html",
             [(app_loader, app, None), (shop_loader, blueprint, source)],
         )
-    text = caplog.text
-    assert "Locating template 'page.html'" in text
-    assert "application 'test_app', DictLoader: no match" in text
-    assert "blueprint 'shop'" in text
-    assert "found" in text
+    assert caplog.records[-1].getMessage() == (
+        "Looked for template 'page.html' in:\n"
+        "    1: app 'test_app' (DictLoader): no match\n"
+        "    2: blueprint 'shop' (DictLoader): found"
+    )
+
+
+def test_explain_template_loading_attempts_reads_like_the_apps_own(
+    tmp_path: pathlib.Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The same lookup, explained by the app (EXPLAIN_TEMPLATE_LOADING) and
+    # by the helper, gives the same message.
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text("app page")
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "page.html").write_text("shop page")
+    app = App("site", root_path=str(tmp_path))
+    shop = Blueprint("shop", "shop", root_path=str(tmp_path), template_folder="shop")
+    app.register_blueprint(shop)
+    app.config["EXPLAIN_TEMPLATE_LOADING"] = True
+    with caplog.at_level(logging.INFO, logger=app.logger.name):
+        with app.app_context():
+            assert render_template("page.html") == "app page"
+        own = caplog.records[-1].getMessage()
+        attempts = [
+            (loader, owner, loader.get_source(app.jinja_env, "page.html"))
+            for owner, loader in ((app, app.jinja_loader), (shop, shop.jinja_loader))
+            if loader is not None
+        ]
+        explain_template_loading_attempts(app, "page.html", attempts)
+    assert len(attempts) == 2
+    assert caplog.records[-1].getMessage() == own
+    assert "several folders have it" in own
 
 
 def test_explain_template_loading_attempts_says_when_nothing_matched(

@@ -7,6 +7,7 @@ for one clean line and a non-zero status."""
 from __future__ import annotations
 
 import concurrent.futures
+import errno
 import http.client
 import json
 import os
@@ -22,7 +23,7 @@ import uuid
 
 import pytest
 
-from framework import App
+from framework import App, serving
 from framework.cli import NoAppException, ScriptInfo
 from framework.serving import MAX_DEFAULT_WORKERS, ServeError, default_workers, serve
 
@@ -502,6 +503,33 @@ def test_serve_function_reports_a_busy_port() -> None:
     assert "choose another port" in info.value.message
 
 
+def test_serve_function_reports_an_invalid_host_name() -> None:
+    # getaddrinfo raises UnicodeError, not socket.gaierror, for a name that
+    # can't be encoded.
+    with pytest.raises(ServeError) as info:
+        serve(App("bad-host"), server="waitress", host="a..b", port=0)
+    assert info.value.message == (
+        "Can't listen on 'a..b': not a valid host name. Give an IP address of"
+        " this machine, or a name that resolves to one."
+    )
+
+
+def test_checked_port_is_held_until_the_server_takes_it() -> None:
+    # serve() checks the address by opening the socket the server then
+    # uses. A socket that is only bound would let another program bound
+    # with SO_REUSEADDR (as servers are) share the port, and the server
+    # would fail later, inside gunicorn or waitress.
+    sock = serving._listen("127.0.0.1", 0)
+    try:
+        with socket.socket() as other:
+            other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            with pytest.raises(OSError) as info:
+                other.bind(sock.getsockname())
+        assert info.value.errno == errno.EADDRINUSE
+    finally:
+        sock.close()
+
+
 def test_serve_function_reports_a_missing_app_before_serving(
     tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -649,6 +677,14 @@ def test_cli_address_not_on_this_machine(folder: pathlib.Path) -> None:
     result = run_cli(folder, "--app", "serveapp", "serve", "--host", "192.0.2.1")
     assert result.returncode == 1
     assert "no network interface of this machine" in one_error_line(result)
+
+
+def test_cli_invalid_host_name(folder: pathlib.Path) -> None:
+    result = run_cli(folder, "--app", "serveapp", "serve", "--host", "a..b")
+    assert result.returncode == 1
+    assert one_error_line(result).startswith(
+        "Error: Can't listen on 'a..b': not a valid host name."
+    )
 
 
 def test_cli_bad_port(folder: pathlib.Path) -> None:

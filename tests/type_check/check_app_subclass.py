@@ -1,7 +1,7 @@
 """Type-only checks: a user's ``App`` subclass with its own ``request_class``
 and ``response_class`` stays typed through ``request``, hooks and views.
 Run by ``mypy --strict`` in ``make test``; nothing here runs under pytest
-(tests/test_typed_subclass.py runs the same app)."""
+(tests/test_globals.py runs the same app)."""
 
 from __future__ import annotations
 
