@@ -4,8 +4,14 @@ binaries of the machine (Debian's layout: ``/usr/lib/postgresql/<version>/bin``)
 :func:`running_postgres` makes a cluster in a temporary folder with
 ``initdb``, starts ``postgres`` on a free port of 127.0.0.1, waits until it
 accepts connections, and on exit stops it (fast shutdown) and removes the
-folder. ``initdb`` and ``postgres`` refuse to run as root, so when the tests
-run as root they run as the ``postgres`` system user, who owns the folder.
+folder, also when starting failed halfway. ``initdb`` and ``postgres`` refuse
+to run as root, so when the tests run as root they run as the ``postgres``
+system user, who owns the folder.
+
+The server is started through util-linux's ``setpriv --pdeathsig``, so that
+it shuts down when the thread that started it dies, even by ``SIGKILL``
+(a test run killed by a timeout): no server outlives the tests. Start it
+from a thread that lives as long as the server (pytest's main thread).
 
 Each test gets a database of its own (:meth:`PostgresServer.database`),
 dropped after it: creating one from the template takes a few
@@ -52,6 +58,25 @@ def find_bin_dir() -> str:
         )
     newest = max(found, key=lambda path: int(path.split("/")[-3].split(".")[0]))
     return os.path.dirname(newest)
+
+
+def _find_setpriv() -> str:
+    """util-linux's ``setpriv``, which starts the server with a parent-death
+    signal.
+
+    :raise RuntimeError: if it is not installed; the tests must not skip.
+    """
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise RuntimeError(
+            "setpriv was not found: install util-linux (Debian's essential"
+            " package), which has it."
+        )
+    return setpriv
+
+
+def _same_path(first: str, second: str) -> bool:
+    return os.path.realpath(first) == os.path.realpath(second)
 
 
 def _free_port() -> int:
@@ -133,6 +158,11 @@ class PostgresServer:
             with open(self.log_path, "ab") as log:
                 self.process = subprocess.Popen(
                     [
+                        # Fast shutdown when the thread that starts it dies.
+                        _find_setpriv(),
+                        "--pdeathsig",
+                        "INT",
+                        "--",
                         os.path.join(self.bin_dir, "postgres"),
                         "-D",
                         self.data_dir,
@@ -160,17 +190,24 @@ class PostgresServer:
         raise RuntimeError(f"postgres did not start:\n{self._log()}")
 
     def _wait_until_ready(self) -> bool:
-        """Poll until the server answers; ``False`` if it exited."""
+        """Poll until the server answers; ``False`` if it exited, or if the
+        server answering on the port is another one (which took the port
+        first: ours then fails to listen, and is stopped)."""
         assert self.process is not None
         deadline = time.monotonic() + _STARTUP_TIMEOUT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 return False
             try:
-                with psycopg.connect(self.dsn("postgres"), connect_timeout=2):
-                    return True
+                with psycopg.connect(self.dsn("postgres"), connect_timeout=2) as conn:
+                    row = conn.execute("SHOW data_directory").fetchone()
             except psycopg.OperationalError:
                 time.sleep(0.02)
+                continue
+            if row is not None and _same_path(row[0], self.data_dir):
+                return True
+            self.stop()
+            return False
         self.stop()
         raise RuntimeError(
             f"postgres did not accept connections in {_STARTUP_TIMEOUT}s:\n"
@@ -226,9 +263,11 @@ def running_postgres() -> t.Iterator[PostgresServer]:
     base_dir = tempfile.mkdtemp(prefix="framework-postgres-")
     try:
         server = PostgresServer(bin_dir, base_dir)
-        server.init()
-        server.start()
         try:
+            server.init()
+            # Inside the try: a start that fails halfway (a timeout, an
+            # interrupt) may have left a server running.
+            server.start()
             yield server
         finally:
             server.stop()

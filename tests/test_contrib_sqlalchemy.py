@@ -3,6 +3,7 @@ apps, on SQLite and on a real PostgreSQL server (tests/postgres_server.py)."""
 
 from __future__ import annotations
 
+import concurrent.futures as concurrent_futures
 import datetime
 import os
 import pathlib
@@ -11,8 +12,10 @@ import subprocess
 import sys
 import textwrap
 import threading
-import types
 import typing as t
+import urllib.error
+import urllib.request
+import uuid
 
 import click
 import pytest
@@ -27,7 +30,7 @@ from framework_sqlalchemy import (
 )
 from framework_sqlalchemy.cli import db_cli
 from framework_sqlalchemy.extension import _fits
-from postgres_server import PostgresServer, running_postgres
+from postgres_server import PostgresServer
 from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.exc import IntegrityError, UnboundExecutionError
 from sqlalchemy.orm import (
@@ -39,8 +42,16 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.pool import StaticPool
 from werkzeug.exceptions import NotFound
+from werkzeug.serving import make_server
 
-from framework import App, render_template_string, request
+from framework import (
+    App,
+    abort,
+    copy_current_request_context,
+    render_template_string,
+    request,
+    stream_with_context,
+)
 
 
 class Model(DeclarativeBase):
@@ -90,12 +101,6 @@ class Archived(BoundModel):
 
 
 MakeApp = t.Callable[..., tuple[App, SQLAlchemy]]
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> t.Iterator[PostgresServer]:
-    with running_postgres() as server:
-        yield server
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -282,6 +287,33 @@ def test_echo(make_app: MakeApp) -> None:
         (
             {"SQLALCHEMY_BINDS": {"a": {"url": "sqlite://", "bogus": 1}}},
             "Can't create the engine of SQLALCHEMY_BINDS['a']",
+        ),
+        # Neither the options nor the URL are repeated: they hold passwords.
+        (
+            {"SQLALCHEMY_BINDS": {"a": {"url": "postgresql://u:secret@h/d", 5: 1}}},
+            "SQLALCHEMY_BINDS['a'] must be a dict of create_engine() keyword"
+            " arguments, with string keys; got the key 5.",
+        ),
+        (
+            {"SQLALCHEMY_ENGINE_OPTIONS": [("connect_args", {"password": "secret"})]},
+            "SQLALCHEMY_ENGINE_OPTIONS must be a dict of create_engine() keyword"
+            " arguments, got list.",
+        ),
+        (
+            {
+                "SQLALCHEMY_DATABASE_URI": (
+                    "postgresql+psycopg://u@h/d?password=secret&sslpassword=secret"
+                    "&application_name=app"
+                ),
+                "SQLALCHEMY_ENGINE_OPTIONS": {"bogus": 1},
+            },
+            "Can't create the engine of SQLALCHEMY_DATABASE_URI"
+            " (postgresql+psycopg://u@h/d?application_name=app)",
+        ),
+        # A port that is not a number.
+        (
+            {"SQLALCHEMY_DATABASE_URI": "postgresql://u:secret@h:port/d"},
+            "SQLALCHEMY_DATABASE_URI is not a database URL",
         ),
     ],
 )
@@ -540,6 +572,239 @@ def test_integrity_error_as_409_recipe(make_app: MakeApp, database_url: str) -> 
     assert count_users(app, db) == 1
 
 
+def test_abort_discards_what_was_not_committed(
+    make_app: MakeApp, database_url: str
+) -> None:
+    # An HTTP error is a handled end of the request, not an error: closing
+    # the session discards what was not committed (as a rollback would),
+    # and what was committed before the abort stays.
+    app, db = make_app(database_url)
+    with app.app_context():
+        db.create_all()
+        engine = db.engine
+
+    @app.post("/draft")
+    def draft() -> str:
+        db.session.add(User(name="draft"))
+        db.session.flush()
+        abort(404)
+
+    @app.post("/saved")
+    def saved() -> str:
+        db.session.add(User(name="saved"))
+        db.session.commit()
+        abort(409)
+
+    client = app.test_client()
+    assert client.post("/draft").status_code == 404
+    assert client.post("/saved").status_code == 409
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    with app.app_context():
+        assert db.session.scalars(sa.select(User.name)).all() == ["saved"]
+
+
+def test_threaded_server_never_shares_a_session(
+    make_app: MakeApp, database_url: str
+) -> None:
+    # Concurrent requests on a real threaded server: each has a session of
+    # its own, and every connection is back in the pool afterwards, after
+    # requests that commit, raise or abort alike.
+    app, db = make_app(database_url, PROPAGATE_EXCEPTIONS=False)
+    with app.app_context():
+        db.create_all()
+        engine = db.engine
+    concurrent = 6
+    barrier = threading.Barrier(concurrent)
+    sessions: list[Session] = []  # kept alive: their ids stay distinct
+
+    @app.post("/users/<name>/<ending>")
+    def create(name: str, ending: str) -> str:
+        session = db.session
+        sessions.append(session)
+        # Every request of a round is in this view at once: the server
+        # really serves them concurrently.
+        barrier.wait(timeout=10)
+        session.add(User(name=name))
+        session.flush()
+        if ending == "raise":
+            raise RuntimeError("the view failed")
+        if ending == "abort":
+            abort(404)
+        session.commit()
+        return "committed"
+
+    def post(path: str) -> int:
+        http = urllib.request.Request(f"{base}{path}", data=b"", method="POST")
+        try:
+            with urllib.request.urlopen(http, timeout=30) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as e:
+            e.close()
+            return e.code
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    base = f"http://127.0.0.1:{server.server_port}"
+    serving = threading.Thread(target=server.serve_forever)
+    serving.start()
+    endings = {"commit": 200, "raise": 500, "abort": 404}
+    expected: dict[str, int] = {}
+    try:
+        with concurrent_futures.ThreadPoolExecutor(concurrent) as pool:
+            for round_ in range(3):
+                paths = {}
+                for n in range(concurrent):
+                    ending = list(endings)[n % 3]
+                    name = f"u{round_}{n}"
+                    paths[name] = f"/users/{name}/{ending}"
+                    expected[name] = endings[ending]
+                statuses = dict(zip(paths, pool.map(post, paths.values()), strict=True))
+                assert statuses == {name: expected[name] for name in paths}
+    finally:
+        server.shutdown()
+        server.server_close()
+        serving.join()
+    assert len(sessions) == 3 * concurrent
+    assert len({id(session) for session in sessions}) == len(sessions)
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    committed = sorted(name for name, status in expected.items() if status == 200)
+    with app.app_context():
+        names = db.session.scalars(sa.select(User.name).order_by(User.name))
+        assert names.all() == committed
+
+
+def test_sessions_of_contexts_inside_a_request(
+    make_app: MakeApp, database_url: str
+) -> None:
+    app, db = make_app(database_url)
+    with app.app_context():
+        db.create_all()
+        db.session.add(User(name="ann"))
+        db.session.commit()
+        engine = db.engine
+    seen: dict[str, t.Any] = {}
+
+    @app.get("/")
+    def index() -> t.Iterator[str]:
+        seen["view"] = db.session
+        seen["user"] = db.session.get(User, 1)
+        with app.app_context():
+            seen["nested"] = db.session
+            db.session.scalars(sa.select(User)).all()
+        seen["after nested"] = db.session
+
+        @copy_current_request_context
+        def in_thread() -> None:
+            seen["thread"] = db.session
+            db.session.scalars(sa.select(User)).all()
+
+        worker = threading.Thread(target=in_thread)
+        worker.start()
+        worker.join()
+
+        @stream_with_context
+        def body() -> t.Iterator[str]:
+            yield "streamed by "
+            seen["stream"] = db.session
+            yield db.session.scalars(sa.select(User.name)).one()
+
+        return body()
+
+    response = app.test_client().get("/")
+    assert response.get_data(as_text=True) == "streamed by ann"
+    assert seen["after nested"] is seen["view"]
+    others = [seen["nested"], seen["thread"], seen["stream"]]
+    assert len({id(session) for session in [seen["view"], *others]}) == 4
+    # The view's session was closed when the view's request ended, before
+    # the stream: its instances are detached there.
+    assert sa.inspect(seen["user"]).detached
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_async_view_uses_the_request_session(
+    make_app: MakeApp, database_url: str
+) -> None:
+    app, db = make_app(database_url)
+    with app.app_context():
+        db.create_all()
+        db.session.add(User(name="ann"))
+        db.session.commit()
+        engine = db.engine
+    sessions: list[Session] = []
+
+    @app.before_request
+    def remember() -> None:
+        sessions.append(db.session)
+
+    @app.get("/")
+    async def index() -> str:
+        sessions.append(db.session)
+        return db.session.scalars(sa.select(User.name)).one()
+
+    client = app.test_client()
+    assert client.get("/").get_data(as_text=True) == "ann"
+    assert client.get("/").get_data(as_text=True) == "ann"
+    assert sessions[0] is sessions[1]
+    assert sessions[2] is sessions[3]
+    assert sessions[0] is not sessions[2]
+    assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+FORK_SCRIPT = """\
+import os
+import sys
+
+import sqlalchemy as sa
+
+from framework import App
+from framework_sqlalchemy import SQLAlchemy
+
+app = App("forked")
+app.config["SQLALCHEMY_DATABASE_URI"] = sys.argv[1]
+db = SQLAlchemy(app)
+
+
+def backend():
+    with app.app_context():
+        return db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+
+
+parent = backend()  # its connection now waits in the pool
+read, write = os.pipe()
+child = os.fork()
+if child == 0:
+    try:
+        os.write(write, str(backend()).encode())
+    finally:
+        os._exit(0)
+os.close(write)
+os.waitpid(child, 0)
+print(parent, os.read(read, 100).decode(), backend())
+"""
+
+
+def test_forked_process_gets_connections_of_its_own(
+    postgres_server: PostgresServer, tmp_path: pathlib.Path
+) -> None:
+    # As gunicorn's workers are forked from an app that already used the
+    # database (gunicorn --preload): a child must not use the parent's
+    # pooled connection, which is the same socket.
+    (tmp_path / "forked.py").write_text(FORK_SCRIPT)
+    with postgres_server.database() as name:
+        result = subprocess.run(
+            [sys.executable, "forked.py", postgres_server.url(name)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+    parent, child, parent_again = result.stdout.split()
+    assert child != parent
+    # The parent's connection survived the child, and is still in its pool.
+    assert parent_again == parent
+
+
 def test_app_not_set_up_with_this_extension(make_app: MakeApp) -> None:
     app, _ = make_app("sqlite://")
     other = SQLAlchemy(model_class=Model)
@@ -781,6 +1046,71 @@ def test_get_or_404_composite_key(make_app: MakeApp) -> None:
                 db.get_or_404(Membership, ident)
 
 
+class KeyModel(DeclarativeBase):
+    pass
+
+
+class Token(KeyModel):
+    __tablename__ = "token"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+
+
+class LegacyToken(KeyModel):
+    __tablename__ = "legacy_token"
+
+    id: Mapped[str] = mapped_column(sa.Uuid(as_uuid=False), primary_key=True)
+
+
+class Tag(KeyModel):
+    __tablename__ = "tag"
+
+    name: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+
+
+TOKEN = uuid.UUID("0b6e5a3c-4f1e-4c7b-9a2d-3e8f1c2b7d64")
+
+# (URL, status) for raw keys from the URL, of the types they are not yet.
+KEY_CASES = [
+    (f"/token/{TOKEN}", 200),
+    (f"/token/{TOKEN.hex}", 200),
+    (f"/token/{uuid.UUID(int=1)}", 404),
+    ("/token/abc", 404),
+    (f"/token/{TOKEN}%00", 404),
+    (f"/legacy/{TOKEN}", 200),
+    (f"/legacy/{uuid.UUID(int=1)}", 404),
+    ("/legacy/abc", 404),
+    ("/tag/news", 200),
+    ("/tag/ne%00ws", 404),
+    ("/tag/" + "n" * 50, 404),
+]
+
+
+def test_get_or_404_uuid_and_string_keys(make_app: MakeApp, database_url: str) -> None:
+    db = SQLAlchemy(model_class=KeyModel)
+    app, _ = make_app(database_url, db=db)
+    with app.app_context():
+        db.create_all()
+        db.session.add_all(
+            [Token(id=TOKEN), LegacyToken(id=str(TOKEN)), Tag(name="news")]
+        )
+        db.session.commit()
+    models: dict[str, type[KeyModel]] = {
+        "token": Token,
+        "legacy": LegacyToken,
+        "tag": Tag,
+    }
+
+    @app.get("/<kind>/<key>")
+    def show(kind: str, key: str) -> str:
+        instance = db.get_or_404(models[kind], key)
+        return str(sa.inspect(instance).identity)
+
+    client = app.test_client()
+    for url, status in KEY_CASES:
+        assert client.get(url).status_code == status, url
+
+
 # -- pagination ----------------------------------------------------------------
 
 
@@ -952,6 +1282,21 @@ def test_paginate_with_joined_eager_loading(
         assert [post.title for post in page.items[0].posts] == ["2.0", "2.1", "2.2"]
 
 
+def test_paginate_keeps_equal_values(make_app: MakeApp, database_url: str) -> None:
+    # Instances are made unique (joined eager loading repeats them); plain
+    # values are not: equal titles are different rows.
+    app, db = make_app(database_url)
+    with app.app_context():
+        db.create_all()
+        for n in range(3):
+            posts = [Post(title="same") for _ in range(3)]
+            db.session.add(User(name=f"u{n}", posts=posts))
+        db.session.commit()
+        page = db.paginate(sa.select(Post.title).order_by(Post.id), per_page=4)
+        assert page.items == ["same"] * 4
+        assert (page.total, page.pages, page.first, page.last) == (9, 3, 1, 4)
+
+
 PAGE_TEMPLATE = """\
 <ul>{% for user in page %}<li>{{ user.name }}</li>{% endfor %}</ul>
 <p>{{ page.first }}-{{ page.last }} of {{ page.total }}</p>
@@ -1089,6 +1434,29 @@ def test_db_commands(make_app: MakeApp, database_url: str) -> None:
     assert result.exit_code == 0, result.output
     assert "Dropped the tables: post, user." in result.output
     assert table_names(engine) == set()
+
+
+def test_db_commands_report_database_errors(
+    make_app: MakeApp, tmp_path: pathlib.Path
+) -> None:
+    # What the database refuses is a one-line error, not a traceback.
+    app, _ = make_app(f"sqlite:///{tmp_path / 'missing' / 'db.sqlite3'}")
+    runner = app.test_cli_runner()
+    for args, action in ((["create"], "create"), (["drop", "--yes"], "drop")):
+        result = runner.invoke(args=["db", *args])
+        assert result.exit_code == 1
+        assert isinstance(result.exception, SystemExit)
+        assert result.output == (
+            f"Error: Can't {action} the tables: unable to open database file\n"
+        )
+
+    db = SQLAlchemy(model_class=BoundModel)
+    app, _ = make_app("sqlite://", db=db, SQLALCHEMY_BINDS={"audit": "sqlite://"})
+    result = app.test_cli_runner().invoke(args=["db", "create"])
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "Error: Can't create the tables: The table 'archived' has the bind key"
+    )
 
 
 def test_db_commands_without_the_extension(tmp_path: pathlib.Path) -> None:
@@ -1303,12 +1671,12 @@ def test_postgresql_round_trip(
 # -- the manual ------------------------------------------------------------------
 
 
-def test_docs_page_examples_run(
-    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_docs_page_examples_run(tmp_path: pathlib.Path) -> None:
     # tests/test_docs.py runs the top-level pages only; this page is in
-    # docs/contrib/. Its apps put their databases in an instance folder
-    # under the working directory.
+    # docs/contrib/. Its blocks are written, at their lines in the page, to
+    # a test module that pytest runs in a subprocess: the examples run as
+    # the module is imported, and the page's own test (with its fixture)
+    # runs as a test. The apps put their databases in tmp_path/instance.
     from test_docs import python_blocks
 
     page = (
@@ -1316,19 +1684,30 @@ def test_docs_page_examples_run(
     )
     blocks = python_blocks(page)
     assert blocks
-    monkeypatch.chdir(tmp_path)
-    # SQLAlchemy looks up the names in a model's annotations in the module
-    # the class was defined in: run the page as a module.
-    module = types.ModuleType("docs_contrib_sqlalchemy")
-    monkeypatch.setitem(sys.modules, module.__name__, module)
-    namespace = module.__dict__
-    apps: list[App] = []
-    try:
-        for line, code in blocks:
-            exec(compile(code, f"sqlalchemy.rst:{line}", "exec"), namespace)
-            apps.extend(v for v in namespace.values() if isinstance(v, App))
-    finally:
-        for app in apps:
-            state = app.extensions.get("sqlalchemy")
-            for engine in state.engines.values() if state else ():
-                engine.dispose()
+    lines: list[str] = []
+    for line, code in blocks:
+        # The block's first line (a blank one) is the line after the
+        # directive: errors point at the page's own lines.
+        lines.extend([""] * (line - len(lines)))
+        lines.extend(code.splitlines())
+    (tmp_path / "test_sqlalchemy_page.py").write_text("\n".join(lines) + "\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "error",
+            "test_sqlalchemy_page.py",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout

@@ -7,9 +7,12 @@ context and use the extension set up on that app.
 
 from __future__ import annotations
 
+import collections.abc as cabc
+import contextlib
 import typing as t
 
 import click
+from sqlalchemy.exc import DBAPIError, UnboundExecutionError
 
 from framework import current_app
 from framework.cli import AppGroup
@@ -54,12 +57,27 @@ def _table_names(db: SQLAlchemy) -> str:
     return ", ".join(names) if names else "(no models)"
 
 
+@contextlib.contextmanager
+def _database_errors(action: str) -> cabc.Iterator[None]:
+    """Turn what the database or the config refuses into a one-line error
+    (exit status 1) rather than a traceback: the database can't be reached,
+    the user lacks a permission, a bind key is missing."""
+    try:
+        yield
+    except DBAPIError as e:
+        # The driver's own message: SQLAlchemy's adds the statement.
+        raise click.ClickException(f"Can't {action}: {e.orig or e}") from e
+    except UnboundExecutionError as e:
+        raise click.ClickException(f"Can't {action}: {e}") from e
+
+
 @db_cli.command("create")
 def create_command() -> None:
     """Create the tables of all models that don't exist yet, in every
     database (existing tables are left as they are)."""
     db = _extension()
-    db.create_all()
+    with _database_errors("create the tables"):
+        db.create_all()
     click.echo(f"Created the missing tables among: {_table_names(db)}.")
 
 
@@ -73,5 +91,6 @@ def create_command() -> None:
 def drop_command() -> None:
     """Drop the tables of all models, in every database."""
     db = _extension()
-    db.drop_all()
+    with _database_errors("drop the tables"):
+        db.drop_all()
     click.echo(f"Dropped the tables: {_table_names(db)}.")

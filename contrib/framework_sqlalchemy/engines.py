@@ -5,7 +5,12 @@ Reads ``SQLALCHEMY_DATABASE_URI``, ``SQLALCHEMY_ENGINE_OPTIONS``,
 up, and creates one :class:`~sqlalchemy.engine.Engine` per bind key (``None``
 for the default database). Creating an engine does not connect, so this is
 cheap; what it catches early is a value that can never work, reported as a
-:class:`ConfigError` that names the config key.
+:class:`ConfigError` that names the config key. Error messages never repeat
+a password: not the URL's, nor one in its query string or in the options.
+
+The engines are also recorded here so that a process made by ``fork()``
+(gunicorn's workers, with ``--preload``) starts with empty pools instead of
+sharing the parent's open connections.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import collections.abc as cabc
 import os
 import typing as t
+import weakref
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
@@ -32,6 +38,25 @@ DEFAULT_DATABASE_URI = "sqlite:///db.sqlite3"
 class ConfigError(ValueError):
     """A ``SQLALCHEMY_*`` config key holds a value no engine can be made
     from. The message names the key and says what was expected."""
+
+
+#: Every engine made by :func:`create_engines`, held weakly: the engine of
+#: an app that is gone is forgotten with it.
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _reset_pools_after_fork() -> None:
+    """In a child process after ``fork()``: give each engine a new, empty
+    pool. The connections in the old one are the parent's (the same
+    sockets); using them from two processes mixes up the conversations, and
+    closing them would close them for the parent, so they are only
+    dropped."""
+    for engine in list(_engines):
+        engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_reset_pools_after_fork)
 
 
 def create_engines(
@@ -100,6 +125,7 @@ def create_engines(
         for engine in engines.values():
             engine.dispose()
         raise
+    _engines.update(engines.values())
     return engines
 
 
@@ -107,13 +133,19 @@ def _options(value: object, label: str) -> dict[str, t.Any]:
     """A copy of an options dict from the config, checked."""
     if value is None:
         return {}
-    if not isinstance(value, cabc.Mapping) or not all(
-        isinstance(name, str) for name in value
-    ):
+    # The value is not repeated: it may hold a password (in a URL or in
+    # connect_args).
+    if not isinstance(value, cabc.Mapping):
         raise ConfigError(
             f"{label} must be a dict of create_engine() keyword arguments,"
-            f" got {value!r}."
+            f" got {type(value).__name__}."
         )
+    for name in value:
+        if not isinstance(name, str):
+            raise ConfigError(
+                f"{label} must be a dict of create_engine() keyword arguments,"
+                f" with string keys; got the key {name!r}."
+            )
     return dict(value)
 
 
@@ -123,7 +155,7 @@ def _create_engine(
     if isinstance(value, str):
         try:
             url = make_url(value)
-        except ArgumentError:
+        except (ArgumentError, ValueError):  # ValueError: a port not a number
             # The value is not repeated: it may hold a password.
             raise ConfigError(
                 f"{label} is not a database URL; expected a URL such as"
@@ -142,8 +174,17 @@ def _create_engine(
     try:
         return sa.create_engine(url, **options)
     except (ArgumentError, TypeError, ValueError, ImportError) as e:
-        # URL's repr hides the password.
-        raise ConfigError(f"Can't create the engine of {label} ({url!r}): {e}") from e
+        raise ConfigError(
+            f"Can't create the engine of {label} ({_safe_repr(url)}): {e}"
+        ) from e
+
+
+def _safe_repr(url: URL) -> str:
+    """``url`` for a message: its repr hides the password; this also leaves
+    out the query arguments that are passwords (``?password=``, which libpq
+    and several drivers accept)."""
+    secret = [name for name in url.query if "password" in name.lower()]
+    return repr(url.difference_update_query(secret))
 
 
 def _sqlite_in_instance_folder(app: App, url: URL, options: dict[str, t.Any]) -> URL:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections.abc as cabc
 import re
 import typing as t
+import uuid
 
 import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
@@ -284,9 +285,12 @@ class SQLAlchemy:
         """The instance of ``entity`` with primary key ``ident``, or
         **404 Not Found**.
 
-        An integer key too large for its column (or a string that is not
-        an integer, for an integer key) is a 404 without a query, where
-        the database would refuse the query with an error.
+        A key its column can't hold is a 404 without a query, where the
+        database would refuse the query with an error: an integer too
+        large for its column, a string that is not an integer for an
+        integer key or not a UUID for a UUID key, a string with a NUL
+        character on PostgreSQL. A string of digits or a UUID string is
+        converted, so a raw value from the URL works.
 
         :param entity: a model class.
         :param ident: the primary key value; a tuple for a composite key.
@@ -301,8 +305,8 @@ class SQLAlchemy:
         return value
 
     def _checked_ident(self, mapper: sa_orm.Mapper[t.Any], ident: t.Any) -> t.Any:
-        """``ident`` with integer literals made ints, or ``None`` if some
-        value can't be a key of its integer column."""
+        """``ident`` with integer and UUID strings made ints and UUIDs, or
+        ``None`` if some value can't be a key of its column."""
         single = not isinstance(ident, tuple)
         values = (ident,) if single else ident
         columns = mapper.primary_key
@@ -311,13 +315,27 @@ class SQLAlchemy:
         dialect = self.session.get_bind(mapper).dialect.name
         checked = []
         for column, value in zip(columns, values, strict=True):
-            if isinstance(column.type, sa.Integer) and not isinstance(value, bool):
+            type_ = column.type
+            if isinstance(type_, sa.Integer) and not isinstance(value, bool):
                 if isinstance(value, str):
                     if not _INTEGER_LITERAL.fullmatch(value):
                         return None
                     value = int(value)
-                if isinstance(value, int) and not _fits(value, column.type, dialect):
+                if isinstance(value, int) and not _fits(value, type_, dialect):
                     return None
+            elif isinstance(type_, sa.Uuid) and isinstance(value, str):
+                # PostgreSQL refuses a malformed UUID with an error, and
+                # a column of uuid.UUID values can't bind a string.
+                try:
+                    parsed = uuid.UUID(value)
+                except ValueError:
+                    return None
+                if type_.as_uuid:
+                    value = parsed
+            elif isinstance(value, str) and "\x00" in value and dialect == "postgresql":
+                # PostgreSQL's text can't hold NUL: no row has it, and the
+                # query would fail with an error.
+                return None
             checked.append(value)
         return checked[0] if single else tuple(checked)
 

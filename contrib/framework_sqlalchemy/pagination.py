@@ -164,6 +164,15 @@ def _positive_int(value: object) -> int | None:
     return None
 
 
+def _selects_an_entity(statement: sa.Select[t.Any]) -> bool:
+    """Whether ``statement`` selects a model (or an alias of one), rather
+    than columns only."""
+    return any(
+        column.get("entity") is not None and column["expr"] is column["entity"]
+        for column in statement.column_descriptions
+    )
+
+
 def _page_argument(given: int | None, name: str, default: int, error_out: bool) -> int:
     """The value of ``page`` or ``per_page``: the one given, else the
     request's query argument, else ``default``."""
@@ -193,9 +202,9 @@ def paginate(
     for how ``page`` and ``per_page`` are checked.
 
     Two queries run: a count of all rows, then the rows of the page (the
-    first column of each, like :meth:`~sqlalchemy.orm.Session.scalars`,
-    made unique as joined eager loads need). A page past the last one is
-    not queried.
+    first column of each, like :meth:`~sqlalchemy.orm.Session.scalars`;
+    when the statement selects a model, the instances are made unique, as
+    joined eager loads need). A page past the last one is not queried.
 
     :param session: the session to run the queries in.
     :param statement: a ``select()``; give it an ``order_by`` so that pages
@@ -220,7 +229,13 @@ def paginate(
     items: list[_T] = []
     if page <= pages:
         window = statement.limit(per_page).offset((page - 1) * per_page)
-        items = list(session.scalars(window).unique())
+        result = session.scalars(window)
+        if _selects_an_entity(statement):
+            # Joined eager loading of a collection repeats an instance on
+            # several rows. A statement of columns only is left alone: two
+            # equal names on a page are two rows.
+            result = result.unique()
+        items = list(result)
     elif page > 1 and error_out:
         last = max(pages, 1)
         abort(404, description=f"Page {page} does not exist; the last is {last}.")

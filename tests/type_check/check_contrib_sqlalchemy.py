@@ -38,8 +38,10 @@ class Post(Model):
 
 app = App(__name__)
 db = SQLAlchemy(app, model_class=Model)
+# An app has one extension: the factory style sets up another app.
+factory_app = App(__name__)
 factory_db = SQLAlchemy(session_options={"expire_on_commit": False})
-factory_db.init_app(app)
+factory_db.init_app(factory_app)
 
 t.assert_type(db.Model, type[DeclarativeBase])
 t.assert_type(db.session, Session)
