@@ -125,6 +125,8 @@ class NullSession(dict[str, t.Any], SessionMixin):
         )
 
     __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _refuse
+    # dict's |= writes without going through update().
+    __ior__ = _refuse
 
 
 class SessionInterface:

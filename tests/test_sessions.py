@@ -314,6 +314,22 @@ def test_without_a_secret_key_reads_are_empty_and_writes_name_secret_key() -> No
     assert b"SECRET_KEY" not in response.data
 
 
+@pytest.mark.parametrize(
+    "write",
+    [
+        pytest.param(lambda s: s.__setitem__("x", 1), id="setitem"),
+        pytest.param(lambda s: s.update(x=1), id="update"),
+        pytest.param(lambda s: s.setdefault("x", 1), id="setdefault"),
+        pytest.param(lambda s: s.__ior__({"x": 1}), id="in-place union"),
+    ],
+)
+def test_a_null_session_refuses_every_write(write: t.Callable[[t.Any], t.Any]) -> None:
+    null = NullSession()
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        write(null)
+    assert dict(null) == {}
+
+
 def test_tagged_types_round_trip_through_the_cookie(app: App) -> None:
     value_id = uuid.uuid4()
     when = datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
