@@ -27,13 +27,12 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
-import time
 import typing as t
 
 import psycopg
+from processes import free_port, wait_or_kill, wait_until
 
 __all__ = ["PostgresServer", "find_bin_dir", "running_postgres"]
 
@@ -77,12 +76,6 @@ def _find_setpriv() -> str:
 
 def _same_path(first: str, second: str) -> bool:
     return os.path.realpath(first) == os.path.realpath(second)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class PostgresServer:
@@ -154,7 +147,7 @@ class PostgresServer:
         connections. A port taken in the meantime by another process is
         replaced by another one."""
         for _ in range(3):
-            self.port = _free_port()
+            self.port = free_port()
             with open(self.log_path, "ab") as log:
                 self.process = subprocess.Popen(
                     [
@@ -190,29 +183,28 @@ class PostgresServer:
         raise RuntimeError(f"postgres did not start:\n{self._log()}")
 
     def _wait_until_ready(self) -> bool:
-        """Poll until the server answers; ``False`` if it exited, or if the
-        server answering on the port is another one (which took the port
-        first: ours then fails to listen, and is stopped)."""
+        """Poll until the server answers; ``False`` if it exited, as it does
+        when another server took the port first (that one is never used)."""
         assert self.process is not None
-        deadline = time.monotonic() + _STARTUP_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            try:
-                with psycopg.connect(self.dsn("postgres"), connect_timeout=2) as conn:
-                    row = conn.execute("SHOW data_directory").fetchone()
-            except psycopg.OperationalError:
-                time.sleep(0.02)
-                continue
-            if row is not None and _same_path(row[0], self.data_dir):
-                return True
-            self.stop()
+        if wait_until(self._answers, self.process, _STARTUP_TIMEOUT, interval=0.02):
+            return True
+        if self.process.poll() is not None:
             return False
         self.stop()
         raise RuntimeError(
             f"postgres did not accept connections in {_STARTUP_TIMEOUT}s:\n"
             + self._log()
         )
+
+    def _answers(self) -> bool:
+        """Whether this server accepts connections on its port, rather than
+        none or another one (found by its data directory)."""
+        try:
+            with psycopg.connect(self.dsn("postgres"), connect_timeout=2) as conn:
+                row = conn.execute("SHOW data_directory").fetchone()
+        except psycopg.OperationalError:
+            return False
+        return row is not None and _same_path(row[0], self.data_dir)
 
     def _log(self) -> str:
         with open(self.log_path, encoding="utf-8", errors="replace") as f:
@@ -225,11 +217,7 @@ class PostgresServer:
         if process is None or process.poll() is not None:
             return
         process.send_signal(signal.SIGINT)
-        try:
-            process.wait(_SHUTDOWN_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        wait_or_kill(process, _SHUTDOWN_TIMEOUT)
 
     def dsn(self, dbname: str) -> str:
         """A libpq connection string for ``dbname``."""

@@ -16,22 +16,21 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-__all__ = ["RedisServer", "free_port"]
+# The tests import this module as ``redis_server`` (tests/ is on sys.path);
+# the benchmarks, as ``tests.redis_server``.
+if __package__:
+    from .processes import free_port, wait_or_kill, wait_until
+else:
+    from processes import free_port, wait_or_kill, wait_until
+
+__all__ = ["RedisServer"]
 
 #: How long a server may take to answer its first PING.
 START_TIMEOUT = 10.0
 #: How long a server may take to exit once asked to.
 STOP_TIMEOUT = 10.0
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def redis_server_binary() -> str:
@@ -134,18 +133,17 @@ class RedisServer:
         raise RuntimeError(f"redis-server did not start on 127.0.0.1:\n{output}")
 
     def _wait_until_ready(self) -> bool:
-        assert self.process is not None
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            # Answered by our process, not by another server that held the
-            # port first (a suite running in parallel): ours would exit on
-            # the failed bind, and the other one must not be used.
-            if server_pid(self.port) == self.process.pid:
-                return True
-            time.sleep(0.01)
-        return False
+        process = self.process
+        assert process is not None
+        # Answered by our process, not by another server that held the port
+        # first (a suite running in parallel): ours would exit on the failed
+        # bind, and the other one must not be used.
+        return wait_until(
+            lambda: server_pid(self.port) == process.pid,
+            process,
+            START_TIMEOUT,
+            interval=0.01,
+        )
 
     def stop(self) -> None:
         """Stop the server and remove its folder; nothing happens if it is
@@ -184,11 +182,7 @@ class RedisServer:
         os.kill(process.pid, signal.SIGCONT)
         if not self._shut_down(process):
             process.terminate()
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        wait_or_kill(process, STOP_TIMEOUT)
 
     def _shut_down(self, process: subprocess.Popen[bytes]) -> bool:
         """Send SHUTDOWN NOSAVE to ``process``; ``False`` if it could not be

@@ -7,7 +7,6 @@ from __future__ import annotations
 import itertools
 import os
 import pathlib
-import socket
 import subprocess
 import sys
 import textwrap
@@ -19,6 +18,7 @@ import urllib.request
 import click
 import pytest
 from click.testing import CliRunner
+from processes import free_port
 
 from framework import App, Blueprint, current_app, g
 from framework.cli import (
@@ -703,13 +703,6 @@ def test_app_run(
     count = len(served)
     app.run()
     assert len(served) == count
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def test_run_serves_in_a_subprocess(tmp_path: pathlib.Path) -> None:

@@ -10,7 +10,6 @@ import gc
 import http.cookiejar
 import json
 import logging
-import os
 import pathlib
 import subprocess
 import sys
@@ -37,7 +36,9 @@ from framework_redis import (
 )
 from itsdangerous import Signer
 from markupsafe import Markup
-from redis_server import RedisServer, free_port
+from processes import free_port
+from redis_server import RedisServer
+from servers import ServerProcess, server_environment
 
 from framework import App, Response, send_file, session
 from framework.testing import AppClient
@@ -1049,7 +1050,7 @@ CLIENTS = 6
 INCREMENTS = 25
 
 
-class Gunicorn:
+class Gunicorn(ServerProcess):
     """``gunicorn --workers=2`` (sync workers) serving ``WORKER_APP``,
     imported in each worker or, with ``preload``, once before the fork."""
 
@@ -1057,50 +1058,31 @@ class Gunicorn:
         self, folder: pathlib.Path, redis_url: str, preload: bool = False
     ) -> None:
         (folder / "workerapp.py").write_text(WORKER_APP, encoding="utf-8")
-        self.folder = folder
-        self.port = free_port()
-        self.log = folder / "gunicorn.log"
-        env = {k: v for k, v in os.environ.items() if k != "GUNICORN_CMD_ARGS"}
-        env["TEST_REDIS_URL"] = redis_url
-        env["PYTHONPATH"] = str(folder)
+        port = free_port()
         argv = [
             *(sys.executable, "-m", "gunicorn", "--workers=2", "--worker-class=sync"),
-            *(f"--bind=127.0.0.1:{self.port}", "--graceful-timeout=3"),
+            *(f"--bind=127.0.0.1:{port}", "--graceful-timeout=3"),
             *(f"--chdir={folder}", "workerapp:app"),
             *(["--preload"] if preload else []),
         ]
-        with self.log.open("wb") as out:
-            self.process = subprocess.Popen(
-                argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
-            )
+        env = server_environment(folder, TEST_REDIS_URL=redis_url)
+        super().__init__(argv, port=port, folder=folder, env=env, name="gunicorn")
 
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def get(self, path: str, timeout: float = 20) -> str:
-        url = f"http://127.0.0.1:{self.port}{path}"
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return t.cast(bytes, response.read()).decode()
+    def get(self, path: str) -> str:
+        reply = self.request("GET", path, timeout=20)
+        assert reply.status == 200, reply
+        return reply.body.decode()
 
     def wait_until_both_workers_serve(self) -> None:
         """Return once each worker has answered a request: one is held busy
         on ``/hold`` while the other must answer ``/pid``."""
-        deadline = time.monotonic() + 20
-        while True:
-            if self.process.poll() is not None:
-                pytest.fail(f"gunicorn exited early:\n{self.output()}")
-            try:
-                self.get("/pid", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"gunicorn did not answer:\n{self.output()}")
-                time.sleep(0.05)
+        self.wait_ready("/pid")
         held: list[str] = []
         holder = threading.Thread(target=lambda: held.append(self.get("/hold")))
         holder.start()
         try:
             holding = self.folder / "holding"
+            deadline = time.monotonic() + 20
             while not holding.exists():
                 if time.monotonic() > deadline:
                     pytest.fail(f"/hold was not served:\n{self.output()}")
@@ -1111,14 +1093,6 @@ class Gunicorn:
             (self.folder / "release").touch()
             holder.join(30)
         assert held, "the held request did not finish"
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 def count_up(port: int) -> tuple[list[int], set[int]]:

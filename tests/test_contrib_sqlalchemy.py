@@ -150,6 +150,17 @@ def table_names(engine: sa.Engine) -> set[str]:
     return set(sa.inspect(engine).get_table_names())
 
 
+def make_tables(app: App, db: SQLAlchemy, *rows: object) -> sa.Engine:
+    """Create the tables of ``db``'s models in ``app``'s databases and commit
+    ``rows`` to them; return the default engine."""
+    with app.app_context():
+        db.create_all()
+        if rows:
+            db.session.add_all(rows)
+            db.session.commit()
+        return db.engine
+
+
 def count_users(app: App, db: SQLAlchemy) -> int:
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.count(User.id))) or 0
@@ -213,11 +224,8 @@ def test_relative_sqlite_path_in_instance_folder(
 
 def test_in_memory_sqlite_is_shared(make_app: MakeApp) -> None:
     app, db = make_app("sqlite://")
-    with app.app_context():
-        assert isinstance(db.engine.pool, StaticPool)
-        db.create_all()
-        db.session.add(User(name="ann"))
-        db.session.commit()
+    engine = make_tables(app, db, User(name="ann"))
+    assert isinstance(engine.pool, StaticPool)
     assert count_users(app, db) == 1
     # Another thread sees the same in-memory database.
     counts: list[int] = []
@@ -433,8 +441,7 @@ def test_each_request_gets_its_own_session(
 
 def test_each_thread_gets_its_own_session(make_app: MakeApp, database_url: str) -> None:
     app, db = make_app(database_url)
-    with app.app_context():
-        db.create_all()
+    make_tables(app, db)
     sessions: list[Session] = []
     barrier = threading.Barrier(2)
 
@@ -459,9 +466,7 @@ def test_session_closed_when_the_context_ends(
     make_app: MakeApp, database_url: str
 ) -> None:
     app, db = make_app(database_url)
-    with app.app_context():
-        db.create_all()
-        engine = db.engine
+    engine = make_tables(app, db)
     rollbacks: list[Session] = []
     with app.app_context():
         session = db.session
@@ -482,9 +487,7 @@ def test_session_rolled_back_when_the_context_ends_with_an_error(
     make_app: MakeApp, database_url: str
 ) -> None:
     app, db = make_app(database_url)
-    with app.app_context():
-        db.create_all()
-        engine = db.engine
+    engine = make_tables(app, db)
     rollbacks: list[Session] = []
     with pytest.raises(ZeroDivisionError), app.app_context():
         session = db.session
@@ -499,8 +502,7 @@ def test_session_rolled_back_when_the_context_ends_with_an_error(
 
 def test_no_commit_unless_asked(make_app: MakeApp, database_url: str) -> None:
     app, db = make_app(database_url)
-    with app.app_context():
-        db.create_all()
+    make_tables(app, db)
 
     @app.post("/draft")
     def draft() -> str:
@@ -525,8 +527,7 @@ def test_database_error_in_a_request_is_a_500_and_rolled_back(
     make_app: MakeApp, database_url: str
 ) -> None:
     app, db = make_app(database_url, PROPAGATE_EXCEPTIONS=False)
-    with app.app_context():
-        db.create_all()
+    make_tables(app, db)
 
     @app.post("/users")
     def create() -> str:
@@ -550,8 +551,7 @@ def test_database_error_in_a_request_is_a_500_and_rolled_back(
 
 def test_integrity_error_as_409_recipe(make_app: MakeApp, database_url: str) -> None:
     app, db = make_app(database_url)
-    with app.app_context():
-        db.create_all()
+    make_tables(app, db)
 
     @app.errorhandler(IntegrityError)
     def conflict(e: IntegrityError) -> tuple[dict[str, str], int]:
@@ -579,9 +579,7 @@ def test_abort_discards_what_was_not_committed(
     # the session discards what was not committed (as a rollback would),
     # and what was committed before the abort stays.
     app, db = make_app(database_url)
-    with app.app_context():
-        db.create_all()
-        engine = db.engine
+    engine = make_tables(app, db)
 
     @app.post("/draft")
     def draft() -> str:
@@ -610,9 +608,7 @@ def test_threaded_server_never_shares_a_session(
     # its own, and every connection is back in the pool afterwards, after
     # requests that commit, raise or abort alike.
     app, db = make_app(database_url, PROPAGATE_EXCEPTIONS=False)
-    with app.app_context():
-        db.create_all()
-        engine = db.engine
+    engine = make_tables(app, db)
     concurrent = 6
     barrier = threading.Barrier(concurrent)
     sessions: list[Session] = []  # kept alive: their ids stay distinct
@@ -676,11 +672,7 @@ def test_sessions_of_contexts_inside_a_request(
     make_app: MakeApp, database_url: str
 ) -> None:
     app, db = make_app(database_url)
-    with app.app_context():
-        db.create_all()
-        db.session.add(User(name="ann"))
-        db.session.commit()
-        engine = db.engine
+    engine = make_tables(app, db, User(name="ann"))
     seen: dict[str, t.Any] = {}
 
     @app.get("/")
@@ -724,11 +716,7 @@ def test_async_view_uses_the_request_session(
     make_app: MakeApp, database_url: str
 ) -> None:
     app, db = make_app(database_url)
-    with app.app_context():
-        db.create_all()
-        db.session.add(User(name="ann"))
-        db.session.commit()
-        engine = db.engine
+    engine = make_tables(app, db, User(name="ann"))
     sessions: list[Session] = []
 
     @app.before_request
@@ -966,10 +954,7 @@ def test_bind_key_must_be_a_string() -> None:
 @pytest.fixture
 def users_app(make_app: MakeApp, database_url: str) -> tuple[App, SQLAlchemy]:
     app, db = make_app(database_url)
-    with app.app_context():
-        db.create_all()
-        db.session.add_all([User(name="ann"), User(name="anna"), User(name="bob")])
-        db.session.commit()
+    make_tables(app, db, User(name="ann"), User(name="anna"), User(name="bob"))
 
     @app.get("/users/<int:user_id>")
     def by_id(user_id: int) -> str:
@@ -1089,12 +1074,7 @@ KEY_CASES = [
 def test_get_or_404_uuid_and_string_keys(make_app: MakeApp, database_url: str) -> None:
     db = SQLAlchemy(model_class=KeyModel)
     app, _ = make_app(database_url, db=db)
-    with app.app_context():
-        db.create_all()
-        db.session.add_all(
-            [Token(id=TOKEN), LegacyToken(id=str(TOKEN)), Tag(name="news")]
-        )
-        db.session.commit()
+    make_tables(app, db, Token(id=TOKEN), LegacyToken(id=str(TOKEN)), Tag(name="news"))
     models: dict[str, type[KeyModel]] = {
         "token": Token,
         "legacy": LegacyToken,
@@ -1117,10 +1097,7 @@ def test_get_or_404_uuid_and_string_keys(make_app: MakeApp, database_url: str) -
 @pytest.fixture
 def pages_app(make_app: MakeApp, database_url: str) -> tuple[App, SQLAlchemy]:
     app, db = make_app(database_url)
-    with app.app_context():
-        db.create_all()
-        db.session.add_all([User(name=f"u{n:02}") for n in range(45)])
-        db.session.commit()
+    make_tables(app, db, *[User(name=f"u{n:02}") for n in range(45)])
 
     @app.get("/users")
     def users() -> dict[str, t.Any]:
@@ -1238,8 +1215,7 @@ def test_paginate_without_error_out(pages_app: tuple[App, SQLAlchemy]) -> None:
 
 def test_paginate_no_rows(make_app: MakeApp, database_url: str) -> None:
     app, db = make_app(database_url)
-    with app.app_context():
-        db.create_all()
+    make_tables(app, db)
     with app.test_request_context("/?page=1"):
         page = db.paginate(sa.select(User))
         assert (page.items, page.total, page.pages) == ([], 0, 0)
@@ -1267,13 +1243,11 @@ def test_paginate_with_joined_eager_loading(
     make_app: MakeApp, database_url: str
 ) -> None:
     app, db = make_app(database_url)
-    with app.app_context():
-        db.create_all()
-        for n in range(5):
-            user = User(name=f"u{n}")
-            user.posts = [Post(title=f"{n}.{p}") for p in range(3)]
-            db.session.add(user)
-        db.session.commit()
+    users = [
+        User(name=f"u{n}", posts=[Post(title=f"{n}.{p}") for p in range(3)])
+        for n in range(5)
+    ]
+    make_tables(app, db, *users)
     with app.test_request_context("/?page=2&per_page=2"):
         statement = sa.select(User).options(joinedload(User.posts)).order_by(User.id)
         page = db.paginate(statement)
@@ -1286,12 +1260,12 @@ def test_paginate_keeps_equal_values(make_app: MakeApp, database_url: str) -> No
     # Instances are made unique (joined eager loading repeats them); plain
     # values are not: equal titles are different rows.
     app, db = make_app(database_url)
+    users = [
+        User(name=f"u{n}", posts=[Post(title="same") for _ in range(3)])
+        for n in range(3)
+    ]
+    make_tables(app, db, *users)
     with app.app_context():
-        db.create_all()
-        for n in range(3):
-            posts = [Post(title="same") for _ in range(3)]
-            db.session.add(User(name=f"u{n}", posts=posts))
-        db.session.commit()
         page = db.paginate(sa.select(Post.title).order_by(Post.id), per_page=4)
         assert page.items == ["same"] * 4
         assert (page.total, page.pages, page.first, page.last) == (9, 3, 1, 4)
@@ -1318,10 +1292,7 @@ PAGE_TEMPLATE = """\
 
 def test_pagination_in_a_template(make_app: MakeApp, database_url: str) -> None:
     app, db = make_app(database_url)
-    with app.app_context():
-        db.create_all()
-        db.session.add_all([User(name=f"<u{n:02}>") for n in range(45)])
-        db.session.commit()
+    make_tables(app, db, *[User(name=f"<u{n:02}>") for n in range(45)])
 
     @app.get("/users")
     def users() -> str:

@@ -5,19 +5,15 @@ server fails here rather than in someone's deployment."""
 
 from __future__ import annotations
 
-import http.client
-import json
-import os
-import socket
-import subprocess
 import sys
 import textwrap
-import time
 import typing as t
 import uuid
 from pathlib import Path
 
 import pytest
+from processes import free_port
+from servers import ServerProcess, server_environment
 from werkzeug.exceptions import NotFound
 
 # Written to a temporary folder and served as ``deployapp:app``.
@@ -102,145 +98,33 @@ APP_SOURCE = textwrap.dedent(
     '''
 )
 
-START_TIMEOUT = 15.0
-STOP_TIMEOUT = 10.0
-
-
-class Reply(t.NamedTuple):
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
-
-    def json(self) -> t.Any:
-        return json.loads(self.body)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    """A WSGI server subprocess serving ``deployapp:app`` from ``folder``."""
-
-    def __init__(self, name: str, folder: Path, argv: list[str], port: int) -> None:
-        self.name = name
-        self.folder = folder
-        self.port = port
-        self.log_path = folder / f"{name}.log"
-        env = {
-            key: value
-            for key, value in os.environ.items()
-            if key != "GUNICORN_CMD_ARGS" and not key.startswith("FRAMEWORK_")
-        }
-        env["PYTHONPATH"] = os.pathsep.join(
-            [str(folder), *filter(None, [env.get("PYTHONPATH")])]
-        )
-        env["PYTHONUNBUFFERED"] = "1"
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", *argv],
-                cwd=folder,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def output(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def wait_ready(self) -> None:
-        """Return once ``/health`` answers; fail with the server's output
-        when it exits or does not answer in time."""
-        deadline = time.monotonic() + START_TIMEOUT
-        last_error: Exception | None = None
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(
-                    f"{self.name} exited with {self.process.returncode} before"
-                    f" serving:\n{self.output()}"
-                )
-            try:
-                reply = self.request("GET", "/health", timeout=2)
-            except OSError as e:
-                last_error = e
-                time.sleep(0.05)
-                continue
-            if reply.status == 200 and reply.body == b"ok":
-                return
-            last_error = AssertionError(f"/health answered {reply}")
-            time.sleep(0.05)
-        self.stop()
-        pytest.fail(
-            f"{self.name} did not answer on 127.0.0.1:{self.port} within"
-            f" {START_TIMEOUT}s ({last_error!r}):\n{self.output()}"
-        )
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL if the server has not exited in time."""
-        if self.process.poll() is not None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            pytest.fail(
-                f"{self.name} ignored SIGTERM for {STOP_TIMEOUT}s and was"
-                f" killed:\n{self.output()}"
-            )
-
-    def connect(self, timeout: float = 5) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: bytes | None = None,
-        headers: dict[str, str] | None = None,
-        timeout: float = 5,
-    ) -> Reply:
-        connection = self.connect(timeout)
-        try:
-            connection.request(method, path, body=body, headers=headers or {})
-            response = connection.getresponse()
-            return Reply(response.status, response.headers, response.read())
-        finally:
-            connection.close()
-
-    def post_json(self, path: str, data: t.Any) -> Reply:
-        return self.request(
-            "POST",
-            path,
-            body=json.dumps(data).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-
 
 def serve(
     tmp_path_factory: pytest.TempPathFactory,
     name: str,
     argv: t.Callable[[Path, int], list[str]],
-) -> t.Iterator[Server]:
+) -> t.Iterator[ServerProcess]:
     """Write the app to a new folder, start ``python -m <argv(folder,
     port)>`` there, wait until it answers, and stop it afterwards."""
     folder = tmp_path_factory.mktemp(name)
     (folder / "deployapp.py").write_text(APP_SOURCE, encoding="utf-8")
     port = free_port()
-    server = Server(name, folder, argv(folder, port), port)
+    server = ServerProcess(
+        [sys.executable, "-m", *argv(folder, port)],
+        port=port,
+        folder=folder,
+        env=server_environment(folder),
+        name=name,
+    )
     try:
-        server.wait_ready()
+        server.wait_ready("/health", body=b"ok")
         yield server
     finally:
         server.stop()
 
 
 @pytest.fixture(scope="module")
-def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Server]:
+def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[ServerProcess]:
     def argv(folder: Path, port: int) -> list[str]:
         return [
             "gunicorn",
@@ -255,7 +139,7 @@ def gunicorn(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Server]:
 
 
 @pytest.fixture(scope="module")
-def waitress(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Server]:
+def waitress(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[ServerProcess]:
     def argv(folder: Path, port: int) -> list[str]:
         # By default waitress deletes X-Forwarded-* headers; the docs' recipe
         # names the proxy it may trust them from.
@@ -274,7 +158,7 @@ def waitress(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[Server]:
 # gunicorn ------------------------------------------------------------------
 
 
-def test_gunicorn_text(gunicorn: Server) -> None:
+def test_gunicorn_text(gunicorn: ServerProcess) -> None:
     reply = gunicorn.request("GET", "/")
     assert reply.status == 200
     assert reply.headers["Content-Type"] == "text/html; charset=utf-8"
@@ -283,39 +167,39 @@ def test_gunicorn_text(gunicorn: Server) -> None:
     assert reply.headers["Server"].startswith("gunicorn")
 
 
-def test_gunicorn_json(gunicorn: Server) -> None:
+def test_gunicorn_json(gunicorn: ServerProcess) -> None:
     reply = gunicorn.request("GET", "/json")
     assert reply.status == 200
     assert reply.headers["Content-Type"] == "application/json"
     assert reply.json() == {"answer": 42, "items": [1, 2, 3], "text": "café"}
 
 
-def test_gunicorn_post_json(gunicorn: Server) -> None:
+def test_gunicorn_post_json(gunicorn: ServerProcess) -> None:
     sent = {"name": "tea", "sizes": [1, 2], "nested": {"ok": True}}
     reply = gunicorn.post_json("/echo", sent)
     assert reply.status == 200
     assert reply.json() == {"received": sent, "method": "POST"}
 
 
-def test_gunicorn_not_found(gunicorn: Server) -> None:
+def test_gunicorn_not_found(gunicorn: ServerProcess) -> None:
     reply = gunicorn.request("GET", "/missing")
     assert reply.status == 404
     assert reply.headers["Content-Type"] == "text/html; charset=utf-8"
     assert reply.body == NotFound().get_body().encode()
 
 
-def test_gunicorn_method_not_allowed(gunicorn: Server) -> None:
+def test_gunicorn_method_not_allowed(gunicorn: ServerProcess) -> None:
     reply = gunicorn.request("DELETE", "/echo")
     assert reply.status == 405
     # The order follows a set's, which varies with the worker's hash seed.
     assert set(reply.headers["Allow"].split(", ")) == {"OPTIONS", "POST"}
 
 
-def test_gunicorn_streams_as_produced(gunicorn: Server) -> None:
+def test_gunicorn_streams_as_produced(gunicorn: ServerProcess) -> None:
     stream_is_incremental(gunicorn)
 
 
-def test_gunicorn_session_round_trip(gunicorn: Server) -> None:
+def test_gunicorn_session_round_trip(gunicorn: ServerProcess) -> None:
     # Two workers, no shared state: the signed cookie carries the session,
     # whichever worker answers.
     cookie = None
@@ -339,7 +223,7 @@ def test_gunicorn_session_round_trip(gunicorn: Server) -> None:
     assert reply.json()["count"] == 1
 
 
-def test_gunicorn_behind_proxy(gunicorn: Server) -> None:
+def test_gunicorn_behind_proxy(gunicorn: ServerProcess) -> None:
     direct = gunicorn.request("GET", "/where?x=1")
     assert direct.status == 200
     assert direct.json() == {
@@ -376,7 +260,7 @@ def test_gunicorn_behind_proxy(gunicorn: Server) -> None:
 # waitress ------------------------------------------------------------------
 
 
-def test_waitress_text_json_and_not_found(waitress: Server) -> None:
+def test_waitress_text_json_and_not_found(waitress: ServerProcess) -> None:
     reply = waitress.request("GET", "/")
     assert reply.status == 200
     assert reply.body == b"Hello from a real server"
@@ -392,7 +276,7 @@ def test_waitress_text_json_and_not_found(waitress: Server) -> None:
     assert reply.body == NotFound().get_body().encode()
 
 
-def test_waitress_session_and_proxy(waitress: Server) -> None:
+def test_waitress_session_and_proxy(waitress: ServerProcess) -> None:
     first = waitress.request("POST", "/count")
     cookie = first.headers["Set-Cookie"].split(";", 1)[0]
     second = waitress.request("POST", "/count", headers={"Cookie": cookie})
@@ -416,14 +300,14 @@ def test_waitress_session_and_proxy(waitress: Server) -> None:
     }
 
 
-def test_waitress_streams_as_produced(waitress: Server) -> None:
+def test_waitress_streams_as_produced(waitress: ServerProcess) -> None:
     stream_is_incremental(waitress)
 
 
 # shared --------------------------------------------------------------------
 
 
-def stream_is_incremental(server: Server) -> None:
+def stream_is_incremental(server: ServerProcess) -> None:
     """The first line arrives while the view's generator is still waiting
     for the client to say "go"; the second only after it did."""
     token = uuid.uuid4().hex

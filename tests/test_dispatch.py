@@ -28,6 +28,17 @@ def _new_app(cls: type[App] = App, **kwargs: t.Any) -> App:
     return app
 
 
+def refuse_after_request(app: App, failure: t.Callable[[], object]) -> None:
+    """Add an ``after_request`` hook that calls ``failure``, which raises, on
+    the view's 200 response, and lets the answer to that error through."""
+
+    @app.after_request
+    def refuse(response: Response) -> Response:
+        if response.status_code == 200:
+            failure()
+        return response
+
+
 # -- before_request / after_request / after_this_request ---------------------
 
 
@@ -165,11 +176,7 @@ def test_after_this_request_runs_again_on_the_answer_to_an_after_request_error(
 ) -> None:
     seen: list[int] = []
 
-    @app.after_request
-    def refuse(response: Response) -> Response:
-        if response.status_code == 200:
-            abort(403)
-        return response
+    refuse_after_request(app, lambda: abort(403))
 
     @app.get("/")
     def index() -> str:
@@ -187,11 +194,7 @@ def test_after_this_request_runs_again_on_the_answer_to_an_after_request_error(
 def test_http_error_from_after_request_hook_without_handler(
     app: App, client: AppClient
 ) -> None:
-    @app.after_request
-    def refuse(response: Response) -> Response:
-        if response.status_code == 200:
-            abort(503)
-        return response
+    refuse_after_request(app, lambda: abort(503))
 
     @app.get("/")
     def index() -> str:
@@ -208,11 +211,10 @@ def test_other_errors_from_after_request_hook_are_still_500(
     app.testing = False
     error = RuntimeError("hook broke")
 
-    @app.after_request
-    def broken(response: Response) -> Response:
-        if response.status_code == 200:
-            raise error
-        return response
+    def broken() -> None:
+        raise error
+
+    refuse_after_request(app, broken)
 
     @app.get("/")
     def index() -> str:
@@ -237,12 +239,7 @@ def test_response_dropped_by_an_after_request_error_is_closed(
     # send_file, a stream) instead of leaving that to the garbage collector.
     app.testing = False
     closed: list[str] = []
-
-    @app.after_request
-    def refuse(response: Response) -> Response:
-        if response.status_code == 200:
-            failure()
-        return response
+    refuse_after_request(app, failure)
 
     @app.get("/")
     def index() -> Response:
@@ -258,11 +255,7 @@ def test_response_dropped_by_an_after_request_error_is_closed(
 def test_closing_the_dropped_response_fails_the_error_still_wins(
     app: App, caplog: pytest.LogCaptureFixture
 ) -> None:
-    @app.after_request
-    def refuse(response: Response) -> Response:
-        if response.status_code == 200:
-            abort(403)
-        return response
+    refuse_after_request(app, lambda: abort(403))
 
     @app.get("/")
     def index() -> Response:

@@ -120,13 +120,13 @@ def test_port_taken_by_another_server_is_not_mistaken_for_ours(
     # The race: a free port is chosen, then another process, here another
     # PostgreSQL server with the same trusted user, listens on it first.
     taken = postgres_server.port
-    free_port = server_module._free_port
+    free_port = server_module.free_port
     ports = iter([taken])
 
     def taken_first() -> int:
         return next(ports, None) or free_port()
 
-    monkeypatch.setattr(server_module, "_free_port", taken_first)
+    monkeypatch.setattr(server_module, "free_port", taken_first)
     with running_postgres() as server:
         assert server.port != taken
         with psycopg.connect(server.dsn("postgres")) as conn:

@@ -7,12 +7,10 @@ for one clean line and a non-zero status."""
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import errno
-import http.client
-import json
 import os
 import pathlib
-import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +20,8 @@ import typing as t
 import uuid
 
 import pytest
+from processes import free_port
+from servers import ServerProcess, server_environment
 
 from framework import App, serving
 from framework.cli import NoAppException, ScriptInfo
@@ -91,44 +91,15 @@ APP_SOURCE = textwrap.dedent(
     '''
 )
 
-START_TIMEOUT = 20.0
-STOP_TIMEOUT = 15.0
-
 #: ``python -c`` prefix that makes gunicorn (and optionally waitress)
 #: unimportable the way Python documents: a ``None`` entry in sys.modules.
 WITHOUT = "import sys\nfor name in {names!r}: sys.modules[name] = None\n"
 
 
-class Reply(t.NamedTuple):
-    status: int
-    headers: http.client.HTTPMessage
-    body: bytes
-
-    def json(self) -> t.Any:
-        return json.loads(self.body)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def environment(folder: pathlib.Path, **extra: str) -> dict[str, str]:
-    """The test process's environment without framework or gunicorn
-    settings, with ``folder`` importable."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key != "GUNICORN_CMD_ARGS" and not key.startswith("FRAMEWORK_")
-    }
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(folder), *filter(None, [env.get("PYTHONPATH")])]
-    )
-    env["PYTHONUNBUFFERED"] = "1"
-    env["FRAMEWORK_SKIP_DOTENV"] = "1"
-    env.update(extra)
-    return env
+    """A server's environment (see :func:`servers.server_environment`),
+    without the .env files of the folder the tests run from."""
+    return server_environment(folder, FRAMEWORK_SKIP_DOTENV="1", **extra)
 
 
 def cli_argv(*args: str, without: tuple[str, ...] = ()) -> list[str]:
@@ -147,89 +118,8 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     return path
 
 
-class Server:
-    """A server subprocess started with ``argv`` in ``folder``."""
-
-    def __init__(
-        self, folder: pathlib.Path, argv: list[str], port: int, **env: str
-    ) -> None:
-        self.folder = folder
-        self.port = port
-        self.log_path = folder / f"server-{uuid.uuid4().hex}.log"
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                argv,
-                cwd=folder,
-                env=environment(folder, **env),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def output(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-    def wait_ready(self) -> None:
-        """Return once ``/health`` answers; fail with the output when the
-        server exits or does not answer in time."""
-        deadline = time.monotonic() + START_TIMEOUT
-        last_error: Exception | None = None
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(
-                    f"the server exited with {self.process.returncode} before"
-                    f" serving:\n{self.output()}"
-                )
-            try:
-                reply = self.request("GET", "/health", timeout=2)
-            except OSError as e:
-                last_error = e
-                time.sleep(0.05)
-                continue
-            if reply.status == 200 and reply.body == b"ok":
-                return
-            last_error = AssertionError(f"/health answered {reply}")
-            time.sleep(0.05)
-        self.kill()
-        pytest.fail(
-            f"no answer on 127.0.0.1:{self.port} within {START_TIMEOUT}s"
-            f" ({last_error!r}):\n{self.output()}"
-        )
-
-    def stop(self) -> int:
-        """SIGTERM, then wait; return the exit status. A server that ignores
-        SIGTERM is killed and fails the test."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                pytest.fail(
-                    f"the server ignored SIGTERM for {STOP_TIMEOUT}s:\n{self.output()}"
-                )
-        return self.process.returncode
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        body: bytes | None = None,
-        headers: dict[str, str] | None = None,
-        timeout: float = 15,
-    ) -> Reply:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            connection.request(method, path, body=body, headers=headers or {})
-            response = connection.getresponse()
-            return Reply(response.status, response.headers, response.read())
-        finally:
-            connection.close()
+class Server(ServerProcess):
+    """A server subprocess serving ``serveapp`` (see :func:`start`)."""
 
     def hold(self, n: int) -> list[dict[str, int]]:
         """Send ``n`` requests at once that are answered only when all ``n``
@@ -255,20 +145,32 @@ class Server:
             time.sleep(0.02)
         return output
 
+    def access_log_line(self, marker: str, agent: str) -> str:
+        """The access log line of a ``GET /?from=marker`` sent with
+        ``agent`` as its User-Agent."""
+        self.request("GET", f"/?from={marker}", headers={"User-Agent": agent})
+        output = self.wait_for_output(f'"GET /?from={marker} HTTP/1.1" 200')
+        return next(li for li in output.splitlines() if f"/?from={marker}" in li)
 
-def start(
+
+@contextlib.contextmanager
+def running_server(
     folder: pathlib.Path, argv: t.Callable[[int], list[str]], **env: str
-) -> Server:
+) -> t.Iterator[Server]:
+    """Start ``argv(port)`` on a free port in ``folder``, wait until it
+    answers, and on exit check that it stops cleanly on SIGTERM."""
     port = free_port()
-    server = Server(folder, argv(port), port, **env)
-    server.wait_ready()
-    return server
-
-
-def stopped_cleanly(server: Server) -> None:
-    status = server.stop()
-    assert status == 0, server.output()
-    assert "Traceback" not in server.output()
+    server = Server(
+        argv(port), port=port, folder=folder, env=environment(folder, **env)
+    )
+    # A server that never answered was killed, and failed the test already.
+    server.wait_ready("/health", body=b"ok")
+    try:
+        yield server
+    finally:
+        status = server.stop()
+        assert status == 0, server.output()
+        assert "Traceback" not in server.output()
 
 
 def children_of(pid: int) -> set[int]:
@@ -294,18 +196,15 @@ def children_of(pid: int) -> set[int]:
 def gunicorn(folder: pathlib.Path) -> t.Iterator[Server]:
     # The default server on Linux is gunicorn; the worker count and the
     # graceful timeout come from environment variables, like every option.
-    server = start(
+    with running_server(
         folder,
         lambda port: cli_argv(
             "--app", "serveapp", "serve", "--port", str(port), "--access-log"
         ),
         FRAMEWORK_SERVE_WORKERS="2",
         FRAMEWORK_SERVE_GRACEFUL_TIMEOUT="5",
-    )
-    try:
+    ) as server:
         yield server
-    finally:
-        stopped_cleanly(server)
 
 
 def test_gunicorn_serves_requests(gunicorn: Server) -> None:
@@ -315,12 +214,7 @@ def test_gunicorn_serves_requests(gunicorn: Server) -> None:
     assert reply.headers["Server"].startswith("gunicorn")
 
     sent = {"name": "tea", "sizes": [1, 2]}
-    reply = gunicorn.request(
-        "POST",
-        "/echo",
-        body=json.dumps(sent).encode(),
-        headers={"Content-Type": "application/json"},
-    )
+    reply = gunicorn.post_json("/echo", sent)
     assert (reply.status, reply.json()) == (200, {"received": sent})
 
     assert gunicorn.request("GET", "/missing").status == 404
@@ -341,20 +235,9 @@ def test_gunicorn_runs_the_requested_workers(gunicorn: Server) -> None:
 
 
 def test_gunicorn_access_log(gunicorn: Server) -> None:
-    gunicorn.request("GET", "/?from=test", headers={"User-Agent": "serve-test"})
-    output = gunicorn.wait_for_output('"GET /?from=test HTTP/1.1" 200')
-    line = next(li for li in output.splitlines() if "/?from=test" in li)
+    line = gunicorn.access_log_line("test", "serve-test")
     assert line.startswith("127.0.0.1 - - [")
     assert line.endswith('"-" "serve-test"')
-
-
-def test_gunicorn_passes_proxy_headers_to_the_app(gunicorn: Server) -> None:
-    reply = gunicorn.request(
-        "GET",
-        "/where",
-        headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"},
-    )
-    assert reply.json() == {"remote_addr": "203.0.113.7", "scheme": "https"}
 
 
 # framework serve with waitress ---------------------------------------------
@@ -362,7 +245,7 @@ def test_gunicorn_passes_proxy_headers_to_the_app(gunicorn: Server) -> None:
 
 @pytest.fixture(scope="module")
 def waitress(folder: pathlib.Path) -> t.Iterator[Server]:
-    server = start(
+    with running_server(
         folder,
         lambda port: cli_argv(
             "--app",
@@ -376,11 +259,8 @@ def waitress(folder: pathlib.Path) -> t.Iterator[Server]:
             "3",
             "--access-log",
         ),
-    )
-    try:
+    ) as server:
         yield server
-    finally:
-        stopped_cleanly(server)
 
 
 def test_waitress_serves_requests(waitress: Server) -> None:
@@ -400,19 +280,23 @@ def test_waitress_runs_the_requested_threads(waitress: Server) -> None:
 
 
 def test_waitress_access_log_escapes_what_clients_send(waitress: Server) -> None:
-    agent = 'evil" 200\\ agent'
-    waitress.request("GET", "/?from=waitress", headers={"User-Agent": agent})
-    output = waitress.wait_for_output('"GET /?from=waitress HTTP/1.1" 200')
-    line = next(li for li in output.splitlines() if "/?from=waitress" in li)
+    line = waitress.access_log_line("waitress", 'evil" 200\\ agent')
     assert line.startswith("127.0.0.1 - - [")
     # A client can't end the quoted field and forge the fields after it.
     assert line.endswith('"-" "evil\\" 200\\\\ agent"')
 
 
-def test_waitress_passes_proxy_headers_to_the_app(waitress: Server) -> None:
+# both servers ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("server_name", ["gunicorn", "waitress"])
+def test_passes_proxy_headers_to_the_app(
+    server_name: str, request: pytest.FixtureRequest
+) -> None:
     # Plain waitress deletes X-Forwarded-* headers; served like this, the
     # app's ProxyFix decides, as under gunicorn.
-    reply = waitress.request(
+    server: Server = request.getfixturevalue(server_name)
+    reply = server.request(
         "GET",
         "/where",
         headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"},
@@ -428,15 +312,14 @@ def python_argv(code: str) -> t.Callable[[int], list[str]]:
 
 
 def test_serve_function_gunicorn_threads_and_preload(folder: pathlib.Path) -> None:
-    server = start(
+    with running_server(
         folder,
         python_argv(
             "from framework.serving import serve\n"
             "serve('serveapp:app', server='gunicorn', port=PORT, workers=1,"
             " threads=2, preload=True, graceful_timeout=5)"
         ),
-    )
-    try:
+    ) as server:
         answers = server.hold(2)
         # One worker with two threads serves both requests at once; the app
         # was imported by the master, before the fork.
@@ -447,29 +330,24 @@ def test_serve_function_gunicorn_threads_and_preload(folder: pathlib.Path) -> No
         assert server.request("GET", "/").headers["Server"].startswith("gunicorn")
         assert "1 worker, 2 threads each, app loaded before forking" in server.output()
         assert "Using worker: gthread" in server.output()
-    finally:
-        stopped_cleanly(server)
 
 
 def test_serve_function_app_object_falls_back_to_waitress(
     folder: pathlib.Path,
 ) -> None:
     # Without gunicorn, "auto" picks waitress.
-    server = start(
+    with running_server(
         folder,
         python_argv(
             WITHOUT.format(names=("gunicorn",)) + "from serveapp import app\n"
             "from framework.serving import serve\n"
             "serve(app, port=PORT, threads=2)"
         ),
-    )
-    try:
+    ) as server:
         reply = server.request("GET", "/")
         assert (reply.status, reply.body) == (200, b"Hello from framework serve")
         assert reply.headers["Server"] == "waitress"
         assert "Serving app 'serveapp' with waitress" in server.output()
-    finally:
-        stopped_cleanly(server)
 
 
 def test_serve_function_refuses_bad_arguments_before_serving() -> None:
