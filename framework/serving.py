@@ -224,10 +224,18 @@ def serve(
         the workers, instead of in each worker. See the module's
         description.
     :raises ServeError: when the server is not installed, an option does
-        not apply to it, or the address can't be listened on.
+        not apply to it, the address can't be listened on, or gunicorn is
+        asked for outside the main thread.
     :raises ~framework.cli.NoAppException: when the app can't be found.
     """
     name = _choose_server(server)
+    if name == "gunicorn" and threading.current_thread() is not threading.main_thread():
+        # gunicorn's master installs signal handlers, which only the main
+        # thread may do; say so rather than let its ValueError through.
+        raise ServeError(
+            "gunicorn must run in the main thread (it handles signals); call"
+            " serve() from the main thread, or use server='waitress'."
+        )
     _check_options(
         name,
         port,

@@ -15,13 +15,14 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import typing as t
 import uuid
 
 import pytest
 from processes import free_port
-from servers import ServerProcess, server_environment
+from servers import STOP_TIMEOUT, ServerProcess, server_environment
 
 from framework import App, serving
 from framework.cli import NoAppException, ScriptInfo
@@ -366,6 +367,26 @@ def test_serve_function_refuses_bad_arguments_before_serving() -> None:
         serve(app, server="waitress", workers=2, timeout=10)
     with pytest.raises(ServeError, match="not 42"):
         serve(42)  # type: ignore[arg-type]
+
+
+def test_serve_function_refuses_gunicorn_outside_the_main_thread() -> None:
+    """gunicorn installs signal handlers, which Python allows only in the
+    main thread: a clear error instead of gunicorn's ValueError."""
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            serve(App("threaded"), server="gunicorn", port=free_port())
+        except BaseException as e:
+            outcome.append(e)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(STOP_TIMEOUT)
+    assert not thread.is_alive()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], ServeError)
+    assert "main thread" in str(outcome[0])
 
 
 def test_serve_function_reports_a_busy_port() -> None:
