@@ -895,6 +895,12 @@ class App(Scaffold):
             getattr(pipeline.teardown_appcontext, "__func__", None)
             is not Dispatcher.teardown_appcontext
         )
+        #: The same for the request's own teardown (``teardown_request``
+        #: callbacks of the app or any blueprint).
+        self.needs_request_teardown = any(self.teardown_request_funcs.values()) or (
+            getattr(pipeline.teardown_request, "__func__", None)
+            is not Dispatcher.teardown_request
+        )
         self._prepared_version = self._setup_version
         for strategy in (*strategies.values(), self.json, self.template_renderer):
             prepare = getattr(strategy, "prepare", None)

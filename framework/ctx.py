@@ -346,7 +346,9 @@ class RequestContext(AppContext):
             if last:
                 if exc is _sentinel:
                     exc = sys.exc_info()[1]
-                errors = app.pipeline.teardown_request(self, exc)
+                # PERF: hello; most apps have no teardown_request callbacks.
+                if app.needs_request_teardown or signals.request_tearing_down.receivers:
+                    errors = app.pipeline.teardown_request(self, exc)
                 self.request.close()
         finally:
             active = _cv_context.get(None)

@@ -929,6 +929,26 @@ def test_override_finalize_request() -> None:
     assert seen == [("ok", False)]
 
 
+def test_override_do_teardown_request_runs_without_callbacks() -> None:
+    """An app with no teardown_request callbacks skips the step, unless a
+    subclass overrides it."""
+    seen: list[BaseException | None] = []
+
+    class MyApp(App):
+        def do_teardown_request(self, exc: BaseException | None = None) -> None:
+            seen.append(exc)
+            super().do_teardown_request(exc)
+
+    app = _new_app(MyApp)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert app.test_client().get("/").data == b"ok"
+    assert seen == [None]
+
+
 def test_override_finalize_request_sees_error_answers(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
