@@ -34,11 +34,13 @@ from framework_redis import (
     new_session_id,
     regenerate_session,
 )
-from itsdangerous import Signer
+from itsdangerous import Signer, TimestampSigner
+from itsdangerous.encoding import base64_decode
 from markupsafe import Markup
 from processes import free_port
 from redis_server import RedisServer
 from servers import ServerProcess, server_environment
+from werkzeug.test import TestResponse
 
 from framework import App, Response, send_file, session
 from framework.testing import AppClient
@@ -161,22 +163,118 @@ def cookie_value(client: AppClient, name: str = "session") -> str:
 
 
 def sid_of(value: str) -> str:
-    """The session id in a signed cookie value ``id.signature``."""
-    return value.rpartition(".")[0]
+    """The session id in a signed cookie value ``id.timestamp.signature``."""
+    return value.partition(".")[0]
 
 
-def signed(app: App, sid: str) -> str:
+class Backdated(TimestampSigner):
+    """Signs as if it were ``age`` seconds ago: the cookie a browser keeps
+    from an earlier response."""
+
+    def __init__(self, signer: TimestampSigner, age: float) -> None:
+        super().__init__(
+            signer.secret_keys[-1],
+            salt=signer.salt,
+            key_derivation=signer.key_derivation,
+            digest_method=signer.digest_method,
+        )
+        self.age = age
+
+    def get_timestamp(self) -> int:
+        return int(time.time() - self.age)
+
+
+def signed(app: App, sid: str, age: float = 0) -> str:
+    """The cookie value for ``sid``, signed ``age`` seconds ago."""
     interface = app.session_interface
     assert isinstance(interface, RedisSessionInterface)
     signer = interface.get_signer(app)
     assert signer is not None
-    return signer.sign(sid).decode()
+    return Backdated(signer, age).sign(sid).decode()
 
 
 def calls(store: redis.Redis, command: str) -> int:
     """How many times the server ran ``command`` since the stats reset."""
     stats = store.info("commandstats")
     return int(stats.get(f"cmdstat_{command}", {}).get("calls", 0))
+
+
+def commands(store: redis.Redis) -> dict[str, int]:
+    """Every command the server ran since the stats reset, with how many
+    times, but the reset itself."""
+    stats = store.info("commandstats")
+    return {
+        name.removeprefix("cmdstat_"): int(value["calls"])
+        for name, value in stats.items()
+        if name != "cmdstat_config|resetstat"
+    }
+
+
+def session_keys(store: redis.Redis) -> set[str]:
+    """The keys of sessions in Redis, not those that remember a moved id."""
+    return {key.decode() for key in store.scan_iter() if not key.endswith(b":moved")}
+
+
+def signed_at(value: str) -> float:
+    """When the cookie value was signed (a Unix time)."""
+    _, _, rest = value.partition(".")
+    return float(int.from_bytes(base64_decode(rest.partition(".")[0]), "big"))
+
+
+def messages(caplog: pytest.LogCaptureFixture, app: App, level: int) -> list[str]:
+    """The messages ``app.logger`` logged at ``level``."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == app.logger.name and r.levelno == level
+    ]
+
+
+class Gate:
+    """Where a view, in a request sent from another thread, waits until the
+    test opens the gate."""
+
+    def __init__(self) -> None:
+        self.reached = threading.Event()
+        self.opened = threading.Event()
+
+    def wait(self) -> None:
+        """Called by the view: tell the test it is here, then wait."""
+        self.reached.set()
+        if not self.opened.wait(10):
+            raise RuntimeError("the test never opened the gate")
+
+
+@contextlib.contextmanager
+def held_request(
+    client: AppClient, gate: Gate, method: str, path: str
+) -> t.Iterator[list[TestResponse]]:
+    """Send a request from another thread and enter the block once its view
+    waits at ``gate``: the requests of the block overlap it. Leaving the
+    block opens the gate and waits for the response, which is then the
+    yielded list's one item."""
+    responses: list[TestResponse] = []
+    errors: list[BaseException] = []
+
+    def send() -> None:
+        try:
+            responses.append(client.open(path, method=method))
+        except BaseException as e:
+            errors.append(e)
+
+    thread = threading.Thread(target=send)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not gate.reached.wait(0.01):
+            assert thread.is_alive(), f"the request ended first: {errors or responses}"
+            assert time.monotonic() < deadline, "the view never reached the gate"
+        yield responses
+    finally:
+        gate.opened.set()
+        thread.join(10)
+    assert not thread.is_alive(), "the held request never finished"
+    assert not errors, errors
 
 
 def error_lines(caplog: pytest.LogCaptureFixture, app: App) -> list[str]:
@@ -278,9 +376,10 @@ def test_cookie_holds_only_the_signed_id(client: AppClient, store: redis.Redis) 
     secret_value = "the-data-never-goes-in-the-cookie"
     client.post(f"/set/note/{secret_value}")
     value = cookie_value(client)
-    sid, _, signature = value.rpartition(".")
+    sid, stamp, signature = value.split(".")
     assert secret_value not in value
-    assert len(sid) == 43 and signature
+    assert len(sid) == 43 and stamp and signature
+    assert abs(signed_at(value) - time.time()) < 5
     assert store.keys() == [f"session:{sid}".encode()]
     stored = store.get(f"session:{sid}")
     assert stored is not None and secret_value.encode() in stored
@@ -396,18 +495,134 @@ def test_permanent_session_cookie_expires_with_lifetime(
     assert LIFETIME_S - 5 <= store.ttl(key) <= LIFETIME_S
 
 
-def test_refresh_renews_ttl_and_permanent_cookie(
+def test_refresh_of_a_young_cookie_sends_nothing_and_costs_no_command(
     client: AppClient, store: redis.Redis
 ) -> None:
     client.post("/permanent")
     key = "session:" + sid_of(cookie_value(client))
     store.expire(key, 50)
+    store.config_resetstat()
     response = client.get("/get/user")
     assert response.text == "ann"
+    # The read renewed the time to live; the cookie, just sent, is not sent
+    # again, and nothing runs in Redis but the read.
+    assert "Set-Cookie" not in response.headers
+    assert response.headers["Vary"] == "Cookie"
+    assert commands(store) == {"getex": 1}
     assert store.ttl(key) > LIFETIME_S - 5
-    # The permanent cookie is sent again with a new expiry; no data written.
+
+
+def test_refresh_of_an_old_cookie_sends_it_with_a_new_expiry_after_one_expire(
+    app: App, client: AppClient, store: redis.Redis
+) -> None:
+    client.post("/permanent")
+    sid = sid_of(cookie_value(client))
+    client.set_cookie("session", signed(app, sid, age=61))
+    store.config_resetstat()
+    response = client.get("/get/user")
+    assert response.text == "ann"
+    assert commands(store) == {"getex": 1, "expire": 1}
     assert "Expires=" in response.headers["Set-Cookie"]
-    assert calls(store, "set") == 1
+    cookie = client.get_cookie("session")
+    assert cookie is not None and cookie.expires is not None
+    assert sid_of(cookie.value) == sid
+    assert abs(signed_at(cookie.value) - time.time()) < 5
+    remaining = cookie.expires - datetime.now(UTC)
+    assert LIFETIME - timedelta(seconds=5) <= remaining <= LIFETIME
+    # Young again: the next request sends nothing.
+    assert "Set-Cookie" not in client.get("/get/user").headers
+
+
+def test_refresh_of_an_old_cookie_of_an_ended_session_sends_nothing(
+    app: App, client: AppClient, store: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.get("/read-then-end")
+    def read_then_end() -> str:
+        user = str(session["user"])
+        assert isinstance(session, RedisSession)
+        store.delete("session:" + session.sid)  # another request's log out
+        return user
+
+    client.post("/permanent")
+    old_value = signed(app, sid_of(cookie_value(client)), age=3600)
+    client.set_cookie("session", old_value)
+    store.config_resetstat()
+    with caplog.at_level(logging.DEBUG, logger=app.logger.name):
+        response = client.get("/read-then-end")
+    assert response.text == "ann"
+    assert "Set-Cookie" not in response.headers
+    assert commands(store) == {"getex": 1, "del": 1, "expire": 1}
+    assert cookie_value(client) == old_value
+    (line,) = messages(caplog, app, logging.DEBUG)
+    assert "its cookie is not sent again" in line
+
+
+def test_refresh_of_a_browser_session_sends_nothing_whatever_its_age(
+    app: App, client: AppClient, store: redis.Redis
+) -> None:
+    client.post("/set/user/ann")
+    client.set_cookie("session", signed(app, sid_of(cookie_value(client)), age=3600))
+    store.config_resetstat()
+    response = client.get("/get/user")
+    assert response.text == "ann"
+    assert "Set-Cookie" not in response.headers
+    assert commands(store) == {"getex": 1}
+
+
+@pytest.mark.parametrize(
+    ("setting", "seconds"),
+    [
+        (None, 60.0),
+        (5, 5.0),
+        (2.5, 2.5),
+        (timedelta(seconds=30), 30.0),
+        (0, 0.0),
+        # Never more than a tenth of the lifetime (10 minutes here).
+        (3600, LIFETIME_S / 10),
+    ],
+)
+def test_cookie_refresh_interval_setting(
+    store: redis.Redis,
+    redis_url: str,
+    setting: float | timedelta | None,
+    seconds: float,
+) -> None:
+    key = "SESSION_REDIS_COOKIE_REFRESH_INTERVAL"
+    app = make_app(redis_url, **({} if setting is None else {key: setting}))
+    interface = app.extensions["redis_sessions"]
+    assert interface.get_cookie_refresh_interval(app) == seconds
+    client = app.test_client()
+    client.post("/permanent")
+    sid = sid_of(cookie_value(client))
+    # A cookie a little younger than the interval is kept, a little older
+    # one is sent again.
+    if seconds >= 2:
+        client.set_cookie("session", signed(app, sid, age=seconds - 2))
+        assert "Set-Cookie" not in client.get("/get/user").headers
+    client.set_cookie("session", signed(app, sid, age=seconds + 2))
+    assert sid_of(client.get("/get/user").headers["Set-Cookie"][8:]) == sid
+
+
+def test_cookie_refresh_interval_of_an_interface_used_alone(
+    store: redis.Redis, redis_url: str
+) -> None:
+    app = App(__name__)
+    app.secret_key = SECRET
+    assert RedisSessionInterface().get_cookie_refresh_interval(app) == 60.0
+
+
+@pytest.mark.parametrize("setting", ["60", -1, float("nan"), float("inf"), True, None])
+def test_bad_cookie_refresh_interval_fails_at_setup(
+    redis_url: str, setting: object
+) -> None:
+    app = App(__name__)
+    app.config["SESSION_REDIS_COOKIE_REFRESH_INTERVAL"] = setting
+    with pytest.raises(
+        ValueError,
+        match=r"SESSION_REDIS_COOKIE_REFRESH_INTERVAL must be a number of"
+        r" seconds of 0 or more \(or a timedelta\), not ",
+    ):
+        RedisSessions(app)
 
 
 def test_refresh_of_a_request_that_does_not_use_the_session(
@@ -456,13 +671,17 @@ def test_tampered_cookie_gives_new_session_with_new_id(
 ) -> None:
     client.post("/set/user/ann")
     value = cookie_value(client)
-    sid, _, signature = value.rpartition(".")
+    sid, stamp, signature = value.split(".")
 
     def flip(text: str, index: int) -> str:
         return text[:index] + ("A" if text[index] != "A" else "B") + text[index + 1 :]
 
     # Not the signature's last character: its low bits are base64 padding.
-    for tampered in (f"{flip(sid, 5)}.{signature}", f"{sid}.{flip(signature, 0)}"):
+    for tampered in (
+        f"{flip(sid, 5)}.{stamp}.{signature}",
+        f"{sid}.{flip(stamp, 0)}.{signature}",
+        f"{sid}.{stamp}.{flip(signature, 0)}",
+    ):
         client.set_cookie("session", tampered)
         assert client.get("/get/user").text == ""
     client.post("/set/user/eve")
@@ -479,6 +698,24 @@ def test_unsigned_id_of_a_real_session_is_refused(
         other = client.application.test_client()
         other.set_cookie("session", forged)
         assert other.get("/get/user").text == ""
+
+
+def test_cookie_signed_without_a_time_gives_new_session(
+    client: AppClient, store: redis.Redis
+) -> None:
+    # The format of this package before cookies carried the signing time.
+    client.post("/set/user/ann")
+    sid = sid_of(cookie_value(client))
+    untimed = Signer(
+        SECRET,
+        salt=RedisSessionInterface.salt,
+        key_derivation="hmac",
+        digest_method=RedisSessionInterface.digest_method,
+    ).sign(sid)
+    client.set_cookie("session", untimed.decode())
+    response = client.get("/get/user")
+    assert response.status_code == 200
+    assert response.text == ""
 
 
 def test_unknown_id_is_not_adopted(
@@ -523,7 +760,7 @@ def test_secret_key_fallbacks(store: redis.Redis, redis_url: str) -> None:
     new_value = cookie_value(client)
     assert sid_of(new_value) == sid_of(old_value)
     assert new_value != old_value
-    Signer(
+    TimestampSigner(
         "new key",
         salt=RedisSessionInterface.salt,
         key_derivation="hmac",
@@ -532,6 +769,29 @@ def test_secret_key_fallbacks(store: redis.Redis, redis_url: str) -> None:
     app.config["SECRET_KEY_FALLBACKS"] = []
     client.set_cookie("session", old_value)
     assert client.get("/get/user").text == ""
+
+
+def test_signer_is_kept_until_the_keys_change(app: App) -> None:
+    interface = app.extensions["redis_sessions"]
+    signer = interface.get_signer(app)
+    assert signer is not None
+    assert interface.get_signer(app) is signer
+    app.config["SECRET_KEY_FALLBACKS"] = ["older key"]
+    rotated = interface.get_signer(app)
+    assert rotated is not None and rotated is not signer
+    assert rotated.secret_keys == [b"older key", SECRET.encode()]
+    # Its signatures are itsdangerous's own, keys derived once or not.
+    value = rotated.sign("an id")
+    plain = TimestampSigner(
+        SECRET,
+        salt=RedisSessionInterface.salt,
+        key_derivation="hmac",
+        digest_method=RedisSessionInterface.digest_method,
+    )
+    assert plain.unsign(value) == b"an id"
+    assert rotated.unsign(plain.sign("an id")) == b"an id"
+    app.secret_key = None
+    assert interface.get_signer(app) is None
 
 
 def test_without_secret_key_session_is_null(store: redis.Redis, redis_url: str) -> None:
@@ -567,7 +827,7 @@ def test_regenerate_moves_data_to_new_id(client: AppClient, store: redis.Redis) 
     old, new = sid_of(old_value), sid_of(new_value)
     assert new != old
     assert not store.exists("session:" + old)
-    assert store.keys() == [f"session:{new}".encode()]
+    assert session_keys(store) == {f"session:{new}"}
     assert client.get("/get/cart").text == "tea"
     assert client.get("/get/user").text == "ann"
     assert LIFETIME_S - 5 <= store.ttl("session:" + new) <= LIFETIME_S
@@ -596,7 +856,7 @@ def test_regenerate_without_changes_still_moves(
     client.post("/rotate")
     new = sid_of(cookie_value(client))
     assert new != old
-    assert store.keys() == [f"session:{new}".encode()]
+    assert session_keys(store) == {f"session:{new}"}
     assert client.get("/get/user").text == "ann"
 
 
@@ -688,10 +948,153 @@ def test_logout_elsewhere_is_not_undone_by_regenerate(
     with caplog.at_level(logging.WARNING, logger=app.logger.name):
         response = client.post("/slow-rotate")
     assert response.status_code == 200
-    assert store.dbsize() == 0
+    assert session_keys(store) == set()
     assert "Set-Cookie" not in response.headers
     assert cookie_value(client) == before
     assert any("ended by another request" in r.getMessage() for r in caplog.records)
+
+
+def seeded_browser(app: App, permanent: bool = False, age: float = 0) -> AppClient:
+    """A browser with an anonymous session holding a cart, its cookie
+    signed ``age`` seconds ago."""
+    browser = app.test_client()
+    with browser.session_transaction() as seeded:
+        seeded.permanent = permanent
+        seeded["cart"] = "tea"
+    browser.set_cookie("session", signed(app, sid_of(cookie_value(browser)), age))
+    return browser
+
+
+def assert_logged_in_with(browser: AppClient, sid: str) -> None:
+    """The browser's cookie names ``sid``, the logged-in session with the
+    cart it had before."""
+    assert sid_of(cookie_value(browser)) == sid
+    assert browser.get("/get/user").text == "ann"
+    assert browser.get("/get/cart").text == "tea"
+
+
+@pytest.mark.parametrize("age", [0, 3600], ids=["young-cookie", "old-cookie"])
+def test_refresh_overlapping_a_log_in_keeps_the_new_id(
+    app: App, store: redis.Redis, age: float
+) -> None:
+    # A permanent session's request (a page's parallel fetch) that read the
+    # session before a log in gave it a new id, and ends after it: sending
+    # its cookie again would put the dead old id back in the browser.
+    gate = Gate()
+
+    @app.get("/slow-read")
+    def slow_read() -> str:
+        cart = str(session.get("cart", ""))
+        gate.wait()
+        return cart
+
+    browser = seeded_browser(app, permanent=True, age=age)
+    old = sid_of(cookie_value(browser))
+    with held_request(browser, gate, "GET", "/slow-read") as held:
+        assert browser.post("/login").text == "welcome"
+        new = sid_of(cookie_value(browser))
+    (response,) = held
+    assert response.text == "tea"
+    assert "Set-Cookie" not in response.headers
+    assert new != old
+    assert_logged_in_with(browser, new)
+
+
+def test_write_overlapping_a_log_in_keeps_the_new_id(
+    app: App, store: redis.Redis, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The request started before the log in, but opens the session after it
+    # (sessions open on first use): the old id is gone, and its write must
+    # not start a new session whose cookie replaces the new id.
+    gate = Gate()
+
+    @app.post("/slow-write")
+    def slow_write() -> str:
+        gate.wait()
+        session["seen"] = "yes"
+        return "written?"
+
+    browser = seeded_browser(app)
+    with (
+        caplog.at_level(logging.WARNING, logger=app.logger.name),
+        held_request(browser, gate, "POST", "/slow-write") as held,
+    ):
+        browser.post("/login")
+        new = sid_of(cookie_value(browser))
+    (response,) = held
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert_logged_in_with(browser, new)
+    assert session_keys(store) == {f"session:{new}"}
+    (line,) = messages(caplog, app, logging.WARNING)
+    assert "given a new id by another request" in line
+
+
+def test_clear_overlapping_a_log_in_keeps_the_new_id(
+    app: App, store: redis.Redis
+) -> None:
+    # Emptying a session that a log in moved meanwhile deletes nothing,
+    # and so not the browser's new cookie either.
+    gate = Gate()
+
+    @app.post("/slow-clear")
+    def slow_clear() -> str:
+        session.get("cart")
+        gate.wait()
+        session.clear()
+        return "cleared?"
+
+    browser = seeded_browser(app)
+    with held_request(browser, gate, "POST", "/slow-clear") as held:
+        browser.post("/login")
+        new = sid_of(cookie_value(browser))
+    (response,) = held
+    assert response.text == "cleared?"
+    assert "Set-Cookie" not in response.headers
+    assert_logged_in_with(browser, new)
+
+
+def test_log_in_with_a_cookie_another_log_in_moved_logs_in(
+    app: App, store: redis.Redis
+) -> None:
+    # A log in sent twice (a double click): the first one moved the session,
+    # and the browser may never have seen its answer. The second one, with
+    # the old cookie, is a log in of its own and gets a session and cookie.
+    browser = seeded_browser(app)
+    first = app.test_client()
+    first.set_cookie("session", cookie_value(browser))
+    first.post("/login")
+    response = browser.post("/login")
+    assert response.text == "welcome"
+    new = sid_of(cookie_value(browser))
+    assert new != sid_of(cookie_value(first))
+    assert browser.get("/get/user").text == "ann"
+    # The cart stayed with the first log in's session.
+    assert browser.get("/get/cart").text == ""
+
+
+def test_moved_id_is_remembered_briefly_without_data(
+    app: App, store: redis.Redis
+) -> None:
+    browser = seeded_browser(app)
+    old_value = cookie_value(browser)
+    browser.post("/login")
+    interface = app.extensions["redis_sessions"]
+    moved = interface.moved_key(sid_of(old_value))
+    assert moved == f"session:{sid_of(old_value)}:moved"
+    assert store.get(moved) == b""
+    assert 0 < store.ttl(moved) <= interface.moved_key_ttl == 300
+    # Once it is forgotten, the old cookie starts a new session as any
+    # expired one does.
+    store.delete(moved)
+    late = app.test_client()
+    late.set_cookie("session", old_value)
+    late.post("/set/user/eve")
+    assert sid_of(cookie_value(late)) not in (
+        sid_of(old_value),
+        sid_of(cookie_value(browser)),
+    )
+    assert late.get("/get/user").text == "eve"
 
 
 def test_regenerate_move_applied_before_its_retry_is_kept(
@@ -713,7 +1116,7 @@ def test_regenerate_move_applied_before_its_retry_is_kept(
     assert client.post("/rotate-twice").text == "rotated"
     new = sid_of(cookie_value(client))
     assert new != old
-    assert store.keys() == [f"session:{new}".encode()]
+    assert session_keys(store) == {f"session:{new}"}
     assert client.get("/get/user").text == "ann"
 
 

@@ -17,6 +17,7 @@ DEFAULTS: dict[str, t.Any] = {
     "SESSION_REDIS_URL": "redis://127.0.0.1:6379/0",
     "SESSION_REDIS_KEY_PREFIX": "session:",
     "SESSION_REDIS_TIMEOUT": 1.0,
+    "SESSION_REDIS_COOKIE_REFRESH_INTERVAL": 60,
 }
 
 

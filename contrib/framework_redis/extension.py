@@ -38,6 +38,11 @@ class RedisSessions:
     ``SESSION_REDIS_TIMEOUT``
         Seconds to wait for Redis to connect or answer before the request
         gets a 503; default ``1.0``.
+    ``SESSION_REDIS_COOKIE_REFRESH_INTERVAL``
+        How old (seconds, or a timedelta) an unchanged permanent session's
+        cookie may be before a request sends it again; default ``60``,
+        never more than a tenth of ``PERMANENT_SESSION_LIFETIME``. See
+        :meth:`~framework_redis.RedisSessionInterface.get_cookie_refresh_interval`.
 
     :param app: an app to set up right away.
     :param redis_client: use this client instead of building one from
@@ -62,6 +67,8 @@ class RedisSessions:
 
         :param app: the app whose sessions go to Redis.
         :return: the session interface now serving ``app``.
+        :raise ValueError: if ``SESSION_REDIS_COOKIE_REFRESH_INTERVAL`` is
+            not a number of seconds (or a timedelta) of 0 or more.
         """
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
@@ -71,6 +78,8 @@ class RedisSessions:
         interface = self.interface_class(
             client, key_prefix=app.config["SESSION_REDIS_KEY_PREFIX"]
         )
+        # A bad value fails here, at setup, rather than in a request.
+        interface.get_cookie_refresh_interval(app)
         app.session_interface = interface
         app.extensions["redis_sessions"] = interface
         return interface

@@ -1,19 +1,23 @@
 """Server-side sessions in Redis: the session interface and its session.
 
-The cookie carries only a random session id, signed with the app's secret
-key; the data lives in Redis under ``key_prefix + id``, serialized as tagged
-JSON (the cookie sessions' format, so the same types round-trip), with the
-session lifetime as its time to live.
+The cookie carries only a random session id and the time it was signed,
+signed with the app's secret key; the data lives in Redis under
+``key_prefix + id``, serialized as tagged JSON (the cookie sessions' format,
+so the same types round-trip), with the session lifetime as its time to live.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
+import time
 import typing as t
+from datetime import timedelta
 
 import redis
-from itsdangerous import BadSignature, Signer
+from itsdangerous import BadSignature, TimestampSigner
+from itsdangerous.encoding import want_bytes
 from werkzeug.exceptions import ServiceUnavailable
 
 from framework import has_request_context
@@ -26,7 +30,7 @@ from framework.sessions import (
     SessionMixin,
 )
 
-from .client import create_client
+from .client import DEFAULTS, create_client
 
 if t.TYPE_CHECKING:
     from framework import App, Request, Response
@@ -44,6 +48,26 @@ __all__ = [
 #: the rest of the request (its error page, the session save) does not try
 #: Redis again.
 _FAILED = "framework_redis.store_failed"
+
+#: The config key of :meth:`RedisSessionInterface.get_cookie_refresh_interval`.
+_REFRESH_INTERVAL = "SESSION_REDIS_COOKIE_REFRESH_INTERVAL"
+
+
+class _IdSigner(TimestampSigner):
+    """The signer :meth:`RedisSessionInterface.get_signer` keeps: it derives
+    each secret key (an HMAC of the salt) once, where itsdangerous derives
+    it again for every signature made or checked."""
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._derived: dict[bytes, bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        key = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
+        derived = self._derived.get(key)
+        if derived is None:
+            derived = self._derived[key] = super().derive_key(key)
+        return derived
 
 
 def new_session_id() -> str:
@@ -93,6 +117,15 @@ class RedisSession(SecureCookieSession):
         self.stored_sid = sid
         #: Set when saving failed; the session is not saved again.
         self.save_failed = False
+        #: When the cookie the request carried was signed (a Unix time),
+        #: ``None`` if the session was not read from a cookie. An unchanged
+        #: session's cookie is sent again only once it is older than
+        #: :meth:`RedisSessionInterface.get_cookie_refresh_interval`.
+        self.cookie_signed_at: float | None = None
+        #: The id the request's cookie named when Redis did not have it (it
+        #: expired, or another request ended it or gave it a new id):
+        #: this session stands in for that one. ``None`` otherwise.
+        self.stale_sid: str | None = None
 
     @property
     def sid(self) -> str:
@@ -114,6 +147,9 @@ class RedisSession(SecureCookieSession):
         """
         self._sid = new_session_id()
         self.modified = True
+        # A log in of its own: it no longer stands in for a stale id (see
+        # RedisSessionInterface.moved_key), even one another log in moved.
+        self.stale_sid = None
 
     @property
     def regenerated(self) -> bool:
@@ -144,9 +180,18 @@ class RedisSessionInterface(SessionInterface):
 
     The ``SESSION_COOKIE_*``, ``PERMANENT_SESSION_LIFETIME`` and
     ``SESSION_REFRESH_EACH_REQUEST`` config keys work as with the default
-    cookie sessions. A cookie that is missing, tampered with, signed with an
-    unknown key, or names an id Redis does not have (expired, deleted) gives
-    a new, empty session with a new id: a client can never choose its id.
+    cookie sessions, except that an unchanged permanent session's cookie is
+    sent again only once it is older than
+    ``SESSION_REDIS_COOKIE_REFRESH_INTERVAL`` (see
+    :meth:`get_cookie_refresh_interval`). A cookie that is missing, tampered
+    with, signed with an unknown key, or names an id Redis does not have
+    (expired, deleted) gives a new, empty session with a new id: a client can
+    never choose its id.
+
+    No response sends a cookie (nor deletes one) for a session that another
+    request ended or gave a new id while it ran: the browser keeps the
+    cookie of the request that did (a log in, for example). The check runs
+    just before the answer goes out, not atomically with it.
 
     When Redis fails (down, timing out, refusing the command), the request
     is answered with :exc:`SessionUnavailable` (503) and one error line is
@@ -169,6 +214,14 @@ class RedisSessionInterface(SessionInterface):
     serializer = TaggedJSONSerializer()
     #: The session class :meth:`open_session` creates.
     session_class = RedisSession
+    #: How long, in seconds, the old id of a session given a new id is
+    #: remembered (see :meth:`moved_key`): longer than a request the browser
+    #: sent before it got the new id may wait before it is served.
+    moved_key_ttl = 300
+
+    #: The last signer :meth:`get_signer` made, with the keys it was made
+    #: for.
+    _signer: tuple[tuple[str | bytes, ...], TimestampSigner] | None = None
 
     def __init__(
         self,
@@ -194,21 +247,43 @@ class RedisSessionInterface(SessionInterface):
         """The Redis key of the session ``sid``."""
         return self.key_prefix + sid
 
-    def get_signer(self, app: App) -> Signer | None:
-        """The signer of session ids: it signs with ``SECRET_KEY`` and
-        verifies with it and ``SECRET_KEY_FALLBACKS``; ``None`` without a
-        secret key."""
-        if not app.secret_key:
+    def moved_key(self, sid: str) -> str:
+        """The Redis key that remembers, for :attr:`moved_key_ttl` seconds,
+        that the session ``sid`` was given a new id.
+
+        A request whose cookie still names the old id (the browser sent it
+        before it got the new one) and that opens the session afterwards
+        finds it gone; were it to store what it writes under a fresh id, its
+        cookie would replace the new one in the browser (logging the user
+        out again). This key tells it not to. The key holds no data and
+        never the new id. Session ids have no ``:``, so it is never a
+        session's key.
+        """
+        return self.key_prefix + sid + ":moved"
+
+    def get_signer(self, app: App) -> TimestampSigner | None:
+        """The signer of session ids: it signs the id and the current time
+        with ``SECRET_KEY`` and verifies with it and
+        ``SECRET_KEY_FALLBACKS``; ``None`` without a secret key. The same
+        signer is returned until the keys change."""
+        secret_key = app.secret_key
+        if not secret_key:
             return None
-        keys: list[str | bytes] = list(app.config["SECRET_KEY_FALLBACKS"] or ())
         # itsdangerous signs with the last key and verifies with all.
-        keys.append(app.secret_key)
-        return Signer(
-            keys,  # type: ignore[arg-type]
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), secret_key)
+        # PERF: session-write; one signer per set of keys, each key derived
+        # once, halves the signing work of a request (sign and verify).
+        kept = self._signer
+        if kept is not None and kept[0] == keys:
+            return kept[1]
+        signer = _IdSigner(
+            list(keys),
             salt=self.salt,
             key_derivation="hmac",
             digest_method=self.digest_method,
         )
+        self._signer = (keys, signer)
+        return signer
 
     def get_ttl(self, app: App) -> int:
         """How long, in seconds, Redis keeps a session nobody uses:
@@ -216,6 +291,37 @@ class RedisSessionInterface(SessionInterface):
         alike (a browser session's cookie ends with the browser, but its
         data must end too)."""
         return max(1, int(app.permanent_session_lifetime.total_seconds()))
+
+    def get_cookie_refresh_interval(self, app: App) -> float:
+        """How old, in seconds, the cookie of an unchanged permanent session
+        may be before a request sends it again (when
+        ``SESSION_REFRESH_EACH_REQUEST`` is on):
+        ``SESSION_REDIS_COOKIE_REFRESH_INTERVAL`` (seconds, or a
+        :class:`~datetime.timedelta`; 60 by default), but never more than a
+        tenth of ``PERMANENT_SESSION_LIFETIME``.
+
+        Sending the cookie only that often spares most requests a
+        ``Set-Cookie``, and a request that sends it confirms first (one
+        ``EXPIRE``) that the session still exists under that id. The price:
+        the browser's cookie may expire up to this long before
+        ``PERMANENT_SESSION_LIFETIME`` has passed since the last request.
+        ``0`` sends it on every request (one ``EXPIRE`` more each).
+
+        :raise ValueError: if the config value is not a number of seconds
+            (or a timedelta) of 0 or more.
+        """
+        value = app.config.get(_REFRESH_INTERVAL, DEFAULTS[_REFRESH_INTERVAL])
+        seconds = value.total_seconds() if isinstance(value, timedelta) else value
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not 0 <= seconds < math.inf
+        ):
+            raise ValueError(
+                f"{_REFRESH_INTERVAL} must be a number of seconds of 0 or more"
+                f" (or a timedelta), not {value!r}."
+            )
+        return min(float(seconds), self.get_ttl(app) / 10)
 
     def open_session(self, app: App, request: Request) -> SessionMixin | None:
         """The session the request's cookie names, read from Redis (and its
@@ -233,8 +339,11 @@ class RedisSessionInterface(SessionInterface):
         if not value:
             return self.session_class(new=True)
         try:
-            sid = signer.unsign(value).decode("ascii")
+            signed_id, signed_at = signer.unsign(value, return_timestamp=True)
+            sid = signed_id.decode("ascii")
         except (BadSignature, UnicodeError):
+            # A cookie signed without a time (this package before it signed
+            # one) lands here too: a new session, the old one is not found.
             return self.session_class(new=True)
         key = self.session_key(sid)
         client = self.get_redis(app)
@@ -246,8 +355,10 @@ class RedisSessionInterface(SessionInterface):
         except redis.RedisError as e:
             request.environ[_FAILED] = True
             self._fail(app, e, "reading")
-        if raw is None:  # expired, deleted, or never stored
-            return self.session_class(new=True)
+        if raw is None:  # expired, deleted, given a new id, or never stored
+            stale = self.session_class(new=True)
+            stale.stale_sid = sid
+            return stale
         try:
             text = raw if isinstance(raw, str) else raw.decode("utf-8")
             data = self.serializer.loads(text)
@@ -261,15 +372,21 @@ class RedisSessionInterface(SessionInterface):
             return self.session_class(new=True)
         if not isinstance(data, dict):
             return self.session_class(new=True)
-        return self.session_class(data, sid=sid)
+        session = self.session_class(data, sid=sid)
+        session.cookie_signed_at = signed_at.timestamp()
+        return session
 
     def save_session(self, app: App, session: SessionMixin, response: Response) -> None:
         """Store a changed session in Redis and send its cookie; delete an
         emptied one (key and cookie); move a regenerated one to its new id.
         An unchanged session is not written: its time to live was renewed
         when it was read, and a permanent session's cookie is sent again if
-        ``SESSION_REFRESH_EACH_REQUEST`` asks for it. Adds ``Vary: Cookie``
-        when the session was used.
+        ``SESSION_REFRESH_EACH_REQUEST`` asks for it and the cookie is older
+        than :meth:`get_cookie_refresh_interval`. Adds ``Vary: Cookie`` when
+        the session was used.
+
+        Nothing is written, and no cookie sent or deleted, for a session
+        that another request ended or gave a new id while this one ran.
 
         :raise SessionUnavailable: if Redis fails.
         """
@@ -292,7 +409,7 @@ class RedisSessionInterface(SessionInterface):
             if session.modified:
                 if not self._store(app, session):
                     return
-            elif not self.should_set_cookie(app, session):
+            elif not self._refresh_cookie(app, session):
                 return
         except redis.RedisError as e:
             session.save_failed = True
@@ -312,22 +429,62 @@ class RedisSessionInterface(SessionInterface):
         )
         response.vary.add("Cookie")
 
+    def _refresh_cookie(self, app: App, session: RedisSession) -> bool:
+        """Whether to send an unchanged session's cookie again.
+
+        Only a permanent session's, with ``SESSION_REFRESH_EACH_REQUEST``
+        on (:meth:`should_set_cookie`), and only when the cookie is older
+        than the refresh interval: then one ``EXPIRE`` confirms that the
+        session still exists under its id. Another request may have ended
+        it or given it a new id since it was read; sending the old id then
+        would replace the browser's new cookie with a dead one.
+        """
+        if not self.should_set_cookie(app, session):
+            return False
+        signed_at = session.cookie_signed_at
+        # Most requests of a permanent session stop here: a young cookie
+        # costs no Redis command and no Set-Cookie.
+        if signed_at is not None and time.time() - signed_at < (
+            self.get_cookie_refresh_interval(app)
+        ):
+            return False
+        key = self.session_key(session.sid)
+        if self.get_redis(app).expire(key, self.get_ttl(app)):
+            return True
+        app.logger.debug(
+            "The session was ended or given a new id by another request while"
+            " this one read it: its cookie is not sent again"
+        )
+        return False
+
     def _store(self, app: App, session: RedisSession) -> bool:
         """Write the session's data under its id; ``False`` if it was not
-        written because another request ended the session meanwhile."""
+        written because another request ended the session or gave it a new
+        id meanwhile."""
         client = self.get_redis(app)
         payload = self.serializer.dumps(dict(session))
         ttl = self.get_ttl(app)
         key = self.session_key(session.sid)
         stored = session.stored_sid
         if stored is None:
+            stale = session.stale_sid
+            if stale is not None and client.exists(self.moved_key(stale)):
+                # The cookie named a session that a log in gave a new id
+                # after the browser sent this request; a cookie for a fresh
+                # id would replace the browser's new one.
+                app.logger.warning(
+                    "The session was given a new id by another request before"
+                    " this one used it: this request's changes were not saved"
+                )
+                return False
             # NX: a fresh random id never exists already; never overwrite one.
             client.set(key, payload, ex=ttl, nx=True)
         elif stored != session.sid:
             pipe = client.pipeline(transaction=True)
             pipe.delete(self.session_key(stored))
             pipe.set(key, payload, ex=ttl, nx=True)
-            deleted, created = pipe.execute()
+            pipe.set(self.moved_key(stored), b"", ex=self.moved_key_ttl)
+            deleted, created, _ = pipe.execute()
             if not deleted and created:
                 # The old id was gone: another request ended the session
                 # (or moved it) meanwhile, and a move must not bring it back
@@ -356,10 +513,24 @@ class RedisSessionInterface(SessionInterface):
         )
 
     def _delete(self, app: App, session: RedisSession, response: Response) -> None:
-        """Delete an emptied session: its Redis key and its cookie."""
-        if session.stored_sid is not None:
-            self.get_redis(app).delete(self.session_key(session.stored_sid))
-            session.stored_sid = None
+        """Delete an emptied session: its Redis key and its cookie.
+
+        The cookie is deleted only when this request deleted the key: a
+        session never stored has no cookie of its own (the browser's may
+        name a session another request made meanwhile), and one that
+        another request ended or gave a new id may have left the browser a
+        new cookie.
+        """
+        stored = session.stored_sid
+        if stored is None:
+            return
+        session.stored_sid = None
+        if not self.get_redis(app).delete(self.session_key(stored)):
+            app.logger.debug(
+                "The session was ended or given a new id by another request"
+                " while this one emptied it: its cookie is left as it is"
+            )
+            return
         response.delete_cookie(
             self.get_cookie_name(app),
             domain=self.get_cookie_domain(app),

@@ -18,7 +18,7 @@ from framework_redis import (
     new_session_id,
     regenerate_session,
 )
-from itsdangerous import Signer
+from itsdangerous import TimestampSigner
 from werkzeug.exceptions import ServiceUnavailable
 
 from framework import App, session
@@ -37,8 +37,11 @@ t.assert_type(interface.redis_client, redis.Redis | None)
 t.assert_type(interface.key_prefix, str)
 t.assert_type(interface.get_redis(app), redis.Redis)
 t.assert_type(interface.session_key("id"), str)
-t.assert_type(interface.get_signer(app), Signer | None)
+t.assert_type(interface.get_signer(app), TimestampSigner | None)
 t.assert_type(interface.get_ttl(app), int)
+t.assert_type(interface.get_cookie_refresh_interval(app), float)
+t.assert_type(interface.moved_key("id"), str)
+t.assert_type(interface.moved_key_ttl, int)
 app.session_interface = interface
 base: SessionInterface = interface
 
@@ -46,6 +49,8 @@ created = RedisSession({"a": 1}, sid=new_session_id())
 t.assert_type(created.sid, str)
 t.assert_type(created.stored_sid, str | None)
 t.assert_type(created.regenerated, bool)
+t.assert_type(created.cookie_signed_at, float | None)
+t.assert_type(created.stale_sid, str | None)
 t.assert_type(created.regenerate(), None)
 mixin: SessionMixin = created
 
