@@ -26,6 +26,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .wrappers import Request, Response
 
 __all__ = [
+    "KeyCachingSigner",
     "NullSession",
     "SecureCookieSession",
     "SecureCookieSessionInterface",
@@ -212,11 +213,16 @@ def _sha1(data: bytes = b"") -> t.Any:
     return hashlib.sha1(data)
 
 
-class _KeyCachingSigner(TimestampSigner):
-    """A timestamp signer that derives each secret key once. itsdangerous
-    derives it (an HMAC of the salt) again for every signature made or
-    checked; the result depends only on the key and the signer's settings,
-    which never change."""
+class KeyCachingSigner(TimestampSigner):
+    """An itsdangerous :class:`~itsdangerous.TimestampSigner` that derives
+    each secret key once. itsdangerous derives it (an HMAC of the salt)
+    again for every signature made or checked; the result depends only on
+    the key and the signer's settings, which never change. Signatures are
+    the same as ``TimestampSigner``'s.
+
+    The cookie session interface signs with it; session interfaces of
+    extensions may too (``framework_redis`` does).
+    """
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
@@ -234,7 +240,7 @@ class _SessionSerializer(URLSafeTimedSerializer):
     """A URL-safe timed serializer that keeps its signers instead of making
     one per call; output is the same as :class:`URLSafeTimedSerializer`'s."""
 
-    default_signer = _KeyCachingSigner
+    default_signer = KeyCachingSigner
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)

@@ -517,3 +517,18 @@ def test_a_validly_signed_but_malformed_payload_gives_an_empty_session(
     payload = base64_encode(b'{"x":{" b":"!!"}}')
     client.set_cookie("session", signer.sign(payload).decode())
     assert client.get("/get/x").data == b"<missing>"
+
+
+def test_key_caching_signer_signs_like_itsdangerous_and_checks_every_key() -> None:
+    from itsdangerous import BadSignature, TimestampSigner
+
+    from framework.sessions import KeyCachingSigner
+
+    ours = KeyCachingSigner(["old key", "new key"], salt="s")
+    theirs = TimestampSigner(["old key", "new key"], salt="s")
+    for _ in range(2):  # the second round uses the derived keys it kept
+        assert theirs.unsign(ours.sign("value")) == b"value"
+        assert ours.unsign(theirs.sign("value")) == b"value"
+        assert ours.unsign(TimestampSigner("old key", salt="s").sign("v")) == b"v"
+        with pytest.raises(BadSignature):
+            ours.unsign(TimestampSigner("other key", salt="s").sign("v"))

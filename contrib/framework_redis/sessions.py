@@ -17,13 +17,13 @@ from datetime import timedelta
 
 import redis
 from itsdangerous import BadSignature, TimestampSigner
-from itsdangerous.encoding import want_bytes
 from werkzeug.exceptions import ServiceUnavailable
 
 from framework import has_request_context
 from framework import session as current_session
 from framework.json.tag import TaggedJSONSerializer
 from framework.sessions import (
+    KeyCachingSigner,
     NullSession,
     SecureCookieSession,
     SessionInterface,
@@ -51,23 +51,6 @@ _FAILED = "framework_redis.store_failed"
 
 #: The config key of :meth:`RedisSessionInterface.get_cookie_refresh_interval`.
 _REFRESH_INTERVAL = "SESSION_REDIS_COOKIE_REFRESH_INTERVAL"
-
-
-class _IdSigner(TimestampSigner):
-    """The signer :meth:`RedisSessionInterface.get_signer` keeps: it derives
-    each secret key (an HMAC of the salt) once, where itsdangerous derives
-    it again for every signature made or checked."""
-
-    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._derived: dict[bytes, bytes] = {}
-
-    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        key = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
-        derived = self._derived.get(key)
-        if derived is None:
-            derived = self._derived[key] = super().derive_key(key)
-        return derived
 
 
 def new_session_id() -> str:
@@ -276,7 +259,7 @@ class RedisSessionInterface(SessionInterface):
         kept = self._signer
         if kept is not None and kept[0] == keys:
             return kept[1]
-        signer = _IdSigner(
+        signer = KeyCachingSigner(
             list(keys),
             salt=self.salt,
             key_derivation="hmac",
