@@ -3,6 +3,7 @@ client, hostile cookies, configuration keys, signals and laziness."""
 
 from __future__ import annotations
 
+import hashlib
 import typing as t
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -414,6 +415,28 @@ def test_follow_redirects_keeps_the_final_session_state(app: App) -> None:
     with client.session_transaction() as sess:
         assert sess["user"] == "ann"
         assert sess["seen"] is True
+
+
+def test_a_subclass_digest_method_signs_the_cookie(app: App) -> None:
+    """The default SHA-1 is swapped for OpenSSL's own constructor; a digest
+    method of the user's is used as given (FIPS builds set SHA-256)."""
+
+    class Sha256Sessions(SecureCookieSessionInterface):
+        digest_method = staticmethod(hashlib.sha256)
+
+    app.session_interface = Sha256Sessions()
+    client = app.test_client()
+    client.post("/set/user/ann")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    sha256 = URLSafeTimedSerializer(
+        "test secret",
+        salt="cookie-session",
+        serializer=SecureCookieSessionInterface.serializer,
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha256},
+    )
+    assert sha256.loads(cookie.value)["user"] == "ann"
+    assert client.get("/get/user").data == b"ann"
 
 
 def test_a_custom_session_interface_is_used(app: App) -> None:
