@@ -475,11 +475,12 @@ class Response(_WerkzeugResponse):
             ("Content-Type", content_type),
             ("Content-Length", str(len(body))),
         ]
-        headers = ResponseHeaders()
+        # Not ResponseHeaders(): its __init__ only makes the list replaced here.
+        headers = ResponseHeaders.__new__(ResponseHeaders)
         headers._list = header_list.copy()
         self.headers = headers
         self._status = status
-        self._status_code = int(status.partition(" ")[0])
+        self._status_code = int(status[:3])
         self.direct_passthrough = False
         self._on_close = []
         body_list = [body]
