@@ -400,16 +400,27 @@ def has_request_context() -> bool:
     return ctx is not None and ctx.is_request_context
 
 
+def _active_request_context(error: str) -> RequestContext:
+    """The active request context, for functions that only make sense
+    inside a request.
+
+    :param error: the message of the ``RuntimeError`` raised outside a
+        request: what the caller needs and where to call it instead.
+    """
+    ctx = _cv_context.get(None)
+    if ctx is None or not isinstance(ctx, RequestContext):
+        raise RuntimeError(error)
+    return ctx
+
+
 def after_this_request(f: F) -> F:
     """Register ``f`` to run with the response of the current request, before
     the ``after_request`` hooks. ``f`` takes the response and returns a
     response. Usable as a decorator inside a view."""
-    ctx = _cv_context.get(None)
-    if ctx is None or not isinstance(ctx, RequestContext):
-        raise RuntimeError(
-            "after_this_request() needs an active request: call it inside a"
-            " view or a before_request hook."
-        )
+    ctx = _active_request_context(
+        "after_this_request() needs an active request: call it inside a"
+        " view or a before_request hook."
+    )
     ctx.after_request_functions.append(f)
     return f
 
@@ -418,12 +429,10 @@ def copy_current_request_context(f: F) -> F:
     """Wrap ``f`` so that it runs in a copy of the current request context,
     for work handed to another thread or greenlet. The copy shares the
     request and session objects with the original."""
-    ctx = _cv_context.get(None)
-    if ctx is None or not isinstance(ctx, RequestContext):
-        raise RuntimeError(
-            "copy_current_request_context() needs an active request: call it"
-            " inside a view, not at import time."
-        )
+    ctx = _active_request_context(
+        "copy_current_request_context() needs an active request: call it"
+        " inside a view, not at import time."
+    )
     copied = ctx.copy()
 
     @functools.wraps(f)

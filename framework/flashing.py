@@ -9,7 +9,7 @@ from __future__ import annotations
 import typing as t
 
 from . import signals
-from .ctx import RequestContext, _cv_context
+from .ctx import RequestContext, _active_request_context
 
 __all__ = ["flash", "get_flashed_messages"]
 
@@ -17,13 +17,10 @@ _FLASHES = "_flashes"
 
 
 def _request_context(name: str) -> RequestContext:
-    ctx = _cv_context.get(None)
-    if ctx is None or not isinstance(ctx, RequestContext):
-        raise RuntimeError(
-            f"{name}() uses the session of the current request: call it in a"
-            " view, a hook or a template rendered for a request."
-        )
-    return ctx
+    return _active_request_context(
+        f"{name}() uses the session of the current request: call it in a"
+        " view, a hook or a template rendered for a request."
+    )
 
 
 def flash(message: str, category: str = "message") -> None:

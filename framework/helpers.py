@@ -15,7 +15,7 @@ from werkzeug.exceptions import abort as _werkzeug_abort
 from werkzeug.utils import redirect as _werkzeug_redirect
 
 from . import static
-from .ctx import RequestContext, _cv_context, keep_context
+from .ctx import _active_request_context, _cv_context, keep_context
 from .flashing import flash as flash
 from .flashing import get_flashed_messages as get_flashed_messages
 from .globals import current_app
@@ -133,20 +133,14 @@ def stream_with_context(
         return decorator
 
     generator = t.cast(t.Iterator[t.AnyStr], generator_or_function)
-    ctx = _cv_context.get(None)
-    if ctx is None or not isinstance(ctx, RequestContext):
-        raise RuntimeError(
-            "stream_with_context() needs an active request: call it inside"
-            " the view that returns the stream."
-        )
+    ctx = _active_request_context(
+        "stream_with_context() needs an active request: call it inside"
+        " the view that returns the stream."
+    )
     return keep_context(ctx, generator)
 
 
-def _request_context() -> RequestContext:
-    ctx = _cv_context.get(None)
-    if ctx is None or not isinstance(ctx, RequestContext):
-        raise RuntimeError("Sending a file answers a request: call it inside a view.")
-    return ctx
+_SEND_OUTSIDE_REQUEST = "Sending a file answers a request: call it inside a view."
 
 
 def send_file(
@@ -176,7 +170,7 @@ def send_file(
     :param max_age: seconds browsers may cache the file; defaults to
         :meth:`App.get_send_file_max_age`.
     """
-    ctx = _request_context()
+    ctx = _active_request_context(_SEND_OUTSIDE_REQUEST)
     return static.send_file(
         ctx.app,
         ctx.request.environ,
@@ -198,7 +192,7 @@ def send_from_directory(
     ``path`` taken from the URL. Any path that would leave ``directory``, or
     that names no file, is a 404. Other arguments are those of
     :func:`send_file`."""
-    ctx = _request_context()
+    ctx = _active_request_context(_SEND_OUTSIDE_REQUEST)
     return static.send_from_directory(
         ctx.app, ctx.request.environ, directory, path, **kwargs
     )
