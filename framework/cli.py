@@ -796,10 +796,26 @@ class SeparatedPathType(click.Path):
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
+# The address options of run and serve. A port out of range is a usage
+# error here; bind() would raise OverflowError or wrap it silently.
+_host_option = click.option(
+    "--host", "-h", default="127.0.0.1", help="The interface to bind to."
+)
+
+
+def _port_option(default: int) -> t.Callable[[F], F]:
+    return click.option(
+        "--port",
+        "-p",
+        default=default,
+        type=click.IntRange(0, 65535),
+        help="The port to bind to.",
+    )
+
 
 @click.command("run", short_help="Run a development server.")
-@click.option("--host", "-h", default="127.0.0.1", help="The interface to bind to.")
-@click.option("--port", "-p", default=5000, help="The port to bind to.")
+@_host_option
+@_port_option(5000)
 @click.option(
     "--cert",
     type=CertParamType(),
@@ -909,10 +925,8 @@ def run_command(
 
 
 @click.command("serve", short_help="Serve the app with a production server.")
-@click.option("--host", "-h", default="127.0.0.1", help="The interface to bind to.")
-@click.option(
-    "--port", "-p", default=8000, type=click.IntRange(0, 65535), help="The port."
-)
+@_host_option
+@_port_option(8000)
 @click.option(
     "--server",
     type=click.Choice(("auto", "gunicorn", "waitress")),

@@ -644,6 +644,17 @@ def test_run_options(served: list[tuple[t.Any, ...]]) -> None:
     assert options["exclude_patterns"] == ["*.tmp"]
 
 
+@pytest.mark.parametrize("port", ["70000", "-1"])
+def test_run_port_out_of_range_is_a_usage_error(
+    served: list[tuple[t.Any, ...]], port: str
+) -> None:
+    runner = App("served").test_cli_runner()
+    result = runner.invoke(cli, ["run", "--port", port])
+    assert result.exit_code == 2
+    assert f"{port} is not in the range 0<=x<=65535" in result.output
+    assert served == []
+
+
 def test_run_debugger_only_in_debug_mode(
     served: list[tuple[t.Any, ...]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
