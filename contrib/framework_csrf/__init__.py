@@ -13,7 +13,7 @@ header. Pages put the token in their forms with ``{{ csrf_token() }}``::
     csrf = CSRFProtect(app)
 
 The extension uses only the public API: a ``before_request`` hook, a
-template global, the session and the config.
+template global, a blueprint setup callback, the session and the config.
 """
 
 from __future__ import annotations
