@@ -147,6 +147,24 @@ def test_custom_field_and_header_names() -> None:
     assert client.post("/form", headers={"X-CSRFToken": token}).status_code == 400
 
 
+def test_custom_session_key() -> None:
+    app, _ = make_app()
+    app.config["CSRF_SESSION_KEY"] = "_my_csrf"
+    client = app.test_client()
+    token = get_token(client)
+    with client.session_transaction() as sess:
+        assert sess["_my_csrf"] == token
+        assert "_csrf_token" not in sess
+    assert client.post("/form", data={"csrf_token": token}).status_code == 200
+
+
+def test_known_token_set_with_session_transaction(client: AppClient) -> None:
+    with client.session_transaction() as sess:
+        sess["_csrf_token"] = "known"
+    assert client.post("/form", data={"csrf_token": "known"}).status_code == 200
+    assert client.post("/form", data={"csrf_token": "other"}).status_code == 400
+
+
 def test_exempt_view() -> None:
     app, csrf = make_app()
 
@@ -243,6 +261,22 @@ def test_exempt_blueprint_after_registration() -> None:
     app.register_blueprint(api, url_prefix="/api")
     assert csrf.exempt(api) is api
     assert app.test_client().post("/api/ping").status_code == 200
+
+
+def test_blueprint_exempted_after_registration_only_by_its_own_name() -> None:
+    app, csrf = make_app()
+    api = Blueprint("api", __name__)
+
+    @api.post("/ping")
+    def ping() -> str:
+        return "pong"
+
+    app.register_blueprint(api, url_prefix="/api")
+    app.register_blueprint(api, url_prefix="/v2", name="api_v2")
+    csrf.exempt(api)
+    client = app.test_client()
+    assert client.post("/api/ping").status_code == 200
+    assert client.post("/v2/ping").status_code == 400
 
 
 def test_disabled(app: App, client: AppClient) -> None:

@@ -13,7 +13,7 @@ header. Pages put the token in their forms with ``{{ csrf_token() }}``::
     csrf = CSRFProtect(app)
 
 The extension uses only the public API: a ``before_request`` hook, a
-template global, the session and the config.
+template global, a blueprint setup callback, the session and the config.
 """
 
 from __future__ import annotations
@@ -201,17 +201,15 @@ class CSRFProtect:
 
         :raise CSRFError: if the token is missing or wrong.
         """
-        field = current_app.config.get("CSRF_FIELD_NAME", DEFAULTS["CSRF_FIELD_NAME"])
-        header = current_app.config.get(
-            "CSRF_HEADER_NAME", DEFAULTS["CSRF_HEADER_NAME"]
+        token = request.form.get(_config("CSRF_FIELD_NAME")) or request.headers.get(
+            _config("CSRF_HEADER_NAME")
         )
-        token = request.form.get(field) or request.headers.get(header)
         validate_csrf(token)
 
     def _check_request(self) -> None:
         """The ``before_request`` hook: check unsafe requests that routed to
         a view that is not exempt."""
-        if not current_app.config.get("CSRF_ENABLED", True):
+        if not _config("CSRF_ENABLED"):
             return
         if request.method in SAFE_METHODS:
             return

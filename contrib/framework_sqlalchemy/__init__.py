@@ -32,8 +32,8 @@ the ``framework db create`` / ``framework db drop`` commands::
         return {"name": db.get_or_404(User, user_id).name}
 
 The extension uses only the public API: ``app.extensions``, a
-``teardown_appcontext`` callback, ``app.cli``, the config and the instance
-folder.
+``teardown_appcontext`` callback, a shell context processor, ``app.cli``,
+the app context's ``g``, the config and the instance folder.
 """
 
 from __future__ import annotations
