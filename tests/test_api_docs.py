@@ -34,6 +34,7 @@ PUBLIC_MODULES = [
     "framework.ctx",
     "framework.debughelpers",
     "framework.helpers",
+    "framework.interfaces",
     "framework.json.provider",
     "framework.json.tag",
     "framework.logging",

@@ -904,26 +904,21 @@ def _cookie_json(cookie: str) -> str:
     return (zlib.decompress(payload) if compressed else payload).decode()
 
 
-@pytest.mark.parametrize(
-    ("cookie", "expected"),
-    [
-        pytest.param(FLASK_COOKIE_SMALL, FLASK_SESSION_SMALL, id="small"),
-        pytest.param(FLASK_COOKIE_ROWS, FLASK_SESSION_ROWS, id="rows"),
-    ],
-)
+# Each cookie Flask wrote, with the session it holds.
+FLASK_COOKIES = [
+    pytest.param(FLASK_COOKIE_SMALL, FLASK_SESSION_SMALL, id="small"),
+    pytest.param(FLASK_COOKIE_ROWS, FLASK_SESSION_ROWS, id="rows"),
+]
+
+
+@pytest.mark.parametrize(("cookie", "data"), FLASK_COOKIES)
 def test_reads_a_session_cookie_written_by_flask(
-    serializer: TaggedJSONSerializer, cookie: str, expected: dict[str, t.Any]
+    serializer: TaggedJSONSerializer, cookie: str, data: dict[str, t.Any]
 ) -> None:
-    assert_same(_cookie_serializer(serializer).loads(cookie), expected)
+    assert_same(_cookie_serializer(serializer).loads(cookie), data)
 
 
-@pytest.mark.parametrize(
-    ("cookie", "data"),
-    [
-        pytest.param(FLASK_COOKIE_SMALL, FLASK_SESSION_SMALL, id="small"),
-        pytest.param(FLASK_COOKIE_ROWS, FLASK_SESSION_ROWS, id="rows"),
-    ],
-)
+@pytest.mark.parametrize(("cookie", "data"), FLASK_COOKIES)
 def test_writes_session_cookies_with_flasks_payload(
     serializer: TaggedJSONSerializer, cookie: str, data: dict[str, t.Any]
 ) -> None:

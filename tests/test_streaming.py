@@ -42,6 +42,14 @@ def app() -> App:
     return make_app()
 
 
+@pytest.fixture
+def teardowns(app: App) -> list[BaseException | None]:
+    """What the app's ``teardown_request`` received, one item a call."""
+    received: list[BaseException | None] = []
+    app.teardown_request(received.append)
+    return received
+
+
 def call_wsgi(
     app: App, path: str
 ) -> tuple[t.Iterable[bytes], list[tuple[str, list[tuple[str, str]]]]]:
@@ -257,13 +265,9 @@ def test_teardown_runs_when_the_view_ends_and_again_after_the_stream(
     assert len(events) == 4
 
 
-def test_teardown_count_through_the_client(app: App) -> None:
-    teardowns: list[BaseException | None] = []
-
-    @app.teardown_request
-    def record(exc: BaseException | None) -> None:
-        teardowns.append(exc)
-
+def test_teardown_count_through_the_client(
+    app: App, teardowns: list[BaseException | None]
+) -> None:
     @app.route("/stream")
     def stream() -> t.Iterator[str]:
         def generate() -> t.Iterator[str]:
@@ -298,13 +302,9 @@ def test_teardown_appcontext_also_runs_again_after_the_stream(app: App) -> None:
     assert teardowns == [None, None]
 
 
-def test_teardown_with_stream_template(app: App) -> None:
-    teardowns: list[BaseException | None] = []
-
-    @app.teardown_request
-    def record(exc: BaseException | None) -> None:
-        teardowns.append(exc)
-
+def test_teardown_with_stream_template(
+    app: App, teardowns: list[BaseException | None]
+) -> None:
     @app.route("/stream")
     def stream() -> t.Iterator[str]:
         return stream_template("stream.html", items=[1])
@@ -319,14 +319,8 @@ def test_teardown_with_stream_template(app: App) -> None:
 
 
 def test_mid_stream_error_reaches_the_server_and_teardown(
-    app: App, app_log: ListHandler
+    app: App, app_log: ListHandler, teardowns: list[BaseException | None]
 ) -> None:
-    teardowns: list[BaseException | None] = []
-
-    @app.teardown_request
-    def record(exc: BaseException | None) -> None:
-        teardowns.append(exc)
-
     @app.route("/boom")
     def boom() -> t.Iterator[str]:
         def generate() -> t.Iterator[str]:
@@ -524,13 +518,10 @@ def test_streaming_on_a_real_server(serve: Serve) -> None:
 # -- closing a stream early ----------------------------------------------------
 
 
-def test_wsgi_close_before_iterating_closes_the_generator(app: App) -> None:
+def test_wsgi_close_before_iterating_closes_the_generator(
+    app: App, teardowns: list[BaseException | None]
+) -> None:
     generators: list[t.Generator[str, None, None]] = []
-    teardowns: list[BaseException | None] = []
-
-    @app.teardown_request
-    def record(exc: BaseException | None) -> None:
-        teardowns.append(exc)
 
     @app.route("/stream")
     def stream() -> t.Iterator[str]:
@@ -604,13 +595,9 @@ def test_client_response_close_runs_the_generator_finally(app: App) -> None:
     assert not has_request_context()
 
 
-def test_stream_template_closed_before_iterating(app: App) -> None:
-    teardowns: list[BaseException | None] = []
-
-    @app.teardown_request
-    def record(exc: BaseException | None) -> None:
-        teardowns.append(exc)
-
+def test_stream_template_closed_before_iterating(
+    app: App, teardowns: list[BaseException | None]
+) -> None:
     @app.route("/stream")
     def stream() -> t.Iterator[str]:
         return stream_template("stream.html", items=[1, 2])

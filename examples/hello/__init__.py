@@ -1,4 +1,5 @@
-"""The example app that ``make run`` serves on http://127.0.0.1:5000/.
+"""A small example app; ``python -m examples.hello`` serves it on
+http://127.0.0.1:5000/ (``make run`` serves the blog, ``examples.blog``).
 
 Two blueprints make it up: ``books`` (HTML pages, with its own templates and
 static files) and ``api`` (JSON, with class-based views). The app itself
