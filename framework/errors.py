@@ -86,12 +86,18 @@ class ErrorHandling:
             request = ctx.request
             blueprint = request.blueprint
             if request.url_rule is None and ctx.app.unmatched_url_handlers:
-                adapter = ctx.url_adapter
-                blueprint = _unmatched_owner(
-                    ctx.app.unmatched_url_handlers,
-                    request.path,
-                    adapter.subdomain if adapter is not None else None,
-                )
+                try:
+                    adapter = ctx.url_adapter
+                except HTTPException:
+                    # The Host was refused (the error being handled): the
+                    # request reached no blueprint, so the app answers.
+                    pass
+                else:
+                    blueprint = _unmatched_owner(
+                        ctx.app.unmatched_url_handlers,
+                        request.path,
+                        adapter.subdomain if adapter is not None else None,
+                    )
         key = (blueprint, exc_class)
         handler = self._cache.get(key, _MISSING)
         if handler is _MISSING:

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import MapAdapter
 
 from framework import App, request, url_for
+from framework.ctx import has_app_context
 from framework.routing import Router
 from framework.wrappers import Request
 
@@ -213,3 +214,91 @@ def test_open_instance_resource_reads_and_writes(tmp_path: t.Any) -> None:
         assert f.read() == "zoë"
     with app.open_instance_resource("notes.txt") as f:
         assert f.read() == "zoë".encode()
+
+
+def test_a_second_view_for_an_endpoint_is_refused(app: App) -> None:
+    def first() -> str:
+        return "first"
+
+    def second() -> str:
+        return "second"
+
+    app.add_url_rule("/a", "page", first)
+    # The same function again (another URL for it) is fine.
+    app.add_url_rule("/also-a", "page", first)
+    with pytest.raises(AssertionError, match="'page' already has the view"):
+        app.add_url_rule("/b", "page", second)
+    assert app.test_client().get("/also-a").data == b"first"
+
+
+def test_a_view_set_on_view_functions_after_setup_is_dispatched(app: App) -> None:
+    app.add_url_rule("/late", "late")
+    with app.test_request_context("/"):
+        pass  # setup prepared without a view for "late"
+    app.view_functions["late"] = lambda: "late view"
+    assert app.test_client().get("/late").data == b"late view"
+
+
+def test_should_ignore_error_hides_the_error_from_teardown_callbacks() -> None:
+    class QuietApp(App):
+        def should_ignore_error(self, error: BaseException | None) -> bool:
+            return isinstance(error, LookupError)
+
+    app = QuietApp("test_app", static_folder=None)
+    seen: list[BaseException | None] = []
+    app.teardown_request(seen.append)
+    app.teardown_appcontext(seen.append)
+
+    @app.route("/<kind>")
+    def fail(kind: str) -> str:
+        raise KeyError(kind) if kind == "ignored" else ValueError(kind)
+
+    client = app.test_client()
+    assert client.get("/ignored").status_code == 500
+    assert seen == [None, None]
+    seen.clear()
+    assert client.get("/seen").status_code == 500
+    assert [type(e) for e in seen] == [ValueError, ValueError]
+
+
+def test_a_base_exception_in_a_view_propagates_after_teardown(app: App) -> None:
+    seen: list[BaseException | None] = []
+    app.teardown_request(seen.append)
+
+    @app.route("/")
+    def interrupted() -> str:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        app.test_client().get("/")
+    assert [type(e) for e in seen] == [KeyboardInterrupt]
+    # The request context was popped: no context is left active.
+    assert not has_app_context()
+
+
+def test_do_teardown_appcontext_runs_every_callback_then_raises_the_first(
+    app: App,
+) -> None:
+    seen: list[BaseException | None] = []
+
+    @app.teardown_appcontext
+    def broken(exc: BaseException | None) -> None:
+        if exc is not None:
+            raise RuntimeError("first teardown broke")
+
+    app.teardown_appcontext(seen.append)
+    error = ValueError("the error")
+    with app.app_context():
+        with pytest.raises(RuntimeError, match="first teardown broke"):
+            app.do_teardown_appcontext(error)
+        assert seen == [error]
+        # Without an argument, the exception being handled is passed.
+        seen.clear()
+        try:
+            raise LookupError("being handled")
+        except LookupError as handled:
+            with pytest.raises(RuntimeError):
+                app.do_teardown_appcontext()
+            assert seen == [handled]
+        seen.clear()
+    assert seen == [None]  # the context's own pop ran them again

@@ -1412,6 +1412,21 @@ def test_handle_unmatched_without_any_handler_is_a_plain_404(app: App) -> None:
     assert "Not Found" in response.text
 
 
+def test_handle_unmatched_refused_host_is_a_400_from_the_app(app: App) -> None:
+    """A Host the app refuses reaches no blueprint: binding the URL map to
+    find the owner would fail again while handling the 400."""
+    app.config["TRUSTED_HOSTS"] = ["good.test"]
+    app.register_error_handler(400, lambda e: ("app 400", 400))
+    app.register_blueprint(api_blueprint(handle_unmatched=True))
+    client = app.test_client()
+    for host in ("evil.test", "bad host"):
+        for path in ("/api/nothing", "/api/items"):
+            response = client.get(path, headers={"Host": host})
+            assert (response.status_code, response.text) == (400, "app 400")
+    response = client.get("/api/nothing", headers={"Host": "good.test"})
+    assert (response.status_code, response.text) == (404, "api 404 /api/nothing")
+
+
 def test_handle_unmatched_longest_prefix_wins(app: App) -> None:
     with_app_handlers(app)
     app.register_blueprint(

@@ -1088,3 +1088,22 @@ def test_rules_with_double_slashes_are_left_to_werkzeug(app: App) -> None:
     response = app.test_client().post("/a//b")
     assert response.status_code == 308
     assert response.headers["Location"] == "http://localhost/a/b"
+
+
+def test_url_build_error_handler_raising_build_error_replaces_the_error(
+    url_app: App,
+) -> None:
+    def rethrows(error: BuildError, endpoint: str, values: dict[str, t.Any]) -> None:
+        raise BuildError("rethrown", {}, None)
+
+    url_app.url_build_error_handlers.append(rethrows)
+    with url_app.test_request_context(), pytest.raises(BuildError, match="rethrown"):
+        url_for("missing")
+
+
+def test_relative_endpoint_outside_a_request_is_the_app_endpoint() -> None:
+    app = App("test_routing", static_folder=None)
+    app.config["SERVER_NAME"] = "example.test"
+    app.add_url_rule("/page", "page", lambda: "")
+    with app.app_context():
+        assert url_for(".page") == "http://example.test/page"

@@ -116,9 +116,16 @@ def test_request_limits_come_from_config(app: App) -> None:
         assert request.max_form_memory_size == 5
         assert request.max_form_parts == 3
         request.max_content_length = 99
+        request.max_form_memory_size = 98
+        request.max_form_parts = 97
         assert request.max_content_length == 99
+        assert request.max_form_memory_size == 98
+        assert request.max_form_parts == 97
+    # Outside an app, werkzeug's defaults.
     outside = Request(EnvironBuilder("/").get_environ())
     assert outside.max_content_length is None
+    assert outside.max_form_memory_size == 500_000
+    assert outside.max_form_parts == 1000
 
 
 def test_invalid_json_is_400_with_detail_only_in_debug(app: App) -> None:
@@ -187,3 +194,13 @@ def test_fast_lane_respects_response_class_defaults() -> None:
     app.response_class = Accepted
     app.add_url_rule("/", "index", lambda: "queued")
     assert app.test_client().get("/").status_code == 202
+
+
+def test_json_module_uses_the_active_apps_provider(app: App) -> None:
+    json_module = Request.json_module
+    # Outside an app: the standard library, keys in insertion order.
+    assert json_module.dumps({"b": 1, "a": 2}) == '{"b": 1, "a": 2}'
+    assert json_module.loads('{"a": 1}') == {"a": 1}
+    app.json.sort_keys = True  # type: ignore[attr-defined]
+    with app.app_context():
+        assert json_module.dumps({"b": 1, "a": 2}) == '{"a": 2, "b": 1}'
