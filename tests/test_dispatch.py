@@ -1251,3 +1251,21 @@ def test_app_ready_fires_once_at_first_request(app: App, client: AppClient) -> N
         client.get("/")
         client.get("/missing")
     assert received == [app]
+
+
+def test_registries_written_after_the_first_request_are_not_used() -> None:
+    """docs/differences.rst: views and hooks are compiled at the first
+    request; direct writes to the registries afterwards are not seen."""
+    app = App("frozen")
+    ran: list[str] = []
+
+    @app.get("/")
+    def index() -> str:
+        return "original"
+
+    client = app.test_client()
+    assert client.get("/").text == "original"
+    app.view_functions["index"] = lambda: "replacement"
+    app.before_request_funcs.setdefault(None, []).append(lambda: ran.append("late"))
+    assert client.get("/").text == "original"
+    assert ran == []
