@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: test run docs bench clean servers
+.PHONY: test run docs bench clean servers flask-suite
 
 # Run apt-get through sudo unless we already are root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -48,6 +48,11 @@ run: $(VENV)/.dev-installed
 
 docs: $(VENV)/.dev-installed
 	$(BIN)/python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+# Flask 3.1.3's own test suite, downloaded at run time, through the alias and
+# ported (tests/flask_suite/run.py says how).
+flask-suite: $(VENV)/.dev-installed
+	$(BIN)/python tests/flask_suite/run.py
 
 bench: $(VENV)/.bench-installed servers
 	$(BIN)/python -m benchmarks.run
