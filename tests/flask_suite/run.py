@@ -142,7 +142,7 @@ def prepare(mode: str, workdir: Path) -> Path:
     return root
 
 
-def run(mode: str, workdir: Path, extra: list[str]) -> dict[str, str]:
+def run(mode: str, workdir: Path, extra: list[str], verbose: bool) -> dict[str, str]:
     """Run one mode; return each test's outcome by node id."""
     root = prepare(mode, workdir)
     report = workdir / f"{mode}.jsonl"
@@ -156,14 +156,17 @@ def run(mode: str, workdir: Path, extra: list[str]) -> dict[str, str]:
             del env[name]
     plugin = "alias_plugin" if mode == "alias" else "port_plugin"
     env["FRAMEWORK_SUITE_REPORT"] = str(report)
-    subprocess.run(
+    result = subprocess.run(
         [
             sys.executable, "-m", "pytest", "-q", "-p", plugin,
             "-p", "no:cacheprovider", "--continue-on-collection-errors",
             "tests", *extra,
         ],
-        cwd=root, env=env, check=False,
+        cwd=root, env=env, check=False, text=True,
+        stdout=None if verbose else subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
+    if not verbose and not report.exists():
+        print(result.stdout)  # pytest itself failed: show why
     rank = {"passed": 0, "skipped": 1, "failed": 2}
     outcomes: dict[str, str] = {}
     for line in report.read_text().splitlines() if report.exists() else []:
@@ -174,46 +177,77 @@ def run(mode: str, workdir: Path, extra: list[str]) -> dict[str, str]:
     return outcomes
 
 
-def known_failures() -> dict[str, set[str]]:
-    """``known_failures.txt``: ``<mode> <node id>  # why``, ``*`` for both."""
-    known: dict[str, set[str]] = {"alias": set(), "port": set()}
+def known_failures() -> dict[str, dict[str, str]]:
+    """``known_failures.txt``: ``<mode> <node id>  # why``, ``*`` for both;
+    for each mode, the reason by node id."""
+    known: dict[str, dict[str, str]] = {"alias": {}, "port": {}}
     for line in KNOWN_FAILURES.read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
+        entry, _, why = line.partition("#")
+        if not entry.strip():
             continue
-        mode, node = line.split(None, 1)
+        mode, node = entry.split(None, 1)
         for each in known if mode == "*" else [mode]:
-            known[each].add(node.strip())
+            known[each][node.strip()] = why.strip()
     return known
+
+
+def write_known_failures(
+    failed: dict[str, set[str]], old: dict[str, dict[str, str]]
+) -> None:
+    """Rewrite ``known_failures.txt`` from this run, keeping the reasons
+    already written and marking new entries for one."""
+    header = [
+        line for line in KNOWN_FAILURES.read_text().splitlines() if line.startswith("#")
+    ]
+    rows = []
+    for node in sorted(failed["alias"] | failed["port"]):
+        modes = [mode for mode in ("alias", "port") if node in failed[mode]]
+        mode = "*" if len(modes) == 2 else modes[0]
+        why = next((old[m][node] for m in modes if old[m].get(node)), "REASON NEEDED")
+        rows.append(f"{mode} {node}  # {why}")
+    KNOWN_FAILURES.write_text("\n".join([*header, *rows]) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mode", choices=["alias", "port", "both"], default="both")
     parser.add_argument("-k", dest="keyword", help="pytest's -k, for one test")
+    parser.add_argument("-v", "--verbose", action="store_true", help="pytest's output")
+    parser.add_argument(
+        "--update", action="store_true", help="rewrite known_failures.txt from this run"
+    )
     args = parser.parse_args(argv)
     extra = ["-k", args.keyword] if args.keyword else []
     modes = ["alias", "port"] if args.mode == "both" else [args.mode]
     known = known_failures()
+    failures: dict[str, set[str]] = {"alias": set(), "port": set()}
     status = 0
     with tempfile.TemporaryDirectory(prefix="flask-suite-") as tmp:
         for mode in modes:
-            outcomes = run(mode, Path(tmp), extra)
+            outcomes = run(mode, Path(tmp), extra, args.verbose)
             failed = {node for node, what in outcomes.items() if what == "failed"}
+            failures[mode] = failed
             passed = sum(what == "passed" for what in outcomes.values())
             print(
                 f"flask-suite {mode}: {passed} passed, {len(failed)} failed,"
                 f" {len(outcomes) - passed - len(failed)} skipped"
                 f" of {len(outcomes)}"
             )
-            new = sorted(failed - known[mode])
-            fixed = sorted(node for node in known[mode] - failed if node in outcomes)
+            new = sorted(failed - set(known[mode]))
+            fixed = sorted(
+                node for node in known[mode] if node not in failed and node in outcomes
+            )
             for node in new:
                 print(f"  NEW FAILURE ({mode}): {node}")
             for node in fixed:
                 print(f"  NOW PASSES, drop from known_failures.txt ({mode}): {node}")
             if new or fixed:
                 status = 1
+    if args.update:
+        if extra or len(modes) < 2:
+            parser.error("--update needs the whole suite in both modes")
+        write_known_failures(failures, known)
+        status = 0
     return status
 
 
