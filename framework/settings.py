@@ -460,11 +460,6 @@ class _Scope:
     def label(self, written: str) -> str:
         return self.path + written
 
-    def source(
-        self, written: str, source_of: Callable[[str], str | None]
-    ) -> str | None:
-        return source_of(written if self.root is None else self.root)
-
 
 @attrs.frozen
 class _Found:
@@ -473,6 +468,8 @@ class _Found:
     label: str
     value: t.Any
     source: str | None
+    #: The top-level config key the value is under.
+    root: str
 
 
 def _find(
@@ -483,9 +480,8 @@ def _find(
         hit = scope.find(key)
         if hit is not None:
             written, value = hit
-            found.append(
-                _Found(scope.label(written), value, scope.source(written, source_of))
-            )
+            root = written if scope.root is None else scope.root
+            found.append(_Found(scope.label(written), value, source_of(root), root))
     return found
 
 
@@ -543,10 +539,9 @@ def _nested(
                     bad = True
                     continue
         if isinstance(value, Mapping):
-            root = hit.label.split(".", 1)[0]
-            tables.append(_Scope(value, "", hit.label + ".", root))
+            tables.append(_Scope(value, "", hit.label + ".", hit.root))
         elif value is None or isinstance(value, schema):
-            whole.append(_Found(hit.label, value, hit.source))
+            whole.append(attrs.evolve(hit, value=value))
         else:
             problems.append(
                 SettingProblem(
@@ -638,7 +633,7 @@ def _build(
                 if result is None:
                     continue
             values[field.name] = result
-            given[field.name] = _Found(label, result, None)
+            given[field.name] = _Found(label, result, None, label)
             continue
         found = _find(scopes, key, source_of)
         if not found:
