@@ -5,6 +5,8 @@ flask`` against this framework's API, even with Flask itself installed."""
 
 from __future__ import annotations
 
+import ast
+import importlib
 import pathlib
 import shutil
 import subprocess
@@ -39,6 +41,64 @@ def test_every_aliased_module_has_a_stub() -> None:
     # A module added to the alias without a stub is an import error to
     # mypy in every application that uses it.
     assert _stub_modules() == set(FLASK_MODULES)
+
+
+def _exports(source: pathlib.Path) -> set[str]:
+    """The names a module or stub file exports to a type checker that does
+    not re-export implicitly (as ``mypy --strict``): ``__all__`` if it has
+    one, else its public definitions, ``import a as a`` re-exports and star
+    imports."""
+    tree = ast.parse(source.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == "*":
+                    assert node.module is not None and node.level == 0
+                    names |= _module_exports(node.module)
+                elif alias.asname == alias.name:
+                    names.add(alias.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {target.id for target in targets if isinstance(target, ast.Name)}
+        elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+            names.add(node.name)
+    if "__all__" in names:
+        return set(_module_all(source))
+    return {name for name in names if not name.startswith("_")} | (
+        {"__version__"} & names
+    )
+
+
+def _module_all(source: pathlib.Path) -> list[str]:
+    for node in ast.parse(source.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "__all__"
+            for target in node.targets
+        ):
+            return list(ast.literal_eval(node.value))
+    raise AssertionError(f"{source}: __all__ is not a literal list")
+
+
+def _module_exports(name: str) -> set[str]:
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.origin is not None, name
+    return _exports(pathlib.Path(spec.origin))
+
+
+def _stub_path(module: str) -> pathlib.Path:
+    path = STUBS.joinpath(*module.split(".")).with_suffix(".pyi")
+    if path.exists():
+        return path
+    return STUBS.joinpath(*module.split("."), "__init__.pyi")
+
+
+@pytest.mark.parametrize("module", sorted(FLASK_MODULES))
+def test_every_public_name_of_the_alias_is_in_its_stub(module: str) -> None:
+    # A name the alias has at run time but the stub lacks is an error to
+    # mypy in an application that uses it.
+    missing = _module_exports(FLASK_MODULES[module]) - _exports(_stub_path(module))
+    assert not missing, f"typings/{module.replace('.', '/')}: add {sorted(missing)}"
 
 
 def test_version_and_dependency_follow_the_framework() -> None:
