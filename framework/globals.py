@@ -45,27 +45,46 @@ request: Request = LocalProxy(  # type: ignore[assignment]
 )
 
 _RequestT = t.TypeVar("_RequestT", bound="Request")
+_RequestT_co = t.TypeVar("_RequestT_co", bound="Request", covariant=True)
 
 
-def request_proxy(request_class: type[_RequestT]) -> _RequestT:
-    """:data:`request`, typed as the app's own request class for the type
-    checker: ``request = request_proxy(MyApp.request_class)``. It returns
-    the very same proxy, so using it costs nothing.
+class _HasRequestClass(t.Protocol[_RequestT_co]):
+    """An app, or an ``App`` subclass: what says which request class it uses."""
 
-    :param request_class: the app's :attr:`~framework.App.request_class`
-        (or a base class of it): what the proxy is typed as. Nothing checks
-        that the app really uses it.
-    :raises TypeError: when ``request_class`` is not a subclass of
-        :class:`~framework.Request`.
+    @property
+    def request_class(self) -> type[_RequestT_co]: ...
+
+
+@t.overload
+def request_proxy(source: type[_RequestT]) -> _RequestT: ...
+@t.overload
+def request_proxy(source: type[_HasRequestClass[_RequestT]]) -> _RequestT: ...
+@t.overload
+def request_proxy(source: _HasRequestClass[_RequestT]) -> _RequestT: ...
+def request_proxy(source: t.Any) -> t.Any:
+    """:data:`request`, typed for the type checker as the request class of
+    an app: ``request = request_proxy(app)``, once, next to the app. It
+    returns the very same proxy, so using it costs nothing.
+
+    :param source: the app, or its ``App`` subclass (an app factory has no
+        app at import time): the proxy is typed as its
+        :attr:`~framework.App.request_class`. Or that class itself (or a base
+        class of it), e.g. in a blueprint's module. Nothing checks that the
+        app serving a request really uses it.
+    :raises TypeError: when ``source`` is none of these, or its
+        ``request_class`` is not a subclass of :class:`~framework.Request`.
     """
     from .wrappers import Request
 
+    if isinstance(source, type) and issubclass(source, Request):
+        return request
+    request_class = getattr(source, "request_class", None)
     if not (isinstance(request_class, type) and issubclass(request_class, Request)):
         raise TypeError(
-            f"request_proxy() takes a subclass of framework.Request, not"
-            f" {request_class!r}."
+            "request_proxy() takes an app, an App subclass or a subclass of"
+            f" framework.Request, not {source!r}."
         )
-    return t.cast(_RequestT, request)
+    return request
 
 
 #: The current session.

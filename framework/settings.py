@@ -13,10 +13,14 @@ A settings class is an attrs class whose fields are settings::
 
 Field ``database_url`` reads the config key ``DATABASE_URL`` (the field name
 upper-cased); ``attrs.field(metadata={"config_key": "DB_URL"})`` names
-another key. A field whose type is itself an attrs class reads the keys
-under a prefix: field ``db`` of a class with fields ``host`` and ``port``
-reads ``DB_HOST`` and ``DB_PORT``. Values that are strings (as environment
-variables are) are converted to the declared type; see :func:`convert`.
+another key. A field whose type is itself an attrs class (or such a class
+``| None``) holds nested settings: field ``db`` of a class with fields
+``host`` and ``port`` reads the keys ``DB_HOST`` and ``DB_PORT``, and the
+table under ``DB`` (a dict, as a TOML table or a JSON object gives; its keys
+match in any case), and a value given twice is an error. ``DB`` may also hold
+an instance of the class, or ``None`` when the field is optional. Values that
+are strings (as environment variables are) are converted to the declared
+type; see :func:`convert`.
 
 Every problem is collected before anything is raised, so that one
 :class:`SettingsError` at start-up lists every bad key.
@@ -364,10 +368,6 @@ def _union(value: t.Any, args: tuple[t.Any, ...]) -> t.Any:
     raise _Invalid("; ".join(reasons))
 
 
-def _key(field: attrs.Attribute[t.Any], prefix: str) -> str:
-    return prefix + str(field.metadata.get(CONFIG_KEY, field.name.upper()))
-
-
 def _resolve(schema: type[t.Any]) -> tuple[attrs.Attribute[t.Any], ...]:
     if not attrs.has(schema):
         raise TypeError(
@@ -394,71 +394,292 @@ def _default(field: attrs.Attribute[t.Any], instance: t.Any) -> t.Any:
     return default
 
 
+def _key(field: attrs.Attribute[t.Any]) -> str:
+    return str(field.metadata.get(CONFIG_KEY, field.name.upper()))
+
+
+def _nested_class(tp: t.Any) -> tuple[type[t.Any] | None, bool]:
+    """The settings class a field of type ``tp`` holds, and whether it may be
+    ``None``: ``(Database, True)`` for ``Database | None``, ``(None, False)``
+    for a field that is not nested settings."""
+    if isinstance(tp, type) and attrs.has(tp):
+        return tp, False
+    origin = t.get_origin(tp)
+    if origin is t.Union or origin is types.UnionType:
+        args = t.get_args(tp)
+        rest = [arg for arg in args if arg is not type(None)]
+        nested = rest[0] if len(rest) == 1 < len(args) else None
+        if isinstance(nested, type) and attrs.has(nested):
+            return nested, True
+    return None, False
+
+
+@attrs.frozen
+class _Scope:
+    """Where the keys of one settings class are looked up.
+
+    The config itself is the scope of the top-level class. A nested field
+    ``db`` looks in two more: the same mapping with the prefix ``DB_``, and,
+    when ``DB`` holds a dict (a TOML table, a JSON object), that dict.
+    """
+
+    #: The mapping that holds the keys.
+    values: Mapping[t.Any, t.Any]
+    #: Put before each field's key: ``DB_`` for the fields of ``db``.
+    prefix: str = ""
+    #: ``values``' place in messages: ``DB.`` for the table under ``DB``.
+    path: str = ""
+    #: The top-level config key that holds the table ``values``, whose
+    #: source names where the table came from; ``None`` for the config.
+    root: str | None = None
+
+    def find(self, key: str) -> tuple[str, t.Any] | None:
+        """The key as written and the value of ``prefix + key``, or
+        ``None``. In a table any case matches, since TOML tables are
+        usually written in lower case."""
+        name = self.prefix + key
+        if name in self.values:
+            return name, self.values[name]
+        if self.root is not None:
+            upper = name.upper()
+            for written in self.values:
+                if isinstance(written, str) and written.upper() == upper:
+                    return written, self.values[written]
+        return None
+
+    def has_prefix(self, key: str) -> bool:
+        """Whether a key starts with ``prefix + key``."""
+        start = self.prefix + key
+        if self.root is None:
+            return any(isinstance(k, str) and k.startswith(start) for k in self.values)
+        start = start.upper()
+        return any(
+            isinstance(k, str) and k.upper().startswith(start) for k in self.values
+        )
+
+    def label(self, written: str) -> str:
+        return self.path + written
+
+
+@attrs.frozen
+class _Found:
+    """A value read for one field: where it was, and what it is."""
+
+    label: str
+    value: t.Any
+    source: str | None
+    #: The top-level config key the value is under.
+    root: str
+
+
+def _find(
+    scopes: t.Sequence[_Scope], key: str, source_of: Callable[[str], str | None]
+) -> list[_Found]:
+    found = []
+    for scope in scopes:
+        hit = scope.find(key)
+        if hit is not None:
+            written, value = hit
+            root = written if scope.root is None else scope.root
+            found.append(_Found(scope.label(written), value, source_of(root), root))
+    return found
+
+
+def _twice(field: attrs.Attribute[t.Any], found: list[_Found]) -> SettingProblem:
+    first, *others = found
+    return SettingProblem(
+        first.label,
+        describe(field.type),
+        f"also set as {', '.join(other.label for other in others)}: keep one",
+        _show(first.label, first.value),
+        first.source,
+    )
+
+
+#: What a nested field's lookup gives: nothing to set (its default applies,
+#: or a problem was recorded), a value to set, or the scopes to build it from.
+_Nested = tuple[t.Literal["skip", "value", "build"], t.Any]
+
+
+def _nested(
+    field: attrs.Attribute[t.Any],
+    schema: type[t.Any],
+    optional: bool,
+    scopes: t.Sequence[_Scope],
+    source_of: Callable[[str], str | None],
+    problems: list[SettingProblem],
+) -> _Nested:
+    """Where a nested settings field's values are: a table (dict) under its
+    key, keys with its key as prefix, or a whole value under its key
+    (``None``, or an instance of ``schema``)."""
+    key = _key(field)
+    expected = describe(field.type)
+    tables: list[_Scope] = []
+    whole: list[_Found] = []
+    bad = False
+    for hit in _find(scopes, key, source_of):
+        value = hit.value
+        if isinstance(value, str):
+            text = value.strip()
+            if optional and text.lower() in ("", "none", "null"):
+                value = None
+            elif text.startswith("{"):
+                try:
+                    value = _mapping(text)
+                except _Invalid as e:
+                    problems.append(
+                        SettingProblem(
+                            hit.label,
+                            expected,
+                            str(e),
+                            _show(hit.label, hit.value),
+                            hit.source,
+                        )
+                    )
+                    bad = True
+                    continue
+        if isinstance(value, Mapping):
+            tables.append(_Scope(value, "", hit.label + ".", hit.root))
+        elif value is None or isinstance(value, schema):
+            whole.append(attrs.evolve(hit, value=value))
+        else:
+            problems.append(
+                SettingProblem(
+                    hit.label,
+                    expected,
+                    f"not a table of {schema.__qualname__} settings: give a dict,"
+                    f" a TOML table or a JSON object, or {key}_* keys",
+                    _show(hit.label, value),
+                    hit.source,
+                )
+            )
+            bad = True
+    prefixed = [
+        _Scope(scope.values, scope.prefix + key + "_", scope.path, scope.root)
+        for scope in scopes
+    ]
+    with_keys = [scope for scope in prefixed if scope.has_prefix("")]
+    if bad:
+        return "skip", None
+    if whole and (len(whole) > 1 or tables or with_keys):
+        others = [found.label for found in whole[1:]]
+        others += [scope.path.rstrip(".") for scope in tables]
+        others += [f"{scope.path}{scope.prefix}*" for scope in with_keys]
+        first = whole[0]
+        problems.append(
+            SettingProblem(
+                first.label,
+                expected,
+                f"also set as {', '.join(others)}: keep one",
+                _show(first.label, first.value),
+                first.source,
+            )
+        )
+        return "skip", None
+    if whole:
+        if whole[0].value is None and not optional:
+            problems.append(
+                SettingProblem(
+                    whole[0].label, expected, "is None: set it", None, whole[0].source
+                )
+            )
+            return "skip", None
+        return "value", whole[0].value
+    if not tables and not with_keys:
+        if field.default is not attrs.NOTHING:
+            return "skip", None
+        if optional:
+            label = scopes[0].label(scopes[0].prefix + key)
+            problems.append(
+                SettingProblem(label, expected, "missing, and it has no default")
+            )
+            return "skip", None
+    # Tables first, so that a required key missing from a table is reported
+    # under the table's name.
+    return "build", [*tables, *(with_keys or prefixed)]
+
+
 def _build(
     schema: type[T],
-    config: Mapping[str, t.Any],
-    prefix: str,
+    scopes: t.Sequence[_Scope],
+    where: str,
     source_of: Callable[[str], str | None],
     problems: list[SettingProblem],
 ) -> T | None:
-    """An instance of ``schema`` from ``config``, or ``None`` after adding
-    to ``problems``."""
+    """An instance of ``schema`` from the keys in ``scopes``, or ``None``
+    after adding to ``problems``.
+
+    :param where: the nested field's key, for a problem raised by the class
+        itself; empty for the top-level class.
+    """
     fields = _resolve(schema)
     values: dict[str, t.Any] = {}
-    given: set[str] = set()
+    given: dict[str, _Found] = {}
     count = len(problems)
     for field in fields:
         if not field.init:
             continue
-        key = _key(field, prefix)
-        if isinstance(field.type, type) and attrs.has(field.type):
-            if field.default is not attrs.NOTHING and not any(
-                name.startswith(key + "_") for name in config
-            ):
+        key = _key(field)
+        nested, optional = _nested_class(field.type)
+        if nested is not None:
+            action, result = _nested(
+                field, nested, optional, scopes, source_of, problems
+            )
+            if action == "skip":
                 continue
-            nested = _build(field.type, config, key + "_", source_of, problems)
-            if nested is not None:
-                values[field.name] = nested
-                given.add(field.name)
+            label = scopes[0].label(scopes[0].prefix + key)
+            if action == "build":
+                result = _build(nested, result, label, source_of, problems)
+                if result is None:
+                    continue
+            values[field.name] = result
+            given[field.name] = _Found(label, result, None, label)
             continue
-        if key not in config:
+        found = _find(scopes, key, source_of)
+        if not found:
             if field.default is attrs.NOTHING:
+                label = scopes[0].label(scopes[0].prefix + key)
                 problems.append(
                     SettingProblem(
-                        key, describe(field.type), "missing, and it has no default"
+                        label, describe(field.type), "missing, and it has no default"
                     )
                 )
             continue
-        value = config[key]
+        if len(found) > 1:
+            problems.append(_twice(field, found))
+            continue
+        hit = found[0]
         if field.converter is not None:
             # The field's own converter owns the conversion.
-            values[field.name] = value
-            given.add(field.name)
+            values[field.name] = hit.value
+            given[field.name] = hit
             continue
         try:
-            values[field.name] = _convert(value, field.type)
+            values[field.name] = _convert(hit.value, field.type)
         except _Invalid as e:
             # None is how Flask's defaults say "not set" (SECRET_KEY...).
-            reason = "is None: set it" if value is None else str(e)
+            reason = "is None: set it" if hit.value is None else str(e)
             problems.append(
                 SettingProblem(
-                    key, describe(field.type), reason, _show(key, value), source_of(key)
+                    hit.label,
+                    describe(field.type),
+                    reason,
+                    _show(hit.label, hit.value),
+                    hit.source,
                 )
             )
         else:
-            given.add(field.name)
+            given[field.name] = hit
     # Validators run even when other keys failed, so that one error lists
     # everything.
-    _validate(schema, fields, values, given, prefix, config, source_of, problems)
+    _validate(schema, fields, values, given, problems)
     if len(problems) > count:
         return None
     try:
         kwargs = {str(f.alias): values[f.name] for f in fields if f.name in values}
         return schema(**kwargs)
     except (ValueError, TypeError) as e:
-        problems.append(
-            SettingProblem(prefix.rstrip("_") or schema.__qualname__, "", str(e))
-        )
+        problems.append(SettingProblem(where or schema.__qualname__, "", str(e)))
         return None
 
 
@@ -466,10 +687,7 @@ def _validate(
     schema: type[t.Any],
     fields: tuple[attrs.Attribute[t.Any], ...],
     values: dict[str, t.Any],
-    given: set[str],
-    prefix: str,
-    config: Mapping[str, t.Any],
-    source_of: Callable[[str], str | None],
+    given: dict[str, _Found],
     problems: list[SettingProblem],
 ) -> None:
     """Run the validators of the fields read from the config one by one, so
@@ -495,11 +713,14 @@ def _validate(
             # one is reported already.
             continue
         except (ValueError, TypeError) as e:
-            key = _key(field, prefix)
-            raw = config.get(key, value)
+            hit = given[field.name]
             problems.append(
                 SettingProblem(
-                    key, describe(field.type), str(e), _show(key, raw), source_of(key)
+                    hit.label,
+                    describe(field.type),
+                    str(e),
+                    _show(hit.label, hit.value),
+                    hit.source,
                 )
             )
 
@@ -525,7 +746,7 @@ def load_settings(
         key.
     """
     problems: list[SettingProblem] = []
-    rv = _build(schema, config, "", source_of or _no_source, problems)
+    rv = _build(schema, [_Scope(config)], "", source_of or _no_source, problems)
     if problems or rv is None:
         raise SettingsError(schema, problems)
     return rv

@@ -35,10 +35,27 @@ def test_request_proxy_is_the_request_proxy() -> None:
     assert request_proxy(Request) is framework.request
 
 
-@pytest.mark.parametrize("bad", [Response, int, TenantRequest(environ={}), "Request"])
-def test_request_proxy_takes_request_classes_only(bad: object) -> None:
-    with pytest.raises(TypeError, match=r"takes a subclass of framework\.Request"):
-        request_proxy(bad)  # type: ignore[arg-type]
+def test_request_proxy_takes_an_app_or_its_class() -> None:
+    # The request class comes from the app, so the app's module names it
+    # once; every form is the same proxy.
+    assert request_proxy(TenantApp("tenants")) is framework.request
+    assert request_proxy(TenantApp) is framework.request
+    assert request_proxy(App) is framework.request
+
+
+class NotAnApp:
+    request_class = Response
+
+
+@pytest.mark.parametrize(
+    "bad", [Response, int, TenantRequest(environ={}), "Request", NotAnApp, None]
+)
+def test_request_proxy_refuses_anything_else(bad: object) -> None:
+    with pytest.raises(
+        TypeError,
+        match=r"takes an app, an App subclass or a subclass of framework\.Request",
+    ):
+        request_proxy(bad)  # type: ignore[call-overload]
 
 
 def test_subclass_request_and_response_reach_views_and_hooks() -> None:

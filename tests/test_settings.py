@@ -392,3 +392,182 @@ def test_loader_strategy_owns_settings() -> None:
 
     app = App(__name__, config_loader=Loader())
     assert app.load_settings(Settings) == "custom"
+
+
+# -- Nested settings from a table (a dict value, a TOML table) -------------
+
+
+@attrs.frozen
+class Server:
+    """A nested class that is optional, and one with a validator."""
+
+    host: str
+    port: int = attrs.field(default=80, validator=attrs.validators.lt(65536))
+    password: str = ""
+
+
+@attrs.frozen
+class Cluster:
+    primary: Server
+    replica: Server | None = None
+
+
+@attrs.frozen
+class Deployment:
+    db: Database = Database("localhost")
+    cache: Server | None = None
+    cluster: Cluster | None = None
+
+
+def test_nested_from_a_dict_value() -> None:
+    settings = make_app(DB={"HOST": "db.local", "PORT": "6543"}).load_settings(
+        Deployment
+    )
+    assert settings.db == Database("db.local", 6543)
+    # Keys of a table match in any case: TOML tables are usually lower case.
+    settings = make_app(DB={"host": "h", "Port": 1}).load_settings(Deployment)
+    assert settings.db == Database("h", 1)
+
+
+def test_nested_from_a_toml_table(tmp_path: pathlib.Path) -> None:
+    import tomllib
+
+    (tmp_path / "config.toml").write_text(
+        'DATABASE_URL = "sqlite://"\n'
+        "[DB]\n"
+        'host = "db.internal"\n'
+        "port = 5433\n"
+        "[CACHE]\n"
+        'host = "cache"\n'
+        "[CLUSTER.primary]\n"
+        'host = "a"\n'
+        "[CLUSTER.replica]\n"
+        'host = "b"\n'
+        "port = 8080\n",
+        encoding="utf-8",
+    )
+    app = App(__name__, root_path=str(tmp_path))
+    app.config.from_file("config.toml", load=tomllib.load, text=False)
+    settings = app.load_settings(Deployment)
+    assert settings == Deployment(
+        db=Database("db.internal", 5433),
+        cache=Server("cache"),
+        cluster=Cluster(Server("a"), Server("b", 8080)),
+    )
+
+
+def test_nested_from_double_underscore_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FRAMEWORK_DB__HOST", "env-db")
+    monkeypatch.setenv("FRAMEWORK_CACHE__PORT", "6380")
+    monkeypatch.setenv("FRAMEWORK_CACHE__HOST", "env-cache")
+    app = App(__name__)
+    app.config.from_prefixed_env()
+    settings = app.load_settings(Deployment)
+    assert settings.db == Database("env-db")
+    assert settings.cache == Server("env-cache", 6380)
+
+
+def test_nested_from_a_json_string() -> None:
+    settings = make_app(DB='{"HOST": "j", "PORT": 2}').load_settings(Deployment)
+    assert settings.db == Database("j", 2)
+
+
+def test_table_and_prefixed_keys_combine() -> None:
+    settings = make_app(CLUSTER={"PRIMARY": {"HOST": "a"}}, CLUSTER_REPLICA_HOST="b")
+    assert settings.load_settings(Deployment).cluster == Cluster(
+        Server("a"), Server("b")
+    )
+    # Inside a table, keys with a prefix work too.
+    settings = make_app(CLUSTER={"PRIMARY_HOST": "a", "primary_port": "81"})
+    assert settings.load_settings(Deployment).cluster == Cluster(Server("a", 81))
+
+
+def test_optional_nested_absent_is_none() -> None:
+    settings = make_app().load_settings(Deployment)
+    assert settings.cache is None and settings.cluster is None
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"CACHE": {"HOST": "c", "PORT": "81"}},
+        {"CACHE_HOST": "c", "CACHE_PORT": "81"},
+        {"CACHE": '{"host": "c", "port": 81}'},
+        {"CACHE": Server("c", 81)},
+    ],
+)
+def test_optional_nested_present_is_parsed(config: dict[str, t.Any]) -> None:
+    assert make_app(**config).load_settings(Deployment).cache == Server("c", 81)
+
+
+@pytest.mark.parametrize("off", [None, "", "none", "null"])
+def test_optional_nested_can_be_switched_off(off: t.Any) -> None:
+    assert make_app(CACHE=off).load_settings(Deployment).cache is None
+
+
+def test_optional_nested_without_default_is_required() -> None:
+    @attrs.frozen
+    class NeedsCache:
+        cache: Server | None
+
+    attrs.resolve_types(NeedsCache, globals(), locals())
+    error = error_for(make_app(), NeedsCache)
+    assert [(p.key, p.reason) for p in error.problems] == [
+        ("CACHE", "missing, and it has no default")
+    ]
+    assert make_app(CACHE=None).load_settings(NeedsCache).cache is None
+
+
+@pytest.mark.parametrize(
+    ("config", "key", "reason"),
+    [
+        ({"DB": "postgres://db"}, "DB", "not a table of Database settings"),
+        ({"DB": 5}, "DB", "not a table of Database settings"),
+        ({"DB": ["HOST"]}, "DB", "not a table of Database settings"),
+        ({"DB": "{bad"}, "DB", "invalid JSON object"),
+        ({"DB": None}, "DB", "is None: set it"),
+        ({"DB": {"HOST": "h", "PORT": "x"}}, "DB.PORT", "not an integer"),
+        ({"DB": {"PORT": 1}}, "DB.HOST", "missing, and it has no default"),
+        ({"CACHE": "off"}, "CACHE", "not a table of Server settings"),
+        ({"CACHE": {"HOST": "c", "PORT": 70000}}, "CACHE.PORT", "must be < 65536"),
+        (
+            {"CLUSTER": {"primary": {"host": "a", "port": "x"}}},
+            "CLUSTER.primary.port",
+            "not an integer",
+        ),
+        (
+            {"DB": {"HOST": "a"}, "DB_HOST": "b"},
+            "DB.HOST",
+            "also set as DB_HOST: keep one",
+        ),
+        (
+            {"CACHE": None, "CACHE_HOST": "b"},
+            "CACHE",
+            "also set as CACHE_*: keep one",
+        ),
+    ],
+)
+def test_bad_nested_input_names_the_key(
+    config: dict[str, t.Any], key: str, reason: str
+) -> None:
+    error = error_for(make_app(**config), Deployment)
+    assert [p.key for p in error.problems] == [key]
+    assert reason in error.problems[0].reason
+    assert str(error).startswith("1 invalid setting for Deployment:\n  " + key)
+
+
+def test_nested_table_problems_name_their_source(tmp_path: pathlib.Path) -> None:
+    import tomllib
+
+    path = tmp_path / "config.toml"
+    path.write_text('[CACHE]\nhost = "c"\npassword = ["hunter2"]\n', encoding="utf-8")
+    app = App(__name__, root_path=str(tmp_path))
+    app.config.from_file("config.toml", load=tomllib.load, text=False)
+    error = error_for(app, Deployment)
+    (problem,) = error.problems
+    assert problem.key == "CACHE.password"
+    assert problem.source == f"file:{path}"
+    # The table's key names a secret: its value is not shown.
+    assert problem.value == "<hidden>" and "hunter2" not in str(error)

@@ -33,6 +33,7 @@ class Settings:
     cache_size: int | None = None
     region: t.Literal["eu", "us"] = "eu"
     db: Database = Database("localhost")
+    replica: Database | None = None
 
 
 app = App(__name__)
@@ -48,6 +49,7 @@ t.assert_type(settings.cache_size, int | None)
 t.assert_type(settings.region, t.Literal["eu", "us"])
 t.assert_type(settings.db, Database)
 t.assert_type(settings.db.port, int)
+t.assert_type(settings.replica, Database | None)
 
 t.assert_type(app.config.load_settings(Database), Database)
 t.assert_type(load_settings({"HOST": "h"}, Database), Database)
