@@ -217,10 +217,8 @@ def migrate_app(tmp_path_factory: pytest.TempPathFactory) -> t.Any:
         id = db.Column(sqlalchemy.Integer, primary_key=True)
         text = db.Column(sqlalchemy.String(200), nullable=False)
 
+    # It adds its `db` command group to app.cli.
     flask_migrate.Migrate(app, db, directory=str(folder / "migrations"))
-    # Flask-Migrate offers `flask db` through the flask.commands entry
-    # point; on an App its group is added to app.cli.
-    app.cli.add_command(flask_migrate.cli.db)
     app.db = db  # type: ignore[attr-defined]
     app.migrations = folder / "migrations"  # type: ignore[attr-defined]
     return app
