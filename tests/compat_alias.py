@@ -20,7 +20,7 @@ import framework.compat.flask as compat
 
 # Packages that import ``flask`` without a ``flask_`` name; they keep the
 # objects of the aliased modules, so they go with them.
-_OTHER_FLASK_USERS = ("apiflask", "authlib.integrations.flask_")
+_OTHER_FLASK_USERS = ("apiflask", "authlib.integrations.flask_", "webargs.flaskparser")
 
 
 def _imports_flask(name: str) -> bool:
