@@ -4,11 +4,14 @@ test client."""
 from __future__ import annotations
 
 import re
+import typing as t
 
 import pytest
+from compat_alias import aliased_flask, load
 from framework_csrf import CSRFError, CSRFProtect, csrf_token, validate_csrf
 
 from framework import App, Blueprint, render_template_string, request, session
+from framework import request as request_proxy
 from framework.testing import AppClient
 from framework.views import MethodView
 
@@ -63,7 +66,9 @@ def get_token(client: AppClient) -> str:
 
 
 def test_extension_registered(app: App) -> None:
-    assert isinstance(app.extensions["csrf"], CSRFProtect)
+    assert isinstance(app.extensions["framework_csrf"], CSRFProtect)
+    # "csrf" is Flask-WTF's key, which Flask extensions look up.
+    assert "csrf" not in app.extensions
     assert app.config["CSRF_ENABLED"] is True
     assert app.config["CSRF_FIELD_NAME"] == "csrf_token"
     assert app.config["CSRF_HEADER_NAME"] == "X-CSRFToken"
@@ -79,7 +84,7 @@ def test_init_app_factory() -> None:
     def index() -> str:
         return "ok"
 
-    assert app.extensions["csrf"] is csrf
+    assert app.extensions["framework_csrf"] is csrf
     assert app.test_client().post("/").status_code == 400
 
 
@@ -421,5 +426,143 @@ def test_docs_page_examples_run() -> None:
     blocks = python_blocks(page)
     assert blocks
     namespace: dict[str, object] = {"__name__": "docs_contrib_csrf"}
-    for line, code in blocks:
-        exec(compile(code, f"csrf.rst:{line}", "exec"), namespace)
+    # The section on Flask-WTF installs the Flask alias; this undoes it.
+    with aliased_flask():
+        for line, code in blocks:
+            exec(compile(code, f"csrf.rst:{line}", "exec"), namespace)
+
+
+# -- next to other extensions ----------------------------------------------------
+
+
+def test_both_template_globals_render_the_token(app: App) -> None:
+    with app.test_request_context():
+        rendered = render_template_string(
+            "{{ csrf_token() }} {{ framework_csrf_token() }}"
+        )
+        token = csrf_token()
+    assert rendered == f"{token} {token}"
+
+
+def _other_token() -> str:
+    return "another extension: token"
+
+
+@pytest.mark.parametrize("environment_exists", [False, True])
+def test_csrf_token_global_of_another_extension_is_kept(
+    environment_exists: bool,
+) -> None:
+    app = App(__name__)
+    app.secret_key = "test secret"
+    if environment_exists:
+        # Flask-WTF writes the Jinja environment's globals directly.
+        app.jinja_env.globals["csrf_token"] = _other_token
+    else:
+        app.add_template_global(_other_token, "csrf_token")
+    CSRFProtect(app)
+    with app.test_request_context():
+        rendered = render_template_string(
+            "{{ csrf_token() }}|{{ framework_csrf_token() }}"
+        )
+        assert rendered == f"{_other_token()}|{csrf_token()}"
+
+
+class _BothApp(t.NamedTuple):
+    client: AppClient
+    wtf_csrf: t.Any
+    csrf: CSRFProtect
+
+
+@pytest.fixture(params=["flask_wtf_first", "framework_csrf_first"])
+def both_app(request: pytest.FixtureRequest) -> t.Iterator[_BothApp]:
+    """Flask-WTF's CSRFProtect (through the Flask alias) and ours on one
+    app, set up in either order. Ours reads its token from its own field,
+    so that a form carries both."""
+    with aliased_flask():
+        flask_wtf_csrf = load("flask_wtf.csrf")
+        app = App(__name__)
+        app.secret_key = "test secret"
+        app.config["CSRF_FIELD_NAME"] = "framework_csrf_token"
+        if request.param == "flask_wtf_first":
+            wtf_csrf = flask_wtf_csrf.CSRFProtect(app)
+            csrf = CSRFProtect(app)
+        else:
+            csrf = CSRFProtect(app)
+            wtf_csrf = flask_wtf_csrf.CSRFProtect(app)
+
+        @app.route("/form", methods=["GET", "POST"])
+        def form() -> str:
+            if request_proxy.method == "POST":
+                return "saved"
+            return render_template_string(
+                "{{ csrf_token() }} {{ framework_csrf_token() }}"
+            )
+
+        @app.post("/wtf-exempt")
+        @wtf_csrf.exempt
+        def wtf_exempt() -> str:
+            return "saved"
+
+        @app.post("/ours-exempt")
+        @csrf.exempt
+        def ours_exempt() -> str:
+            return "saved"
+
+        @app.errorhandler(flask_wtf_csrf.CSRFError)
+        def flask_wtf_refused(e: Exception) -> tuple[str, int]:
+            return "refused by Flask-WTF", 400
+
+        @app.errorhandler(CSRFError)
+        def ours_refused(e: Exception) -> tuple[str, int]:
+            return "refused by framework_csrf", 400
+
+        yield _BothApp(app.test_client(), wtf_csrf, csrf)
+
+
+def _both_tokens(client: AppClient) -> dict[str, str]:
+    wtf_token, our_token = client.get("/form").get_data(as_text=True).split()
+    return {"csrf_token": wtf_token, "framework_csrf_token": our_token}
+
+
+def test_flask_wtf_and_framework_csrf_keep_their_own_keys(both_app: _BothApp) -> None:
+    extensions = both_app.client.application.extensions
+    assert extensions["csrf"] is both_app.wtf_csrf
+    assert extensions["framework_csrf"] is both_app.csrf
+
+
+def test_flask_wtf_and_framework_csrf_each_check_their_token(
+    both_app: _BothApp,
+) -> None:
+    client = both_app.client
+    tokens = _both_tokens(client)
+    # Flask-WTF's token is signed, ours is the raw session token.
+    assert tokens["csrf_token"] != tokens["framework_csrf_token"]
+    assert client.post("/form", data=tokens).get_data(as_text=True) == "saved"
+    without_ours = {"csrf_token": tokens["csrf_token"]}
+    refused = client.post("/form", data=without_ours)
+    assert (refused.status_code, refused.get_data(as_text=True)) == (
+        400,
+        "refused by framework_csrf",
+    )
+    without_flask_wtf = {"framework_csrf_token": tokens["framework_csrf_token"]}
+    refused = client.post("/form", data=without_flask_wtf)
+    assert (refused.status_code, refused.get_data(as_text=True)) == (
+        400,
+        "refused by Flask-WTF",
+    )
+
+
+def test_flask_wtf_and_framework_csrf_exemptions_are_separate(
+    both_app: _BothApp,
+) -> None:
+    client = both_app.client
+    tokens = _both_tokens(client)
+    # Exempt from one check only: the other one still applies.
+    refused = client.post("/wtf-exempt")
+    assert refused.get_data(as_text=True) == "refused by framework_csrf"
+    ours_only = {"framework_csrf_token": tokens["framework_csrf_token"]}
+    assert client.post("/wtf-exempt", data=ours_only).status_code == 200
+    refused = client.post("/ours-exempt")
+    assert refused.get_data(as_text=True) == "refused by Flask-WTF"
+    flask_wtf_only = {"csrf_token": tokens["csrf_token"]}
+    assert client.post("/ours-exempt", data=flask_wtf_only).status_code == 200

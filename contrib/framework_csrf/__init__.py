@@ -29,7 +29,11 @@ from framework import App, Blueprint, current_app, request, session
 if t.TYPE_CHECKING:
     from framework.blueprints import BlueprintSetupState
 
-__all__ = ["CSRFError", "CSRFProtect", "csrf_token", "validate_csrf"]
+__all__ = ["EXTENSION_KEY", "CSRFError", "CSRFProtect", "csrf_token", "validate_csrf"]
+
+#: The key of :attr:`App.extensions <framework.App.extensions>` this
+#: extension is stored under.
+EXTENSION_KEY: t.Final[str] = "framework_csrf"
 
 #: Methods that must not change state, and are never checked.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -105,6 +109,17 @@ def validate_csrf(token: str | None) -> None:
         raise CSRFError("The CSRF token is invalid.")
 
 
+def _free_template_global(app: App, name: str) -> bool:
+    """Whether ``name`` is no other extension's template global yet: not
+    registered through the app, nor set on a Jinja environment that exists
+    already (Flask-WTF writes ``app.jinja_env.globals`` directly). Looking
+    does not create the environment."""
+    existing: object = app.template_globals.get(name)
+    if existing is None and app.template_renderer.created:
+        existing = app.jinja_env.globals.get(name)
+    return existing is None or existing is csrf_token
+
+
 class CSRFProtect:
     """The CSRF extension: checks the token of every unsafe request.
 
@@ -136,15 +151,25 @@ class CSRFProtect:
             self.init_app(app)
 
     def init_app(self, app: App) -> None:
-        """Set up ``app``: config defaults, ``app.extensions["csrf"]``, the
-        ``csrf_token`` template global and the checking hook.
+        """Set up ``app``: config defaults, ``app.extensions["framework_csrf"]``,
+        the ``csrf_token`` and ``framework_csrf_token`` template globals and
+        the checking hook.
+
+        ``csrf_token`` is left alone when another extension already set it
+        (Flask-WTF's, through the Flask alias); ``framework_csrf_token`` is
+        always this extension's.
 
         :param app: the app to protect.
         """
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
-        app.extensions["csrf"] = self
-        app.add_template_global(csrf_token, "csrf_token")
+        # Not "csrf": Flask-WTF registers its CSRFProtect there, and Flask
+        # extensions (Flask-Security-Too, Flask-AppBuilder) look it up by
+        # that key expecting Flask-WTF's object.
+        app.extensions[EXTENSION_KEY] = self
+        app.add_template_global(csrf_token, "framework_csrf_token")
+        if _free_template_global(app, "csrf_token"):
+            app.add_template_global(csrf_token, "csrf_token")
         app.before_request(self._check_request)
 
     def exempt(self, view: _T) -> _T:

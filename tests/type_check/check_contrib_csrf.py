@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import typing as t
 
-from framework_csrf import CSRFError, CSRFProtect, csrf_token, validate_csrf
+from framework_csrf import (
+    EXTENSION_KEY,
+    CSRFError,
+    CSRFProtect,
+    csrf_token,
+    validate_csrf,
+)
 
 from framework import App, Blueprint
 
@@ -32,4 +38,5 @@ t.assert_type(validate_csrf(None), None)
 t.assert_type(csrf.protect(), None)
 error: CSRFError = CSRFError("The CSRF token is missing.")
 t.assert_type(error.code, int)
-t.assert_type(app.extensions["csrf"], t.Any)
+t.assert_type(app.extensions[EXTENSION_KEY], t.Any)
+t.assert_type(EXTENSION_KEY, str)
