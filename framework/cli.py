@@ -19,6 +19,7 @@ import importlib
 import importlib.util
 import inspect
 import os
+import pathlib
 import platform
 import re
 import ssl
@@ -308,21 +309,20 @@ def prepare_import(path: str) -> str:
     """Make a file or folder path importable: put the folder holding its
     top-level package first on ``sys.path`` and return the dotted module
     name. A plain module name is returned as is."""
-    path = os.path.realpath(path)
-    base, ext = os.path.splitext(path)
-    if ext == ".py":
-        path = base
-    if os.path.basename(path) == "__init__":
-        path = os.path.dirname(path)
-    parts = []
-    while True:
-        path, name = os.path.split(path)
-        parts.append(name)
-        if not os.path.isfile(os.path.join(path, "__init__.py")):
-            break
-    if sys.path[0] != path:
-        sys.path.insert(0, path)
-    return ".".join(reversed(parts))
+    module = pathlib.Path(os.path.realpath(path))
+    if module.suffix == ".py":
+        module = module.with_suffix("")
+    if module.name == "__init__":
+        module = module.parent
+    # Climb out of the packages around the module, naming each on the way.
+    names = [module.name]
+    folder = module.parent
+    while (folder / "__init__.py").is_file():
+        names.insert(0, folder.name)
+        folder = folder.parent
+    if sys.path[0] != str(folder):
+        sys.path.insert(0, str(folder))
+    return ".".join(names)
 
 
 def _is_machinery(filename: str) -> bool:
@@ -1142,6 +1142,32 @@ def serve_command(
 # -- shell -----------------------------------------------------------------------
 
 
+def _shell_namespace(app: App) -> dict[str, t.Any]:
+    """The names the shell starts with: those the PYTHONSTARTUP file
+    defines, as in the standard interpreter, then the app's shell context,
+    which wins."""
+    namespace: dict[str, t.Any] = {}
+    startup = pathlib.Path(os.environ.get("PYTHONSTARTUP") or "")
+    if startup.name and startup.is_file():
+        exec(compile(startup.read_text(), str(startup), "exec"), namespace)
+    return namespace | app.make_shell_context()
+
+
+def _offer_completion(namespace: dict[str, t.Any]) -> None:
+    """Tab completion over ``namespace`` and history, on a terminal where
+    the readline module exists."""
+    hook = getattr(sys, "__interactivehook__", None)
+    if hook is None or not sys.stdin.isatty():
+        return
+    try:
+        import readline
+        from rlcompleter import Completer
+    except ImportError:
+        return
+    hook()
+    readline.set_completer(Completer(namespace).complete)
+
+
 @click.command("shell", short_help="Run a Python shell in the app context.")
 @with_appcontext
 def shell_command() -> None:
@@ -1150,30 +1176,15 @@ def shell_command() -> None:
     The names app and g are defined, and those of the app's shell context
     processors. Reads PYTHONSTARTUP like the standard interpreter.
     """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    banner = (
-        f"Python {sys.version} on {sys.platform}\n"
-        f"App: {app.name}\n"
-        f"Instance: {app.instance_path}"
-    )
-    namespace: dict[str, t.Any] = {}
-    startup = os.environ.get("PYTHONSTARTUP")
-    if startup and os.path.isfile(startup):
-        with open(startup) as f:
-            eval(compile(f.read(), startup, "exec"), namespace)
-    namespace.update(app.make_shell_context())
-    # Tab completion and history, when the readline module can give them.
-    hook = getattr(sys, "__interactivehook__", None)
-    if hook is not None and sys.stdin.isatty():
-        try:
-            import readline
-            from rlcompleter import Completer
-        except ImportError:
-            pass
-        else:
-            hook()
-            readline.set_completer(Completer(namespace).complete)
-    code.interact(banner=banner, local=namespace, exitmsg="")
+    app: App = current_app._get_current_object()  # type: ignore[attr-defined]
+    namespace = _shell_namespace(app)
+    _offer_completion(namespace)
+    header = [
+        f"Python {sys.version} on {sys.platform}",
+        f"App: {app.name}",
+        f"Instance: {app.instance_path}",
+    ]
+    code.interact(banner="\n".join(header), local=namespace, exitmsg="")
 
 
 # -- routes ----------------------------------------------------------------------

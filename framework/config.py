@@ -66,14 +66,14 @@ DEFAULT_CONFIG: t.Mapping[str, t.Any] = {
     "SECRET_KEY_FALLBACKS": None,
     # The session cookie.
     "SESSION_COOKIE_NAME": "session",
-    "SESSION_COOKIE_DOMAIN": None,
     "SESSION_COOKIE_PATH": None,
-    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_DOMAIN": None,
     "SESSION_COOKIE_SECURE": False,
-    "SESSION_COOKIE_PARTITIONED": False,
+    "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": None,
-    "SESSION_REFRESH_EACH_REQUEST": True,
+    "SESSION_COOKIE_PARTITIONED": False,
     "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+    "SESSION_REFRESH_EACH_REQUEST": True,
     # Hosts and URLs.
     "SERVER_NAME": None,
     "TRUSTED_HOSTS": None,
@@ -327,16 +327,14 @@ class Config(dict[str, t.Any]):
             or the file is missing, instead of raising.
         :raise RuntimeError: the variable is unset or empty.
         """
-        filename = os.environ.get(variable_name)
-        if not filename:
-            if silent:
-                return False
+        filename = os.environ.get(variable_name) or None
+        if filename is None and not silent:
             raise RuntimeError(
                 f"The environment variable {variable_name!r} is not set, so no"
                 " configuration could be loaded from it. Set it to the path of"
                 " a Python configuration file."
             )
-        return self.from_pyfile(filename, silent=silent)
+        return filename is not None and self.from_pyfile(filename, silent=silent)
 
     def from_prefixed_env(
         self, prefix: str = "FRAMEWORK", *, loads: Callable[[str], t.Any] = json.loads

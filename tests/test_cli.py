@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import os
 import pathlib
+import platform
 import subprocess
 import sys
 import textwrap
@@ -14,6 +15,7 @@ import time
 import typing as t
 import urllib.error
 import urllib.request
+from importlib import metadata
 
 import click
 import pytest
@@ -37,20 +39,18 @@ from framework.cli import (
 from framework.testing import AppCliRunner
 
 _ENV = (
-    "FRAMEWORK_APP",
-    "FRAMEWORK_DEBUG",
-    "FRAMEWORK_RUN_FROM_CLI",
-    "FRAMEWORK_SKIP_DOTENV",
-    "PYTHONSTARTUP",
+    *("FRAMEWORK_APP", "FRAMEWORK_DEBUG", "FRAMEWORK_RUN_FROM_CLI"),
+    *("FLASK_APP", "FLASK_DEBUG", "FLASK_RUN_FROM_CLI", "FLASK_SKIP_DOTENV"),
+    *("FRAMEWORK_SKIP_DOTENV", "PYTHONSTARTUP"),
 )
 _counter = itertools.count()
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI writes to os.environ (FRAMEWORK_RUN_FROM_CLI, FRAMEWORK_DEBUG):
-    restore it after each test, and skip the repository's dotenv files
-    unless a test asks for them."""
+    """The CLI writes to os.environ (FRAMEWORK_RUN_FROM_CLI, FRAMEWORK_DEBUG)
+    and reads Flask's names too: restore it after each test, and skip the
+    repository's dotenv files unless a test asks for them."""
     for name in _ENV:
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)
@@ -152,14 +152,33 @@ def test_discover_file_path(tmp_path: pathlib.Path) -> None:
         sys.modules.pop("cli_pkg_path", None)
 
 
+@pytest.mark.parametrize("variable", ["FRAMEWORK_APP", "FLASK_APP"])
 def test_discover_env_var(
-    make_module: t.Callable[..., str], monkeypatch: pytest.MonkeyPatch
+    make_module: t.Callable[..., str], monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:
     name = make_module(APP_SOURCE.format(name="app", label="from-env"))
-    monkeypatch.setenv("FRAMEWORK_APP", name)
+    monkeypatch.setenv(variable, name)
     result = run("routes")
     assert result.exit_code == 0, result.output
     assert "index" in result.output
+
+
+def test_framework_app_wins_over_flask_app(
+    make_module: t.Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = """
+        import click
+        from framework import App
+
+        app = App("{label}")
+
+        @app.cli.command()
+        def which():
+            click.echo(app.name)
+        """
+    monkeypatch.setenv("FLASK_APP", make_module(source.format(label="flasks")))
+    monkeypatch.setenv("FRAMEWORK_APP", make_module(source.format(label="ours")))
+    assert run("which").output == "ours\n"
 
 
 @pytest.mark.parametrize("filename", ["wsgi", "app"])
@@ -250,7 +269,20 @@ def test_unknown_command_with_bad_app(
     monkeypatch.chdir(tmp_path)
     result = run("--app", "cli_no_such_module", "custom")
     assert result.exit_code == 2
+    # Why the app's commands are missing, then click's usage and its error.
     assert "Could not import 'cli_no_such_module'" in result.stderr
+    assert "Usage: framework" in result.stderr
+    assert "No such command 'custom'" in result.stderr
+
+
+def test_unknown_command_without_app_names_the_variables(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("custom")
+    assert result.exit_code == 2
+    assert "FRAMEWORK_APP (or FLASK_APP)" in result.stderr
+    assert "Usage:" in result.stderr
 
 
 def test_help_lists_builtins_when_app_is_missing(
@@ -262,6 +294,72 @@ def test_help_lists_builtins_when_app_is_missing(
     for command in ("run", "shell", "routes"):
         assert command in result.stdout
     assert "Could not locate an app" in result.stderr
+    assert "FRAMEWORK_APP (or FLASK_APP)" in result.stderr
+
+
+def test_help_lists_the_app_commands_from_the_environment(
+    make_module: t.Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = make_module(
+        """
+        from framework import App
+
+        app = App("helped")
+
+        @app.cli.command()
+        def greet():
+            "Say hello."
+        """
+    )
+    monkeypatch.setenv("FRAMEWORK_APP", name)
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "greet" in result.stdout
+    assert result.stderr == ""
+
+
+def test_import_error_inside_the_module_shows_where(
+    make_module: t.Callable[..., str],
+) -> None:
+    name = make_module(
+        """
+        x = 1
+        import cli_missing_dependency
+        """
+    )
+    result = run("--app", name, "routes")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"Error: While importing '{name}', an ImportError was raised inside it:"
+    )
+    assert "Traceback (most recent call last):" in result.stderr
+    # The user's file and line, and the line itself; not the import system.
+    assert f'{name}.py", line 3, in <module>' in result.stderr
+    assert "import cli_missing_dependency" in result.stderr
+    assert "No module named 'cli_missing_dependency'" in result.stderr
+    assert "importlib" not in result.stderr
+    assert "framework/cli.py" not in result.stderr
+
+
+def test_import_error_raised_by_the_module_itself(
+    make_module: t.Callable[..., str],
+) -> None:
+    name = make_module("raise ImportError('needs a newer thing')\n")
+    result = run("--app", name, "routes")
+    assert result.exit_code == 2
+    assert "an ImportError was raised inside it" in result.stderr
+    assert f'{name}.py", line 1' in result.stderr
+    assert "ImportError: needs a newer thing" in result.stderr
+
+
+def test_missing_package_of_a_dotted_app_is_not_found(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("--app", "cli_no_pkg.web", "routes")
+    assert result.exit_code == 2
+    assert "Could not import 'cli_no_pkg.web'" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_error_inside_module_is_not_hidden(make_module: t.Callable[..., str]) -> None:
@@ -274,8 +372,51 @@ def test_error_inside_module_is_not_hidden(make_module: t.Callable[..., str]) ->
 def test_version() -> None:
     result = run("--version")
     assert result.exit_code == 0
-    assert "framework" in result.stdout
-    assert "Werkzeug" in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Python {platform.python_version()}"
+    assert lines[1] == f"framework {metadata.version('framework')}"
+    assert lines[2] == f"Werkzeug {metadata.version('werkzeug')}"
+    # The Flask API level provided, and the Flask package that extensions
+    # pulled in (which the framework does not use).
+    assert lines[3] == f"Flask API 3.1 (installed: Flask {metadata.version('flask')})"
+
+
+def _all_commands() -> t.Iterator[tuple[str, click.Command]]:
+    ctx = click.Context(cli)
+    yield "framework", cli
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        yield name, command
+
+
+def test_help_has_no_rest_markup(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, command in _all_commands():
+        ctx = click.Context(command, info_name=name)
+        text = command.get_help(ctx) + (command.get_short_help_str() or "")
+        for markup in ("``", ":func:", ":class:", ":meth:", ":param"):
+            assert markup not in text, (name, text)
+
+
+@pytest.mark.parametrize("module", ["framework", "framework.cli"])
+def test_usage_says_framework_under_python_m(
+    tmp_path: pathlib.Path, module: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in _ENV}
+    env["FRAMEWORK_SKIP_DOTENV"] = "1"
+    result = subprocess.run(
+        [sys.executable, "-m", module, "--help"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Usage: framework [OPTIONS] COMMAND")
 
 
 # -- routes ------------------------------------------------------------------
