@@ -48,13 +48,18 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .serving import ServerName
 
 __all__ = [
+    "DOTENV_FILES",
+    "FLASK_API",
     "AppGroup",
     "CertParamType",
+    "EnvOption",
     "FrameworkGroup",
     "NoAppException",
     "ScriptInfo",
     "SeparatedPathType",
     "cli",
+    "debugger_exposure_warning",
+    "export_env",
     "find_app_by_string",
     "find_best_app",
     "get_debug_flag",
