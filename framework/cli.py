@@ -249,33 +249,40 @@ _Call = tuple[list[t.Any], dict[str, t.Any]] | None
 def _parse_app_name(module: ModuleType, app_name: str) -> tuple[str, _Call]:
     """``(name, (args, kwargs) or None)`` from ``name`` or ``name(args)``,
     where the arguments are Python literals."""
-    where = f"in module {module.__name__!r}"
+    where = f"{app_name!r} in module {module.__name__!r}"
     try:
-        expr = ast.parse(app_name.strip(), mode="eval").body
+        tree = ast.parse(app_name.strip(), mode="eval")
     except SyntaxError:
         raise NoAppException(
-            f"Could not parse {app_name!r} {where} as an attribute name or a"
-            " function call."
+            f"Could not parse {where} as an attribute name or a function call."
         ) from None
-    if isinstance(expr, ast.Name):
-        return expr.id, None
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
-        try:
-            args = [ast.literal_eval(arg) for arg in expr.args]
-            kwargs = {
-                kw.arg: ast.literal_eval(kw.value)
-                for kw in expr.keywords
-                if kw.arg is not None
-            }
-        except ValueError:
-            raise NoAppException(
-                f"The arguments of {app_name!r} {where} must be Python"
-                " literals (strings, numbers, lists, ...)."
-            ) from None
-        return expr.func.id, (args, kwargs)
-    raise NoAppException(
-        f"{app_name!r} {where} is not an attribute name or a function call."
-    )
+    match tree.body:
+        case ast.Name(id=name):
+            return name, None
+        case ast.Call(func=ast.Name(id=name), args=args, keywords=keywords):
+            try:
+                return name, _literal_arguments(args, keywords)
+            except ValueError:
+                raise NoAppException(
+                    f"The arguments of {where} must be Python literals"
+                    " (strings, numbers, lists, ...), given by name or"
+                    " position."
+                ) from None
+    raise NoAppException(f"{where} is not an attribute name or a function call.")
+
+
+def _literal_arguments(
+    args: list[ast.expr], keywords: list[ast.keyword]
+) -> tuple[list[t.Any], dict[str, t.Any]]:
+    """The values of a call's arguments, each a literal; ``ValueError`` for
+    anything else, ``*args`` and ``**kwargs`` included."""
+    positional = list(map(ast.literal_eval, args))
+    named: dict[str, t.Any] = {}
+    for keyword in keywords:
+        if keyword.arg is None:
+            raise ValueError("**kwargs")
+        named[keyword.arg] = ast.literal_eval(keyword.value)
+    return positional, named
 
 
 def find_app_by_string(module: ModuleType, app_name: str) -> App:

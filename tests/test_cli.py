@@ -238,6 +238,16 @@ ERRORS = {
         "{name}:create_app(os.sep)",
         "must be Python literals",
     ),
+    "unpacked keywords": (
+        "def create_app(**kw):\n    pass\n",
+        "{name}:create_app(**{{'a': 1}})",
+        "must be Python literals",
+    ),
+    "unpacked positionals": (
+        "def create_app(*a):\n    pass\n",
+        "{name}:create_app(*[1])",
+        "must be Python literals",
+    ),
     "not a call": ("", "{name}:a.b", "is not an attribute name"),
     "bad syntax": ("", "{name}:create_app(", "Could not parse"),
     "call of a non-function": ("x = 1\n", "{name}:x()", "is not a function"),
