@@ -442,10 +442,11 @@ class ScriptInfo:
         ``module:name``, ``path/to/file.py:create_app('dev')``).
     :param create_app: a function that returns the app; wins over
         ``app_import_path``.
-    :param set_debug_flag: set ``app.debug`` from ``FRAMEWORK_DEBUG`` after
-        loading.
-    :param load_dotenv_defaults: whether ``.env`` and ``.frameworkenv`` are
-        loaded.
+    :param set_debug_flag: set ``app.debug`` from ``FRAMEWORK_DEBUG`` (or
+        ``FLASK_DEBUG``) after loading.
+    :param load_dotenv_defaults: whether ``.env``, ``.frameworkenv`` and
+        ``.flaskenv`` are loaded; ``FRAMEWORK_SKIP_DOTENV`` or
+        ``FLASK_SKIP_DOTENV`` set to a true value turns it off.
     """
 
     def __init__(
@@ -704,7 +705,8 @@ class FrameworkGroup(AppGroup):
     :param create_app: a function returning the app, for a custom script.
     :param add_version_option: add ``--version``.
     :param load_dotenv: load ``.env``, ``.frameworkenv`` and ``.flaskenv``.
-    :param set_debug_flag: set ``app.debug`` from ``FRAMEWORK_DEBUG``.
+    :param set_debug_flag: set ``app.debug`` from ``FRAMEWORK_DEBUG`` (or
+        ``FLASK_DEBUG``).
     """
 
     def __init__(
