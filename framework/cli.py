@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import code
 import collections.abc as cabc
+import dataclasses
 import functools
 import importlib
 import importlib.util
@@ -434,6 +435,7 @@ def get_version(ctx: t.Any, param: click.Parameter | None, value: t.Any) -> None
     ctx.exit()
 
 
+@dataclasses.dataclass(eq=False)
 class ScriptInfo:
     """What the command line knows about the app, shared by all commands
     as the click context's ``obj``.
@@ -449,20 +451,17 @@ class ScriptInfo:
         ``FLASK_SKIP_DOTENV`` set to a true value turns it off.
     """
 
-    def __init__(
-        self,
-        app_import_path: str | None = None,
-        create_app: t.Callable[..., App] | None = None,
-        set_debug_flag: bool = True,
-        load_dotenv_defaults: bool = True,
-    ) -> None:
-        self.app_import_path = app_import_path
-        self.create_app = create_app
-        self.set_debug_flag = set_debug_flag
-        self.load_dotenv_defaults = get_load_dotenv(load_dotenv_defaults)
-        #: Anything a command wants to keep between calls.
-        self.data: dict[t.Any, t.Any] = {}
-        self._loaded_app: App | None = None
+    app_import_path: str | None = None
+    create_app: t.Callable[..., App] | None = None
+    set_debug_flag: bool = True
+    load_dotenv_defaults: bool = True
+    #: Anything a command wants to keep between calls.
+    data: dict[t.Any, t.Any] = dataclasses.field(default_factory=dict, init=False)
+    _loaded_app: App | None = dataclasses.field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # The skip variables can only turn the default files off.
+        self.load_dotenv_defaults = get_load_dotenv(self.load_dotenv_defaults)
 
     def _app_location(self) -> tuple[str, str | None]:
         """``(module name, app name or None)`` of the app :meth:`load_app`
