@@ -14,6 +14,12 @@ needs a loader of its own, and a layer 1 module may not import layer 2. It
 uses only the standard library and :mod:`framework.settings` (layer 1 too).
 An app's config uses ``app.config_loader`` instead, so swapping the strategy
 on the app changes how its config loads.
+
+The few settings read from the environment before any config exists
+(:func:`get_debug_flag`, :func:`get_load_dotenv`, :func:`env_setting`) live
+here too, in layer 1, so that the app, ``framework.helpers`` (where Flask
+keeps them) and the command line share one definition: each reads our
+``FRAMEWORK_`` name, then Flask's ``FLASK_`` one.
 """
 
 from __future__ import annotations
