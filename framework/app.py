@@ -28,7 +28,15 @@ from werkzeug.utils import redirect as _werkzeug_redirect
 from . import interfaces, signals
 from . import typing as ft
 from .blueprints import Blueprint
-from .config import DEFAULT_CONFIG, Config, ConfigAttribute, ConfigLoader
+from .config import (
+    DEFAULT_CONFIG,
+    Config,
+    ConfigAttribute,
+    ConfigLoader,
+    env_setting,
+    get_debug_flag,
+    get_load_dotenv,
+)
 from .ctx import AppContext, RequestContext, _AppCtxGlobals, _cv_context
 from .dispatch import Dispatcher
 from .errors import ErrorHandling
@@ -505,17 +513,16 @@ class App(Scaffold):
 
     def make_config(self, instance_relative: bool = False) -> Config:
         """Create :attr:`config` from :attr:`default_config`; ``DEBUG``
-        comes from the ``FRAMEWORK_DEBUG`` environment variable (any value
-        but empty, ``0``, ``false`` and ``no`` turns it on). The config
-        loads through :attr:`config_loader` and sends ``config_loaded``.
+        comes from the ``FRAMEWORK_DEBUG`` (or ``FLASK_DEBUG``) environment
+        variable: any value but empty, ``0``, ``false`` and ``no`` turns it
+        on. The config loads through :attr:`config_loader` and sends ``config_loaded``.
 
         :param instance_relative: resolve relative config file names against
             :attr:`instance_path` instead of :attr:`root_path`.
         """
         root_path = self.instance_path if instance_relative else self.root_path
         defaults = dict(self.default_config)
-        flag = os.environ.get("FRAMEWORK_DEBUG", "")
-        defaults["DEBUG"] = bool(flag) and flag.lower() not in ("0", "false", "no")
+        defaults["DEBUG"] = get_debug_flag()
         config = self.config_class(root_path, defaults)
         config.attach_app(self)
         return config
@@ -1296,16 +1303,16 @@ class App(Scaffold):
         :param port: the port; ``5000`` by default, or the one in
             ``SERVER_NAME``.
         :param debug: enable debug mode (reloader and debugger).
-        :param load_dotenv: load ``.env`` and ``.frameworkenv`` first (with
-            python-dotenv), and take debug mode from ``FRAMEWORK_DEBUG``
-            when one of them sets it.
+        :param load_dotenv: load ``.env``, ``.frameworkenv`` and
+            ``.flaskenv`` first (with python-dotenv), and take debug mode
+            from ``FRAMEWORK_DEBUG`` or ``FLASK_DEBUG`` when set.
         :param options: passed to :func:`werkzeug.serving.run_simple`.
         """
         from werkzeug.serving import is_running_from_reloader, run_simple
 
         from . import cli
 
-        if os.environ.get("FRAMEWORK_RUN_FROM_CLI") == "true":
+        if env_setting("RUN_FROM_CLI") == "true":
             if not is_running_from_reloader():
                 print(
                     " * Ignoring app.run(): the 'framework' command is already"
@@ -1314,18 +1321,17 @@ class App(Scaffold):
                     file=sys.stderr,
                 )
             return
-        if cli.get_load_dotenv(load_dotenv):
+        if get_load_dotenv(load_dotenv):
             cli.load_dotenv()
-            if "FRAMEWORK_DEBUG" in os.environ:
-                self.debug = cli.get_debug_flag()
+            if env_setting("DEBUG") is not None:
+                self.debug = get_debug_flag()
         if debug is not None:
             self.debug = bool(debug)
-        server_name = self.config.get("SERVER_NAME")
-        sn_host = sn_port = None
-        if server_name:
-            sn_host, _, sn_port = server_name.partition(":")
-        host = host or sn_host or "127.0.0.1"
-        port = int(port or sn_port or 5000)
+        # An explicit host or port wins, then SERVER_NAME's; 0 is a port
+        # (the system picks a free one), not a missing value.
+        name_host, _, name_port = (self.config.get("SERVER_NAME") or "").partition(":")
+        host = host or name_host or "127.0.0.1"
+        port = int(port if port is not None else name_port or 5000)
         options.setdefault("use_reloader", self.debug)
         options.setdefault("use_debugger", self.debug)
         options.setdefault("threaded", True)

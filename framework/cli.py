@@ -14,11 +14,13 @@ from __future__ import annotations
 import ast
 import code
 import collections.abc as cabc
+import dataclasses
 import functools
 import importlib
 import importlib.util
 import inspect
 import os
+import pathlib
 import platform
 import re
 import ssl
@@ -33,6 +35,13 @@ from click.core import ParameterSource
 from werkzeug.serving import is_running_from_reloader
 
 from .app import App
+from .config import (
+    ENV_PREFIXES,
+    get_debug_flag,
+    get_load_dotenv,
+    import_string,
+    prefix_spellings,
+)
 from .ctx import has_app_context
 from .globals import current_app
 
@@ -40,13 +49,18 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .serving import ServerName
 
 __all__ = [
+    "DOTENV_FILES",
+    "FLASK_API",
     "AppGroup",
     "CertParamType",
+    "EnvOption",
     "FrameworkGroup",
     "NoAppException",
     "ScriptInfo",
     "SeparatedPathType",
     "cli",
+    "debugger_exposure_warning",
+    "export_env",
     "find_app_by_string",
     "find_best_app",
     "get_debug_flag",
@@ -88,23 +102,35 @@ class NoAppException(click.UsageError):
 
 # -- environment -------------------------------------------------------------
 
+#: The version of Flask's API this framework provides, for ``--version``.
+FLASK_API = "3.1"
 
-def _flag(value: str | None) -> bool:
-    return bool(value) and str(value).lower() not in ("0", "false", "no")
-
-
-def get_debug_flag() -> bool:
-    """Whether ``FRAMEWORK_DEBUG`` turns debug mode on."""
-    return _flag(os.environ.get("FRAMEWORK_DEBUG"))
+#: The dotenv files loaded by default, weakest first: Flask's public file,
+#: ours, then the private ``.env``.
+DOTENV_FILES = (".flaskenv", ".frameworkenv", ".env")
 
 
-def get_load_dotenv(default: bool = True) -> bool:
-    """Whether to load dotenv files: ``default``, unless the
-    ``FRAMEWORK_SKIP_DOTENV`` environment variable is set to a true value."""
-    skip = os.environ.get("FRAMEWORK_SKIP_DOTENV")
-    if not skip:
-        return default
-    return not _flag(skip)
+def _flask_alias_active() -> bool:
+    """Whether ``import flask`` gives this framework in this process
+    (:func:`framework.compat.flask.install` ran and something imported it)."""
+    return getattr(sys.modules.get("flask"), "Flask", None) is App
+
+
+def export_env(name: str, value: str) -> None:
+    """Tell the app and child processes a setting through the environment:
+    ``FRAMEWORK_<name>``, or ``FLASK_<name>`` when the Flask alias is active
+    (Flask code reads those names, and Flask's test fixtures reset them).
+    The other spelling is overwritten too when it is set, so that the two
+    never disagree; :func:`~framework.config.env_setting` reads either.
+
+    :param name: the setting without a prefix, such as ``"DEBUG"``.
+    :param value: its new value.
+    """
+    flask, ours = ENV_PREFIXES
+    primary, other = (flask, ours) if _flask_alias_active() else (ours, flask)
+    os.environ[f"{primary}_{name}"] = value
+    if f"{other}_{name}" in os.environ:
+        os.environ[f"{other}_{name}"] = value
 
 
 def load_dotenv(
@@ -112,21 +138,23 @@ def load_dotenv(
 ) -> bool:
     """Load environment variables from dotenv files with python-dotenv.
 
-    ``.frameworkenv`` (public defaults, committed) and ``.env`` (private
-    values, not committed) are searched from the current folder upwards
-    when ``load_defaults`` is true. A value in ``.env`` wins over one in
-    ``.frameworkenv``, and one in ``path`` over both. Variables already
-    set in the environment are never overwritten.
+    With ``load_defaults``, the files of :data:`DOTENV_FILES` are searched
+    from the current folder upwards: ``.flaskenv`` and ``.frameworkenv``
+    (public defaults, committed) and ``.env`` (private values, not
+    committed). A later file wins: ``.env`` over ``.frameworkenv`` over
+    ``.flaskenv``, and ``path`` over all three. Variables already set in the
+    environment are never overwritten.
 
-    :param path: a file to load before the default ones.
-    :param load_defaults: also load ``.frameworkenv`` and ``.env``.
-    :return: whether a file was loaded. ``False`` when python-dotenv is not
-        installed (a hint is printed when a default file exists).
+    :param path: a file to load besides the default ones.
+    :param load_defaults: also load the default files.
+    :return: whether a file with at least one variable was loaded. ``False``
+        when python-dotenv is not installed (a hint is printed when one of
+        the files exists).
     """
     try:
         import dotenv
     except ImportError:
-        if path or os.path.isfile(".env") or os.path.isfile(".frameworkenv"):
+        if path or any(os.path.isfile(name) for name in DOTENV_FILES):
             click.secho(
                 " * Tip: there are .env files present. Install python-dotenv"
                 " (pip install 'framework[dotenv]') to use them.",
@@ -135,18 +163,18 @@ def load_dotenv(
             )
         return False
 
-    data: dict[str, str | None] = {}
+    files = []
     if load_defaults:
-        for name in (".frameworkenv", ".env"):
-            found = dotenv.find_dotenv(name, usecwd=True)
-            if found:
-                data |= dotenv.dotenv_values(found, encoding="utf-8")
+        files = [dotenv.find_dotenv(name, usecwd=True) for name in DOTENV_FILES]
     if path is not None and os.path.isfile(path):
-        data |= dotenv.dotenv_values(path, encoding="utf-8")
-    for key, value in data.items():
-        if key not in os.environ and value is not None:
-            os.environ[key] = value
-    return bool(data)
+        files.append(os.fspath(path))
+    merged: dict[str, str] = {}
+    for found in filter(None, files):
+        values = dotenv.dotenv_values(found, encoding="utf-8")
+        merged.update((k, v) for k, v in values.items() if v is not None)
+    for key, value in merged.items():
+        os.environ.setdefault(key, value)
+    return bool(merged)
 
 
 # -- app discovery -------------------------------------------------------------
@@ -222,33 +250,40 @@ _Call = tuple[list[t.Any], dict[str, t.Any]] | None
 def _parse_app_name(module: ModuleType, app_name: str) -> tuple[str, _Call]:
     """``(name, (args, kwargs) or None)`` from ``name`` or ``name(args)``,
     where the arguments are Python literals."""
-    where = f"in module {module.__name__!r}"
+    where = f"{app_name!r} in module {module.__name__!r}"
     try:
-        expr = ast.parse(app_name.strip(), mode="eval").body
+        tree = ast.parse(app_name.strip(), mode="eval")
     except SyntaxError:
         raise NoAppException(
-            f"Could not parse {app_name!r} {where} as an attribute name or a"
-            " function call."
+            f"Could not parse {where} as an attribute name or a function call."
         ) from None
-    if isinstance(expr, ast.Name):
-        return expr.id, None
-    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
-        try:
-            args = [ast.literal_eval(arg) for arg in expr.args]
-            kwargs = {
-                kw.arg: ast.literal_eval(kw.value)
-                for kw in expr.keywords
-                if kw.arg is not None
-            }
-        except ValueError:
-            raise NoAppException(
-                f"The arguments of {app_name!r} {where} must be Python"
-                " literals (strings, numbers, lists, ...)."
-            ) from None
-        return expr.func.id, (args, kwargs)
-    raise NoAppException(
-        f"{app_name!r} {where} is not an attribute name or a function call."
-    )
+    match tree.body:
+        case ast.Name(id=name):
+            return name, None
+        case ast.Call(func=ast.Name(id=name), args=args, keywords=keywords):
+            try:
+                return name, _literal_arguments(args, keywords)
+            except ValueError:
+                raise NoAppException(
+                    f"The arguments of {where} must be Python literals"
+                    " (strings, numbers, lists, ...), given by name or"
+                    " position."
+                ) from None
+    raise NoAppException(f"{where} is not an attribute name or a function call.")
+
+
+def _literal_arguments(
+    args: list[ast.expr], keywords: list[ast.keyword]
+) -> tuple[list[t.Any], dict[str, t.Any]]:
+    """The values of a call's arguments, each a literal; ``ValueError`` for
+    anything else, ``*args`` and ``**kwargs`` included."""
+    positional = list(map(ast.literal_eval, args))
+    named: dict[str, t.Any] = {}
+    for keyword in keywords:
+        if keyword.arg is None:
+            raise ValueError("**kwargs")
+        named[keyword.arg] = ast.literal_eval(keyword.value)
+    return positional, named
 
 
 def find_app_by_string(module: ModuleType, app_name: str) -> App:
@@ -287,21 +322,50 @@ def prepare_import(path: str) -> str:
     """Make a file or folder path importable: put the folder holding its
     top-level package first on ``sys.path`` and return the dotted module
     name. A plain module name is returned as is."""
-    path = os.path.realpath(path)
-    base, ext = os.path.splitext(path)
-    if ext == ".py":
-        path = base
-    if os.path.basename(path) == "__init__":
-        path = os.path.dirname(path)
-    parts = []
-    while True:
-        path, name = os.path.split(path)
-        parts.append(name)
-        if not os.path.isfile(os.path.join(path, "__init__.py")):
-            break
-    if sys.path[0] != path:
-        sys.path.insert(0, path)
-    return ".".join(reversed(parts))
+    module = pathlib.Path(os.path.realpath(path))
+    if module.suffix == ".py":
+        module = module.with_suffix("")
+    if module.name == "__init__":
+        module = module.parent
+    # Climb out of the packages around the module, naming each on the way.
+    names = [module.name]
+    folder = module.parent
+    while (folder / "__init__.py").is_file():
+        names.insert(0, folder.name)
+        folder = folder.parent
+    if sys.path[0] != str(folder):
+        sys.path.insert(0, str(folder))
+    return ".".join(names)
+
+
+def _is_machinery(filename: str) -> bool:
+    """Whether a traceback frame belongs to the import system or to this
+    module rather than to the code being imported."""
+    return filename.startswith("<frozen ") or filename in (
+        importlib.__file__,
+        __file__,
+    )
+
+
+def _raised_inside(error: ImportError, module_name: str) -> bool:
+    """Whether ``error`` comes from code of the module being imported (or a
+    module it imports), rather than from not finding ``module_name`` or one
+    of its parent packages."""
+    if isinstance(error, ModuleNotFoundError) and error.name is not None:
+        missing = error.name
+        return not (module_name == missing or module_name.startswith(f"{missing}."))
+    frames = traceback.extract_tb(error.__traceback__)
+    return not all(_is_machinery(frame.filename) for frame in frames)
+
+
+def _user_traceback(error: BaseException) -> str:
+    """The traceback of ``error`` from the user's code on, without the
+    frames of this module and the import system, which say nothing about
+    where the user's code went wrong."""
+    summary = traceback.TracebackException.from_exception(error)
+    frames = [f for f in summary.stack if not _is_machinery(f.filename)]
+    summary.stack = traceback.StackSummary.from_list(frames)
+    return "".join(summary.format()).rstrip()
 
 
 @t.overload
@@ -327,13 +391,12 @@ def locate_app(
     :raises NoAppException: naming the module and what was tried.
     """
     try:
-        __import__(module_name)
+        importlib.import_module(module_name)
     except ImportError as e:
-        # An ImportError raised inside the module is the module's own bug.
-        tb = sys.exc_info()[2]
-        if tb is not None and tb.tb_next is not None:
+        if _raised_inside(e, module_name):
             raise NoAppException(
-                f"While importing {module_name!r}, an ImportError was raised: {e}"
+                f"While importing {module_name!r}, an ImportError was raised"
+                f" inside it:\n\n{_user_traceback(e)}"
             ) from None
         if not raise_if_not_found:
             return None
@@ -346,20 +409,33 @@ def locate_app(
     return find_app_by_string(module, app_name)
 
 
-def get_version(ctx: click.Context, param: click.Parameter, value: t.Any) -> None:
-    """The ``--version`` option's callback: print Python's, framework's and
-    werkzeug's versions."""
+def _installed(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def get_version(ctx: t.Any, param: click.Parameter | None, value: t.Any) -> None:
+    """The ``--version`` option's callback: print the versions of Python,
+    framework and Werkzeug, and the Flask API level this framework provides
+    (with the version of the Flask package when one is installed: Flask
+    extensions depend on it, but the framework does not use it)."""
     if not value or ctx.resilient_parsing:
         return
-    click.echo(
-        f"Python {platform.python_version()}\n"
-        f"framework {metadata.version('framework')}\n"
-        f"Werkzeug {metadata.version('werkzeug')}",
-        color=ctx.color,
-    )
+    flask = _installed("flask")
+    lines = [
+        f"Python {platform.python_version()}",
+        f"framework {_installed('framework') or 'unknown'}",
+        f"Werkzeug {_installed('werkzeug') or 'unknown'}",
+        f"Flask API {FLASK_API}"
+        + (f" (installed: Flask {flask})" if flask else " (Flask not installed)"),
+    ]
+    click.echo("\n".join(lines), color=ctx.color)
     ctx.exit()
 
 
+@dataclasses.dataclass(eq=False)
 class ScriptInfo:
     """What the command line knows about the app, shared by all commands
     as the click context's ``obj``.
@@ -368,26 +444,24 @@ class ScriptInfo:
         ``module:name``, ``path/to/file.py:create_app('dev')``).
     :param create_app: a function that returns the app; wins over
         ``app_import_path``.
-    :param set_debug_flag: set ``app.debug`` from ``FRAMEWORK_DEBUG`` after
-        loading.
-    :param load_dotenv_defaults: whether ``.env`` and ``.frameworkenv`` are
-        loaded.
+    :param set_debug_flag: set ``app.debug`` from ``FRAMEWORK_DEBUG`` (or
+        ``FLASK_DEBUG``) after loading.
+    :param load_dotenv_defaults: whether ``.env``, ``.frameworkenv`` and
+        ``.flaskenv`` are loaded; ``FRAMEWORK_SKIP_DOTENV`` or
+        ``FLASK_SKIP_DOTENV`` set to a true value turns it off.
     """
 
-    def __init__(
-        self,
-        app_import_path: str | None = None,
-        create_app: t.Callable[..., App] | None = None,
-        set_debug_flag: bool = True,
-        load_dotenv_defaults: bool = True,
-    ) -> None:
-        self.app_import_path = app_import_path
-        self.create_app = create_app
-        self.set_debug_flag = set_debug_flag
-        self.load_dotenv_defaults = get_load_dotenv(load_dotenv_defaults)
-        #: Anything a command wants to keep between calls.
-        self.data: dict[t.Any, t.Any] = {}
-        self._loaded_app: App | None = None
+    app_import_path: str | None = None
+    create_app: t.Callable[..., App] | None = None
+    set_debug_flag: bool = True
+    load_dotenv_defaults: bool = True
+    #: Anything a command wants to keep between calls.
+    data: dict[t.Any, t.Any] = dataclasses.field(default_factory=dict, init=False)
+    _loaded_app: App | None = dataclasses.field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # The skip variables can only turn the default files off.
+        self.load_dotenv_defaults = get_load_dotenv(self.load_dotenv_defaults)
 
     def _app_location(self) -> tuple[str, str | None]:
         """``(module name, app name or None)`` of the app :meth:`load_app`
@@ -402,10 +476,9 @@ class ScriptInfo:
             if os.path.isfile(candidate):
                 return prepare_import(candidate), None
         raise NoAppException(
-            "Could not locate an app: no --app option, no"
-            " FRAMEWORK_APP environment variable, and no wsgi.py or"
-            f" app.py in {os.getcwd()}. Use '--app module' or"
-            " 'module:name'."
+            "Could not locate an app: no --app option, no FRAMEWORK_APP (or"
+            " FLASK_APP) environment variable, and no wsgi.py or app.py in"
+            f" {os.getcwd()}. Use '--app module' or 'module:name'."
         )
 
     def find_app_module(self) -> str | None:
@@ -529,35 +602,52 @@ class AppGroup(click.Group):
 # -- the root group --------------------------------------------------------------
 
 
-def _set_app(ctx: click.Context, param: click.Option, value: str | None) -> None:
-    if value is None:
-        return
-    ctx.ensure_object(ScriptInfo).app_import_path = value
+class EnvOption(click.Option):
+    """A click option whose automatic environment variable is also read in
+    Flask's spelling: with the prefix ``FRAMEWORK_RUN``, ``--port`` reads
+    ``FRAMEWORK_RUN_PORT``, then ``FLASK_RUN_PORT``. Ours wins when both are
+    set. The root group's options and ``run``'s use it."""
+
+    def resolve_envvar_value(self, ctx: click.Context) -> str | None:
+        found = super().resolve_envvar_value(ctx)
+        prefix = ctx.auto_envvar_prefix
+        if found is not None or self.envvar or not prefix or not self.name:
+            return found
+        for spelling in prefix_spellings(prefix):
+            found = os.environ.get(f"{spelling}_{self.name.upper()}") or found
+        return found
 
 
-def _set_debug(ctx: click.Context, param: click.Option, value: bool) -> None:
-    # Only an explicit flag overrides FRAMEWORK_DEBUG; the environment
-    # variable is how the choice reaches the reloader's child process and
-    # apps created before the flag is read.
-    source = ctx.get_parameter_source(param.name or "debug")
-    if source in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP):
-        return
-    os.environ["FRAMEWORK_DEBUG"] = "1" if value else "0"
+def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(ScriptInfo).app_import_path = value
+
+
+def _explicit(ctx: click.Context, param: click.Parameter) -> bool:
+    """Whether the user gave ``param`` (on the command line or through its
+    environment variable), rather than it taking its default."""
+    source = ctx.get_parameter_source(param.name or "")
+    return source not in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -> None:
+    # The environment is how the choice reaches apps created later, the
+    # reloader's child process and get_debug_flag(); only a choice the user
+    # made overrides what it holds.
+    if value is not None and _explicit(ctx, param):
+        export_env("DEBUG", "1" if value else "0")
 
 
 def _load_env_file(
-    ctx: click.Context, param: click.Option, value: str | None
+    ctx: click.Context, param: click.Parameter, value: str | None
 ) -> str | None:
-    if value is not None:
-        try:
-            import dotenv  # noqa: F401
-        except ImportError:
-            raise click.BadParameter(
-                "python-dotenv must be installed to load an env file"
-                " (pip install 'framework[dotenv]').",
-                ctx,
-                param,
-            ) from None
+    if value is not None and importlib.util.find_spec("dotenv") is None:
+        raise click.BadParameter(
+            "python-dotenv must be installed to load an env file"
+            " (pip install 'framework[dotenv]').",
+            ctx,
+            param,
+        )
     # FRAMEWORK_SKIP_DOTENV skips the default files only, never --env-file.
     defaults = ctx.ensure_object(ScriptInfo).load_dotenv_defaults
     if value is not None or defaults:
@@ -565,7 +655,9 @@ def _load_env_file(
     return value
 
 
-_env_file_option = click.Option(
+# Options of the root group, eager so that they act before a command (or
+# --help) loads the app: --env-file first, as it may set FRAMEWORK_APP.
+_env_file_option = EnvOption(
     ["-e", "--env-file"],
     type=click.Path(exists=True, dir_okay=False),
     help="Load environment variables from this file (needs python-dotenv).",
@@ -573,23 +665,32 @@ _env_file_option = click.Option(
     expose_value=False,
     callback=_load_env_file,
 )
-_app_option = click.Option(
+_app_option = EnvOption(
     ["-A", "--app"],
     metavar="IMPORT",
     help=(
         "The app to load, as 'module', 'module:name' or"
-        " 'module:create_app(args)'; FRAMEWORK_APP when not given, then"
-        " wsgi.py or app.py in the current folder."
+        " 'module:create_app(args)'; FRAMEWORK_APP (or FLASK_APP) when not"
+        " given, then wsgi.py or app.py in the current folder."
     ),
     is_eager=True,
     expose_value=False,
     callback=_set_app,
 )
-_debug_option = click.Option(
+_debug_option = EnvOption(
     ["--debug/--no-debug"],
+    default=None,
     help="Turn debug mode on or off (sets FRAMEWORK_DEBUG).",
     expose_value=False,
     callback=_set_debug,
+)
+_version_option = click.Option(
+    ["--version"],
+    help="Show the versions of Python, framework and Werkzeug, and exit.",
+    expose_value=False,
+    callback=get_version,
+    is_flag=True,
+    is_eager=True,
 )
 
 
@@ -602,8 +703,9 @@ class FrameworkGroup(AppGroup):
         ``routes``.
     :param create_app: a function returning the app, for a custom script.
     :param add_version_option: add ``--version``.
-    :param load_dotenv: load ``.env`` and ``.frameworkenv``.
-    :param set_debug_flag: set ``app.debug`` from ``FRAMEWORK_DEBUG``.
+    :param load_dotenv: load ``.env``, ``.frameworkenv`` and ``.flaskenv``.
+    :param set_debug_flag: set ``app.debug`` from ``FRAMEWORK_DEBUG`` (or
+        ``FLASK_DEBUG``).
     """
 
     def __init__(
@@ -615,66 +717,66 @@ class FrameworkGroup(AppGroup):
         set_debug_flag: bool = True,
         **extra: t.Any,
     ) -> None:
-        params: list[click.Parameter] = list(extra.pop("params", None) or ())
-        params += [_env_file_option, _app_option, _debug_option]
+        ours: list[click.Parameter] = [_env_file_option, _app_option, _debug_option]
         if add_version_option:
-            params.append(
-                click.Option(
-                    ["--version"],
-                    help="Show the versions and exit.",
-                    expose_value=False,
-                    callback=get_version,
-                    is_flag=True,
-                    is_eager=True,
-                )
-            )
-        extra.setdefault("context_settings", {}).setdefault(
-            "auto_envvar_prefix", "FRAMEWORK"
-        )
-        super().__init__(params=params, **extra)
+            ours.append(_version_option)
+        extra["params"] = [*(extra.get("params") or ()), *ours]
+        settings = extra.setdefault("context_settings", {})
+        settings.setdefault("auto_envvar_prefix", "FRAMEWORK")
+        super().__init__(**extra)
         self.create_app = create_app
         self.load_dotenv = load_dotenv
         self.set_debug_flag = set_debug_flag
         if add_default_commands:
-            self.add_command(run_command)
-            self.add_command(serve_command)
-            self.add_command(shell_command)
-            self.add_command(routes_command)
+            for command in (run_command, serve_command, shell_command, routes_command):
+                self.add_command(command)
         self._plugins_loaded = False
 
-    def _load_plugin_commands(self) -> None:
+    def _add_plugin_commands(self) -> None:
+        """Add the commands of the ``framework.commands`` entry points, on
+        first need rather than at import, which would slow every command."""
         if self._plugins_loaded:
             return
-        for ep in metadata.entry_points(group=PLUGIN_GROUP):
-            self.add_command(ep.load(), ep.name)
         self._plugins_loaded = True
+        for entry in metadata.entry_points(group=PLUGIN_GROUP):
+            self.add_command(entry.load(), entry.name)
+
+    def _app_commands(self, ctx: click.Context) -> click.Group | None:
+        """The app's command group, or ``None`` (after printing why) when the
+        app can't be found."""
+        try:
+            app = ctx.ensure_object(ScriptInfo).load_app()
+        except NoAppException as e:
+            click.secho(f"Error: {e.format_message()}\n", err=True, fg="red")
+            return None
+        # App commands, their parameters' callbacks included, run in the
+        # app's context without asking for it.
+        active = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
+        if active is not app:
+            ctx.with_resource(app.app_context())
+        return app.cli
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        self._load_plugin_commands()
+        self._add_plugin_commands()
+        # Built-in and plugin commands work even when the app is broken.
         command = super().get_command(ctx, name)
-        if command is not None:
+        if command is not None or ctx.resilient_parsing:
             return command
-        # Not built in: it must be one of the app's commands.
-        if ctx.resilient_parsing:
-            return None
-        app = ctx.ensure_object(ScriptInfo).load_app()
-        if not has_app_context() or current_app._get_current_object() is not app:  # type: ignore[attr-defined]
-            ctx.with_resource(app.app_context())
-        return app.cli.get_command(ctx, name)
+        group = self._app_commands(ctx)
+        return None if group is None else group.get_command(ctx, name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        self._load_plugin_commands()
+        self._add_plugin_commands()
         names = set(super().list_commands(ctx))
         try:
-            names.update(
-                ctx.ensure_object(ScriptInfo).load_app().cli.list_commands(ctx)
-            )
-        except NoAppException as e:
-            # Help still lists the built-in commands; say why the app's are
-            # missing.
-            click.secho(f"Error: {e.format_message()}\n", err=True, fg="red")
+            group = self._app_commands(ctx)
         except Exception:
+            # The help still lists the built-in commands; show why the app's
+            # are missing, whatever went wrong in its code.
             click.secho(f"{traceback.format_exc()}\n", err=True, fg="red")
+        else:
+            if group is not None:
+                names.update(group.list_commands(ctx))
         return sorted(names)
 
     def make_context(
@@ -685,21 +787,25 @@ class FrameworkGroup(AppGroup):
         **extra: t.Any,
     ) -> click.Context:
         # app.run() inside the app's module must not start a second server.
-        os.environ["FRAMEWORK_RUN_FROM_CLI"] = "true"
-        if "obj" not in extra and "obj" not in self.context_settings:
-            extra["obj"] = ScriptInfo(
-                create_app=self.create_app,
-                set_debug_flag=self.set_debug_flag,
-                load_dotenv_defaults=self.load_dotenv,
+        export_env("RUN_FROM_CLI", "true")
+        if "obj" not in self.context_settings:
+            extra.setdefault(
+                "obj",
+                ScriptInfo(
+                    create_app=self.create_app,
+                    set_debug_flag=self.set_debug_flag,
+                    load_dotenv_defaults=self.load_dotenv,
+                ),
             )
         return super().make_context(info_name, args, parent=parent, **extra)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args and self.no_args_is_help:
-            # Bare `framework` shows help; load the env files and the app so
-            # that the help lists the app's commands too.
-            _env_file_option.handle_parse_result(ctx, {}, [])
-            _app_option.handle_parse_result(ctx, {}, [])
+        help_only = len(args) == 1 and args[0] in self.get_help_option_names(ctx)
+        if help_only or (not args and self.no_args_is_help):
+            # The help lists the app's commands: read the env files and
+            # FRAMEWORK_APP now, as no option callback runs before it.
+            for option in (_env_file_option, _app_option):
+                option.handle_parse_result(ctx, {}, [])
         return super().parse_args(ctx, args)
 
 
@@ -716,68 +822,83 @@ def show_server_banner(debug: bool, app_import_path: str | None) -> None:
     click.echo(f" * Debug mode: {'on' if debug else 'off'}")
 
 
+def _adhoc_certificate(param: click.Parameter | None, ctx: click.Context | None) -> str:
+    """``"adhoc"``, once it is known that werkzeug can make the certificate."""
+    try:
+        importlib.import_module("cryptography")
+    except ImportError:
+        raise click.BadParameter(
+            "'adhoc' makes a throwaway self-signed certificate with the"
+            " cryptography package, which is not installed: run 'pip install"
+            " cryptography', or give a certificate file and --key.",
+            ctx,
+            param,
+        ) from None
+    return "adhoc"
+
+
+def _imported_ssl_context(
+    path: str, param: click.Parameter | None, ctx: click.Context | None
+) -> ssl.SSLContext:
+    """The :class:`ssl.SSLContext` that the import path ``path`` names,
+    or that the function it names returns."""
+    problem = "names no file, is not 'adhoc', and"
+    try:
+        found = import_string(path)
+    except (ImportError, ValueError) as e:
+        raise click.BadParameter(
+            f"{path!r} {problem} can't be imported ({e}).", ctx, param
+        ) from None
+    if callable(found) and not isinstance(found, ssl.SSLContext):
+        found = found()
+    if not isinstance(found, ssl.SSLContext):
+        raise click.BadParameter(
+            f"{path!r} {problem} is {type(found).__name__}, not an ssl.SSLContext.",
+            ctx,
+            param,
+        )
+    return found
+
+
 class CertParamType(click.ParamType):  # type: ignore[type-arg]
-    """``--cert``: a certificate file, ``adhoc`` for a generated one (needs
-    cryptography), or the import path of an :class:`ssl.SSLContext`."""
+    """``--cert``: a certificate file (resolved to its real path),
+    ``adhoc`` for a throwaway one (needs cryptography), or the import path
+    of an :class:`ssl.SSLContext` or of a function returning one."""
 
     name = "path"
-
-    def __init__(self) -> None:
-        self.path_type = click.Path(exists=True, dir_okay=False, resolve_path=True)
 
     def convert(
         self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> t.Any:
-        try:
-            return self.path_type(value, param, ctx)
-        except click.BadParameter:
-            value = click.STRING(value, param, ctx).lower()
-            if value == "adhoc":
-                if importlib.util.find_spec("cryptography") is None:
-                    raise click.BadParameter(
-                        "Using ad-hoc certificates requires the cryptography"
-                        " library (pip install cryptography).",
-                        ctx,
-                        param,
-                    ) from None
-                return value
-            try:
-                obj = importlib.import_module(value.rpartition(".")[0])
-                context = getattr(obj, value.rpartition(".")[2])
-            except (ImportError, AttributeError, ValueError):
-                self.fail(
-                    f"{value!r} is not a file, 'adhoc', or the import path of"
-                    " an ssl.SSLContext.",
-                    param,
-                    ctx,
-                )
-            if callable(context) and not isinstance(context, ssl.SSLContext):
-                context = context()
-            if isinstance(context, ssl.SSLContext):
-                return context
-            self.fail(f"{value!r} is not an ssl.SSLContext.", param, ctx)
+        if not isinstance(value, str):
+            return value  # converted already: a context or a (cert, key) pair
+        if os.path.isfile(value):
+            return os.path.realpath(value)
+        if value.lower() == "adhoc":
+            return _adhoc_certificate(param, ctx)
+        return _imported_ssl_context(value, param, ctx)
 
 
-def _validate_key(ctx: click.Context, param: click.Parameter, value: t.Any) -> t.Any:
-    """``--key`` goes with a ``--cert`` file; together they become the
-    ``(cert, key)`` pair run_simple takes."""
+def _pair_key_with_cert(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> str | None:
+    """``--key`` goes with a certificate file, and only with one; the two
+    become the ``(cert, key)`` pair werkzeug's ``ssl_context`` takes.
+    ``--cert`` is eager, so it is known here whatever the order."""
     cert = ctx.params.get("cert")
-    is_adhoc = cert == "adhoc"
-    is_context = isinstance(cert, ssl.SSLContext)
-    if value is not None:
-        if is_adhoc:
-            raise click.BadParameter(
-                'When "--cert" is "adhoc", "--key" is not used.', ctx, param
-            )
-        if is_context:
-            raise click.BadParameter(
-                'When "--cert" is an SSLContext, "--key" is not used.', ctx, param
-            )
-        if not cert:
-            raise click.BadParameter('"--cert" must also be given.', ctx, param)
-        ctx.params["cert"] = (cert, value)
-    elif cert and not (is_adhoc or is_context):
-        raise click.BadParameter('Required when using "--cert".', ctx, param)
+    cert_is_file = isinstance(cert, str) and cert != "adhoc"
+    if value is None:
+        if cert_is_file:
+            raise click.BadParameter('Required when using "--cert".', ctx, param)
+        return None
+    if cert is None:
+        raise click.BadParameter('"--cert" must also be given.', ctx, param)
+    if not cert_is_file:
+        what = "adhoc" if cert == "adhoc" else "an SSLContext"
+        raise click.BadParameter(
+            f'When "--cert" is {what}, "--key" is not used.', ctx, param
+        )
+    ctx.params["cert"] = (cert, value)
     return value
 
 
@@ -788,18 +909,28 @@ class SeparatedPathType(click.Path):
     def convert(
         self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> t.Any:
-        paths = []
-        for item in self.split_envvar_value(value):
-            paths.append(super().convert(item, param, ctx))
-        return paths
+        convert_one = super().convert
+        return [convert_one(v, param, ctx) for v in self.split_envvar_value(value)]
 
 
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
+
+def debugger_exposure_warning(host: str) -> str | None:
+    """The warning ``run`` prints when the debugger listens on ``host``:
+    ``None`` for a loopback address, which only this machine reaches."""
+    if host in _LOOPBACK:
+        return None
+    return (
+        f" * Warning: the debugger is reachable on {host}; anyone who can"
+        " reach it and knows the PIN can run code."
+    )
+
+
 # The address options of run and serve. A port out of range is a usage
 # error here; bind() would raise OverflowError or wrap it silently.
 _host_option = click.option(
-    "--host", "-h", default="127.0.0.1", help="The interface to bind to."
+    "--host", "-h", default="127.0.0.1", help="The interface to bind to.", cls=EnvOption
 )
 
 
@@ -810,7 +941,26 @@ def _port_option(default: int) -> t.Callable[[F], F]:
         default=default,
         type=click.IntRange(0, 65535),
         help="The port to bind to.",
+        cls=EnvOption,
     )
+
+
+def _loaded_or_failing_app(info: ScriptInfo) -> t.Any:
+    """The app to serve. In the reloader's child a broken app is served as
+    a WSGI app that raises its error on every request, so that the reloader
+    keeps watching and fixing the code brings the app back."""
+    try:
+        return info.load_app()
+    except Exception as e:
+        if not is_running_from_reloader():
+            raise
+        traceback.print_exc()
+        error = e
+
+        def failing(environ: t.Any, start_response: t.Any) -> t.Any:
+            raise error from None
+
+        return failing
 
 
 @click.command("run", short_help="Run a development server.")
@@ -820,40 +970,55 @@ def _port_option(default: int) -> t.Callable[[F], F]:
     "--cert",
     type=CertParamType(),
     is_eager=True,
+    cls=EnvOption,
     help="A certificate file, 'adhoc', or an ssl.SSLContext import path.",
 )
 @click.option(
     "--key",
     type=click.Path(exists=True, dir_okay=False, resolve_path=True),
-    callback=_validate_key,
+    callback=_pair_key_with_cert,
     expose_value=False,
+    cls=EnvOption,
     help="The key file for --cert.",
+)
+@click.option(
+    "--debug/--no-debug",
+    default=None,
+    callback=_set_debug,
+    expose_value=False,
+    allow_from_autoenv=False,
+    help="Turn debug mode on or off; the same as giving it before 'run'.",
 )
 @click.option(
     "--reload/--no-reload",
     default=None,
+    cls=EnvOption,
     help="Restart when code changes; on by default in debug mode.",
 )
 @click.option(
     "--debugger/--no-debugger",
     default=None,
+    cls=EnvOption,
     help="The interactive debugger; on in debug mode, refused without it.",
 )
 @click.option(
     "--with-threads/--without-threads",
     default=True,
+    cls=EnvOption,
     help="Serve each request in its own thread.",
 )
 @click.option(
     "--extra-files",
     default=None,
     type=SeparatedPathType(),
+    cls=EnvOption,
     help=f"More files the reloader watches, separated by {os.pathsep!r}.",
 )
 @click.option(
     "--exclude-patterns",
     default=None,
     type=SeparatedPathType(),
+    cls=EnvOption,
     help=f"fnmatch patterns the reloader ignores, separated by {os.pathsep!r}.",
 )
 @pass_script_info
@@ -869,41 +1034,19 @@ def run_command(
     exclude_patterns: list[str] | None,
 ) -> None:
     """Serve the app with werkzeug's development server. Not for
-    production: use a WSGI server such as gunicorn.
+    production: use 'framework serve' or another WSGI server.
 
     Debug mode (--debug) turns on the reloader and the debugger.
     """
-    served: t.Any
-    try:
-        served = info.load_app()
-    except Exception as e:
-        if not is_running_from_reloader():
-            raise
-        # In the reloader's child, keep serving so that fixing the code
-        # reloads the app; show the error on every request until then.
-        traceback.print_exc()
-        error = e
-
-        def failed(environ: t.Any, start_response: t.Any) -> t.Any:
-            raise error from None
-
-        served = failed
-
+    served = _loaded_or_failing_app(info)
     debug = get_debug_flag()
-    if reload is None:
-        reload = debug
-    if debugger is None:
-        debugger = debug
-    elif debugger and not debug:
+    if debugger and not debug:
         # The debugger runs code sent from the browser: only in debug mode.
-        raise click.UsageError("--debugger needs debug mode: add --debug before 'run'.")
-    if debugger and host not in _LOOPBACK:
-        click.secho(
-            f" * Warning: the debugger is reachable on {host}; anyone who"
-            " can reach it and knows the PIN can run code.",
-            fg="red",
-            err=True,
-        )
+        raise click.UsageError("--debugger needs debug mode: add --debug.")
+    debugger = debug if debugger is None else debugger
+    warning = debugger_exposure_warning(host) if debugger else None
+    if warning is not None:
+        click.secho(warning, fg="red", err=True)
     show_server_banner(debug, info.app_import_path)
 
     from werkzeug.serving import run_simple
@@ -912,7 +1055,7 @@ def run_command(
         host,
         port,
         served,
-        use_reloader=reload,
+        use_reloader=debug if reload is None else reload,
         use_debugger=debugger,
         threaded=with_threads,
         ssl_context=cert,
@@ -1012,36 +1155,49 @@ def serve_command(
 # -- shell -----------------------------------------------------------------------
 
 
+def _shell_namespace(app: App) -> dict[str, t.Any]:
+    """The names the shell starts with: those the PYTHONSTARTUP file
+    defines, as in the standard interpreter, then the app's shell context,
+    which wins."""
+    namespace: dict[str, t.Any] = {}
+    startup = pathlib.Path(os.environ.get("PYTHONSTARTUP") or "")
+    if startup.name and startup.is_file():
+        exec(compile(startup.read_text(), str(startup), "exec"), namespace)
+    return namespace | app.make_shell_context()
+
+
+def _offer_completion(namespace: dict[str, t.Any]) -> None:
+    """Tab completion over ``namespace`` and history, on a terminal where
+    the readline module exists."""
+    hook = getattr(sys, "__interactivehook__", None)
+    if hook is None or not sys.stdin.isatty():
+        return
+    try:
+        import readline
+        from rlcompleter import Completer
+    except ImportError:
+        return
+    hook()
+    readline.set_completer(Completer(namespace).complete)
+
+
 @click.command("shell", short_help="Run a Python shell in the app context.")
 @with_appcontext
 def shell_command() -> None:
-    """Start an interactive Python shell with the app context pushed; ``app``,
-    ``g`` and the values of the shell context processors are defined.
-    Reads PYTHONSTARTUP like the standard interpreter."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    banner = (
-        f"Python {sys.version} on {sys.platform}\n"
-        f"App: {app.name}\n"
-        f"Instance: {app.instance_path}"
-    )
-    namespace: dict[str, t.Any] = {}
-    startup = os.environ.get("PYTHONSTARTUP")
-    if startup and os.path.isfile(startup):
-        with open(startup) as f:
-            eval(compile(f.read(), startup, "exec"), namespace)
-    namespace.update(app.make_shell_context())
-    # Tab completion and history, when the readline module can give them.
-    hook = getattr(sys, "__interactivehook__", None)
-    if hook is not None and sys.stdin.isatty():
-        try:
-            import readline
-            from rlcompleter import Completer
-        except ImportError:
-            pass
-        else:
-            hook()
-            readline.set_completer(Completer(namespace).complete)
-    code.interact(banner=banner, local=namespace, exitmsg="")
+    """Start an interactive Python shell with the app context pushed.
+
+    The names app and g are defined, and those of the app's shell context
+    processors. Reads PYTHONSTARTUP like the standard interpreter.
+    """
+    app: App = current_app._get_current_object()  # type: ignore[attr-defined]
+    namespace = _shell_namespace(app)
+    _offer_completion(namespace)
+    header = [
+        f"Python {sys.version} on {sys.platform}",
+        f"App: {app.name}",
+        f"Instance: {app.instance_path}",
+    ]
+    code.interact(banner="\n".join(header), local=namespace, exitmsg="")
 
 
 # -- routes ----------------------------------------------------------------------
@@ -1102,16 +1258,18 @@ cli = FrameworkGroup(
 A command line for framework apps.
 
 Tell it which app to load with the --app option, or the FRAMEWORK_APP
-environment variable; without either, wsgi.py or app.py in the current
-folder is used. Variables in .env and .frameworkenv are loaded first when
-python-dotenv is installed.
+(or FLASK_APP) environment variable; without either, wsgi.py or app.py in
+the current folder is used. Variables in .env, .frameworkenv and .flaskenv
+are loaded first when python-dotenv is installed.
 """,
 )
 
 
 def main(args: cabc.Sequence[str] | None = None) -> None:
-    """Run the ``framework`` command (the console script's entry point)."""
-    cli.main(args=args)
+    """Run the ``framework`` command: the console script's entry point, and
+    what ``python -m framework`` and ``python -m framework.cli`` run. The
+    usage line says ``framework`` however it was started."""
+    cli.main(args=args, prog_name="framework")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,12 @@ needs a loader of its own, and a layer 1 module may not import layer 2. It
 uses only the standard library and :mod:`framework.settings` (layer 1 too).
 An app's config uses ``app.config_loader`` instead, so swapping the strategy
 on the app changes how its config loads.
+
+The few settings read from the environment before any config exists
+(:func:`get_debug_flag`, :func:`get_load_dotenv`, :func:`env_setting`) live
+here too, in layer 1, so that the app, ``framework.helpers`` (where Flask
+keeps them) and the command line share one definition: each reads our
+``FRAMEWORK_`` name, then Flask's ``FLASK_`` one.
 """
 
 from __future__ import annotations
@@ -35,42 +41,125 @@ from .settings import load_settings
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import App
 
-__all__ = ["DEFAULT_CONFIG", "Config", "ConfigAttribute", "ConfigLoader"]
+__all__ = [
+    "DEFAULT_CONFIG",
+    "ENV_PREFIXES",
+    "Config",
+    "ConfigAttribute",
+    "ConfigLoader",
+    "env_setting",
+    "get_debug_flag",
+    "get_load_dotenv",
+    "prefix_spellings",
+]
 
 T = t.TypeVar("T")
 
-#: The keys every app starts with, and their defaults (Flask 3.1's set).
+#: The keys every app starts with, and their defaults: Flask 3.1's set,
+#: grouped here by what they govern.
 DEFAULT_CONFIG: t.Mapping[str, t.Any] = {
+    # Modes and error handling.
     "DEBUG": None,
     "TESTING": False,
     "PROPAGATE_EXCEPTIONS": None,
+    "TRAP_HTTP_EXCEPTIONS": False,
+    "TRAP_BAD_REQUEST_ERRORS": None,
+    # Templates.
+    "TEMPLATES_AUTO_RELOAD": None,
+    "EXPLAIN_TEMPLATE_LOADING": False,
+    # Signing.
     "SECRET_KEY": None,
     "SECRET_KEY_FALLBACKS": None,
-    "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
-    "USE_X_SENDFILE": False,
-    "TRUSTED_HOSTS": None,
-    "SERVER_NAME": None,
-    "APPLICATION_ROOT": "/",
+    # The session cookie.
     "SESSION_COOKIE_NAME": "session",
-    "SESSION_COOKIE_DOMAIN": None,
     "SESSION_COOKIE_PATH": None,
-    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_DOMAIN": None,
     "SESSION_COOKIE_SECURE": False,
-    "SESSION_COOKIE_PARTITIONED": False,
+    "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": None,
+    "SESSION_COOKIE_PARTITIONED": False,
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
     "SESSION_REFRESH_EACH_REQUEST": True,
+    # Hosts and URLs.
+    "SERVER_NAME": None,
+    "TRUSTED_HOSTS": None,
+    "APPLICATION_ROOT": "/",
+    "PREFERRED_URL_SCHEME": "http",
+    # Limits on what a request may send and a response may set.
     "MAX_CONTENT_LENGTH": None,
     "MAX_FORM_MEMORY_SIZE": 500_000,
     "MAX_FORM_PARTS": 1_000,
-    "SEND_FILE_MAX_AGE_DEFAULT": None,
-    "TRAP_BAD_REQUEST_ERRORS": None,
-    "TRAP_HTTP_EXCEPTIONS": False,
-    "EXPLAIN_TEMPLATE_LOADING": False,
-    "PREFERRED_URL_SCHEME": "http",
-    "TEMPLATES_AUTO_RELOAD": None,
     "MAX_COOKIE_SIZE": 4093,
+    # Responses and files.
     "PROVIDE_AUTOMATIC_OPTIONS": True,
+    "SEND_FILE_MAX_AGE_DEFAULT": None,
+    "USE_X_SENDFILE": False,
 }
+
+
+#: The environment variable prefixes the framework reads settings from:
+#: Flask's, so that a ported app's environment keeps working, then ours,
+#: which wins where both name the same setting.
+ENV_PREFIXES = ("FLASK", "FRAMEWORK")
+
+#: Values of a flag variable that mean "off"; anything else non-empty is on.
+_FALSE_WORDS = frozenset({"0", "false", "no"})
+
+
+def env_setting(name: str) -> str | None:
+    """The value of the environment variable ``FRAMEWORK_<name>``, or of
+    ``FLASK_<name>`` when ours is unset or empty; ``None`` when neither
+    is set.
+
+    :param name: the setting without a prefix, such as ``"DEBUG"``.
+    """
+    found = None
+    for prefix in ENV_PREFIXES:
+        found = os.environ.get(f"{prefix}_{name}") or found
+    return found
+
+
+def _is_on(value: str | None) -> bool:
+    return bool(value) and str(value).lower() not in _FALSE_WORDS
+
+
+def get_debug_flag() -> bool:
+    """Whether the environment turns debug mode on: ``FRAMEWORK_DEBUG``, or
+    ``FLASK_DEBUG`` when ours is unset. Empty, ``0``, ``false`` and ``no``
+    (in any case) mean off."""
+    return _is_on(env_setting("DEBUG"))
+
+
+def get_load_dotenv(default: bool = True) -> bool:
+    """Whether the dotenv files should be loaded: ``default``, unless
+    ``FRAMEWORK_SKIP_DOTENV`` (or ``FLASK_SKIP_DOTENV``) is set to a value
+    that is not off.
+
+    :param default: the answer when no skip variable is set.
+    """
+    skip = env_setting("SKIP_DOTENV")
+    return default if not skip else not _is_on(skip)
+
+
+def prefix_spellings(prefix: str) -> tuple[str, ...]:
+    """The prefixes :meth:`Config.from_prefixed_env` reads for ``prefix``,
+    weakest first. A prefix with a ``FLASK`` or ``FRAMEWORK`` part is read in
+    both spellings (``MY_FLASK`` reads ``MY_FLASK_*`` and then
+    ``MY_FRAMEWORK_*``), so renaming the variables or the code while
+    porting does not lose settings; any other prefix is read as it is."""
+    parts = prefix.split("_")
+    if not set(parts) & set(ENV_PREFIXES):
+        return (prefix,)
+    flask, ours = ENV_PREFIXES
+    spellings = (
+        "_".join(flask if part == ours else part for part in parts),
+        "_".join(ours if part == flask else part for part in parts),
+    )
+    return tuple(dict.fromkeys(spellings))
+
+
+def _unchanged(value: t.Any) -> t.Any:
+    return value
 
 
 class ConfigAttribute(t.Generic[T]):
@@ -84,7 +173,8 @@ class ConfigAttribute(t.Generic[T]):
     def __init__(
         self, name: str, get_converter: t.Callable[[t.Any], T] | None = None
     ) -> None:
-        self.__name__ = name
+        #: The config key (Flask calls it ``__name__``; both are kept).
+        self.key = self.__name__ = name
         self.get_converter = get_converter
 
     @t.overload
@@ -94,15 +184,14 @@ class ConfigAttribute(t.Generic[T]):
     def __get__(self, obj: t.Any, owner: t.Any) -> T: ...
 
     def __get__(self, obj: t.Any, owner: t.Any = None) -> T | ConfigAttribute[T]:
+        # Read on the class, the descriptor itself (for introspection).
         if obj is None:
             return self
-        rv = obj.config[self.__name__]
-        if self.get_converter is not None:
-            rv = self.get_converter(rv)
-        return rv  # type: ignore[no-any-return]
+        convert = self.get_converter or _unchanged
+        return t.cast(T, convert(obj.config[self.key]))
 
     def __set__(self, obj: t.Any, value: t.Any) -> None:
-        obj.config[self.__name__] = value
+        obj.config[self.key] = value
 
 
 #: What :meth:`ConfigLoader.load_file` passes ``load``: a function reading an
@@ -244,16 +333,14 @@ class Config(dict[str, t.Any]):
             or the file is missing, instead of raising.
         :raise RuntimeError: the variable is unset or empty.
         """
-        filename = os.environ.get(variable_name)
-        if not filename:
-            if silent:
-                return False
+        filename = os.environ.get(variable_name) or None
+        if filename is None and not silent:
             raise RuntimeError(
                 f"The environment variable {variable_name!r} is not set, so no"
                 " configuration could be loaded from it. Set it to the path of"
                 " a Python configuration file."
             )
-        return self.from_pyfile(filename, silent=silent)
+        return filename is not None and self.from_pyfile(filename, silent=silent)
 
     def from_prefixed_env(
         self, prefix: str = "FRAMEWORK", *, loads: Callable[[str], t.Any] = json.loads
@@ -263,25 +350,36 @@ class Config(dict[str, t.Any]):
         so ``true``, ``8080`` and ``[1, 2]`` become Python values) and stays
         a string when that fails. ``__`` in a name sets a key of a nested
         dict: ``FRAMEWORK_DB__HOST`` sets ``config["DB"]["HOST"]``, creating
-        ``DB`` when missing. The source is ``"env:<prefix>_"``.
+        ``DB`` when missing. ``config_loaded`` is sent once, with the source
+        ``"env:<prefix>_"``; :meth:`source_of` names the variable's own
+        prefix (``"env:FLASK_"`` for a key set from ``FLASK_SECRET_KEY``).
+
+        The default prefix reads Flask's variables too: ``FLASK_SECRET_KEY``
+        sets ``SECRET_KEY`` unless ``FRAMEWORK_SECRET_KEY`` is set, which
+        wins. The same goes for any prefix with a ``FLASK`` or ``FRAMEWORK``
+        part (see :func:`prefix_spellings`); other prefixes are read as given.
 
         :param prefix: the variable name prefix, without the ``_``.
         :param loads: parses each value; any exception keeps the string.
         :return: ``True``.
         """
-        source = f"env:{prefix}_"
-        for name, value in self.current_loader.load_prefixed_env(prefix, loads):
-            *parents, last = name.split("__")
-            target: t.MutableMapping[str, t.Any] = self
-            for part in parents:
-                if part not in target:
-                    target[part] = {}
-                target = target[part]
-            target[last] = value
-            top = parents[0] if parents else last
-            self._sources[top] = (source, self[top])
-        self._loaded(source)
+        for spelling in prefix_spellings(prefix):
+            loaded = self.current_loader.load_prefixed_env(spelling, loads)
+            for name, value in loaded:
+                self._set_path(name.split("__"), value, f"env:{spelling}_")
+        # One load, one signal, named by the prefix the caller gave.
+        self._loaded(f"env:{prefix}_")
         return True
+
+    def _set_path(self, path: list[str], value: t.Any, source: str) -> None:
+        """Set ``self[path[0]][path[1]]...`` to ``value``, creating the
+        dicts on the way, and record ``source`` for the top key."""
+        *parents, last = path
+        target: t.MutableMapping[str, t.Any] = self
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[last] = value
+        self._sources[path[0]] = (source, self[path[0]])
 
     def from_file(
         self,
@@ -450,10 +548,12 @@ def _dotted_name(obj: object) -> str:
 
 
 def import_string(path: str) -> t.Any:
-    """Import ``"package.module:attr"`` or ``"package.module.attr"``; the
-    error names the path and what was missing."""
-    module_name, sep, attr = path.partition(":")
-    if not sep:
+    """Import ``"package.module:attr"`` or ``"package.module.attr"``. In the
+    dotted form the last part may also be a submodule that nobody imported
+    yet (``"apiflask.settings"``), as with werkzeug's ``import_string``.
+    The error names the path and what was missing."""
+    module_name, colon, attr = path.partition(":")
+    if not colon:
         module_name, _, attr = path.rpartition(".")
         if not module_name:
             return importlib.import_module(path)
@@ -461,9 +561,16 @@ def import_string(path: str) -> t.Any:
         module = importlib.import_module(module_name)
     except ImportError as e:
         raise ImportError(f"Could not import {path!r}: {e}") from e
-    try:
+    with contextlib.suppress(AttributeError):
         return getattr(module, attr)
-    except AttributeError:
-        raise ImportError(
-            f"Could not import {path!r}: module {module_name!r} has no {attr!r}"
-        ) from None
+    if not colon:
+        try:
+            return importlib.import_module(path)
+        except ModuleNotFoundError as e:
+            # Only "no such submodule" means the name is missing; an import
+            # failing inside the submodule is that module's own error.
+            if e.name != path:
+                raise
+    raise ImportError(
+        f"Could not import {path!r}: module {module_name!r} has no {attr!r}"
+    )

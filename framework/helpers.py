@@ -202,3 +202,12 @@ def get_template_attribute(template_name: str, attribute: str) -> t.Any:
     """An attribute of a template's module, such as a macro, to call from
     Python: ``get_template_attribute("_macros.html", "hello")("World")``."""
     return getattr(current_app.jinja_env.get_template(template_name).module, attribute)
+
+
+# Flask keeps these two in flask.helpers, where ported code imports them
+# from; they live in framework.config (layer 1) so that the command line can
+# share them.
+from .config import get_debug_flag as get_debug_flag  # noqa: E402
+from .config import get_load_dotenv as get_load_dotenv  # noqa: E402
+
+__all__ += ["get_debug_flag", "get_load_dotenv"]

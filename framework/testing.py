@@ -238,6 +238,9 @@ class AppCliRunner(CliRunner):
         # The framework command sets these in os.environ; the runner puts
         # back their values afterwards so one test can't change the next.
         env = kwargs["env"] = dict(kwargs.get("env") or {})
-        for name in ("FRAMEWORK_RUN_FROM_CLI", "FRAMEWORK_DEBUG"):
+        for name in (
+            *("FRAMEWORK_RUN_FROM_CLI", "FRAMEWORK_DEBUG"),
+            *("FLASK_RUN_FROM_CLI", "FLASK_DEBUG"),
+        ):
             env.setdefault(name, os.environ.get(name))
         return super().invoke(cli, args, **kwargs)

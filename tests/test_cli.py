@@ -4,21 +4,28 @@ development server started in a subprocess."""
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
 import pathlib
+import platform
+import shutil
+import ssl
 import subprocess
 import sys
 import textwrap
 import time
+import types
 import typing as t
 import urllib.error
 import urllib.request
+from importlib import metadata
 
 import click
 import pytest
 from click.testing import CliRunner
 from processes import free_port
+from servers import ServerProcess, server_environment
 
 from framework import App, Blueprint, current_app, g
 from framework.cli import (
@@ -27,30 +34,30 @@ from framework.cli import (
     NoAppException,
     ScriptInfo,
     cli,
+    debugger_exposure_warning,
     find_app_by_string,
     find_best_app,
     load_dotenv,
     locate_app,
     prepare_import,
+    run_command,
     with_appcontext,
 )
 from framework.testing import AppCliRunner
 
 _ENV = (
-    "FRAMEWORK_APP",
-    "FRAMEWORK_DEBUG",
-    "FRAMEWORK_RUN_FROM_CLI",
-    "FRAMEWORK_SKIP_DOTENV",
-    "PYTHONSTARTUP",
+    *("FRAMEWORK_APP", "FRAMEWORK_DEBUG", "FRAMEWORK_RUN_FROM_CLI"),
+    *("FLASK_APP", "FLASK_DEBUG", "FLASK_RUN_FROM_CLI", "FLASK_SKIP_DOTENV"),
+    *("FRAMEWORK_SKIP_DOTENV", "PYTHONSTARTUP"),
 )
 _counter = itertools.count()
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI writes to os.environ (FRAMEWORK_RUN_FROM_CLI, FRAMEWORK_DEBUG):
-    restore it after each test, and skip the repository's dotenv files
-    unless a test asks for them."""
+    """The CLI writes to os.environ (FRAMEWORK_RUN_FROM_CLI, FRAMEWORK_DEBUG)
+    and reads Flask's names too: restore it after each test, and skip the
+    repository's dotenv files unless a test asks for them."""
     for name in _ENV:
         monkeypatch.setenv(name, "")
         monkeypatch.delenv(name)
@@ -152,14 +159,33 @@ def test_discover_file_path(tmp_path: pathlib.Path) -> None:
         sys.modules.pop("cli_pkg_path", None)
 
 
+@pytest.mark.parametrize("variable", ["FRAMEWORK_APP", "FLASK_APP"])
 def test_discover_env_var(
-    make_module: t.Callable[..., str], monkeypatch: pytest.MonkeyPatch
+    make_module: t.Callable[..., str], monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:
     name = make_module(APP_SOURCE.format(name="app", label="from-env"))
-    monkeypatch.setenv("FRAMEWORK_APP", name)
+    monkeypatch.setenv(variable, name)
     result = run("routes")
     assert result.exit_code == 0, result.output
     assert "index" in result.output
+
+
+def test_framework_app_wins_over_flask_app(
+    make_module: t.Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = """
+        import click
+        from framework import App
+
+        app = App("{label}")
+
+        @app.cli.command()
+        def which():
+            click.echo(app.name)
+        """
+    monkeypatch.setenv("FLASK_APP", make_module(source.format(label="flasks")))
+    monkeypatch.setenv("FRAMEWORK_APP", make_module(source.format(label="ours")))
+    assert run("which").output == "ours\n"
 
 
 @pytest.mark.parametrize("filename", ["wsgi", "app"])
@@ -212,14 +238,19 @@ ERRORS = {
         "{name}:create_app(os.sep)",
         "must be Python literals",
     ),
+    "unpacked keywords": (
+        "def create_app(**kw):\n    pass\n",
+        "{name}:create_app(**{{'a': 1}})",
+        "must be Python literals",
+    ),
+    "unpacked positionals": (
+        "def create_app(*a):\n    pass\n",
+        "{name}:create_app(*[1])",
+        "must be Python literals",
+    ),
     "not a call": ("", "{name}:a.b", "is not an attribute name"),
     "bad syntax": ("", "{name}:create_app(", "Could not parse"),
     "call of a non-function": ("x = 1\n", "{name}:x()", "is not a function"),
-    "inner ImportError": (
-        "import cli_missing_dependency\n",
-        "{name}",
-        "While importing",
-    ),
 }
 
 
@@ -243,9 +274,9 @@ def test_no_app_anywhere(
     result = run("routes")
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
-        "Error: Could not locate an app: no --app option, no FRAMEWORK_APP"
-        f" environment variable, and no wsgi.py or app.py in {tmp_path}. Use"
-        " '--app module' or 'module:name'."
+        "Error: Could not locate an app: no --app option, no FRAMEWORK_APP (or"
+        " FLASK_APP) environment variable, and no wsgi.py or app.py in"
+        f" {tmp_path}. Use '--app module' or 'module:name'."
     ]
 
 
@@ -255,7 +286,20 @@ def test_unknown_command_with_bad_app(
     monkeypatch.chdir(tmp_path)
     result = run("--app", "cli_no_such_module", "custom")
     assert result.exit_code == 2
+    # Why the app's commands are missing, then click's usage and its error.
     assert "Could not import 'cli_no_such_module'" in result.stderr
+    assert "Usage: framework" in result.stderr
+    assert "No such command 'custom'" in result.stderr
+
+
+def test_unknown_command_without_app_names_the_variables(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("custom")
+    assert result.exit_code == 2
+    assert "FRAMEWORK_APP (or FLASK_APP)" in result.stderr
+    assert "Usage:" in result.stderr
 
 
 def test_help_lists_builtins_when_app_is_missing(
@@ -267,6 +311,72 @@ def test_help_lists_builtins_when_app_is_missing(
     for command in ("run", "shell", "routes"):
         assert command in result.stdout
     assert "Could not locate an app" in result.stderr
+    assert "FRAMEWORK_APP (or FLASK_APP)" in result.stderr
+
+
+def test_help_lists_the_app_commands_from_the_environment(
+    make_module: t.Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = make_module(
+        """
+        from framework import App
+
+        app = App("helped")
+
+        @app.cli.command()
+        def greet():
+            "Say hello."
+        """
+    )
+    monkeypatch.setenv("FRAMEWORK_APP", name)
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "greet" in result.stdout
+    assert result.stderr == ""
+
+
+def test_import_error_inside_the_module_shows_where(
+    make_module: t.Callable[..., str],
+) -> None:
+    name = make_module(
+        """
+        x = 1
+        import cli_missing_dependency
+        """
+    )
+    result = run("--app", name, "routes")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"Error: While importing '{name}', an ImportError was raised inside it:"
+    )
+    assert "Traceback (most recent call last):" in result.stderr
+    # The user's file and line, and the line itself; not the import system.
+    assert f'{name}.py", line 3, in <module>' in result.stderr
+    assert "import cli_missing_dependency" in result.stderr
+    assert "No module named 'cli_missing_dependency'" in result.stderr
+    assert "importlib" not in result.stderr
+    assert "framework/cli.py" not in result.stderr
+
+
+def test_import_error_raised_by_the_module_itself(
+    make_module: t.Callable[..., str],
+) -> None:
+    name = make_module("raise ImportError('needs a newer thing')\n")
+    result = run("--app", name, "routes")
+    assert result.exit_code == 2
+    assert "an ImportError was raised inside it" in result.stderr
+    assert f'{name}.py", line 1' in result.stderr
+    assert "ImportError: needs a newer thing" in result.stderr
+
+
+def test_missing_package_of_a_dotted_app_is_not_found(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("--app", "cli_no_pkg.web", "routes")
+    assert result.exit_code == 2
+    assert "Could not import 'cli_no_pkg.web'" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_error_inside_module_is_not_hidden(make_module: t.Callable[..., str]) -> None:
@@ -279,8 +389,51 @@ def test_error_inside_module_is_not_hidden(make_module: t.Callable[..., str]) ->
 def test_version() -> None:
     result = run("--version")
     assert result.exit_code == 0
-    assert "framework" in result.stdout
-    assert "Werkzeug" in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"Python {platform.python_version()}"
+    assert lines[1] == f"framework {metadata.version('framework')}"
+    assert lines[2] == f"Werkzeug {metadata.version('werkzeug')}"
+    # The Flask API level provided, and the Flask package that extensions
+    # pulled in (which the framework does not use).
+    assert lines[3] == f"Flask API 3.1 (installed: Flask {metadata.version('flask')})"
+
+
+def _all_commands() -> t.Iterator[tuple[str, click.Command]]:
+    ctx = click.Context(cli)
+    yield "framework", cli
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        yield name, command
+
+
+def test_help_has_no_rest_markup(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name, command in _all_commands():
+        ctx = click.Context(command, info_name=name)
+        text = command.get_help(ctx) + (command.get_short_help_str() or "")
+        for markup in ("``", ":func:", ":class:", ":meth:", ":param"):
+            assert markup not in text, (name, text)
+
+
+@pytest.mark.parametrize("module", ["framework", "framework.cli"])
+def test_usage_says_framework_under_python_m(
+    tmp_path: pathlib.Path, module: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in _ENV}
+    env["FRAMEWORK_SKIP_DOTENV"] = "1"
+    result = subprocess.run(
+        [sys.executable, "-m", module, "--help"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Usage: framework [OPTIONS] COMMAND")
 
 
 # -- routes ------------------------------------------------------------------
@@ -555,6 +708,106 @@ def test_env_files(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert os.environ["CLI_SET"] == "kept"
 
 
+def test_env_files_flask_spelling(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("CLI_A", "CLI_B", "CLI_C"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    (tmp_path / ".flaskenv").write_text("CLI_A=flask\nCLI_B=flask\nCLI_C=flask\n")
+    (tmp_path / ".frameworkenv").write_text("CLI_B=framework\nCLI_C=framework\n")
+    (tmp_path / ".env").write_text("CLI_C=private\n")
+    assert load_dotenv()
+    # .env wins over .frameworkenv, which wins over .flaskenv.
+    assert (os.environ["CLI_A"], os.environ["CLI_B"], os.environ["CLI_C"]) == (
+        "flask",
+        "framework",
+        "private",
+    )
+
+
+def test_load_dotenv_without_files(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert not load_dotenv("no-such-file", load_defaults=False)
+
+
+@pytest.mark.parametrize("variable", ["FRAMEWORK_SKIP_DOTENV", "FLASK_SKIP_DOTENV"])
+def test_skip_dotenv_either_spelling(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FRAMEWORK_SKIP_DOTENV")
+    monkeypatch.setenv(variable, "1")
+    monkeypatch.setenv("CLI_SKIPPED", "")
+    monkeypatch.delenv("CLI_SKIPPED")
+    (tmp_path / ".flaskenv").write_text("CLI_SKIPPED=loaded\n")
+    (tmp_path / ".env").write_text("CLI_SKIPPED=loaded\n")
+    run("--help")
+    assert "CLI_SKIPPED" not in os.environ
+    monkeypatch.setenv(variable, "0")
+    run("--help")
+    assert os.environ["CLI_SKIPPED"] == "loaded"
+
+
+def test_debug_flag_keeps_the_other_spelling_in_step(
+    make_module: t.Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = make_module(
+        """
+        import click
+        from framework import App, current_app
+
+        app = App("stepped")
+
+        @app.cli.command()
+        def mode():
+            click.echo(str(current_app.debug))
+        """
+    )
+    # A stale FLASK_DEBUG must not undo --no-debug.
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    assert run("--app", name, "--no-debug", "mode").output == "False\n"
+    assert os.environ["FRAMEWORK_DEBUG"] == os.environ["FLASK_DEBUG"] == "0"
+
+
+ALIAS_SCRIPT = """
+import os
+import framework.compat.flask
+
+framework.compat.flask.install()
+import flask
+from click.testing import CliRunner
+
+app = flask.Flask("aliased")
+runner = CliRunner()
+result = runner.invoke(flask.cli.cli, ["--debug", "routes"], obj=flask.cli.ScriptInfo(
+    create_app=lambda: app))
+print(result.exit_code, sorted(k for k in os.environ if k.endswith(
+    ("_DEBUG", "_RUN_FROM_CLI"))), os.environ.get("FLASK_DEBUG"))
+"""
+
+
+def test_under_the_flask_alias_the_command_writes_flask_names(
+    tmp_path: pathlib.Path,
+) -> None:
+    # The alias is process-wide: a subprocess keeps it out of this one.
+    env = {k: v for k, v in os.environ.items() if k not in _ENV}
+    env["FRAMEWORK_SKIP_DOTENV"] = "1"
+    result = subprocess.run(
+        [sys.executable, "-c", ALIAS_SCRIPT],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[0] == ("0 ['FLASK_DEBUG', 'FLASK_RUN_FROM_CLI'] 1")
+
+
 def test_env_file_option_and_skip(
     make_module: t.Callable[..., str],
     tmp_path: pathlib.Path,
@@ -600,168 +853,342 @@ def test_app_from_dotenv(
     assert "index" in result.output
 
 
-# -- run ---------------------------------------------------------------------------
+# -- run: options -------------------------------------------------------------------
 
 
-@pytest.fixture
-def served(monkeypatch: pytest.MonkeyPatch) -> list[tuple[t.Any, ...]]:
-    """Calls of werkzeug's run_simple, which don't start a server."""
-    calls: list[tuple[t.Any, ...]] = []
-
-    def run_simple(host: str, port: int, app: t.Any, **options: t.Any) -> None:
-        calls.append((host, port, app, options))
-
-    monkeypatch.setattr("werkzeug.serving.run_simple", run_simple)
-    return calls
+def run_context(*args: str) -> click.Context:
+    """The context ``framework run ARGS`` would run in: its options parsed
+    and checked (environment variables included), no server started."""
+    parent = cli.make_context("framework", ["run"])
+    return run_command.make_context("run", list(args), parent=parent)
 
 
-def test_run_options(served: list[tuple[t.Any, ...]]) -> None:
-    app = App("served")
-    runner = app.test_cli_runner()
-    result = runner.invoke(cli, ["run"])
-    assert result.exit_code == 0, result.output
-    host, port, target, options = served[-1]
-    assert (host, port, target) == ("127.0.0.1", 5000, app)
-    assert options["use_reloader"] is False
-    assert options["use_debugger"] is False
-    assert options["threaded"] is True
-    assert "Debug mode: off" in result.output
+def test_run_defaults() -> None:
+    params = run_context().params
+    assert (params["host"], params["port"]) == ("127.0.0.1", 5000)
+    assert params["reload"] is None  # follows debug mode
+    assert params["debugger"] is None
+    assert params["with_threads"] is True
+    assert params["cert"] is None
 
-    result = runner.invoke(
-        cli,
-        [
-            *("run", "-h", "0.0.0.0", "-p", "8001", "--without-threads", "--reload"),
-            *("--extra-files", os.pathsep.join([__file__, __file__])),
-            *("--exclude-patterns", "*.tmp"),
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    host, port, _, options = served[-1]
-    assert (host, port) == ("0.0.0.0", 8001)
-    assert options["threaded"] is False
-    assert options["use_reloader"] is True
-    assert options["extra_files"] == [__file__, __file__]
-    assert options["exclude_patterns"] == ["*.tmp"]
+
+@pytest.mark.parametrize("prefix", ["FRAMEWORK_RUN_", "FLASK_RUN_"])
+def test_run_options_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, prefix: str
+) -> None:
+    monkeypatch.setenv(f"{prefix}PORT", "8123")
+    monkeypatch.setenv(f"{prefix}HOST", "127.0.0.2")
+    params = run_context().params
+    assert (params["host"], params["port"]) == ("127.0.0.2", 8123)
+
+
+def test_run_environment_framework_spelling_wins(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FLASK_RUN_PORT", "8001")
+    monkeypatch.setenv("FRAMEWORK_RUN_PORT", "8002")
+    assert run_context().params["port"] == 8002
+    assert run_context("--port", "8003").params["port"] == 8003
 
 
 @pytest.mark.parametrize("port", ["70000", "-1"])
-def test_run_port_out_of_range_is_a_usage_error(
-    served: list[tuple[t.Any, ...]], port: str
-) -> None:
-    runner = App("served").test_cli_runner()
-    result = runner.invoke(cli, ["run", "--port", port])
-    assert result.exit_code == 2
-    assert f"{port} is not in the range 0<=x<=65535" in result.output
-    assert served == []
+def test_run_port_out_of_range_is_a_usage_error(port: str) -> None:
+    with pytest.raises(click.BadParameter, match="is not in the range 0<=x<=65535"):
+        run_context("--port", port)
 
 
-def test_run_debugger_only_in_debug_mode(
-    served: list[tuple[t.Any, ...]], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("args", "value"), [(["--debug"], "1"), (["--no-debug"], "0")])
+def test_run_debug_option(args: list[str], value: str) -> None:
+    run_context(*args)
+    assert os.environ["FRAMEWORK_DEBUG"] == value
+
+
+def test_run_debug_option_keeps_the_environment_when_not_given(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    app = App("served")
-    runner = app.test_cli_runner()
-    result = runner.invoke(cli, ["run", "--debugger"])
-    assert result.exit_code == 2
-    assert "--debugger needs debug mode" in result.output
     monkeypatch.setenv("FRAMEWORK_DEBUG", "1")
-    result = runner.invoke(cli, ["run"])
-    _, _, _, options = served[-1]
-    assert options["use_debugger"] is True
-    assert options["use_reloader"] is True
-    result = runner.invoke(cli, ["run", "--host", "0.0.0.0"])
-    assert "the debugger is reachable on 0.0.0.0" in result.stderr
+    run_context()
+    assert os.environ["FRAMEWORK_DEBUG"] == "1"
 
 
-def test_run_cert_and_key(
-    served: list[tuple[t.Any, ...]], tmp_path: pathlib.Path
-) -> None:
-    cert = tmp_path / "cert.pem"
-    key = tmp_path / "key.pem"
+def test_debugger_exposure_warning() -> None:
+    for host in ("127.0.0.1", "localhost", "::1"):
+        assert debugger_exposure_warning(host) is None
+    warning = debugger_exposure_warning("0.0.0.0")
+    assert warning is not None
+    assert "reachable on 0.0.0.0" in warning
+
+
+# -- run: certificates -------------------------------------------------------------
+
+
+@pytest.fixture
+def pem_files(tmp_path: pathlib.Path) -> tuple[str, str]:
+    """A certificate and a key file; the option checks only that they exist."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert.write_text("")
     key.write_text("")
-    runner = App("tls").test_cli_runner()
-    result = runner.invoke(cli, ["run", "--cert", str(cert), "--key", str(key)])
-    assert result.exit_code == 0, result.output
-    assert served[-1][3]["ssl_context"] == (str(cert), str(key))
-    result = runner.invoke(cli, ["run", "--cert", str(cert)])
-    assert result.exit_code == 2
-    assert "Required when using" in result.output
-    result = runner.invoke(cli, ["run", "--key", str(key)])
-    assert result.exit_code == 2
-    result = runner.invoke(cli, ["run", "--cert", "not.a.context"])
-    assert result.exit_code == 2
-    result = runner.invoke(cli, ["run", "--cert", "ssl.create_default_context"])
-    assert result.exit_code == 0, result.output
-    import ssl
-
-    assert isinstance(served[-1][3]["ssl_context"], ssl.SSLContext)
+    return os.path.realpath(cert), os.path.realpath(key)
 
 
-def test_app_run(
-    served: list[tuple[t.Any, ...]], monkeypatch: pytest.MonkeyPatch
+def test_run_cert_and_key_files(pem_files: tuple[str, str]) -> None:
+    cert, key = pem_files
+    assert run_context("--cert", cert, "--key", key).params["cert"] == (cert, key)
+    # --cert is read first whatever the order.
+    assert run_context("--key", key, "--cert", cert).params["cert"] == (cert, key)
+
+
+@pytest.mark.parametrize(
+    ("which", "message"),
+    [("cert", 'Required when using "--cert"'), ("key", '"--cert" must also be given')],
+)
+def test_run_cert_and_key_go_together(
+    pem_files: tuple[str, str], which: str, message: str
 ) -> None:
-    app = App("direct")
-    app.config["SERVER_NAME"] = "example.test:8123"
-    app.run(debug=True, load_dotenv=False)
-    host, port, target, options = served[-1]
-    assert (host, port, target) == ("example.test", 8123, app)
-    assert options["use_reloader"] is True
-    assert options["use_debugger"] is True
-    app.run("0.0.0.0", 9000, debug=False, use_reloader=False, load_dotenv=False)
-    assert served[-1][:2] == ("0.0.0.0", 9000)
-    # Inside the framework command, app.run() does nothing.
-    monkeypatch.setenv("FRAMEWORK_RUN_FROM_CLI", "true")
-    count = len(served)
-    app.run()
-    assert len(served) == count
+    cert, key = pem_files
+    args = ["--cert", cert] if which == "cert" else ["--key", key]
+    with pytest.raises(click.BadParameter, match=message):
+        run_context(*args)
 
 
-def test_run_serves_in_a_subprocess(tmp_path: pathlib.Path) -> None:
-    (tmp_path / "served_app.py").write_text(
-        textwrap.dedent(
-            """
-            from framework import App
+@pytest.mark.skipif(
+    importlib.util.find_spec("cryptography") is not None,
+    reason="cryptography is installed",
+)
+def test_run_cert_adhoc_without_cryptography() -> None:
+    with pytest.raises(click.BadParameter) as info:
+        run_context("--cert", "adhoc")
+    assert "pip install cryptography" in info.value.format_message()
 
-            app = App(__name__)
 
-            @app.get("/")
-            def index():
-                return "served by the framework command"
-            """
-        )
-    )
+def test_run_cert_adhoc_takes_no_key(
+    pem_files: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The check for cryptography comes first; a module by that name passes it.
+    monkeypatch.setitem(sys.modules, "cryptography", types.ModuleType("cryptography"))
+    assert run_context("--cert", "adhoc").params["cert"] == "adhoc"
+    assert run_context("--cert", "ADHOC").params["cert"] == "adhoc"
+    with pytest.raises(click.BadParameter, match='is adhoc, "--key" is not used'):
+        run_context("--cert", "adhoc", "--key", pem_files[1])
+
+
+def test_run_cert_ssl_context(
+    pem_files: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    monkeypatch.setitem(sys.modules, "cli_ssl_context", context)
+    assert run_context("--cert", "cli_ssl_context").params["cert"] is context
+    # A function returning a context is called.
+    made = run_context("--cert", "ssl.create_default_context").params["cert"]
+    assert isinstance(made, ssl.SSLContext)
+    with pytest.raises(click.BadParameter, match='is an SSLContext, "--key"'):
+        run_context("--cert", "cli_ssl_context", "--key", pem_files[1])
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("cli_not_a_module", "can't be imported"),
+        ("ssl.NoSuchThing", "can't be imported"),
+        ("os.sep", "is str, not an ssl.SSLContext"),
+        ("framework", "is module, not an ssl.SSLContext"),
+    ],
+)
+def test_run_cert_that_is_nothing_usable(value: str, message: str) -> None:
+    with pytest.raises(click.BadParameter, match=message):
+        run_context("--cert", value)
+
+
+# -- run: real servers -----------------------------------------------------------
+
+SERVED_APP = """
+import os
+import threading
+
+from framework import App, current_app
+
+app = App(__name__)
+
+
+@app.get("/")
+def index():
+    return "served by the framework command"
+
+
+@app.get("/facts")
+def facts():
+    return {
+        "debug": current_app.debug,
+        # socketserver's threading mix-in names its request threads so.
+        "request_thread": "process_request_thread" in threading.current_thread().name,
+        "reloader_child": os.environ.get("WERKZEUG_RUN_MAIN") == "true",
+    }
+
+
+@app.get("/boom")
+def boom():
+    raise RuntimeError("boom")
+"""
+
+
+@pytest.fixture(scope="module")
+def app_folder(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    folder = tmp_path_factory.mktemp("served")
+    (folder / "served_app.py").write_text(SERVED_APP)
+    return folder
+
+
+def framework_server(folder: pathlib.Path, *args: str) -> ServerProcess:
+    """``framework --app served_app ARGS run --port P`` in a subprocess,
+    answering on 127.0.0.1:P."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in _ENV}
+    argv = [sys.executable, "-m", "framework", "--app", "served_app", *args]
+    argv += ["--port", str(port)]
+    env = {k: v for k, v in server_environment(folder).items() if k not in _ENV}
     env["FRAMEWORK_SKIP_DOTENV"] = "1"
-    command = [sys.executable, "-m", "framework.cli", "--app", "served_app"]
-    command += ["run", "--port", str(port)]
-    process = subprocess.Popen(
-        command,
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+    return ServerProcess(argv, port=port, folder=folder, env=env)
+
+
+@pytest.fixture(scope="module")
+def plain_server(app_folder: pathlib.Path) -> t.Iterator[ServerProcess]:
+    server = framework_server(app_folder, "run")
+    server.wait_ready("/")
+    yield server
+    server.stop()
+
+
+def test_run_serves_the_app(plain_server: ServerProcess) -> None:
+    reply = plain_server.request("GET", "/")
+    assert (reply.status, reply.body) == (200, b"served by the framework command")
+    facts = plain_server.request("GET", "/facts").json()
+    # Threads, no reloader, no debug mode by default.
+    assert facts == {"debug": False, "request_thread": True, "reloader_child": False}
+    output = plain_server.output()
+    assert " * Serving framework app 'served_app'" in output
+    assert " * Debug mode: off" in output
+
+
+def test_run_without_debugger_hides_errors(plain_server: ServerProcess) -> None:
+    reply = plain_server.request("GET", "/boom")
+    assert reply.status == 500
+    assert b"Traceback" not in reply.body
+    assert b"RuntimeError" not in reply.body
+
+
+@pytest.fixture(scope="module")
+def debug_server(app_folder: pathlib.Path) -> t.Iterator[ServerProcess]:
+    watched = app_folder / "watched.txt"
+    watched.write_text("1")
+    server = framework_server(
+        app_folder,
+        *("run", "--debug", "--without-threads", "--extra-files", str(watched)),
     )
+    server.wait_ready("/")
+    yield server
+    server.stop()
+
+
+def test_run_debug_option_gives_reloader_and_debugger(
+    debug_server: ServerProcess,
+) -> None:
+    facts = debug_server.request("GET", "/facts").json()
+    assert facts == {"debug": True, "request_thread": False, "reloader_child": True}
+    reply = debug_server.request("GET", "/boom")
+    assert reply.status == 500
+    # The interactive debugger's page, with the error in it.
+    assert b"Werkzeug Debugger" in reply.body
+    assert b"RuntimeError: boom" in reply.body
+    assert " * Debug mode: on" in debug_server.output()
+
+
+def test_run_reloads_on_extra_files(
+    debug_server: ServerProcess, app_folder: pathlib.Path
+) -> None:
+    time.sleep(0.1)  # a later modification time than the reloader's snapshot
+    (app_folder / "watched.txt").write_text("2")
+    deadline = time.monotonic() + 10
+    while "Detected change" not in debug_server.output():
+        assert time.monotonic() < deadline, debug_server.output()
+        time.sleep(0.1)
+    debug_server.wait_ready("/")
+
+
+def test_run_debugger_needs_debug_mode(app_folder: pathlib.Path) -> None:
+    server = framework_server(app_folder, "run", "--debugger")
+    status = server.process.wait(timeout=30)
+    assert status == 2
+    assert "--debugger needs debug mode" in server.output()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+def test_run_with_certificate_serves_https(app_folder: pathlib.Path) -> None:
+    cert, key = app_folder / "cert.pem", app_folder / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "ec", "-nodes"),
+            *("-pkeyopt", "ec_paramgen_curve:prime256v1"),
+            *("-keyout", str(key), "-out", str(cert), "-days", "1"),
+            *("-subj", "/CN=127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    server = framework_server(app_folder, "run", "--cert", str(cert), "--key", str(key))
+    context = ssl.create_default_context(cafile=str(cert))
+    context.check_hostname = False
+    url = f"https://127.0.0.1:{server.port}/"
     try:
-        deadline = time.monotonic() + 15
+        deadline = time.monotonic() + 20
         while True:
             try:
-                with urllib.request.urlopen(
-                    f"http://127.0.0.1:{port}/", timeout=2
-                ) as r:
+                with urllib.request.urlopen(url, timeout=2, context=context) as r:
                     body = r.read()
-                    status = r.status
                 break
             except (urllib.error.URLError, ConnectionError):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise
+                if server.process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(server.output())
                 time.sleep(0.1)
-        assert status == 200
         assert body == b"served by the framework command"
     finally:
-        process.terminate()
-        output, _ = process.communicate(timeout=10)
-    assert b"Serving framework app 'served_app'" in output
+        server.stop()
+
+
+def test_app_run_uses_server_name(app_folder: pathlib.Path) -> None:
+    port = free_port()
+    script = app_folder / "run_directly.py"
+    script.write_text(
+        "from served_app import app\n"
+        f"app.config['SERVER_NAME'] = '127.0.0.1:{port}'\n"
+        "app.run(load_dotenv=False)\n"
+    )
+    env = {k: v for k, v in server_environment(app_folder).items() if k not in _ENV}
+    server = ServerProcess(
+        [sys.executable, str(script)], port=port, folder=app_folder, env=env
+    )
+    try:
+        server.wait_ready("/")
+        facts = server.request("GET", "/facts").json()
+        assert facts["debug"] is False
+        assert facts["reloader_child"] is False
+    finally:
+        server.stop()
+
+
+def test_app_run_does_nothing_under_the_command(
+    make_module: t.Callable[..., str],
+) -> None:
+    name = make_module(
+        """
+        from framework import App
+
+        app = App("unguarded")
+        app.run()
+        """
+    )
+    result = run("--app", name, "routes")
+    assert result.exit_code == 0, result.output
+    assert "Ignoring app.run()" in result.stderr
 
 
 def test_cli_runner_restores_environment(monkeypatch: pytest.MonkeyPatch) -> None:

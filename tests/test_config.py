@@ -15,7 +15,14 @@ from datetime import timedelta
 import pytest
 
 from framework import App, Config
-from framework.config import DEFAULT_CONFIG, ConfigLoader
+from framework.config import (
+    DEFAULT_CONFIG,
+    ConfigLoader,
+    env_setting,
+    get_debug_flag,
+    get_load_dotenv,
+    prefix_spellings,
+)
 from framework.interfaces import ConfigLoader as ConfigLoaderProtocol
 from framework.signals import config_loaded
 
@@ -96,6 +103,47 @@ def test_from_object_import_string(config: Config) -> None:
     assert config.source_of("SECRET_KEY") == f"object:{__name__}"
     config.from_object(f"{__name__}:Prod")
     assert config.source_of("DATABASE") == f"object:{__name__}.Prod"
+
+
+@pytest.fixture
+def settings_package(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> t.Iterator[str]:
+    """A package ``cfg_pkg`` whose submodules nobody imported yet."""
+    package = tmp_path / "cfg_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "settings.py").write_text("API_TITLE = 'from a submodule'\n")
+    (package / "broken.py").write_text("import cfg_pkg_missing_dependency\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield "cfg_pkg"
+    for name in [n for n in sys.modules if n.split(".")[0] == "cfg_pkg"]:
+        del sys.modules[name]
+
+
+def test_from_object_imports_a_submodule(config: Config, settings_package: str) -> None:
+    config.from_object(f"{settings_package}.settings")
+    assert config["API_TITLE"] == "from a submodule"
+    assert config.source_of("API_TITLE") == "object:cfg_pkg.settings"
+
+
+def test_from_object_missing_submodule(config: Config, settings_package: str) -> None:
+    with pytest.raises(ImportError, match="module 'cfg_pkg' has no 'nothing'"):
+        config.from_object(f"{settings_package}.nothing")
+
+
+def test_from_object_submodule_failing_inside(
+    config: Config, settings_package: str
+) -> None:
+    # The submodule's own import error, not "no such name".
+    with pytest.raises(ModuleNotFoundError, match="cfg_pkg_missing_dependency"):
+        config.from_object(f"{settings_package}.broken")
+
+
+def test_config_attribute_on_the_class() -> None:
+    attribute = App.__dict__["testing"]
+    assert attribute.__get__(None, App) is attribute
+    assert attribute.__name__ == attribute.key == "TESTING"
 
 
 def test_from_object_import_errors_name_the_path(config: Config) -> None:
@@ -258,6 +306,150 @@ def test_from_prefixed_env_sorted_order(
     monkeypatch.setenv("FRAMEWORK_A", "{}")
     config.from_prefixed_env()
     assert config["A"] == {"B": 2}
+
+
+@pytest.fixture
+def clean_prefixes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No FLASK_ or FRAMEWORK_ variable from the shell running the tests."""
+    for name in list(os.environ):
+        if name.startswith(("FLASK_", "FRAMEWORK_", "MY_FLASK_", "MY_FRAMEWORK_")):
+            monkeypatch.delenv(name)
+
+
+@pytest.mark.usefixtures("clean_prefixes")
+def test_from_prefixed_env_reads_flask_variables_too(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLASK_ONLY_FLASK", "1")
+    monkeypatch.setenv("FLASK_BOTH", '"flask"')
+    monkeypatch.setenv("FRAMEWORK_BOTH", '"framework"')
+    monkeypatch.setenv("FRAMEWORK_ONLY_OURS", "2")
+    config.from_prefixed_env()
+    assert (config["ONLY_FLASK"], config["ONLY_OURS"]) == (1, 2)
+    # Ours wins where both are set.
+    assert config["BOTH"] == "framework"
+    assert config.source_of("ONLY_FLASK") == "env:FLASK_"
+    assert config.source_of("BOTH") == "env:FRAMEWORK_"
+
+
+@pytest.mark.usefixtures("clean_prefixes")
+def test_from_prefixed_env_nested_across_spellings(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config["DB"] = {"HOST": "old", "PORT": 1, "USER": "u"}
+    monkeypatch.setenv("FLASK_DB__HOST", "flask.local")
+    monkeypatch.setenv("FLASK_DB__PORT", "2")
+    monkeypatch.setenv("FRAMEWORK_DB__HOST", "ours.local")
+    config.from_prefixed_env()
+    assert config["DB"] == {"HOST": "ours.local", "PORT": 2, "USER": "u"}
+
+
+@pytest.mark.usefixtures("clean_prefixes")
+def test_from_prefixed_env_sends_one_signal(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = App(__name__)
+    monkeypatch.setenv("FLASK_X", "1")
+    monkeypatch.setenv("FRAMEWORK_Y", "1")
+    sent: list[str] = []
+
+    def record(sender: t.Any, source: str) -> None:
+        sent.append(source)
+
+    with config_loaded.connected_to(record, app):
+        app.config.from_prefixed_env()
+    assert sent == ["env:FRAMEWORK_"]
+
+
+@pytest.mark.usefixtures("clean_prefixes")
+@pytest.mark.parametrize("given", ["MY_FLASK", "MY_FRAMEWORK"])
+def test_from_prefixed_env_custom_prefix_in_both_spellings(
+    config: Config, monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    monkeypatch.setenv("MY_FLASK_A", "flask")
+    monkeypatch.setenv("MY_FLASK_B", "flask")
+    monkeypatch.setenv("MY_FRAMEWORK_B", "framework")
+    monkeypatch.setenv("FLASK_C", "not this prefix")
+    config.from_prefixed_env(given)
+    assert (config["A"], config["B"]) == ("flask", "framework")
+    assert "C" not in config
+
+
+@pytest.mark.parametrize(
+    ("prefix", "spellings"),
+    [
+        ("FRAMEWORK", ("FLASK", "FRAMEWORK")),
+        ("FLASK", ("FLASK", "FRAMEWORK")),
+        ("NOT_FLASK", ("NOT_FLASK", "NOT_FRAMEWORK")),
+        ("MYAPP", ("MYAPP",)),
+        # Only a whole part of the prefix counts.
+        ("FLASKY", ("FLASKY",)),
+    ],
+)
+def test_prefix_spellings(prefix: str, spellings: tuple[str, ...]) -> None:
+    assert prefix_spellings(prefix) == spellings
+
+
+# -- the environment ---------------------------------------------------------
+
+
+@pytest.mark.usefixtures("clean_prefixes")
+def test_env_setting_prefers_ours(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert env_setting("CFG_TEST") is None
+    monkeypatch.setenv("FLASK_CFG_TEST", "flask")
+    assert env_setting("CFG_TEST") == "flask"
+    # An empty value counts as unset, as with click's variables.
+    monkeypatch.setenv("FRAMEWORK_CFG_TEST", "")
+    assert env_setting("CFG_TEST") == "flask"
+    monkeypatch.setenv("FRAMEWORK_CFG_TEST", "ours")
+    assert env_setting("CFG_TEST") == "ours"
+
+
+@pytest.mark.usefixtures("clean_prefixes")
+@pytest.mark.parametrize(
+    ("ours", "flasks", "expected"),
+    [
+        (None, None, False),
+        ("1", None, True),
+        (None, "True", True),
+        ("", "yes", True),
+        ("0", "1", False),
+        ("false", "1", False),
+        ("No", None, False),
+        ("FALSE", None, False),
+        ("on", None, True),
+    ],
+)
+def test_get_debug_flag(
+    monkeypatch: pytest.MonkeyPatch,
+    ours: str | None,
+    flasks: str | None,
+    expected: bool,
+) -> None:
+    for name, value in (("FRAMEWORK_DEBUG", ours), ("FLASK_DEBUG", flasks)):
+        if value is not None:
+            monkeypatch.setenv(name, value)
+    assert get_debug_flag() is expected
+    assert App(__name__).debug is expected
+
+
+@pytest.mark.usefixtures("clean_prefixes")
+@pytest.mark.parametrize("name", ["FRAMEWORK_SKIP_DOTENV", "FLASK_SKIP_DOTENV"])
+def test_get_load_dotenv(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    assert get_load_dotenv() is True
+    assert get_load_dotenv(False) is False
+    monkeypatch.setenv(name, "1")
+    assert get_load_dotenv() is False
+    monkeypatch.setenv(name, "0")
+    assert get_load_dotenv() is True
+
+
+def test_env_functions_where_flask_code_imports_them() -> None:
+    import framework.cli
+    import framework.helpers
+
+    for module in (framework.helpers, framework.cli):
+        assert module.get_debug_flag is get_debug_flag
+        assert module.get_load_dotenv is get_load_dotenv
+    assert {"get_debug_flag", "get_load_dotenv"} <= set(framework.helpers.__all__)
 
 
 # -- from_file ---------------------------------------------------------------
