@@ -82,6 +82,10 @@ F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
 #: The entry-point group installed packages add commands through.
 PLUGIN_GROUP = "framework.commands"
+#: Flask extensions' entry-point group (Flask-Limiter's ``limiter``,
+#: Flask-AppBuilder's ``fab``...), read once the Flask alias is active:
+#: loading those commands earlier would import Flask itself.
+FLASK_PLUGIN_GROUP = "flask.commands"
 #: Names of the factory functions discovery calls when a module has no app.
 FACTORY_NAMES = ("create_app", "make_app")
 #: Names of the app attribute discovery looks for first.
@@ -731,15 +735,25 @@ class FrameworkGroup(AppGroup):
             for command in (run_command, serve_command, shell_command, routes_command):
                 self.add_command(command)
         self._plugins_loaded = False
+        self._flask_plugins_loaded = False
 
     def _add_plugin_commands(self) -> None:
-        """Add the commands of the ``framework.commands`` entry points, on
-        first need rather than at import, which would slow every command."""
-        if self._plugins_loaded:
-            return
-        self._plugins_loaded = True
-        for entry in metadata.entry_points(group=PLUGIN_GROUP):
-            self.add_command(entry.load(), entry.name)
+        """Add the commands of installed packages' entry points, on first
+        need rather than at import, which would slow every command. Flask
+        extensions' commands (:data:`FLASK_PLUGIN_GROUP`) join once the
+        Flask alias is active, usually after the app's module installed it;
+        a name taken already keeps its command."""
+        groups = []
+        if not self._plugins_loaded:
+            self._plugins_loaded = True
+            groups.append((PLUGIN_GROUP, True))
+        if not self._flask_plugins_loaded and _flask_alias_active():
+            self._flask_plugins_loaded = True
+            groups.append((FLASK_PLUGIN_GROUP, False))
+        for group, replace in groups:
+            for entry in metadata.entry_points(group=group):
+                if replace or entry.name not in self.commands:
+                    self.add_command(entry.load(), entry.name)
 
     def _app_commands(self, ctx: click.Context) -> click.Group | None:
         """The app's command group, or ``None`` (after printing why) when the
@@ -763,7 +777,11 @@ class FrameworkGroup(AppGroup):
         if command is not None or ctx.resilient_parsing:
             return command
         group = self._app_commands(ctx)
-        return None if group is None else group.get_command(ctx, name)
+        self._add_plugin_commands()  # the app may have installed the alias
+        command = super().get_command(ctx, name)
+        if command is not None or group is None:
+            return command
+        return group.get_command(ctx, name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._add_plugin_commands()
@@ -777,6 +795,8 @@ class FrameworkGroup(AppGroup):
         else:
             if group is not None:
                 names.update(group.list_commands(ctx))
+        self._add_plugin_commands()  # the app may have installed the alias
+        names.update(super().list_commands(ctx))
         return sorted(names)
 
     def make_context(

@@ -4,7 +4,6 @@ development server started in a subprocess."""
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import os
 import pathlib
@@ -15,7 +14,6 @@ import subprocess
 import sys
 import textwrap
 import time
-import types
 import typing as t
 import urllib.error
 import urllib.request
@@ -951,21 +949,16 @@ def test_run_cert_and_key_go_together(
         run_context(*args)
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("cryptography") is not None,
-    reason="cryptography is installed",
-)
-def test_run_cert_adhoc_without_cryptography() -> None:
+def test_run_cert_adhoc_without_cryptography(monkeypatch: pytest.MonkeyPatch) -> None:
+    # None in sys.modules makes "import cryptography" fail, as when it is
+    # not installed (the dev extra installs it).
+    monkeypatch.setitem(sys.modules, "cryptography", None)
     with pytest.raises(click.BadParameter) as info:
         run_context("--cert", "adhoc")
     assert "pip install cryptography" in info.value.format_message()
 
 
-def test_run_cert_adhoc_takes_no_key(
-    pem_files: tuple[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The check for cryptography comes first; a module by that name passes it.
-    monkeypatch.setitem(sys.modules, "cryptography", types.ModuleType("cryptography"))
+def test_run_cert_adhoc_takes_no_key(pem_files: tuple[str, str]) -> None:
     assert run_context("--cert", "adhoc").params["cert"] == "adhoc"
     assert run_context("--cert", "ADHOC").params["cert"] == "adhoc"
     with pytest.raises(click.BadParameter, match='is adhoc, "--key" is not used'):
@@ -1197,3 +1190,42 @@ def test_cli_runner_restores_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     assert result.exit_code == 0, result.output
     assert "FRAMEWORK_RUN_FROM_CLI" not in os.environ
     assert "FRAMEWORK_DEBUG" not in os.environ
+
+
+_FLASK_PLUGIN_SCRIPT = """
+import sys
+import click
+from framework import App
+from framework.cli import FrameworkGroup, ScriptInfo
+
+group = FrameworkGroup()
+info = ScriptInfo(create_app=lambda: App("plain"))
+with click.Context(group, info_name="framework", obj=info) as ctx:
+    before = group.list_commands(ctx)
+print("flask imported:", "flask" in sys.modules)
+import framework.compat.flask
+framework.compat.flask.install()
+import flask
+with click.Context(group, info_name="framework", obj=info) as ctx:
+    after = group.list_commands(ctx)
+print("before:", " ".join(before))
+print("after:", " ".join(after))
+"""
+
+
+def test_flask_extension_commands_join_once_the_alias_is_active() -> None:
+    # flask.commands entry points (Flask-AppBuilder's "fab", installed by
+    # the dev extra) import flask: loading them without the alias would
+    # import Flask itself, so they wait for it.
+    result = subprocess.run(
+        [sys.executable, "-c", _FLASK_PLUGIN_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    assert lines["flask imported"] == "False"
+    assert "fab" not in lines["before"].split()
+    assert "fab" in lines["after"].split()
+    assert "run" in lines["after"].split()

@@ -500,13 +500,6 @@ def test_flask_appbuilder_rest_api(appbuilder_client: AppClient) -> None:
     appbuilder_client.get("/logout/")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the framework command loads plugin commands from the"
-    " framework.commands entry-point group only; Flask-AppBuilder (fab),"
-    " Flask-Limiter (limiter) and APIFlask (spec) register theirs under"
-    " flask.commands (framework/cli.py, FrameworkGroup._load_plugin_commands)",
-)
 def test_flask_appbuilder_fab_command_through_the_framework_command(
     appbuilder_client: AppClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
