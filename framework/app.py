@@ -162,97 +162,89 @@ def _find_package(import_name: str) -> tuple[str | None, str]:
     return parent, package_path
 
 
-def _no_ctx(name: str) -> t.Callable[[App, t.Callable[..., t.Any]], t.Any]:
-    """Adapt an override that takes no context: ``step(ctx, *args)`` calls
-    ``override(*args)``."""
-
-    def adapt(app: App, override: t.Callable[..., t.Any]) -> t.Any:
-        def step(ctx: t.Any, *args: t.Any) -> t.Any:
-            return override(*args)
-
-        step.__name__ = name
-        return step
-
-    return adapt
+# An overridden App method becomes a pipeline step that looks the override up
+# on ``ctx.app`` at each call rather than holding the bound method: the app
+# owns its pipeline, and a bound method in it would make the app a cycle that
+# only the cycle collector frees. The lookup costs only apps that override.
 
 
-def _teardown(name: str) -> t.Callable[[App, t.Callable[..., t.Any]], t.Any]:
-    """Adapt an overridden ``do_teardown_*``, which raises, to a step that
-    returns the errors."""
+def _no_ctx(method: str) -> t.Callable[..., t.Any]:
+    """The step for an override that takes no context: ``step(ctx, *args)``
+    calls ``ctx.app.<method>(*args)``."""
 
-    def adapt(app: App, override: t.Callable[..., t.Any]) -> t.Any:
-        def step(ctx: t.Any, exc: BaseException | None) -> list[BaseException]:
-            try:
-                override(exc)
-            except Exception as error:
-                return [error]
-            return []
+    def step(ctx: t.Any, *args: t.Any) -> t.Any:
+        return getattr(ctx.app, method)(*args)
 
-        step.__name__ = name
-        return step
-
-    return adapt
+    step.__name__ = method
+    return step
 
 
-def _url_adapter(app: App, override: t.Callable[..., t.Any]) -> t.Any:
+def _with_request(method: str) -> t.Callable[..., t.Any]:
+    """The step for an override that takes the request, as Flask's
+    ``raise_routing_exception(request)`` does."""
+
+    def step(ctx: t.Any) -> t.Any:
+        return getattr(ctx.app, method)(ctx.request)
+
+    step.__name__ = method
+    return step
+
+
+def _teardown(method: str) -> t.Callable[..., t.Any]:
+    """The step for an overridden ``do_teardown_*``, which raises: the step
+    returns the errors instead."""
+
+    def step(ctx: t.Any, exc: BaseException | None) -> list[BaseException]:
+        try:
+            getattr(ctx.app, method)(exc)
+        except Exception as error:
+            return [error]
+        return []
+
+    step.__name__ = method
+    return step
+
+
+def _url_adapter(method: str) -> t.Callable[..., t.Any]:
+    """The step for an overridden ``create_url_adapter``, which takes the
+    request (``None`` in an app context)."""
+
     def bind(ctx: AppContext) -> MapAdapter | None:
-        return override(  # type: ignore[no-any-return]
-            ctx.request if ctx.is_request_context else None
-        )
+        request = ctx.request if ctx.is_request_context else None
+        return getattr(ctx.app, method)(request)  # type: ignore[no-any-return]
 
+    bind.__name__ = method
     return bind
 
 
 #: ``pipeline step -> (strategy, App method of the same meaning, adapter)``:
 #: how :meth:`App._prepare` resolves :attr:`App.pipeline`.
-_PIPELINE_STEPS: dict[
-    str, tuple[str, str, t.Callable[[App, t.Callable[..., t.Any]], t.Any]]
-] = {
-    "full_dispatch": ("dispatcher", "full_dispatch_request", _no_ctx("full_dispatch")),
-    "preprocess": ("dispatcher", "preprocess_request", _no_ctx("preprocess")),
-    "dispatch": ("dispatcher", "dispatch_request", _no_ctx("dispatch")),
+_PIPELINE_STEPS: dict[str, tuple[str, str, t.Callable[[str], t.Any]]] = {
+    "full_dispatch": ("dispatcher", "full_dispatch_request", _no_ctx),
+    "preprocess": ("dispatcher", "preprocess_request", _no_ctx),
+    "dispatch": ("dispatcher", "dispatch_request", _no_ctx),
     "raise_routing_exception": (
         "dispatcher",
         "raise_routing_exception",
-        _no_ctx("raise_routing_exception"),
+        _with_request,
     ),
-    "finalize": ("dispatcher", "finalize_request", _no_ctx("finalize")),
-    "process_response": ("dispatcher", "process_response", _no_ctx("process_response")),
+    "finalize": ("dispatcher", "finalize_request", _no_ctx),
+    "process_response": ("dispatcher", "process_response", _no_ctx),
     "make_default_options_response": (
         "dispatcher",
         "make_default_options_response",
-        _no_ctx("make_default_options_response"),
+        _no_ctx,
     ),
-    "teardown_request": (
-        "dispatcher",
-        "do_teardown_request",
-        _teardown("teardown_request"),
-    ),
-    "teardown_appcontext": (
-        "dispatcher",
-        "do_teardown_appcontext",
-        _teardown("teardown_appcontext"),
-    ),
-    "make_response": ("response_converter", "make_response", _no_ctx("make_response")),
-    "handle_http": ("error_handling", "handle_http_exception", _no_ctx("handle_http")),
-    "handle_user": ("error_handling", "handle_user_exception", _no_ctx("handle_user")),
-    "handle_unhandled": (
-        "error_handling",
-        "handle_exception",
-        _no_ctx("handle_unhandled"),
-    ),
-    "trap_http_exception": (
-        "error_handling",
-        "trap_http_exception",
-        _no_ctx("trap_http_exception"),
-    ),
-    "log_exception": ("error_handling", "log_exception", _no_ctx("log_exception")),
+    "teardown_request": ("dispatcher", "do_teardown_request", _teardown),
+    "teardown_appcontext": ("dispatcher", "do_teardown_appcontext", _teardown),
+    "make_response": ("response_converter", "make_response", _no_ctx),
+    "handle_http": ("error_handling", "handle_http_exception", _no_ctx),
+    "handle_user": ("error_handling", "handle_user_exception", _no_ctx),
+    "handle_unhandled": ("error_handling", "handle_exception", _no_ctx),
+    "trap_http_exception": ("error_handling", "trap_http_exception", _no_ctx),
+    "log_exception": ("error_handling", "log_exception", _no_ctx),
     "bind": ("router", "create_url_adapter", _url_adapter),
-    "inject_url_defaults": (
-        "router",
-        "inject_url_defaults",
-        _no_ctx("inject_url_defaults"),
-    ),
+    "inject_url_defaults": ("router", "inject_url_defaults", _no_ctx),
 }
 
 
@@ -587,10 +579,11 @@ class App(Scaffold):
         self._setup_version += 1
         if self._got_first_request:
             raise AssertionError(
-                f"{f_name} can't be used now: the app already handled its first"
-                " request, and changes after that would apply to some requests"
-                " and not others. Do all setup (routes, hooks, strategies,"
-                " extensions) before the app serves requests."
+                f"The setup method {f_name!r} can't be used now: the app"
+                " already handled its first request, and changes after that"
+                " would apply to some requests and not others. Do all setup"
+                " (routes, hooks, strategies, extensions) before the app"
+                " serves requests."
             )
 
     @setupmethod
@@ -880,11 +873,10 @@ class App(Scaffold):
             "error_handling": self.error_handling,
         }
         for step, (owner, method, adapt) in _PIPELINE_STEPS.items():
-            override = self._overridden(method)
-            if override is None:
+            if self._overridden(method) is None:
                 setattr(pipeline, step, getattr(strategies[owner], step))
             else:
-                setattr(pipeline, step, adapt(self, override))
+                setattr(pipeline, step, adapt(method))
         #: The resolved request pipeline; see
         #: :class:`~framework.interfaces.Pipeline`.
         self.pipeline = pipeline
