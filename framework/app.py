@@ -21,7 +21,7 @@ import typing as t
 import weakref
 from datetime import timedelta
 
-from werkzeug.exceptions import Aborter
+from werkzeug.exceptions import Aborter, BadRequest
 from werkzeug.routing import BuildError, Map, MapAdapter, Rule
 from werkzeug.utils import redirect as _werkzeug_redirect
 
@@ -261,6 +261,16 @@ def _static_view(app: App) -> t.Callable[..., Response]:
     return static
 
 
+def _unreadable_environ(
+    environ: WSGIEnvironment, start_response: StartResponse
+) -> t.Iterable[bytes]:
+    """The 400 for an environ no request object can be built from."""
+    error = BadRequest(
+        "The request's path, query string or headers could not be decoded."
+    )
+    return error.get_response()(environ, start_response)
+
+
 class App(Scaffold):
     """The WSGI application: register views and hooks on it, then serve it.
 
@@ -457,10 +467,17 @@ class App(Scaffold):
             else self.template_renderer_class()
         )
         if self.has_static_folder:
-            if bool(static_host) != host_matching:
-                raise ValueError(
-                    "static_host goes with host_matching=True, and"
-                    " host_matching=True needs static_host for the static route."
+            # AssertionError, as Flask raises for these setup mistakes.
+            if static_host and not host_matching:
+                raise AssertionError(
+                    "static_host only works with host_matching=True: without"
+                    " host matching, rules do not match on the host."
+                )
+            if host_matching and not static_host:
+                raise AssertionError(
+                    "host_matching=True needs static_host, the host the static"
+                    " route serves files from (or static_folder=None for no"
+                    " static route)."
                 )
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
@@ -1239,10 +1256,16 @@ class App(Scaffold):
         Middleware(app.wsgi_app)``) to add middleware while keeping ``app``."""
         if not self._got_first_request:
             self._freeze()
-        if self._custom_request_context:
-            ctx = self.request_context(environ)
-        else:
-            ctx = RequestContext(self, environ)
+        try:
+            if self._custom_request_context:
+                ctx = self.request_context(environ)
+            else:
+                ctx = RequestContext(self, environ)
+        except UnicodeError:
+            # The path, query string or a header holds characters a WSGI
+            # string can't (code points over 255): no request can be built,
+            # so no handler can run; the client still gets a 400, not a 500.
+            return _unreadable_environ(environ, start_response)
         error: BaseException | None = None
         pipeline = self.pipeline
         try:

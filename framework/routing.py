@@ -12,11 +12,12 @@ class keeps the per-request cost down (see DESIGN.md, "The hot path"):
 
 from __future__ import annotations
 
+import re
 import typing as t
 from urllib.parse import quote as _url_quote
 
 from attrs import define, field
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.routing import BuildError, Map, MapAdapter, Rule
 from werkzeug.sansio.utils import get_host
 
@@ -41,6 +42,46 @@ def wsgi_to_str(value: str) -> str:
     """Decode a WSGI environ string (latin-1 code points carrying UTF-8
     bytes); undecodable bytes become U+FFFD rather than an error."""
     return value.encode("latin1").decode("utf-8", "replace")
+
+
+#: What a ``Host`` header may hold (RFC 3986's reg-name and IP literals,
+#: and a port): anything else, such as bytes outside ASCII, control
+#: characters or spaces, is a 400. werkzeug lets some of these through.
+_HOST = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=%:\[\]-]*")
+
+
+def _check_host(host: str | None) -> None:
+    """Raise 400 for a ``Host`` header that is not a host name."""
+    if host is not None and _HOST.fullmatch(host) is None:
+        raise BadRequest(f"The Host header {host[:60]!r} is not a valid host name.")
+
+
+#: The subdomain of a host outside ``SERVER_NAME``: no rule has it, so the
+#: request is a 404 (werkzeug's own marker for that case).
+_NO_SUBDOMAIN = "<invalid>"
+
+
+def _subdomain_of(environ: t.Mapping[str, t.Any], server_name: str) -> str:
+    """The subdomain of the request's host under ``server_name``, for
+    subdomain matching; :data:`_NO_SUBDOMAIN` when the host is not under it
+    (an IP address, another domain). werkzeug derives the same but warns
+    about the second case, once per such request: a client's Host header is
+    not something to warn the developer about, and a 404 says enough."""
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = get_host(
+        scheme,
+        environ.get("HTTP_HOST"),
+        (environ.get("SERVER_NAME", ""), int(environ.get("SERVER_PORT") or 0)),
+    ).lower()
+    name = server_name.lower()
+    default_port = ":443" if scheme == "https" else ":80"
+    if name.endswith(default_port):  # get_host() leaves the default port out
+        name = name[: -len(default_port)]
+    if host == name:
+        return ""
+    if host.endswith(f".{name}"):
+        return host[: -len(name) - 1]
+    return _NO_SUBDOMAIN
 
 
 @define(slots=True)
@@ -190,6 +231,7 @@ class Router:
         )
         binding = self._bindings.get(key)
         if binding is None:
+            _check_host(environ.get("HTTP_HOST"))
             if trusted_hosts is not None:
                 # Raises SecurityError (a 400) for a host outside the list;
                 # the key holds the Host header, so each is checked once.
@@ -202,8 +244,10 @@ class Router:
                     ),
                     trusted_hosts,
                 )
+            if subdomain is None and server_name is not None:
+                subdomain = _subdomain_of(environ, server_name)
             # bind_to_environ validates the host (BadHost, a 400) and derives
-            # the subdomain; only what it derived is kept, never the path.
+            # what is left; only what it derived is kept, never the path.
             adapter = url_map.bind_to_environ(
                 environ, server_name=server_name, subdomain=subdomain
             )
@@ -298,8 +342,17 @@ class Router:
         external: bool | None = None,
     ) -> str:
         """Build the URL for ``endpoint``; raise ``BuildError`` when no rule
-        fits, ``RuntimeError`` when there is nothing to build against."""
-        adapter = ctx.url_adapter
+        fits, ``RuntimeError`` when there is nothing to build against.
+
+        In a request whose ``Host`` was refused (``TRUSTED_HOSTS``, or not a
+        host name), URLs are built against ``SERVER_NAME``, or without it
+        against the server's own address (the environ's ``SERVER_NAME`` and
+        ``SERVER_PORT``), never against the refused host: so an error
+        handler for the 400 can still call ``url_for``."""
+        try:
+            adapter = ctx.url_adapter
+        except HTTPException:
+            adapter = self._refused_host_adapter(t.cast("RequestContext", ctx))
         if adapter is None:
             raise RuntimeError(
                 "Can't build a URL outside a request without SERVER_NAME: set"
@@ -321,3 +374,21 @@ class Router:
         if anchor is not None:
             rv = f"{rv}#{_url_quote(anchor, safe=_ANCHOR_SAFE)}"
         return rv
+
+    def _refused_host_adapter(self, ctx: RequestContext) -> MapAdapter:
+        """An adapter for building URLs in a request whose Host binding
+        refused (see :meth:`build`); it is never used to match."""
+        environ = ctx.request.environ
+        scheme = environ.get("wsgi.url_scheme", "http")
+        server_name = ctx.app.config["SERVER_NAME"]
+        if not server_name:
+            # Set by the server from its own address, not by the client.
+            server_name = environ.get("SERVER_NAME") or "localhost"
+            port = str(environ.get("SERVER_PORT") or "")
+            if port and port != {"http": "80", "https": "443"}.get(scheme):
+                server_name = f"{server_name}:{port}"
+        return self._map().bind(
+            server_name,
+            script_name=wsgi_to_str(environ.get("SCRIPT_NAME") or "") or "/",
+            url_scheme=scheme,
+        )
