@@ -20,7 +20,7 @@ from urllib.parse import quote as _url_quote
 
 from attrs import define, field
 from werkzeug.exceptions import BadRequest, HTTPException
-from werkzeug.routing import BuildError, Map, MapAdapter, Rule
+from werkzeug.routing import Map, MapAdapter, Rule
 from werkzeug.sansio.utils import get_host
 
 from .wrappers import blueprint_chain, scopes_outer_first
@@ -30,7 +30,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .ctx import AppContext, RequestContext
     from .typing import URLDefaultCallable
 
-__all__ = ["BuildError", "Map", "Router", "Rule", "wsgi_to_str"]
+__all__ = ["Router", "wsgi_to_str"]
 
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 

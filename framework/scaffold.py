@@ -30,6 +30,8 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .errors import ErrorHandlerSpec
     from .wrappers import Response
 
+__all__ = ["Scaffold", "find_package_path", "setupmethod"]
+
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
 T_before_request = t.TypeVar("T_before_request", bound=ft.BeforeRequestCallable)

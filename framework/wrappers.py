@@ -41,6 +41,11 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.datastructures import ImmutableMultiDict, MultiDict
     from werkzeug.routing import Rule
 
+# DebugFilesKeyError and attach_enctype_error_multidict are defined here, by
+# the request that raises and installs them, and are public in
+# framework.debughelpers, Flask's module for them.
+__all__ = ["Request", "Response", "ResponseHeaders", "check_header_name"]
+
 
 class _AppJSON:
     """What ``Request.get_json`` and ``Response.json`` parse with: the
