@@ -266,10 +266,11 @@ class Request(_WerkzeugRequest):
     def blueprint(self) -> str | None:
         """The dotted name of the blueprint the matched endpoint belongs to,
         or ``None``."""
-        endpoint = self.endpoint
-        if endpoint is not None and "." in endpoint:
-            return endpoint.rpartition(".")[0]
-        return None
+        rule = self.url_rule
+        if rule is None:
+            return None
+        owner, dot, _ = rule.endpoint.rpartition(".")
+        return owner if dot else None
 
     @property
     def blueprints(self) -> list[str]:
