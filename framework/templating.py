@@ -93,6 +93,10 @@ class Environment(BaseEnvironment):
         """The app whose templates this environment renders."""
         return self._app_ref()
 
+    @app.setter
+    def app(self, app: App) -> None:
+        self._app_ref = _AppRef(app)
+
 
 class DispatchingJinjaLoader(BaseLoader):
     """Looks a template up in the app's folder, then in each blueprint's,
@@ -105,6 +109,10 @@ class DispatchingJinjaLoader(BaseLoader):
     def app(self) -> App:
         """The app whose template folders (and blueprints') are searched."""
         return self._app_ref()
+
+    @app.setter
+    def app(self, app: App) -> None:
+        self._app_ref = _AppRef(app)
 
     def _loaders(self) -> t.Iterator[tuple[Scaffold, BaseLoader]]:
         app = self.app

@@ -427,3 +427,21 @@ def test_the_jinja_environment_holds_its_app_weakly() -> None:
     gc.collect()
     with pytest.raises(RuntimeError, match="no longer exists"):
         env.app  # noqa: B018
+    other = App(__name__)
+    env.app = other
+    assert env.app is other
+
+
+def test_override_raise_routing_exception_gets_the_request() -> None:
+    seen: list[Request] = []
+
+    class RecordingApp(App):
+        def raise_routing_exception(self, request: Request) -> t.NoReturn:
+            seen.append(request)
+            super().raise_routing_exception(request)
+
+    app = RecordingApp(__name__)
+    response = app.test_client().get("/missing")
+    assert response.status_code == 404
+    assert len(seen) == 1
+    assert seen[0].path == "/missing"
