@@ -21,7 +21,7 @@ import typing as t
 import weakref
 from datetime import timedelta
 
-from werkzeug.exceptions import Aborter
+from werkzeug.exceptions import Aborter, BadRequest
 from werkzeug.routing import BuildError, Map, MapAdapter, Rule
 from werkzeug.utils import redirect as _werkzeug_redirect
 
@@ -80,6 +80,10 @@ T_shell_context_processor = t.TypeVar(
 )
 
 _PRESERVE_CONTEXT = "werkzeug.debug.preserve_context"
+#: A folder argument: a path, or ``None`` for no such folder.
+_Folder: t.TypeAlias = "str | os.PathLike[str] | None"
+#: An optional string argument of ``url_for``.
+_OptionalText: t.TypeAlias = "str | None"
 
 
 def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
@@ -151,116 +155,112 @@ def _package_path(import_name: str) -> str:
 
 
 def _find_package(import_name: str) -> tuple[str | None, str]:
-    """``(installation prefix or None, package path)`` for ``import_name``:
-    the prefix is set when the package is installed, under ``sys.prefix`` or
-    in a ``site-packages`` folder."""
+    """``(installation prefix or None, package path)`` for ``import_name``;
+    see :func:`_install_prefix`."""
     package_path = _package_path(import_name)
-    python_prefix = os.path.abspath(sys.prefix)
-    if pathlib.PurePath(package_path).is_relative_to(python_prefix):
-        return python_prefix, package_path
-    parent, folder = os.path.split(package_path)
-    if folder.lower() != "site-packages":
-        return None, package_path
-    # <prefix>/lib/site-packages or <prefix>/lib/pythonX.Y/site-packages
-    grandparent, lib = os.path.split(parent)
-    if lib.lower() == "lib":
-        return grandparent, package_path
-    if os.path.basename(grandparent).lower() == "lib":
-        return os.path.dirname(grandparent), package_path
-    return parent, package_path
+    return _install_prefix(pathlib.PurePath(package_path)), package_path
 
 
-def _no_ctx(name: str) -> t.Callable[[App, t.Callable[..., t.Any]], t.Any]:
-    """Adapt an override that takes no context: ``step(ctx, *args)`` calls
-    ``override(*args)``."""
-
-    def adapt(app: App, override: t.Callable[..., t.Any]) -> t.Any:
-        def step(ctx: t.Any, *args: t.Any) -> t.Any:
-            return override(*args)
-
-        step.__name__ = name
-        return step
-
-    return adapt
-
-
-def _teardown(name: str) -> t.Callable[[App, t.Callable[..., t.Any]], t.Any]:
-    """Adapt an overridden ``do_teardown_*``, which raises, to a step that
-    returns the errors."""
-
-    def adapt(app: App, override: t.Callable[..., t.Any]) -> t.Any:
-        def step(ctx: t.Any, exc: BaseException | None) -> list[BaseException]:
-            try:
-                override(exc)
-            except Exception as error:
-                return [error]
-            return []
-
-        step.__name__ = name
-        return step
-
-    return adapt
+def _install_prefix(folder: pathlib.PurePath) -> str | None:
+    """The prefix a package in ``folder`` is installed under: ``sys.prefix``
+    when the folder is inside it; for a ``site-packages`` folder elsewhere
+    (a virtualenv), the folder above its ``lib`` (``lib/site-packages`` on
+    Windows, ``lib/pythonX.Y/site-packages`` on POSIX), or the folder that
+    holds it. ``None`` for a package that is not installed."""
+    python_prefix = pathlib.PurePath(os.path.abspath(sys.prefix))
+    if folder.is_relative_to(python_prefix):
+        return str(python_prefix)
+    if folder.name.lower() != "site-packages":
+        return None
+    for lib in folder.parents[:2]:
+        if lib.name.lower() == "lib":
+            return str(lib.parent)
+    return str(folder.parent)
 
 
-def _url_adapter(app: App, override: t.Callable[..., t.Any]) -> t.Any:
+# An overridden App method becomes a pipeline step that looks the override up
+# on ``ctx.app`` at each call rather than holding the bound method: the app
+# owns its pipeline, and a bound method in it would make the app a cycle that
+# only the cycle collector frees. The lookup costs only apps that override.
+
+
+def _no_ctx(method: str) -> t.Callable[..., t.Any]:
+    """The step for an override that takes no context: ``step(ctx, *args)``
+    calls ``ctx.app.<method>(*args)``."""
+
+    def step(ctx: t.Any, *args: t.Any) -> t.Any:
+        return getattr(ctx.app, method)(*args)
+
+    step.__name__ = method
+    return step
+
+
+def _with_request(method: str) -> t.Callable[..., t.Any]:
+    """The step for an override that takes the request, as Flask's
+    ``raise_routing_exception(request)`` does."""
+
+    def step(ctx: t.Any) -> t.Any:
+        return getattr(ctx.app, method)(ctx.request)
+
+    step.__name__ = method
+    return step
+
+
+def _teardown(method: str) -> t.Callable[..., t.Any]:
+    """The step for an overridden ``do_teardown_*``, which raises: the step
+    returns the errors instead."""
+
+    def step(ctx: t.Any, exc: BaseException | None) -> list[BaseException]:
+        try:
+            getattr(ctx.app, method)(exc)
+        except Exception as error:
+            return [error]
+        return []
+
+    step.__name__ = method
+    return step
+
+
+def _url_adapter(method: str) -> t.Callable[..., t.Any]:
+    """The step for an overridden ``create_url_adapter``, which takes the
+    request (``None`` in an app context)."""
+
     def bind(ctx: AppContext) -> MapAdapter | None:
-        return override(  # type: ignore[no-any-return]
-            ctx.request if ctx.is_request_context else None
-        )
+        request = ctx.request if ctx.is_request_context else None
+        return getattr(ctx.app, method)(request)  # type: ignore[no-any-return]
 
+    bind.__name__ = method
     return bind
 
 
 #: ``pipeline step -> (strategy, App method of the same meaning, adapter)``:
 #: how :meth:`App._prepare` resolves :attr:`App.pipeline`.
-_PIPELINE_STEPS: dict[
-    str, tuple[str, str, t.Callable[[App, t.Callable[..., t.Any]], t.Any]]
-] = {
-    "full_dispatch": ("dispatcher", "full_dispatch_request", _no_ctx("full_dispatch")),
-    "preprocess": ("dispatcher", "preprocess_request", _no_ctx("preprocess")),
-    "dispatch": ("dispatcher", "dispatch_request", _no_ctx("dispatch")),
+_PIPELINE_STEPS: dict[str, tuple[str, str, t.Callable[[str], t.Any]]] = {
+    "full_dispatch": ("dispatcher", "full_dispatch_request", _no_ctx),
+    "preprocess": ("dispatcher", "preprocess_request", _no_ctx),
+    "dispatch": ("dispatcher", "dispatch_request", _no_ctx),
     "raise_routing_exception": (
         "dispatcher",
         "raise_routing_exception",
-        _no_ctx("raise_routing_exception"),
+        _with_request,
     ),
-    "finalize": ("dispatcher", "finalize_request", _no_ctx("finalize")),
-    "process_response": ("dispatcher", "process_response", _no_ctx("process_response")),
+    "finalize": ("dispatcher", "finalize_request", _no_ctx),
+    "process_response": ("dispatcher", "process_response", _no_ctx),
     "make_default_options_response": (
         "dispatcher",
         "make_default_options_response",
-        _no_ctx("make_default_options_response"),
+        _no_ctx,
     ),
-    "teardown_request": (
-        "dispatcher",
-        "do_teardown_request",
-        _teardown("teardown_request"),
-    ),
-    "teardown_appcontext": (
-        "dispatcher",
-        "do_teardown_appcontext",
-        _teardown("teardown_appcontext"),
-    ),
-    "make_response": ("response_converter", "make_response", _no_ctx("make_response")),
-    "handle_http": ("error_handling", "handle_http_exception", _no_ctx("handle_http")),
-    "handle_user": ("error_handling", "handle_user_exception", _no_ctx("handle_user")),
-    "handle_unhandled": (
-        "error_handling",
-        "handle_exception",
-        _no_ctx("handle_unhandled"),
-    ),
-    "trap_http_exception": (
-        "error_handling",
-        "trap_http_exception",
-        _no_ctx("trap_http_exception"),
-    ),
-    "log_exception": ("error_handling", "log_exception", _no_ctx("log_exception")),
+    "teardown_request": ("dispatcher", "do_teardown_request", _teardown),
+    "teardown_appcontext": ("dispatcher", "do_teardown_appcontext", _teardown),
+    "make_response": ("response_converter", "make_response", _no_ctx),
+    "handle_http": ("error_handling", "handle_http_exception", _no_ctx),
+    "handle_user": ("error_handling", "handle_user_exception", _no_ctx),
+    "handle_unhandled": ("error_handling", "handle_exception", _no_ctx),
+    "trap_http_exception": ("error_handling", "trap_http_exception", _no_ctx),
+    "log_exception": ("error_handling", "log_exception", _no_ctx),
     "bind": ("router", "create_url_adapter", _url_adapter),
-    "inject_url_defaults": (
-        "router",
-        "inject_url_defaults",
-        _no_ctx("inject_url_defaults"),
-    ),
+    "inject_url_defaults": ("router", "inject_url_defaults", _no_ctx),
 }
 
 
@@ -275,6 +275,59 @@ def _static_view(app: App) -> t.Callable[..., Response]:
         return target.send_static_file(filename)
 
     return static
+
+
+def _unreadable_environ(
+    environ: WSGIEnvironment, start_response: StartResponse
+) -> t.Iterable[bytes]:
+    """The 400 for an environ no request object can be built from."""
+    error = BadRequest(
+        "The request's path, query string or headers could not be decoded."
+    )
+    return error.get_response()(environ, start_response)
+
+
+def _ask_build_handler(
+    handler: ft.URLBuildErrorHandler,
+    error: BuildError,
+    endpoint: str,
+    values: dict[str, t.Any],
+) -> tuple[str | None, BuildError]:
+    """One URL build error handler's answer: its URL (``None`` for none),
+    and the error to pass on, the one it raised if it raised one."""
+    try:
+        return handler(error, endpoint, values), error
+    except BuildError as raised:
+        return None, raised
+
+
+def _view_methods(view_func: t.Any) -> t.Any:
+    """The methods a view declares (class-based views do), else ``GET``."""
+    return getattr(view_func, "methods", None) or ("GET",)
+
+
+def _view_setting(given: t.Any, view_func: t.Any, name: str) -> t.Any:
+    """``given`` unless it is ``None``; else the view's attribute ``name``
+    (``None`` when the view has none)."""
+    if given is not None:
+        return given
+    return getattr(view_func, name, None)
+
+
+def _register_or_decorate(add: t.Callable[..., None], name_or_func: t.Any) -> t.Any:
+    """The ``template_*`` decorators: used bare (``@app.template_filter``),
+    ``name_or_func`` is the function, registered under its own name; called
+    (``@app.template_filter("name")``), it is the name, and the decorator
+    registers the function it gets under it."""
+    if callable(name_or_func):
+        add(name_or_func)
+        return name_or_func
+    return functools.partial(_add_and_return, add, name_or_func)
+
+
+def _add_and_return(add: t.Callable[..., None], name: str | None, f: T) -> T:
+    add(f, name=name)
+    return f
 
 
 class App(Scaffold):
@@ -375,11 +428,11 @@ class App(Scaffold):
         self,
         import_name: str,
         static_url_path: str | None = None,
-        static_folder: str | os.PathLike[str] | None = "static",
+        static_folder: _Folder = "static",
         static_host: str | None = None,
         host_matching: bool = False,
         subdomain_matching: bool = False,
-        template_folder: str | os.PathLike[str] | None = "templates",
+        template_folder: _Folder = "templates",
         instance_path: str | None = None,
         instance_relative_config: bool = False,
         root_path: str | None = None,
@@ -400,12 +453,9 @@ class App(Scaffold):
         self._prepared_version = -1
         self._custom_request_context = False
         self._setup_lock = threading.Lock()
+        # The folders the app shares with blueprints (Scaffold's part).
         super().__init__(
-            import_name,
-            static_folder=static_folder,
-            static_url_path=static_url_path,
-            template_folder=template_folder,
-            root_path=root_path,
+            import_name, static_folder, static_url_path, template_folder, root_path
         )
         if instance_path is None:
             instance_path = self.auto_find_instance_path()
@@ -473,10 +523,17 @@ class App(Scaffold):
             else self.template_renderer_class()
         )
         if self.has_static_folder:
-            if bool(static_host) != host_matching:
-                raise ValueError(
-                    "static_host goes with host_matching=True, and"
-                    " host_matching=True needs static_host for the static route."
+            # AssertionError, as Flask raises for these setup mistakes.
+            if static_host and not host_matching:
+                raise AssertionError(
+                    "static_host only works with host_matching=True: without"
+                    " host matching, rules do not match on the host."
+                )
+            if host_matching and not static_host:
+                raise AssertionError(
+                    "host_matching=True needs static_host, the host the static"
+                    " route serves files from (or static_folder=None for no"
+                    " static route)."
                 )
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
@@ -492,12 +549,11 @@ class App(Scaffold):
     def name(self) -> str:  # type: ignore[override]
         """The app's name: the import name, or the script's file name when
         run as ``__main__``."""
-        if self.import_name == "__main__":
-            file: str | None = getattr(sys.modules["__main__"], "__file__", None)
-            if file is None:
-                return "__main__"
-            return os.path.splitext(os.path.basename(file))[0]
-        return self.import_name
+        if self.import_name != "__main__":
+            return self.import_name
+        script = getattr(sys.modules["__main__"], "__file__", None)
+        # No file for an interactive session or python -c.
+        return pathlib.Path(script).stem if script else "__main__"
 
     @functools.cached_property
     def logger(self) -> logging.Logger:
@@ -594,17 +650,18 @@ class App(Scaffold):
         self._setup_version += 1
         if self._got_first_request:
             raise AssertionError(
-                f"{f_name} can't be used now: the app already handled its first"
-                " request, and changes after that would apply to some requests"
-                " and not others. Do all setup (routes, hooks, strategies,"
-                " extensions) before the app serves requests."
+                f"The setup method {f_name!r} can't be used now: the app"
+                " already handled its first request, and changes after that"
+                " would apply to some requests and not others. Do all setup"
+                " (routes, hooks, strategies, extensions) before the app"
+                " serves requests."
             )
 
     @setupmethod
     def add_url_rule(
         self,
         rule: str,
-        endpoint: str | None = None,
+        endpoint: _OptionalText = None,
         view_func: ft.RouteCallable | None = None,
         provide_automatic_options: bool | None = None,
         **options: t.Any,
@@ -627,38 +684,43 @@ class App(Scaffold):
                     f"add_url_rule({rule!r}) needs an endpoint or a view function."
                 )
             endpoint = view_func.__name__
-        methods = options.pop("methods", None)
-        if methods is None:
-            methods = getattr(view_func, "methods", None) or ("GET",)
+        # Each setting comes from the call, else from the view's attribute
+        # of the same name (class-based views set them), else a default.
+        given = options.pop("methods", None)
+        methods = given if given is not None else _view_methods(view_func)
         if isinstance(methods, str):
             raise TypeError(
                 "methods must be a list of method names, such as"
                 f' methods=["{methods}"], not a string.'
             )
-        method_set = {m.upper() for m in methods}
-        method_set |= set(getattr(view_func, "required_methods", ()))
-        if provide_automatic_options is None:
-            provide_automatic_options = getattr(
-                view_func, "provide_automatic_options", None
+        allowed = {name.upper() for name in methods}
+        allowed.update(getattr(view_func, "required_methods", ()))
+        automatic = _view_setting(
+            provide_automatic_options, view_func, "provide_automatic_options"
+        )
+        if automatic is None:
+            automatic = "OPTIONS" not in allowed and bool(
+                self.config["PROVIDE_AUTOMATIC_OPTIONS"]
             )
-        if provide_automatic_options is None:
-            provide_automatic_options = (
-                "OPTIONS" not in method_set and self.config["PROVIDE_AUTOMATIC_OPTIONS"]
-            )
-        if provide_automatic_options:
-            method_set.add("OPTIONS")
+        if automatic:
+            allowed.add("OPTIONS")
         if view_func is not None:
-            existing = self.view_functions.get(endpoint)
-            if existing is not None and existing != view_func:
-                raise AssertionError(
-                    f"Endpoint {endpoint!r} already has the view"
-                    f" {existing.__qualname__}; give the new rule its own"
-                    " endpoint=... or reuse the same function."
-                )
-        rule_obj = self.router.add_rule(self, rule, endpoint, method_set, options)
-        rule_obj.provide_automatic_options = bool(provide_automatic_options)  # type: ignore[attr-defined]
+            self._check_endpoint_free(endpoint, view_func)
+        rule_obj = self.router.add_rule(self, rule, endpoint, allowed, options)
+        rule_obj.provide_automatic_options = bool(automatic)  # type: ignore[attr-defined]
         if view_func is not None:
             self.view_functions[endpoint] = view_func
+
+    def _check_endpoint_free(self, endpoint: str, view_func: ft.RouteCallable) -> None:
+        """Refuse a second view for an endpoint: ``url_for`` and dispatch
+        could not tell them apart."""
+        existing = self.view_functions.get(endpoint, view_func)
+        if existing != view_func:
+            raise AssertionError(
+                f"Endpoint {endpoint!r} already has the view"
+                f" {existing.__qualname__}; give the new rule its own"
+                " endpoint=... or reuse the same function."
+            )
 
     @setupmethod
     def teardown_appcontext(self, f: T_teardown) -> T_teardown:
@@ -758,15 +820,7 @@ class App(Scaffold):
     ) -> T_template_filter | t.Callable[[T_template_filter], T_template_filter]:
         """Register a Jinja filter: ``@app.template_filter`` or
         ``@app.template_filter("name")``."""
-        if callable(name):
-            self.add_template_filter(name)
-            return name
-
-        def decorator(f: T_template_filter) -> T_template_filter:
-            self.add_template_filter(f, name=name)
-            return f
-
-        return decorator
+        return _register_or_decorate(self.add_template_filter, name)  # type: ignore[no-any-return]
 
     @setupmethod
     def add_template_filter(
@@ -789,15 +843,7 @@ class App(Scaffold):
     ) -> T_template_test | t.Callable[[T_template_test], T_template_test]:
         """Register a Jinja test: ``@app.template_test`` or
         ``@app.template_test("name")``."""
-        if callable(name):
-            self.add_template_test(name)
-            return name
-
-        def decorator(f: T_template_test) -> T_template_test:
-            self.add_template_test(f, name=name)
-            return f
-
-        return decorator
+        return _register_or_decorate(self.add_template_test, name)  # type: ignore[no-any-return]
 
     @setupmethod
     def add_template_test(
@@ -820,15 +866,7 @@ class App(Scaffold):
     ) -> T_template_global | t.Callable[[T_template_global], T_template_global]:
         """Register a Jinja global: ``@app.template_global`` or
         ``@app.template_global("name")``."""
-        if callable(name):
-            self.add_template_global(name)
-            return name
-
-        def decorator(f: T_template_global) -> T_template_global:
-            self.add_template_global(f, name=name)
-            return f
-
-        return decorator
+        return _register_or_decorate(self.add_template_global, name)  # type: ignore[no-any-return]
 
     @setupmethod
     def add_template_global(
@@ -887,11 +925,10 @@ class App(Scaffold):
             "error_handling": self.error_handling,
         }
         for step, (owner, method, adapt) in _PIPELINE_STEPS.items():
-            override = self._overridden(method)
-            if override is None:
+            if self._overridden(method) is None:
                 setattr(pipeline, step, getattr(strategies[owner], step))
             else:
-                setattr(pipeline, step, adapt(self, override))
+                setattr(pipeline, step, adapt(method))
         #: The resolved request pipeline; see
         #: :class:`~framework.interfaces.Pipeline`.
         self.pipeline = pipeline
@@ -1150,9 +1187,9 @@ class App(Scaffold):
         /,
         endpoint: str,
         *,
-        _anchor: str | None = None,
-        _method: str | None = None,
-        _scheme: str | None = None,
+        _anchor: _OptionalText = None,
+        _method: _OptionalText = None,
+        _scheme: _OptionalText = None,
         _external: bool | None = None,
         **values: t.Any,
     ) -> str:
@@ -1162,40 +1199,39 @@ class App(Scaffold):
             ctx = AppContext(self)
         if _external is None:
             _external = _scheme is not None or not ctx.is_request_context
-        if endpoint[:1] == "." and ctx.is_request_context:
-            blueprint = ctx.request.blueprint
+        if endpoint[:1] == ".":
+            # Relative to the current blueprint, if any.
+            blueprint = ctx.request.blueprint if ctx.is_request_context else None
             endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
-        elif endpoint[:1] == ".":
-            endpoint = endpoint[1:]
         try:
+            # PERF: keywords, not an options dict: url_for runs per link.
             return self.router.build(
                 ctx,
                 endpoint,
                 values,
-                method=_method,
                 anchor=_anchor,
-                scheme=_scheme,
                 external=_external,
+                method=_method,
+                scheme=_scheme,
             )
         except BuildError as error:
-            values.update(
-                _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external
-            )
+            # The handlers see what url_for was given, as in Flask: the
+            # values with the underscored options among them.
+            given = (("_anchor", _anchor), ("_method", _method), ("_scheme", _scheme))
+            values.update(given, _external=_external)
             return self.handle_url_build_error(error, endpoint, values)
 
     def handle_url_build_error(
         self, error: BuildError, endpoint: str, values: dict[str, t.Any]
     ) -> str:
         """Ask each of :attr:`url_build_error_handlers` for a URL; raise the
-        error when none gives one."""
+        error when none gives one. A handler that raises a ``BuildError``
+        hands that error to the next one (and to the caller, if it is the
+        last)."""
         for handler in self.url_build_error_handlers:
-            try:
-                rv = handler(error, endpoint, values)
-            except BuildError as e:
-                error = e
-            else:
-                if rv is not None:
-                    return rv
+            url, error = _ask_build_handler(handler, error, endpoint, values)
+            if url is not None:
+                return url
         raise error
 
     def redirect(
@@ -1254,10 +1290,16 @@ class App(Scaffold):
         Middleware(app.wsgi_app)``) to add middleware while keeping ``app``."""
         if not self._got_first_request:
             self._freeze()
-        if self._custom_request_context:
-            ctx = self.request_context(environ)
-        else:
-            ctx = RequestContext(self, environ)
+        try:
+            if self._custom_request_context:
+                ctx = self.request_context(environ)
+            else:
+                ctx = RequestContext(self, environ)
+        except UnicodeError:
+            # The path, query string or a header holds characters a WSGI
+            # string can't (code points over 255): no request can be built,
+            # so no handler can run; the client still gets a 400, not a 500.
+            return _unreadable_environ(environ, start_response)
         error: BaseException | None = None
         pipeline = self.pipeline
         try:

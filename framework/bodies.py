@@ -15,6 +15,7 @@ Layer 1. Used by :class:`framework.wrappers.Request`:
 from __future__ import annotations
 
 import io
+import re
 import typing as t
 from urllib.parse import parse_qsl, unquote_to_bytes
 
@@ -29,6 +30,9 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["FormDataParser", "input_stream"]
 
+#: A Content-Length value: digits, with the blanks a header may carry.
+_LENGTH = re.compile(r"[ \t]*[0-9]+[ \t]*")
+
 
 def input_stream(environ: WSGIEnvironment, max_length: int | None) -> t.IO[bytes]:
     """The body of the request in ``environ``, as a stream that never reads
@@ -40,6 +44,7 @@ def input_stream(environ: WSGIEnvironment, max_length: int | None) -> t.IO[bytes
       chunked requests) is read to its end; with a ``max_length``, the read
       that would go past it raises 413, after at most ``max_length + 1``
       bytes. Werkzeug's stream instead ends quietly at the limit.
+    - A ``Content-Length`` that is not a whole number raises 400.
     - Otherwise the declared ``Content-Length`` bounds the read. With no
       ``Content-Length``, the body is empty, unless a ``Transfer-Encoding``
       says there is one: reading it then raises 411, where werkzeug returns
@@ -48,7 +53,17 @@ def input_stream(environ: WSGIEnvironment, max_length: int | None) -> t.IO[bytes
     :param environ: the WSGI environ.
     :param max_length: the limit in bytes, or ``None`` for none.
     """
-    stream = t.cast("t.IO[bytes]", environ["wsgi.input"])
+    declared = environ.get("CONTENT_LENGTH")
+    if declared and _LENGTH.fullmatch(declared) is None:
+        # werkzeug reads a malformed length as 0: an empty body the client
+        # did not send. Refuse it, as a server parsing the header would.
+        raise BadRequest(
+            f"The Content-Length header ({declared[:40]!r}) is not a whole"
+            " number of bytes."
+        )
+    # A server that gives no input stream sent no body (the key is required
+    # by PEP 3333, but its absence is no reason for a 500).
+    stream = t.cast("t.IO[bytes]", environ.get("wsgi.input") or io.BytesIO())
     length = get_content_length(environ)
     if length is not None and max_length is not None and length > max_length:
         raise RequestEntityTooLarge()

@@ -24,6 +24,7 @@ import typing as t
 
 from attrs import define, field
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from . import signals
 from .wrappers import scopes_outer_first
@@ -34,9 +35,52 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .app import App
     from .ctx import AppContext, RequestContext
     from .typing import ResponseReturnValue
-    from .wrappers import Response
+    from .wrappers import Request, Response
 
 __all__ = ["Dispatcher"]
+
+#: Methods whose requests carry no body a redirect could lose.
+_BODYLESS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class FormDataRoutingRedirect(AssertionError):
+    """Routing answered a request that has a body (not ``GET``, ``HEAD`` or
+    ``OPTIONS``) with a redirect that browsers follow without the body (not
+    307 or 308), usually because the rule ends with a slash and the URL did
+    not. Raised in debug mode only, instead of the redirect; importable from
+    :mod:`framework.debughelpers`, as in Flask.
+
+    :param request: the request; its ``routing_exception`` is the
+        :class:`~werkzeug.routing.RequestRedirect`.
+    """
+
+    def __init__(self, request: Request) -> None:
+        redirect = request.routing_exception
+        if not isinstance(redirect, RequestRedirect):
+            raise TypeError(
+                "FormDataRoutingRedirect explains a routing redirect; this"
+                f" request's routing_exception is {redirect!r}."
+            )
+        target = redirect.new_url
+        lines = [
+            f"{request.method} {request.url} was answered with a"
+            f" {redirect.code} redirect to the canonical URL {target!r},"
+            " and browsers drop the form data when they follow it."
+        ]
+        if target.partition("?")[0] == f"{request.base_url}/":
+            lines.append(
+                "The rule ends with a slash and the URL did not; the app"
+                " redirects such URLs to the slashed one."
+            )
+        lines.append(
+            "Send the request to the canonical URL, or make routing"
+            " redirects 307 or 308. (Only debug mode raises this; otherwise"
+            " the redirect is sent.)"
+        )
+        super().__init__(" ".join(lines))
+
+
+FormDataRoutingRedirect.__module__ = "framework.debughelpers"
 
 Hooks = tuple[t.Callable[..., t.Any], ...]
 _Spec = t.Mapping[str | None, t.Sequence[t.Callable[..., t.Any]]]
@@ -64,11 +108,12 @@ class Dispatcher:
         factory=dict, init=False
     )
     _views: dict[str, t.Callable[..., t.Any]] = field(factory=dict, init=False)
-    _app: App | None = field(default=None, init=False)
+    # No reference to the app is kept: the app owns its dispatcher, and a
+    # back-reference would make the pair a cycle that only the cycle
+    # collector frees. Each request brings the app in ``ctx.app``.
 
     def prepare(self, app: App) -> None:
         """Compile the app's hook registries."""
-        self._app = app
         self._scoped = {}
         self._views = {
             endpoint: self._sync_view(app, view)
@@ -83,7 +128,7 @@ class Dispatcher:
         self._has_blueprint_hooks = any(
             name is not None and funcs for spec in specs for name, funcs in spec.items()
         )
-        self._app_hooks = self._compile(None)
+        self._app_hooks = self._compile(app, None)
         self._teardown_appcontext = tuple(
             reversed([app.ensure_sync(f) for f in app.teardown_appcontext_funcs])
         )
@@ -97,9 +142,7 @@ class Dispatcher:
             sync_view = self._synced_views[view] = app.ensure_sync(view)
         return sync_view
 
-    def _compile(self, blueprint: str | None) -> _CompiledHooks:
-        app = self._app
-        assert app is not None, "prepare() must run before dispatching"
+    def _compile(self, app: App, blueprint: str | None) -> _CompiledHooks:
         outer_first = scopes_outer_first(blueprint)
         inner_first = list(reversed(outer_first))
         sync = app.ensure_sync
@@ -122,7 +165,7 @@ class Dispatcher:
 
     def _hooks(self, ctx: AppContext) -> _CompiledHooks:
         hooks = self._app_hooks
-        if hooks is None or self._app is not ctx.app:
+        if hooks is None:  # used alone, never prepared by an app
             self.prepare(ctx.app)
             hooks = self._app_hooks
             assert hooks is not None
@@ -133,7 +176,7 @@ class Dispatcher:
             return hooks
         scoped = self._scoped.get(blueprint)
         if scoped is None:
-            scoped = self._scoped[blueprint] = self._compile(blueprint)
+            scoped = self._scoped[blueprint] = self._compile(ctx.app, blueprint)
         return scoped
 
     def full_dispatch(self, ctx: RequestContext) -> Response:
@@ -148,6 +191,8 @@ class Dispatcher:
                 rv = pipeline.dispatch(ctx)
         except Exception as e:
             rv = pipeline.handle_user(ctx, e)
+            if e is ctx.request.routing_exception:
+                _drop_tracebacks(e)
         try:
             return pipeline.finalize(ctx, rv)
         except HTTPException as e:
@@ -190,12 +235,22 @@ class Dispatcher:
         return sync_view(**request.view_args)  # type: ignore[arg-type, no-any-return]
 
     def raise_routing_exception(self, ctx: RequestContext) -> t.NoReturn:
-        """Raise the error matching stored on the request."""
-        exc = ctx.request.routing_exception
+        """Raise the error matching stored on the request. In debug mode, a
+        redirect that would lose the request's body (see
+        :class:`FormDataRoutingRedirect`) raises that error instead."""
+        request = ctx.request
+        exc = request.routing_exception
         if exc is None:
             raise RuntimeError(
                 "The request matched; there is no routing error to raise."
             )
+        if (
+            isinstance(exc, RequestRedirect)
+            and exc.code not in (307, 308)
+            and request.method not in _BODYLESS
+            and ctx.app.debug
+        ):
+            raise FormDataRoutingRedirect(request) from exc
         raise exc
 
     def finalize(
@@ -268,7 +323,7 @@ class Dispatcher:
         """Run every ``teardown_appcontext`` callback, then send
         ``appcontext_tearing_down``, even when one raises; return what they
         raised, in order."""
-        if self._app is not ctx.app:
+        if self._app_hooks is None:  # used alone, never prepared by an app
             self.prepare(ctx.app)
         return _run_all(
             self._teardown_appcontext, signals.appcontext_tearing_down, ctx, exc
@@ -293,6 +348,17 @@ def _run_all(
         except Exception as e:
             errors.append(e)
     return errors
+
+
+def _drop_tracebacks(exc: BaseException) -> None:
+    """Forget the tracebacks of a handled routing error and of the errors
+    it chained from: their frames hold the request, which holds the error,
+    a reference cycle left to the cycle collector on every 404, 405 or
+    redirect otherwise (and keeping the app alive until it runs)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        seen.__traceback__ = None
+        seen = seen.__cause__ or seen.__context__
 
 
 def _close_dropped(app: App, response: Response) -> None:

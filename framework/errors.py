@@ -109,18 +109,22 @@ class ErrorHandling:
     def _lookup(
         self, blueprint: str | None, exc_class: type[BaseException]
     ) -> ErrorHandlerCallable | None:
+        """The handler for ``exc_class`` raised under ``blueprint``. A
+        handler registered by status code wins over one registered by class;
+        within each, the innermost scope (blueprint, its parents, then the
+        app) wins, and within a scope the nearest class in the MRO."""
         code = exc_class.code if issubclass(exc_class, HTTPException) else None
-        scopes = list(reversed(scopes_outer_first(blueprint)))
-        codes = (code, None) if code is not None else (None,)
-        for c in codes:
-            for scope in scopes:
-                handlers = self._spec.get(scope, {}).get(c)
-                if not handlers:
-                    continue
-                for cls in exc_class.__mro__:
-                    handler = handlers.get(cls)
-                    if handler is not None:
-                        return handler
+        inner_first = scopes_outer_first(blueprint)[::-1]
+        keys = (None,) if code is None else (code, None)
+        tables = [
+            self._spec.get(scope, {}).get(key) for key in keys for scope in inner_first
+        ]
+        mro = exc_class.__mro__
+        for table in tables:
+            if table:
+                found = next((table[cls] for cls in mro if cls in table), None)
+                if found is not None:
+                    return found
         return None
 
     def trap_http_exception(self, ctx: AppContext, exc: Exception) -> bool:

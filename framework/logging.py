@@ -81,24 +81,33 @@ class RequestFormatter(logging.Formatter):
 default_handler: logging.StreamHandler[t.TextIO] = logging.StreamHandler(
     wsgi_errors_stream
 )
+# The request goes right after the time, so that the rest of the line reads
+# as Flask's default format does ("ERROR in module: message"), which log
+# searches and Flask's own tests look for.
 default_handler.setFormatter(
     RequestFormatter(
-        "[%(asctime)s] %(levelname)s in %(module)s%(request)s: %(message)s"
+        "[%(asctime)s]%(request)s %(levelname)s in %(module)s: %(message)s"
     )
 )
 
 
 def create_logger(app: App) -> logging.Logger:
-    """The logger for ``app``: named after ``app.name``, at ``DEBUG`` level
-    in debug mode when no level is set, with :data:`default_handler` added
-    only when :func:`has_level_handler` finds nothing to print its records.
+    """The standard-library logger named after ``app.name``, set up for the
+    app: in debug mode a logger without a level of its own logs ``DEBUG``
+    records; and when no configured handler would print its records (see
+    :func:`has_level_handler`), :data:`default_handler` is added so that
+    errors are never lost silently.
 
     :param app: the application.
-    :return: the configured logger.
+    :return: the logger, also ``app.logger``.
     """
     logger = logging.getLogger(app.name)
-    if app.debug and not logger.level:
+    wants_debug = app.debug and logger.level == logging.NOTSET
+    if wants_debug:
         logger.setLevel(logging.DEBUG)
-    if not has_level_handler(logger):
+    # Checked after the level is settled: the level decides which handlers
+    # count as printing the records.
+    unheard = not has_level_handler(logger)
+    if unheard:
         logger.addHandler(default_handler)
     return logger

@@ -107,14 +107,15 @@ class ResponseConverter:
             else:
                 raise TypeError(
                     f"{_view_name(ctx)} returned a tuple of {size} items; a"
-                    " tuple must be (body, status), (body, headers) or"
-                    " (body, status, headers)."
+                    " tuple must have the form (body, status), (body, headers)"
+                    " or (body, status, headers)."
                 )
 
         if rv is None:
             raise TypeError(
-                f"{_view_name(ctx)} did not return a valid response: it"
-                " returned None or ended without a return statement."
+                f"{_view_name(ctx)} returned None (or ended without a return"
+                " statement), which is not a response: return a body, a"
+                " response object or a (body, status, headers) tuple."
             )
 
         if not isinstance(rv, response_class):
@@ -137,8 +138,8 @@ class ResponseConverter:
             else:
                 where = " as the body of a tuple" if status or headers else ""
                 raise TypeError(
-                    f"{_view_name(ctx)} did not return a valid response: a"
-                    f" {type(rv).__name__} can't be a response body{where}."
+                    f"{_view_name(ctx)} returned something that can't be a"
+                    f" response body{where}: it was a {type(rv).__name__}."
                     " Return a string, bytes, a dict, a list, an iterator, a"
                     " response object or a WSGI callable, alone or as the first"
                     " item of a (body, status, headers) tuple."

@@ -12,12 +12,15 @@ class keeps the per-request cost down (see DESIGN.md, "The hot path"):
 
 from __future__ import annotations
 
+import re
+import sys
 import typing as t
+import warnings
 from urllib.parse import quote as _url_quote
 
 from attrs import define, field
-from werkzeug.exceptions import BadRequest
-from werkzeug.routing import BuildError, Map, MapAdapter, Rule
+from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.routing import Map, MapAdapter, Rule
 from werkzeug.sansio.utils import get_host
 
 from .wrappers import blueprint_chain, scopes_outer_first
@@ -27,7 +30,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .ctx import AppContext, RequestContext
     from .typing import URLDefaultCallable
 
-__all__ = ["BuildError", "Map", "Router", "Rule", "wsgi_to_str"]
+__all__ = ["Router", "wsgi_to_str"]
 
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
@@ -41,6 +44,73 @@ def wsgi_to_str(value: str) -> str:
     """Decode a WSGI environ string (latin-1 code points carrying UTF-8
     bytes); undecodable bytes become U+FFFD rather than an error."""
     return value.encode("latin1").decode("utf-8", "replace")
+
+
+#: What a ``Host`` header may hold (RFC 3986's reg-name and IP literals,
+#: and a port), once international names are IDNA-encoded: anything else,
+#: such as control characters or spaces, is a 400. werkzeug lets some of
+#: these through.
+_HOST = re.compile(r"[A-Za-z0-9._~!$&'()*+,;=%:\[\]-]*")
+
+
+def _check_host(host: str | None) -> None:
+    """Raise 400 for a ``Host`` header that is not a host name."""
+    if host is None or _HOST.fullmatch(host) is not None:
+        return
+    if not host.isascii():
+        try:
+            ascii_host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass
+        else:
+            if _HOST.fullmatch(ascii_host) is not None:
+                return
+    raise BadRequest(f"The Host header {host[:60]!r} is not a valid host name.")
+
+
+#: The subdomain of a host outside ``SERVER_NAME``: no rule has it as a
+#: fixed subdomain, so the request is a 404 (werkzeug's own marker).
+_NO_SUBDOMAIN = "<invalid>"
+
+
+def _subdomain_of(environ: t.Mapping[str, t.Any], server_name: str) -> str:
+    """The subdomain of the request's host under ``server_name``, for
+    subdomain matching; :data:`_NO_SUBDOMAIN`, with werkzeug's warning,
+    when the host is not under it (an IP address, another domain)."""
+    scheme = environ.get("wsgi.url_scheme", "http")
+    host = get_host(
+        scheme,
+        environ.get("HTTP_HOST"),
+        (environ.get("SERVER_NAME", ""), int(environ.get("SERVER_PORT") or 0)),
+    ).lower()
+    name = server_name.lower()
+    default_port = ":443" if scheme == "https" else ":80"
+    if name.endswith(default_port):  # get_host() leaves the default port out
+        name = name[: -len(default_port)]
+    if host == name:
+        return ""
+    if host.endswith(f".{name}"):
+        return host[: -len(name) - 1]
+    _warn_outside_server_name(host, name)
+    return _NO_SUBDOMAIN
+
+
+def _warn_outside_server_name(host: str, server_name: str) -> None:
+    """werkzeug's warning for a host outside ``SERVER_NAME``, attributed to
+    the app module as Flask's is, under the name code filters it by:
+    ``flask.app`` when the Flask alias serves ``import flask`` (test suites
+    written for Flask ignore it with ``module="flask.app"``), else
+    ``framework.app``."""
+    flask = sys.modules.get("flask")
+    aliased = flask is not None and flask.__name__.startswith("framework")
+    warnings.warn_explicit(
+        f"Current server name {host!r} doesn't match configured server name"
+        f" {server_name!r}",
+        UserWarning,
+        __file__,
+        sys._getframe().f_lineno,
+        module="flask.app" if aliased else "framework.app",
+    )
 
 
 @define(slots=True)
@@ -190,6 +260,7 @@ class Router:
         )
         binding = self._bindings.get(key)
         if binding is None:
+            _check_host(environ.get("HTTP_HOST"))
             if trusted_hosts is not None:
                 # Raises SecurityError (a 400) for a host outside the list;
                 # the key holds the Host header, so each is checked once.
@@ -202,8 +273,10 @@ class Router:
                     ),
                     trusted_hosts,
                 )
+            if subdomain is None and server_name is not None:
+                subdomain = _subdomain_of(environ, server_name)
             # bind_to_environ validates the host (BadHost, a 400) and derives
-            # the subdomain; only what it derived is kept, never the path.
+            # what is left; only what it derived is kept, never the path.
             adapter = url_map.bind_to_environ(
                 environ, server_name=server_name, subdomain=subdomain
             )
@@ -298,8 +371,17 @@ class Router:
         external: bool | None = None,
     ) -> str:
         """Build the URL for ``endpoint``; raise ``BuildError`` when no rule
-        fits, ``RuntimeError`` when there is nothing to build against."""
-        adapter = ctx.url_adapter
+        fits, ``RuntimeError`` when there is nothing to build against.
+
+        In a request whose ``Host`` was refused (``TRUSTED_HOSTS``, or not a
+        host name), URLs are built against ``SERVER_NAME``, or without it
+        against the server's own address (the environ's ``SERVER_NAME`` and
+        ``SERVER_PORT``), never against the refused host: so an error
+        handler for the 400 can still call ``url_for``."""
+        try:
+            adapter = ctx.url_adapter
+        except HTTPException:
+            adapter = self._refused_host_adapter(t.cast("RequestContext", ctx))
         if adapter is None:
             raise RuntimeError(
                 "Can't build a URL outside a request without SERVER_NAME: set"
@@ -321,3 +403,21 @@ class Router:
         if anchor is not None:
             rv = f"{rv}#{_url_quote(anchor, safe=_ANCHOR_SAFE)}"
         return rv
+
+    def _refused_host_adapter(self, ctx: RequestContext) -> MapAdapter:
+        """An adapter for building URLs in a request whose Host binding
+        refused (see :meth:`build`); it is never used to match."""
+        environ = ctx.request.environ
+        scheme = environ.get("wsgi.url_scheme", "http")
+        server_name = ctx.app.config["SERVER_NAME"]
+        if not server_name:
+            # Set by the server from its own address, not by the client.
+            server_name = environ.get("SERVER_NAME") or "localhost"
+            port = str(environ.get("SERVER_PORT") or "")
+            if port and port != {"http": "80", "https": "443"}.get(scheme):
+                server_name = f"{server_name}:{port}"
+        return self._map().bind(
+            server_name,
+            script_name=wsgi_to_str(environ.get("SCRIPT_NAME") or "") or "/",
+            url_scheme=scheme,
+        )

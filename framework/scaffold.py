@@ -30,6 +30,8 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .errors import ErrorHandlerSpec
     from .wrappers import Response
 
+__all__ = ["Scaffold", "find_package_path", "setupmethod"]
+
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
 T_before_request = t.TypeVar("T_before_request", bound=ft.BeforeRequestCallable)
@@ -101,21 +103,22 @@ def exception_class_and_code(
             exc_class: type[BaseException] = default_exceptions[exc_class_or_code]
         except KeyError:
             raise ValueError(
-                f"{exc_class_or_code!r} is not an HTTP error code werkzeug knows;"
-                " register a handler for a subclass of HTTPException with that"
-                " code instead."
+                f"{exc_class_or_code!r} is not an HTTP error code werkzeug knows."
+                " Use a subclass of HTTPException with that code and register"
+                " the handler for the class instead."
             ) from None
     else:
         exc_class = exc_class_or_code
     if isinstance(exc_class, BaseException):
         raise TypeError(
-            f"errorhandler() was given an exception instance ({exc_class!r});"
-            " pass its class instead."
+            f"errorhandler() needs an exception class: {exc_class!r} is an"
+            " instance, not a class."
         )
     if not isinstance(exc_class, type) or not issubclass(exc_class, Exception):
         raise ValueError(
-            f"errorhandler() needs an HTTP status code or a subclass of"
-            f" Exception, not {exc_class!r}."
+            "errorhandler() needs an HTTP status code or an exception class:"
+            f" {getattr(exc_class, '__name__', exc_class)!r} is not a subclass"
+            " of Exception."
         )
     if issubclass(exc_class, HTTPException):
         return exc_class, exc_class.code

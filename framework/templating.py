@@ -11,6 +11,7 @@ the current request from outermost to innermost; values passed to
 from __future__ import annotations
 
 import typing as t
+import weakref
 
 from attrs import define, field
 from jinja2 import BaseLoader, Template, TemplateNotFound
@@ -40,6 +41,38 @@ __all__ = [
 _Source = tuple[str, str | None, t.Callable[[], bool] | None]
 
 
+class _AppRef:
+    """A weak reference to the app, for the objects the app owns through its
+    template renderer (the environment, its loader): a strong one would make
+    a cycle, and an app in a cycle lives on until the cycle collector runs.
+    Only template lookups and rendering follow it, never a plain request."""
+
+    __slots__ = ("_ref",)
+
+    def __init__(self, app: App) -> None:
+        self._ref = weakref.ref(app)
+
+    def __call__(self) -> App:
+        app = self._ref()
+        if app is None:
+            raise RuntimeError(
+                "The app of this Jinja environment no longer exists; keep a"
+                " reference to the app for as long as its templates are used."
+            )
+        return app
+
+    def method(self, name: str) -> t.Callable[..., t.Any]:
+        """A function calling the app's method ``name`` (an override
+        included) without holding the app."""
+        ref = self
+
+        def call(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            return getattr(ref(), name)(*args, **kwargs)
+
+        call.__name__ = call.__qualname__ = name
+        return call
+
+
 class Environment(BaseEnvironment):
     """A Jinja environment that knows its app and loads templates from the
     app's and its blueprints' template folders.
@@ -53,7 +86,16 @@ class Environment(BaseEnvironment):
         if "loader" not in options:
             options["loader"] = app.create_global_jinja_loader()
         super().__init__(**options)
-        self.app = app
+        self._app_ref = _AppRef(app)
+
+    @property
+    def app(self) -> App:
+        """The app whose templates this environment renders."""
+        return self._app_ref()
+
+    @app.setter
+    def app(self, app: App) -> None:
+        self._app_ref = _AppRef(app)
 
 
 class DispatchingJinjaLoader(BaseLoader):
@@ -61,7 +103,16 @@ class DispatchingJinjaLoader(BaseLoader):
     in registration order. A miss lists every folder that was searched."""
 
     def __init__(self, app: App) -> None:
-        self.app = app
+        self._app_ref = _AppRef(app)
+
+    @property
+    def app(self) -> App:
+        """The app whose template folders (and blueprints') are searched."""
+        return self._app_ref()
+
+    @app.setter
+    def app(self, app: App) -> None:
+        self._app_ref = _AppRef(app)
 
     def _loaders(self) -> t.Iterator[tuple[Scaffold, BaseLoader]]:
         app = self.app
@@ -111,16 +162,47 @@ def _log_lookup(
     """Log at ``INFO`` on ``app.logger`` where ``template`` was looked for:
     one ``(app or blueprint, loader, found)`` per folder, in order. What
     ``EXPLAIN_TEMPLATE_LOADING`` shows, and
-    :func:`framework.debughelpers.explain_template_loading_attempts` too."""
-    lines = [f"Looked for template {template!r} in:"]
+    :func:`framework.debughelpers.explain_template_loading_attempts` too.
+    The wording follows Flask's, which tools and tests search for."""
+    lines = [f"Looking for template {template!r}, loader by loader:"]
     for number, (owner, loader, ok) in enumerate(attempts, 1):
-        result = "found" if ok else "no match"
-        lines.append(f"{number:5}: {_describe(app, owner, loader)}: {result}")
-    if not any(ok for _, _, ok in attempts):
-        lines.append("Error: the template was found nowhere.")
-    elif sum(ok for _, _, ok in attempts) > 1:
-        lines.append("Warning: several folders have it; the first one wins.")
+        lines.append(f"{number:5}: trying loader of {_owner(app, owner)}")
+        lines.append(f"       {_folders(loader)} -> {'found' if ok else 'no match'}")
+    found = sum(ok for _, _, ok in attempts)
+    if found == 1:
+        app.logger.info("\n".join(lines))
+        return
+    if found == 0:
+        lines.append("Error: the template could not be found.")
+    else:
+        lines.append(f"Warning: {found} loaders have the template; the first one wins.")
+    ctx = _cv_context.get(None)
+    blueprint = (
+        ctx.request.blueprint if ctx is not None and ctx.is_request_context else None
+    )
+    if blueprint is not None:
+        lines.append(
+            "  The template was looked up from an endpoint that belongs to"
+            f" the blueprint {blueprint!r}: is it in the right folder (a"
+            " blueprint's folder is searched after the app's, under the"
+            " template's full name)? See"
+            " https://flask.palletsprojects.com/blueprints/#templates, which"
+            " applies here unchanged."
+        )
     app.logger.info("\n".join(lines))
+
+
+def _owner(app: App, owner: Scaffold) -> str:
+    if owner is app:
+        return f"application {owner.import_name!r}"
+    return f"blueprint {owner.name!r} ({owner.import_name})"
+
+
+def _folders(loader: BaseLoader) -> str:
+    where = getattr(loader, "searchpath", None)
+    if where:
+        return "folder " + ", ".join(where)
+    return f"{type(loader).__module__}.{type(loader).__qualname__}"
 
 
 def _describe(app: App, owner: Scaffold, loader: BaseLoader) -> str:
@@ -174,14 +256,15 @@ class TemplateRenderer:
         """Build the environment from ``app.jinja_options``, with the app's
         autoescape rule, reload setting, template globals, filters and tests
         and the app's JSON provider for ``|tojson``."""
+        app_ref = _AppRef(app)
         options = dict(app.jinja_options)
-        options.setdefault("autoescape", app.select_jinja_autoescape)
+        options.setdefault("autoescape", app_ref.method("select_jinja_autoescape"))
         if "auto_reload" not in options:
             auto_reload = app.config["TEMPLATES_AUTO_RELOAD"]
             options["auto_reload"] = app.debug if auto_reload is None else auto_reload
         env = app.jinja_environment(app, **options)
         env.globals.update(
-            url_for=app.url_for,
+            url_for=app_ref.method("url_for"),
             get_flashed_messages=get_flashed_messages,
             config=app.config,
             request=request,

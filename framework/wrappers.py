@@ -41,6 +41,11 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.datastructures import ImmutableMultiDict, MultiDict
     from werkzeug.routing import Rule
 
+# DebugFilesKeyError and attach_enctype_error_multidict are defined here, by
+# the request that raises and installs them, and are public in
+# framework.debughelpers, Flask's module for them.
+__all__ = ["Request", "Response", "ResponseHeaders", "check_header_name"]
+
 
 class _AppJSON:
     """What ``Request.get_json`` and ``Response.json`` parse with: the
@@ -64,6 +69,105 @@ class _AppJSON:
         if ctx is None:
             return _stdlib_json.dumps(obj, **kwargs)
         return ctx.app.json.dumps(obj, **kwargs)
+
+
+class _Limit:
+    """A request limit read from the active app's config: one werkzeug
+    reads as a plain attribute. A value assigned on the request wins;
+    outside an app, werkzeug's own default applies."""
+
+    def __init__(self, config_key: str) -> None:
+        self.config_key = config_key
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.werkzeug_default = getattr(_WerkzeugRequest, name)
+
+    @t.overload
+    def __get__(self, request: None, owner: type) -> _Limit: ...
+
+    @t.overload
+    def __get__(self, request: object, owner: type) -> int | None: ...
+
+    def __get__(self, request: object | None, owner: type) -> _Limit | int | None:
+        if request is None:
+            return self
+        assigned = request.__dict__.get(self.name)
+        if assigned is not None:
+            return assigned  # type: ignore[no-any-return]
+        ctx = _cv_context.get(None)
+        if ctx is None:
+            return self.werkzeug_default  # type: ignore[no-any-return]
+        return ctx.app.config[self.config_key]  # type: ignore[no-any-return]
+
+    def __set__(self, request: object, value: int | None) -> None:
+        request.__dict__[self.name] = value
+
+
+class DebugFilesKeyError(KeyError, AssertionError):
+    """``request.files[key]`` failed because the form was not sent as
+    ``multipart/form-data``: the browser sent the file's name in
+    ``request.form`` instead of its content. Raised in debug mode only;
+    importable from :mod:`framework.debughelpers`, as in Flask.
+
+    :param request: the request whose ``files`` was read.
+    :param key: the missing file field.
+    """
+
+    def __init__(self, request: Request, key: str) -> None:
+        super().__init__(key)
+        parts = [
+            f"request.files has no file {key!r}. The request's mimetype is"
+            f" {request.mimetype!r}, not 'multipart/form-data', so no file"
+            " contents were transmitted: add"
+            ' enctype="multipart/form-data" to the <form>.'
+        ]
+        names = request.form.getlist(key)
+        if names:
+            listed = ", ".join(map(repr, names))
+            parts.append(
+                f"The browser sent the file names in request.form instead."
+                f" This was submitted: {listed}"
+            )
+        self.msg = "\n\n".join(parts)
+
+    def __str__(self) -> str:
+        return self.msg
+
+
+DebugFilesKeyError.__module__ = "framework.debughelpers"
+
+
+def attach_enctype_error_multidict(request: Request) -> None:
+    """Make a missing key of ``request.files`` raise
+    :class:`DebugFilesKeyError` instead of a plain ``KeyError`` when the
+    form holds a field of that name: the sign of a form sent without
+    ``enctype="multipart/form-data"``. The request does it on its own in
+    debug mode; importable from :mod:`framework.debughelpers`.
+
+    :param request: the request to change.
+    """
+    files = request.files
+    plain = type(files)
+
+    def getitem(self: t.Any, key: str) -> t.Any:
+        try:
+            return plain.__getitem__(self, key)
+        except KeyError:
+            if key not in request.form:
+                raise
+            raise DebugFilesKeyError(request, key) from None
+
+    # A subclass made for this one object, under the same name, so that
+    # repr() and type checks elsewhere see the class they expect.
+    files.__class__ = type(
+        plain.__name__,
+        (plain,),
+        {"__getitem__": getitem, "__module__": plain.__module__},
+    )
+
+
+attach_enctype_error_multidict.__module__ = "framework.debughelpers"
 
 
 class Request(_WerkzeugRequest):
@@ -90,54 +194,15 @@ class Request(_WerkzeugRequest):
     #: raised during dispatch, after ``before_request`` hooks ran.
     routing_exception: Exception | None = None
 
-    _max_content_length: int | None = None
-    _max_form_memory_size: int | None = None
-    _max_form_parts: int | None = None
-
-    @property
-    def max_content_length(self) -> int | None:
-        """The body size limit in bytes: set on the request, else the app's
-        ``MAX_CONTENT_LENGTH``."""
-        if self._max_content_length is not None:
-            return self._max_content_length
-        ctx = _cv_context.get(None)
-        if ctx is None:
-            return super().max_content_length
-        return ctx.app.config["MAX_CONTENT_LENGTH"]  # type: ignore[no-any-return]
-
-    @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
-        self._max_content_length = value
-
-    @property
-    def max_form_memory_size(self) -> int | None:
-        """The limit for one non-file multipart field: set on the request,
-        else the app's ``MAX_FORM_MEMORY_SIZE``."""
-        if self._max_form_memory_size is not None:
-            return self._max_form_memory_size
-        ctx = _cv_context.get(None)
-        if ctx is None:
-            return super().max_form_memory_size
-        return ctx.app.config["MAX_FORM_MEMORY_SIZE"]  # type: ignore[no-any-return]
-
-    @max_form_memory_size.setter
-    def max_form_memory_size(self, value: int | None) -> None:
-        self._max_form_memory_size = value
-
-    @property  # type: ignore[override]
-    def max_form_parts(self) -> int | None:
-        """The limit on the number of multipart parts: set on the request,
-        else the app's ``MAX_FORM_PARTS``."""
-        if self._max_form_parts is not None:
-            return self._max_form_parts
-        ctx = _cv_context.get(None)
-        if ctx is None:
-            return super().max_form_parts
-        return ctx.app.config["MAX_FORM_PARTS"]  # type: ignore[no-any-return]
-
-    @max_form_parts.setter
-    def max_form_parts(self, value: int | None) -> None:
-        self._max_form_parts = value
+    #: The body size limit in bytes: set on the request, else the app's
+    #: ``MAX_CONTENT_LENGTH``.
+    max_content_length = _Limit("MAX_CONTENT_LENGTH")
+    #: The limit for one non-file multipart field: set on the request, else
+    #: the app's ``MAX_FORM_MEMORY_SIZE``.
+    max_form_memory_size = _Limit("MAX_FORM_MEMORY_SIZE")
+    #: The limit on the number of multipart parts: set on the request, else
+    #: the app's ``MAX_FORM_PARTS``.
+    max_form_parts = _Limit("MAX_FORM_PARTS")  # type: ignore[assignment]
 
     @cached_property
     def stream(self) -> t.IO[bytes]:
@@ -201,10 +266,11 @@ class Request(_WerkzeugRequest):
     def blueprint(self) -> str | None:
         """The dotted name of the blueprint the matched endpoint belongs to,
         or ``None``."""
-        endpoint = self.endpoint
-        if endpoint is not None and "." in endpoint:
-            return endpoint.rpartition(".")[0]
-        return None
+        rule = self.url_rule
+        if rule is None:
+            return None
+        owner, dot, _ = rule.endpoint.rpartition(".")
+        return owner if dot else None
 
     @property
     def blueprints(self) -> list[str]:
@@ -223,6 +289,16 @@ class Request(_WerkzeugRequest):
         if ctx is not None and ctx.app.debug:
             raise BadRequest(f"Failed to decode JSON object: {e}")
         raise BadRequest("The request body is not valid JSON.")
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        # In debug mode, a file field read from a form that was not sent as
+        # multipart explains itself instead of being a bare 400. The form is
+        # parsed once per request, so the check costs nothing per request.
+        if self.mimetype != "multipart/form-data" and not self.files:
+            ctx = _cv_context.get(None)
+            if ctx is not None and ctx.app.debug:
+                attach_enctype_error_multidict(self)
 
 
 def blueprint_chain(name: str) -> list[str]:

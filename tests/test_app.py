@@ -4,13 +4,23 @@ assignment keep the app working."""
 
 from __future__ import annotations
 
+import gc
+import sys
 import typing as t
+import weakref
 
 import pytest
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import MapAdapter
 
-from framework import App, request, url_for
+from framework import (
+    App,
+    Blueprint,
+    render_template_string,
+    request,
+    session,
+    url_for,
+)
 from framework.ctx import has_app_context
 from framework.routing import Router
 from framework.wrappers import Request
@@ -302,3 +312,136 @@ def test_do_teardown_appcontext_runs_every_callback_then_raises_the_first(
             assert seen == [handled]
         seen.clear()
     assert seen == [None]  # the context's own pop ran them again
+
+
+# -- setup after the first request -------------------------------------------
+
+
+def test_setup_after_the_first_request_names_the_setup_method(
+    app: App,
+) -> None:
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert app.test_client().get("/").data == b"ok"
+    with pytest.raises(AssertionError) as info:
+        app.add_url_rule("/late", endpoint="late")
+    assert "setup method 'add_url_rule'" in str(info.value)
+    assert "first request" in str(info.value)
+
+
+# -- the app is freed when its last reference goes ---------------------------
+
+
+@pytest.fixture
+def no_cycle_collector() -> t.Iterator[None]:
+    """Turn the cycle collector off, so that only reference counting can
+    free an object: what a test of "no reference cycle" needs."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _used_app(app_class: type[App] = App) -> App:
+    """An app that has served requests through every strategy: routing,
+    a blueprint, hooks, an error handler, sessions, JSON and templates."""
+    app = app_class("freed_app", root_path=__file__.rpartition("/")[0])
+    app.secret_key = "freed"
+    shop = Blueprint("shop", __name__)
+
+    @shop.get("/shop")
+    def shop_index() -> str:
+        return render_template_string("{{ url_for('shop.shop_index') }}")
+
+    app.register_blueprint(shop)
+
+    @app.before_request
+    def before() -> None:
+        pass
+
+    @app.errorhandler(404)
+    def not_found(e: Exception) -> tuple[str, int]:
+        return "gone", 404
+
+    @app.get("/")
+    def index() -> dict[str, int]:
+        session["n"] = 1
+        return {"n": 1}
+
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    assert client.get("/shop").data == b"/shop"
+    assert client.get("/nope").data == b"gone"
+    assert client.get("/static/missing.txt").status_code == 404
+    app.logger.debug("used")
+    return app
+
+
+@pytest.mark.usefixtures("no_cycle_collector")
+def test_a_new_app_is_freed_by_reference_counting() -> None:
+    app = App(__name__)
+    assert app.view_functions["static"]
+    ref = weakref.ref(app)
+    del app
+    assert ref() is None
+
+
+@pytest.mark.usefixtures("no_cycle_collector")
+def test_an_app_that_served_requests_is_freed_by_reference_counting() -> None:
+    app = _used_app()
+    ref = weakref.ref(app)
+    # Only this frame holds the app: nothing the app owns points back to it.
+    assert sys.getrefcount(app) == 2
+    del app
+    assert ref() is None
+
+
+@pytest.mark.usefixtures("no_cycle_collector")
+def test_an_app_with_overridden_pipeline_methods_is_freed() -> None:
+    class CustomApp(App):
+        def make_response(self, rv: t.Any) -> t.Any:
+            return super().make_response(rv)
+
+        def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+            return super().create_url_adapter(request)
+
+        def raise_routing_exception(self, request: Request) -> t.NoReturn:
+            super().raise_routing_exception(request)
+
+    app = _used_app(CustomApp)
+    ref = weakref.ref(app)
+    del app
+    assert ref() is None
+
+
+def test_the_jinja_environment_holds_its_app_weakly() -> None:
+    app = App(__name__)
+    env = app.jinja_env
+    assert env.app is app
+    assert env.loader.app is app  # type: ignore[union-attr]
+    del app
+    gc.collect()
+    with pytest.raises(RuntimeError, match="no longer exists"):
+        env.app  # noqa: B018
+    other = App(__name__)
+    env.app = other
+    assert env.app is other
+
+
+def test_override_raise_routing_exception_gets_the_request() -> None:
+    seen: list[Request] = []
+
+    class RecordingApp(App):
+        def raise_routing_exception(self, request: Request) -> t.NoReturn:
+            seen.append(request)
+            super().raise_routing_exception(request)
+
+    app = RecordingApp(__name__)
+    response = app.test_client().get("/missing")
+    assert response.status_code == 404
+    assert len(seen) == 1
+    assert seen[0].path == "/missing"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import pathlib
 
 import pytest
-from jinja2 import DictLoader
+from jinja2 import DictLoader, TemplateNotFound
 from werkzeug.routing import RequestRedirect
 
 from framework import App, Blueprint, render_template, request
@@ -77,9 +78,11 @@ def test_explain_template_loading_attempts_logs_each_folder(
             [(app_loader, app, None), (shop_loader, blueprint, source)],
         )
     assert caplog.records[-1].getMessage() == (
-        "Looked for template 'page.html' in:\n"
-        "    1: app 'test_app' (DictLoader): no match\n"
-        "    2: blueprint 'shop' (DictLoader): found"
+        "Looking for template 'page.html', loader by loader:\n"
+        "    1: trying loader of application 'test_app'\n"
+        "       jinja2.loaders.DictLoader -> no match\n"
+        "    2: trying loader of blueprint 'shop' (test_debughelpers)\n"
+        "       jinja2.loaders.DictLoader -> found"
     )
 
 
@@ -108,7 +111,7 @@ def test_explain_template_loading_attempts_reads_like_the_apps_own(
         explain_template_loading_attempts(app, "page.html", attempts)
     assert len(attempts) == 2
     assert caplog.records[-1].getMessage() == own
-    assert "several folders have it" in own
+    assert "2 loaders have the template; the first one wins" in own
 
 
 def test_explain_template_loading_attempts_says_when_nothing_matched(
@@ -118,4 +121,101 @@ def test_explain_template_loading_attempts_says_when_nothing_matched(
         explain_template_loading_attempts(
             app, "gone.html", [(DictLoader({}), app, None)]
         )
-    assert "found nowhere" in caplog.text
+    assert "Error: the template could not be found." in caplog.text
+
+
+# -- raised by the app itself in debug mode -----------------------------------
+
+
+def _upload_view(app: App) -> None:
+    @app.post("/upload")
+    def upload() -> str:
+        return request.files["cv"].filename or ""
+
+
+def test_debug_mode_explains_a_file_sent_without_multipart(app: App) -> None:
+    app.debug = True
+    _upload_view(app)
+    with pytest.raises(DebugFilesKeyError) as caught:
+        app.test_client().post("/upload", data={"cv": "cv.pdf"})
+    message = str(caught.value)
+    assert "no file contents were transmitted" in message
+    assert "This was submitted: 'cv.pdf'" in message
+
+
+def test_without_debug_a_file_sent_without_multipart_is_a_400(app: App) -> None:
+    _upload_view(app)
+    response = app.test_client().post("/upload", data={"cv": "cv.pdf"})
+    assert response.status_code == 400
+
+
+def test_debug_mode_leaves_a_real_upload_alone(app: App) -> None:
+    app.debug = True
+    _upload_view(app)
+    response = app.test_client().post(
+        "/upload", data={"cv": (io.BytesIO(b"pdf"), "cv.pdf")}
+    )
+    assert response.data == b"cv.pdf"
+
+
+def _slashed_form(app: App) -> None:
+    @app.route("/items/", methods=["GET", "POST"])
+    def items() -> str:
+        return request.form.get("name", "none")
+
+
+def test_debug_mode_refuses_a_redirect_that_drops_a_form(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.debug = True
+    _slashed_form(app)
+    monkeypatch.setattr(RequestRedirect, "code", 301)
+    with pytest.raises(FormDataRoutingRedirect) as caught:
+        app.test_client().post("/items", data={"name": "x"})
+    message = str(caught.value)
+    assert "canonical URL 'http://localhost/items/'" in message
+    assert "ends with a slash" in message
+
+
+def test_a_308_redirect_keeps_the_form_even_in_debug_mode(app: App) -> None:
+    app.debug = True
+    _slashed_form(app)
+    response = app.test_client().post(
+        "/items", data={"name": "x"}, follow_redirects=True
+    )
+    assert response.data == b"x"
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_get_or_a_non_debug_post_is_simply_redirected(
+    app: App, monkeypatch: pytest.MonkeyPatch, debug: bool
+) -> None:
+    app.debug = debug
+    _slashed_form(app)
+    monkeypatch.setattr(RequestRedirect, "code", 301)
+    client = app.test_client()
+    assert client.get("/items").status_code == 301
+    if not debug:
+        assert client.post("/items", data={"name": "x"}).status_code == 301
+
+
+def test_a_missing_template_in_a_blueprint_view_points_at_its_folder(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    shop = Blueprint("shop", __name__)
+
+    @shop.get("/shop")
+    def page() -> str:
+        return render_template("shop_page.html")
+
+    app.register_blueprint(shop)
+    app.config["EXPLAIN_TEMPLATE_LOADING"] = True
+    with (
+        caplog.at_level(logging.INFO, logger=app.logger.name),
+        pytest.raises(TemplateNotFound),
+    ):
+        app.test_client().get("/shop")
+    message = caplog.records[-1].getMessage()
+    assert "1: trying loader of application 'test_app'" in message
+    assert "Error: the template could not be found." in message
+    assert "belongs to the blueprint 'shop'" in message

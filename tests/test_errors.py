@@ -855,3 +855,26 @@ def test_handle_user_alone_reraises_unhandled(app: App) -> None:
         with pytest.raises(ValueError) as info:
             app.error_handling.handle_user(ctx, error)
         assert info.value is error
+
+
+# -- registering a handler that could never match -----------------------------
+
+
+class _Custom(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("key", "error", "expected"),
+    [
+        (_Custom(), TypeError, "_Custom() is an instance, not a class."),
+        (list, ValueError, "'list' is not a subclass of Exception."),
+        (999, ValueError, "Use a subclass of HTTPException"),
+    ],
+)
+def test_a_handler_key_that_can_not_match_is_refused(
+    app: App, key: t.Any, error: type[Exception], expected: str
+) -> None:
+    with pytest.raises(error) as info:
+        app.register_error_handler(key, lambda e: "x")
+    assert expected in str(info.value)

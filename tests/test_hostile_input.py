@@ -18,7 +18,7 @@ from werkzeug.http import dump_cookie
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from framework import App, Response, make_response, redirect, request
+from framework import App, Response, make_response, redirect, request, url_for
 
 STATIC_ROOT = Path(__file__).parent / "static_files"
 
@@ -771,3 +771,121 @@ def test_redirect_to_an_explicit_url_or_a_path_is_unchanged(
     response = app.test_client().get("/go")
     assert response.status_code == 302
     assert response.headers["Location"] == target
+
+
+# A malformed environ: 400, never 500
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["\x8a", "a b", "\xe4 b.com", "a\x00b", "a\r\nb", "a/b", "a@b"],
+    ids=["c1 control", "space", "idna with space", "nul", "crlf", "slash", "at"],
+)
+@pytest.mark.parametrize("path", ["/", "/user/ann", "/static/app.js"])
+def test_a_host_header_that_is_not_a_host_name_is_400(
+    hosts_app: tuple[App, list[str]], host: str, path: str
+) -> None:
+    app, ran = hosts_app
+    app.config["TRUSTED_HOSTS"] = None
+    status, _, _ = call(app, raw_environ(path, HTTP_HOST=host))
+    assert status == 400
+    assert ran == []
+
+
+@pytest.mark.parametrize("host", ["b\xfccher.de", "\u0105\u015b\u017c.com"])
+def test_an_international_host_name_is_served(echo_app: App, host: str) -> None:
+    status, _, _ = call(echo_app, raw_environ("/args", HTTP_HOST=host))
+    assert status == 200
+
+
+def test_a_bad_host_reaches_the_apps_400_handler(app: App) -> None:
+    app.testing = False
+
+    @app.errorhandler(400)
+    def bad(e: Exception) -> tuple[str, int]:
+        return "bad host", 400
+
+    status, _, body = call(app, raw_environ("/", HTTP_HOST="\x8a"))
+    assert (status, body) == (400, b"bad host")
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"PATH_INFO": "/p/\u20ac"},
+        {"PATH_INFO": "/\udcff"},
+        {"QUERY_STRING": "a=\u20ac"},
+    ],
+    ids=["path over latin-1", "path surrogate", "query over latin-1"],
+)
+def test_environ_strings_no_request_can_be_built_from_are_400(
+    echo_app: App, overrides: dict[str, str]
+) -> None:
+    status, _, body = call(echo_app, raw_environ("/args", **overrides))
+    assert status == 400
+    assert b"could not be decoded" in body
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "1e3", "0x10", "3 3"])
+def test_a_malformed_content_length_is_400_when_the_body_is_read(
+    echo_app: App, length: str
+) -> None:
+    environ = EnvironBuilder(path="/form", method="POST", data={"a": "1"}).get_environ()
+    environ["CONTENT_LENGTH"] = length
+    status, _, body = call(echo_app, environ)
+    assert status == 400
+    assert b"Content-Length" in body
+
+
+def test_a_content_length_with_blanks_is_read(echo_app: App) -> None:
+    environ = EnvironBuilder(path="/form", method="POST", data={"a": "1"}).get_environ()
+    environ["CONTENT_LENGTH"] = f" {environ['CONTENT_LENGTH']} "
+    status, _, body = call(echo_app, environ)
+    assert status == 200
+    assert b'"a":["1"]' in body
+
+
+def test_a_missing_input_stream_is_an_empty_body(echo_app: App) -> None:
+    environ = EnvironBuilder(path="/form", method="POST").get_environ()
+    del environ["wsgi.input"]
+    status, _, _ = call(echo_app, environ)
+    assert status == 200
+
+
+# url_for after a refused Host
+
+
+@pytest.fixture
+def refused_app() -> App:
+    app = App("refused")
+    app.config["TRUSTED_HOSTS"] = ["good.example"]
+
+    @app.get("/")
+    def index() -> str:
+        return "index"
+
+    @app.errorhandler(400)
+    def bad_host(e: Exception) -> tuple[str, int]:
+        return f"{url_for('index')} {url_for('index', _external=True)}", 400
+
+    return app
+
+
+def test_url_for_after_a_refused_host_builds_against_server_name(
+    refused_app: App,
+) -> None:
+    refused_app.config["SERVER_NAME"] = "good.example"
+    environ = raw_environ("/", HTTP_HOST="evil.example")
+    status, _, body = call(refused_app, environ)
+    assert (status, body) == (400, b"/ http://good.example/")
+
+
+def test_url_for_after_a_refused_host_uses_the_servers_own_address(
+    refused_app: App,
+) -> None:
+    environ = raw_environ(
+        "/", HTTP_HOST="evil.example", SERVER_NAME="10.0.0.5", SERVER_PORT="8000"
+    )
+    status, _, body = call(refused_app, environ)
+    assert (status, body) == (400, b"/ http://10.0.0.5:8000/")
+    assert b"evil" not in body

@@ -20,8 +20,8 @@ from framework.logging import (
 )
 
 LINE = re.compile(
-    r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\] (?P<level>[A-Z]+) in"
-    r" (?P<module>\w+)(?P<request> \[[A-Z]+ \S+\])?: (?P<message>.*)$"
+    r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\](?P<request> \[[A-Z]+ \S+\])?"
+    r" (?P<level>[A-Z]+) in (?P<module>\w+): (?P<message>.*)$"
 )
 
 
@@ -215,7 +215,7 @@ def test_debug_records_are_printed_in_debug_mode(name: str) -> None:
         errors = io.StringIO()
         with app.test_request_context(environ_overrides={"wsgi.errors": errors}):
             app.logger.debug("details")
-        assert "DEBUG in test_logging [GET /]: details" in errors.getvalue()
+        assert "[GET /] DEBUG in test_logging: details" in errors.getvalue()
 
 
 # -- what the framework logs ------------------------------------------------------

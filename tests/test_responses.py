@@ -847,3 +847,40 @@ def test_json_text_mimetype_gets_a_charset() -> None:
     assert (
         app.test_client().get("/").headers["Content-Type"] == "text/json; charset=utf-8"
     )
+
+
+# -- what a bad return value's error says -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, "returned None"),
+        (("body",), "tuple must have the form"),
+        (("body", 200, {}, "extra"), "tuple must have the form"),
+        (True, "it was a bool"),
+        ((1.5, 200), "it was a float"),
+    ],
+)
+def test_a_bad_return_value_is_a_type_error_saying_what_was_wrong(
+    app: App, client: AppClient, value: t.Any, expected: str
+) -> None:
+    @app.get("/")
+    def bad_view() -> t.Any:
+        return value
+
+    with pytest.raises(TypeError) as info:
+        client.get("/")
+    assert expected in str(info.value)
+    assert "'bad_view'" in str(info.value)
+
+
+def test_a_callable_that_is_not_a_wsgi_app_is_a_type_error(
+    app: App, client: AppClient
+) -> None:
+    @app.get("/")
+    def bad_wsgi() -> t.Any:
+        return lambda: None
+
+    with pytest.raises(TypeError, match="'bad_wsgi'"):
+        client.get("/")

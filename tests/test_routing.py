@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing as t
 import uuid
+import warnings
 
 import pytest
 from attrs import define
@@ -1107,3 +1108,67 @@ def test_relative_endpoint_outside_a_request_is_the_app_endpoint() -> None:
     app.add_url_rule("/page", "page", lambda: "")
     with app.app_context():
         assert url_for(".page") == "http://example.test/page"
+
+
+# -- hosts outside SERVER_NAME with subdomain matching -------------------------
+
+
+@pytest.fixture
+def server_name_app() -> App:
+    app = App(__name__, subdomain_matching=True)
+
+    @app.get("/")
+    def index() -> str:
+        return "default"
+
+    @app.get("/", subdomain="foo")
+    def foo() -> str:
+        return "foo"
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("server_name", "base_url", "expected"),
+    [
+        ("dev.local:5000", "http://dev.local:5000", b"default"),
+        ("dev.local:5000", "http://foo.dev.local:5000", b"foo"),
+        ("dev.local:443", "https://dev.local", b"default"),
+        ("dev.local:80", "http://foo.dev.local", b"foo"),
+        ("DEV.local", "http://foo.dev.LOCAL", b"foo"),
+    ],
+)
+def test_subdomains_are_read_under_server_name(
+    server_name_app: App, server_name: str, base_url: str, expected: bytes
+) -> None:
+    server_name_app.config["SERVER_NAME"] = server_name
+    response = server_name_app.test_client().get("/", base_url)
+    assert response.data == expected
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["http://127.0.0.1:5000", "http://foo.localhost", "http://xdev.local"],
+)
+def test_a_host_outside_server_name_is_a_404_with_werkzeugs_warning(
+    server_name_app: App, base_url: str
+) -> None:
+    server_name_app.config["SERVER_NAME"] = "dev.local"
+    with pytest.warns(UserWarning, match="doesn't match configured server name"):
+        response = server_name_app.test_client().get("/", base_url)
+    assert response.status_code == 404
+
+
+def test_the_server_name_warning_is_filtered_by_the_app_module(
+    server_name_app: App,
+) -> None:
+    # As Flask's is (by "flask.app" under the alias): filters written for
+    # the app module apply.
+    server_name_app.config["SERVER_NAME"] = "dev.local"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings(
+            "ignore", "Current server name", UserWarning, "framework.app"
+        )
+        response = server_name_app.test_client().get("/", "http://127.0.0.1")
+    assert response.status_code == 404

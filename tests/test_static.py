@@ -183,12 +183,12 @@ def test_static_host_url_for_from_another_host_is_external() -> None:
 
 
 def test_static_host_without_host_matching_raises() -> None:
-    with pytest.raises(ValueError, match="static_host"):
+    with pytest.raises(AssertionError, match="static_host only works with"):
         _app(static_host="static.example.com")
 
 
 def test_host_matching_without_static_host_raises() -> None:
-    with pytest.raises(ValueError, match="static_host"):
+    with pytest.raises(AssertionError, match="needs static_host"):
         _app(host_matching=True)
 
 

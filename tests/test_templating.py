@@ -771,7 +771,7 @@ def test_explain_template_loading_logs_a_miss(
     assert "'missing.html'" in messages[0]
     assert "no match" in messages[0]
     assert str(TEMPLATES) in messages[0]
-    assert "found nowhere" in messages[0]
+    assert "the template could not be found" in messages[0]
 
 
 def test_without_explain_template_loading_nothing_is_logged(

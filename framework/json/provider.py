@@ -93,15 +93,22 @@ class JSONProvider:
         return self.loads(fp.read(), **kwargs)
 
     def _payload(self, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]) -> t.Any:
-        if args and kwargs:
-            raise TypeError(
-                "jsonify() takes positional or keyword arguments, not both."
-            )
-        if not args and not kwargs:
-            return None
-        if len(args) == 1:
-            return args[0]
-        return args or kwargs
+        """What ``response(*args, **kwargs)`` serializes: nothing gives
+        ``null``, one argument itself, several a list, keywords an object."""
+        if kwargs:
+            if args:
+                raise TypeError(
+                    "jsonify() and app.json.response() serialize either args or"
+                    " kwargs: pass one value, several values, or keywords, not"
+                    " a mix."
+                )
+            return kwargs
+        match args:
+            case ():
+                return None
+            case (single,):
+                return single
+        return list(args)
 
     def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
         """A JSON response: one positional argument is serialized as is,
