@@ -12,12 +12,20 @@ it, innermost first.
 from __future__ import annotations
 
 import functools
-import os
 import typing as t
 
 from . import typing as ft
 from .scaffold import (
+    SCOPED_REGISTRIES,
+    F,
     Scaffold,
+    _Folder,
+    exception_class_and_code,
+    handing_back,
+    setupmethod,
+)
+from .typing import (
+    RouteCallable,
     T_after_request,
     T_before_request,
     T_error_handler,
@@ -28,8 +36,6 @@ from .scaffold import (
     T_template_test,
     T_url_defaults,
     T_url_value_preprocessor,
-    exception_class_and_code,
-    setupmethod,
 )
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -56,6 +62,18 @@ def _join_subdomain(inner: str | None, outer: str | None) -> str | None:
     return inner or outer
 
 
+def _bare_or_named(
+    name: F | str | None, add: t.Callable[[F, str | None], None]
+) -> F | t.Callable[[F], F]:
+    # The app_template_* decorators work bare (@bp.app_template_filter) and
+    # called (@bp.app_template_filter("name")); a bare one gets the function
+    # where the name would be.
+    if callable(name):
+        add(name, None)
+        return name
+    return handing_back(lambda f: add(f, name))
+
+
 class BlueprintSetupState:
     """One registration of a blueprint on an app: the options it was
     registered with, and :meth:`add_url_rule` applying them. Passed to the
@@ -75,27 +93,27 @@ class BlueprintSetupState:
         options: t.Mapping[str, t.Any],
         first_registration: bool,
     ) -> None:
-        self.app = app
-        self.blueprint = blueprint
-        self.options = options
+        self.app, self.blueprint, self.options = app, blueprint, options
         self.first_registration = first_registration
+
+        def given(option: str, otherwise: t.Any) -> t.Any:
+            value = options.get(option)
+            return otherwise if value is None else value
+
         #: The subdomain rules are added under.
-        subdomain = options.get("subdomain")
-        self.subdomain: str | None = (
-            blueprint.subdomain if subdomain is None else subdomain
-        )
-        url_prefix = options.get("url_prefix")
+        self.subdomain: str | None = given("subdomain", blueprint.subdomain)
         #: The prefix added to every rule.
-        self.url_prefix: str | None = (
-            blueprint.url_prefix if url_prefix is None else url_prefix
-        )
+        self.url_prefix: str | None = given("url_prefix", blueprint.url_prefix)
         #: The name this registration uses (``name=`` or the blueprint's).
         self.name: str = options.get("name", blueprint.name)
         #: The dotted name of the parent blueprint, for nested ones.
         self.name_prefix: str = options.get("name_prefix", "")
-        #: Default URL values added to every rule.
-        self.url_defaults: dict[str, t.Any] = dict(blueprint.url_values_defaults)
-        self.url_defaults.update(options.get("url_defaults") or {})
+        #: Default URL values added to every rule: the blueprint's, then
+        #: those of this registration.
+        self.url_defaults: dict[str, t.Any] = {
+            **blueprint.url_values_defaults,
+            **(options.get("url_defaults") or {}),
+        }
 
     @property
     def full_name(self) -> str:
@@ -106,7 +124,7 @@ class BlueprintSetupState:
         self,
         rule: str,
         endpoint: str | None = None,
-        view_func: ft.RouteCallable | None = None,
+        view_func: RouteCallable | None = None,
         **options: t.Any,
     ) -> None:
         """Add a rule to the app with this registration's prefix, subdomain,
@@ -153,15 +171,13 @@ class Blueprint(Scaffold):
         app's handlers only).
     """
 
-    _got_registered_once = False
-
     def __init__(
         self,
         name: str,
         import_name: str,
-        static_folder: str | os.PathLike[str] | None = None,
+        static_folder: _Folder = None,
         static_url_path: str | None = None,
-        template_folder: str | os.PathLike[str] | None = None,
+        template_folder: _Folder = None,
         url_prefix: str | None = None,
         subdomain: str | None = None,
         url_defaults: dict[str, t.Any] | None = None,
@@ -171,11 +187,7 @@ class Blueprint(Scaffold):
         handle_unmatched: bool = False,
     ) -> None:
         super().__init__(
-            import_name=import_name,
-            static_folder=static_folder,
-            static_url_path=static_url_path,
-            template_folder=template_folder,
-            root_path=root_path,
+            import_name, static_folder, static_url_path, template_folder, root_path
         )
         if not name:
             raise ValueError("A blueprint needs a name.")
@@ -221,6 +233,9 @@ class Blueprint(Scaffold):
         group.name = name if cli_group is _sentinel else cli_group
         app.cli.add_command(group)
 
+    #: Set by the first registration: setup is closed from then on.
+    _got_registered_once = False
+
     @property
     def is_registered(self) -> bool:
         """Whether the blueprint was registered on an app; its setup is
@@ -228,13 +243,14 @@ class Blueprint(Scaffold):
         return self._got_registered_once
 
     def _check_setup_finished(self, f_name: str) -> None:
-        if self._got_registered_once:
-            raise AssertionError(
-                f"{f_name}() can't be used on blueprint {self.name!r} now: it is"
-                " already registered, and the change would not reach the apps"
-                " it is registered on. Set up the blueprint before registering"
-                " it."
-            )
+        if not self._got_registered_once:
+            return
+        raise AssertionError(
+            f"{f_name}() can't be used on blueprint {self.name!r} now: it is"
+            " already registered, and the change would not reach the apps"
+            " it is registered on. Set up the blueprint before registering"
+            " it."
+        )
 
     @setupmethod
     def record(self, func: DeferredSetupFunction) -> None:
@@ -288,17 +304,14 @@ class Blueprint(Scaffold):
                 f" pass name=... to register_blueprint() to register it again"
                 " under another name."
             )
-        first_registration = not any(bp is self for bp in app.blueprints.values())
+        seen_before = any(bp is self for bp in app.blueprints.values())
         app.blueprints[name] = self
         self._got_registered_once = True
-        state = self.make_setup_state(app, options, first_registration)
+        state = self.make_setup_state(app, options, not seen_before)
 
         if self.has_static_folder:
-            state.add_url_rule(
-                f"{self.static_url_path}/<path:filename>",
-                view_func=self.send_static_file,
-                endpoint="static",
-            )
+            rule = f"{self.static_url_path}/<path:filename>"
+            state.add_url_rule(rule, "static", self.send_static_file)
         self._merge_registries(app, name)
         if self.handle_unmatched:
             app.unmatched_url_handlers.append(
@@ -326,14 +339,7 @@ class Blueprint(Scaffold):
         def scoped(key: str | None) -> str:
             return name if key is None else f"{name}.{key}"
 
-        for attr in (
-            "before_request_funcs",
-            "after_request_funcs",
-            "teardown_request_funcs",
-            "url_value_preprocessors",
-            "url_default_functions",
-            "template_context_processors",
-        ):
+        for attr in SCOPED_REGISTRIES:
             source: dict[str | None, list[t.Any]] = getattr(self, attr)
             target: dict[str | None, list[t.Any]] = getattr(app, attr)
             for key, funcs in source.items():
@@ -351,7 +357,7 @@ class Blueprint(Scaffold):
         self,
         rule: str,
         endpoint: str | None = None,
-        view_func: ft.RouteCallable | None = None,
+        view_func: RouteCallable | None = None,
         provide_automatic_options: bool | None = None,
         **options: t.Any,
     ) -> None:
@@ -416,11 +422,9 @@ class Blueprint(Scaffold):
         """Like :meth:`App.errorhandler`: handles errors of every request."""
         exception_class_and_code(code)  # fail now, not at registration
 
-        def decorator(f: T_error_handler) -> T_error_handler:
-            self._on_app(lambda app: app.register_error_handler(code, f))
-            return f
-
-        return decorator
+        return handing_back(
+            lambda f: self._on_app(lambda app: app.register_error_handler(code, f))
+        )
 
     @setupmethod
     def app_url_value_preprocessor(
@@ -453,15 +457,7 @@ class Blueprint(Scaffold):
         self, name: T_template_filter | str | None = None
     ) -> T_template_filter | t.Callable[[T_template_filter], T_template_filter]:
         """Register a Jinja filter on the app, with or without parentheses."""
-        if callable(name):
-            self.add_app_template_filter(name)
-            return name
-
-        def decorator(f: T_template_filter) -> T_template_filter:
-            self.add_app_template_filter(f, name=name)
-            return f
-
-        return decorator
+        return _bare_or_named(name, self.add_app_template_filter)
 
     @setupmethod
     def add_app_template_filter(
@@ -483,15 +479,7 @@ class Blueprint(Scaffold):
         self, name: T_template_test | str | None = None
     ) -> T_template_test | t.Callable[[T_template_test], T_template_test]:
         """Register a Jinja test on the app, with or without parentheses."""
-        if callable(name):
-            self.add_app_template_test(name)
-            return name
-
-        def decorator(f: T_template_test) -> T_template_test:
-            self.add_app_template_test(f, name=name)
-            return f
-
-        return decorator
+        return _bare_or_named(name, self.add_app_template_test)
 
     @setupmethod
     def add_app_template_test(
@@ -513,15 +501,7 @@ class Blueprint(Scaffold):
         self, name: T_template_global | str | None = None
     ) -> T_template_global | t.Callable[[T_template_global], T_template_global]:
         """Register a Jinja global on the app, with or without parentheses."""
-        if callable(name):
-            self.add_app_template_global(name)
-            return name
-
-        def decorator(f: T_template_global) -> T_template_global:
-            self.add_app_template_global(f, name=name)
-            return f
-
-        return decorator
+        return _bare_or_named(name, self.add_app_template_global)
 
     @setupmethod
     def add_app_template_global(
