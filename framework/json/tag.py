@@ -216,20 +216,23 @@ def _refusal(key: str, wanted: str, got: t.Any) -> ValueError:
 
 
 class _KindTag(JSONTag):
-    """A built-in tag, declared by class keywords instead of methods::
+    """A built-in tag, declared by class keywords rather than methods::
 
-        class TagUUID(_KindTag, kind=UUID, key=" u", holds=(str, "a string"))
+        class TagUUID(_KindTag, kind=UUID, key=" u", holds=(str, "a string"),
+                      rebuild=UUID)
 
-    ``kind`` is the class whose instances the tag writes, ``key`` its
-    member name, ``holds`` the JSON type of the payload it reads back (with
-    words for the error message). A subclass then writes :meth:`to_json`
-    and :meth:`_rebuild`, the part that is really its own; the type test on
-    the way in and the payload test on the way out are shared here.
+    ``kind`` is the class whose instances the tag writes, ``key`` its member
+    name, ``holds`` the JSON type of the payload it reads back (and words
+    for the error message), ``rebuild`` what turns that payload back into
+    the value. A subclass then only writes :meth:`to_json` (and
+    :meth:`_rebuild`, when rebuilding takes more than one call); the type
+    test on the way in and the payload test on the way out are shared here.
     """
 
     __slots__ = ()
     _kind: t.ClassVar[type]
-    _holds: t.ClassVar[tuple[type, str]] = (object, "anything")
+    _payload_type: t.ClassVar[type] = object
+    _payload_words: t.ClassVar[str] = "anything"
 
     def __init_subclass__(
         cls,
@@ -237,6 +240,7 @@ class _KindTag(JSONTag):
         kind: type | None = None,
         key: str | None = None,
         holds: tuple[type, str] | None = None,
+        rebuild: t.Callable[[t.Any], t.Any] | None = None,
         **kwargs: t.Any,
     ) -> None:
         super().__init_subclass__(**kwargs)
@@ -245,7 +249,11 @@ class _KindTag(JSONTag):
         if key is not None:
             cls.key = key
         if holds is not None:
-            cls._holds = holds
+            cls._payload_type, cls._payload_words = holds
+        if rebuild is not None:
+            # PERF: session-read; a plain call such as tuple(payload), no
+            # Python frame of our own in between.
+            cls._rebuild = staticmethod(rebuild)  # type: ignore[method-assign,assignment]
 
     def check(self, value: t.Any) -> bool:
         return isinstance(value, self._kind)
@@ -254,10 +262,9 @@ class _KindTag(JSONTag):
         return not issubclass(cls, self._kind)
 
     def to_python(self, value: t.Any) -> t.Any:
-        json_type, words = self._holds
-        if not isinstance(value, json_type):
-            raise _refusal(self.key, words, value)
-        return self._rebuild(value)
+        if isinstance(value, self._payload_type):
+            return self._rebuild(value)
+        raise _refusal(self.key, self._payload_words, value)
 
     def _rebuild(self, payload: t.Any) -> t.Any:
         return payload
@@ -322,7 +329,7 @@ class PassList(_KindTag, kind=list):
         return self.to_json(value)
 
 
-class TagTuple(_KindTag, kind=tuple, key=" t", holds=(list, "an array")):
+class TagTuple(_KindTag, kind=tuple, key=" t", holds=(list, "an array"), rebuild=tuple):
     """A tuple, named tuples too: an array of tagged items, read back as a
     plain :class:`tuple`."""
 
@@ -330,9 +337,6 @@ class TagTuple(_KindTag, kind=tuple, key=" t", holds=(list, "an array")):
 
     def to_json(self, value: t.Any) -> t.Any:
         return list(map(self.serializer.tag, value))
-
-    def _rebuild(self, payload: t.Any) -> t.Any:
-        return tuple(payload)
 
 
 class TagBytes(_KindTag, kind=bytes, key=" b", holds=(str, "a base64 string")):
@@ -352,7 +356,9 @@ class TagBytes(_KindTag, kind=bytes, key=" b", holds=(str, "a base64 string")):
             ) from None
 
 
-class TagMarkup(_KindTag, kind=Markup, key=" m", holds=(str, "a string")):
+class TagMarkup(
+    _KindTag, kind=Markup, key=" m", holds=(str, "a string"), rebuild=Markup
+):
     """Anything with an ``__html__`` method, as that HTML; it comes back as
     :class:`~markupsafe.Markup` whatever it was."""
 
@@ -369,20 +375,14 @@ class TagMarkup(_KindTag, kind=Markup, key=" m", holds=(str, "a string")):
     def to_json(self, value: t.Any) -> t.Any:
         return str(value.__html__())
 
-    def _rebuild(self, payload: t.Any) -> t.Any:
-        return Markup(payload)
 
-
-class TagUUID(_KindTag, kind=UUID, key=" u", holds=(str, "a string")):
+class TagUUID(_KindTag, kind=UUID, key=" u", holds=(str, "a string"), rebuild=UUID):
     """A :class:`~uuid.UUID`, as its 32 hex digits."""
 
     __slots__ = ()
 
     def to_json(self, value: t.Any) -> t.Any:
         return value.hex
-
-    def _rebuild(self, payload: t.Any) -> t.Any:
-        return UUID(payload)  # a ValueError for text that is not a UUID
 
 
 _MONTHS = {
@@ -519,12 +519,11 @@ class TaggedJSONSerializer:
         :raise ValueError: if the object is tagged and its payload is
             malformed.
         """
-        if len(value) == 1:
-            for name, payload in value.items():
-                found = self.tags.get(name)
-                if found is not None:
-                    return found.to_python(payload)
-        return value
+        if len(value) != 1:
+            return value
+        [(name, payload)] = value.items()
+        found = self.tags.get(name)
+        return value if found is None else found.to_python(payload)
 
     def register(
         self, tag_class: type[JSONTag], force: bool = False, index: int | None = None
