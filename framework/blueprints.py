@@ -383,37 +383,37 @@ class Blueprint(Scaffold):
     def _on_app(self, register: t.Callable[[App], None]) -> None:
         self.record_once(lambda state: register(state.app))
 
+    def _app_wide(self, registry: str, f: F) -> F:
+        # Appended to the app's own scope (None), so it runs for every
+        # request, not only the blueprint's; once per app.
+
+        def add(app: App) -> None:
+            self._own(getattr(app, registry), f)
+
+        self._on_app(add)
+        return f
+
     @setupmethod
     def before_app_request(self, f: T_before_request) -> T_before_request:
         """Like :meth:`App.before_request`: runs for every request."""
-        self._on_app(
-            lambda app: app.before_request_funcs.setdefault(None, []).append(f)
-        )
-        return f
+        return self._app_wide("before_request_funcs", f)
 
     @setupmethod
     def after_app_request(self, f: T_after_request) -> T_after_request:
         """Like :meth:`App.after_request`: runs for every request."""
-        self._on_app(lambda app: app.after_request_funcs.setdefault(None, []).append(f))
-        return f
+        return self._app_wide("after_request_funcs", f)
 
     @setupmethod
     def teardown_app_request(self, f: T_teardown) -> T_teardown:
         """Like :meth:`App.teardown_request`: runs for every request."""
-        self._on_app(
-            lambda app: app.teardown_request_funcs.setdefault(None, []).append(f)
-        )
-        return f
+        return self._app_wide("teardown_request_funcs", f)
 
     @setupmethod
     def app_context_processor(
         self, f: T_template_context_processor
     ) -> T_template_context_processor:
         """Like :meth:`App.context_processor`: for every template."""
-        self._on_app(
-            lambda app: app.template_context_processors.setdefault(None, []).append(f)
-        )
-        return f
+        return self._app_wide("template_context_processors", f)
 
     @setupmethod
     def app_errorhandler(
@@ -431,18 +431,12 @@ class Blueprint(Scaffold):
         self, f: T_url_value_preprocessor
     ) -> T_url_value_preprocessor:
         """Like :meth:`App.url_value_preprocessor`: for every request."""
-        self._on_app(
-            lambda app: app.url_value_preprocessors.setdefault(None, []).append(f)
-        )
-        return f
+        return self._app_wide("url_value_preprocessors", f)
 
     @setupmethod
     def app_url_defaults(self, f: T_url_defaults) -> T_url_defaults:
         """Like :meth:`App.url_defaults`: for every URL built."""
-        self._on_app(
-            lambda app: app.url_default_functions.setdefault(None, []).append(f)
-        )
-        return f
+        return self._app_wide("url_default_functions", f)
 
     @t.overload
     def app_template_filter(self, name: T_template_filter) -> T_template_filter: ...
