@@ -124,33 +124,33 @@ def exception_class_and_code(
     """Resolve what ``errorhandler`` was given into an exception class and
     its HTTP status code (``None`` for non-HTTP exceptions).
 
-    :raises ValueError: for an unknown code, an exception instance, or a
-        class that is not an ``Exception``.
+    :raises ValueError: for a code werkzeug has no exception for, or a class
+        that is not an ``Exception``.
+    :raises TypeError: for an exception instance instead of its class.
     """
-    if isinstance(exc_class_or_code, int):
-        try:
-            exc_class: type[BaseException] = default_exceptions[exc_class_or_code]
-        except KeyError:
+    given = exc_class_or_code
+    if isinstance(given, int):
+        known = default_exceptions.get(given)
+        if known is None:
             raise ValueError(
-                f"{exc_class_or_code!r} is not an HTTP error code werkzeug knows;"
-                " register a handler for a subclass of HTTPException with that"
-                " code instead."
-            ) from None
-    else:
-        exc_class = exc_class_or_code
-    if isinstance(exc_class, BaseException):
+                f"{given!r} is not an HTTP error code werkzeug has an exception"
+                " for, so no error can match it. Use a subclass of HTTPException"
+                " with that code instead."
+            )
+        return known, given
+    if isinstance(given, BaseException):
         raise TypeError(
-            f"errorhandler() was given an exception instance ({exc_class!r});"
-            " pass its class instead."
+            f"{given!r} is an instance, not a class. Register the handler for"
+            f" its class, {type(given).__name__}."
         )
-    if not isinstance(exc_class, type) or not issubclass(exc_class, Exception):
-        raise ValueError(
-            f"errorhandler() needs an HTTP status code or a subclass of"
-            f" Exception, not {exc_class!r}."
-        )
-    if issubclass(exc_class, HTTPException):
-        return exc_class, exc_class.code
-    return exc_class, None
+    if isinstance(given, type) and issubclass(given, Exception):
+        http = issubclass(given, HTTPException)
+        return given, t.cast(type[HTTPException], given).code if http else None
+    name = getattr(given, "__name__", repr(given))
+    raise ValueError(
+        f"'{name}' is not a subclass of Exception: errorhandler() takes an HTTP"
+        " status code or an exception class."
+    )
 
 
 class Scaffold:
