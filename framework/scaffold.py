@@ -242,11 +242,10 @@ class Scaffold:
     def static_url_path(self) -> str | None:
         """The URL prefix of static files: as configured, else ``/`` and the
         static folder's name."""
-        if self._static_url_path is not None:
-            return self._static_url_path
-        if self._static_folder is not None:
-            return f"/{os.path.basename(self._static_folder)}".rstrip("/")
-        return None
+        configured = self._static_url_path
+        if configured is not None or self._static_folder is None:
+            return configured
+        return ("/" + os.path.basename(self._static_folder)).rstrip("/")
 
     @static_url_path.setter
     def static_url_path(self, value: str | None) -> None:
@@ -257,11 +256,9 @@ class Scaffold:
         ``SEND_FILE_MAX_AGE_DEFAULT`` in seconds, ``None`` (the default)
         meaning conditional requests instead of a timed cache."""
         value = _active_app().config["SEND_FILE_MAX_AGE_DEFAULT"]
-        if value is None:
-            return None
         if isinstance(value, timedelta):
-            return int(value.total_seconds())
-        return int(value)
+            value = value.total_seconds()
+        return None if value is None else int(value)
 
     def send_static_file(self, filename: str) -> Response:
         """The view of the ``static`` endpoint: send ``filename`` from
