@@ -129,26 +129,20 @@ class BlueprintSetupState:
     ) -> None:
         """Add a rule to the app with this registration's prefix, subdomain,
         defaults and endpoint name."""
-        if self.url_prefix is not None:
-            rule = (
-                "/".join((self.url_prefix.rstrip("/"), rule.lstrip("/")))
-                if rule
-                else self.url_prefix
-            )
-        options.setdefault("subdomain", self.subdomain)
+        prefix = self.url_prefix
+        if prefix is not None:
+            # An empty rule is the prefix itself, without a trailing slash.
+            rule = f"{prefix.rstrip('/')}/{rule.lstrip('/')}" if rule else prefix
         if endpoint is None:
             if view_func is None:
                 raise TypeError(f"add_url_rule({rule!r}) needs an endpoint or a view.")
             endpoint = view_func.__name__
-        defaults = self.url_defaults
-        if "defaults" in options:
-            defaults = {**defaults, **options.pop("defaults")}
+        # The rule's own defaults win over the registration's.
+        defaults = {**self.url_defaults, **(options.pop("defaults", None) or {})}
+        options.setdefault("subdomain", self.subdomain)
+        qualified = f"{self.full_name}.{endpoint}"
         self.app.add_url_rule(
-            rule,
-            f"{self.full_name}.{endpoint}",
-            view_func,
-            defaults=defaults or None,
-            **options,
+            rule, qualified, view_func, defaults=defaults or None, **options
         )
 
 
@@ -362,21 +356,21 @@ class Blueprint(Scaffold):
         **options: t.Any,
     ) -> None:
         """Record a rule, added with the registration's prefix and name."""
-        if endpoint and "." in endpoint:
+        # Dots separate nested blueprints in endpoint names, so neither the
+        # endpoint nor the view's name (the default endpoint) may have one.
+        if "." in (endpoint or ""):
             raise ValueError(f"Endpoint {endpoint!r} has a dot; use another name.")
-        if view_func is not None and "." in getattr(view_func, "__name__", ""):
+        view_name = "" if view_func is None else getattr(view_func, "__name__", "")
+        if "." in view_name:
             raise ValueError(
-                f"View function name {view_func.__name__!r} has a dot; pass endpoint=."
+                f"View function name {view_name!r} has a dot; pass endpoint=."
             )
-        self.record(
-            lambda state: state.add_url_rule(
-                rule,
-                endpoint,
-                view_func,
-                provide_automatic_options=provide_automatic_options,
-                **options,
-            )
-        )
+        options["provide_automatic_options"] = provide_automatic_options
+
+        def add(state: BlueprintSetupState) -> None:
+            state.add_url_rule(rule, endpoint, view_func, **options)
+
+        self.record(add)
 
     # -- registrations on the app --------------------------------------
 
