@@ -256,12 +256,7 @@ class Blueprint(Scaffold):
     def record_once(self, func: DeferredSetupFunction) -> None:
         """Like :meth:`record`, but only on the first registration on an
         app."""
-
-        def once(state: BlueprintSetupState) -> None:
-            if state.first_registration:
-                func(state)
-
-        self.record(once)
+        self.record(lambda state: func(state) if state.first_registration else None)
 
     def make_setup_state(
         self, app: App, options: dict[str, t.Any], first_registration: bool = False
