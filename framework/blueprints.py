@@ -16,12 +16,12 @@ import typing as t
 
 from . import typing as ft
 from .scaffold import (
-    SCOPED_REGISTRIES,
+    _SCOPED_REGISTRIES,
     F,
     Scaffold,
     _Folder,
+    _handing_back,
     exception_class_and_code,
-    handing_back,
     setupmethod,
 )
 from .typing import (
@@ -71,7 +71,7 @@ def _bare_or_named(
     if callable(name):
         add(name, None)
         return name
-    return handing_back(lambda f: add(f, name))
+    return _handing_back(lambda f: add(f, name))
 
 
 class BlueprintSetupState:
@@ -328,7 +328,7 @@ class Blueprint(Scaffold):
         def scoped(key: str | None) -> str:
             return name if key is None else f"{name}.{key}"
 
-        for attr in SCOPED_REGISTRIES:
+        for attr in _SCOPED_REGISTRIES:
             source: dict[str | None, list[t.Any]] = getattr(self, attr)
             target: dict[str | None, list[t.Any]] = getattr(app, attr)
             for key, funcs in source.items():
@@ -411,7 +411,7 @@ class Blueprint(Scaffold):
         """Like :meth:`App.errorhandler`: handles errors of every request."""
         exception_class_and_code(code)  # fail now, not at registration
 
-        return handing_back(
+        return _handing_back(
             lambda f: self._on_app(lambda app: app.register_error_handler(code, f))
         )
 

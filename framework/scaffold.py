@@ -51,7 +51,7 @@ _Folder = t.Union[str, "os.PathLike[str]", None]
 #: ``{scope: [functions]}`` mapping (``None`` the object itself, else a
 #: blueprint's dotted name), by attribute name. Blueprints copy the same
 #: ones into the app on registration.
-SCOPED_REGISTRIES = (
+_SCOPED_REGISTRIES = (
     "before_request_funcs",
     "after_request_funcs",
     "teardown_request_funcs",
@@ -64,7 +64,7 @@ _Fn = t.TypeVar("_Fn")
 _Scoped = dict[ft.AppOrBlueprintKey, list[_Fn]]
 
 
-def handing_back(register: t.Callable[[t.Any], object]) -> t.Callable[[F], F]:
+def _handing_back(register: t.Callable[[t.Any], object]) -> t.Callable[[F], F]:
     """Make the decorator every registration method returns: it passes the
     decorated function to ``register`` and gives it back unchanged, so that
     decorators stack.
@@ -208,7 +208,7 @@ class Scaffold:
 
         self.view_functions = {}
         self.error_handler_spec = defaultdict(lambda: defaultdict(dict))
-        for registry in SCOPED_REGISTRIES:
+        for registry in _SCOPED_REGISTRIES:
             setattr(self, registry, defaultdict(list))
 
     def __repr__(self) -> str:
@@ -348,7 +348,7 @@ class Scaffold:
         """
 
         # "endpoint" is taken out when the decorator runs, as Flask does.
-        return handing_back(
+        return _handing_back(
             lambda f: self.add_url_rule(
                 rule, options.pop("endpoint", None), f, **options
             )
@@ -371,7 +371,7 @@ class Scaffold:
         """Register the decorated function as the view of ``endpoint``, for a
         rule added without a view function."""
 
-        return handing_back(lambda f: self.view_functions.__setitem__(endpoint, f))
+        return _handing_back(lambda f: self.view_functions.__setitem__(endpoint, f))
 
     # -- request hooks ---------------------------------------------------
     # Each appends to its registry under this object's own scope (None);
@@ -434,7 +434,10 @@ class Scaffold:
         """Register the decorated function to handle an HTTP status code or an
         exception class (and its subclasses)."""
 
-        return handing_back(lambda f: self.register_error_handler(code_or_exception, f))
+        def register(handler: T_error_handler) -> None:
+            self.register_error_handler(code_or_exception, handler)
+
+        return _handing_back(register)
 
     @setupmethod
     def register_error_handler(

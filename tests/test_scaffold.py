@@ -10,9 +10,9 @@ from werkzeug.exceptions import HTTPException, NotFound
 
 from framework import App, Blueprint
 from framework.scaffold import (
-    SCOPED_REGISTRIES,
+    _SCOPED_REGISTRIES,
+    _handing_back,
     exception_class_and_code,
-    handing_back,
 )
 
 
@@ -58,7 +58,7 @@ def test_handing_back_registers_and_returns_the_same_function() -> None:
     def view() -> int:
         return 1
 
-    assert handing_back(seen.append)(view) is view
+    assert _handing_back(seen.append)(view) is view
     assert seen == [view]
 
 
@@ -67,7 +67,7 @@ def test_every_scoped_registry_starts_empty_and_fills_per_scope(
     owner: type[App] | type[Blueprint],
 ) -> None:
     obj = App(__name__) if owner is App else Blueprint("bp", __name__)
-    for name in SCOPED_REGISTRIES:
+    for name in _SCOPED_REGISTRIES:
         registry = getattr(obj, name)
         assert dict(registry) == {}
         assert registry["unseen"] == []  # a scope appears on first use
