@@ -148,7 +148,7 @@ def exception_class_and_code(
         return given, t.cast(type[HTTPException], given).code if http else None
     name = getattr(given, "__name__", repr(given))
     raise ValueError(
-        f"'{name}' is not a subclass of Exception: errorhandler() takes an HTTP"
+        f"'{name}' is not a subclass of Exception. errorhandler() takes an HTTP"
         " status code or an exception class."
     )
 

@@ -46,9 +46,14 @@ def test_an_exception_instance_is_refused_naming_its_class() -> None:
         exception_class_and_code(KeyError("x"))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("given", [list, KeyboardInterrupt, "KeyError"])
-def test_what_is_not_an_exception_class_is_refused(given: t.Any) -> None:
-    with pytest.raises(ValueError, match="is not a subclass of Exception"):
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [(list, "list"), (KeyboardInterrupt, "KeyboardInterrupt"), ("x", "'x'")],
+)
+def test_what_is_not_an_exception_class_is_refused(given: t.Any, named: str) -> None:
+    with pytest.raises(
+        ValueError, match=f"'{named}' is not a subclass of Exception\\."
+    ):
         exception_class_and_code(given)
 
 
