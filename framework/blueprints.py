@@ -12,12 +12,20 @@ it, innermost first.
 from __future__ import annotations
 
 import functools
-import os
 import typing as t
 
 from . import typing as ft
 from .scaffold import (
+    _SCOPED_REGISTRIES,
+    F,
     Scaffold,
+    _Folder,
+    _handing_back,
+    exception_class_and_code,
+    setupmethod,
+)
+from .typing import (
+    RouteCallable,
     T_after_request,
     T_before_request,
     T_error_handler,
@@ -28,8 +36,6 @@ from .scaffold import (
     T_template_test,
     T_url_defaults,
     T_url_value_preprocessor,
-    exception_class_and_code,
-    setupmethod,
 )
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -56,6 +62,18 @@ def _join_subdomain(inner: str | None, outer: str | None) -> str | None:
     return inner or outer
 
 
+def _bare_or_named(
+    name: F | str | None, add: t.Callable[[F, str | None], None]
+) -> F | t.Callable[[F], F]:
+    # The app_template_* decorators work bare (@bp.app_template_filter) and
+    # called (@bp.app_template_filter("name")); a bare one gets the function
+    # where the name would be.
+    if callable(name):
+        add(name, None)
+        return name
+    return _handing_back(lambda f: add(f, name))
+
+
 class BlueprintSetupState:
     """One registration of a blueprint on an app: the options it was
     registered with, and :meth:`add_url_rule` applying them. Passed to the
@@ -75,27 +93,27 @@ class BlueprintSetupState:
         options: t.Mapping[str, t.Any],
         first_registration: bool,
     ) -> None:
-        self.app = app
-        self.blueprint = blueprint
-        self.options = options
+        self.app, self.blueprint, self.options = app, blueprint, options
         self.first_registration = first_registration
+
+        def given(option: str, otherwise: t.Any) -> t.Any:
+            value = options.get(option)
+            return otherwise if value is None else value
+
         #: The subdomain rules are added under.
-        subdomain = options.get("subdomain")
-        self.subdomain: str | None = (
-            blueprint.subdomain if subdomain is None else subdomain
-        )
-        url_prefix = options.get("url_prefix")
+        self.subdomain: str | None = given("subdomain", blueprint.subdomain)
         #: The prefix added to every rule.
-        self.url_prefix: str | None = (
-            blueprint.url_prefix if url_prefix is None else url_prefix
-        )
+        self.url_prefix: str | None = given("url_prefix", blueprint.url_prefix)
         #: The name this registration uses (``name=`` or the blueprint's).
         self.name: str = options.get("name", blueprint.name)
         #: The dotted name of the parent blueprint, for nested ones.
         self.name_prefix: str = options.get("name_prefix", "")
-        #: Default URL values added to every rule.
-        self.url_defaults: dict[str, t.Any] = dict(blueprint.url_values_defaults)
-        self.url_defaults.update(options.get("url_defaults") or {})
+        #: Default URL values added to every rule: the blueprint's, then
+        #: those of this registration.
+        self.url_defaults: dict[str, t.Any] = {
+            **blueprint.url_values_defaults,
+            **(options.get("url_defaults") or {}),
+        }
 
     @property
     def full_name(self) -> str:
@@ -106,31 +124,25 @@ class BlueprintSetupState:
         self,
         rule: str,
         endpoint: str | None = None,
-        view_func: ft.RouteCallable | None = None,
+        view_func: RouteCallable | None = None,
         **options: t.Any,
     ) -> None:
         """Add a rule to the app with this registration's prefix, subdomain,
         defaults and endpoint name."""
-        if self.url_prefix is not None:
-            rule = (
-                "/".join((self.url_prefix.rstrip("/"), rule.lstrip("/")))
-                if rule
-                else self.url_prefix
-            )
-        options.setdefault("subdomain", self.subdomain)
+        prefix = self.url_prefix
+        if prefix is not None:
+            # An empty rule is the prefix itself, without a trailing slash.
+            rule = f"{prefix.rstrip('/')}/{rule.lstrip('/')}" if rule else prefix
         if endpoint is None:
             if view_func is None:
                 raise TypeError(f"add_url_rule({rule!r}) needs an endpoint or a view.")
             endpoint = view_func.__name__
-        defaults = self.url_defaults
-        if "defaults" in options:
-            defaults = {**defaults, **options.pop("defaults")}
+        # The rule's own defaults win over the registration's.
+        defaults = {**self.url_defaults, **(options.pop("defaults", None) or {})}
+        options.setdefault("subdomain", self.subdomain)
+        qualified = f"{self.full_name}.{endpoint}"
         self.app.add_url_rule(
-            rule,
-            f"{self.full_name}.{endpoint}",
-            view_func,
-            defaults=defaults or None,
-            **options,
+            rule, qualified, view_func, defaults=defaults or None, **options
         )
 
 
@@ -153,15 +165,13 @@ class Blueprint(Scaffold):
         app's handlers only).
     """
 
-    _got_registered_once = False
-
     def __init__(
         self,
         name: str,
         import_name: str,
-        static_folder: str | os.PathLike[str] | None = None,
+        static_folder: _Folder = None,
         static_url_path: str | None = None,
-        template_folder: str | os.PathLike[str] | None = None,
+        template_folder: _Folder = None,
         url_prefix: str | None = None,
         subdomain: str | None = None,
         url_defaults: dict[str, t.Any] | None = None,
@@ -171,11 +181,7 @@ class Blueprint(Scaffold):
         handle_unmatched: bool = False,
     ) -> None:
         super().__init__(
-            import_name=import_name,
-            static_folder=static_folder,
-            static_url_path=static_url_path,
-            template_folder=template_folder,
-            root_path=root_path,
+            import_name, static_folder, static_url_path, template_folder, root_path
         )
         if not name:
             raise ValueError("A blueprint needs a name.")
@@ -221,6 +227,9 @@ class Blueprint(Scaffold):
         group.name = name if cli_group is _sentinel else cli_group
         app.cli.add_command(group)
 
+    #: Set by the first registration: setup is closed from then on.
+    _got_registered_once = False
+
     @property
     def is_registered(self) -> bool:
         """Whether the blueprint was registered on an app; its setup is
@@ -228,13 +237,14 @@ class Blueprint(Scaffold):
         return self._got_registered_once
 
     def _check_setup_finished(self, f_name: str) -> None:
-        if self._got_registered_once:
-            raise AssertionError(
-                f"{f_name}() can't be used on blueprint {self.name!r} now: it is"
-                " already registered, and the change would not reach the apps"
-                " it is registered on. Set up the blueprint before registering"
-                " it."
-            )
+        if not self._got_registered_once:
+            return
+        raise AssertionError(
+            f"{f_name}() can't be used on blueprint {self.name!r} now: it is"
+            " already registered, and the change would not reach the apps"
+            " it is registered on. Set up the blueprint before registering"
+            " it."
+        )
 
     @setupmethod
     def record(self, func: DeferredSetupFunction) -> None:
@@ -246,12 +256,7 @@ class Blueprint(Scaffold):
     def record_once(self, func: DeferredSetupFunction) -> None:
         """Like :meth:`record`, but only on the first registration on an
         app."""
-
-        def once(state: BlueprintSetupState) -> None:
-            if state.first_registration:
-                func(state)
-
-        self.record(once)
+        self.record(lambda state: func(state) if state.first_registration else None)
 
     def make_setup_state(
         self, app: App, options: dict[str, t.Any], first_registration: bool = False
@@ -288,17 +293,14 @@ class Blueprint(Scaffold):
                 f" pass name=... to register_blueprint() to register it again"
                 " under another name."
             )
-        first_registration = not any(bp is self for bp in app.blueprints.values())
+        seen_before = any(bp is self for bp in app.blueprints.values())
         app.blueprints[name] = self
         self._got_registered_once = True
-        state = self.make_setup_state(app, options, first_registration)
+        state = self.make_setup_state(app, options, not seen_before)
 
         if self.has_static_folder:
-            state.add_url_rule(
-                f"{self.static_url_path}/<path:filename>",
-                view_func=self.send_static_file,
-                endpoint="static",
-            )
+            rule = f"{self.static_url_path}/<path:filename>"
+            state.add_url_rule(rule, "static", self.send_static_file)
         self._merge_registries(app, name)
         if self.handle_unmatched:
             app.unmatched_url_handlers.append(
@@ -326,14 +328,7 @@ class Blueprint(Scaffold):
         def scoped(key: str | None) -> str:
             return name if key is None else f"{name}.{key}"
 
-        for attr in (
-            "before_request_funcs",
-            "after_request_funcs",
-            "teardown_request_funcs",
-            "url_value_preprocessors",
-            "url_default_functions",
-            "template_context_processors",
-        ):
+        for attr in _SCOPED_REGISTRIES:
             source: dict[str | None, list[t.Any]] = getattr(self, attr)
             target: dict[str | None, list[t.Any]] = getattr(app, attr)
             for key, funcs in source.items():
@@ -351,63 +346,63 @@ class Blueprint(Scaffold):
         self,
         rule: str,
         endpoint: str | None = None,
-        view_func: ft.RouteCallable | None = None,
+        view_func: RouteCallable | None = None,
         provide_automatic_options: bool | None = None,
         **options: t.Any,
     ) -> None:
         """Record a rule, added with the registration's prefix and name."""
-        if endpoint and "." in endpoint:
+        # Dots separate nested blueprints in endpoint names, so neither the
+        # endpoint nor the view's name (the default endpoint) may have one.
+        if "." in (endpoint or ""):
             raise ValueError(f"Endpoint {endpoint!r} has a dot; use another name.")
-        if view_func is not None and "." in getattr(view_func, "__name__", ""):
+        view_name = "" if view_func is None else getattr(view_func, "__name__", "")
+        if "." in view_name:
             raise ValueError(
-                f"View function name {view_func.__name__!r} has a dot; pass endpoint=."
+                f"View function name {view_name!r} has a dot; pass endpoint=."
             )
-        self.record(
-            lambda state: state.add_url_rule(
-                rule,
-                endpoint,
-                view_func,
-                provide_automatic_options=provide_automatic_options,
-                **options,
-            )
-        )
+        options["provide_automatic_options"] = provide_automatic_options
+
+        def add(state: BlueprintSetupState) -> None:
+            state.add_url_rule(rule, endpoint, view_func, **options)
+
+        self.record(add)
 
     # -- registrations on the app --------------------------------------
 
     def _on_app(self, register: t.Callable[[App], None]) -> None:
         self.record_once(lambda state: register(state.app))
 
+    def _app_wide(self, registry: str, f: F) -> F:
+        # Appended to the app's own scope (None), so it runs for every
+        # request, not only the blueprint's; once per app.
+
+        def add(app: App) -> None:
+            self._own(getattr(app, registry), f)
+
+        self._on_app(add)
+        return f
+
     @setupmethod
     def before_app_request(self, f: T_before_request) -> T_before_request:
         """Like :meth:`App.before_request`: runs for every request."""
-        self._on_app(
-            lambda app: app.before_request_funcs.setdefault(None, []).append(f)
-        )
-        return f
+        return self._app_wide("before_request_funcs", f)
 
     @setupmethod
     def after_app_request(self, f: T_after_request) -> T_after_request:
         """Like :meth:`App.after_request`: runs for every request."""
-        self._on_app(lambda app: app.after_request_funcs.setdefault(None, []).append(f))
-        return f
+        return self._app_wide("after_request_funcs", f)
 
     @setupmethod
     def teardown_app_request(self, f: T_teardown) -> T_teardown:
         """Like :meth:`App.teardown_request`: runs for every request."""
-        self._on_app(
-            lambda app: app.teardown_request_funcs.setdefault(None, []).append(f)
-        )
-        return f
+        return self._app_wide("teardown_request_funcs", f)
 
     @setupmethod
     def app_context_processor(
         self, f: T_template_context_processor
     ) -> T_template_context_processor:
         """Like :meth:`App.context_processor`: for every template."""
-        self._on_app(
-            lambda app: app.template_context_processors.setdefault(None, []).append(f)
-        )
-        return f
+        return self._app_wide("template_context_processors", f)
 
     @setupmethod
     def app_errorhandler(
@@ -416,29 +411,21 @@ class Blueprint(Scaffold):
         """Like :meth:`App.errorhandler`: handles errors of every request."""
         exception_class_and_code(code)  # fail now, not at registration
 
-        def decorator(f: T_error_handler) -> T_error_handler:
-            self._on_app(lambda app: app.register_error_handler(code, f))
-            return f
-
-        return decorator
+        return _handing_back(
+            lambda f: self._on_app(lambda app: app.register_error_handler(code, f))
+        )
 
     @setupmethod
     def app_url_value_preprocessor(
         self, f: T_url_value_preprocessor
     ) -> T_url_value_preprocessor:
         """Like :meth:`App.url_value_preprocessor`: for every request."""
-        self._on_app(
-            lambda app: app.url_value_preprocessors.setdefault(None, []).append(f)
-        )
-        return f
+        return self._app_wide("url_value_preprocessors", f)
 
     @setupmethod
     def app_url_defaults(self, f: T_url_defaults) -> T_url_defaults:
         """Like :meth:`App.url_defaults`: for every URL built."""
-        self._on_app(
-            lambda app: app.url_default_functions.setdefault(None, []).append(f)
-        )
-        return f
+        return self._app_wide("url_default_functions", f)
 
     @t.overload
     def app_template_filter(self, name: T_template_filter) -> T_template_filter: ...
@@ -453,15 +440,7 @@ class Blueprint(Scaffold):
         self, name: T_template_filter | str | None = None
     ) -> T_template_filter | t.Callable[[T_template_filter], T_template_filter]:
         """Register a Jinja filter on the app, with or without parentheses."""
-        if callable(name):
-            self.add_app_template_filter(name)
-            return name
-
-        def decorator(f: T_template_filter) -> T_template_filter:
-            self.add_app_template_filter(f, name=name)
-            return f
-
-        return decorator
+        return _bare_or_named(name, self.add_app_template_filter)
 
     @setupmethod
     def add_app_template_filter(
@@ -483,15 +462,7 @@ class Blueprint(Scaffold):
         self, name: T_template_test | str | None = None
     ) -> T_template_test | t.Callable[[T_template_test], T_template_test]:
         """Register a Jinja test on the app, with or without parentheses."""
-        if callable(name):
-            self.add_app_template_test(name)
-            return name
-
-        def decorator(f: T_template_test) -> T_template_test:
-            self.add_app_template_test(f, name=name)
-            return f
-
-        return decorator
+        return _bare_or_named(name, self.add_app_template_test)
 
     @setupmethod
     def add_app_template_test(
@@ -513,15 +484,7 @@ class Blueprint(Scaffold):
         self, name: T_template_global | str | None = None
     ) -> T_template_global | t.Callable[[T_template_global], T_template_global]:
         """Register a Jinja global on the app, with or without parentheses."""
-        if callable(name):
-            self.add_app_template_global(name)
-            return name
-
-        def decorator(f: T_template_global) -> T_template_global:
-            self.add_app_template_global(f, name=name)
-            return f
-
-        return decorator
+        return _bare_or_named(name, self.add_app_template_global)
 
     @setupmethod
     def add_app_template_global(

@@ -9,7 +9,9 @@ from __future__ import annotations
 import functools
 import os
 import typing as t
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from typing import AnyStr
 
 from werkzeug.exceptions import abort as _werkzeug_abort
 from werkzeug.utils import redirect as _werkzeug_redirect
@@ -42,10 +44,10 @@ __all__ = [
 def url_for(
     endpoint: str,
     *,
-    _anchor: str | None = None,
-    _method: str | None = None,
-    _scheme: str | None = None,
     _external: bool | None = None,
+    _scheme: str | None = None,
+    _method: str | None = None,
+    _anchor: str | None = None,
     **values: t.Any,
 ) -> str:
     """Build the URL of ``endpoint`` with ``values`` for its arguments;
@@ -53,18 +55,18 @@ def url_for(
 
     :param endpoint: the endpoint; ``".name"`` is relative to the current
         blueprint.
-    :param _anchor: appended as ``#anchor``.
-    :param _method: prefer the rule for this method.
-    :param _scheme: the scheme of an external URL.
     :param _external: an absolute URL with scheme and host; the default
         inside a request is a path, outside a request an absolute URL.
+    :param _scheme: the scheme of an external URL.
+    :param _method: prefer the rule for this method.
+    :param _anchor: appended as ``#anchor``.
     """
     return current_app.url_for(
         endpoint,
-        _anchor=_anchor,
-        _method=_method,
-        _scheme=_scheme,
         _external=_external,
+        _scheme=_scheme,
+        _method=_method,
+        _anchor=_anchor,
         **values,
     )
 
@@ -93,28 +95,25 @@ def make_response(*args: t.Any) -> Response:
     """Turn a view's return value into a response object, to change it
     before returning it: ``make_response(body, 201, headers)``. With no
     arguments, an empty response."""
-    if not args:
-        return current_app.response_class()
-    if len(args) == 1:
-        args = args[0]
+    match args:
+        case ():
+            return current_app.response_class()
+        case (only,):
+            return current_app.make_response(only)
     return current_app.make_response(args)
 
 
 @t.overload
 def stream_with_context(
-    generator_or_function: t.Iterator[t.AnyStr],
-) -> t.Iterator[t.AnyStr]: ...
-
-
+    generator_or_function: Iterator[AnyStr],
+) -> Iterator[AnyStr]: ...
 @t.overload
 def stream_with_context(
-    generator_or_function: t.Callable[..., t.Iterator[t.AnyStr]],
-) -> t.Callable[..., t.Iterator[t.AnyStr]]: ...
-
-
+    generator_or_function: Callable[..., Iterator[AnyStr]],
+) -> Callable[..., Iterator[AnyStr]]: ...
 def stream_with_context(
-    generator_or_function: t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]],
-) -> t.Iterator[t.AnyStr] | t.Callable[..., t.Iterator[t.AnyStr]]:
+    generator_or_function: Iterator[AnyStr] | Callable[..., Iterator[AnyStr]],
+) -> Iterator[AnyStr] | Callable[..., Iterator[AnyStr]]:
     """Make the request context active again while a streamed response body
     is generated, after the view returned. Use on a generator, or as a
     decorator on a generator function.
@@ -127,12 +126,12 @@ def stream_with_context(
         function = generator_or_function
 
         @functools.wraps(function)
-        def decorator(*args: t.Any, **kwargs: t.Any) -> t.Iterator[t.AnyStr]:
+        def decorator(*args: t.Any, **kwargs: t.Any) -> Iterator[AnyStr]:
             return stream_with_context(function(*args, **kwargs))
 
         return decorator
 
-    generator = t.cast(t.Iterator[t.AnyStr], generator_or_function)
+    generator = t.cast(Iterator[AnyStr], generator_or_function)
     ctx = _active_request_context(
         "stream_with_context() needs an active request: call it inside"
         " the view that returns the stream."
@@ -171,17 +170,19 @@ def send_file(
         :meth:`App.get_send_file_max_age`.
     """
     ctx = _active_request_context(_SEND_OUTSIDE_REQUEST)
+    # static.send_file takes the same options in the same order, after the
+    # app and the environ this helper finds in the request context.
     return static.send_file(
         ctx.app,
         ctx.request.environ,
         path_or_file,
-        mimetype=mimetype,
-        as_attachment=as_attachment,
-        download_name=download_name,
-        conditional=conditional,
-        etag=etag,
-        last_modified=last_modified,
-        max_age=max_age,
+        mimetype,
+        as_attachment,
+        download_name,
+        conditional,
+        etag,
+        last_modified,
+        max_age,
     )
 
 

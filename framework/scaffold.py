@@ -24,6 +24,18 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 from . import static
 from . import typing as ft
 from .ctx import _cv_context
+from .typing import RouteCallable
+
+# Flask's flask.sansio.scaffold defines these type variables, and code in the
+# wild imports them from there; they live with the aliases they bind.
+from .typing import T_after_request as T_after_request
+from .typing import T_before_request as T_before_request
+from .typing import T_error_handler as T_error_handler
+from .typing import T_route as T_route
+from .typing import T_teardown as T_teardown
+from .typing import T_template_context_processor as T_template_context_processor
+from .typing import T_url_defaults as T_url_defaults
+from .typing import T_url_value_preprocessor as T_url_value_preprocessor
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import App
@@ -33,21 +45,40 @@ if t.TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Scaffold", "find_package_path", "setupmethod"]
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-T_after_request = t.TypeVar("T_after_request", bound=ft.AfterRequestCallable[t.Any])
-T_before_request = t.TypeVar("T_before_request", bound=ft.BeforeRequestCallable)
-T_error_handler = t.TypeVar("T_error_handler", bound=ft.ErrorHandlerCallable)
-T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
-T_template_context_processor = t.TypeVar(
-    "T_template_context_processor", bound=ft.TemplateContextProcessorCallable
+
+#: A folder argument: a path, or ``None`` for none.
+_Folder = t.Union[str, "os.PathLike[str]", None]
+
+#: The per-scope registries every app and blueprint has, each a
+#: ``{scope: [functions]}`` mapping (``None`` the object itself, else a
+#: blueprint's dotted name), by attribute name. Blueprints copy the same
+#: ones into the app on registration.
+_SCOPED_REGISTRIES = (
+    "before_request_funcs",
+    "after_request_funcs",
+    "teardown_request_funcs",
+    "template_context_processors",
+    "url_value_preprocessors",
+    "url_default_functions",
 )
-T_url_defaults = t.TypeVar("T_url_defaults", bound=ft.URLDefaultCallable)
-T_url_value_preprocessor = t.TypeVar(
-    "T_url_value_preprocessor", bound=ft.URLValuePreprocessorCallable
-)
-T_route = t.TypeVar("T_route", bound=ft.RouteCallable)
-T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
-T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
-T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
+
+_Fn = t.TypeVar("_Fn")
+_Scoped = dict[ft.AppOrBlueprintKey, list[_Fn]]
+
+
+def _handing_back(register: t.Callable[[t.Any], object]) -> t.Callable[[F], F]:
+    """Make the decorator every registration method returns: it passes the
+    decorated function to ``register`` and gives it back unchanged, so that
+    decorators stack.
+
+    :param register: called with the decorated function.
+    """
+
+    def decorator(f: F) -> F:
+        register(f)
+        return f
+
+    return decorator
 
 
 def _active_app() -> App:
@@ -95,34 +126,33 @@ def exception_class_and_code(
     """Resolve what ``errorhandler`` was given into an exception class and
     its HTTP status code (``None`` for non-HTTP exceptions).
 
-    :raises ValueError: for an unknown code, an exception instance, or a
-        class that is not an ``Exception``.
+    :raises ValueError: for a code werkzeug has no exception for, or a class
+        that is not an ``Exception``.
+    :raises TypeError: for an exception instance instead of its class.
     """
-    if isinstance(exc_class_or_code, int):
-        try:
-            exc_class: type[BaseException] = default_exceptions[exc_class_or_code]
-        except KeyError:
+    given = exc_class_or_code
+    if isinstance(given, int):
+        known = default_exceptions.get(given)
+        if known is None:
             raise ValueError(
-                f"{exc_class_or_code!r} is not an HTTP error code werkzeug knows."
-                " Use a subclass of HTTPException with that code and register"
-                " the handler for the class instead."
-            ) from None
-    else:
-        exc_class = exc_class_or_code
-    if isinstance(exc_class, BaseException):
+                f"{given!r} is not an HTTP error code werkzeug has an exception"
+                " for, so no error can match it. Use a subclass of HTTPException"
+                " with that code instead."
+            )
+        return known, given
+    if isinstance(given, BaseException):
         raise TypeError(
-            f"errorhandler() needs an exception class: {exc_class!r} is an"
-            " instance, not a class."
+            f"{given!r} is an instance, not a class. Register the handler for"
+            f" its class, {type(given).__name__}."
         )
-    if not isinstance(exc_class, type) or not issubclass(exc_class, Exception):
-        raise ValueError(
-            "errorhandler() needs an HTTP status code or an exception class:"
-            f" {getattr(exc_class, '__name__', exc_class)!r} is not a subclass"
-            " of Exception."
-        )
-    if issubclass(exc_class, HTTPException):
-        return exc_class, exc_class.code
-    return exc_class, None
+    if isinstance(given, type) and issubclass(given, Exception):
+        http = issubclass(given, HTTPException)
+        return given, t.cast(type[HTTPException], given).code if http else None
+    name = getattr(given, "__name__", repr(given))
+    raise ValueError(
+        f"'{name}' is not a subclass of Exception. errorhandler() takes an HTTP"
+        " status code or an exception class."
+    )
 
 
 class Scaffold:
@@ -141,55 +171,47 @@ class Scaffold:
 
     name: str
 
+    #: ``endpoint -> view function``.
+    view_functions: dict[str, ft.RouteCallable]
+    #: ``scope -> {code or None -> {exception class -> handler}}``.
+    error_handler_spec: ErrorHandlerSpec
+    #: ``scope -> before_request hooks``, in registration order.
+    before_request_funcs: _Scoped[ft.BeforeRequestCallable]
+    #: ``scope -> after_request hooks``, in registration order (they run in
+    #: reverse).
+    after_request_funcs: _Scoped[ft.AfterRequestCallable[t.Any]]
+    #: ``scope -> teardown_request callbacks``, in registration order.
+    teardown_request_funcs: _Scoped[ft.TeardownCallable]
+    #: ``scope -> template context processors``.
+    template_context_processors: _Scoped[ft.TemplateContextProcessorCallable]
+    #: ``scope -> URL value preprocessors``.
+    url_value_preprocessors: _Scoped[ft.URLValuePreprocessorCallable]
+    #: ``scope -> URL defaults callbacks``.
+    url_default_functions: _Scoped[ft.URLDefaultCallable]
+
     def __init__(
         self,
         import_name: str,
-        static_folder: str | os.PathLike[str] | None = None,
+        static_folder: _Folder = None,
         static_url_path: str | None = None,
-        template_folder: str | os.PathLike[str] | None = None,
+        template_folder: _Folder = None,
         root_path: str | None = None,
     ) -> None:
         #: The name of the package or module this object belongs to.
         self.import_name = import_name
+        #: The absolute folder relative paths are resolved against.
+        self.root_path = (
+            find_package_path(import_name) if root_path is None else root_path
+        )
         self.static_folder = static_folder
         self.static_url_path = static_url_path
         #: The template folder, relative to :attr:`root_path`.
         self.template_folder = template_folder
-        if root_path is None:
-            root_path = find_package_path(import_name)
-        #: The absolute folder relative paths are resolved against.
-        self.root_path = root_path
 
-        #: ``endpoint -> view function``.
-        self.view_functions: dict[str, ft.RouteCallable] = {}
-        #: ``scope -> {code or None -> {exception class -> handler}}``.
-        self.error_handler_spec: ErrorHandlerSpec = defaultdict(
-            lambda: defaultdict(dict)
-        )
-        #: ``scope -> before_request functions``, in registration order.
-        self.before_request_funcs: dict[
-            ft.AppOrBlueprintKey, list[ft.BeforeRequestCallable]
-        ] = defaultdict(list)
-        #: ``scope -> after_request functions``, in registration order.
-        self.after_request_funcs: dict[
-            ft.AppOrBlueprintKey, list[ft.AfterRequestCallable[t.Any]]
-        ] = defaultdict(list)
-        #: ``scope -> teardown_request functions``, in registration order.
-        self.teardown_request_funcs: dict[
-            ft.AppOrBlueprintKey, list[ft.TeardownCallable]
-        ] = defaultdict(list)
-        #: ``scope -> template context processors``.
-        self.template_context_processors: dict[
-            ft.AppOrBlueprintKey, list[ft.TemplateContextProcessorCallable]
-        ] = defaultdict(list)
-        #: ``scope -> URL value preprocessors``.
-        self.url_value_preprocessors: dict[
-            ft.AppOrBlueprintKey, list[ft.URLValuePreprocessorCallable]
-        ] = defaultdict(list)
-        #: ``scope -> URL defaults callbacks``.
-        self.url_default_functions: dict[
-            ft.AppOrBlueprintKey, list[ft.URLDefaultCallable]
-        ] = defaultdict(list)
+        self.view_functions = {}
+        self.error_handler_spec = defaultdict(lambda: defaultdict(dict))
+        for registry in _SCOPED_REGISTRIES:
+            setattr(self, registry, defaultdict(list))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
@@ -202,7 +224,7 @@ class Scaffold:
         return os.path.join(self.root_path, self._static_folder)
 
     @static_folder.setter
-    def static_folder(self, value: str | os.PathLike[str] | None) -> None:
+    def static_folder(self, value: _Folder) -> None:
         self._static_folder = None if value is None else os.fspath(value).rstrip("\\/")
 
     @functools.cached_property
@@ -222,11 +244,10 @@ class Scaffold:
     def static_url_path(self) -> str | None:
         """The URL prefix of static files: as configured, else ``/`` and the
         static folder's name."""
-        if self._static_url_path is not None:
-            return self._static_url_path
-        if self._static_folder is not None:
-            return f"/{os.path.basename(self._static_folder)}".rstrip("/")
-        return None
+        configured = self._static_url_path
+        if configured is not None or self._static_folder is None:
+            return configured
+        return ("/" + os.path.basename(self._static_folder)).rstrip("/")
 
     @static_url_path.setter
     def static_url_path(self, value: str | None) -> None:
@@ -237,11 +258,9 @@ class Scaffold:
         ``SEND_FILE_MAX_AGE_DEFAULT`` in seconds, ``None`` (the default)
         meaning conditional requests instead of a timed cache."""
         value = _active_app().config["SEND_FILE_MAX_AGE_DEFAULT"]
-        if value is None:
-            return None
         if isinstance(value, timedelta):
-            return int(value.total_seconds())
-        return int(value)
+            value = value.total_seconds()
+        return None if value is None else int(value)
 
     def send_static_file(self, filename: str) -> Response:
         """The view of the ``static`` endpoint: send ``filename`` from
@@ -330,23 +349,23 @@ class Scaffold:
             (``defaults``, ``strict_slashes``, ``host``, ``subdomain``...).
         """
 
-        def decorator(f: T_route) -> T_route:
-            endpoint = options.pop("endpoint", None)
-            self.add_url_rule(rule, endpoint, f, **options)
-            return f
+        # "endpoint" is taken out when the decorator runs, as Flask does.
+        return _handing_back(
+            lambda f: self.add_url_rule(
+                rule, options.pop("endpoint", None), f, **options
+            )
+        )
 
-        return decorator
-
-    @setupmethod
     def add_url_rule(
         self,
         rule: str,
         endpoint: str | None = None,
-        view_func: ft.RouteCallable | None = None,
+        view_func: RouteCallable | None = None,
         provide_automatic_options: bool | None = None,
         **options: t.Any,
     ) -> None:
-        """Register a URL rule; see :meth:`route`."""
+        """Register a URL rule; see :meth:`route`. The app adds it to its
+        router, a blueprint records it for its registrations."""
         raise NotImplementedError
 
     @setupmethod
@@ -354,28 +373,29 @@ class Scaffold:
         """Register the decorated function as the view of ``endpoint``, for a
         rule added without a view function."""
 
-        def decorator(f: F) -> F:
-            self.view_functions[endpoint] = f
-            return f
-
-        return decorator
+        return _handing_back(lambda f: self.view_functions.__setitem__(endpoint, f))
 
     # -- request hooks ---------------------------------------------------
+    # Each appends to its registry under this object's own scope (None);
+    # a blueprint's scope is renamed when it is registered on an app.
+
+    @staticmethod
+    def _own(registry: _Scoped[t.Any], f: F) -> F:
+        registry[None].append(f)
+        return f
 
     @setupmethod
     def before_request(self, f: T_before_request) -> T_before_request:
         """Run ``f`` before each view. A non-``None`` return value is used as
         the response and the view is skipped."""
-        self.before_request_funcs[None].append(f)
-        return f
+        return self._own(self.before_request_funcs, f)
 
     @setupmethod
     def after_request(self, f: T_after_request) -> T_after_request:
         """Run ``f`` with each response; it returns the response to send.
         Hooks run in reverse registration order. Not run when an exception
         was not handled."""
-        self.after_request_funcs[None].append(f)
-        return f
+        return self._own(self.after_request_funcs, f)
 
     @setupmethod
     def teardown_request(self, f: T_teardown) -> T_teardown:
@@ -383,8 +403,7 @@ class Scaffold:
         exception or ``None``. Runs even after errors; its return value is
         ignored, and an exception it raises is reported without stopping the
         other teardown callbacks."""
-        self.teardown_request_funcs[None].append(f)
-        return f
+        return self._own(self.teardown_request_funcs, f)
 
     @setupmethod
     def context_processor(
@@ -392,8 +411,7 @@ class Scaffold:
     ) -> T_template_context_processor:
         """Register a function whose returned dict is merged into the context
         of every template rendered."""
-        self.template_context_processors[None].append(f)
-        return f
+        return self._own(self.template_context_processors, f)
 
     @setupmethod
     def url_value_preprocessor(
@@ -401,15 +419,13 @@ class Scaffold:
     ) -> T_url_value_preprocessor:
         """Run ``f(endpoint, view_args)`` after matching and before the
         ``before_request`` hooks; it may change ``view_args`` in place."""
-        self.url_value_preprocessors[None].append(f)
-        return f
+        return self._own(self.url_value_preprocessors, f)
 
     @setupmethod
     def url_defaults(self, f: T_url_defaults) -> T_url_defaults:
         """Run ``f(endpoint, values)`` whenever a URL is built; it may fill in
         ``values`` in place."""
-        self.url_default_functions[None].append(f)
-        return f
+        return self._own(self.url_default_functions, f)
 
     # -- error handlers --------------------------------------------------
 
@@ -420,11 +436,10 @@ class Scaffold:
         """Register the decorated function to handle an HTTP status code or an
         exception class (and its subclasses)."""
 
-        def decorator(f: T_error_handler) -> T_error_handler:
-            self.register_error_handler(code_or_exception, f)
-            return f
+        def register(handler: T_error_handler) -> None:
+            self.register_error_handler(code_or_exception, handler)
 
-        return decorator
+        return _handing_back(register)
 
     @setupmethod
     def register_error_handler(

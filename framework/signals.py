@@ -1,53 +1,58 @@
 """The blinker signals the framework sends, all with ``sender=app``.
 
-Layer 0. Flask's ten signals keep their names and keyword arguments; the
-others are additions (see DESIGN.md). Every send in the package is guarded by
-``if signal.receivers:`` so that a signal nobody listens to costs one
-attribute read.
+Layer 0. Subscribe with ``signal.connect(receiver, app)`` (or
+``connect_via``); a receiver gets the app and the keyword arguments listed
+beside each signal. The package checks ``signal.receivers`` before each
+send, so a signal with no receivers costs one attribute read per request.
 """
 
 from __future__ import annotations
 
 # Also importable from here, as from flask.signals: extensions make their
 # own signals with it (Flask-Login's come from flask.signals.Namespace).
-from blinker import Namespace
+from blinker import NamedSignal, Namespace
 
 _signals = Namespace()
 
-#: Sent when a template was rendered, with ``template`` and ``context``.
-template_rendered = _signals.signal("template-rendered")
-#: Sent before a template renders, with ``template`` and ``context``.
-before_render_template = _signals.signal("before-render-template")
-#: Sent when a request context was set up, before any ``before_request``.
-request_started = _signals.signal("request-started")
-#: Sent when the URL was matched, with ``rule`` and ``view_args`` (new).
-request_matched = _signals.signal("request-matched")
-#: Sent when the response is ready, with ``response``.
-request_finished = _signals.signal("request-finished")
-#: Sent as the request context tears down, with ``exc``.
-request_tearing_down = _signals.signal("request-tearing-down")
-#: Sent when an unhandled exception reaches the error handling, with
-#: ``exception``.
-got_request_exception = _signals.signal("got-request-exception")
-#: Sent as the application context tears down, with ``exc``.
-appcontext_tearing_down = _signals.signal("appcontext-tearing-down")
-#: Sent when an application context was pushed.
-appcontext_pushed = _signals.signal("appcontext-pushed")
-#: Sent when an application context was popped.
-appcontext_popped = _signals.signal("appcontext-popped")
-#: Sent by ``flash``, with ``message`` and ``category``.
-message_flashed = _signals.signal("message-flashed")
-#: Sent when the session was opened, with ``session`` (new).
-session_opened = _signals.signal("session-opened")
-#: Sent when the session was saved, with ``session`` (new).
-session_saved = _signals.signal("session-saved")
-#: Sent when configuration was loaded, with ``source`` (new).
-config_loaded = _signals.signal("config-loaded")
-#: Sent when a blueprint was registered, with ``blueprint`` and ``options``
-#: (new).
-blueprint_registered = _signals.signal("blueprint-registered")
-#: Sent once, when setup freezes at the first request (new).
-app_ready = _signals.signal("app-ready")
+# In the order a request meets them. Names and keyword arguments are Flask's
+# for its ten signals; those marked "new" are ours.
+
+#: An application context was pushed.
+appcontext_pushed: NamedSignal = _signals.signal("appcontext-pushed")
+#: The URL was matched, with ``rule`` and ``view_args`` (new; sent when the
+#: request context is pushed, so before ``request_started``).
+request_matched: NamedSignal = _signals.signal("request-matched")
+#: The request context is set up; no ``before_request`` hook has run yet.
+request_started: NamedSignal = _signals.signal("request-started")
+#: The session was opened, with ``session`` (new).
+session_opened: NamedSignal = _signals.signal("session-opened")
+#: A template is about to render, with ``template`` and ``context``.
+before_render_template: NamedSignal = _signals.signal("before-render-template")
+#: A template has rendered, with ``template`` and ``context``.
+template_rendered: NamedSignal = _signals.signal("template-rendered")
+#: ``flash()`` stored a message, with ``message`` and ``category``.
+message_flashed: NamedSignal = _signals.signal("message-flashed")
+#: The session was saved, with ``session`` (new).
+session_saved: NamedSignal = _signals.signal("session-saved")
+#: The response is ready to send, with ``response``.
+request_finished: NamedSignal = _signals.signal("request-finished")
+#: An exception no handler took reached error handling, with ``exception``.
+got_request_exception: NamedSignal = _signals.signal("got-request-exception")
+#: The request context is tearing down, with ``exc``.
+request_tearing_down: NamedSignal = _signals.signal("request-tearing-down")
+#: The application context is tearing down, with ``exc``.
+appcontext_tearing_down: NamedSignal = _signals.signal("appcontext-tearing-down")
+#: An application context was popped.
+appcontext_popped: NamedSignal = _signals.signal("appcontext-popped")
+
+# Setup, outside any request (all new).
+
+#: Configuration was loaded, with ``source``.
+config_loaded: NamedSignal = _signals.signal("config-loaded")
+#: A blueprint was registered, with ``blueprint`` and ``options``.
+blueprint_registered: NamedSignal = _signals.signal("blueprint-registered")
+#: Setup froze, at the first request; sent once.
+app_ready: NamedSignal = _signals.signal("app-ready")
 
 __all__ = [
     "app_ready",

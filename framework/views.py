@@ -19,6 +19,8 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["MethodView", "View"]
 
+_F = t.TypeVar("_F", bound=t.Callable[..., t.Any])
+
 _HTTP_METHODS = frozenset(
     {"get", "post", "head", "options", "delete", "put", "trace", "patch"}
 )
@@ -68,31 +70,41 @@ class View:
         if cls.init_every_request:
 
             def view(**kwargs: t.Any) -> ft.ResponseReturnValue:
-                instance = view.view_class(  # type: ignore[attr-defined]
-                    *class_args, **class_kwargs
-                )
+                # Read back from the function, so that replacing view_class
+                # on it takes effect.
+                make = view.view_class  # type: ignore[attr-defined]
+                instance = make(*class_args, **class_kwargs)
                 return call(instance, "dispatch_request", kwargs)
 
         else:
-            instance = cls(*class_args, **class_kwargs)
+            shared = cls(*class_args, **class_kwargs)
 
             def view(**kwargs: t.Any) -> ft.ResponseReturnValue:
-                return call(instance, "dispatch_request", kwargs)
+                return call(shared, "dispatch_request", kwargs)
 
-        # Decorators such as functools.wraps-based ones read the name.
-        view.__name__ = name
-        view.__module__ = cls.__module__
+        # The decorators see the name and module (functools.wraps copies
+        # them); the function finally registered carries everything
+        # add_url_rule and tools read.
+        named = {"__name__": name, "__module__": cls.__module__}
+        view = _stamped(view, named)
         for decorator in cls.decorators:
             view = decorator(view)
+        return _stamped(
+            view,
+            {
+                **named,
+                "__doc__": cls.__doc__,
+                "view_class": cls,
+                "methods": cls.methods,
+                "provide_automatic_options": cls.provide_automatic_options,
+            },
+        )
 
-        # What add_url_rule and tools read from the function.
-        view.view_class = cls  # type: ignore[attr-defined]
-        view.__name__ = name
-        view.__doc__ = cls.__doc__
-        view.__module__ = cls.__module__
-        view.methods = cls.methods  # type: ignore[attr-defined]
-        view.provide_automatic_options = cls.provide_automatic_options  # type: ignore[attr-defined]
-        return view
+
+def _stamped(function: _F, attributes: dict[str, t.Any]) -> _F:
+    for attribute, value in attributes.items():
+        setattr(function, attribute, value)
+    return function
 
 
 #: ``{app: {async method function: its app.ensure_sync wrapper}}``, so each

@@ -954,3 +954,32 @@ def test_a_user_tag_for_plain_strings_is_used(
     serializer.register(TagSecretString)
     assert serializer.dumps(data) == ('{"a":{" sec":"cba"},"b":[{" sec":"x"},"plain"]}')
     assert serializer.loads(serializer.dumps(data)) == data
+
+
+def test_a_built_in_tag_subclass_with_its_own_check_is_asked_about_everything(
+    serializer: TaggedJSONSerializer,
+) -> None:
+    """A subclass that redefines check() no longer tells the serializer
+    which classes it ignores, so it is asked about lists too."""
+
+    class ListsAsTuples(TagTuple):
+        def check(self, value: t.Any) -> bool:
+            return isinstance(value, tuple | list)
+
+    assert serializer.dumps([1, 2]) == "[1,2]"
+    serializer.register(ListsAsTuples, force=True, index=0)
+    assert serializer.dumps([1, 2]) == '{" t":[1,2]}'
+    assert serializer.loads(serializer.dumps({"x": [1]})) == {"x": (1,)}
+
+
+def test_subclasses_of_common_types_take_the_full_tag_search(
+    serializer: TaggedJSONSerializer,
+) -> None:
+    """Only exact built-in classes get a shortened search: a str subclass
+    with an ``__html__`` method is still written as markup."""
+
+    class HtmlStr(str):
+        def __html__(self) -> str:
+            return f"<i>{self}</i>"
+
+    assert serializer.dumps({"a": HtmlStr("x")}) == '{"a":{" m":"<i>x</i>"}}'

@@ -464,3 +464,23 @@ def test_dot_in_as_view_name_on_a_blueprint_is_an_error() -> None:
     bp = Blueprint("bp", __name__)
     with pytest.raises(ValueError):
         bp.add_url_rule("/", view_func=ItemAPI.as_view("a.b"))
+
+
+def test_view_class_set_on_the_function_is_the_one_instantiated(app: App) -> None:
+    """With a new instance per request, the class is read from the view
+    function each time, as Flask does."""
+
+    class First(View):
+        def dispatch_request(self) -> str:
+            return "first"
+
+    class Second(View):
+        def dispatch_request(self) -> str:
+            return "second"
+
+    view = First.as_view("swap")
+    app.add_url_rule("/swap", view_func=view)
+    client = app.test_client()
+    assert client.get("/swap").text == "first"
+    view.view_class = Second  # type: ignore[attr-defined]
+    assert client.get("/swap").text == "second"

@@ -145,260 +145,293 @@ __all__ = [
 class JSONTag:
     """One type that :class:`TaggedJSONSerializer` can write and read back.
 
-    A tag with an empty :attr:`key` only transforms a value (as the dict and
-    list tags do, to tag their items) and is never written to the output.
+    Subclass it and give :attr:`key` a value to add a type; a tag whose key
+    is empty is never written out, it only rewrites a value on the way (the
+    built-in list and dict tags do that to reach their items).
 
-    :param serializer: the serializer the tag belongs to; tags of containers
-        call its :meth:`~TaggedJSONSerializer.tag` for their items.
+    :param serializer: the serializer the tag is registered with; a tag for
+        a container asks its :meth:`~TaggedJSONSerializer.tag` to handle
+        the items.
     """
 
     __slots__ = ("serializer",)
 
-    #: The name of the single member that marks a tagged value, e.g. ``" t"``.
-    #: Empty for a tag that is never written.
+    #: The member name that marks a tagged value, e.g. ``" t"``; empty for
+    #: a tag that is never written out.
     key: str = ""
 
     def __init__(self, serializer: TaggedJSONSerializer) -> None:
         self.serializer = serializer
 
-    def check(self, value: t.Any) -> bool:
-        """Whether this tag handles ``value``.
+    def __init_subclass__(cls, **kwargs: t.Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A subclass that brings its own check() voids what its base knew
+        # about the classes it ignores; it is asked about every value.
+        if "check" in cls.__dict__ and "_ignores" not in cls.__dict__:
+            cls._ignores = JSONTag._ignores  # type: ignore[method-assign]
 
-        :param value: any value being serialized.
+    def check(self, value: t.Any) -> bool:
+        """Say whether this tag writes ``value``.
+
+        :param value: a value on its way to JSON.
         """
         raise NotImplementedError
 
     def to_json(self, value: t.Any) -> t.Any:
-        """Turn ``value`` into something JSON can hold; :meth:`tag` wraps it.
+        """Give the payload for ``value``: something JSON holds, which
+        :meth:`tag` then wraps under :attr:`key`.
 
-        :param value: a value :meth:`check` accepted.
+        :param value: a value :meth:`check` said yes to.
         """
         raise NotImplementedError
 
     def to_python(self, value: t.Any) -> t.Any:
-        """Rebuild the Python value from the payload of a tagged object.
+        """Turn a payload read from JSON back into the Python value.
 
-        :param value: the member's value, already untagged itself.
-        :raise ValueError: if ``value`` isn't a payload this tag writes.
+        :param value: the payload; any tagged values inside it are already
+            read back.
+        :raise ValueError: if this tag never writes such a payload.
         """
         raise NotImplementedError
 
     def tag(self, value: t.Any) -> t.Any:
-        """``value`` in its tagged form: ``{key: to_json(value)}``.
+        """Give ``value`` as it is written out: ``{key: payload}``.
 
-        :param value: a value :meth:`check` accepted.
+        :param value: a value :meth:`check` said yes to.
         """
         return {self.key: self.to_json(value)}
 
+    def _ignores(self, cls: type) -> bool:
+        # True only when check() is known to say no to every instance of
+        # exactly cls; the serializer then leaves this tag out of that
+        # class's route. Unknown for an arbitrary check.
+        return False
 
-def _malformed(key: str, expected: str, value: t.Any) -> ValueError:
+
+def _refusal(key: str, wanted: str, got: t.Any) -> ValueError:
     return ValueError(
-        f"Malformed tagged JSON: the {key!r} tag must hold {expected},"
-        f" not {type(value).__name__}."
+        f"Malformed tagged JSON: the {key!r} tag must hold {wanted},"
+        f" not {type(got).__name__}."
     )
 
 
-class TagDict(JSONTag):
-    """A dict whose only key is a registered tag key, so that it isn't read
-    back as that tag. Its key is written with ``__`` appended."""
+class _KindTag(JSONTag):
+    """A built-in tag, declared by class keywords rather than methods::
+
+        class TagUUID(_KindTag, kind=UUID, key=" u", holds=(str, "a string"),
+                      rebuild=UUID)
+
+    ``kind`` is the class whose instances the tag writes, ``key`` its member
+    name, ``holds`` the JSON type of the payload it reads back (and words
+    for the error message), ``rebuild`` what turns that payload back into
+    the value. A subclass then only writes :meth:`to_json` (and
+    :meth:`_rebuild`, when rebuilding takes more than one call); the type
+    test on the way in and the payload test on the way out are shared here.
+    """
 
     __slots__ = ()
-    key = " di"
+    _kind: t.ClassVar[type]
+    _payload_type: t.ClassVar[type] = object
+    _payload_words: t.ClassVar[str] = "anything"
+
+    def __init_subclass__(
+        cls,
+        *,
+        kind: type | None = None,
+        key: str | None = None,
+        holds: tuple[type, str] | None = None,
+        rebuild: t.Callable[[t.Any], t.Any] | None = None,
+        **kwargs: t.Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if kind is not None:
+            cls._kind = kind
+        if key is not None:
+            cls.key = key
+        if holds is not None:
+            cls._payload_type, cls._payload_words = holds
+        if rebuild is not None:
+            # PERF: session-read; a plain call such as tuple(payload), no
+            # Python frame of our own in between.
+            cls._rebuild = staticmethod(rebuild)  # type: ignore[method-assign,assignment]
 
     def check(self, value: t.Any) -> bool:
-        return (
-            isinstance(value, dict)
-            and len(value) == 1
-            and next(iter(value)) in self.serializer.tags
-        )
+        return isinstance(value, self._kind)
 
-    def to_json(self, value: t.Any) -> t.Any:
-        ((key, item),) = value.items()
-        return {f"{key}__": self.serializer.tag(item)}
+    def _ignores(self, cls: type) -> bool:
+        return not issubclass(cls, self._kind)
 
     def to_python(self, value: t.Any) -> t.Any:
+        if isinstance(value, self._payload_type):
+            return self._rebuild(value)
+        raise _refusal(self.key, self._payload_words, value)
+
+    def _rebuild(self, payload: t.Any) -> t.Any:
+        return payload
+
+
+class TagDict(
+    _KindTag, kind=dict, key=" di", holds=(dict, "an object with one member")
+):
+    """A dict with a single key that is itself a registered tag key: written
+    tagged, its key with ``__`` appended, so that it is not read back as
+    that tag."""
+
+    __slots__ = ()
+
+    def check(self, value: t.Any) -> bool:
         if not isinstance(value, dict) or len(value) != 1:
-            raise _malformed(self.key, "an object with one member", value)
-        ((key, item),) = value.items()
-        if not key.endswith("__"):
+            return False
+        return not self.serializer.tags.keys().isdisjoint(value)
+
+    # check() above still refuses every non-dict, as the base assumes.
+    _ignores = _KindTag._ignores
+
+    def to_json(self, value: t.Any) -> t.Any:
+        [(name, item)] = value.items()
+        return {name + "__": self.serializer.tag(item)}
+
+    def _rebuild(self, payload: t.Any) -> t.Any:
+        if len(payload) != 1:
+            raise _refusal(self.key, "an object with one member", payload)
+        [(name, item)] = payload.items()
+        if name[-2:] != "__":
             raise ValueError(
                 f"Malformed tagged JSON: the {self.key!r} tag's member name"
                 " must end with '__'."
             )
-        return {key[:-2]: item}
+        return {name[:-2]: item}
 
 
-class PassDict(JSONTag):
-    """Any other dict: its values are tagged, the dict itself is not."""
+class PassDict(_KindTag, kind=dict):
+    """Any other dict: written as an object whose values are tagged (JSON
+    object names are strings already, so the keys stay as they are)."""
 
     __slots__ = ()
 
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, dict)
-
     def to_json(self, value: t.Any) -> t.Any:
-        # Keys stay as they are: JSON object names are always strings.
         tag = self.serializer.tag
-        return {k: tag(v) for k, v in value.items()}
+        return {name: tag(item) for name, item in value.items()}
 
     def tag(self, value: t.Any) -> t.Any:
         return self.to_json(value)
 
 
-class TagTuple(JSONTag):
-    """A tuple (named tuples included), read back as a plain tuple."""
-
-    __slots__ = ()
-    key = " t"
-
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, tuple)
-
-    def to_json(self, value: t.Any) -> t.Any:
-        tag = self.serializer.tag
-        return [tag(item) for item in value]
-
-    def to_python(self, value: t.Any) -> t.Any:
-        if not isinstance(value, list):
-            raise _malformed(self.key, "an array", value)
-        return tuple(value)
-
-
-class PassList(JSONTag):
-    """A list: its items are tagged, the list itself is not."""
+class PassList(_KindTag, kind=list):
+    """A list: written as an array of tagged items."""
 
     __slots__ = ()
 
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, list)
-
     def to_json(self, value: t.Any) -> t.Any:
-        tag = self.serializer.tag
-        return [tag(item) for item in value]
+        return list(map(self.serializer.tag, value))
 
     def tag(self, value: t.Any) -> t.Any:
         return self.to_json(value)
 
 
-class TagBytes(JSONTag):
-    """``bytes``, written as standard base64 with padding."""
+class TagTuple(_KindTag, kind=tuple, key=" t", holds=(list, "an array"), rebuild=tuple):
+    """A tuple, named tuples too: an array of tagged items, read back as a
+    plain :class:`tuple`."""
 
     __slots__ = ()
-    key = " b"
 
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, bytes)
+    def to_json(self, value: t.Any) -> t.Any:
+        return list(map(self.serializer.tag, value))
+
+
+class TagBytes(_KindTag, kind=bytes, key=" b", holds=(str, "a base64 string")):
+    """``bytes``, as standard base64 with padding."""
+
+    __slots__ = ()
 
     def to_json(self, value: t.Any) -> t.Any:
         return b64encode(value).decode("ascii")
 
-    def to_python(self, value: t.Any) -> t.Any:
-        if not isinstance(value, str):
-            raise _malformed(self.key, "a base64 string", value)
+    def _rebuild(self, payload: t.Any) -> t.Any:
         try:
-            return b64decode(value, validate=True)
+            return b64decode(payload, validate=True)
         except (binascii.Error, ValueError):
             raise ValueError(
                 f"Malformed tagged JSON: the {self.key!r} tag holds invalid base64."
             ) from None
 
 
-class TagMarkup(JSONTag):
-    """An object with an ``__html__`` method, written as its HTML and read
-    back as :class:`~markupsafe.Markup`."""
+class TagMarkup(
+    _KindTag, kind=Markup, key=" m", holds=(str, "a string"), rebuild=Markup
+):
+    """Anything with an ``__html__`` method, as that HTML; it comes back as
+    :class:`~markupsafe.Markup` whatever it was."""
 
     __slots__ = ()
-    key = " m"
 
     def check(self, value: t.Any) -> bool:
         return callable(getattr(value, "__html__", None))
 
+    def _ignores(self, cls: type) -> bool:
+        # Asked only for the built-in classes of _SETTLED, whose instances
+        # carry no attributes of their own: the class answers for them.
+        return not callable(getattr(cls, "__html__", None))
+
     def to_json(self, value: t.Any) -> t.Any:
         return str(value.__html__())
 
-    def to_python(self, value: t.Any) -> t.Any:
-        if not isinstance(value, str):
-            raise _malformed(self.key, "a string", value)
-        return Markup(value)
 
-
-class TagUUID(JSONTag):
-    """A :class:`~uuid.UUID`, written as its 32 hex digits."""
+class TagUUID(_KindTag, kind=UUID, key=" u", holds=(str, "a string"), rebuild=UUID):
+    """A :class:`~uuid.UUID`, as its 32 hex digits."""
 
     __slots__ = ()
-    key = " u"
-
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, UUID)
 
     def to_json(self, value: t.Any) -> t.Any:
         return value.hex
-
-    def to_python(self, value: t.Any) -> t.Any:
-        if not isinstance(value, str):
-            raise _malformed(self.key, "a string", value)
-        return UUID(value)  # ValueError for text that isn't a UUID
 
 
 _MONTHS = {
     name: number
     for number, name in enumerate(
         [
-            "Jan",
-            "Feb",
-            "Mar",
-            "Apr",
-            "May",
-            "Jun",
-            "Jul",
-            "Aug",
-            "Sep",
-            "Oct",
-            "Nov",
-            "Dec",
+            *("Jan", "Feb", "Mar", "Apr", "May", "Jun"),
+            *("Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
         ],
         start=1,
     )
 }
 _HTTP_DATE = re.compile(
-    r"[A-Z][a-z]{2}, ([0-9]{2}) ([A-Z][a-z]{2}) ([0-9]{4})"
-    r" ([0-9]{2}):([0-9]{2}):([0-9]{2}) GMT"
+    r"[A-Z][a-z]{2}, (?P<day>\d{2}) (?P<month>[A-Z][a-z]{2}) (?P<year>\d{4})"
+    r" (?P<hour>\d{2}):(?P<minute>\d{2}):(?P<second>\d{2}) GMT",
+    re.ASCII,
 )
+_CLOCK = ("year", "day", "hour", "minute", "second")
 
 
-class TagDateTime(JSONTag):
-    """A :class:`~datetime.datetime`, written as an HTTP date in UTC (whole
-    seconds; a naive datetime is taken to be UTC) and read back as an aware
-    datetime in UTC."""
+class TagDateTime(_KindTag, kind=datetime, key=" d", holds=(str, "a string")):
+    """A :class:`~datetime.datetime`, as an HTTP date in UTC (whole seconds;
+    a naive datetime counts as UTC), read back as an aware datetime in
+    UTC."""
 
     __slots__ = ()
-    key = " d"
-
-    def check(self, value: t.Any) -> bool:
-        return isinstance(value, datetime)
 
     def to_json(self, value: t.Any) -> t.Any:
         return http_date(value)
 
-    def to_python(self, value: t.Any) -> t.Any:
-        if not isinstance(value, str):
-            raise _malformed(self.key, "a string", value)
-        match = _HTTP_DATE.fullmatch(value)
-        month = _MONTHS.get(match[2]) if match is not None else None
-        if match is None or month is None:
+    def _rebuild(self, payload: t.Any) -> t.Any:
+        parts = _HTTP_DATE.fullmatch(payload)
+        month = None if parts is None else _MONTHS.get(parts["month"])
+        if parts is None or month is None:
             raise ValueError(
                 f"Malformed tagged JSON: the {self.key!r} tag must hold an HTTP"
                 " date like 'Sun, 06 Nov 1994 08:49:37 GMT'."
             )
-        day, year, hour, minute, second = (int(match[i]) for i in (1, 3, 4, 5, 6))
-        # ValueError for a field out of range (31 Feb, 24:00, year 0, ...).
-        result = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
-        if http_date(result) != value:
+        fields = {name: int(parts[name]) for name in _CLOCK}
+        # datetime() raises ValueError for a field out of range (31 Feb, ...).
+        moment = datetime(month=month, tzinfo=UTC, **fields)
+        # Writing the moment again must give the same text: that catches a
+        # weekday that does not belong to the date.
+        if http_date(moment) != payload:
             raise ValueError(
                 f"Malformed tagged JSON: the {self.key!r} tag's weekday does not"
                 " match its date."
             )
-        return result
+        return moment
 
 
 # The session format is fixed, whatever the app's JSON provider does: compact
@@ -409,132 +442,131 @@ _encoder = json.JSONEncoder(
     ensure_ascii=True, sort_keys=True, separators=(",", ":"), default=default
 )
 
-
-#: The tags :class:`TaggedJSONSerializer` registers itself.
-_BUILTIN_TAGS: frozenset[type[JSONTag]] = frozenset(
-    {TagDict, PassDict, TagTuple, PassList, TagBytes, TagMarkup, TagUUID, TagDateTime}
+# Exact classes whose instances have no attributes of their own to change
+# what a tag's check() sees: for them, a tag that can tell from the class
+# alone is left out of the route once, at registration.
+_SETTLED: tuple[type, ...] = (
+    str,
+    int,
+    float,
+    bool,
+    type(None),
+    dict,
+    list,
+    tuple,
+    bytes,
+    Markup,
+    UUID,
+    datetime,
 )
-#: Types written as they are when only built-in tags are registered.
-_PLAIN_TYPES: frozenset[type] = frozenset({str, int, float, bool, type(None)})
 
 
 class TaggedJSONSerializer:
-    """Writes values as compact tagged JSON and reads them back; see the
-    module documentation for the format. Besides JSON's own types it keeps
-    :class:`tuple`, :class:`bytes`, :class:`~markupsafe.Markup` (and any
-    object with ``__html__``, read back as ``Markup``),
-    :class:`~uuid.UUID`, :class:`~datetime.datetime` and dicts that look
-    like tags.
+    """Writes values as compact tagged JSON and reads them back (the module
+    documentation describes the format). Beyond JSON's own types it keeps
+    :class:`tuple`, :class:`bytes`, :class:`~markupsafe.Markup` (and
+    whatever has ``__html__``, which comes back as ``Markup``),
+    :class:`~uuid.UUID`, :class:`~datetime.datetime`, and dicts that look
+    like a tag.
 
-    A serializer is safe to share between threads once its tags are
-    registered.
+    Once its tags are registered, a serializer may be shared by threads.
+    Change the tags through :meth:`register` only: it also rebuilds the
+    routes :meth:`tag` takes.
     """
 
-    __slots__ = ("_decoder", "_plain_types", "order", "tags")
+    __slots__ = ("_decoder", "_routes", "order", "tags")
 
-    #: The tag classes each new serializer registers, in order. A subclass
-    #: may set its own list; more tags can be added with :meth:`register`.
+    #: The tag classes a new serializer registers, in this order: the
+    #: containers (the tag for dicts shaped like a tag ahead of the one for
+    #: all dicts), then the scalar types JSON lacks. A subclass may list its
+    #: own; :meth:`register` adds more.
     default_tags: t.ClassVar[list[type[JSONTag]]] = [
-        TagDict,
-        PassDict,
-        TagTuple,
-        PassList,
-        TagBytes,
-        TagMarkup,
-        TagUUID,
-        TagDateTime,
+        *(TagDict, PassDict, TagTuple, PassList),
+        *(TagBytes, TagMarkup, TagUUID, TagDateTime),
     ]
 
     def __init__(self) -> None:
-        #: The registered tags that have a key, by key: what :meth:`untag`
-        #: looks up.
+        #: The registered tags with a key, by key: how :meth:`untag` finds
+        #: the tag of an object it reads.
         self.tags: dict[str, JSONTag] = {}
-        #: Every registered tag, in the order :meth:`tag` tries them.
+        #: All registered tags, in the order :meth:`tag` asks them.
         self.order: list[JSONTag] = []
-        # untag runs as the decoder's object hook: the parser hands it each
-        # object once the object's members are decoded, innermost first, so
-        # reading needs no recursion of its own.
+        self._routes: dict[type, tuple[JSONTag, ...]] = {}
+        # The parser calls untag for every object it has finished reading,
+        # innermost first, so reading back needs no walk of its own.
         self._decoder = json.JSONDecoder(object_hook=self.untag)
-        self._plain_types: frozenset[type] = frozenset()
         for tag_class in self.default_tags:
             self.register(tag_class)
 
-    def register(
-        self,
-        tag_class: type[JSONTag],
-        force: bool = False,
-        index: int | None = None,
-    ) -> None:
-        """Add a tag to this serializer.
-
-        :param tag_class: the :class:`JSONTag` subclass; it is instantiated
-            with this serializer.
-        :param force: replace the tag already registered with the same key,
-            both for reading and in the tag order, instead of raising an
-            error.
-        :param index: where to insert the tag in the order (as
-            :meth:`list.insert`), e.g. ``0`` for a tag that must be tried
-            before the built-in ones. By default a new tag goes last and a
-            replacing tag takes the place of the one it replaces.
-        :raise KeyError: if the key is already registered and ``force`` is
-            false.
-        """
-        tag = tag_class(self)
-        key = tag.key
-        position = len(self.order) if index is None else index
-        if key:
-            previous = self.tags.get(key)
-            if previous is not None:
-                if not force:
-                    raise KeyError(f"A tag with the key {key!r} is already registered.")
-                replaced_at = self.order.index(previous)
-                del self.order[replaced_at]
-                if index is None:
-                    position = replaced_at
-            self.tags[key] = tag
-        self.order.insert(position, tag)
-        # PERF: session-write; no built-in tag accepts an exact str, int,
-        # float, bool or None, so while only built-in tags are registered
-        # such values skip the search. A tag of the user's may accept them.
-        builtin = all(type(tag) in _BUILTIN_TAGS for tag in self.order)
-        self._plain_types = _PLAIN_TYPES if builtin else frozenset()
-
     def tag(self, value: t.Any) -> t.Any:
-        """``value`` with everything JSON can't hold replaced by its tagged
-        form; the first tag in :attr:`order` that accepts a value handles it.
+        """Give ``value`` with everything JSON cannot hold replaced by its
+        tagged form: the first tag of :attr:`order` whose check accepts a
+        value writes it.
 
         :param value: any value.
         """
-        if type(value) in self._plain_types:
-            return value
-        for tag in self.order:
-            if tag.check(value):
-                return tag.tag(value)
+        for candidate in self._routes.get(type(value), self.order):
+            if candidate.check(value):
+                return candidate.tag(value)
         return value
 
     def untag(self, value: dict[str, t.Any]) -> t.Any:
-        """The Python value of one decoded JSON object: the tag's value if
-        the object is a tagged one, else the object itself. Its members must
-        already be untagged.
+        """Give the Python value of one object read from JSON: what its tag
+        rebuilds if it is tagged, else the object itself. Its members are
+        read back already.
 
-        :param value: a decoded JSON object.
-        :raise ValueError: if the object is tagged but its payload is
+        :param value: an object as the JSON parser gives it.
+        :raise ValueError: if the object is tagged and its payload is
             malformed.
         """
         if len(value) != 1:
             return value
-        ((key, item),) = value.items()
-        tag = self.tags.get(key)
-        if tag is None:
-            return value
-        return tag.to_python(item)
+        [(name, payload)] = value.items()
+        found = self.tags.get(name)
+        return value if found is None else found.to_python(payload)
+
+    def register(
+        self, tag_class: type[JSONTag], force: bool = False, index: int | None = None
+    ) -> None:
+        """Add a tag.
+
+        :param tag_class: a :class:`JSONTag` subclass; it is instantiated
+            with this serializer.
+        :param force: replace a tag registered under the same key, for
+            reading and in the order alike, instead of raising.
+        :param index: the tag's place in the order, as for
+            :meth:`list.insert` (``0`` puts a tag for a subclass of a
+            supported type ahead of the built-in tags). Left out, a new tag
+            goes last and a replacement takes the place of the tag it
+            replaces.
+        :raise KeyError: if the key is taken and ``force`` is false.
+        """
+        tag = tag_class(self)
+        displaced = self.tags.get(tag.key) if tag.key else None
+        if displaced is not None and not force:
+            raise KeyError(f"A tag with the key {tag.key!r} is already registered.")
+        if displaced is not None:
+            vacated = self.order.index(displaced)
+            del self.order[vacated]
+            if index is None:
+                index = vacated
+        if tag.key:
+            self.tags[tag.key] = tag
+        self.order.insert(len(self.order) if index is None else index, tag)
+        # PERF: session-write. For the common exact classes, ask only the
+        # tags that may say yes: str, int and the like get an empty route
+        # with the built-in tags, a list only PassList.
+        self._routes = {
+            cls: tuple(tag for tag in self.order if not tag._ignores(cls))
+            for cls in _SETTLED
+        }
 
     def dumps(self, value: t.Any) -> str:
-        """Serialize ``value`` as compact tagged JSON.
+        """Write ``value`` as compact tagged JSON.
 
         :param value: the value, e.g. a session's dict.
-        :raise TypeError: if ``value`` holds an object neither the tags nor
-            :func:`~framework.json.provider.default` can serialize.
+        :raise TypeError: if ``value`` holds an object that neither a tag
+            nor :func:`~framework.json.provider.default` can write.
         :raise ValueError: if ``value`` is nested too deeply or contains
             itself.
         """
@@ -546,12 +578,12 @@ class TaggedJSONSerializer:
             ) from None
 
     def loads(self, value: str | bytes) -> t.Any:
-        """Deserialize tagged JSON written by :meth:`dumps`.
+        """Read tagged JSON written by :meth:`dumps`.
 
         :param value: the JSON text; bytes may be UTF-8, UTF-16 or UTF-32.
-        :raise ValueError: if ``value`` is not valid tagged JSON: invalid
-            text or JSON, too deeply nested, or a malformed tag. Never any
-            other error for the built-in tags.
+        :raise ValueError: for anything that is not valid tagged JSON: bad
+            text or JSON, nesting too deep, or a malformed tag. The built-in
+            tags raise nothing else.
         """
         try:
             if isinstance(value, (bytes, bytearray)):
