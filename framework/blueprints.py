@@ -137,13 +137,13 @@ class BlueprintSetupState:
             if view_func is None:
                 raise TypeError(f"add_url_rule({rule!r}) needs an endpoint or a view.")
             endpoint = view_func.__name__
-        # The rule's own defaults win over the registration's.
+        # The rule's own defaults win over the registration's. The dict goes
+        # on even when empty, as Flask's does: extensions read rule.defaults
+        # without a None check (flask-smorest's "name in rule.defaults").
         defaults = {**self.url_defaults, **(options.pop("defaults", None) or {})}
         options.setdefault("subdomain", self.subdomain)
         qualified = f"{self.full_name}.{endpoint}"
-        self.app.add_url_rule(
-            rule, qualified, view_func, defaults=defaults or None, **options
-        )
+        self.app.add_url_rule(rule, qualified, view_func, defaults=defaults, **options)
 
 
 class Blueprint(Scaffold):

@@ -1620,3 +1620,19 @@ def test_is_registered_tells_extensions_when_setup_closed() -> None:
     assert not bp.is_registered
     App(__name__).register_blueprint(bp)
     assert bp.is_registered
+
+
+def test_blueprint_rule_without_defaults_has_an_empty_defaults_dict() -> None:
+    # As in Flask: extensions test "name in rule.defaults" without a None
+    # check (flask-smorest does, for every URL variable).
+    bp = Blueprint("items", __name__)
+
+    @bp.get("/items/<int:item_id>")
+    def item(item_id: int) -> str:
+        return str(item_id)
+
+    app = App(__name__)
+    app.register_blueprint(bp)
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "items.item")
+    assert rule.defaults == {}
+    assert app.test_client().get("/items/3").text == "3"

@@ -184,14 +184,6 @@ def test_flask_smorest_serves_the_openapi_document(smorest_client: AppClient) ->
     assert set(spec["paths"]["/pets/"]) == {"get", "post"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="framework/blueprints.py registers a blueprint rule without"
-    " defaults with Rule(defaults=None); Flask passes the (empty) dict, and"
-    " flask-smorest's FlaskPlugin.rule_to_params does `name not in"
-    " rule.defaults` for every URL variable",
-)
 def test_flask_smorest_blueprint_route_with_a_url_variable() -> None:
     flask = load("flask")
     ma = load("marshmallow")
