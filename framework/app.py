@@ -1116,7 +1116,8 @@ class App(Scaffold):
             or interface.get_cookie_name(self) not in ctx.request.cookies
         ):
             return
-        session = ctx.session
+        # Not ctx.session: saving is not a use, it must not mark it accessed.
+        session = ctx._session
         if interface.is_null_session(session):
             return
         interface.save_session(self, session, response)

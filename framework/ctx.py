@@ -1,10 +1,14 @@
 """The execution context: which app, which request, which ``g``.
 
-Layer 1. One :class:`~contextvars.ContextVar` holds the active context. An
-:class:`AppContext` exists without a request (the CLI, tests, background
-work); a :class:`RequestContext` is an app context that also carries the
-request, the session, flashes and ``after_this_request`` callbacks. Contexts
-nest, and each thread and asyncio task sees its own.
+Layer 1. Two :class:`~contextvars.ContextVar` objects say what is active:
+:data:`_cv_app` the app context (``current_app``, ``g``), :data:`_cv_request`
+the request context (``request``, ``session``). An :class:`AppContext`
+exists without a request (the CLI, tests, background work); a
+:class:`RequestContext` is an app context that also carries the request,
+the session, flashes and ``after_this_request`` callbacks, and stands in
+:data:`_cv_app` itself unless an app context of its app was already active,
+so a request costs no second context object. Contexts nest, count their
+pushes, and each thread and asyncio task sees its own.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from types import TracebackType
 
     from _typeshed.wsgi import WSGIEnvironment
+    from blinker import NamedSignal
     from werkzeug.routing import MapAdapter
 
     from .app import App
@@ -29,8 +34,15 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .typing import AfterRequestCallable
     from .wrappers import Request
 
-_cv_context: contextvars.ContextVar[AppContext] = contextvars.ContextVar(
-    "framework.context"
+#: The active app context. During a request it is the request context itself
+#: (a :class:`RequestContext` is an :class:`AppContext`), or the app context
+#: of the same app that was active when the request was pushed.
+_cv_app: contextvars.ContextVar[AppContext] = contextvars.ContextVar(
+    "framework.app_ctx"
+)
+#: The active request context; unset in a bare app context.
+_cv_request: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
+    "framework.request_ctx"
 )
 
 _sentinel: t.Any = object()
@@ -51,69 +63,118 @@ Code that needs the current request (request, session) ran without one.
 In tests, use 'with app.test_request_context():' or the test client."""
 
 
+class _ActiveContext:
+    """The context a public function hands to the strategies when it is
+    called outside the request path (``url_for``, ``render_template``,
+    ``jsonify``): the request context while one of the current app is
+    active, else the app context. Looked up per call, never stored."""
+
+    __slots__ = ()
+
+    @t.overload
+    def get(self) -> AppContext | None: ...
+    @t.overload
+    def get(self, default: T) -> AppContext | T: ...
+    def get(self, default: t.Any = None) -> t.Any:
+        """The context, or ``default`` when no app context is active.
+
+        :param default: what to return outside any context.
+        """
+        app_context = _cv_app.get(None)
+        if app_context is None:
+            return default
+        request_context = _cv_request.get(None)
+        if request_context is not None and request_context.app is app_context.app:
+            return request_context
+        return app_context
+
+
+#: See :class:`_ActiveContext`; ``_cv_context.get(None)`` is the context
+#: for the strategies, or ``None``.
+_cv_context = _ActiveContext()
+
+
 class _AppCtxGlobals:
     """The ``g`` namespace: a plain object for data that lives as long as the
-    app context. Set it as ``App.app_ctx_globals_class`` to customize."""
+    app context, with a few dict-like helpers. Set another class as
+    ``App.app_ctx_globals_class`` to customize it."""
 
-    def __getattr__(self, name: str) -> t.Any:
-        try:
-            return self.__dict__[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    if t.TYPE_CHECKING:  # pragma: no cover
+        # Any attribute may be set on g; say so to the type checker only.
+        # At run time, ordinary attribute lookup already does the job.
+        def __getattr__(self, name: str) -> t.Any: ...
+        def __setattr__(self, name: str, value: t.Any) -> None: ...
 
-    def __setattr__(self, name: str, value: t.Any) -> None:
-        self.__dict__[name] = value
-
-    def __delattr__(self, name: str) -> None:
-        try:
-            del self.__dict__[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    #: How ``repr(g)`` names the namespace: ``flask.g`` once the Flask
+    #: alias is installed (:mod:`framework.compat.flask` sets it).
+    _display_name: t.ClassVar[str] = "framework.g"
 
     def get(self, name: str, default: t.Any | None = None) -> t.Any:
         """The attribute ``name``, or ``default`` when it is not set."""
-        return self.__dict__.get(name, default)
+        return vars(self).get(name, default)
 
     def pop(self, name: str, default: t.Any = _sentinel) -> t.Any:
         """Remove ``name`` and return its value; raise ``KeyError`` when it
         is not set and no ``default`` was given."""
-        if default is _sentinel:
-            return self.__dict__.pop(name)
-        return self.__dict__.pop(name, default)
+        fallback = () if default is _sentinel else (default,)
+        return vars(self).pop(name, *fallback)
 
     def setdefault(self, name: str, default: t.Any = None) -> t.Any:
         """The value of ``name``, set to ``default`` first if missing."""
-        return self.__dict__.setdefault(name, default)
+        return vars(self).setdefault(name, default)
 
     def __contains__(self, item: str) -> bool:
-        return item in self.__dict__
+        return item in vars(self)
 
     def __iter__(self) -> t.Iterator[str]:
-        return iter(self.__dict__)
+        return iter(vars(self))
 
     def __repr__(self) -> str:
-        ctx = _cv_context.get(None)
-        if ctx is not None:
-            return f"<framework.g of {ctx.app.name!r}>"
-        return object.__repr__(self)
+        active = _cv_app.get(None)
+        if active is None:
+            return object.__repr__(self)
+        return f"<{self._display_name} of {active.app.name!r}>"
+
+
+def _deactivate(
+    var: contextvars.ContextVar[t.Any],
+    token: contextvars.Token[t.Any],
+    ctx: AppContext,
+    kind: str,
+) -> None:
+    """Reset ``var`` with ``token``; raise if ``ctx`` was not the value it
+    held, which means contexts were popped out of order."""
+    active = var.get(None)
+    var.reset(token)
+    if active is not ctx:
+        raise AssertionError(
+            f"Popped wrong {kind} context. ({active!r} instead of {ctx!r})"
+        )
 
 
 class AppContext:
     """The application context: makes ``current_app`` and ``g`` available.
 
-    Created by :meth:`App.app_context`; use it as a context manager.
+    Created by :meth:`App.app_context`; use it as a context manager. It may
+    be pushed more than once; only the last pop tears it down. Extensions
+    may keep their own attributes on it.
     """
-
-    __slots__ = ("_g", "_tokens", "_url_adapter", "app")
 
     #: ``True`` for a :class:`RequestContext`.
     is_request_context: t.ClassVar[bool] = False
+
+    if t.TYPE_CHECKING:  # pragma: no cover
+        # Only a request context has a request (an app context has no such
+        # attribute, as in Flask); strategies check is_request_context
+        # before reading it, which the type checker cannot follow.
+        request: Request
 
     def __init__(self, app: App) -> None:
         self.app = app
         self._g: _AppCtxGlobals | None = None
         self._url_adapter: MapAdapter | None = _sentinel
-        self._tokens: list[contextvars.Token[AppContext]] = []
+        #: One token per push not yet popped.
+        self._cv_tokens: list[t.Any] = []
 
     @property
     def g(self) -> _AppCtxGlobals:
@@ -138,54 +199,43 @@ class AppContext:
         self._url_adapter = value
 
     @property
-    def request(self) -> Request:
-        """Raises: an app context has no request."""
-        raise RuntimeError(_NO_REQUEST)
-
-    @property
-    def request_context(self) -> RequestContext:
-        """This context if it is a request context; raises otherwise. The
-        ``request_ctx`` proxy goes through it."""
-        raise RuntimeError(_NO_REQUEST)
-
-    @property
     def app_context(self) -> AppContext:
-        """The app context this context belongs to: itself. The ``app_ctx``
-        proxy goes through it."""
+        """The app context this context belongs to: itself."""
         return self
 
-    @property
-    def session(self) -> SessionMixin:
-        """Raises: an app context has no session."""
-        raise RuntimeError(_NO_REQUEST)
+    def _announce(self, signal: NamedSignal) -> None:
+        if signal.receivers:
+            signal.send(self.app, _async_wrapper=self.app.ensure_sync)
 
     def push(self) -> None:
-        """Make this the active context."""
-        self._tokens.append(_cv_context.set(self))
-        if len(self._tokens) == 1 and signals.appcontext_pushed.receivers:
-            signals.appcontext_pushed.send(
-                self.app, _async_wrapper=self.app.ensure_sync
-            )
+        """Make this the active app context."""
+        self._cv_tokens.append(_cv_app.set(self))
+        if len(self._cv_tokens) == 1:
+            self._announce(signals.appcontext_pushed)
+
+    def teardown(self, exc: BaseException | None) -> list[BaseException]:
+        """Run every ``teardown_appcontext`` callback with ``exc``, even when
+        one raises; return what they raised. :meth:`pop` calls it on the
+        last pop, while this context is still active."""
+        return self.app.pipeline.teardown_appcontext(self, exc)
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:
-        """Stop being the active context; the last pop runs the
-        ``teardown_appcontext`` callbacks, all of them even when one raises."""
+        """Undo one :meth:`push`. The last pop runs :meth:`teardown` (with
+        ``exc``, by default the exception being handled), then deactivates
+        the context and sends ``appcontext_popped``.
+
+        :raise AssertionError: another context was pushed after this one
+            and is still active.
+        """
+        last = len(self._cv_tokens) == 1
         errors: list[BaseException] = []
-        last = len(self._tokens) == 1
         try:
             if last:
-                if exc is _sentinel:
-                    exc = sys.exc_info()[1]
-                errors = self.app.pipeline.teardown_appcontext(self, exc)
+                errors = self.teardown(sys.exc_info()[1] if exc is _sentinel else exc)
         finally:
-            active = _cv_context.get(None)
-            _cv_context.reset(self._tokens.pop())
-        if active is not self:
-            raise AssertionError(f"Popped the wrong context: {active!r}, not {self!r}.")
-        if last and signals.appcontext_popped.receivers:
-            signals.appcontext_popped.send(
-                self.app, _async_wrapper=self.app.ensure_sync
-            )
+            _deactivate(_cv_app, self._cv_tokens.pop(), self, "app")
+        if last:
+            self._announce(signals.appcontext_popped)
         if errors:
             self.app.report_teardown_errors(errors)
 
@@ -211,76 +261,94 @@ class RequestContext(AppContext):
     Pushed by the app for each request; in tests, created by
     :meth:`App.test_request_context`. When an app context of the same app is
     already active, the request shares its ``g`` and leaves the
-    ``teardown_appcontext`` callbacks to it.
+    ``teardown_appcontext`` callbacks to it; otherwise the request context
+    is also the active app context.
+
+    :param app: the app handling the request.
+    :param environ: the WSGI environ to build the request from; not needed
+        when ``request`` is given.
+    :param request: the request, already built (a copy of a context, or a
+        request built by another protocol adapter).
+    :param session: the session, already opened; by default it is opened
+        on first use.
     """
 
-    __slots__ = (
-        "_after_request_functions",
-        "_app_context",
-        "_owns_app",
-        "_session",
-        "flashes",
-        "request",
-    )
-
     is_request_context: t.ClassVar[bool] = True
+
+    #: Whether :meth:`prematch` matched a rule that ``request_matched``
+    #: was not yet sent for.
+    _unannounced_match = False
 
     def __init__(
         self,
         app: App,
-        environ: WSGIEnvironment,
+        environ: WSGIEnvironment | None = None,
         request: Request | None = None,
         session: SessionMixin | None = None,
     ) -> None:
+        if request is None:
+            if environ is None:
+                raise TypeError("RequestContext needs an environ or a request.")
+            request = app.request_class(environ)
         self.app = app
-        self.request = (  # type: ignore[misc]
-            app.request_class(environ) if request is None else request
-        )
+        self.request: Request = request
         self._g = None
         self._url_adapter = _sentinel
-        self._tokens = []
-        self._session = session
-        self._owns_app = True
-        self._app_context: AppContext | None = None
+        self._cv_tokens = []
+        self._loaded_session = session
+        #: The app context of the same app this request was pushed inside,
+        #: whose ``g`` and teardown it shares; ``None`` when it is its own;
+        #: not decided before the first push.
+        self._outer: AppContext | None = _sentinel
         #: Messages flashed during this request, loaded on first use.
         self.flashes: list[tuple[str, str]] | None = None
         self._after_request_functions: list[AfterRequestCallable[t.Any]] | None = None
 
+    # -- the session -------------------------------------------------------
+
+    @property
+    def _session(self) -> SessionMixin:
+        """The session, opened on first use, without counting as a use of
+        it (``accessed`` stays as it is). Flask's name for the session a
+        request context holds; extensions read and assign it."""
+        if self._loaded_session is None:
+            self._loaded_session = self.app.open_request_session(self)
+        return self._loaded_session
+
+    @_session.setter
+    def _session(self, value: SessionMixin | None) -> None:
+        self._loaded_session = value
+
     @property
     def session(self) -> SessionMixin:
-        """The session, opened by the app's session interface on first use so
-        that a request that never touches it pays nothing."""
-        if self._session is None:
-            self._session = self.app.open_request_session(self)
-        return self._session
+        """The session, the object the ``session`` proxy gives. Opened by the
+        app's session interface on first use, so that a request that never
+        touches it pays nothing; each use marks it ``accessed``, so the
+        response varies by cookie."""
+        current = self._session
+        current.accessed = True
+        return current
 
     @session.setter
     def session(self, value: SessionMixin | None) -> None:
-        self._session = value
-
-    @property
-    def request_context(self) -> RequestContext:
-        """This context."""
-        return self
-
-    @property
-    def app_context(self) -> AppContext:
-        """The app context of this request, the object ``app_ctx`` gives: the
-        enclosing app context of the same app when the request was pushed
-        inside one, otherwise an :class:`AppContext` made on first use that
-        shares this context's ``g`` and in which the ``teardown_appcontext``
-        callbacks run. It stays the same object for the whole request, so
-        code may key per-context state on it (Flask-SQLAlchemy does)."""
-        if self._app_context is None:
-            app_context = AppContext(self.app)
-            app_context._g = self.g
-            self._app_context = app_context
-        return self._app_context
+        self._loaded_session = value
 
     @property
     def session_opened(self) -> bool:
         """Whether the session was opened during this request."""
-        return self._session is not None
+        return self._loaded_session is not None
+
+    # -- what the request carries -------------------------------------------
+
+    @property
+    def app_context(self) -> AppContext:
+        """The app context of this request, the object ``app_ctx`` gives
+        while it is active: the app context of the same app that was active
+        when the request was pushed, otherwise this context itself. It stays
+        the same object for the whole request and its teardown, so code may
+        key per-context state on it (Flask-SQLAlchemy does)."""
+        outer = self._outer
+        return self if outer is None or outer is _sentinel else outer
 
     @property
     def after_request_functions(self) -> list[AfterRequestCallable[t.Any]]:
@@ -292,93 +360,131 @@ class RequestContext(AppContext):
     def copy(self) -> RequestContext:
         """A new context for the same request and session, to push in another
         thread or task (see :func:`copy_current_request_context`)."""
-        return type(self)(self.app, self.request.environ, self.request, self.session)
+        return type(self)(self.app, request=self.request, session=self._loaded_session)
 
-    def match_request(self) -> None:
-        """Match the URL; a routing error is stored on the request and raised
-        later, during dispatch, after ``before_request`` hooks ran."""
+    # -- matching ----------------------------------------------------------
+
+    def prematch(self) -> None:
+        """Match the URL unless that was done, without sending a signal: a
+        protocol adapter may match before it pushes. A routing error is
+        stored on the request and raised later, during dispatch, after the
+        ``before_request`` hooks ran."""
         request = self.request
+        if request.url_rule is not None or request.routing_exception is not None:
+            return
         try:
             request.url_rule, request.view_args = self.app.router.match(self)
         except HTTPException as e:  # 404, 405, redirects, bad hosts
             request.routing_exception = e
             return
-        if signals.request_matched.receivers:
-            signals.request_matched.send(
-                self.app,
-                _async_wrapper=self.app.ensure_sync,
-                rule=request.url_rule,
-                view_args=request.view_args,
-            )
+        self._unannounced_match = True
+
+    def match_request(self) -> None:
+        """Match the URL (see :meth:`prematch`) and send ``request_matched``
+        for a rule found. :meth:`push` calls it; override it to hook into
+        matching."""
+        self.prematch()
+        if self._unannounced_match:
+            self._unannounced_match = False
+            if signals.request_matched.receivers:
+                signals.request_matched.send(
+                    self.app,
+                    _async_wrapper=self.app.ensure_sync,
+                    rule=self.request.url_rule,
+                    view_args=self.request.view_args,
+                )
+
+    # -- push and pop ------------------------------------------------------
 
     def push(self) -> None:
-        """Make this the active context and match the URL."""
-        first = not self._tokens
+        """Make this the active request context and, unless it shares an
+        app context (see below), the active app context; match the URL when
+        this is the first push.
+
+        A request context pushed while an app context of the same app is
+        active shares that context's ``g`` and teardown. Whether it does is
+        decided at the first push: a context that was its own app context
+        stays so when pushed again (the test client's ``with client:``, a
+        stream), one that shared decides again.
+        """
+        outer = _cv_app.get(None)
+        alone = outer is None or outer.app is not self.app
+        if not self._cv_tokens and self._outer is not None:
+            if alone:
+                if self._outer is not _sentinel:
+                    # It shared a g that is not its own: start afresh.
+                    self._g = None
+                self._outer = None
+            else:
+                if self._outer is not _sentinel or self._g is None:
+                    self._g = outer.g  # type: ignore[union-attr]
+                self._outer = outer.app_context  # type: ignore[union-attr]
+        first = not self._cv_tokens
+        app_token = None
+        # Later pushes (with app_ctx: inside the request) take the app role
+        # only where another app's context hides this one, as in Flask.
+        if self._outer is None if first else alone:
+            app_token = _cv_app.set(self)
+        self._cv_tokens.append((_cv_request.set(self), app_token))
         if first:
-            outer = _cv_context.get(None)
-            if outer is not None and outer.app is self.app:
-                if self._g is None:
-                    self._g = outer.g
-                self._owns_app = False
-                self._app_context = outer.app_context
-            elif not self._owns_app:
-                # Pushed again, alone, after a push inside an app context:
-                # the g and the app context it lent are not this one's.
-                self._owns_app = True
-                self._g = None
-                self._app_context = None
-        self._tokens.append(_cv_context.set(self))
-        if first and self._owns_app and signals.appcontext_pushed.receivers:
-            signals.appcontext_pushed.send(
-                self.app, _async_wrapper=self.app.ensure_sync
-            )
-        if self.request.url_rule is None and self.request.routing_exception is None:
+            if app_token is not None:
+                self._announce(signals.appcontext_pushed)
             self.match_request()
 
-    def pop(self, exc: BaseException | None = _sentinel) -> None:
-        """Stop being the active context. The last pop runs every
-        ``teardown_request`` callback, then, if this context owns its app
-        context, every ``teardown_appcontext`` callback."""
-        last = len(self._tokens) == 1
+    def teardown_request(self, exc: BaseException | None) -> list[BaseException]:
+        """Run every ``teardown_request`` callback with ``exc``, even when one
+        raises, then close the request; return what the callbacks raised.
+        :meth:`pop` calls it on the last pop, while the request is active."""
         errors: list[BaseException] = []
         app = self.app
+        # PERF: hello; most apps have no teardown_request callbacks.
+        if app.needs_request_teardown or signals.request_tearing_down.receivers:
+            errors = app.pipeline.teardown_request(self, exc)
+        self.request.close()
+        return errors
+
+    def teardown(self, exc: BaseException | None) -> list[BaseException]:
+        """Run the ``teardown_appcontext`` callbacks of a request context that
+        is its own app context; the request is no longer active by then."""
+        app = self.app
+        if app.needs_appcontext_teardown or signals.appcontext_tearing_down.receivers:
+            return app.pipeline.teardown_appcontext(self, exc)
+        return []
+
+    def pop(self, exc: BaseException | None = _sentinel) -> None:
+        """Undo one :meth:`push`. The last pop tears down in two steps, as
+        Flask does: :meth:`teardown_request` while the request is active,
+        then, once it is not and if this context is its own app context,
+        :meth:`teardown` (the ``teardown_appcontext`` callbacks see
+        ``current_app`` and ``g`` but no request) and ``appcontext_popped``.
+
+        :raise AssertionError: another request context was pushed after
+            this one and is still active.
+        """
+        last = len(self._cv_tokens) == 1
+        if last and exc is _sentinel:
+            exc = sys.exc_info()[1]
+        errors: list[BaseException] = []
+        request_token, app_token = self._cv_tokens[-1]
         try:
             if last:
-                if exc is _sentinel:
-                    exc = sys.exc_info()[1]
-                # PERF: hello; most apps have no teardown_request callbacks.
-                if app.needs_request_teardown or signals.request_tearing_down.receivers:
-                    errors = app.pipeline.teardown_request(self, exc)
-                self.request.close()
+                errors = self.teardown_request(exc)
         finally:
-            active = _cv_context.get(None)
-            _cv_context.reset(self._tokens.pop())
-            if last:
-                # Break the request <-> environ cycle for the garbage collector.
-                self.request.environ["werkzeug.request"] = None
-        if active is not self:
-            raise AssertionError(f"Popped the wrong context: {active!r}, not {self!r}.")
-        if (
-            last
-            and self._owns_app
-            and (
-                app.needs_appcontext_teardown
-                or signals.appcontext_tearing_down.receivers
-            )
-        ):
-            # As in Flask, the app context tears down after the request is
-            # gone: the callbacks see current_app and g, but no request.
-            app_ctx = self._app_context or AppContext(app)
-            app_ctx._g = self._g
-            token = _cv_context.set(app_ctx)
+            self._cv_tokens.pop()
             try:
-                errors = errors + app.pipeline.teardown_appcontext(app_ctx, exc)
+                _deactivate(_cv_request, request_token, self, "request")
             finally:
-                _cv_context.reset(token)
-        if last and self._owns_app and signals.appcontext_popped.receivers:
-            signals.appcontext_popped.send(
-                self.app, _async_wrapper=self.app.ensure_sync
-            )
+                if last:
+                    # Break the request <-> environ cycle for the collector.
+                    self.request.environ["werkzeug.request"] = None
+                if app_token is not None:
+                    try:
+                        if last:
+                            errors += self.teardown(exc)
+                    finally:
+                        _deactivate(_cv_app, app_token, self, "app")
+        if last and app_token is not None:
+            self._announce(signals.appcontext_popped)
         if errors:
             self.app.report_teardown_errors(errors)
 
@@ -391,13 +497,12 @@ class RequestContext(AppContext):
 
 def has_app_context() -> bool:
     """Whether an app context (or a request context) is active."""
-    return _cv_context.get(None) is not None
+    return _cv_app.get(None) is not None
 
 
 def has_request_context() -> bool:
     """Whether a request context is active."""
-    ctx = _cv_context.get(None)
-    return ctx is not None and ctx.is_request_context
+    return _cv_request.get(None) is not None
 
 
 def _active_request_context(error: str) -> RequestContext:
@@ -407,8 +512,8 @@ def _active_request_context(error: str) -> RequestContext:
     :param error: the message of the ``RuntimeError`` raised outside a
         request: what the caller needs and where to call it instead.
     """
-    ctx = _cv_context.get(None)
-    if ctx is None or not isinstance(ctx, RequestContext):
+    ctx = _cv_request.get(None)
+    if ctx is None:
         raise RuntimeError(error)
     return ctx
 

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import ServiceUnavailable
 
 from framework import App, session
+from framework.globals import request_ctx
 from framework.sessions import (
     NullSession,
     SecureCookieSession,
@@ -366,15 +367,23 @@ def test_session_flags_new_modified_accessed(app: App) -> None:
 
     @app.get("/flags")
     def flags() -> str:
+        raw = request_ctx._session
+        seen["before"] = (raw.new, raw.modified, raw.accessed)
         seen["new"] = session.new
-        seen["before"] = (session.modified, session.accessed)
+        # As in Flask, any use of the session proxy counts as access.
+        seen["used"] = (session.modified, session.accessed)
         session["x"] = 1
         seen["after"] = (session.modified, session.accessed)
         return "ok"
 
     client = app.test_client()
     client.get("/flags")
-    assert seen == {"new": True, "before": (False, False), "after": (True, True)}
+    assert seen == {
+        "before": (True, False, False),
+        "new": True,
+        "used": (False, True),
+        "after": (True, True),
+    }
     client.get("/flags")
     assert seen["new"] is False
 
