@@ -36,6 +36,10 @@ __all__ = [
 
 _PERMANENT = "_permanent"
 
+#: The tagged JSON serializer of session cookies, by Flask's name (tools
+#: that decode a session cookie import it).
+session_json_serializer = TaggedJSONSerializer()
+
 
 class SessionMixin(MutableMapping[str, t.Any]):
     """What every session object provides besides the mapping methods."""
@@ -280,7 +284,7 @@ class SecureCookieSessionInterface(SessionInterface):
     #: itsdangerous's key derivation.
     key_derivation = "hmac"
     #: Turns session data into a string and back.
-    serializer = TaggedJSONSerializer()
+    serializer = session_json_serializer
     #: The session class :meth:`open_session` creates.
     session_class = SecureCookieSession
 

@@ -22,6 +22,9 @@ __all__ = ["MethodView", "View"]
 _HTTP_METHODS = frozenset(
     {"get", "post", "head", "options", "delete", "put", "trace", "patch"}
 )
+#: Flask's public name for the method names a :class:`MethodView` maps to
+#: handlers; extensions (flask-apispec, flask-smorest's kin) import it.
+http_method_funcs = _HTTP_METHODS
 
 
 class View:
