@@ -1,14 +1,16 @@
 """The execution context: which app, which request, which ``g``.
 
-Layer 1. Two :class:`~contextvars.ContextVar` objects say what is active:
-:data:`_cv_app` the app context (``current_app``, ``g``), :data:`_cv_request`
-the request context (``request``, ``session``). An :class:`AppContext`
-exists without a request (the CLI, tests, background work); a
-:class:`RequestContext` is an app context that also carries the request,
-the session, flashes and ``after_this_request`` callbacks, and stands in
-:data:`_cv_app` itself unless an app context of its app was already active,
-so a request costs no second context object. Contexts nest, count their
-pushes, and each thread and asyncio task sees its own.
+Layer 1. One :class:`~contextvars.ContextVar`, :data:`_cv_context`, holds
+the active context, so a request sets and resets one variable. An
+:class:`AppContext` exists without a request (the CLI, tests, background
+work); a :class:`RequestContext` is an app context that also carries the
+request, the session, flashes and ``after_this_request`` callbacks, and is
+its own app context unless one of its app was active when it was pushed.
+An app context pushed during a request keeps the request visible beneath it,
+as in Flask; a second variable records that, only then. Flask's two
+variables, :data:`_cv_app` and :data:`_cv_request`, are views over these
+with the same ``get``/``set``/``reset``. Contexts nest, count their pushes,
+and each thread and asyncio task sees its own.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from types import TracebackType
 
     from _typeshed.wsgi import WSGIEnvironment
-    from blinker import NamedSignal
     from werkzeug.routing import MapAdapter
 
     from .app import App
@@ -34,15 +35,14 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .typing import AfterRequestCallable
     from .wrappers import Request
 
-#: The active app context. During a request it is the request context itself
-#: (a :class:`RequestContext` is an :class:`AppContext`), or the app context
-#: of the same app that was active when the request was pushed.
-_cv_app: contextvars.ContextVar[AppContext] = contextvars.ContextVar(
-    "framework.app_ctx"
+#: The active context: an app context, or a request context (which is one).
+_cv_context: contextvars.ContextVar[AppContext] = contextvars.ContextVar(
+    "framework.context"
 )
-#: The active request context; unset in a bare app context.
-_cv_request: contextvars.ContextVar[RequestContext] = contextvars.ContextVar(
-    "framework.request_ctx"
+#: The request context beneath an app context pushed during a request; set
+#: only by such a push.
+_cv_request_below: contextvars.ContextVar[RequestContext | None] = (
+    contextvars.ContextVar("framework.request_below")
 )
 
 _sentinel: t.Any = object()
@@ -63,35 +63,11 @@ Code that needs the current request (request, session) ran without one.
 In tests, use 'with app.test_request_context():' or the test client."""
 
 
-class _ActiveContext:
-    """The context a public function hands to the strategies when it is
-    called outside the request path (``url_for``, ``render_template``,
-    ``jsonify``): the request context while one of the current app is
-    active, else the app context. Looked up per call, never stored."""
-
-    __slots__ = ()
-
-    @t.overload
-    def get(self) -> AppContext | None: ...
-    @t.overload
-    def get(self, default: T) -> AppContext | T: ...
-    def get(self, default: t.Any = None) -> t.Any:
-        """The context, or ``default`` when no app context is active.
-
-        :param default: what to return outside any context.
-        """
-        app_context = _cv_app.get(None)
-        if app_context is None:
-            return default
-        request_context = _cv_request.get(None)
-        if request_context is not None and request_context.app is app_context.app:
-            return request_context
-        return app_context
-
-
-#: See :class:`_ActiveContext`; ``_cv_context.get(None)`` is the context
-#: for the strategies, or ``None``.
-_cv_context = _ActiveContext()
+class _NoSessionError(RuntimeError, AttributeError):
+    """Raised for the session of an app context without a request: a
+    ``RuntimeError``, as the ``session`` proxy raises outside a request,
+    and an ``AttributeError``, so that ``hasattr(app_ctx, "session")`` is
+    ``False`` as on Flask's app context (Flask-SocketIO checks it)."""
 
 
 class _AppCtxGlobals:
@@ -136,20 +112,82 @@ class _AppCtxGlobals:
         return f"<{self._display_name} of {active.app.name!r}>"
 
 
-def _deactivate(
-    var: contextvars.ContextVar[t.Any],
-    token: contextvars.Token[t.Any],
-    ctx: AppContext,
-    kind: str,
-) -> None:
-    """Reset ``var`` with ``token``; raise if ``ctx`` was not the value it
-    held, which means contexts were popped out of order."""
-    active = var.get(None)
-    var.reset(token)
-    if active is not ctx:
-        raise AssertionError(
-            f"Popped wrong {kind} context. ({active!r} instead of {ctx!r})"
-        )
+class _AppContextVar:
+    """``_cv_app``: Flask's context variable of the app context, as a view
+    over :data:`_cv_context` with the same ``get``, ``set`` and ``reset``.
+    Its value is the active context's app context (a request context when
+    the request is its own)."""
+
+    __slots__ = ()
+    name = "flask.app_ctx"
+
+    def get(self, default: t.Any = _sentinel) -> t.Any:
+        """The active app context; ``default`` (or :exc:`LookupError`
+        without one) outside any."""
+        ctx = _cv_context.get(None)
+        if ctx is not None:
+            return ctx.app_context
+        if default is _sentinel:
+            raise LookupError(self)
+        return default
+
+    def set(self, value: AppContext) -> contextvars.Token[AppContext]:
+        """Make ``value`` the active context without pushing it (no signal,
+        no teardown); undo with :meth:`reset`."""
+        return _cv_context.set(value)
+
+    def reset(self, token: contextvars.Token[AppContext]) -> None:
+        """Undo the :meth:`set` that gave ``token``."""
+        _cv_context.reset(token)
+
+
+class _RequestContextVar:
+    """``_cv_request``: Flask's context variable of the request context, as
+    a view over :data:`_cv_context`. ``get(None)`` is ``None`` in a bare app
+    context and the request context inside a request."""
+
+    __slots__ = ()
+    name = "flask.request_ctx"
+
+    def get(self, default: t.Any = _sentinel) -> t.Any:
+        """The active request context; ``default`` (or :exc:`LookupError`
+        without one) outside any."""
+        ctx = _cv_context.get(None)
+        if ctx is not None:
+            if ctx.is_request_context:
+                return ctx
+            below = _cv_request_below.get(None)
+            if below is not None:
+                return below
+        if default is _sentinel:
+            raise LookupError(self)
+        return default
+
+    def set(self, value: RequestContext | None) -> contextvars.Token[AppContext]:
+        """Make ``value`` the active context without pushing it; ``None``
+        leaves only the app context active. Undo with :meth:`reset`."""
+        if value is None:
+            active = _cv_context.get(None)
+            if active is None or not active.is_request_context:
+                return _cv_context.set(active)  # type: ignore[arg-type]
+            return _cv_context.set(_AppRole(active))  # type: ignore[arg-type]
+        return _cv_context.set(value)
+
+    def reset(self, token: contextvars.Token[AppContext]) -> None:
+        """Undo the :meth:`set` that gave ``token``."""
+        _cv_context.reset(token)
+
+
+#: Flask's ``flask.globals._cv_app``; see :class:`_AppContextVar`.
+_cv_app = _AppContextVar()
+#: Flask's ``flask.globals._cv_request``; see :class:`_RequestContextVar`.
+_cv_request = _RequestContextVar()
+
+
+def _wrong_pop(kind: str, active: object, ctx: object) -> AssertionError:
+    return AssertionError(
+        f"Popped wrong {kind} context. ({active!r} instead of {ctx!r})"
+    )
 
 
 class AppContext:
@@ -160,20 +198,18 @@ class AppContext:
     may keep their own attributes on it.
     """
 
+    # PERF: hello; slots for the context's own state, and a __dict__ for
+    # what extensions keep on it (Flask-Limiter's request state).
+    __slots__ = ("__dict__", "_cv_tokens", "_g", "_url_adapter", "app")
+
     #: ``True`` for a :class:`RequestContext`.
     is_request_context: t.ClassVar[bool] = False
-
-    if t.TYPE_CHECKING:  # pragma: no cover
-        # Only a request context has a request (an app context has no such
-        # attribute, as in Flask); strategies check is_request_context
-        # before reading it, which the type checker cannot follow.
-        request: Request
 
     def __init__(self, app: App) -> None:
         self.app = app
         self._g: _AppCtxGlobals | None = None
         self._url_adapter: MapAdapter | None = _sentinel
-        #: One token per push not yet popped.
+        #: One entry per push not yet popped.
         self._cv_tokens: list[t.Any] = []
 
     @property
@@ -200,18 +236,45 @@ class AppContext:
 
     @property
     def app_context(self) -> AppContext:
-        """The app context this context belongs to: itself."""
+        """The app context this context belongs to: itself. The ``app_ctx``
+        proxy goes through it."""
         return self
 
-    def _announce(self, signal: NamedSignal) -> None:
-        if signal.receivers:
-            signal.send(self.app, _async_wrapper=self.app.ensure_sync)
+    @property
+    def request_context(self) -> RequestContext:
+        """The request this app context was pushed during, which stays
+        visible (as in Flask); raises ``RuntimeError`` when there is none.
+        The ``request_ctx`` proxy goes through it."""
+        below = _cv_request_below.get(None)
+        if below is None:
+            raise RuntimeError(_NO_REQUEST)
+        return below
+
+    @property
+    def request(self) -> Request:
+        """The request of :attr:`request_context`."""
+        return self.request_context.request
+
+    @property
+    def session(self) -> SessionMixin:
+        """The session of :attr:`request_context`."""
+        below = _cv_request_below.get(None)
+        if below is None:
+            raise _NoSessionError(_NO_REQUEST)
+        return below.session
 
     def push(self) -> None:
-        """Make this the active app context."""
-        self._cv_tokens.append(_cv_app.set(self))
-        if len(self._cv_tokens) == 1:
-            self._announce(signals.appcontext_pushed)
+        """Make this the active app context; a request active before stays
+        visible beneath it."""
+        outer = _cv_context.get(None)
+        below = None
+        if outer is not None and outer.is_request_context:
+            below = _cv_request_below.set(outer)  # type: ignore[arg-type]
+        self._cv_tokens.append((_cv_context.set(self), below))
+        if len(self._cv_tokens) == 1 and signals.appcontext_pushed.receivers:
+            signals.appcontext_pushed.send(
+                self.app, _async_wrapper=self.app.ensure_sync
+            )
 
     def teardown(self, exc: BaseException | None) -> list[BaseException]:
         """Run every ``teardown_appcontext`` callback with ``exc``, even when
@@ -233,9 +296,17 @@ class AppContext:
             if last:
                 errors = self.teardown(sys.exc_info()[1] if exc is _sentinel else exc)
         finally:
-            _deactivate(_cv_app, self._cv_tokens.pop(), self, "app")
-        if last:
-            self._announce(signals.appcontext_popped)
+            token, below = self._cv_tokens.pop()
+            active = _cv_context.get(None)
+            _cv_context.reset(token)
+            if below is not None:
+                _cv_request_below.reset(below)
+        if active is not self:
+            raise _wrong_pop("app", active, self)
+        if last and signals.appcontext_popped.receivers:
+            signals.appcontext_popped.send(
+                self.app, _async_wrapper=self.app.ensure_sync
+            )
         if errors:
             self.app.report_teardown_errors(errors)
 
@@ -255,6 +326,30 @@ class AppContext:
         return f"<{type(self).__name__} of {self.app.name!r}>"
 
 
+class _AppRole(AppContext):
+    """A request context's app role once its request is gone: active while
+    its ``teardown_appcontext`` callbacks run, which see ``current_app`` and
+    ``g`` but no request (as in Flask), and give the request context as
+    ``app_ctx``, the object that was the app context all along."""
+
+    __slots__ = ("_owner",)
+
+    def __init__(self, owner: RequestContext) -> None:
+        super().__init__(owner.app)
+        self._owner = owner
+        self._g = owner._g
+
+    @property
+    def app_context(self) -> AppContext:
+        """The request context whose app role this is."""
+        return self._owner
+
+    @property
+    def request_context(self) -> RequestContext:
+        """Raises: the request is over."""
+        raise RuntimeError(_NO_REQUEST)
+
+
 class RequestContext(AppContext):
     """The request context: an app context that also carries the request.
 
@@ -262,7 +357,7 @@ class RequestContext(AppContext):
     :meth:`App.test_request_context`. When an app context of the same app is
     already active, the request shares its ``g`` and leaves the
     ``teardown_appcontext`` callbacks to it; otherwise the request context
-    is also the active app context.
+    is its own app context.
 
     :param app: the app handling the request.
     :param environ: the WSGI environ to build the request from; not needed
@@ -273,11 +368,16 @@ class RequestContext(AppContext):
         on first use.
     """
 
-    is_request_context: t.ClassVar[bool] = True
+    __slots__ = (
+        "_after_request_functions",
+        "_loaded_session",
+        "_outer",
+        "_unannounced_match",
+        "flashes",
+        "request",
+    )
 
-    #: Whether :meth:`prematch` matched a rule that ``request_matched``
-    #: was not yet sent for.
-    _unannounced_match = False
+    is_request_context: t.ClassVar[bool] = True
 
     def __init__(
         self,
@@ -300,6 +400,9 @@ class RequestContext(AppContext):
         #: whose ``g`` and teardown it shares; ``None`` when it is its own;
         #: not decided before the first push.
         self._outer: AppContext | None = _sentinel
+        #: Whether :meth:`prematch` matched a rule that ``request_matched``
+        #: was not sent for yet.
+        self._unannounced_match = False
         #: Messages flashed during this request, loaded on first use.
         self.flashes: list[tuple[str, str]] | None = None
         self._after_request_functions: list[AfterRequestCallable[t.Any]] | None = None
@@ -341,12 +444,17 @@ class RequestContext(AppContext):
     # -- what the request carries -------------------------------------------
 
     @property
+    def request_context(self) -> RequestContext:
+        """This context."""
+        return self
+
+    @property
     def app_context(self) -> AppContext:
-        """The app context of this request, the object ``app_ctx`` gives
-        while it is active: the app context of the same app that was active
-        when the request was pushed, otherwise this context itself. It stays
-        the same object for the whole request and its teardown, so code may
-        key per-context state on it (Flask-SQLAlchemy does)."""
+        """The app context of this request, the object ``app_ctx`` gives: the
+        app context of the same app that was active when the request was
+        pushed, otherwise this context itself. It stays the same object for
+        the whole request and its teardown, so code may key per-context
+        state on it (Flask-SQLAlchemy does)."""
         outer = self._outer
         return self if outer is None or outer is _sentinel else outer
 
@@ -365,9 +473,10 @@ class RequestContext(AppContext):
     # -- matching ----------------------------------------------------------
 
     def prematch(self) -> None:
-        """Match the URL unless that was done, without sending a signal: a
-        protocol adapter may match before it pushes. A routing error is
-        stored on the request and raised later, during dispatch, after the
+        """Match the URL without sending a signal, so that a protocol
+        adapter may match before it pushes; :meth:`push` still sends
+        ``request_matched`` for the rule found. A routing error is stored
+        on the request and raised later, during dispatch, after the
         ``before_request`` hooks ran."""
         request = self.request
         if request.url_rule is not None or request.routing_exception is not None:
@@ -376,117 +485,126 @@ class RequestContext(AppContext):
             request.url_rule, request.view_args = self.app.router.match(self)
         except HTTPException as e:  # 404, 405, redirects, bad hosts
             request.routing_exception = e
-            return
-        self._unannounced_match = True
+        else:
+            self._unannounced_match = True
 
     def match_request(self) -> None:
-        """Match the URL (see :meth:`prematch`) and send ``request_matched``
-        for a rule found. :meth:`push` calls it; override it to hook into
-        matching."""
-        self.prematch()
-        if self._unannounced_match:
+        """Match the URL (unless :meth:`prematch` did) and send
+        ``request_matched`` for a rule found. :meth:`push` calls it on the
+        first push; override it to hook into matching."""
+        request = self.request
+        # PERF: hello; matching inline rather than through prematch().
+        if request.url_rule is None and request.routing_exception is None:
+            try:
+                request.url_rule, request.view_args = self.app.router.match(self)
+            except HTTPException as e:
+                request.routing_exception = e
+                return
+        elif self._unannounced_match:
             self._unannounced_match = False
-            if signals.request_matched.receivers:
-                signals.request_matched.send(
-                    self.app,
-                    _async_wrapper=self.app.ensure_sync,
-                    rule=self.request.url_rule,
-                    view_args=self.request.view_args,
-                )
+        else:
+            return
+        if signals.request_matched.receivers:
+            signals.request_matched.send(
+                self.app,
+                _async_wrapper=self.app.ensure_sync,
+                rule=request.url_rule,
+                view_args=request.view_args,
+            )
 
     # -- push and pop ------------------------------------------------------
 
     def push(self) -> None:
-        """Make this the active request context and, unless it shares an
-        app context (see below), the active app context; match the URL when
-        this is the first push.
+        """Make this the active context and match the URL when this is the
+        first push.
 
-        A request context pushed while an app context of the same app is
-        active shares that context's ``g`` and teardown. Whether it does is
-        decided at the first push: a context that was its own app context
-        stays so when pushed again (the test client's ``with client:``, a
-        stream), one that shared decides again.
+        Pushed while an app context of the same app is active, the request
+        shares that context's ``g`` and teardown. Whether it does is decided
+        at the first push: a context that was its own app context stays so
+        when pushed again (``with client:``, a stream), one that shared
+        decides again.
         """
-        outer = _cv_app.get(None)
-        alone = outer is None or outer.app is not self.app
-        if not self._cv_tokens and self._outer is not None:
-            if alone:
+        tokens = self._cv_tokens
+        if not tokens and self._outer is not None:
+            outer = _cv_context.get(None)
+            if outer is None or outer.app is not self.app:
                 if self._outer is not _sentinel:
                     # It shared a g that is not its own: start afresh.
                     self._g = None
                 self._outer = None
             else:
                 if self._outer is not _sentinel or self._g is None:
-                    self._g = outer.g  # type: ignore[union-attr]
-                self._outer = outer.app_context  # type: ignore[union-attr]
-        first = not self._cv_tokens
-        app_token = None
-        # Later pushes (with app_ctx: inside the request) take the app role
-        # only where another app's context hides this one, as in Flask.
-        if self._outer is None if first else alone:
-            app_token = _cv_app.set(self)
-        self._cv_tokens.append((_cv_request.set(self), app_token))
-        if first:
-            if app_token is not None:
-                self._announce(signals.appcontext_pushed)
+                    self._g = outer.g
+                self._outer = outer.app_context
+        tokens.append(_cv_context.set(self))
+        if len(tokens) == 1:
+            if self._outer is None and signals.appcontext_pushed.receivers:
+                signals.appcontext_pushed.send(
+                    self.app, _async_wrapper=self.app.ensure_sync
+                )
             self.match_request()
 
     def teardown_request(self, exc: BaseException | None) -> list[BaseException]:
         """Run every ``teardown_request`` callback with ``exc``, even when one
         raises, then close the request; return what the callbacks raised.
         :meth:`pop` calls it on the last pop, while the request is active."""
-        errors: list[BaseException] = []
-        app = self.app
-        # PERF: hello; most apps have no teardown_request callbacks.
-        if app.needs_request_teardown or signals.request_tearing_down.receivers:
-            errors = app.pipeline.teardown_request(self, exc)
-        self.request.close()
-        return errors
+        try:
+            return self.app.pipeline.teardown_request(self, exc)
+        finally:
+            self.request.close()
 
     def teardown(self, exc: BaseException | None) -> list[BaseException]:
         """Run the ``teardown_appcontext`` callbacks of a request context that
-        is its own app context; the request is no longer active by then."""
-        app = self.app
-        if app.needs_appcontext_teardown or signals.appcontext_tearing_down.receivers:
-            return app.pipeline.teardown_appcontext(self, exc)
-        return []
+        is its own app context, once its request is no longer active: its
+        app role (see :attr:`app_context`) is active while they run."""
+        role = _AppRole(self)
+        token = _cv_context.set(role)
+        try:
+            return self.app.pipeline.teardown_appcontext(role, exc)
+        finally:
+            _cv_context.reset(token)
 
     def pop(self, exc: BaseException | None = _sentinel) -> None:
         """Undo one :meth:`push`. The last pop tears down in two steps, as
         Flask does: :meth:`teardown_request` while the request is active,
         then, once it is not and if this context is its own app context,
-        :meth:`teardown` (the ``teardown_appcontext`` callbacks see
-        ``current_app`` and ``g`` but no request) and ``appcontext_popped``.
+        :meth:`teardown` and ``appcontext_popped``.
 
-        :raise AssertionError: another request context was pushed after
-            this one and is still active.
+        :raise AssertionError: another context was pushed after this one
+            and is still active.
         """
-        last = len(self._cv_tokens) == 1
+        tokens = self._cv_tokens
+        last = len(tokens) == 1
         if last and exc is _sentinel:
             exc = sys.exc_info()[1]
+        app = self.app
         errors: list[BaseException] = []
-        request_token, app_token = self._cv_tokens[-1]
         try:
-            if last:
+            if not last:
+                pass
+            # PERF: hello; most apps have no teardown_request callbacks.
+            elif app.needs_request_teardown or signals.request_tearing_down.receivers:
                 errors = self.teardown_request(exc)
+            else:
+                self.request.close()
         finally:
-            self._cv_tokens.pop()
-            try:
-                _deactivate(_cv_request, request_token, self, "request")
-            finally:
-                if last:
-                    # Break the request <-> environ cycle for the collector.
-                    self.request.environ["werkzeug.request"] = None
-                if app_token is not None:
-                    try:
-                        if last:
-                            errors += self.teardown(exc)
-                    finally:
-                        _deactivate(_cv_app, app_token, self, "app")
-        if last and app_token is not None:
-            self._announce(signals.appcontext_popped)
+            active = _cv_context.get(None)
+            _cv_context.reset(tokens.pop())
+            if last:
+                # Break the request <-> environ cycle for the collector.
+                self.request.environ["werkzeug.request"] = None
+        if active is not self:
+            raise _wrong_pop("request", active, self)
+        if last and self._outer is None:
+            if (
+                app.needs_appcontext_teardown
+                or signals.appcontext_tearing_down.receivers
+            ):
+                errors += self.teardown(exc)
+            if signals.appcontext_popped.receivers:
+                signals.appcontext_popped.send(app, _async_wrapper=app.ensure_sync)
         if errors:
-            self.app.report_teardown_errors(errors)
+            app.report_teardown_errors(errors)
 
     def __repr__(self) -> str:
         return (
@@ -497,11 +615,12 @@ class RequestContext(AppContext):
 
 def has_app_context() -> bool:
     """Whether an app context (or a request context) is active."""
-    return _cv_app.get(None) is not None
+    return _cv_context.get(None) is not None
 
 
 def has_request_context() -> bool:
-    """Whether a request context is active."""
+    """Whether a request context is active (beneath an app context pushed
+    during it, too)."""
     return _cv_request.get(None) is not None
 
 
@@ -512,7 +631,7 @@ def _active_request_context(error: str) -> RequestContext:
     :param error: the message of the ``RuntimeError`` raised outside a
         request: what the caller needs and where to call it instead.
     """
-    ctx = _cv_request.get(None)
+    ctx: RequestContext | None = _cv_request.get(None)
     if ctx is None:
         raise RuntimeError(error)
     return ctx

@@ -1,11 +1,10 @@
 """The context-bound proxies: ``current_app``, ``g``, ``request``,
 ``session``, and the contexts themselves.
 
-Layer 1. Each is a werkzeug :class:`~werkzeug.local.LocalProxy` over one of
-the two context variables of :mod:`framework.ctx`: ``current_app``, ``g``
-and ``app_ctx`` read the app context variable, ``request``, ``session`` and
-``request_ctx`` the request context variable, so a request stays visible
-inside an app context pushed during it, as in Flask.
+Layer 1. Each is a werkzeug :class:`~werkzeug.local.LocalProxy` over the
+context variable of :mod:`framework.ctx`. Flask's two context variables
+are here by Flask's names, :data:`_cv_app` and :data:`_cv_request`, with
+Flask's ``get``/``set``/``reset``.
 """
 
 from __future__ import annotations
@@ -14,7 +13,9 @@ import typing as t
 
 from werkzeug.local import LocalProxy
 
-from .ctx import _NO_APP, _NO_REQUEST, _cv_app, _cv_request
+from .ctx import _NO_APP, _NO_REQUEST, _cv_context
+from .ctx import _cv_app as _cv_app  # Flask's private names, for extensions
+from .ctx import _cv_request as _cv_request
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import App
@@ -36,27 +37,27 @@ __all__ = [
 _no_app_msg = _NO_APP
 _no_req_msg = _NO_REQUEST
 
-#: The active app context. During a request that was pushed without an app
-#: context of its app around it, that is the request context itself (a
-#: :class:`~framework.ctx.RequestContext` is an app context).
+#: The active app context; during a request that was pushed on its own, the
+#: request context itself (see
+#: :attr:`RequestContext.app_context <framework.ctx.RequestContext.app_context>`).
 app_ctx: AppContext = LocalProxy(  # type: ignore[assignment]
-    _cv_app, unbound_message=_NO_APP
+    _cv_context, "app_context", unbound_message=_NO_APP
 )
 #: The app handling the current request or owning the current app context.
 current_app: App = LocalProxy(  # type: ignore[assignment]
-    _cv_app, "app", unbound_message=_NO_APP
+    _cv_context, "app", unbound_message=_NO_APP
 )
 #: A namespace for data that lives as long as the app context.
 g: _AppCtxGlobals = LocalProxy(  # type: ignore[assignment]
-    _cv_app, "g", unbound_message=_NO_APP
+    _cv_context, "g", unbound_message=_NO_APP
 )
 #: The active request context.
 request_ctx: RequestContext = LocalProxy(  # type: ignore[assignment]
-    _cv_request, unbound_message=_NO_REQUEST
+    _cv_context, "request_context", unbound_message=_NO_REQUEST
 )
 #: The current request.
 request: Request = LocalProxy(  # type: ignore[assignment]
-    _cv_request, "request", unbound_message=_NO_REQUEST
+    _cv_context, "request", unbound_message=_NO_REQUEST
 )
 
 _RequestT = t.TypeVar("_RequestT", bound="Request")
@@ -85,5 +86,5 @@ def request_proxy(request_class: type[_RequestT]) -> _RequestT:
 
 #: The current session.
 session: SessionMixin = LocalProxy(  # type: ignore[assignment]
-    _cv_request, "session", unbound_message=_NO_REQUEST
+    _cv_context, "session", unbound_message=_NO_REQUEST
 )
