@@ -372,12 +372,15 @@ class RequestContext(AppContext):
         "_after_request_functions",
         "_loaded_session",
         "_outer",
-        "_unannounced_match",
         "flashes",
         "request",
     )
 
     is_request_context: t.ClassVar[bool] = True
+
+    #: Whether :meth:`prematch` matched a rule that ``request_matched`` was
+    #: not sent for yet; set on the instance only then.
+    _unannounced_match = False
 
     def __init__(
         self,
@@ -400,9 +403,6 @@ class RequestContext(AppContext):
         #: whose ``g`` and teardown it shares; ``None`` when it is its own;
         #: not decided before the first push.
         self._outer: AppContext | None = _sentinel
-        #: Whether :meth:`prematch` matched a rule that ``request_matched``
-        #: was not sent for yet.
-        self._unannounced_match = False
         #: Messages flashed during this request, loaded on first use.
         self.flashes: list[tuple[str, str]] | None = None
         self._after_request_functions: list[AfterRequestCallable[t.Any]] | None = None
@@ -536,8 +536,9 @@ class RequestContext(AppContext):
                 if self._outer is not _sentinel or self._g is None:
                     self._g = outer.g
                 self._outer = outer.app_context
+        first = not tokens
         tokens.append(_cv_context.set(self))
-        if len(tokens) == 1:
+        if first:
             if self._outer is None and signals.appcontext_pushed.receivers:
                 signals.appcontext_pushed.send(
                     self.app, _async_wrapper=self.app.ensure_sync
