@@ -477,8 +477,10 @@ class App(Scaffold):
         #: Functions called with ``(error, endpoint, values)`` when
         #: :meth:`url_for` fails; the first that returns a URL wins.
         self.url_build_error_handlers: list[ft.URLBuildErrorHandler] = []
-        #: ``teardown_appcontext`` callbacks, in registration order.
+        #: ``teardown_appcontext`` callbacks, in registration order; they
+        #: run in reverse. Those registered with ``last=True`` are first.
         self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
+        self._last_teardowns = 0
         #: Functions whose dicts make up the ``shell`` command's namespace.
         self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
         #: Registered blueprints by their dotted name, in registration order.
@@ -723,11 +725,24 @@ class App(Scaffold):
             )
 
     @setupmethod
-    def teardown_appcontext(self, f: T_teardown) -> T_teardown:
+    def teardown_appcontext(self, f: T_teardown, *, last: bool = False) -> T_teardown:
         """Run ``f(exc)`` when an app context ends (after each request, and
-        after ``with app.app_context():``). Every callback runs even when one
-        raises."""
-        self.teardown_appcontext_funcs.append(f)
+        after ``with app.app_context():``). Callbacks run in the reverse
+        order of registration; every one runs even when one raises.
+
+        :param f: the callback; ``exc`` is the unhandled exception that
+            ended the context, or ``None``.
+        :param last: run ``f`` after every callback registered without it,
+            whenever those were registered. For extensions that release a
+            resource the other callbacks may still use (a database
+            session): ``app.teardown_appcontext(close, last=True)``.
+        """
+        if last:
+            # The list runs in reverse: its head runs last.
+            self.teardown_appcontext_funcs.insert(self._last_teardowns, f)
+            self._last_teardowns += 1
+        else:
+            self.teardown_appcontext_funcs.append(f)
         return f
 
     # -- templates -------------------------------------------------------
@@ -1160,7 +1175,8 @@ class App(Scaffold):
             or interface.get_cookie_name(self) not in ctx.request.cookies
         ):
             return
-        session = ctx.session
+        # Not ctx.session: saving is not a use, it must not mark it accessed.
+        session = ctx._session
         if interface.is_null_session(session):
             return
         interface.save_session(self, session, response)

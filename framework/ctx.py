@@ -1,10 +1,16 @@
 """The execution context: which app, which request, which ``g``.
 
-Layer 1. One :class:`~contextvars.ContextVar` holds the active context. An
+Layer 1. One :class:`~contextvars.ContextVar`, :data:`_cv_context`, holds
+the active context, so a request sets and resets one variable. An
 :class:`AppContext` exists without a request (the CLI, tests, background
 work); a :class:`RequestContext` is an app context that also carries the
-request, the session, flashes and ``after_this_request`` callbacks. Contexts
-nest, and each thread and asyncio task sees its own.
+request, the session, flashes and ``after_this_request`` callbacks, and is
+its own app context unless one of its app was active when it was pushed.
+An app context pushed during a request keeps the request visible beneath it,
+as in Flask; a second variable records that, only then. Flask's two
+variables, :data:`_cv_app` and :data:`_cv_request`, are views over these
+with the same ``get``/``set``/``reset``. Contexts nest, count their pushes,
+and each thread and asyncio task sees its own.
 """
 
 from __future__ import annotations
@@ -29,8 +35,14 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .typing import AfterRequestCallable
     from .wrappers import Request
 
+#: The active context: an app context, or a request context (which is one).
 _cv_context: contextvars.ContextVar[AppContext] = contextvars.ContextVar(
     "framework.context"
+)
+#: The request context beneath an app context pushed during a request; set
+#: only by such a push.
+_cv_request_below: contextvars.ContextVar[RequestContext | None] = (
+    contextvars.ContextVar("framework.request_below")
 )
 
 _sentinel: t.Any = object()
@@ -51,60 +63,144 @@ Code that needs the current request (request, session) ran without one.
 In tests, use 'with app.test_request_context():' or the test client."""
 
 
+class _NoSessionError(RuntimeError, AttributeError):
+    """Raised for the session of an app context without a request: a
+    ``RuntimeError``, as the ``session`` proxy raises outside a request,
+    and an ``AttributeError``, so that ``hasattr(app_ctx, "session")`` is
+    ``False`` as on Flask's app context (Flask-SocketIO checks it)."""
+
+
 class _AppCtxGlobals:
     """The ``g`` namespace: a plain object for data that lives as long as the
-    app context. Set it as ``App.app_ctx_globals_class`` to customize."""
+    app context, with a few dict-like helpers. Set another class as
+    ``App.app_ctx_globals_class`` to customize it."""
 
-    def __getattr__(self, name: str) -> t.Any:
-        try:
-            return self.__dict__[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    if t.TYPE_CHECKING:  # pragma: no cover
+        # Any attribute may be set on g; say so to the type checker only.
+        # At run time, ordinary attribute lookup already does the job.
+        def __getattr__(self, name: str) -> t.Any: ...
+        def __setattr__(self, name: str, value: t.Any) -> None: ...
 
-    def __setattr__(self, name: str, value: t.Any) -> None:
-        self.__dict__[name] = value
-
-    def __delattr__(self, name: str) -> None:
-        try:
-            del self.__dict__[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    #: How ``repr(g)`` names the namespace: ``flask.g`` once the Flask
+    #: alias is installed (:mod:`framework.compat.flask` sets it).
+    _display_name: t.ClassVar[str] = "framework.g"
 
     def get(self, name: str, default: t.Any | None = None) -> t.Any:
         """The attribute ``name``, or ``default`` when it is not set."""
-        return self.__dict__.get(name, default)
+        return vars(self).get(name, default)
 
     def pop(self, name: str, default: t.Any = _sentinel) -> t.Any:
         """Remove ``name`` and return its value; raise ``KeyError`` when it
         is not set and no ``default`` was given."""
-        if default is _sentinel:
-            return self.__dict__.pop(name)
-        return self.__dict__.pop(name, default)
+        fallback = () if default is _sentinel else (default,)
+        return vars(self).pop(name, *fallback)
 
     def setdefault(self, name: str, default: t.Any = None) -> t.Any:
         """The value of ``name``, set to ``default`` first if missing."""
-        return self.__dict__.setdefault(name, default)
+        return vars(self).setdefault(name, default)
 
     def __contains__(self, item: str) -> bool:
-        return item in self.__dict__
+        return item in vars(self)
 
     def __iter__(self) -> t.Iterator[str]:
-        return iter(self.__dict__)
+        return iter(vars(self))
 
     def __repr__(self) -> str:
+        active = _cv_app.get(None)
+        if active is None:
+            return object.__repr__(self)
+        return f"<{self._display_name} of {active.app.name!r}>"
+
+
+class _AppContextVar:
+    """``_cv_app``: Flask's context variable of the app context, as a view
+    over :data:`_cv_context` with the same ``get``, ``set`` and ``reset``.
+    Its value is the active context's app context (a request context when
+    the request is its own)."""
+
+    __slots__ = ()
+    name = "flask.app_ctx"
+
+    def get(self, default: t.Any = _sentinel) -> t.Any:
+        """The active app context; ``default`` (or :exc:`LookupError`
+        without one) outside any."""
         ctx = _cv_context.get(None)
         if ctx is not None:
-            return f"<framework.g of {ctx.app.name!r}>"
-        return object.__repr__(self)
+            return ctx.app_context
+        if default is _sentinel:
+            raise LookupError(self)
+        return default
+
+    def set(self, value: AppContext) -> contextvars.Token[AppContext]:
+        """Make ``value`` the active context without pushing it (no signal,
+        no teardown); undo with :meth:`reset`."""
+        return _cv_context.set(value)
+
+    def reset(self, token: contextvars.Token[AppContext]) -> None:
+        """Undo the :meth:`set` that gave ``token``."""
+        _cv_context.reset(token)
+
+
+class _RequestContextVar:
+    """``_cv_request``: Flask's context variable of the request context, as
+    a view over :data:`_cv_context`. ``get(None)`` is ``None`` in a bare app
+    context and the request context inside a request."""
+
+    __slots__ = ()
+    name = "flask.request_ctx"
+
+    def get(self, default: t.Any = _sentinel) -> t.Any:
+        """The active request context; ``default`` (or :exc:`LookupError`
+        without one) outside any."""
+        ctx = _cv_context.get(None)
+        if ctx is not None:
+            if ctx.is_request_context:
+                return ctx
+            below = _cv_request_below.get(None)
+            if below is not None:
+                return below
+        if default is _sentinel:
+            raise LookupError(self)
+        return default
+
+    def set(self, value: RequestContext | None) -> contextvars.Token[AppContext]:
+        """Make ``value`` the active context without pushing it; ``None``
+        leaves only the app context active. Undo with :meth:`reset`."""
+        if value is None:
+            active = _cv_context.get(None)
+            if active is None or not active.is_request_context:
+                return _cv_context.set(active)  # type: ignore[arg-type]
+            return _cv_context.set(_AppRole(active))  # type: ignore[arg-type]
+        return _cv_context.set(value)
+
+    def reset(self, token: contextvars.Token[AppContext]) -> None:
+        """Undo the :meth:`set` that gave ``token``."""
+        _cv_context.reset(token)
+
+
+#: Flask's ``flask.globals._cv_app``; see :class:`_AppContextVar`.
+_cv_app = _AppContextVar()
+#: Flask's ``flask.globals._cv_request``; see :class:`_RequestContextVar`.
+_cv_request = _RequestContextVar()
+
+
+def _wrong_pop(kind: str, active: object, ctx: object) -> AssertionError:
+    return AssertionError(
+        f"Popped wrong {kind} context. ({active!r} instead of {ctx!r})"
+    )
 
 
 class AppContext:
     """The application context: makes ``current_app`` and ``g`` available.
 
-    Created by :meth:`App.app_context`; use it as a context manager.
+    Created by :meth:`App.app_context`; use it as a context manager. It may
+    be pushed more than once; only the last pop tears it down. Extensions
+    may keep their own attributes on it.
     """
 
-    __slots__ = ("_g", "_tokens", "_url_adapter", "app")
+    # PERF: hello; slots for the context's own state, and a __dict__ for
+    # what extensions keep on it (Flask-Limiter's request state).
+    __slots__ = ("__dict__", "_cv_tokens", "_g", "_url_adapter", "app")
 
     #: ``True`` for a :class:`RequestContext`.
     is_request_context: t.ClassVar[bool] = False
@@ -113,7 +209,8 @@ class AppContext:
         self.app = app
         self._g: _AppCtxGlobals | None = None
         self._url_adapter: MapAdapter | None = _sentinel
-        self._tokens: list[contextvars.Token[AppContext]] = []
+        #: One entry per push not yet popped.
+        self._cv_tokens: list[t.Any] = []
 
     @property
     def g(self) -> _AppCtxGlobals:
@@ -138,50 +235,74 @@ class AppContext:
         self._url_adapter = value
 
     @property
-    def request(self) -> Request:
-        """Raises: an app context has no request."""
-        raise RuntimeError(_NO_REQUEST)
-
-    @property
-    def request_context(self) -> RequestContext:
-        """This context if it is a request context; raises otherwise. The
-        ``request_ctx`` proxy goes through it."""
-        raise RuntimeError(_NO_REQUEST)
-
-    @property
     def app_context(self) -> AppContext:
         """The app context this context belongs to: itself. The ``app_ctx``
         proxy goes through it."""
         return self
 
     @property
+    def request_context(self) -> RequestContext:
+        """The request this app context was pushed during, which stays
+        visible (as in Flask); raises ``RuntimeError`` when there is none.
+        The ``request_ctx`` proxy goes through it."""
+        below = _cv_request_below.get(None)
+        if below is None:
+            raise RuntimeError(_NO_REQUEST)
+        return below
+
+    @property
+    def request(self) -> Request:
+        """The request of :attr:`request_context`."""
+        return self.request_context.request
+
+    @property
     def session(self) -> SessionMixin:
-        """Raises: an app context has no session."""
-        raise RuntimeError(_NO_REQUEST)
+        """The session of :attr:`request_context`."""
+        below = _cv_request_below.get(None)
+        if below is None:
+            raise _NoSessionError(_NO_REQUEST)
+        return below.session
 
     def push(self) -> None:
-        """Make this the active context."""
-        self._tokens.append(_cv_context.set(self))
-        if len(self._tokens) == 1 and signals.appcontext_pushed.receivers:
+        """Make this the active app context; a request active before stays
+        visible beneath it."""
+        outer = _cv_context.get(None)
+        below = None
+        if outer is not None and outer.is_request_context:
+            below = _cv_request_below.set(outer)  # type: ignore[arg-type]
+        self._cv_tokens.append((_cv_context.set(self), below))
+        if len(self._cv_tokens) == 1 and signals.appcontext_pushed.receivers:
             signals.appcontext_pushed.send(
                 self.app, _async_wrapper=self.app.ensure_sync
             )
 
+    def teardown(self, exc: BaseException | None) -> list[BaseException]:
+        """Run every ``teardown_appcontext`` callback with ``exc``, even when
+        one raises; return what they raised. :meth:`pop` calls it on the
+        last pop, while this context is still active."""
+        return self.app.pipeline.teardown_appcontext(self, exc)
+
     def pop(self, exc: BaseException | None = _sentinel) -> None:
-        """Stop being the active context; the last pop runs the
-        ``teardown_appcontext`` callbacks, all of them even when one raises."""
+        """Undo one :meth:`push`. The last pop runs :meth:`teardown` (with
+        ``exc``, by default the exception being handled), then deactivates
+        the context and sends ``appcontext_popped``.
+
+        :raise AssertionError: another context was pushed after this one
+            and is still active.
+        """
+        last = len(self._cv_tokens) == 1
         errors: list[BaseException] = []
-        last = len(self._tokens) == 1
         try:
             if last:
-                if exc is _sentinel:
-                    exc = sys.exc_info()[1]
-                errors = self.app.pipeline.teardown_appcontext(self, exc)
+                errors = self.teardown(sys.exc_info()[1] if exc is _sentinel else exc)
         finally:
+            token, below = self._cv_tokens.pop()
             active = _cv_context.get(None)
-            _cv_context.reset(self._tokens.pop())
+            _cv_context.reset(token)
+            if below is not None:
+                _cv_request_below.reset(below)
         if active is not self:
-            raise AssertionError(f"Popped the wrong context: {active!r}, not {self!r}.")
+            raise _wrong_pop("app", active, self)
         if last and signals.appcontext_popped.receivers:
             signals.appcontext_popped.send(
                 self.app, _async_wrapper=self.app.ensure_sync
@@ -205,58 +326,122 @@ class AppContext:
         return f"<{type(self).__name__} of {self.app.name!r}>"
 
 
+class _AppRole(AppContext):
+    """A request context's app role once its request is gone: active while
+    its ``teardown_appcontext`` callbacks run, which see ``current_app`` and
+    ``g`` but no request (as in Flask), and give the request context as
+    ``app_ctx``, the object that was the app context all along."""
+
+    __slots__ = ("_owner",)
+
+    def __init__(self, owner: RequestContext) -> None:
+        super().__init__(owner.app)
+        self._owner = owner
+        self._g = owner._g
+
+    @property
+    def app_context(self) -> AppContext:
+        """The request context whose app role this is."""
+        return self._owner
+
+    @property
+    def request_context(self) -> RequestContext:
+        """Raises: the request is over."""
+        raise RuntimeError(_NO_REQUEST)
+
+
 class RequestContext(AppContext):
     """The request context: an app context that also carries the request.
 
     Pushed by the app for each request; in tests, created by
     :meth:`App.test_request_context`. When an app context of the same app is
     already active, the request shares its ``g`` and leaves the
-    ``teardown_appcontext`` callbacks to it.
+    ``teardown_appcontext`` callbacks to it; otherwise the request context
+    is its own app context.
+
+    :param app: the app handling the request.
+    :param environ: the WSGI environ to build the request from; not needed
+        when ``request`` is given.
+    :param request: the request, already built (a copy of a context, or a
+        request built by another protocol adapter).
+    :param session: the session, already opened; by default it is opened
+        on first use.
     """
 
     __slots__ = (
         "_after_request_functions",
-        "_app_context",
-        "_owns_app",
-        "_session",
+        "_loaded_session",
+        "_outer",
         "flashes",
         "request",
     )
 
     is_request_context: t.ClassVar[bool] = True
 
+    #: Whether :meth:`prematch` matched a rule that ``request_matched`` was
+    #: not sent for yet; set on the instance only then.
+    _unannounced_match = False
+
     def __init__(
         self,
         app: App,
-        environ: WSGIEnvironment,
+        environ: WSGIEnvironment | None = None,
         request: Request | None = None,
         session: SessionMixin | None = None,
     ) -> None:
+        if request is None:
+            if environ is None:
+                raise TypeError("RequestContext needs an environ or a request.")
+            request = app.request_class(environ)
         self.app = app
-        self.request = (  # type: ignore[misc]
-            app.request_class(environ) if request is None else request
-        )
+        self.request: Request = request
         self._g = None
         self._url_adapter = _sentinel
-        self._tokens = []
-        self._session = session
-        self._owns_app = True
-        self._app_context: AppContext | None = None
+        self._cv_tokens = []
+        self._loaded_session = session
+        #: The app context of the same app this request was pushed inside,
+        #: whose ``g`` and teardown it shares; ``None`` when it is its own;
+        #: not decided before the first push.
+        self._outer: AppContext | None = _sentinel
         #: Messages flashed during this request, loaded on first use.
         self.flashes: list[tuple[str, str]] | None = None
         self._after_request_functions: list[AfterRequestCallable[t.Any]] | None = None
 
+    # -- the session -------------------------------------------------------
+
+    @property
+    def _session(self) -> SessionMixin:
+        """The session, opened on first use, without counting as a use of
+        it (``accessed`` stays as it is). Flask's name for the session a
+        request context holds; extensions read and assign it."""
+        if self._loaded_session is None:
+            self._loaded_session = self.app.open_request_session(self)
+        return self._loaded_session
+
+    @_session.setter
+    def _session(self, value: SessionMixin | None) -> None:
+        self._loaded_session = value
+
     @property
     def session(self) -> SessionMixin:
-        """The session, opened by the app's session interface on first use so
-        that a request that never touches it pays nothing."""
-        if self._session is None:
-            self._session = self.app.open_request_session(self)
-        return self._session
+        """The session, the object the ``session`` proxy gives. Opened by the
+        app's session interface on first use, so that a request that never
+        touches it pays nothing; each use marks it ``accessed``, so the
+        response varies by cookie."""
+        current = self._session
+        current.accessed = True
+        return current
 
     @session.setter
     def session(self, value: SessionMixin | None) -> None:
-        self._session = value
+        self._loaded_session = value
+
+    @property
+    def session_opened(self) -> bool:
+        """Whether the session was opened during this request."""
+        return self._loaded_session is not None
+
+    # -- what the request carries -------------------------------------------
 
     @property
     def request_context(self) -> RequestContext:
@@ -266,21 +451,12 @@ class RequestContext(AppContext):
     @property
     def app_context(self) -> AppContext:
         """The app context of this request, the object ``app_ctx`` gives: the
-        enclosing app context of the same app when the request was pushed
-        inside one, otherwise an :class:`AppContext` made on first use that
-        shares this context's ``g`` and in which the ``teardown_appcontext``
-        callbacks run. It stays the same object for the whole request, so
-        code may key per-context state on it (Flask-SQLAlchemy does)."""
-        if self._app_context is None:
-            app_context = AppContext(self.app)
-            app_context._g = self.g
-            self._app_context = app_context
-        return self._app_context
-
-    @property
-    def session_opened(self) -> bool:
-        """Whether the session was opened during this request."""
-        return self._session is not None
+        app context of the same app that was active when the request was
+        pushed, otherwise this context itself. It stays the same object for
+        the whole request and its teardown, so code may key per-context
+        state on it (Flask-SQLAlchemy does)."""
+        outer = self._outer
+        return self if outer is None or outer is _sentinel else outer
 
     @property
     def after_request_functions(self) -> list[AfterRequestCallable[t.Any]]:
@@ -292,16 +468,41 @@ class RequestContext(AppContext):
     def copy(self) -> RequestContext:
         """A new context for the same request and session, to push in another
         thread or task (see :func:`copy_current_request_context`)."""
-        return type(self)(self.app, self.request.environ, self.request, self.session)
+        return type(self)(self.app, request=self.request, session=self._loaded_session)
 
-    def match_request(self) -> None:
-        """Match the URL; a routing error is stored on the request and raised
-        later, during dispatch, after ``before_request`` hooks ran."""
+    # -- matching ----------------------------------------------------------
+
+    def prematch(self) -> None:
+        """Match the URL without sending a signal, so that a protocol
+        adapter may match before it pushes; :meth:`push` still sends
+        ``request_matched`` for the rule found. A routing error is stored
+        on the request and raised later, during dispatch, after the
+        ``before_request`` hooks ran."""
         request = self.request
+        if request.url_rule is not None or request.routing_exception is not None:
+            return
         try:
             request.url_rule, request.view_args = self.app.router.match(self)
         except HTTPException as e:  # 404, 405, redirects, bad hosts
             request.routing_exception = e
+        else:
+            self._unannounced_match = True
+
+    def match_request(self) -> None:
+        """Match the URL (unless :meth:`prematch` did) and send
+        ``request_matched`` for a rule found. :meth:`push` calls it on the
+        first push; override it to hook into matching."""
+        request = self.request
+        # PERF: hello; matching inline rather than through prematch().
+        if request.url_rule is None and request.routing_exception is None:
+            try:
+                request.url_rule, request.view_args = self.app.router.match(self)
+            except HTTPException as e:
+                request.routing_exception = e
+                return
+        elif self._unannounced_match:
+            self._unannounced_match = False
+        else:
             return
         if signals.request_matched.receivers:
             signals.request_matched.send(
@@ -311,76 +512,100 @@ class RequestContext(AppContext):
                 view_args=request.view_args,
             )
 
+    # -- push and pop ------------------------------------------------------
+
     def push(self) -> None:
-        """Make this the active context and match the URL."""
-        first = not self._tokens
-        if first:
+        """Make this the active context and match the URL when this is the
+        first push.
+
+        Pushed while an app context of the same app is active, the request
+        shares that context's ``g`` and teardown. Whether it does is decided
+        at the first push: a context that was its own app context stays so
+        when pushed again (``with client:``, a stream), one that shared
+        decides again.
+        """
+        tokens = self._cv_tokens
+        if not tokens and self._outer is not None:
             outer = _cv_context.get(None)
-            if outer is not None and outer.app is self.app:
-                if self._g is None:
+            if outer is None or outer.app is not self.app:
+                if self._outer is not _sentinel:
+                    # It shared a g that is not its own: start afresh.
+                    self._g = None
+                self._outer = None
+            else:
+                if self._outer is not _sentinel or self._g is None:
                     self._g = outer.g
-                self._owns_app = False
-                self._app_context = outer.app_context
-            elif not self._owns_app:
-                # Pushed again, alone, after a push inside an app context:
-                # the g and the app context it lent are not this one's.
-                self._owns_app = True
-                self._g = None
-                self._app_context = None
-        self._tokens.append(_cv_context.set(self))
-        if first and self._owns_app and signals.appcontext_pushed.receivers:
-            signals.appcontext_pushed.send(
-                self.app, _async_wrapper=self.app.ensure_sync
-            )
-        if self.request.url_rule is None and self.request.routing_exception is None:
+                self._outer = outer.app_context
+        first = not tokens
+        tokens.append(_cv_context.set(self))
+        if first:
+            if self._outer is None and signals.appcontext_pushed.receivers:
+                signals.appcontext_pushed.send(
+                    self.app, _async_wrapper=self.app.ensure_sync
+                )
             self.match_request()
 
-    def pop(self, exc: BaseException | None = _sentinel) -> None:
-        """Stop being the active context. The last pop runs every
-        ``teardown_request`` callback, then, if this context owns its app
-        context, every ``teardown_appcontext`` callback."""
-        last = len(self._tokens) == 1
-        errors: list[BaseException] = []
-        app = self.app
+    def teardown_request(self, exc: BaseException | None) -> list[BaseException]:
+        """Run every ``teardown_request`` callback with ``exc``, even when one
+        raises, then close the request; return what the callbacks raised.
+        :meth:`pop` calls it on the last pop, while the request is active."""
         try:
-            if last:
-                if exc is _sentinel:
-                    exc = sys.exc_info()[1]
-                # PERF: hello; most apps have no teardown_request callbacks.
-                if app.needs_request_teardown or signals.request_tearing_down.receivers:
-                    errors = app.pipeline.teardown_request(self, exc)
+            return self.app.pipeline.teardown_request(self, exc)
+        finally:
+            self.request.close()
+
+    def teardown(self, exc: BaseException | None) -> list[BaseException]:
+        """Run the ``teardown_appcontext`` callbacks of a request context that
+        is its own app context, once its request is no longer active: its
+        app role (see :attr:`app_context`) is active while they run."""
+        role = _AppRole(self)
+        token = _cv_context.set(role)
+        try:
+            return self.app.pipeline.teardown_appcontext(role, exc)
+        finally:
+            _cv_context.reset(token)
+
+    def pop(self, exc: BaseException | None = _sentinel) -> None:
+        """Undo one :meth:`push`. The last pop tears down in two steps, as
+        Flask does: :meth:`teardown_request` while the request is active,
+        then, once it is not and if this context is its own app context,
+        :meth:`teardown` and ``appcontext_popped``.
+
+        :raise AssertionError: another context was pushed after this one
+            and is still active.
+        """
+        tokens = self._cv_tokens
+        last = len(tokens) == 1
+        if last and exc is _sentinel:
+            exc = sys.exc_info()[1]
+        app = self.app
+        errors: list[BaseException] = []
+        try:
+            if not last:
+                pass
+            # PERF: hello; most apps have no teardown_request callbacks.
+            elif app.needs_request_teardown or signals.request_tearing_down.receivers:
+                errors = self.teardown_request(exc)
+            else:
                 self.request.close()
         finally:
             active = _cv_context.get(None)
-            _cv_context.reset(self._tokens.pop())
+            _cv_context.reset(tokens.pop())
             if last:
-                # Break the request <-> environ cycle for the garbage collector.
+                # Break the request <-> environ cycle for the collector.
                 self.request.environ["werkzeug.request"] = None
         if active is not self:
-            raise AssertionError(f"Popped the wrong context: {active!r}, not {self!r}.")
-        if (
-            last
-            and self._owns_app
-            and (
+            raise _wrong_pop("request", active, self)
+        if last and self._outer is None:
+            if (
                 app.needs_appcontext_teardown
                 or signals.appcontext_tearing_down.receivers
-            )
-        ):
-            # As in Flask, the app context tears down after the request is
-            # gone: the callbacks see current_app and g, but no request.
-            app_ctx = self._app_context or AppContext(app)
-            app_ctx._g = self._g
-            token = _cv_context.set(app_ctx)
-            try:
-                errors = errors + app.pipeline.teardown_appcontext(app_ctx, exc)
-            finally:
-                _cv_context.reset(token)
-        if last and self._owns_app and signals.appcontext_popped.receivers:
-            signals.appcontext_popped.send(
-                self.app, _async_wrapper=self.app.ensure_sync
-            )
+            ):
+                errors += self.teardown(exc)
+            if signals.appcontext_popped.receivers:
+                signals.appcontext_popped.send(app, _async_wrapper=app.ensure_sync)
         if errors:
-            self.app.report_teardown_errors(errors)
+            app.report_teardown_errors(errors)
 
     def __repr__(self) -> str:
         return (
@@ -395,9 +620,9 @@ def has_app_context() -> bool:
 
 
 def has_request_context() -> bool:
-    """Whether a request context is active."""
-    ctx = _cv_context.get(None)
-    return ctx is not None and ctx.is_request_context
+    """Whether a request context is active (beneath an app context pushed
+    during it, too)."""
+    return _cv_request.get(None) is not None
 
 
 def _active_request_context(error: str) -> RequestContext:
@@ -407,8 +632,8 @@ def _active_request_context(error: str) -> RequestContext:
     :param error: the message of the ``RuntimeError`` raised outside a
         request: what the caller needs and where to call it instead.
     """
-    ctx = _cv_context.get(None)
-    if ctx is None or not isinstance(ctx, RequestContext):
+    ctx: RequestContext | None = _cv_request.get(None)
+    if ctx is None:
         raise RuntimeError(error)
     return ctx
 

@@ -1,8 +1,10 @@
 """The context-bound proxies: ``current_app``, ``g``, ``request``,
 ``session``, and the contexts themselves.
 
-Layer 1. Each is a werkzeug :class:`~werkzeug.local.LocalProxy` over the one
-context variable of :mod:`framework.ctx`.
+Layer 1. Each is a werkzeug :class:`~werkzeug.local.LocalProxy` over the
+context variable of :mod:`framework.ctx`. Flask's two context variables
+are here by Flask's names, :data:`_cv_app` and :data:`_cv_request`, with
+Flask's ``get``/``set``/``reset``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import typing as t
 from werkzeug.local import LocalProxy
 
 from .ctx import _NO_APP, _NO_REQUEST, _cv_context
+from .ctx import _cv_app as _cv_app  # Flask's private names, for extensions
+from .ctx import _cv_request as _cv_request
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import App
@@ -19,11 +23,23 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .sessions import SessionMixin
     from .wrappers import Request
 
-#: The context variable behind every proxy (Flask calls it ``_cv_app``).
-_cv_app = _cv_context
+__all__ = [
+    "app_ctx",
+    "current_app",
+    "g",
+    "request",
+    "request_ctx",
+    "request_proxy",
+    "session",
+]
 
-#: The active app context; during a request, the request's app context
-#: (see :attr:`RequestContext.app_context <framework.ctx.RequestContext.app_context>`).
+#: Flask's messages for a proxy used outside its context, by Flask's names.
+_no_app_msg = _NO_APP
+_no_req_msg = _NO_REQUEST
+
+#: The active app context; during a request that was pushed on its own, the
+#: request context itself (see
+#: :attr:`RequestContext.app_context <framework.ctx.RequestContext.app_context>`).
 app_ctx: AppContext = LocalProxy(  # type: ignore[assignment]
     _cv_context, "app_context", unbound_message=_NO_APP
 )

@@ -36,6 +36,10 @@ __all__ = [
 
 _PERMANENT = "_permanent"
 
+#: The tagged JSON serializer of session cookies, by Flask's name (tools
+#: that decode a session cookie import it).
+session_json_serializer = TaggedJSONSerializer()
+
 
 class SessionMixin(MutableMapping[str, t.Any]):
     """What every session object provides besides the mapping methods."""
@@ -280,7 +284,7 @@ class SecureCookieSessionInterface(SessionInterface):
     #: itsdangerous's key derivation.
     key_derivation = "hmac"
     #: Turns session data into a string and back.
-    serializer = TaggedJSONSerializer()
+    serializer = session_json_serializer
     #: The session class :meth:`open_session` creates.
     session_class = SecureCookieSession
 
@@ -341,46 +345,50 @@ class SecureCookieSessionInterface(SessionInterface):
             return self.session_class(new=True)
         return self.session_class(data)
 
-    def save_session(self, app: App, session: SessionMixin, response: Response) -> None:
-        """Set, refresh or delete the cookie as the session requires, and add
-        ``Vary: Cookie`` when the session was used."""
-        name = self.get_cookie_name(app)
-        domain = self.get_cookie_domain(app)
-        path = self.get_cookie_path(app)
-        secure = self.get_cookie_secure(app)
-        partitioned = self.get_cookie_partitioned(app)
-        samesite = self.get_cookie_samesite(app)
-        httponly = self.get_cookie_httponly(app)
-        # Decided before anything below reads the session (and so marks it
-        # accessed): saving is not a use.
-        if session.accessed:
-            response.vary.add("Cookie")
+    def _cookie_options(self, app: App) -> dict[str, t.Any]:
+        """The attributes the session cookie is set and deleted with."""
+        return {
+            "domain": self.get_cookie_domain(app),
+            "path": self.get_cookie_path(app),
+            "secure": self.get_cookie_secure(app),
+            "httponly": self.get_cookie_httponly(app),
+            "samesite": self.get_cookie_samesite(app),
+            "partitioned": self.get_cookie_partitioned(app),
+        }
+
+    def _cookie_update(
+        self, app: App, session: SessionMixin
+    ) -> tuple[str, datetime | None] | None:
+        """What the response must do with the cookie: ``None`` to leave it
+        alone, ``("", None)`` to delete it, else its new value and expiry."""
         if not session:
-            if session.modified:
-                response.delete_cookie(
-                    name,
-                    domain=domain,
-                    path=path,
-                    secure=secure,
-                    partitioned=partitioned,
-                    samesite=samesite,
-                    httponly=httponly,
-                )
-                response.vary.add("Cookie")
-            return
+            # An emptied session deletes the cookie; one never filled sets none.
+            return ("", None) if session.modified else None
         if not self.should_set_cookie(app, session):
-            return
+            return None
         serializer = self.get_signing_serializer(app)
         assert serializer is not None, "a session was opened, so a key is set"
-        response.set_cookie(
-            name,
-            serializer.dumps(dict(session)),
-            expires=self.get_expiration_time(app, session),
-            httponly=httponly,
-            domain=domain,
-            path=path,
-            secure=secure,
-            partitioned=partitioned,
-            samesite=samesite,
-        )
-        response.vary.add("Cookie")
+        return serializer.dumps(dict(session)), self.get_expiration_time(app, session)
+
+    def save_session(self, app: App, session: SessionMixin, response: Response) -> None:
+        """Set, refresh or delete the cookie as the session requires, and add
+        ``Vary: Cookie`` when the session was used or the cookie changes.
+        Saving does not count as a use: ``session.accessed`` is as the
+        request left it."""
+        used = session.accessed
+        try:
+            update = self._cookie_update(app, session)
+        finally:
+            if session.accessed != used:
+                session.accessed = used
+        if used or update is not None:
+            response.vary.add("Cookie")
+        if update is None:
+            return
+        value, expires = update
+        name = self.get_cookie_name(app)
+        options = self._cookie_options(app)
+        if value:
+            response.set_cookie(name, value, expires=expires, **options)
+        else:
+            response.delete_cookie(name, **options)

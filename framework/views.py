@@ -24,6 +24,9 @@ _F = t.TypeVar("_F", bound=t.Callable[..., t.Any])
 _HTTP_METHODS = frozenset(
     {"get", "post", "head", "options", "delete", "put", "trace", "patch"}
 )
+#: Flask's public name for the method names a :class:`MethodView` maps to
+#: handlers; extensions (flask-apispec, flask-smorest's kin) import it.
+http_method_funcs = _HTTP_METHODS
 
 
 class View:

@@ -483,6 +483,57 @@ def test_session_closed_when_the_context_ends(
     assert count_users(app, db) == 0
 
 
+def test_teardown_registered_before_init_app_uses_the_same_session(
+    tmp_path: pathlib.Path, database_url: str
+) -> None:
+    # The extension closes its session after every teardown_appcontext
+    # callback of the app's, even one registered before init_app: such a
+    # callback sees the context's session, and no new session leaks.
+    app = App("sqla_app", instance_path=str(tmp_path / "instance"))
+    app.testing = True
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+    db = SQLAlchemy(model_class=Model)
+    seen: list[tuple[Session, int]] = []
+
+    @app.teardown_appcontext
+    def audit(exc: BaseException | None) -> None:
+        seen.append((db.session, len(db.session.scalars(sa.select(User)).all())))
+
+    db.init_app(app)
+    try:
+        engine = make_tables(app, db, User(name="ann"))
+        seen.clear()
+        in_view: list[Session] = []
+
+        @app.get("/")
+        def index() -> str:
+            in_view.append(db.session)
+            return str(db.session.scalar(sa.select(sa.func.count(User.id))))
+
+        assert app.test_client().get("/").data == b"1"
+        with app.app_context():
+            in_context = db.session
+        assert [session for session, _ in seen] == [in_view[0], in_context]
+        assert [count for _, count in seen] == [1, 1]
+        assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        assert db._sessions == {}
+    finally:
+        for engine in app.extensions["sqlalchemy"].engines.values():
+            engine.dispose()
+
+
+def test_last_teardowns_run_after_the_others_in_reverse_order() -> None:
+    app = App("order_app")
+    order: list[str] = []
+    app.teardown_appcontext(lambda exc: order.append("user 1"))
+    app.teardown_appcontext(lambda exc: order.append("ext 1"), last=True)
+    app.teardown_appcontext(lambda exc: order.append("ext 2"), last=True)
+    app.teardown_appcontext(lambda exc: order.append("user 2"))
+    with app.app_context():
+        pass
+    assert order == ["user 2", "user 1", "ext 2", "ext 1"]
+
+
 def test_session_rolled_back_when_the_context_ends_with_an_error(
     make_app: MakeApp, database_url: str
 ) -> None:

@@ -529,8 +529,9 @@ def test_app_ctx_is_one_object_for_a_request_and_its_teardown(app: App) -> None:
     assert seen[0] is seen[1] is seen[2]
     assert seen[3] is seen[4] is seen[5]
     assert seen[0] is not seen[3]
+    # A request pushed on its own is its own app context: no second object.
     assert isinstance(seen[0], AppContext)
-    assert not isinstance(seen[0], RequestContext)
+    assert isinstance(seen[0], RequestContext)
 
 
 def test_app_ctx_of_a_request_shares_its_g(app: App) -> None:
@@ -606,3 +607,241 @@ def test_with_client_and_redirects_keep_the_final_requests_g(app: App) -> None:
         assert client.get("/go", follow_redirects=True).data == b"arrived"
         assert request.path == "/dest"
         assert "seen" in g and "go" not in g
+
+
+# -- Flask's context variables: _cv_app and _cv_request ----------------------------
+
+
+def test_cv_request_is_none_in_a_bare_app_context(app: App) -> None:
+    from framework.ctx import _cv_app, _cv_request
+
+    assert _cv_app.get(None) is None
+    assert _cv_request.get(None) is None
+    with pytest.raises(LookupError):
+        _cv_app.get()
+    with pytest.raises(LookupError):
+        _cv_request.get()
+    with app.app_context() as ctx:
+        assert _cv_app.get() is ctx
+        assert _cv_request.get(None) is None
+        with pytest.raises(LookupError):
+            _cv_request.get()
+
+
+def test_cv_request_is_the_request_context_inside_a_request(app: App) -> None:
+    from framework.ctx import _cv_app, _cv_request
+    from framework.globals import app_ctx
+
+    with app.test_request_context("/") as ctx:
+        assert _cv_request.get() is ctx
+        # A request pushed on its own is its own app context.
+        assert _cv_app.get() is ctx
+        assert _cv_app.get() is app_ctx._get_current_object()  # type: ignore[attr-defined]
+    with app.app_context() as outer, app.test_request_context("/") as ctx:
+        assert _cv_request.get() is ctx
+        assert _cv_app.get() is outer
+
+
+def test_cv_app_set_and_reset_without_pushing(app: App) -> None:
+    # Extensions (and background-thread code) set the variable directly.
+    from framework.ctx import _cv_app
+
+    calls: list[BaseException | None] = []
+    app.teardown_appcontext(calls.append)
+    token = _cv_app.set(AppContext(app))
+    try:
+        assert current_app._get_current_object() is app  # type: ignore[attr-defined]
+        g.x = 1
+        assert g.x == 1
+    finally:
+        _cv_app.reset(token)
+    assert not has_app_context()
+    assert calls == []  # set is not a push: no teardown
+
+
+def test_cv_request_set_none_leaves_the_app_context(app: App) -> None:
+    from framework.ctx import _cv_request
+
+    with app.test_request_context("/"):
+        g.kept = "yes"
+        token = _cv_request.set(None)
+        try:
+            assert not has_request_context()
+            assert has_app_context()
+            assert current_app.name == app.name
+            assert g.kept == "yes"
+        finally:
+            _cv_request.reset(token)
+        assert request.path == "/"
+
+
+def test_app_context_pushed_during_a_request_keeps_the_request(app: App) -> None:
+    from framework.ctx import _cv_app, _cv_request
+    from framework.globals import request_ctx
+
+    with app.test_request_context("/inner?x=1") as req:
+        g.level = "request"
+        with app.app_context() as inner:
+            # As in Flask: a new app context (its own g) over the request.
+            assert _cv_app.get() is inner
+            assert _cv_request.get() is req
+            assert has_request_context()
+            assert request.args["x"] == "1"
+            assert request_ctx._get_current_object() is req  # type: ignore[attr-defined]
+            assert "level" not in g
+            with App("other").app_context():
+                assert request.path == "/inner"
+        assert g.level == "request"
+    assert not has_request_context()
+
+
+def test_app_context_has_no_session_attribute_without_a_request(app: App) -> None:
+    # Flask's app context has no session; Flask-SocketIO tells Flask
+    # versions apart with hasattr(app_ctx, "session").
+    from framework.globals import app_ctx
+
+    with app.app_context():
+        assert not hasattr(app_ctx, "session")
+        with pytest.raises(RuntimeError, match="request context"):
+            session.get("x")
+    with app.test_request_context("/"):
+        assert hasattr(app_ctx, "session")
+
+
+# -- reference counting and order ---------------------------------------------------
+
+
+def test_context_refcounts_inside_a_view(app: App, client: AppClient) -> None:
+    # Pushing the request's own app and request context again inside the
+    # view counts up; only the outermost pop tears down, in Flask's order.
+    from framework.globals import app_ctx, request_ctx
+
+    called: list[str] = []
+    app.teardown_request(lambda exc: called.append("request"))
+    app.teardown_appcontext(lambda exc: called.append("app"))
+
+    @app.get("/")
+    def index() -> str:
+        with app_ctx, request_ctx:
+            pass
+        assert request.environ["werkzeug.request"] is not None
+        return "ok"
+
+    assert client.get("/").data == b"ok"
+    assert called == ["request", "app"]
+
+
+def test_popping_out_of_order_names_both_contexts(app: App) -> None:
+    def scenario() -> None:
+        first = app.test_request_context("/first")
+        second = app.test_request_context("/second")
+        first.push()
+        second.push()
+        with pytest.raises(AssertionError, match=r"Popped wrong request context\."):
+            first.pop()
+
+    contextvars.copy_context().run(scenario)
+
+    def app_scenario() -> None:
+        first = app.app_context()
+        first.push()
+        app.app_context().push()
+        with pytest.raises(AssertionError, match=r"Popped wrong app context\."):
+            first.pop()
+
+    contextvars.copy_context().run(app_scenario)
+
+
+def test_teardown_appcontext_of_a_request_sees_no_request(app: App) -> None:
+    from framework.globals import app_ctx
+
+    seen: list[t.Any] = []
+
+    @app.teardown_appcontext
+    def teardown(exc: BaseException | None) -> None:
+        seen.append((has_request_context(), g.user, app_ctx._get_current_object()))  # type: ignore[attr-defined]
+
+    with app.test_request_context("/") as ctx:
+        g.user = "ann"
+    assert seen == [(False, "ann", ctx)]
+
+
+# -- extension state on context objects ---------------------------------------------
+
+
+def test_objects_an_extension_reaches_take_new_attributes(app: App) -> None:
+    from framework import Blueprint
+    from framework.globals import app_ctx, request_ctx
+
+    blueprint = Blueprint("bp", __name__)
+    blueprint._ext_state = "bp"  # type: ignore[attr-defined]
+    app._ext_state = "app"  # type: ignore[attr-defined]
+    app.register_blueprint(blueprint)
+    seen: dict[str, t.Any] = {}
+
+    @app.after_request
+    def after(response: t.Any) -> t.Any:
+        response._ext_state = "response"
+        seen["response"] = response._ext_state
+        return response
+
+    @app.get("/")
+    def index() -> str:
+        # Flask-Limiter keeps its per-request state on the request context.
+        request_ctx._limiter_request_context = "req-ctx"  # type: ignore[attr-defined]
+        app_ctx._ext_state = "app-ctx"  # type: ignore[attr-defined]
+        request._ext_state = "request"  # type: ignore[attr-defined]
+        g._ext_state = "g"
+        seen["ctx"] = request_ctx._limiter_request_context  # type: ignore[attr-defined]
+        return "ok"
+
+    app.test_client().get("/")
+    assert seen == {"ctx": "req-ctx", "response": "response"}
+    with app.app_context() as ctx:
+        ctx._ext_state = "plain"  # type: ignore[attr-defined]
+        assert ctx._ext_state == "plain"  # type: ignore[attr-defined]
+
+
+# -- matching before the push ---------------------------------------------------------
+
+
+def test_prematch_matches_without_the_signal_and_push_sends_it(app: App) -> None:
+    from framework.signals import request_matched
+
+    @app.get("/item/<int:n>")
+    def item(n: int) -> str:
+        return str(n)
+
+    sent: list[t.Any] = []
+
+    def record(sender: App, **kwargs: t.Any) -> None:
+        sent.append(kwargs["view_args"])
+
+    with request_matched.connected_to(record, app):
+        ctx = app.test_request_context("/item/3")
+        ctx.prematch()
+        assert ctx.request.url_rule is not None
+        assert ctx.request.view_args == {"n": 3}
+        assert sent == []
+        with ctx:
+            assert sent == [{"n": 3}]
+        with ctx:  # pushed again: matched and announced once only
+            pass
+    assert sent == [{"n": 3}]
+
+
+def test_prematch_stores_a_routing_error(app: App) -> None:
+    ctx = app.test_request_context("/missing")
+    ctx.prematch()
+    assert ctx.request.url_rule is None
+    assert ctx.request.routing_exception is not None
+    assert ctx.request.routing_exception.code == 404
+
+
+def test_request_context_from_a_request_without_environ(app: App) -> None:
+    built = app.request_class.from_values("/from-request")
+    ctx = RequestContext(app, request=built)
+    with ctx:
+        assert request._get_current_object() is built  # type: ignore[attr-defined]
+    with pytest.raises(TypeError, match="environ or a request"):
+        RequestContext(app)

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from werkzeug.exceptions import ServiceUnavailable
 
 from framework import App, session
+from framework.globals import request_ctx
 from framework.sessions import (
     NullSession,
     SecureCookieSession,
@@ -366,15 +367,23 @@ def test_session_flags_new_modified_accessed(app: App) -> None:
 
     @app.get("/flags")
     def flags() -> str:
+        raw = request_ctx._session
+        seen["before"] = (raw.new, raw.modified, raw.accessed)
         seen["new"] = session.new
-        seen["before"] = (session.modified, session.accessed)
+        # As in Flask, any use of the session proxy counts as access.
+        seen["used"] = (session.modified, session.accessed)
         session["x"] = 1
         seen["after"] = (session.modified, session.accessed)
         return "ok"
 
     client = app.test_client()
     client.get("/flags")
-    assert seen == {"new": True, "before": (False, False), "after": (True, True)}
+    assert seen == {
+        "before": (True, False, False),
+        "new": True,
+        "used": (False, True),
+        "after": (True, True),
+    }
     client.get("/flags")
     assert seen["new"] is False
 
@@ -555,3 +564,68 @@ def test_key_caching_signer_signs_like_itsdangerous_and_checks_every_key() -> No
         assert ours.unsign(TimestampSigner("old key", salt="s").sign("v")) == b"v"
         with pytest.raises(BadSignature):
             ours.unsign(TimestampSigner("other key", salt="s").sign("v"))
+
+
+# -- session.accessed and Vary: Cookie, as Flask sets them ------------------------
+
+
+def test_vary_cookie_exactly_when_the_session_was_used(app: App) -> None:
+    @app.post("/")
+    def store() -> str:
+        session["value"] = "42"
+        return "stored"
+
+    @app.get("/")
+    def read() -> str:
+        return str(session.get("value", "None"))
+
+    @app.get("/nothing")
+    def nothing() -> str:
+        return ""
+
+    client = app.test_client()
+    with client:
+        response = client.get("/nothing")
+        assert "cookie" not in response.vary
+        # The context keeps the session (opened now, for the test), unused.
+        assert not request_ctx._session.accessed
+        assert not request_ctx._session.modified
+    with client:
+        response = client.post("/")
+        assert "cookie" in response.vary
+        assert request_ctx._session.accessed and request_ctx._session.modified
+    with client:
+        response = client.get("/")
+        assert response.data == b"42"
+        assert "cookie" in response.vary
+        assert request_ctx._session.accessed
+        assert not request_ctx._session.modified
+    with client:
+        # The cookie is sent and the session renewed, but never used.
+        response = client.get("/nothing")
+        assert "cookie" not in response.vary
+        assert not request_ctx._session.accessed
+
+
+def test_saving_the_session_does_not_count_as_a_use(app: App) -> None:
+    interface = app.session_interface
+    with app.test_request_context("/"):
+        opened = interface.open_session(app, request_ctx.request)
+        assert opened is not None
+        opened.update(a=1)  # modified and accessed
+        opened.accessed = False
+        response = app.response_class()
+        interface.save_session(app, opened, response)
+        assert "Set-Cookie" in response.headers
+        assert not opened.accessed  # reading it to save was not a use
+        assert "cookie" in response.vary  # the cookie changed
+
+
+def test_session_json_serializer_is_the_cookie_serializer() -> None:
+    from framework.sessions import SecureCookieSessionInterface, session_json_serializer
+
+    assert SecureCookieSessionInterface.serializer is session_json_serializer
+    dumped = session_json_serializer.dumps({"when": datetime(2020, 1, 2, tzinfo=UTC)})
+    assert session_json_serializer.loads(dumped) == {
+        "when": datetime(2020, 1, 2, tzinfo=UTC)
+    }

@@ -338,3 +338,127 @@ def test_default_test_client_class(app: App) -> None:
     client = app.test_client()
     assert type(client) is AppClient
     assert client.application is app
+
+
+# -- Flask's private helpers other test clients call ------------------------------
+
+
+def test_request_from_builder_args_builds_over_environ_base(
+    app: App, client: AppClient
+) -> None:
+    client.environ_base["HTTP_X_BASE"] = "base"
+    built = client._request_from_builder_args(
+        (), {"path": "/socket.io?x=1", "headers": {"X-Extra": "yes"}}
+    )
+    assert built.path == "/socket.io"
+    assert built.args["x"] == "1"
+    assert built.headers["X-Extra"] == "yes"
+    assert built.headers["X-Base"] == "base"
+    assert built.remote_addr == "127.0.0.1"
+    assert "werkzeug.debug.preserve_context" not in built.environ
+    with client:
+        kept = client._request_from_builder_args((), {"path": "/"})
+        assert "werkzeug.debug.preserve_context" in kept.environ
+
+
+def test_a_context_pushed_from_a_builder_request_sees_the_clients_session(
+    app: App, client: AppClient
+) -> None:
+    # What Flask-SocketIO's test client does: build the environ with the
+    # HTTP client, add its cookies, and handle events in a request context
+    # pushed for that environ.
+    from framework import session
+
+    app.secret_key = "test secret"
+
+    @app.post("/login/<name>")
+    def login(name: str) -> str:
+        session["user"] = name
+        return "ok"
+
+    client.post("/login/ann")
+    environ = client._request_from_builder_args((), {"path": "/socket.io"}).environ
+    client._add_cookies_to_wsgi(environ)
+    with app.request_context(environ):
+        assert session["user"] == "ann"
+        assert request.path == "/socket.io"
+
+
+# -- the transport ------------------------------------------------------------------
+
+
+class _RecordingTransport:
+    """A transport that runs requests through the WSGI one and keeps what
+    it ran: the way another transport slots in."""
+
+    def __init__(self, app: App) -> None:
+        from framework.testing import WSGITransport
+
+        self.inner = WSGITransport(app)
+        self.paths: list[str] = []
+
+    def run(
+        self, environ: dict[str, t.Any], buffered: bool = False
+    ) -> tuple[t.Iterable[bytes], str, t.Any]:
+        self.paths.append(environ["PATH_INFO"])
+        return self.inner.run(environ, buffered=buffered)
+
+
+def test_client_sends_requests_through_its_transport(app: App) -> None:
+    from framework import session
+    from framework.testing import WSGITransport
+
+    app.secret_key = "test secret"
+
+    @app.get("/set")
+    def set_value() -> str:
+        session["v"] = "kept"
+        return "set"
+
+    @app.get("/get")
+    def get_value() -> str:
+        return str(session.get("v"))
+
+    @app.get("/go")
+    def go() -> t.Any:
+        return redirect("/get")
+
+    assert isinstance(app.test_client().transport, WSGITransport)
+    transport = _RecordingTransport(app)
+    client = app.test_client(transport=transport)
+    assert client.transport is transport
+    client.get("/set")
+    # Cookies are the client's business, whatever the transport.
+    assert client.get("/go", follow_redirects=True).data == b"kept"
+    assert transport.paths == ["/set", "/go", "/get"]
+
+
+# -- Flask's defaults and messages ----------------------------------------------------
+
+
+def test_default_user_agent_is_werkzeugs_as_in_flask(
+    app: App, client: AppClient
+) -> None:
+    import importlib.metadata
+
+    @app.get("/")
+    def index() -> str:
+        return request.user_agent.string
+
+    version = importlib.metadata.version("werkzeug")
+    assert client.get("/").data == f"Werkzeug/{version}".encode()
+
+
+def test_session_transaction_errors_say_what_is_missing(app: App) -> None:
+    no_cookies = app.test_client(use_cookies=False)
+    with (
+        pytest.raises(TypeError, match="Cookies are disabled"),
+        no_cookies.session_transaction(),
+    ):
+        pass
+    keyless = App("keyless").test_client()
+    with (
+        pytest.raises(RuntimeError, match=r"did not open a session.*SECRET_KEY"),
+        keyless.session_transaction(),
+    ):
+        pass

@@ -161,7 +161,9 @@ class SQLAlchemy:
         app.config.setdefault("SQLALCHEMY_ECHO", False)
         engines = create_engines(app, self._engine_options)
         app.extensions["sqlalchemy"] = SQLAlchemyState(db=self, engines=engines)
-        app.teardown_appcontext(self._close_session)
+        # Last: teardown callbacks of the app's own that use db.session run
+        # first, even those registered before init_app.
+        app.teardown_appcontext(self._close_session, last=True)
         app.shell_context_processor(self._shell_context)
         add_db_commands(app.cli)
 

@@ -28,6 +28,8 @@ import sys
 import types
 import typing as t
 
+from framework.ctx import _AppCtxGlobals
+
 __all__ = [
     "FLASK_MODULES",
     "FlaskAlreadyImportedError",
@@ -41,7 +43,9 @@ __all__ = [
 #: (``flask.globals is framework.globals``). Where Flask has names that
 #: ours lack (``Flask``, ``FlaskClient``, ``FlaskCliRunner``,
 #: ``FlaskGroup``, three functions of ``flask.helpers``), a small module of
-#: this package adds them to the framework module's names.
+#: this package adds them to the framework module's names. Flask's
+#: ``flask.sansio`` modules resolve to the one class this framework has of
+#: each (``flask.sansio.app.App is framework.App``).
 FLASK_MODULES: t.Final[t.Mapping[str, str]] = types.MappingProxyType(
     {
         "flask": "framework.compat.flask.namespace",
@@ -57,6 +61,10 @@ FLASK_MODULES: t.Final[t.Mapping[str, str]] = types.MappingProxyType(
         "flask.json.provider": "framework.json.provider",
         "flask.json.tag": "framework.json.tag",
         "flask.logging": "framework.logging",
+        "flask.sansio": "framework.compat.flask.sansio",
+        "flask.sansio.app": "framework.compat.flask.app",
+        "flask.sansio.blueprints": "framework.blueprints",
+        "flask.sansio.scaffold": "framework.compat.flask.scaffold",
         "flask.sessions": "framework.sessions",
         "flask.signals": "framework.signals",
         "flask.templating": "framework.templating",
@@ -162,6 +170,9 @@ def install() -> None:
         )
     if _finder not in sys.meta_path:
         sys.meta_path.insert(0, _finder)
+    # Code written for Flask sees g by Flask's name (Flask's own tests
+    # compare repr(flask.g)).
+    _AppCtxGlobals._display_name = "flask.g"
 
 
 def uninstall() -> None:
@@ -171,6 +182,7 @@ def uninstall() -> None:
     (delete them from :data:`sys.modules`) before importing them again."""
     while _finder in sys.meta_path:
         sys.meta_path.remove(_finder)
+    _AppCtxGlobals._display_name = "framework.g"
     for name, module in list(sys.modules.items()):
         if _is_alias(name, module):
             del sys.modules[name]
