@@ -31,15 +31,6 @@ def _alias() -> t.Iterator[None]:
 
 # -- Flask-Limiter -------------------------------------------------------------
 
-# Flask-Limiter keeps each request's state on the request context
-# (``ctx._limiter_request_context = ...``); ours refuses new attributes
-# until framework/ctx.py drops its __slots__ (helper `ctx`, issue 15).
-limiter_needs_context_attributes = pytest.mark.xfail(
-    strict=True,
-    reason="Flask-Limiter sets ctx._limiter_request_context on the request"
-    " context, which framework/ctx.py's __slots__ refuse (AttributeError)",
-)
-
 
 @pytest.fixture(scope="module")
 def limiter_client() -> AppClient:
@@ -87,7 +78,6 @@ def limiter_client() -> AppClient:
     return app.test_client()
 
 
-@limiter_needs_context_attributes
 def test_flask_limiter_headers_count_down(limiter_client: AppClient) -> None:
     first = limiter_client.get("/default")
     assert first.status_code == 200
@@ -98,7 +88,6 @@ def test_flask_limiter_headers_count_down(limiter_client: AppClient) -> None:
     assert int(second.headers["X-RateLimit-Reset"]) > 0
 
 
-@limiter_needs_context_attributes
 def test_flask_limiter_over_the_limit_is_429(limiter_client: AppClient) -> None:
     assert limiter_client.get("/limited").status_code == 200
     assert limiter_client.get("/limited").status_code == 200
@@ -110,7 +99,6 @@ def test_flask_limiter_over_the_limit_is_429(limiter_client: AppClient) -> None:
     assert "Retry-After" in refused.headers
 
 
-@limiter_needs_context_attributes
 def test_flask_limiter_exempt_route_has_no_limit(limiter_client: AppClient) -> None:
     for _ in range(3):
         response = limiter_client.get("/free")
@@ -118,7 +106,6 @@ def test_flask_limiter_exempt_route_has_no_limit(limiter_client: AppClient) -> N
         assert "X-RateLimit-Limit" not in response.headers
 
 
-@limiter_needs_context_attributes
 def test_flask_limiter_blueprint_limit_is_shared_by_its_routes(
     limiter_client: AppClient,
 ) -> None:

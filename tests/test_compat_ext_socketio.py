@@ -73,29 +73,6 @@ def socket_app() -> _SocketApp:
     return _SocketApp(app, socketio)
 
 
-# Flask-SocketIO's handlers run inside a request context it pushes, and
-# it tells Flask 3.1 from 3.2 with hasattr(flask.globals.app_ctx,
-# "session"): framework/ctx.py's AppContext has a `session` property
-# that raises RuntimeError, which hasattr does not swallow (Flask's
-# AppContext has no such attribute). Helper `ctx` owns that file.
-needs_app_context_without_session = pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason="hasattr(app_ctx, 'session') raises RuntimeError: framework/ctx.py's"
-    " AppContext.session raises instead of being absent as in Flask 3.1",
-)
-# With flask_test_client=..., Flask-SocketIO builds the connection's
-# environ with FlaskClient._request_from_builder_args (framework/testing.py).
-# It needs the fix above as well.
-needs_request_from_builder_args = pytest.mark.xfail(
-    strict=True,
-    reason="AppClient has no _request_from_builder_args (FlaskClient's way"
-    " to build a request from open()'s arguments), framework/testing.py;"
-    " and AppContext.session as above",
-)
-
-
-@needs_app_context_without_session
 def test_flask_socketio_connects_and_emits(socket_app: _SocketApp) -> None:
     client = socket_app.socketio.test_client(socket_app.app)
     assert client.is_connected()
@@ -109,7 +86,6 @@ def test_flask_socketio_connects_and_emits(socket_app: _SocketApp) -> None:
     client.disconnect()
 
 
-@needs_app_context_without_session
 def test_flask_socketio_ack_carries_the_handlers_answer(
     socket_app: _SocketApp,
 ) -> None:
@@ -121,7 +97,6 @@ def test_flask_socketio_ack_carries_the_handlers_answer(
     client.disconnect()
 
 
-@needs_app_context_without_session
 def test_flask_socketio_rooms(socket_app: _SocketApp) -> None:
     inside = socket_app.socketio.test_client(socket_app.app)
     outside = socket_app.socketio.test_client(socket_app.app)
@@ -135,7 +110,6 @@ def test_flask_socketio_rooms(socket_app: _SocketApp) -> None:
     outside.disconnect()
 
 
-@needs_app_context_without_session
 def test_flask_socketio_namespace(socket_app: _SocketApp) -> None:
     client = socket_app.socketio.test_client(socket_app.app, namespace="/chat")
     client.get_received("/chat")
@@ -146,7 +120,6 @@ def test_flask_socketio_namespace(socket_app: _SocketApp) -> None:
     client.disconnect(namespace="/chat")
 
 
-@needs_request_from_builder_args
 def test_flask_socketio_shares_the_http_session(socket_app: _SocketApp) -> None:
     http = socket_app.app.test_client()
     http.get("/login/ann")
@@ -155,7 +128,6 @@ def test_flask_socketio_shares_the_http_session(socket_app: _SocketApp) -> None:
     client.disconnect()
 
 
-@needs_app_context_without_session
 def test_flask_socketio_connect_handler_can_refuse(socket_app: _SocketApp) -> None:
     client = socket_app.socketio.test_client(socket_app.app, query_string="strict=1")
     assert not client.is_connected()
