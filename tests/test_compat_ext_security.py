@@ -16,17 +16,13 @@ import typing as t
 import urllib.parse
 
 import pytest
-from compat_alias import aliased_flask, load
+from compat_alias import load
 from processes import free_port
 from servers import ServerProcess, server_environment
 
 from framework.testing import AppClient
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _alias() -> t.Iterator[None]:
-    with aliased_flask():
-        yield
+pytestmark = pytest.mark.usefixtures("flask_alias_for_module")
 
 
 # -- Flask-Limiter -------------------------------------------------------------

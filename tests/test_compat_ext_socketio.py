@@ -11,15 +11,11 @@ from __future__ import annotations
 import typing as t
 
 import pytest
-from compat_alias import aliased_flask, load
+from compat_alias import load
 
 from framework import App
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _alias() -> t.Iterator[None]:
-    with aliased_flask():
-        yield
+pytestmark = pytest.mark.usefixtures("flask_alias_for_module")
 
 
 class _SocketApp(t.NamedTuple):

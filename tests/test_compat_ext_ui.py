@@ -18,16 +18,12 @@ import typing as t
 
 import click.testing
 import pytest
-from compat_alias import aliased_flask, load
+from compat_alias import load
 
 from framework.cli import FrameworkGroup
 from framework.testing import AppClient
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _alias() -> t.Iterator[None]:
-    with aliased_flask():
-        yield
+pytestmark = pytest.mark.usefixtures("flask_alias_for_module")
 
 
 # -- Flask-Babel ---------------------------------------------------------------
