@@ -127,3 +127,12 @@ def test_flask_socketio_shares_the_http_session(socket_app: _SocketApp) -> None:
 def test_flask_socketio_connect_handler_can_refuse(socket_app: _SocketApp) -> None:
     client = socket_app.socketio.test_client(socket_app.app, query_string="strict=1")
     assert not client.is_connected()
+    # The handler's own decision (it read the query and the session), not
+    # an error in it: with a user in the session, the same query connects.
+    http = socket_app.app.test_client()
+    http.get("/login/ann")
+    client = socket_app.socketio.test_client(
+        socket_app.app, query_string="strict=1", flask_test_client=http
+    )
+    assert client.is_connected()
+    client.disconnect()

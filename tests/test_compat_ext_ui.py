@@ -505,4 +505,5 @@ def test_flask_appbuilder_fab_command_through_the_framework_command(
     group = FrameworkGroup(create_app=lambda: app)
     result = click.testing.CliRunner().invoke(group, ["fab", "list-users"])
     assert result.exit_code == 0, result.output
-    assert "admin" in result.output
+    # The user the fixture stored, read back through the app's database.
+    assert "username:admin | email:admin@example.com" in result.output
