@@ -73,6 +73,34 @@ class _AppRef:
         return call
 
 
+class _WeakApp:
+    """The ``app`` attribute of an object the app owns (its Jinja
+    environment, the environment's loader), read and set as a plain
+    attribute but held through an :class:`_AppRef`.
+
+    :param doc: the attribute's docstring.
+    """
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._ref_name = f"_{name}_ref"
+
+    @t.overload
+    def __get__(self, instance: None, owner: type) -> _WeakApp: ...
+    @t.overload
+    def __get__(self, instance: object, owner: type | None = None) -> App: ...
+    def __get__(self, instance: object, owner: type | None = None) -> App | _WeakApp:
+        if instance is None:
+            return self
+        ref: _AppRef = getattr(instance, self._ref_name)
+        return ref()
+
+    def __set__(self, instance: object, app: App) -> None:
+        setattr(instance, self._ref_name, _AppRef(app))
+
+
 class Environment(BaseEnvironment):
     """A Jinja environment that knows its app and loads templates from the
     app's and its blueprints' template folders.
@@ -86,16 +114,9 @@ class Environment(BaseEnvironment):
         if "loader" not in options:
             options["loader"] = app.create_global_jinja_loader()
         super().__init__(**options)
-        self._app_ref = _AppRef(app)
+        self.app = app
 
-    @property
-    def app(self) -> App:
-        """The app whose templates this environment renders."""
-        return self._app_ref()
-
-    @app.setter
-    def app(self, app: App) -> None:
-        self._app_ref = _AppRef(app)
+    app = _WeakApp("The app whose templates this environment renders.")
 
 
 class DispatchingJinjaLoader(BaseLoader):
@@ -103,16 +124,9 @@ class DispatchingJinjaLoader(BaseLoader):
     in registration order. A miss lists every folder that was searched."""
 
     def __init__(self, app: App) -> None:
-        self._app_ref = _AppRef(app)
+        self.app = app
 
-    @property
-    def app(self) -> App:
-        """The app whose template folders (and blueprints') are searched."""
-        return self._app_ref()
-
-    @app.setter
-    def app(self, app: App) -> None:
-        self._app_ref = _AppRef(app)
+    app = _WeakApp("The app whose template folders (and blueprints') are searched.")
 
     def _loaders(self) -> t.Iterator[tuple[Scaffold, BaseLoader]]:
         app = self.app

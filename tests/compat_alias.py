@@ -47,6 +47,9 @@ def aliased_flask() -> t.Iterator[None]:
 
 
 def load(name: str) -> t.Any:
-    """Import ``name`` (the alias must be installed); typed ``Any``, since
-    the extensions ship no types for the checker to follow."""
+    """Import ``name``; typed ``Any``, since the extensions ship no types
+    for the checker to follow. The alias must be installed: without it the
+    extensions would import the real Flask, and their tests would pass
+    without running on this framework at all."""
+    assert compat.is_installed(), f"import {name} under the Flask alias"
     return importlib.import_module(name)

@@ -1,11 +1,12 @@
-"""Shared fixtures: a fresh app in testing mode and its test client, and a
-throwaway PostgreSQL server."""
+"""Shared fixtures: a fresh app in testing mode and its test client, a
+throwaway PostgreSQL server, and the Flask alias for a test or a module."""
 
 from __future__ import annotations
 
 import typing as t
 
 import pytest
+from compat_alias import aliased_flask
 
 from framework import App
 from framework.testing import AppClient
@@ -37,3 +38,21 @@ def postgres_server() -> t.Iterator[PostgresServer]:
 
     with running_postgres() as server:
         yield server
+
+
+@pytest.fixture
+def flask_alias() -> t.Iterator[None]:
+    """``framework.compat.flask.install()`` for one test; afterwards the
+    hook is gone and so is every module that imported the aliased ``flask``
+    (see tests/compat_alias.py)."""
+    with aliased_flask():
+        yield
+
+
+@pytest.fixture(scope="module")
+def flask_alias_for_module() -> t.Iterator[None]:
+    """The Flask alias for a whole module, whose module-scoped fixtures each
+    build one app on an extension (``tests/test_compat_ext_*.py``):
+    ``pytestmark = pytest.mark.usefixtures("flask_alias_for_module")``."""
+    with aliased_flask():
+        yield

@@ -13,15 +13,11 @@ import typing as t
 
 import pydantic
 import pytest
-from compat_alias import aliased_flask, load
+from compat_alias import load
 
 from framework.testing import AppClient
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _alias() -> t.Iterator[None]:
-    with aliased_flask():
-        yield
+pytestmark = pytest.mark.usefixtures("flask_alias_for_module")
 
 
 # -- Flask-RESTful -------------------------------------------------------------
@@ -30,7 +26,7 @@ def _alias() -> t.Iterator[None]:
 @pytest.fixture(scope="module")
 def restful_client() -> AppClient:
     """A todo list: ``/todos`` (GET, POST with reqparse) and
-    ``/todos/<int:todo_id>`` (GET, PUT, DELETE; 404 via ``abort``)."""
+    ``/todos/<int:todo_id>`` (GET, DELETE; 404 via ``abort``)."""
     flask = load("flask")
     restful = load("flask_restful")
     reqparse = load("flask_restful.reqparse")
@@ -98,6 +94,16 @@ def test_flask_restful_abort_is_json(restful_client: AppClient) -> None:
     response = restful_client.get("/todos/99")
     assert response.status_code == 404
     assert response.get_json()["message"].startswith("todo 99 does not exist")
+
+
+def test_flask_restful_delete_then_the_resource_is_gone(
+    restful_client: AppClient,
+) -> None:
+    location = restful_client.post("/todos", json={"task": "drop it"}).location
+    assert restful_client.get(location).status_code == 200
+    deleted = restful_client.delete(location)
+    assert (deleted.status_code, deleted.data) == (204, b"")
+    assert restful_client.get(location).status_code == 404
 
 
 def test_flask_restful_unknown_method_is_405(restful_client: AppClient) -> None:

@@ -1,6 +1,7 @@
 """Flask extensions for storage, caching, mail and background work,
 unmodified, on an App through ``framework.compat.flask``: Flask-Session,
-Flask-Caching, Flask-Migrate, Flask-Mail and Flask-Executor.
+Flask-Caching, Flask-Migrate, Flask-Mail (through a real SMTP server in a
+subprocess) and Flask-Executor.
 
 Each extension gets one small app for the whole module (the alias is
 installed for the module: see tests/compat_alias.py), driven through the
@@ -9,19 +10,23 @@ test client (and, for Flask-Migrate, the test CLI runner).
 
 from __future__ import annotations
 
+import email
+import email.policy
+import json
 import logging
+import smtplib
+import sys
+import textwrap
 import typing as t
 
 import pytest
-from compat_alias import aliased_flask, load
+from compat_alias import load
+from processes import free_port, wait_until
+from servers import START_TIMEOUT, ServerProcess, server_environment
 
 from framework.testing import AppClient
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _alias() -> t.Iterator[None]:
-    with aliased_flask():
-        yield
+pytestmark = pytest.mark.usefixtures("flask_alias_for_module")
 
 
 # -- Flask-Session -------------------------------------------------------------
@@ -255,16 +260,95 @@ def test_flask_migrate_init_migrate_upgrade_through_the_cli(migrate_app: t.Any) 
 
 # -- Flask-Mail ----------------------------------------------------------------
 
+# A real SMTP server, as little of one as smtplib needs: each message it
+# takes is written to inbox/<n>.json with its envelope.
+_SMTP_SERVER = textwrap.dedent(
+    """
+    import json, pathlib, socketserver, sys
+
+    inbox = pathlib.Path("inbox")
+    inbox.mkdir()
+
+    class Session(socketserver.StreamRequestHandler):
+        def reply(self, line):
+            self.wfile.write(line.encode() + b"\\r\\n")
+
+        def handle(self):
+            envelope = {"from": None, "to": []}
+            self.reply("220 127.0.0.1 ready")
+            for raw in self.rfile:
+                command = raw.decode().rstrip("\\r\\n")
+                verb = command.split(" ", 1)[0].upper()
+                if verb == "MAIL":
+                    envelope = {"from": command.split(":", 1)[1], "to": []}
+                elif verb == "RCPT":
+                    envelope["to"].append(command.split(":", 1)[1])
+                elif verb == "DATA":
+                    self.reply("354 end with a lone dot")
+                    lines = []
+                    for line in self.rfile:
+                        if line == b".\\r\\n":
+                            break
+                        lines.append(line[1:] if line.startswith(b".") else line)
+                    envelope["data"] = b"".join(lines).decode()
+                    name = f"{len(list(inbox.iterdir()))}.json"
+                    (inbox / name).write_text(json.dumps(envelope))
+                elif verb == "QUIT":
+                    self.reply("221 bye")
+                    return
+                elif verb not in ("EHLO", "HELO", "RSET", "NOOP"):
+                    self.reply("502 not here")
+                    continue
+                self.reply("250 ok")
+
+    socketserver.TCPServer(("127.0.0.1", int(sys.argv[1])), Session).serve_forever()
+    """
+)
+
 
 @pytest.fixture(scope="module")
-def mail_app() -> t.Any:
+def smtp_server(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[ServerProcess]:
+    """The SMTP server in a subprocess; what it received is in
+    ``<folder>/inbox``."""
+    folder = tmp_path_factory.mktemp("smtp")
+    (folder / "smtp_server.py").write_text(_SMTP_SERVER)
+    port = free_port()
+    server = ServerProcess(
+        [sys.executable, "smtp_server.py", str(port)],
+        port=port,
+        folder=folder,
+        env=server_environment(folder),
+        name="the SMTP server",
+    )
+
+    def answers() -> bool:
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=2) as smtp:
+                return smtp.noop()[0] == 250
+        except OSError:
+            return False
+
+    try:
+        if not wait_until(answers, server.process, START_TIMEOUT):
+            pytest.fail(f"the SMTP server did not start:\n{server.output()}")
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def mail_app(smtp_server: ServerProcess) -> t.Any:
     """``POST /invite/<email>`` sends an HTML and text message rendered from
-    templates; sending is suppressed (``TESTING``) and recorded."""
+    templates, through the SMTP server."""
     flask = load("flask")
     flask_mail = load("flask_mail")
 
     app = flask.Flask(__name__)
-    app.config.update(TESTING=True, MAIL_DEFAULT_SENDER="Team <team@example.com>")
+    app.config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp_server.port,
+        MAIL_DEFAULT_SENDER="Team <team@example.com>",
+    )
     mail = flask_mail.Mail(app)
 
     @app.post("/invite/<email>")
@@ -279,21 +363,29 @@ def mail_app() -> t.Any:
     return app
 
 
-def test_flask_mail_sends_from_a_view(mail_app: t.Any) -> None:
+def test_flask_mail_sends_from_a_view(
+    mail_app: t.Any, smtp_server: ServerProcess
+) -> None:
     with mail_app.mail.record_messages() as outbox:
         response = mail_app.test_client().post("/invite/ann@example.com")
     assert response.text == "sent"
-    assert len(outbox) == 1
-    message = outbox[0]
-    assert message.subject == "You are invited"
-    assert message.sender == "Team <team@example.com>"
-    assert message.recipients == ["ann@example.com"]
-    assert message.body == "Hello ann@example.com"
-    assert message.html == "<b>Hello ann@example.com</b>"
-    with mail_app.app_context():
-        raw = message.as_string()
-    assert "Subject: You are invited" in raw
-    assert "To: ann@example.com" in raw
+    # The email_dispatched signal names the message it sent.
+    assert [message.subject for message in outbox] == ["You are invited"]
+    (received,) = [
+        json.loads(path.read_text())
+        for path in (smtp_server.folder / "inbox").iterdir()
+    ]
+    assert received["from"] == "<team@example.com>"
+    assert received["to"] == ["<ann@example.com>"]
+    message = email.message_from_string(received["data"], policy=email.policy.default)
+    assert message["Subject"] == "You are invited"
+    assert message["From"] == "Team <team@example.com>"
+    assert message["To"] == "ann@example.com"
+    text = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert text is not None and html is not None
+    assert text.get_content().strip() == "Hello ann@example.com"
+    assert html.get_content().strip() == "<b>Hello ann@example.com</b>"
 
 
 # -- Flask-Executor ------------------------------------------------------------

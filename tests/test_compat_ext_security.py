@@ -16,17 +16,13 @@ import typing as t
 import urllib.parse
 
 import pytest
-from compat_alias import aliased_flask, load
+from compat_alias import load
 from processes import free_port
 from servers import ServerProcess, server_environment
 
 from framework.testing import AppClient
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _alias() -> t.Iterator[None]:
-    with aliased_flask():
-        yield
+pytestmark = pytest.mark.usefixtures("flask_alias_for_module")
 
 
 # -- Flask-Limiter -------------------------------------------------------------
@@ -35,7 +31,8 @@ def _alias() -> t.Iterator[None]:
 @pytest.fixture(scope="module")
 def limiter_client() -> AppClient:
     """``/limited`` at 2 a minute, ``/free`` exempt from the default limit
-    of 100 a minute, and a blueprint limited to 1 a minute as a whole."""
+    of 100 a minute, and a blueprint whose routes are limited to 1 a minute
+    each."""
     flask = load("flask")
     flask_limiter = load("flask_limiter")
     util = load("flask_limiter.util")
@@ -106,13 +103,14 @@ def test_flask_limiter_exempt_route_has_no_limit(limiter_client: AppClient) -> N
         assert "X-RateLimit-Limit" not in response.headers
 
 
-def test_flask_limiter_blueprint_limit_is_shared_by_its_routes(
+def test_flask_limiter_blueprint_limit_applies_to_each_of_its_routes(
     limiter_client: AppClient,
 ) -> None:
     assert limiter_client.get("/api/one").status_code == 200
     assert limiter_client.get("/api/one").status_code == 429
     # The blueprint's limit is per route: the other route has its own count.
     assert limiter_client.get("/api/two").status_code == 200
+    assert limiter_client.get("/api/two").status_code == 429
 
 
 # -- Flask-HTTPAuth ------------------------------------------------------------

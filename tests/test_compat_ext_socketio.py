@@ -11,15 +11,11 @@ from __future__ import annotations
 import typing as t
 
 import pytest
-from compat_alias import aliased_flask, load
+from compat_alias import load
 
 from framework import App
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _alias() -> t.Iterator[None]:
-    with aliased_flask():
-        yield
+pytestmark = pytest.mark.usefixtures("flask_alias_for_module")
 
 
 class _SocketApp(t.NamedTuple):
@@ -131,3 +127,12 @@ def test_flask_socketio_shares_the_http_session(socket_app: _SocketApp) -> None:
 def test_flask_socketio_connect_handler_can_refuse(socket_app: _SocketApp) -> None:
     client = socket_app.socketio.test_client(socket_app.app, query_string="strict=1")
     assert not client.is_connected()
+    # The handler's own decision (it read the query and the session), not
+    # an error in it: with a user in the session, the same query connects.
+    http = socket_app.app.test_client()
+    http.get("/login/ann")
+    client = socket_app.socketio.test_client(
+        socket_app.app, query_string="strict=1", flask_test_client=http
+    )
+    assert client.is_connected()
+    client.disconnect()

@@ -39,22 +39,6 @@ def _is_flask_module(name: str) -> bool:
     return name == "flask" or name.startswith(("flask.", "flask_"))
 
 
-@pytest.fixture
-def flask_alias() -> t.Iterator[None]:
-    """``framework.compat.flask.install()`` for one test; afterwards the
-    hook is gone and so is every ``flask``/``flask_*`` module the test
-    imported, so the next test imports the extensions afresh."""
-    leftovers = sorted(name for name in sys.modules if _is_flask_module(name))
-    assert leftovers == [], f"a flask module leaked from elsewhere: {leftovers}"
-    compat.install()
-    try:
-        yield
-    finally:
-        compat.uninstall()
-        for name in [name for name in sys.modules if _is_flask_module(name)]:
-            del sys.modules[name]
-
-
 def _import(name: str) -> t.Any:
     return importlib.import_module(name)
 

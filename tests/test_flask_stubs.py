@@ -6,7 +6,7 @@ flask`` against this framework's API, even with Flask itself installed."""
 from __future__ import annotations
 
 import ast
-import importlib
+import importlib.util
 import pathlib
 import shutil
 import subprocess
