@@ -1076,9 +1076,15 @@ class App(Scaffold):
     def make_response(
         self: _MakesResponses[ResponseT], rv: ft.ResponseReturnValue
     ) -> ResponseT:
-        """Convert a view's return value into :attr:`response_class`."""
+        """Convert a view's return value into :attr:`response_class`. Works
+        with no active context too, as in Flask."""
         converter = t.cast("App", self).response_converter
-        return t.cast("ResponseT", converter.make_response(_cv_context.get(None), rv))
+        ctx = _cv_context.get(None)
+        if ctx is None:
+            # The converter reads the app from a context; an unpushed one
+            # hands it this app without the push's signals and teardowns.
+            ctx = AppContext(t.cast("App", self))
+        return t.cast("ResponseT", converter.make_response(ctx, rv))
 
     def handle_http_exception(self, e: HTTPException) -> t.Any:
         """Run the handler for an HTTP error, or return the error."""
