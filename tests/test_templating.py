@@ -822,7 +822,8 @@ def test_before_render_and_rendered_signals(app: App) -> None:
 
 
 _FLASK_SIGNAL_CONTEXT = """
-from flask import Flask, g, has_request_context, render_template_string, request, session
+from flask import Flask, g, has_request_context, render_template_string
+from flask import request, session
 from flask.signals import before_render_template, template_rendered
 
 app = Flask("signals")
