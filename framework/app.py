@@ -42,9 +42,10 @@ from .dispatch import Dispatcher
 from .errors import ErrorHandling
 from .interfaces import Pipeline
 from .json.provider import DefaultJSONProvider, JSONProvider
+from .registries import WatchedDict, WatchedList, WatchedScopes
 from .responses import ResponseConverter
 from .routing import Router
-from .scaffold import Scaffold, setupmethod
+from .scaffold import _SCOPED_REGISTRIES, Scaffold, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
 from .templating import DispatchingJinjaLoader, Environment, TemplateRenderer
 from .wrappers import Request, Response
@@ -457,6 +458,7 @@ class App(Scaffold):
         super().__init__(
             import_name, static_folder, static_url_path, template_folder, root_path
         )
+        registries_changed = self._watch_registries()
         if instance_path is None:
             instance_path = self.auto_find_instance_path()
         elif not os.path.isabs(instance_path):
@@ -479,7 +481,9 @@ class App(Scaffold):
         self.url_build_error_handlers: list[ft.URLBuildErrorHandler] = []
         #: ``teardown_appcontext`` callbacks, in registration order; they
         #: run in reverse. Those registered with ``last=True`` are first.
-        self.teardown_appcontext_funcs: list[ft.TeardownCallable] = []
+        self.teardown_appcontext_funcs: list[ft.TeardownCallable] = WatchedList(
+            registries_changed
+        )
         self._last_teardowns = 0
         #: Functions whose dicts make up the ``shell`` command's namespace.
         self.shell_context_processors: list[ft.ShellContextProcessorCallable] = []
@@ -976,6 +980,36 @@ class App(Scaffold):
         ):
             self._prepare()
 
+    def _watch_registries(self) -> t.Callable[[], None]:
+        """Make the registries Flask code writes to directly report their
+        writes to :meth:`_registries_changed`; return the callback, for
+        more."""
+        # Weak: the app owns the registries, and a strong reference back
+        # would make a cycle that only the cycle collector frees.
+        method = weakref.WeakMethod(self._registries_changed)
+
+        def changed() -> None:
+            registries_changed = method()
+            if registries_changed is not None:
+                registries_changed()
+
+        self.view_functions = WatchedDict(changed)
+        for registry in _SCOPED_REGISTRIES:
+            setattr(self, registry, WatchedScopes(changed))
+        return changed
+
+    def _registries_changed(self) -> None:
+        """A registry was written to directly (``app.view_functions[e] = f``,
+        ``app.before_request_funcs[None].append(f)``). Before the first
+        request, contexts prepare again; after it, the views and hooks are
+        compiled again at once, so the write takes effect as in Flask while
+        requests keep reading only the compiled tables."""
+        if not self._got_first_request:
+            self._setup_version += 1
+            return
+        with self._setup_lock:
+            self._prepare()
+
     def _freeze(self) -> None:
         """Prepare once more and freeze setup, at the first request."""
         with self._setup_lock:
@@ -1076,9 +1110,15 @@ class App(Scaffold):
     def make_response(
         self: _MakesResponses[ResponseT], rv: ft.ResponseReturnValue
     ) -> ResponseT:
-        """Convert a view's return value into :attr:`response_class`."""
+        """Convert a view's return value into :attr:`response_class`. Works
+        with no active context too, as in Flask."""
         converter = t.cast("App", self).response_converter
-        return t.cast("ResponseT", converter.make_response(_cv_context.get(None), rv))
+        ctx = _cv_context.get(None)
+        if ctx is None:
+            # The converter reads the app from a context; an unpushed one
+            # hands it this app without the push's signals and teardowns.
+            ctx = AppContext(t.cast("App", self))
+        return t.cast("ResponseT", converter.make_response(ctx, rv))
 
     def handle_http_exception(self, e: HTTPException) -> t.Any:
         """Run the handler for an HTTP error, or return the error."""

@@ -404,8 +404,10 @@ class Config(dict[str, t.Any]):
             binary, which :func:`tomllib.load` needs.
         :return: ``True`` when the file was loaded.
         :raise OSError: the file can't be read; the message has the path.
-        :raise ValueError: ``load`` rejected the content; the message has the
-            path and the parser's position.
+        :raise ValueError: ``load`` rejected the content: the exception
+            ``load`` raised (such as :exc:`json.JSONDecodeError`), with a note
+            (:pep:`678`) that names the file; its message has the parser's
+            position.
         """
         path = self.resolve_path(filename)
         items = self.current_loader.load_file(path, load, silent, text)
@@ -499,8 +501,11 @@ class ConfigLoader:
                 rv = load(f)
             except ValueError as e:
                 # json.JSONDecodeError and tomllib.TOMLDecodeError both say
-                # where (line and column) but not in which file.
-                raise ValueError(f"Invalid configuration file {path}: {e}") from e
+                # where (line and column) but not in which file. The parser's
+                # own exception goes on, as in Flask, so that code catching
+                # its type still catches it; the note names the file.
+                e.add_note(f"Invalid configuration file {path}")
+                raise
         if not isinstance(rv, Mapping):
             raise TypeError(
                 f"Configuration file {path} did not load as a mapping but as"

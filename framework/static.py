@@ -100,8 +100,8 @@ def _is_device_name(segment: str) -> bool:
 def safe_file_path(directory: str, path: str) -> str:
     """Check the untrusted ``path`` against the trusted ``directory`` and
     return ``directory`` joined with the normalized ``path``. Symlinks are
-    checked but left in the returned path, so the file keeps the name (and
-    the MIME type) it was asked by.
+    left in the returned path, so the file keeps the name (and the MIME
+    type) it was asked by.
 
     Refused with :exc:`~werkzeug.exceptions.NotFound`, on every platform:
 
@@ -114,11 +114,12 @@ def safe_file_path(directory: str, path: str) -> str:
       without an extension: on Windows it opens the device, not a file;
     - an absolute path, or ``..`` leaving the directory
       (:func:`werkzeug.security.safe_join`);
-    - a symlink (the file or a folder on the way) whose target lies outside
-      the directory. werkzeug follows symlinks; here the resolved file must
-      lie inside the resolved directory, so a stray link cannot publish the
-      rest of the disk. Links that stay inside the directory are served;
     - a directory, a missing file, or a path the OS rejects (too long).
+
+    Symlinks inside the directory are followed wherever they point, as in
+    Flask: the checks are on the URL path, and a link placed in the folder
+    (``static/lib -> ../node_modules/lib``) is the app's own choice to
+    publish its target.
 
     Percent-decoding is done before: ``%2e%2e`` arrives as ``..`` (refused)
     and a double-encoded ``%252e`` as a literal ``%2e``, a name like any
@@ -136,13 +137,10 @@ def safe_file_path(directory: str, path: str) -> str:
     if joined is None:
         raise NotFound()
     try:
-        real_directory = os.path.realpath(directory)
-        real_file = os.path.realpath(joined)
-        inside = os.path.commonpath((real_directory, real_file)) == real_directory
-        is_file = os.path.isfile(real_file)
-    except (OSError, ValueError):  # too long, another drive...
+        is_file = os.path.isfile(joined)
+    except (OSError, ValueError):  # too long...
         raise NotFound() from None
-    if not (inside and is_file):
+    if not is_file:
         raise NotFound()
     return joined
 

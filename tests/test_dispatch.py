@@ -5,11 +5,21 @@ Flask-style overrides, swapping the strategy, ``app_ready``)."""
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import typing as t
 
 import pytest
 
-from framework import App, abort, after_this_request, g, request
+from framework import (
+    App,
+    Blueprint,
+    abort,
+    after_this_request,
+    g,
+    render_template_string,
+    request,
+)
 from framework.ctx import RequestContext
 from framework.dispatch import Dispatcher
 from framework.signals import app_ready
@@ -1253,19 +1263,116 @@ def test_app_ready_fires_once_at_first_request(app: App, client: AppClient) -> N
     assert received == [app]
 
 
-def test_registries_written_after_the_first_request_are_not_used() -> None:
-    """docs/differences.rst: views and hooks are compiled at the first
-    request; direct writes to the registries afterwards are not seen."""
-    app = App("frozen")
+_FLASK_LATE_WRITES = """
+from flask import Flask, render_template_string
+
+app = Flask("late")
+ran = []
+
+@app.get("/")
+def index():
+    return render_template_string("{{ who }}", who="original")
+
+client = app.test_client()
+print(client.get("/").text)
+app.view_functions["index"] = lambda: render_template_string("{{ who }}")
+app.before_request_funcs.setdefault(None, []).append(lambda: ran.append("before"))
+app.before_request_funcs[None].append(lambda: ran.append("before 2"))
+app.after_request_funcs[None].append(lambda r: ran.append("after") or r)
+app.teardown_request_funcs[None].append(lambda e: ran.append("teardown"))
+app.teardown_appcontext_funcs.append(lambda e: ran.append("appcontext"))
+app.url_value_preprocessors[None].append(lambda e, v: ran.append("values"))
+app.template_context_processors[None].append(lambda: {"who": "processor"})
+print(client.get("/").text)
+print(ran)
+"""
+
+
+def test_registries_written_after_the_first_request_are_used_as_in_flask() -> None:
+    """Flask reads its registries at every request, so direct writes after
+    the first request take effect (checked by running real Flask in a
+    subprocess); here the app compiles again on such a write."""
+    flask = subprocess.run(
+        [sys.executable, "-c", _FLASK_LATE_WRITES],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    app = App("late")
     ran: list[str] = []
+
+    @app.get("/")
+    def index() -> str:
+        return render_template_string("{{ who }}", who="original")
+
+    client = app.test_client()
+    lines = [client.get("/").text]
+    app.view_functions["index"] = lambda: render_template_string("{{ who }}")
+    app.before_request_funcs.setdefault(None, []).append(lambda: ran.append("before"))
+    app.before_request_funcs[None].append(lambda: ran.append("before 2"))
+    app.after_request_funcs[None].append(lambda r: ran.append("after") or r)
+    app.teardown_request_funcs[None].append(lambda e: ran.append("teardown"))
+    app.teardown_appcontext_funcs.append(lambda e: ran.append("appcontext"))
+    app.url_value_preprocessors[None].append(lambda e, v: ran.append("values"))
+    app.template_context_processors[None].append(lambda: {"who": "processor"})
+    lines += [client.get("/").text, str(ran)]
+    assert flask.stdout.splitlines() == lines
+    assert lines[1] == "processor"
+
+
+def test_blueprint_hooks_written_after_the_first_request_are_used() -> None:
+    """A write to a blueprint's scope in the app's registry after the first
+    request reaches that blueprint's requests only."""
+    app = App("late_bp")
+    shop = Blueprint("shop", __name__)
+    ran: list[str] = []
+
+    @shop.get("/shop")
+    def buy() -> str:
+        return "bought"
+
+    @app.get("/")
+    def index() -> str:
+        return "home"
+
+    app.register_blueprint(shop)
+    client = app.test_client()
+    assert client.get("/shop").text == "bought"
+    app.before_request_funcs["shop"].append(lambda: ran.append("shop"))
+    assert client.get("/").text == "home"
+    assert ran == []
+    assert client.get("/shop").text == "bought"
+    assert ran == ["shop"]
+    app.before_request_funcs["shop"].clear()
+    client.get("/shop")
+    assert ran == ["shop"]
+
+
+def test_registry_rewrite_calls_ensure_sync_once_per_new_function() -> None:
+    """Compiling again after a write makes only the new function sync-safe:
+    the views and hooks already compiled keep theirs."""
+    seen: list[str] = []
+
+    class Counting(App):
+        def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+            seen.append(getattr(func, "__name__", "?"))
+            return super().ensure_sync(func)
+
+    app = Counting("counting")
 
     @app.get("/")
     def index() -> str:
         return "original"
 
     client = app.test_client()
-    assert client.get("/").text == "original"
-    app.view_functions["index"] = lambda: "replacement"
-    app.before_request_funcs.setdefault(None, []).append(lambda: ran.append("late"))
-    assert client.get("/").text == "original"
-    assert ran == []
+    client.get("/")
+    seen.clear()
+
+    def replacement() -> str:
+        return "replacement"
+
+    app.view_functions["index"] = replacement
+    assert client.get("/").text == "replacement"
+    assert client.get("/").text == "replacement"
+    assert seen.count("replacement") == 1
+    assert "index" not in seen

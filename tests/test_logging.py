@@ -7,20 +7,24 @@ import contextlib
 import io
 import logging
 import re
+import subprocess
+import sys
 import typing as t
 
 import pytest
 
 from framework import App
 from framework.logging import (
+    RequestFormatter,
     create_logger,
     default_handler,
     has_level_handler,
     wsgi_errors_stream,
 )
 
+#: Flask's default line: ``[%(asctime)s] %(levelname)s in %(module)s: %(message)s``.
 LINE = re.compile(
-    r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\](?P<request> \[[A-Z]+ \S+\])?"
+    r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\]"
     r" (?P<level>[A-Z]+) in (?P<module>\w+): (?P<message>.*)$"
 )
 
@@ -172,7 +176,6 @@ def test_outside_a_request_lines_go_to_stderr(
         assert match is not None, err
         assert match["level"] == "WARNING"
         assert match["module"] == "test_logging"
-        assert match["request"] is None
         assert match["message"] == "no request here"
 
 
@@ -196,9 +199,70 @@ def test_in_a_request_lines_go_to_wsgi_errors(
         assert match is not None, errors.getvalue()
         assert match["level"] == "ERROR"
         assert match["module"] == "test_logging"
-        assert match["request"] == " [GET /items/7]"
         assert match["message"] == "item 7 is missing"
         assert capsys.readouterr().err == ""
+
+
+_FLASK_LOG_LINE = """
+import io
+from flask import Flask
+
+app = Flask("flask_line")
+errors = io.StringIO()
+with app.test_request_context("/items/7", environ_overrides={"wsgi.errors": errors}):
+    app.logger.error("item %d is missing", 7)
+print(errors.getvalue(), end="")
+"""
+
+
+def test_default_line_is_flasks(name: str) -> None:
+    """A line logged during a request has Flask's default format, compared
+    with real Flask's line (run in a subprocess) without the time."""
+    flask = subprocess.run(
+        [sys.executable, "-c", _FLASK_LOG_LINE],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    with unconfigured():
+        app = make_app(name)
+        errors = io.StringIO()
+        with app.test_request_context(
+            "/items/7", environ_overrides={"wsgi.errors": errors}
+        ):
+            app.logger.error("item %d is missing", 7)
+    flask_line = flask.stdout.replace("<string>", "test_logging")
+    assert LINE.match(flask_line.strip()) is not None, flask_line
+    assert errors.getvalue().partition("]")[2] == flask_line.partition("]")[2]
+
+
+def test_request_formatter_recipe_adds_method_and_path(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The recipe in docs/logging.rst: RequestFormatter on the default
+    handler puts the request after the time, and nothing outside one."""
+    formatter = default_handler.formatter
+    default_handler.setFormatter(
+        RequestFormatter(
+            "[%(asctime)s]%(request)s %(levelname)s in %(module)s: %(message)s"
+        )
+    )
+    try:
+        with unconfigured():
+            app = make_app(name)
+            errors = io.StringIO()
+            with app.test_request_context(
+                "/items/7", method="POST", environ_overrides={"wsgi.errors": errors}
+            ):
+                app.logger.error("in a request")
+            app.logger.error("outside")
+    finally:
+        default_handler.setFormatter(formatter)
+    assert "] [POST /items/7] ERROR in test_logging: in a request" in (
+        errors.getvalue()
+    )
+    outside = capsys.readouterr().err.strip()
+    assert LINE.match(outside) is not None, outside
 
 
 def test_wsgi_errors_stream_follows_the_context(name: str) -> None:
@@ -215,7 +279,7 @@ def test_debug_records_are_printed_in_debug_mode(name: str) -> None:
         errors = io.StringIO()
         with app.test_request_context(environ_overrides={"wsgi.errors": errors}):
             app.logger.debug("details")
-        assert "[GET /] DEBUG in test_logging: details" in errors.getvalue()
+        assert "] DEBUG in test_logging: details" in errors.getvalue()
 
 
 # -- what the framework logs ------------------------------------------------------

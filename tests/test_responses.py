@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import logging
+import subprocess
+import sys
 import typing as t
 import uuid
 from datetime import UTC, date, datetime
@@ -486,6 +488,37 @@ def test_make_response_helper_in_a_view_can_be_modified(
 def test_make_response_needs_an_app_context() -> None:
     with pytest.raises(RuntimeError):
         framework.make_response("x")
+
+
+_FLASK_MAKE_RESPONSE = """
+from flask import Flask
+
+app = Flask("outside")
+for rv in [("made", 201), {"a": 1}]:
+    response = app.make_response(rv)
+    print(response.status_code, response.mimetype, response.get_data(as_text=True))
+"""
+
+
+def test_app_make_response_without_context_as_in_flask(app: App) -> None:
+    """Flask's ``app.make_response`` needs no context (checked by running real
+    Flask in a subprocess); nor does ours, and it pushes none on the way."""
+    flask = subprocess.run(
+        [sys.executable, "-c", _FLASK_MAKE_RESPONSE],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pushed: list[object] = []
+    app.teardown_appcontext(pushed.append)
+    ours = []
+    for rv in [("made", 201), {"a": 1}]:
+        response = app.make_response(rv)  # type: ignore[arg-type]
+        ours.append(
+            f"{response.status_code} {response.mimetype} {response.get_data(True)}"
+        )
+    assert "\n".join(ours) + "\n" == flask.stdout
+    assert pushed == []
 
 
 def test_app_make_response(app: App) -> None:

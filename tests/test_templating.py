@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 import typing as t
 from datetime import date
 from pathlib import Path
@@ -19,6 +21,7 @@ from framework import (
     before_render_template,
     g,
     get_template_attribute,
+    has_request_context,
     render_template,
     render_template_string,
     request,
@@ -816,6 +819,105 @@ def test_before_render_and_rendered_signals(app: App) -> None:
         assert kwargs["template"].name == "hello.html"
         assert kwargs["context"]["name"] == "sig"
         assert kwargs["context"]["extra"] == 1
+
+
+_FLASK_SIGNAL_CONTEXT = """
+from flask import Flask, g, has_request_context, render_template_string
+from flask import request, session
+from flask.signals import before_render_template, template_rendered
+
+app = Flask("signals")
+app.secret_key = "k"
+seen = []
+
+def record(sender, template, context):
+    seen.append(
+        (
+            sorted(context),
+            context.get("g") is g._get_current_object(),
+            has_request_context()
+            and context.get("request") is request._get_current_object(),
+            has_request_context()
+            and context.get("session") is session._get_current_object(),
+        )
+    )
+
+@app.route("/")
+def index():
+    return render_template_string("{{ a }}", a=1)
+
+before_render_template.connect(record, app)
+template_rendered.connect(record, app)
+response = app.test_client().get("/")
+print(seen, response.vary)
+seen.clear()
+with app.app_context():
+    render_template_string("{{ a }}", a=1)
+print([keys for keys, *rest in seen])
+"""
+
+
+def test_signal_context_has_g_and_request_as_in_flask(app: App) -> None:
+    """Flask's default context processor puts ``g`` and ``request`` (not
+    ``session``) into the context its template signals send (checked by
+    running real Flask in a subprocess); receivers find the same here."""
+    flask = subprocess.run(
+        [sys.executable, "-c", _FLASK_SIGNAL_CONTEXT],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    app.secret_key = "k"
+    seen: list[tuple[list[str], bool, bool, bool]] = []
+
+    def record(
+        sender: App, template: jinja2.Template, context: dict[str, t.Any]
+    ) -> None:
+        seen.append(
+            (
+                sorted(context),
+                context.get("g") is g._get_current_object(),
+                has_request_context()
+                and context.get("request") is request._get_current_object(),
+                has_request_context()
+                and context.get("session") is session._get_current_object(),
+            )
+        )
+
+    @app.route("/")
+    def index() -> str:
+        return render_template_string("{{ a }}", a=1)
+
+    with (
+        before_render_template.connected_to(record, app),
+        template_rendered.connected_to(record, app),
+    ):
+        response = app.test_client().get("/")
+        in_request = f"{seen} {response.vary}"
+        seen.clear()
+        with app.app_context():
+            render_template_string("{{ a }}", a=1)
+    in_app_context = str([keys for keys, *rest in seen])
+    assert flask.stdout.splitlines() == [in_request, in_app_context]
+    assert in_app_context == "[['a', 'g'], ['a', 'g']]"
+
+
+def test_signal_context_values_passed_win_over_the_defaults(app: App) -> None:
+    """As in Flask, ``g`` and ``request`` are defaults: a value passed to
+    ``render_template`` or from a context processor wins."""
+    rendered = Recorder()
+
+    @app.context_processor
+    def own_g() -> dict[str, t.Any]:
+        return {"g": "processor's g"}
+
+    with (
+        template_rendered.connected_to(rendered, app),
+        app.test_request_context(),
+    ):
+        render_template_string("{{ g }} {{ request }}", request="passed")
+    context = rendered.calls[0][1]["context"]
+    assert (context["g"], context["request"]) == ("processor's g", "passed")
 
 
 def test_before_render_template_may_change_the_context(app: App) -> None:
