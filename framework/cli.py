@@ -869,13 +869,14 @@ def _imported_ssl_context(
         raise click.BadParameter(
             f"{path!r} {problem} can't be imported ({e}).", ctx, param
         ) from None
-    if callable(found) and not isinstance(found, ssl.SSLContext):
+    # A function is called; a class is not: ssl.SSLContext() would be a
+    # context without a certificate, which fails every handshake.
+    if callable(found) and not isinstance(found, (type, ssl.SSLContext)):
         found = found()
     if not isinstance(found, ssl.SSLContext):
+        what = "a class" if isinstance(found, type) else type(found).__name__
         raise click.BadParameter(
-            f"{path!r} {problem} is {type(found).__name__}, not an ssl.SSLContext.",
-            ctx,
-            param,
+            f"{path!r} {problem} is {what}, not an ssl.SSLContext.", ctx, param
         )
     return found
 

@@ -73,16 +73,12 @@ def _check_host(host: str | None) -> None:
 _NO_SUBDOMAIN = "<invalid>"
 
 
-def _subdomain_of(environ: t.Mapping[str, t.Any], server_name: str) -> str:
-    """The subdomain of the request's host under ``server_name``, for
-    subdomain matching; :data:`_NO_SUBDOMAIN`, with werkzeug's warning,
-    when the host is not under it (an IP address, another domain)."""
-    scheme = environ.get("wsgi.url_scheme", "http")
-    host = get_host(
-        scheme,
-        environ.get("HTTP_HOST"),
-        (environ.get("SERVER_NAME", ""), int(environ.get("SERVER_PORT") or 0)),
-    ).lower()
+def _subdomain_of(host: str, scheme: str, server_name: str) -> str:
+    """The subdomain of ``host`` (the request's, as werkzeug's
+    ``Request.host`` gives it) under ``server_name``, for subdomain
+    matching; :data:`_NO_SUBDOMAIN`, with werkzeug's warning, when the host
+    is not under it (an IP address, another domain)."""
+    host = host.lower()
     name = server_name.lower()
     default_port = ":443" if scheme == "https" else ":80"
     if name.endswith(default_port):  # get_host() leaves the default port out
@@ -261,20 +257,16 @@ class Router:
         binding = self._bindings.get(key)
         if binding is None:
             _check_host(environ.get("HTTP_HOST"))
-            if trusted_hosts is not None:
-                # Raises SecurityError (a 400) for a host outside the list;
-                # the key holds the Host header, so each is checked once.
-                get_host(
-                    environ["wsgi.url_scheme"],
-                    environ.get("HTTP_HOST"),
-                    (
-                        environ.get("SERVER_NAME", ""),
-                        int(environ.get("SERVER_PORT") or 0),
-                    ),
-                    trusted_hosts,
-                )
-            if subdomain is None and server_name is not None:
-                subdomain = _subdomain_of(environ, server_name)
+            if trusted_hosts is not None or (
+                subdomain is None and server_name is not None
+            ):
+                # werkzeug's Request.host raises SecurityError (a 400) for a
+                # host outside TRUSTED_HOSTS; the key holds the Host header,
+                # so each is checked once. It reads SERVER_PORT as werkzeug
+                # does, a Unix socket's path included.
+                host = request.host
+                if subdomain is None and server_name is not None:
+                    subdomain = _subdomain_of(host, request.scheme, server_name)
             # bind_to_environ validates the host (BadHost, a 400) and derives
             # what is left; only what it derived is kept, never the path.
             adapter = url_map.bind_to_environ(
@@ -407,15 +399,16 @@ class Router:
     def _refused_host_adapter(self, ctx: RequestContext) -> MapAdapter:
         """An adapter for building URLs in a request whose Host binding
         refused (see :meth:`build`); it is never used to match."""
-        environ = ctx.request.environ
-        scheme = environ.get("wsgi.url_scheme", "http")
+        request = ctx.request
+        environ = request.environ
+        scheme = request.scheme
         server_name = ctx.app.config["SERVER_NAME"]
         if not server_name:
-            # Set by the server from its own address, not by the client.
-            server_name = environ.get("SERVER_NAME") or "localhost"
-            port = str(environ.get("SERVER_PORT") or "")
-            if port and port != {"http": "80", "https": "443"}.get(scheme):
-                server_name = f"{server_name}:{port}"
+            # The server's own address, set by the server, not the client;
+            # get_host() leaves a default port out and brackets IPv6. A Unix
+            # socket has no port, so its server name stands alone.
+            server = request.server or ("localhost", None)
+            server_name = get_host(scheme, None, server) or server[0] or "localhost"
         return self._map().bind(
             server_name,
             script_name=wsgi_to_str(environ.get("SCRIPT_NAME") or "") or "/",

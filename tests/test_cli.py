@@ -985,6 +985,9 @@ def test_run_cert_ssl_context(
         ("ssl.NoSuchThing", "can't be imported"),
         ("os.sep", "is str, not an ssl.SSLContext"),
         ("framework", "is module, not an ssl.SSLContext"),
+        # A class is not called: ssl.SSLContext() would be a context without
+        # a certificate, and every handshake would fail.
+        ("ssl.SSLContext", "is a class, not an ssl.SSLContext"),
     ],
 )
 def test_run_cert_that_is_nothing_usable(value: str, message: str) -> None:

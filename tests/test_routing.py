@@ -1172,3 +1172,81 @@ def test_the_server_name_warning_is_filtered_by_the_app_module(
         )
         response = server_name_app.test_client().get("/", "http://127.0.0.1")
     assert response.status_code == 404
+
+
+# -- a server on a Unix socket -----------------------------------------------
+# waitress on a Unix socket puts the socket's path in SERVER_PORT; werkzeug
+# reads such a port as "none" (Request.server), and so must the router.
+
+
+def unix_socket_environ(host: str, path: str = "/") -> dict[str, t.Any]:
+    environ = EnvironBuilder(path=path, base_url=f"http://{host}").get_environ()
+    environ.update(SERVER_NAME="localhost", SERVER_PORT="/run/app.sock")
+    return environ
+
+
+def serve(app: App, environ: dict[str, t.Any]) -> tuple[int, bytes]:
+    app_iter, status, _ = run_wsgi_app(app, environ, buffered=True)
+    return int(status.split()[0]), b"".join(app_iter)
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [("example.com", (200, b"http://example.com/")), ("evil.example", (400, None))],
+)
+def test_trusted_hosts_behind_a_unix_socket(
+    host: str, expected: tuple[int, bytes | None]
+) -> None:
+    app = make_app()
+    app.config["TRUSTED_HOSTS"] = ["example.com"]
+    app.add_url_rule("/", "index", lambda: url_for("index", _external=True))
+    status, body = serve(app, unix_socket_environ(host))
+    assert status == expected[0]
+    if expected[1] is not None:
+        assert body == expected[1]
+
+
+def test_subdomains_behind_a_unix_socket() -> None:
+    app = make_app(subdomain_matching=True)
+    app.config["SERVER_NAME"] = "example.com"
+    app.add_url_rule("/", "index", lambda: "default")
+    app.add_url_rule("/", "shop", lambda: "shop", subdomain="shop")
+    assert serve(app, unix_socket_environ("shop.example.com")) == (200, b"shop")
+    assert serve(app, unix_socket_environ("example.com")) == (200, b"default")
+
+
+def test_url_for_after_a_refused_host_behind_a_unix_socket() -> None:
+    app = make_app()
+    app.testing = False
+    app.config["TRUSTED_HOSTS"] = ["example.com"]
+    app.add_url_rule("/", "index", lambda: "index")
+    app.register_error_handler(400, lambda e: (url_for("index", _external=True), 400))
+    # The socket's path is no port: the server's name alone.
+    assert serve(app, unix_socket_environ("evil.example")) == (
+        400,
+        b"http://localhost/",
+    )
+
+
+@pytest.mark.parametrize(
+    ("server_name", "port", "scheme", "expected"),
+    [
+        ("10.0.0.5", "8000", "http", b"http://10.0.0.5:8000/"),
+        ("10.0.0.5", "80", "http", b"http://10.0.0.5/"),
+        ("10.0.0.5", "443", "https", b"https://10.0.0.5/"),
+        ("::1", "8000", "http", b"http://[::1]:8000/"),
+    ],
+)
+def test_url_for_after_a_refused_host_uses_the_servers_address(
+    server_name: str, port: str, scheme: str, expected: bytes
+) -> None:
+    app = make_app()
+    app.testing = False
+    app.config["TRUSTED_HOSTS"] = ["example.com"]
+    app.add_url_rule("/", "index", lambda: "index")
+    app.register_error_handler(400, lambda e: (url_for("index", _external=True), 400))
+    environ = EnvironBuilder(
+        path="/", base_url=f"{scheme}://evil.example"
+    ).get_environ()
+    environ.update(SERVER_NAME=server_name, SERVER_PORT=port)
+    assert serve(app, environ) == (400, expected)
