@@ -131,13 +131,21 @@ class _AppContextVar:
             raise LookupError(self)
         return default
 
-    def set(self, value: AppContext) -> contextvars.Token[AppContext]:
+    def set(self, value: AppContext) -> t.Any:
         """Make ``value`` the active context without pushing it (no signal,
-        no teardown); undo with :meth:`reset`."""
-        return _cv_context.set(value)
+        no teardown); undo with :meth:`reset`. An app context set during a
+        request keeps the request visible beneath it, as a push does (and
+        as Flask's separate request variable does)."""
+        request = None if value.is_request_context else _cv_request.get(None)
+        if request is None:
+            return _cv_context.set(value)
+        return (_cv_request_below.set(request), _cv_context.set(value))
 
-    def reset(self, token: contextvars.Token[AppContext]) -> None:
+    def reset(self, token: t.Any) -> None:
         """Undo the :meth:`set` that gave ``token``."""
+        if type(token) is tuple:
+            below, token = token
+            _cv_request_below.reset(below)
         _cv_context.reset(token)
 
 

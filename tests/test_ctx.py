@@ -845,3 +845,27 @@ def test_request_context_from_a_request_without_environ(app: App) -> None:
         assert request._get_current_object() is built  # type: ignore[attr-defined]
     with pytest.raises(TypeError, match="environ or a request"):
         RequestContext(app)
+
+
+# -- review: Flask's behaviour the one-variable design must keep -------------------
+
+
+def test_cv_app_set_during_a_request_keeps_the_request(app: App) -> None:
+    # Code written for Flask sets an app context directly (so that an
+    # extension's per-context state is fresh); Flask's request variable
+    # is untouched by it, so the request stays visible.
+    from framework.ctx import _cv_app, _cv_request
+
+    with app.test_request_context("/here") as req:
+        inner = AppContext(app)
+        token = _cv_app.set(inner)
+        try:
+            assert _cv_app.get() is inner
+            assert _cv_request.get() is req
+            assert request.path == "/here"
+            assert has_request_context()
+        finally:
+            _cv_app.reset(token)
+        assert _cv_app.get() is req
+    assert not has_app_context()
+    assert not has_request_context()
