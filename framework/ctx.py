@@ -345,7 +345,16 @@ class _AppRole(AppContext):
     def __init__(self, owner: RequestContext) -> None:
         super().__init__(owner.app)
         self._owner = owner
-        self._g = owner._g
+
+    @property
+    def g(self) -> _AppCtxGlobals:
+        """The request context's ``g``, created there on first use so that
+        it outlives this role."""
+        return self._owner.g
+
+    @g.setter
+    def g(self, value: _AppCtxGlobals) -> None:
+        self._owner.g = value
 
     @property
     def app_context(self) -> AppContext:

@@ -869,3 +869,17 @@ def test_cv_app_set_during_a_request_keeps_the_request(app: App) -> None:
         assert _cv_app.get() is req
     assert not has_app_context()
     assert not has_request_context()
+
+
+def test_cv_request_set_none_keeps_g_made_meanwhile(app: App) -> None:
+    # With the request hidden, g is still the request's app context's g,
+    # also when it is first used while hidden.
+    from framework.ctx import _cv_request
+
+    with app.test_request_context("/"):
+        token = _cv_request.set(None)
+        try:
+            g.made = "hidden"
+        finally:
+            _cv_request.reset(token)
+        assert g.get("made") == "hidden"
