@@ -484,8 +484,11 @@ class RequestContext(AppContext):
 
     def copy(self) -> RequestContext:
         """A new context for the same request and session, to push in another
-        thread or task (see :func:`copy_current_request_context`)."""
-        return type(self)(self.app, request=self.request, session=self._loaded_session)
+        thread or task (see :func:`copy_current_request_context`). The
+        session is opened now if it was not yet, so that both contexts hold
+        the same session object and what the copy writes is saved with this
+        request's response."""
+        return type(self)(self.app, request=self.request, session=self._session)
 
     # -- matching ----------------------------------------------------------
 

@@ -883,3 +883,26 @@ def test_cv_request_set_none_keeps_g_made_meanwhile(app: App) -> None:
         finally:
             _cv_request.reset(token)
         assert g.get("made") == "hidden"
+
+
+def test_copied_request_context_shares_the_session(app: App) -> None:
+    # Flask's copy holds the request's session object, so what the
+    # copy writes is saved with the response, even when the view had
+    # not touched the session before copying.
+    app.secret_key = "secret"
+
+    @app.get("/")
+    def index() -> str:
+        @copy_current_request_context
+        def work() -> None:
+            session["done"] = "yes"
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+        return str(session.get("done"))
+
+    client = app.test_client()
+    assert client.get("/").text == "yes"
+    with client.session_transaction() as saved:
+        assert saved["done"] == "yes"
