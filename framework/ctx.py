@@ -614,8 +614,9 @@ class RequestContext(AppContext):
             if last:
                 # Break the request <-> environ cycle for the collector.
                 self.request.environ["werkzeug.request"] = None
-        if active is not self:
-            raise _wrong_pop("request", active, self)
+        # The app role is torn down even after a wrong pop, which raises
+        # below: its callbacks release what the request held (a database
+        # session), as Flask's do in that case too.
         if last and self._outer is None:
             if (
                 app.needs_appcontext_teardown
@@ -624,8 +625,12 @@ class RequestContext(AppContext):
                 errors += self.teardown(exc)
             if signals.appcontext_popped.receivers:
                 signals.appcontext_popped.send(app, _async_wrapper=app.ensure_sync)
-        if errors:
-            app.report_teardown_errors(errors)
+        try:
+            if errors:
+                app.report_teardown_errors(errors)
+        finally:
+            if active is not self:
+                raise _wrong_pop("request", active, self)
 
     def __repr__(self) -> str:
         return (

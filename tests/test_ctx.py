@@ -906,3 +906,22 @@ def test_copied_request_context_shares_the_session(app: App) -> None:
     assert client.get("/").text == "yes"
     with client.session_transaction() as saved:
         assert saved["done"] == "yes"
+
+
+def test_popping_the_wrong_request_context_still_tears_down(app: App) -> None:
+    # The error is raised, but a request that was its own app context
+    # still runs the teardown_appcontext callbacks, as in Flask, so that
+    # what they release (a database session) is not leaked.
+    calls: list[str] = []
+    app.teardown_request(lambda exc: calls.append("request"))
+    app.teardown_appcontext(lambda exc: calls.append("app"))
+
+    def scenario() -> None:
+        req = app.test_request_context("/")
+        req.push()
+        app.app_context().push()
+        with pytest.raises(AssertionError, match="Popped wrong request context"):
+            req.pop()
+
+    contextvars.copy_context().run(scenario)
+    assert calls == ["request", "app"]
