@@ -650,6 +650,19 @@ def has_request_context() -> bool:
     return _cv_request.get(None) is not None
 
 
+def _with_request_beneath(ctx: AppContext) -> AppContext:
+    """``ctx``, the active app context; or, when it was pushed during a
+    request of the same app, that request's context. URL building and
+    template context processors work with it: Flask's find the request
+    there through their separate request variable, and a bare app context
+    would build external URLs from ``SERVER_NAME`` and skip the request's
+    blueprint."""
+    below = _cv_request_below.get(None)
+    if below is not None and below.app is ctx.app:
+        return below
+    return ctx
+
+
 def _active_request_context(error: str) -> RequestContext:
     """The active request context, for functions that only make sense
     inside a request.

@@ -925,3 +925,49 @@ def test_popping_the_wrong_request_context_still_tears_down(app: App) -> None:
 
     contextvars.copy_context().run(scenario)
     assert calls == ["request", "app"]
+
+
+def test_url_for_in_an_app_context_pushed_during_a_request(app: App) -> None:
+    # Flask builds against the request there (its request variable is
+    # separate): relative URLs, the request's host, the request's
+    # blueprint for ".name"; ours built from SERVER_NAME and, without it,
+    # raised. Celery tasks run eagerly in a view do this.
+    from framework import Blueprint, url_for
+
+    blueprint = Blueprint("bp", __name__)
+
+    @blueprint.get("/page")
+    def page() -> str:
+        with app.app_context():
+            return " ".join(
+                (url_for(".page"), url_for("page_", _external=True), url_for("bp.page"))
+            )
+
+    @app.get("/top")
+    def page_() -> str:
+        return "top"
+
+    app.register_blueprint(blueprint, url_prefix="/bp")
+    body = app.test_client().get("/bp/page", base_url="http://example.org").text
+    assert body == "/bp/page http://example.org/top /bp/page"
+
+
+def test_templates_in_an_app_context_pushed_during_a_request(app: App) -> None:
+    # The request's blueprint's context processors run, as in Flask.
+    from framework import Blueprint, render_template_string
+
+    blueprint = Blueprint("bp", __name__)
+
+    @blueprint.context_processor
+    def section() -> dict[str, str]:
+        return {"section": "shop"}
+
+    @blueprint.get("/")
+    def index() -> str:
+        with app.app_context():
+            g.who = "inner"
+            source = "{{ section }} {{ request.path }} {{ g.who }}"
+            return render_template_string(source)
+
+    app.register_blueprint(blueprint, url_prefix="/shop")
+    assert app.test_client().get("/shop/").text == "shop /shop/ inner"
