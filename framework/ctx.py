@@ -143,10 +143,17 @@ class _AppContextVar:
 
     def reset(self, token: t.Any) -> None:
         """Undo the :meth:`set` that gave ``token``."""
-        if type(token) is tuple:
-            below, token = token
-            _cv_request_below.reset(below)
-        _cv_context.reset(token)
+        _reset_views(token)
+
+
+def _reset_views(token: t.Any) -> None:
+    """Undo a ``set`` of :data:`_cv_app` or :data:`_cv_request`: its token
+    is the active context's, or a pair when it set the request beneath
+    too."""
+    if type(token) is tuple:
+        below, token = token
+        _cv_request_below.reset(below)
+    _cv_context.reset(token)
 
 
 class _RequestContextVar:
@@ -171,19 +178,20 @@ class _RequestContextVar:
             raise LookupError(self)
         return default
 
-    def set(self, value: RequestContext | None) -> contextvars.Token[AppContext]:
+    def set(self, value: RequestContext | None) -> t.Any:
         """Make ``value`` the active context without pushing it; ``None``
-        leaves only the app context active. Undo with :meth:`reset`."""
-        if value is None:
-            active = _cv_context.get(None)
-            if active is None or not active.is_request_context:
-                return _cv_context.set(active)  # type: ignore[arg-type]
+        leaves only the app context active (and hides a request beneath
+        it). Undo with :meth:`reset`."""
+        if value is not None:
+            return _cv_context.set(value)
+        active = _cv_context.get(None)
+        if active is not None and active.is_request_context:
             return _cv_context.set(_AppRole(active))  # type: ignore[arg-type]
-        return _cv_context.set(value)
+        return (_cv_request_below.set(None), _cv_context.set(active))  # type: ignore[arg-type]
 
-    def reset(self, token: contextvars.Token[AppContext]) -> None:
+    def reset(self, token: t.Any) -> None:
         """Undo the :meth:`set` that gave ``token``."""
-        _cv_context.reset(token)
+        _reset_views(token)
 
 
 #: Flask's ``flask.globals._cv_app``; see :class:`_AppContextVar`.
@@ -358,8 +366,8 @@ class _AppRole(AppContext):
 
     @property
     def app_context(self) -> AppContext:
-        """The request context whose app role this is."""
-        return self._owner
+        """The app context of the request context whose role this is."""
+        return self._owner.app_context
 
     @property
     def request_context(self) -> RequestContext:

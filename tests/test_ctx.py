@@ -971,3 +971,29 @@ def test_templates_in_an_app_context_pushed_during_a_request(app: App) -> None:
 
     app.register_blueprint(blueprint, url_prefix="/shop")
     assert app.test_client().get("/shop/").text == "shop /shop/ inner"
+
+
+def test_cv_request_set_none_hides_the_request_beneath_an_app_context(
+    app: App,
+) -> None:
+    # Inside an app context pushed during a request, setting Flask's
+    # request variable to None hides that request too, as in Flask.
+    from framework.ctx import _cv_app, _cv_request
+
+    with app.test_request_context("/") as req, app.app_context() as inner:
+        token = _cv_request.set(None)
+        try:
+            assert _cv_request.get(None) is None
+            assert not has_request_context()
+            assert _cv_app.get() is inner
+        finally:
+            _cv_request.reset(token)
+        assert _cv_request.get() is req
+    # A request pushed inside an app context: with the request hidden,
+    # the app context is that outer one.
+    with app.app_context() as outer, app.test_request_context("/"):
+        token = _cv_request.set(None)
+        try:
+            assert _cv_app.get() is outer
+        finally:
+            _cv_request.reset(token)
