@@ -37,7 +37,13 @@ from .config import (
     get_debug_flag,
     get_load_dotenv,
 )
-from .ctx import AppContext, RequestContext, _AppCtxGlobals, _cv_context
+from .ctx import (
+    AppContext,
+    RequestContext,
+    _AppCtxGlobals,
+    _cv_context,
+    _with_request_beneath,
+)
 from .dispatch import Dispatcher
 from .errors import ErrorHandling
 from .interfaces import Pipeline
@@ -792,7 +798,10 @@ class App(Scaffold):
     def update_template_context(self, context: dict[str, t.Any]) -> None:
         """Add what the context processors return to ``context``, without
         overriding values already in it."""
-        self.template_renderer.update_context(_cv_context.get(None), context)
+        ctx = _cv_context.get(None)
+        if ctx is not None and not ctx.is_request_context:
+            ctx = _with_request_beneath(ctx)
+        self.template_renderer.update_context(ctx, context)
 
     @setupmethod
     def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
@@ -1253,11 +1262,17 @@ class App(Scaffold):
         ctx = _cv_context.get(None)
         if ctx is None:
             ctx = AppContext(self)
+            in_request = False
+        elif ctx.is_request_context:
+            in_request = True
+        else:
+            ctx = _with_request_beneath(ctx)
+            in_request = ctx.is_request_context
         if _external is None:
-            _external = _scheme is not None or not ctx.is_request_context
+            _external = _scheme is not None or not in_request
         if endpoint[:1] == ".":
             # Relative to the current blueprint, if any.
-            blueprint = ctx.request.blueprint if ctx.is_request_context else None
+            blueprint = ctx.request.blueprint if in_request else None
             endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
         try:
             # PERF: keywords, not an options dict: url_for runs per link.

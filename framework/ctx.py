@@ -131,14 +131,29 @@ class _AppContextVar:
             raise LookupError(self)
         return default
 
-    def set(self, value: AppContext) -> contextvars.Token[AppContext]:
+    def set(self, value: AppContext) -> t.Any:
         """Make ``value`` the active context without pushing it (no signal,
-        no teardown); undo with :meth:`reset`."""
-        return _cv_context.set(value)
+        no teardown); undo with :meth:`reset`. An app context set during a
+        request keeps the request visible beneath it, as a push does (and
+        as Flask's separate request variable does)."""
+        request = None if value.is_request_context else _cv_request.get(None)
+        if request is None:
+            return _cv_context.set(value)
+        return (_cv_request_below.set(request), _cv_context.set(value))
 
-    def reset(self, token: contextvars.Token[AppContext]) -> None:
+    def reset(self, token: t.Any) -> None:
         """Undo the :meth:`set` that gave ``token``."""
-        _cv_context.reset(token)
+        _reset_views(token)
+
+
+def _reset_views(token: t.Any) -> None:
+    """Undo a ``set`` of :data:`_cv_app` or :data:`_cv_request`: its token
+    is the active context's, or a pair when it set the request beneath
+    too."""
+    if type(token) is tuple:
+        below, token = token
+        _cv_request_below.reset(below)
+    _cv_context.reset(token)
 
 
 class _RequestContextVar:
@@ -163,19 +178,20 @@ class _RequestContextVar:
             raise LookupError(self)
         return default
 
-    def set(self, value: RequestContext | None) -> contextvars.Token[AppContext]:
+    def set(self, value: RequestContext | None) -> t.Any:
         """Make ``value`` the active context without pushing it; ``None``
-        leaves only the app context active. Undo with :meth:`reset`."""
-        if value is None:
-            active = _cv_context.get(None)
-            if active is None or not active.is_request_context:
-                return _cv_context.set(active)  # type: ignore[arg-type]
+        leaves only the app context active (and hides a request beneath
+        it). Undo with :meth:`reset`."""
+        if value is not None:
+            return _cv_context.set(value)
+        active = _cv_context.get(None)
+        if active is not None and active.is_request_context:
             return _cv_context.set(_AppRole(active))  # type: ignore[arg-type]
-        return _cv_context.set(value)
+        return (_cv_request_below.set(None), _cv_context.set(active))  # type: ignore[arg-type]
 
-    def reset(self, token: contextvars.Token[AppContext]) -> None:
+    def reset(self, token: t.Any) -> None:
         """Undo the :meth:`set` that gave ``token``."""
-        _cv_context.reset(token)
+        _reset_views(token)
 
 
 #: Flask's ``flask.globals._cv_app``; see :class:`_AppContextVar`.
@@ -337,12 +353,21 @@ class _AppRole(AppContext):
     def __init__(self, owner: RequestContext) -> None:
         super().__init__(owner.app)
         self._owner = owner
-        self._g = owner._g
+
+    @property
+    def g(self) -> _AppCtxGlobals:
+        """The request context's ``g``, created there on first use so that
+        it outlives this role."""
+        return self._owner.g
+
+    @g.setter
+    def g(self, value: _AppCtxGlobals) -> None:
+        self._owner.g = value
 
     @property
     def app_context(self) -> AppContext:
-        """The request context whose app role this is."""
-        return self._owner
+        """The app context of the request context whose role this is."""
+        return self._owner.app_context
 
     @property
     def request_context(self) -> RequestContext:
@@ -467,8 +492,11 @@ class RequestContext(AppContext):
 
     def copy(self) -> RequestContext:
         """A new context for the same request and session, to push in another
-        thread or task (see :func:`copy_current_request_context`)."""
-        return type(self)(self.app, request=self.request, session=self._loaded_session)
+        thread or task (see :func:`copy_current_request_context`). The
+        session is opened now if it was not yet, so that both contexts hold
+        the same session object and what the copy writes is saved with this
+        request's response."""
+        return type(self)(self.app, request=self.request, session=self._session)
 
     # -- matching ----------------------------------------------------------
 
@@ -594,8 +622,9 @@ class RequestContext(AppContext):
             if last:
                 # Break the request <-> environ cycle for the collector.
                 self.request.environ["werkzeug.request"] = None
-        if active is not self:
-            raise _wrong_pop("request", active, self)
+        # The app role is torn down even after a wrong pop, which raises
+        # below: its callbacks release what the request held (a database
+        # session), as Flask's do in that case too.
         if last and self._outer is None:
             if (
                 app.needs_appcontext_teardown
@@ -604,8 +633,12 @@ class RequestContext(AppContext):
                 errors += self.teardown(exc)
             if signals.appcontext_popped.receivers:
                 signals.appcontext_popped.send(app, _async_wrapper=app.ensure_sync)
-        if errors:
-            app.report_teardown_errors(errors)
+        try:
+            if errors:
+                app.report_teardown_errors(errors)
+        finally:
+            if active is not self:
+                raise _wrong_pop("request", active, self)
 
     def __repr__(self) -> str:
         return (
@@ -623,6 +656,19 @@ def has_request_context() -> bool:
     """Whether a request context is active (beneath an app context pushed
     during it, too)."""
     return _cv_request.get(None) is not None
+
+
+def _with_request_beneath(ctx: AppContext) -> AppContext:
+    """``ctx``, the active app context; or, when it was pushed during a
+    request of the same app, that request's context. URL building and
+    template context processors work with it: Flask's find the request
+    there through their separate request variable, and a bare app context
+    would build external URLs from ``SERVER_NAME`` and skip the request's
+    blueprint."""
+    below = _cv_request_below.get(None)
+    if below is not None and below.app is ctx.app:
+        return below
+    return ctx
 
 
 def _active_request_context(error: str) -> RequestContext:

@@ -18,7 +18,13 @@ from jinja2 import BaseLoader, Template, TemplateNotFound
 from jinja2 import Environment as BaseEnvironment
 
 from . import signals
-from .ctx import RequestContext, _cv_context, _cv_request, keep_context
+from .ctx import (
+    RequestContext,
+    _cv_context,
+    _cv_request,
+    _with_request_beneath,
+    keep_context,
+)
 from .flashing import get_flashed_messages
 from .globals import g, request, session
 from .wrappers import scopes_outer_first
@@ -424,6 +430,8 @@ def _active_context() -> AppContext:
             " templates and context processors: render inside a view, or in"
             " 'with app.app_context():'."
         )
+    if not ctx.is_request_context:
+        ctx = _with_request_beneath(ctx)
     # Before the first request, setup may have changed since the context
     # was created (a context processor added); a no-op once frozen.
     ctx.app._prepare_if_changed()

@@ -12,6 +12,7 @@ as a WSGI application.
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.metadata
 import os
 import typing as t
@@ -53,6 +54,13 @@ def _app_url(
     root = config["APPLICATION_ROOT"].lstrip("/")
     below = f"{given.path}?{given.query}" if given.query else given.path
     return f"{scheme}://{host}/{root}", below
+
+
+@functools.cache
+def _werkzeug_version() -> str:
+    # Read from the installed distribution's metadata: ~0.35 ms, which
+    # was nearly all of app.test_client()'s cost when paid per client.
+    return importlib.metadata.version("werkzeug")
 
 
 class EnvironBuilder(werkzeug.test.EnvironBuilder):
@@ -153,7 +161,7 @@ class AppClient(Client):
         #: Environ values every request starts from.
         self.environ_base: dict[str, t.Any] = {
             "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_USER_AGENT": f"Werkzeug/{importlib.metadata.version('werkzeug')}",
+            "HTTP_USER_AGENT": f"Werkzeug/{_werkzeug_version()}",
         }
 
     def _copy_environ(self, other: t.Mapping[str, t.Any]) -> dict[str, t.Any]:

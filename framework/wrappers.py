@@ -280,6 +280,14 @@ class Request(_WerkzeugRequest):
             return []
         return blueprint_chain(name)
 
+    def close(self) -> None:
+        """Close the uploaded files, if the body was parsed; the request
+        context calls it when the request ends."""
+        # PERF: hello; werkzeug's close() costs ~1 us even with nothing
+        # to close, and most requests never parse a form.
+        if "files" in self.__dict__:
+            super().close()
+
     def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
         """Answer 400 for a body that is not valid JSON; the parser's message
         is included only in debug mode, where it helps the developer."""

@@ -314,6 +314,20 @@ def test_do_teardown_appcontext_runs_every_callback_then_raises_the_first(
     assert seen == [None]  # the context's own pop ran them again
 
 
+def test_last_teardowns_run_after_the_others_in_reverse_order() -> None:
+    # teardown_appcontext(f, last=True): for an extension that releases
+    # what the app's own callbacks may still use (framework_sqlalchemy).
+    app = App("order_app")
+    order: list[str] = []
+    app.teardown_appcontext(lambda exc: order.append("user 1"))
+    app.teardown_appcontext(lambda exc: order.append("ext 1"), last=True)
+    app.teardown_appcontext(lambda exc: order.append("ext 2"), last=True)
+    app.teardown_appcontext(lambda exc: order.append("user 2"))
+    with app.app_context():
+        pass
+    assert order == ["user 2", "user 1", "ext 2", "ext 1"]
+
+
 # -- setup after the first request -------------------------------------------
 
 

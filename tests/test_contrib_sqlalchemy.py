@@ -522,18 +522,6 @@ def test_teardown_registered_before_init_app_uses_the_same_session(
             engine.dispose()
 
 
-def test_last_teardowns_run_after_the_others_in_reverse_order() -> None:
-    app = App("order_app")
-    order: list[str] = []
-    app.teardown_appcontext(lambda exc: order.append("user 1"))
-    app.teardown_appcontext(lambda exc: order.append("ext 1"), last=True)
-    app.teardown_appcontext(lambda exc: order.append("ext 2"), last=True)
-    app.teardown_appcontext(lambda exc: order.append("user 2"))
-    with app.app_context():
-        pass
-    assert order == ["user 2", "user 1", "ext 2", "ext 1"]
-
-
 def test_session_rolled_back_when_the_context_ends_with_an_error(
     make_app: MakeApp, database_url: str
 ) -> None:

@@ -845,3 +845,155 @@ def test_request_context_from_a_request_without_environ(app: App) -> None:
         assert request._get_current_object() is built  # type: ignore[attr-defined]
     with pytest.raises(TypeError, match="environ or a request"):
         RequestContext(app)
+
+
+# -- review: Flask's behaviour the one-variable design must keep -------------------
+
+
+def test_cv_app_set_during_a_request_keeps_the_request(app: App) -> None:
+    # Code written for Flask sets an app context directly (so that an
+    # extension's per-context state is fresh); Flask's request variable
+    # is untouched by it, so the request stays visible.
+    from framework.ctx import _cv_app, _cv_request
+
+    with app.test_request_context("/here") as req:
+        inner = AppContext(app)
+        token = _cv_app.set(inner)
+        try:
+            assert _cv_app.get() is inner
+            assert _cv_request.get() is req
+            assert request.path == "/here"
+            assert has_request_context()
+        finally:
+            _cv_app.reset(token)
+        assert _cv_app.get() is req
+    assert not has_app_context()
+    assert not has_request_context()
+
+
+def test_cv_request_set_none_keeps_g_made_meanwhile(app: App) -> None:
+    # With the request hidden, g is still the request's app context's g,
+    # also when it is first used while hidden.
+    from framework.ctx import _cv_request
+
+    with app.test_request_context("/"):
+        token = _cv_request.set(None)
+        try:
+            g.made = "hidden"
+        finally:
+            _cv_request.reset(token)
+        assert g.get("made") == "hidden"
+
+
+def test_copied_request_context_shares_the_session(app: App) -> None:
+    # Flask's copy holds the request's session object, so what the
+    # copy writes is saved with the response, even when the view had
+    # not touched the session before copying.
+    app.secret_key = "secret"
+
+    @app.get("/")
+    def index() -> str:
+        @copy_current_request_context
+        def work() -> None:
+            session["done"] = "yes"
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+        return str(session.get("done"))
+
+    client = app.test_client()
+    assert client.get("/").text == "yes"
+    with client.session_transaction() as saved:
+        assert saved["done"] == "yes"
+
+
+def test_popping_the_wrong_request_context_still_tears_down(app: App) -> None:
+    # The error is raised, but a request that was its own app context
+    # still runs the teardown_appcontext callbacks, as in Flask, so that
+    # what they release (a database session) is not leaked.
+    calls: list[str] = []
+    app.teardown_request(lambda exc: calls.append("request"))
+    app.teardown_appcontext(lambda exc: calls.append("app"))
+
+    def scenario() -> None:
+        req = app.test_request_context("/")
+        req.push()
+        app.app_context().push()
+        with pytest.raises(AssertionError, match="Popped wrong request context"):
+            req.pop()
+
+    contextvars.copy_context().run(scenario)
+    assert calls == ["request", "app"]
+
+
+def test_url_for_in_an_app_context_pushed_during_a_request(app: App) -> None:
+    # Flask builds against the request there (its request variable is
+    # separate): relative URLs, the request's host, the request's
+    # blueprint for ".name"; ours built from SERVER_NAME and, without it,
+    # raised. Celery tasks run eagerly in a view do this.
+    from framework import Blueprint, url_for
+
+    blueprint = Blueprint("bp", __name__)
+
+    @blueprint.get("/page")
+    def page() -> str:
+        with app.app_context():
+            return " ".join(
+                (url_for(".page"), url_for("page_", _external=True), url_for("bp.page"))
+            )
+
+    @app.get("/top")
+    def page_() -> str:
+        return "top"
+
+    app.register_blueprint(blueprint, url_prefix="/bp")
+    body = app.test_client().get("/bp/page", base_url="http://example.org").text
+    assert body == "/bp/page http://example.org/top /bp/page"
+
+
+def test_templates_in_an_app_context_pushed_during_a_request(app: App) -> None:
+    # The request's blueprint's context processors run, as in Flask.
+    from framework import Blueprint, render_template_string
+
+    blueprint = Blueprint("bp", __name__)
+
+    @blueprint.context_processor
+    def section() -> dict[str, str]:
+        return {"section": "shop"}
+
+    @blueprint.get("/")
+    def index() -> str:
+        with app.app_context():
+            g.who = "inner"
+            source = "{{ section }} {{ request.path }} {{ g.who }}"
+            return render_template_string(source)
+
+    app.register_blueprint(blueprint, url_prefix="/shop")
+    assert app.test_client().get("/shop/").text == "shop /shop/ inner"
+
+
+def test_cv_request_set_none_hides_the_request_beneath_an_app_context(
+    app: App,
+) -> None:
+    # Inside an app context pushed during a request, setting Flask's
+    # request variable to None hides that request too, as in Flask.
+    from framework.ctx import _cv_app, _cv_request
+
+    with app.test_request_context("/") as req, app.app_context() as inner:
+        token = _cv_request.set(None)
+        try:
+            assert _cv_request.get(None) is None
+            assert not has_request_context()
+            assert _cv_app.get() is inner
+        finally:
+            _cv_request.reset(token)
+        assert _cv_request.get() is req
+    # A request pushed inside an app context: with the request hidden,
+    # the app context is that outer one.
+    with app.app_context() as outer, app.test_request_context("/"):
+        token = _cv_request.set(None)
+        try:
+            assert _cv_app.get() is outer
+        finally:
+            _cv_request.reset(token)

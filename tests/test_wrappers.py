@@ -4,6 +4,7 @@ sends."""
 
 from __future__ import annotations
 
+import io
 import typing as t
 
 import pytest
@@ -204,3 +205,25 @@ def test_json_module_uses_the_active_apps_provider(app: App) -> None:
     app.json.sort_keys = True  # type: ignore[attr-defined]
     with app.app_context():
         assert json_module.dumps({"b": 1, "a": 2}) == '{"a": 2, "b": 1}'
+
+
+def test_uploaded_files_are_closed_when_the_request_ends(app: App) -> None:
+    # close() skips werkzeug's work when no form was parsed; a parsed
+    # upload is still closed.
+    kept: list[t.Any] = []
+
+    @app.post("/upload")
+    def upload() -> str:
+        kept.append(request.files["f"])
+        return "ok"
+
+    @app.post("/ignore")
+    def ignore() -> str:
+        kept.append(request._get_current_object())  # type: ignore[attr-defined]
+        return "ok"
+
+    client = app.test_client()
+    client.post("/upload", data={"f": (io.BytesIO(b"data"), "a.txt")})
+    assert kept[0].stream.closed
+    client.post("/ignore", data={"f": (io.BytesIO(b"data"), "a.txt")})
+    assert "files" not in kept[1].__dict__  # closing did not parse the body
