@@ -89,8 +89,6 @@ T_shell_context_processor = t.TypeVar(
 _PRESERVE_CONTEXT = "werkzeug.debug.preserve_context"
 #: A folder argument: a path, or ``None`` for no such folder.
 _Folder: t.TypeAlias = "str | os.PathLike[str] | None"
-#: An optional string argument of ``url_for``.
-_OptionalText: t.TypeAlias = "str | None"
 
 
 def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
@@ -673,7 +671,7 @@ class App(Scaffold):
     def add_url_rule(
         self,
         rule: str,
-        endpoint: _OptionalText = None,
+        endpoint: str | None = None,
         view_func: ft.RouteCallable | None = None,
         provide_automatic_options: bool | None = None,
         **options: t.Any,
@@ -1252,9 +1250,9 @@ class App(Scaffold):
         /,
         endpoint: str,
         *,
-        _anchor: _OptionalText = None,
-        _method: _OptionalText = None,
-        _scheme: _OptionalText = None,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
         _external: bool | None = None,
         **values: t.Any,
     ) -> str:
