@@ -17,7 +17,7 @@ import typing as t
 
 from werkzeug.local import LocalProxy
 
-from .ctx import _cv_context
+from .ctx import _cv_request
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import App
@@ -32,8 +32,10 @@ __all__ = [
 
 
 def _errors_stream() -> t.TextIO:
-    ctx = _cv_context.get(None)
-    if ctx is not None and ctx.is_request_context:
+    # _cv_request, as Flask's: the request stays visible in an app context
+    # pushed during it (a task run eagerly inside a view logs there too).
+    ctx = _cv_request.get(None)
+    if ctx is not None:
         return t.cast(t.TextIO, ctx.request.environ["wsgi.errors"])
     return sys.stderr
 
@@ -68,8 +70,8 @@ class RequestFormatter(logging.Formatter):
     Flask's); see :doc:`/logging` to put it on :data:`default_handler`."""
 
     def format(self, record: logging.LogRecord) -> str:
-        ctx = _cv_context.get(None)
-        if ctx is not None and ctx.is_request_context:
+        ctx = _cv_request.get(None)
+        if ctx is not None:
             request = ctx.request
             record.request = f" [{request.method} {request.path}]"
         else:

@@ -273,6 +273,19 @@ def test_wsgi_errors_stream_follows_the_context(name: str) -> None:
     assert errors.getvalue() == "in the request"
 
 
+def test_wsgi_errors_stream_sees_the_request_under_an_inner_app_context(
+    name: str,
+) -> None:
+    app = make_app(name)
+    errors = io.StringIO()
+    with (
+        app.test_request_context(environ_overrides={"wsgi.errors": errors}),
+        app.app_context(),
+    ):
+        wsgi_errors_stream.write("in the inner app context")
+    assert errors.getvalue() == "in the inner app context"
+
+
 def test_debug_records_are_printed_in_debug_mode(name: str) -> None:
     with unconfigured():
         app = make_app(name, DEBUG=True)
