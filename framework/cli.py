@@ -40,7 +40,6 @@ from .config import (
     get_debug_flag,
     get_load_dotenv,
     import_string,
-    prefix_spellings,
 )
 from .ctx import has_app_context
 from .globals import current_app
@@ -70,6 +69,7 @@ __all__ = [
     "main",
     "pass_script_info",
     "prepare_import",
+    "read_both_spellings",
     "routes_command",
     "run_command",
     "serve_command",
@@ -554,6 +554,123 @@ def with_appcontext(f: F) -> F:
     return functools.update_wrapper(run, f)  # type: ignore[return-value]
 
 
+# -- both spellings of the automatic environment variables ---------------------
+
+
+@functools.lru_cache(maxsize=256)
+def _other_spelling(prefix: str) -> str | None:
+    """The automatic prefix ``prefix`` with its root spelled the other way
+    (``FRAMEWORK_ROUTES`` gives ``FLASK_ROUTES`` and back), or ``None`` for a
+    root that is neither. Only the root: a command named ``flask`` under ours
+    gives ``FLASK_FLASK``, as Flask itself would read."""
+    flask, ours = ENV_PREFIXES
+    root, sep, rest = prefix.partition("_")
+    if root == ours:
+        return flask + sep + rest
+    if root == flask:
+        return ours + sep + rest
+    return None
+
+
+class EnvOption(click.Option):
+    """A click option whose automatic environment variable is read in both
+    spellings: with the prefix ``FRAMEWORK_RUN``, ``--port`` reads
+    ``FRAMEWORK_RUN_PORT``, then Flask's ``FLASK_RUN_PORT``. The context's
+    own spelling wins when both are set. An option with an explicit
+    ``envvar`` reads that (and click's automatic name) only.
+
+    Every option of a command that the ``framework`` command or an
+    :class:`AppGroup` hands out becomes one: see :func:`read_both_spellings`.
+    """
+
+    # Options of any class become a subclass of it and this one in place,
+    # which needs the same instance layout.
+    __slots__ = ()
+
+    def resolve_envvar_value(self, ctx: click.Context) -> str | None:
+        found = super().resolve_envvar_value(ctx)
+        prefix = ctx.auto_envvar_prefix
+        if found is not None or self.envvar or prefix is None or not self.name:
+            return found
+        if not self.allow_from_autoenv:
+            return None
+        other = _other_spelling(prefix)
+        if other is None:
+            return None
+        return os.environ.get(f"{other}_{self.name.upper()}") or None
+
+
+class _AdoptingGroup(click.Group):
+    """Mixed into the class of a plain click group met in the command tree,
+    so that the commands it hands out, even ones it makes on demand, read
+    both spellings too."""
+
+    __slots__ = ()
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return read_both_spellings(super().get_command(ctx, cmd_name))
+
+
+# A variant per class met: made once, so adopting costs a dict get after.
+_variants: dict[type, type] = {click.Option: EnvOption}
+
+
+def _variant(cls: type, mixin: type) -> type:
+    variant = _variants.get(cls)
+    if variant is None:
+        namespace = {"__slots__": (), "__module__": cls.__module__}
+        namespace["__qualname__"] = cls.__qualname__
+        variant = _variants[cls] = type(cls.__name__, (mixin, cls), namespace)
+    return variant
+
+
+def _adopt(item: click.Parameter | click.Command, mixin: type) -> None:
+    if isinstance(item, mixin):
+        return
+    try:
+        item.__class__ = _variant(type(item), mixin)
+    except TypeError:
+        # A class whose instances are laid out differently (its own
+        # __slots__) keeps click's reading: our spelling only.
+        return
+
+
+@t.overload
+def read_both_spellings(command: click.Command) -> click.Command: ...
+
+
+@t.overload
+def read_both_spellings(command: None) -> None: ...
+
+
+def read_both_spellings(command: click.Command | None) -> click.Command | None:
+    """Make ``command``'s options read their automatic environment variables
+    in both spellings, ``FRAMEWORK_<COMMAND>_<OPTION>`` and Flask's
+    ``FLASK_<COMMAND>_<OPTION>`` (see :class:`EnvOption`), and those of the
+    commands a group among them hands out. Options with an explicit
+    ``envvar`` are left as they are.
+
+    Flask's command reads ``FLASK_*`` through click's ``auto_envvar_prefix``,
+    which gives each option one name; ours reads ``FRAMEWORK_*`` the same
+    way, so the option itself looks up the second name. Each option's class
+    becomes, in place, a subclass of its own class and :class:`EnvOption`:
+    ``isinstance`` checks and the option's behaviour are unchanged, and a
+    lookup costs one more dict get when our spelling is not set. Nothing is
+    written to ``os.environ``.
+
+    :param command: a command or group, or ``None`` (returned as it is).
+    :return: ``command``.
+    """
+    if command is None:
+        return None
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.envvar:
+            _adopt(param, EnvOption)
+    if isinstance(command, click.Group) and not isinstance(command, AppGroup):
+        _adopt(command, _AdoptingGroup)
+    return command
+
+
 class AppGroup(click.Group):
     """A click group whose commands run in an app context (pass
     ``with_appcontext=False`` to :meth:`command` to opt out) and whose
@@ -602,24 +719,14 @@ class AppGroup(click.Group):
         kwargs.setdefault("cls", AppGroup)
         return click.Group.group(self, *args, **kwargs)  # type: ignore[no-any-return]
 
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Like :meth:`click.Group.get_command`; the command's options read
+        their environment variables in Flask's spelling too
+        (:func:`read_both_spellings`)."""
+        return read_both_spellings(super().get_command(ctx, cmd_name))
+
 
 # -- the root group --------------------------------------------------------------
-
-
-class EnvOption(click.Option):
-    """A click option whose automatic environment variable is also read in
-    Flask's spelling: with the prefix ``FRAMEWORK_RUN``, ``--port`` reads
-    ``FRAMEWORK_RUN_PORT``, then ``FLASK_RUN_PORT``. Ours wins when both are
-    set. The root group's options and ``run``'s use it."""
-
-    def resolve_envvar_value(self, ctx: click.Context) -> str | None:
-        found = super().resolve_envvar_value(ctx)
-        prefix = ctx.auto_envvar_prefix
-        if found is not None or self.envvar or not prefix or not self.name:
-            return found
-        for spelling in prefix_spellings(prefix):
-            found = os.environ.get(f"{spelling}_{self.name.upper()}") or found
-        return found
 
 
 def _set_app(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
@@ -728,6 +835,7 @@ class FrameworkGroup(AppGroup):
         settings = extra.setdefault("context_settings", {})
         settings.setdefault("auto_envvar_prefix", "FRAMEWORK")
         super().__init__(**extra)
+        read_both_spellings(self)
         self.create_app = create_app
         self.load_dotenv = load_dotenv
         self.set_debug_flag = set_debug_flag
@@ -781,7 +889,7 @@ class FrameworkGroup(AppGroup):
         command = super().get_command(ctx, name)
         if command is not None or group is None:
             return command
-        return group.get_command(ctx, name)
+        return read_both_spellings(group.get_command(ctx, name))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         self._add_plugin_commands()

@@ -889,6 +889,156 @@ def test_run_environment_framework_spelling_wins(
     assert run_context("--port", "8003").params["port"] == 8003
 
 
+def greeting_cli() -> tuple[AppCliRunner, FrameworkGroup, App]:
+    """A framework command for an app with ``greet --name``, a nested
+    ``tools say --word`` group (a plain click group, as a plugin's), and
+    ``mark --tag`` whose option names its variable explicitly."""
+    app = App(__name__)
+
+    @app.cli.command("greet")
+    @click.option("--name", default="nobody")
+    def greet(name: str) -> None:
+        click.echo(f"name={name}")
+
+    tools = click.Group("tools")
+
+    @tools.command("say")
+    @click.option("--word", default="none")
+    def say(word: str) -> None:
+        click.echo(f"word={word}")
+
+    app.cli.add_command(tools)
+
+    @app.cli.command("mark")
+    @click.option("--tag", default="none", envvar="MARK_TAG")
+    def mark(tag: str) -> None:
+        click.echo(f"tag={tag}")
+
+    return AppCliRunner(app), FrameworkGroup(create_app=lambda: app), app
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "nobody"),
+        ({"FLASK_GREET_NAME": "flask"}, "flask"),
+        ({"FRAMEWORK_GREET_NAME": "ours"}, "ours"),
+        ({"FLASK_GREET_NAME": "flask", "FRAMEWORK_GREET_NAME": "ours"}, "ours"),
+        ({"FLASK_GREET_NAME": "flask", "FRAMEWORK_GREET_NAME": ""}, "flask"),
+    ],
+)
+def test_app_command_option_from_either_spelling(
+    env: dict[str, str], expected: str
+) -> None:
+    runner, group, _ = greeting_cli()
+    env = {"FLASK_GREET_NAME": None, "FRAMEWORK_GREET_NAME": None, **env}  # type: ignore[dict-item]
+    result = runner.invoke(group, ["greet"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"name={expected}\n"
+
+
+def test_app_command_option_given_beats_both_spellings() -> None:
+    runner, group, _ = greeting_cli()
+    env = {"FLASK_GREET_NAME": "flask", "FRAMEWORK_GREET_NAME": "ours"}
+    result = runner.invoke(group, ["greet", "--name", "given"], env=env)
+    assert result.output == "name=given\n"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"FLASK_TOOLS_SAY_WORD": "flask"}, "flask"),
+        ({"FRAMEWORK_TOOLS_SAY_WORD": "ours"}, "ours"),
+        ({"FLASK_TOOLS_SAY_WORD": "flask", "FRAMEWORK_TOOLS_SAY_WORD": "ours"}, "ours"),
+    ],
+)
+def test_nested_group_command_option_from_either_spelling(
+    env: dict[str, str], expected: str
+) -> None:
+    runner, group, _ = greeting_cli()
+    result = runner.invoke(group, ["tools", "say"], env=env)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"word={expected}\n"
+
+
+def test_app_cli_with_our_prefix_reads_flask_spelling() -> None:
+    """``app.cli`` run on its own, as a custom script would with click's
+    ``auto_envvar_prefix``, reads both spellings as well."""
+    runner, _, app = greeting_cli()
+    env = {"FLASK_GREET_NAME": "flask", "FRAMEWORK_GREET_NAME": None}
+    result = runner.invoke(app.cli, ["greet"], env=env, auto_envvar_prefix="FRAMEWORK")
+    assert result.output == "name=flask\n"
+
+
+def test_explicit_envvar_option_reads_only_its_own() -> None:
+    runner, group, _ = greeting_cli()
+    # Closing the context pops the app context that finding "mark" pushed.
+    with group.make_context("framework", ["mark"]) as ctx:
+        mark = group.get_command(ctx, "mark")
+    assert mark is not None
+    assert type(mark.params[0]) is click.Option
+    flask_only = {"FLASK_MARK_TAG": "flask", "MARK_TAG": None}
+    assert runner.invoke(group, ["mark"], env=flask_only).output == "tag=none\n"
+    both = {"FLASK_MARK_TAG": "flask", "MARK_TAG": "explicit"}
+    assert runner.invoke(group, ["mark"], env=both).output == "tag=explicit\n"
+
+
+def test_user_option_classes_keep_their_type_and_behaviour() -> None:
+    class Upper(click.Option):
+        def type_cast_value(self, ctx: click.Context, value: t.Any) -> t.Any:
+            return str(super().type_cast_value(ctx, value)).upper()
+
+    app = App(__name__)
+
+    @app.cli.command("shout")
+    @click.option("--word", default="x", cls=Upper)
+    def shout(word: str) -> None:
+        click.echo(word)
+
+    group = FrameworkGroup(create_app=lambda: app)
+    result = app.test_cli_runner().invoke(
+        group, ["shout"], env={"FLASK_SHOUT_WORD": "loud", "FRAMEWORK_SHOUT_WORD": None}
+    )
+    assert result.output == "LOUD\n"
+    assert isinstance(shout.params[0], Upper)
+
+
+@pytest.mark.parametrize("prefix", ["FLASK_ROUTES_", "FRAMEWORK_ROUTES_"])
+def test_routes_sort_from_either_spelling(prefix: str) -> None:
+    app = App(__name__, static_folder=None)
+    app.add_url_rule("/b", "a_endpoint", lambda: "")
+    app.add_url_rule("/a", "b_endpoint", lambda: "")
+    group = FrameworkGroup(create_app=lambda: app)
+    env = {
+        "FLASK_ROUTES_SORT": None,
+        "FRAMEWORK_ROUTES_SORT": None,
+        f"{prefix}SORT": "rule",
+    }
+    result = app.test_cli_runner().invoke(group, ["routes"], env=env)
+    assert result.exit_code == 0, result.output
+    rows = [line.split()[0] for line in result.output.splitlines()[2:]]
+    assert rows == ["b_endpoint", "a_endpoint"], result.output
+
+
+def test_routes_sort_framework_spelling_wins() -> None:
+    app = App(__name__, static_folder=None)
+    app.add_url_rule("/b", "a_endpoint", lambda: "")
+    app.add_url_rule("/a", "b_endpoint", lambda: "")
+    group = FrameworkGroup(create_app=lambda: app)
+    env = {"FLASK_ROUTES_SORT": "rule", "FRAMEWORK_ROUTES_SORT": "endpoint"}
+    result = app.test_cli_runner().invoke(group, ["routes"], env=env)
+    rows = [line.split()[0] for line in result.output.splitlines()[2:]]
+    assert rows == ["a_endpoint", "b_endpoint"]
+
+
+def test_reading_flask_spelling_leaves_environ_alone() -> None:
+    runner, group, _ = greeting_cli()
+    env = {"FLASK_GREET_NAME": "flask", "FRAMEWORK_GREET_NAME": None}
+    before = dict(os.environ)
+    runner.invoke(group, ["greet"], env=env)
+    assert dict(os.environ) == before
+
+
 @pytest.mark.parametrize("port", ["70000", "-1"])
 def test_run_port_out_of_range_is_a_usage_error(port: str) -> None:
     with pytest.raises(click.BadParameter, match="is not in the range 0<=x<=65535"):
