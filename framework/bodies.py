@@ -9,7 +9,10 @@ Layer 1. Used by :class:`framework.wrappers.Request`:
 - a body sent with ``Transfer-Encoding`` that the server did not delimit
   is a 411 when read;
 - a malformed multipart body is a 400, never an empty form;
-  ``MAX_FORM_MEMORY_SIZE`` limits each form field, urlencoded ones too.
+  ``MAX_FORM_MEMORY_SIZE`` limits each form field, urlencoded ones too;
+- an error the server raises while reading the body (a malformed chunk, a
+  client that disconnects mid-body) is a 400 (:class:`BodyReadError`),
+  reported in one log line, never a 500 with a traceback.
 """
 
 from __future__ import annotations
@@ -19,7 +22,13 @@ import re
 import typing as t
 from urllib.parse import parse_qsl, unquote_to_bytes
 
-from werkzeug.exceptions import BadRequest, LengthRequired, RequestEntityTooLarge
+from werkzeug.exceptions import (
+    BadRequest,
+    ClientDisconnected,
+    HTTPException,
+    LengthRequired,
+    RequestEntityTooLarge,
+)
 from werkzeug.formparser import FormDataParser as _WerkzeugFormDataParser
 from werkzeug.formparser import MultiPartParser
 from werkzeug.wsgi import LimitedStream, get_content_length
@@ -28,13 +37,17 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.datastructures import FileStorage, MultiDict
 
-__all__ = ["FormDataParser", "input_stream"]
+__all__ = ["BodyReadError", "FormDataParser", "input_stream"]
 
 #: A Content-Length value: digits, with the blanks a header may carry.
 _LENGTH = re.compile(r"[ \t]*[0-9]+[ \t]*")
 
 
-def input_stream(environ: WSGIEnvironment, max_length: int | None) -> t.IO[bytes]:
+def input_stream(
+    environ: WSGIEnvironment,
+    max_length: int | None,
+    report: t.Callable[[str], None] | None = None,
+) -> t.IO[bytes]:
     """The body of the request in ``environ``, as a stream that never reads
     past the body or past ``max_length`` bytes.
 
@@ -49,9 +62,14 @@ def input_stream(environ: WSGIEnvironment, max_length: int | None) -> t.IO[bytes
       ``Content-Length``, the body is empty, unless a ``Transfer-Encoding``
       says there is one: reading it then raises 411, where werkzeug returns
       nothing.
+    - Whatever the server's ``wsgi.input`` raises while it is read raises
+      :class:`BodyReadError` (400), after ``report`` is called with a line
+      that says what the server found.
 
     :param environ: the WSGI environ.
     :param max_length: the limit in bytes, or ``None`` for none.
+    :param report: called with one line when the server fails to read the
+        body; ``None`` reports nothing.
     """
     declared = environ.get("CONTENT_LENGTH")
     if declared and _LENGTH.fullmatch(declared) is None:
@@ -63,19 +81,138 @@ def input_stream(environ: WSGIEnvironment, max_length: int | None) -> t.IO[bytes
         )
     # A server that gives no input stream sent no body (the key is required
     # by PEP 3333, but its absence is no reason for a 500).
-    stream = t.cast("t.IO[bytes]", environ.get("wsgi.input") or io.BytesIO())
+    server_input = environ.get("wsgi.input")
     length = get_content_length(environ)
     if length is not None and max_length is not None and length > max_length:
         raise RequestEntityTooLarge()
+    if length is not None:
+        # Servers that mark the end of the body (gunicorn, waitress) still
+        # end a Content-Length body quietly when the client goes away before
+        # sending all of it: counting the bytes is what tells.
+        return t.cast(
+            "t.IO[bytes]",
+            _DeclaredLengthStream(_server_input(server_input, report), length, report),
+        )
     if "wsgi.input_terminated" in environ:
+        stream = _server_input(server_input, report)
         if max_length is None:
             return stream
         return t.cast("t.IO[bytes]", _MaxLengthStream(stream, max_length))
-    if length is None:
-        if environ.get("HTTP_TRANSFER_ENCODING"):
-            return t.cast("t.IO[bytes]", _UnreadableBody())
+    if environ.get("HTTP_TRANSFER_ENCODING"):
+        return t.cast("t.IO[bytes]", _UnreadableBody())
+    return io.BytesIO()
+
+
+def _server_input(
+    server_input: t.Any, report: t.Callable[[str], None] | None
+) -> t.IO[bytes]:
+    if server_input is None:
         return io.BytesIO()
-    return t.cast("t.IO[bytes]", LimitedStream(stream, length))
+    return t.cast("t.IO[bytes]", _ServerInput(server_input, report))
+
+
+class BodyReadError(ClientDisconnected):
+    """400 Bad Request: the server could not read the request body, because
+    the client sent a malformed one (a bad chunk size or terminator, a bad
+    chunk extension or trailer) or went away before its end. The server's
+    own error is the ``__cause__``."""
+
+    description = (
+        "The request body is malformed or was cut short: the server could not read it."
+    )
+
+
+class _ServerInput:
+    """The server's ``wsgi.input``, whose errors become :class:`BodyReadError`.
+
+    Servers report a body they cannot parse by raising from ``read``, each
+    with its own classes: gunicorn raises ``InvalidChunkSize``,
+    ``ChunkMissingTerminator``, ``InvalidHeader`` for a bad trailer or
+    ``NoMoreData`` (some ``OSError``, some not), and any server raises
+    ``OSError`` when the socket fails. The framework must not import a
+    server to name them, and no other code runs inside ``read``: so
+    whatever escapes the server's stream, except an HTTP error a middleware
+    chose to raise, is the client's malformed body.
+
+    Only the methods a reader of the body uses are here; one ``try`` per
+    call is all it costs, and only requests that read a body make one.
+    """
+
+    __slots__ = ("_report", "_stream")
+
+    def __init__(self, stream: t.Any, report: t.Callable[[str], None] | None) -> None:
+        self._stream = stream
+        self._report = report
+
+    def _failed(self, error: Exception) -> BodyReadError:
+        if self._report is not None:
+            message = str(error)[:200]
+            self._report(
+                "The request body could not be read, answering 400:"
+                f" {type(error).__name__}{': ' if message else ''}{message}"
+            )
+        return BodyReadError()
+
+    def read(self, size: int | None = -1) -> bytes:
+        try:
+            return t.cast(bytes, self._stream.read(-1 if size is None else size))
+        except HTTPException:
+            raise
+        except Exception as e:
+            raise self._failed(e) from e
+
+    def readline(self, size: int | None = -1) -> bytes:
+        try:
+            return t.cast(bytes, self._stream.readline(-1 if size is None else size))
+        except HTTPException:
+            raise
+        except Exception as e:
+            raise self._failed(e) from e
+
+    def readable(self) -> bool:
+        return True
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        lines = []
+        total = 0
+        while line := self.readline():
+            lines.append(line)
+            total += len(line)
+            if 0 < hint <= total:
+                break
+        return lines
+
+    def __iter__(self) -> t.Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+    def close(self) -> None:
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
+
+
+class _DeclaredLengthStream(LimitedStream):
+    """A body of a declared ``Content-Length``: reads no further, and raises
+    :class:`BodyReadError` (400) when the body ends before it, reported like
+    the server's own read errors."""
+
+    def __init__(
+        self,
+        stream: t.IO[bytes],
+        length: int,
+        report: t.Callable[[str], None] | None,
+    ) -> None:
+        super().__init__(stream, length)
+        self._report = report
+
+    def on_disconnect(self, error: Exception | None = None) -> None:
+        if self._report is not None:
+            self._report(
+                "The request body ended after"
+                f" {self._pos} of its {self.limit} declared bytes, answering 400"
+            )
+        raise BodyReadError()
 
 
 class _MaxLengthStream(LimitedStream):
