@@ -53,15 +53,18 @@ def input_stream(
 
     - A declared ``Content-Length`` over ``max_length`` raises 413 at once,
       before anything is read.
-    - A body whose end the server marks (``wsgi.input_terminated``, set for
-      chunked requests) is read to its end; with a ``max_length``, the read
-      that would go past it raises 413, after at most ``max_length + 1``
-      bytes. Werkzeug's stream instead ends quietly at the limit.
     - A ``Content-Length`` that is not a whole number raises 400.
-    - Otherwise the declared ``Content-Length`` bounds the read. With no
-      ``Content-Length``, the body is empty, unless a ``Transfer-Encoding``
-      says there is one: reading it then raises 411, where werkzeug returns
-      nothing.
+    - A declared ``Content-Length`` bounds the read, and a body that ends
+      before it (the client went away) raises :class:`BodyReadError` (400),
+      even under a server that marks the end of the body and would end it
+      quietly.
+    - Without a ``Content-Length``, a body whose end the server marks
+      (``wsgi.input_terminated``, set for chunked requests) is read to its
+      end; with a ``max_length``, the read that would go past it raises
+      413, after at most ``max_length + 1`` bytes. Werkzeug's stream
+      instead ends quietly at the limit.
+    - Otherwise the body is empty, unless a ``Transfer-Encoding`` says there
+      is one: reading it then raises 411, where werkzeug returns nothing.
     - Whatever the server's ``wsgi.input`` raises while it is read raises
       :class:`BodyReadError` (400), after ``report`` is called with a line
       that says what the server found.
