@@ -92,10 +92,7 @@ def input_stream(
         # Servers that mark the end of the body (gunicorn, waitress) still
         # end a Content-Length body quietly when the client goes away before
         # sending all of it: counting the bytes is what tells.
-        return t.cast(
-            "t.IO[bytes]",
-            _DeclaredLengthStream(_server_input(server_input, report), length, report),
-        )
+        return _server_input(server_input, report, length)
     if "wsgi.input_terminated" in environ:
         stream = _server_input(server_input, report)
         if max_length is None:
@@ -107,18 +104,20 @@ def input_stream(
 
 
 def _server_input(
-    server_input: t.Any, report: t.Callable[[str], None] | None
+    server_input: t.Any,
+    report: t.Callable[[str], None] | None,
+    length: int | None = None,
 ) -> t.IO[bytes]:
     if server_input is None:
-        return io.BytesIO()
-    return t.cast("t.IO[bytes]", _ServerInput(server_input, report))
+        server_input = io.BytesIO()
+    return t.cast("t.IO[bytes]", _ServerInput(server_input, report, length))
 
 
 class BodyReadError(ClientDisconnected):
     """400 Bad Request: the server could not read the request body, because
     the client sent a malformed one (a bad chunk size or terminator, a bad
     chunk extension or trailer) or went away before its end. The server's
-    own error is the ``__cause__``."""
+    own error, if it raised one, is the ``__cause__``."""
 
     description = (
         "The request body is malformed or was cut short: the server could not read it."
@@ -126,7 +125,8 @@ class BodyReadError(ClientDisconnected):
 
 
 class _ServerInput:
-    """The server's ``wsgi.input``, whose errors become :class:`BodyReadError`.
+    """The server's ``wsgi.input``, read no further than a declared length,
+    whose errors become :class:`BodyReadError`.
 
     Servers report a body they cannot parse by raising from ``read``, each
     with its own classes: gunicorn raises ``InvalidChunkSize``,
@@ -137,15 +137,28 @@ class _ServerInput:
     whatever escapes the server's stream, except an HTTP error a middleware
     chose to raise, is the client's malformed body.
 
-    Only the methods a reader of the body uses are here; one ``try`` per
-    call is all it costs, and only requests that read a body make one.
+    With a declared ``length``, a body that ends before it is also a
+    :class:`BodyReadError`: gunicorn and waitress mark every body as
+    delimited (``wsgi.input_terminated``) and end one cut short quietly.
+    Counting here, rather than in werkzeug's ``LimitedStream`` on top, keeps
+    a body read to one Python call per read.
+
+    Only requests that read a body make one.
     """
 
-    __slots__ = ("_report", "_stream")
+    __slots__ = ("_declared", "_remaining", "_report", "_stream")
 
-    def __init__(self, stream: t.Any, report: t.Callable[[str], None] | None) -> None:
+    def __init__(
+        self,
+        stream: t.Any,
+        report: t.Callable[[str], None] | None,
+        length: int | None = None,
+    ) -> None:
         self._stream = stream
         self._report = report
+        self._declared = length
+        #: Bytes still to come, or -1 when the server marks the end.
+        self._remaining = -1 if length is None else length
 
     def _failed(self, error: Exception) -> BodyReadError:
         if self._report is not None:
@@ -156,21 +169,63 @@ class _ServerInput:
             )
         return BodyReadError()
 
-    def read(self, size: int | None = -1) -> bytes:
+    def _cut_short(self) -> BodyReadError:
+        declared = t.cast(int, self._declared)
+        if self._report is not None:
+            self._report(
+                "The request body ended after"
+                f" {declared - self._remaining} of its {declared} declared"
+                " bytes, answering 400"
+            )
+        return BodyReadError()
+
+    def _read(self, read: t.Callable[[int], bytes], size: int) -> bytes:
         try:
-            return t.cast(bytes, self._stream.read(-1 if size is None else size))
+            return read(size)
         except HTTPException:
             raise
         except Exception as e:
             raise self._failed(e) from e
 
+    def read(self, size: int | None = -1) -> bytes:
+        remaining = self._remaining
+        if size is None or size < 0:
+            if remaining < 0:
+                return self._read(self._stream.read, -1)
+            # A server may hand out less than asked before the end.
+            parts = []
+            while remaining:
+                data = self._read(self._stream.read, remaining)
+                if not data:
+                    raise self._cut_short()
+                parts.append(data)
+                remaining = self._remaining = remaining - len(data)
+            return b"".join(parts)
+        if remaining < 0:
+            return self._read(self._stream.read, size)
+        if size > remaining:
+            size = remaining
+        if size == 0:
+            return b""
+        data = self._read(self._stream.read, size)
+        if not data:
+            raise self._cut_short()
+        self._remaining = remaining - len(data)
+        return data
+
     def readline(self, size: int | None = -1) -> bytes:
-        try:
-            return t.cast(bytes, self._stream.readline(-1 if size is None else size))
-        except HTTPException:
-            raise
-        except Exception as e:
-            raise self._failed(e) from e
+        remaining = self._remaining
+        if size is None or size < 0 or 0 <= remaining < size:
+            size = remaining
+        if remaining < 0:
+            return self._read(self._stream.readline, size)
+        if size == 0:
+            return b""
+        data = self._read(self._stream.readline, size)
+        if not data:
+            raise self._cut_short()
+        self._remaining = remaining - len(data)
+        return data
 
     def readable(self) -> bool:
         return True
@@ -193,29 +248,6 @@ class _ServerInput:
         close = getattr(self._stream, "close", None)
         if close is not None:
             close()
-
-
-class _DeclaredLengthStream(LimitedStream):
-    """A body of a declared ``Content-Length``: reads no further, and raises
-    :class:`BodyReadError` (400) when the body ends before it, reported like
-    the server's own read errors."""
-
-    def __init__(
-        self,
-        stream: t.IO[bytes],
-        length: int,
-        report: t.Callable[[str], None] | None,
-    ) -> None:
-        super().__init__(stream, length)
-        self._report = report
-
-    def on_disconnect(self, error: Exception | None = None) -> None:
-        if self._report is not None:
-            self._report(
-                "The request body ended after"
-                f" {self._pos} of its {self.limit} declared bytes, answering 400"
-            )
-        raise BodyReadError()
 
 
 class _MaxLengthStream(LimitedStream):

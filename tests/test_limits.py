@@ -664,3 +664,25 @@ def test_an_http_error_from_the_input_stream_is_kept(
     environ, _ = environ_for("/get_data", b"x" * 100, None, chunked=True)
     environ["wsgi.input"] = FailingServerStream(b"x" * 20, RequestEntityTooLarge())
     assert call(app, environ)[0] == 413
+
+
+@pytest.mark.parametrize("sent", [b"a\nbb\nccc\n", b"a\nbb\nc"])
+def test_reading_the_stream_by_lines_keeps_to_the_declared_length(
+    sent: bytes,
+) -> None:
+    """Lines of a ``Content-Length`` body end at its length (the bytes after
+    it are the next request's); lines of a body cut short are a 400."""
+    app = App("lines")
+
+    @app.post("/lines")
+    def lines() -> list[str]:
+        return [line.decode() for line in request.stream]
+
+    environ, _ = environ_for("/lines", b"a\nbb\nccc\n", None, chunked=False)
+    environ["wsgi.input_terminated"] = True
+    if len(sent) < 9:
+        environ["wsgi.input"] = io.BytesIO(sent)
+        assert call(app, environ)[0] == 400
+    else:
+        environ["wsgi.input"] = io.BytesIO(sent + b"GET / HTTP/1.1\r\n")
+        assert call(app, environ) == (200, b'["a\\n","bb\\n","ccc\\n"]\n')
