@@ -1,5 +1,6 @@
 """``framework serve`` attacked for real: raw requests over a socket to
-gunicorn and to waitress, each started as a subprocess on 127.0.0.1 (one
+gunicorn (sync and gthread workers) and to waitress, each started as a
+subprocess on 127.0.0.1 (one
 server at a time), and their logs read afterwards.
 
 - Malformed or truncated request bodies (a bad chunk size, a missing chunk
@@ -144,18 +145,26 @@ def post(path: str, header: bytes, body: bytes) -> bytes:
     )
 
 
-@pytest.fixture(scope="module", params=["gunicorn", "waitress"])
+#: How each server is started: gunicorn's sync worker (the default), its
+#: gthread worker (which keeps connections alive), and waitress.
+SERVERS = {
+    "gunicorn": ["--server", "gunicorn", "--workers", "2"],
+    "gunicorn-gthread": ["--server", "gunicorn", "--workers", "1", "--threads", "2"],
+    "waitress": ["--server", "waitress", "--threads", "2"],
+}
+
+
+@pytest.fixture(scope="module", params=SERVERS)
 def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> t.Iterator[ServerProcess]:
-    """``framework --app attackapp serve`` with gunicorn (two workers) or
-    waitress, and on exit, a clean stop."""
+    """``framework --app attackapp serve`` with one of :data:`SERVERS`, and
+    on exit, a clean stop."""
     folder = tmp_path_factory.mktemp("attacks")
     (folder / "attackapp.py").write_text(APP_SOURCE, encoding="utf-8")
     port = free_port()
     argv = [sys.executable, "-m", "framework.cli", "--app", "attackapp", "serve"]
-    argv += ["--server", request.param, "--port", str(port)]
-    argv += ["--workers", "2"] if request.param == "gunicorn" else ["--threads", "2"]
+    argv += ["--port", str(port), *SERVERS[request.param]]
     process = ServerProcess(
         argv,
         port=port,
@@ -205,7 +214,7 @@ def test_a_malformed_chunked_body_is_a_400(
     # Whoever parses the chunks refuses them: gunicorn hands them to the
     # app, which answers; waitress answers itself.
     assert answer.status == 400, answer.raw
-    if server.name == "gunicorn":
+    if server.name.startswith("gunicorn"):
         lines = wait_for_body_lines(server, before + 1)
         assert len(lines) == before + 1, server.output()
         assert "WARNING" in lines[-1] and "answering 400" in lines[-1]
@@ -219,7 +228,7 @@ def test_a_body_cut_short_is_a_400_or_a_closed_connection(
 ) -> None:
     before = len(body_lines(server))
     answer = send_raw(server.port, post(path, header, body))
-    if server.name == "gunicorn":
+    if server.name.startswith("gunicorn"):
         # The app reads what there is, finds the end too early, answers.
         assert answer.status == 400, answer.raw
         lines = wait_for_body_lines(server, before + 1)
