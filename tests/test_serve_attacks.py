@@ -1,7 +1,7 @@
 """``framework serve`` attacked for real: raw requests over a socket to
 gunicorn (sync and gthread workers) and to waitress, each started as a
-subprocess on 127.0.0.1 (one
-server at a time), and their logs read afterwards.
+subprocess on 127.0.0.1 (one server at a time), and their logs read
+afterwards.
 
 - Malformed or truncated request bodies (a bad chunk size, a missing chunk
   terminator, a bad chunk extension or trailer, an end of input mid-chunk,
