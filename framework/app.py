@@ -54,7 +54,7 @@ from .routing import Router
 from .scaffold import _SCOPED_REGISTRIES, Scaffold, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
 from .templating import DispatchingJinjaLoader, Environment, TemplateRenderer
-from .wrappers import Request, Response
+from .wrappers import Request, Response, check_redirect_target
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -1306,8 +1306,14 @@ class App(Scaffold):
     def redirect(
         self: _MakesResponses[ResponseT], location: str, code: int = 302
     ) -> ResponseT:
-        """A redirect response of :attr:`response_class`."""
-        return _werkzeug_redirect(location, code, Response=self.response_class)  # type: ignore[return-value]
+        """A redirect response of :attr:`response_class`.
+
+        :raises werkzeug.exceptions.BadRequest: ``location`` holds a control
+            character, such as CR or LF, which would split the header.
+        """
+        return _werkzeug_redirect(  # type: ignore[return-value]
+            check_redirect_target(location), code, Response=self.response_class
+        )
 
     # -- contexts and WSGI -------------------------------------------------
 

@@ -9,7 +9,10 @@ Layer 1. Used by :class:`framework.wrappers.Request`:
 - a body sent with ``Transfer-Encoding`` that the server did not delimit
   is a 411 when read;
 - a malformed multipart body is a 400, never an empty form;
-  ``MAX_FORM_MEMORY_SIZE`` limits each form field, urlencoded ones too.
+  ``MAX_FORM_MEMORY_SIZE`` limits each form field, urlencoded ones too;
+- an error the server raises while reading the body (a malformed chunk, a
+  client that disconnects mid-body) is a 400 (:class:`BodyReadError`),
+  reported in one log line, never a 500 with a traceback.
 """
 
 from __future__ import annotations
@@ -19,7 +22,13 @@ import re
 import typing as t
 from urllib.parse import parse_qsl, unquote_to_bytes
 
-from werkzeug.exceptions import BadRequest, LengthRequired, RequestEntityTooLarge
+from werkzeug.exceptions import (
+    BadRequest,
+    ClientDisconnected,
+    HTTPException,
+    LengthRequired,
+    RequestEntityTooLarge,
+)
 from werkzeug.formparser import FormDataParser as _WerkzeugFormDataParser
 from werkzeug.formparser import MultiPartParser
 from werkzeug.wsgi import LimitedStream, get_content_length
@@ -28,30 +37,42 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.datastructures import FileStorage, MultiDict
 
-__all__ = ["FormDataParser", "input_stream"]
+__all__ = ["BodyReadError", "FormDataParser", "input_stream"]
 
 #: A Content-Length value: digits, with the blanks a header may carry.
 _LENGTH = re.compile(r"[ \t]*[0-9]+[ \t]*")
 
 
-def input_stream(environ: WSGIEnvironment, max_length: int | None) -> t.IO[bytes]:
+def input_stream(
+    environ: WSGIEnvironment,
+    max_length: int | None,
+    report: t.Callable[[str], None] | None = None,
+) -> t.IO[bytes]:
     """The body of the request in ``environ``, as a stream that never reads
     past the body or past ``max_length`` bytes.
 
     - A declared ``Content-Length`` over ``max_length`` raises 413 at once,
       before anything is read.
-    - A body whose end the server marks (``wsgi.input_terminated``, set for
-      chunked requests) is read to its end; with a ``max_length``, the read
-      that would go past it raises 413, after at most ``max_length + 1``
-      bytes. Werkzeug's stream instead ends quietly at the limit.
     - A ``Content-Length`` that is not a whole number raises 400.
-    - Otherwise the declared ``Content-Length`` bounds the read. With no
-      ``Content-Length``, the body is empty, unless a ``Transfer-Encoding``
-      says there is one: reading it then raises 411, where werkzeug returns
-      nothing.
+    - A declared ``Content-Length`` bounds the read, and a body that ends
+      before it (the client went away) raises :class:`BodyReadError` (400),
+      even under a server that marks the end of the body and would end it
+      quietly.
+    - Without a ``Content-Length``, a body whose end the server marks
+      (``wsgi.input_terminated``, set for chunked requests) is read to its
+      end; with a ``max_length``, the read that would go past it raises
+      413, after at most ``max_length + 1`` bytes. Werkzeug's stream
+      instead ends quietly at the limit.
+    - Otherwise the body is empty, unless a ``Transfer-Encoding`` says there
+      is one: reading it then raises 411, where werkzeug returns nothing.
+    - Whatever the server's ``wsgi.input`` raises while it is read raises
+      :class:`BodyReadError` (400), after ``report`` is called with a line
+      that says what the server found.
 
     :param environ: the WSGI environ.
     :param max_length: the limit in bytes, or ``None`` for none.
+    :param report: called with one line when the server fails to read the
+        body; ``None`` reports nothing.
     """
     declared = environ.get("CONTENT_LENGTH")
     if declared and _LENGTH.fullmatch(declared) is None:
@@ -63,19 +84,170 @@ def input_stream(environ: WSGIEnvironment, max_length: int | None) -> t.IO[bytes
         )
     # A server that gives no input stream sent no body (the key is required
     # by PEP 3333, but its absence is no reason for a 500).
-    stream = t.cast("t.IO[bytes]", environ.get("wsgi.input") or io.BytesIO())
+    server_input = environ.get("wsgi.input")
     length = get_content_length(environ)
     if length is not None and max_length is not None and length > max_length:
         raise RequestEntityTooLarge()
+    if length is not None:
+        # Servers that mark the end of the body (gunicorn, waitress) still
+        # end a Content-Length body quietly when the client goes away before
+        # sending all of it: counting the bytes is what tells.
+        return _server_input(server_input, report, length)
     if "wsgi.input_terminated" in environ:
+        stream = _server_input(server_input, report)
         if max_length is None:
             return stream
         return t.cast("t.IO[bytes]", _MaxLengthStream(stream, max_length))
-    if length is None:
-        if environ.get("HTTP_TRANSFER_ENCODING"):
-            return t.cast("t.IO[bytes]", _UnreadableBody())
-        return io.BytesIO()
-    return t.cast("t.IO[bytes]", LimitedStream(stream, length))
+    if environ.get("HTTP_TRANSFER_ENCODING"):
+        return t.cast("t.IO[bytes]", _UnreadableBody())
+    return io.BytesIO()
+
+
+def _server_input(
+    server_input: t.Any,
+    report: t.Callable[[str], None] | None,
+    length: int | None = None,
+) -> t.IO[bytes]:
+    if server_input is None:
+        server_input = io.BytesIO()
+    return t.cast("t.IO[bytes]", _ServerInput(server_input, report, length))
+
+
+class BodyReadError(ClientDisconnected):
+    """400 Bad Request: the server could not read the request body, because
+    the client sent a malformed one (a bad chunk size or terminator, a bad
+    chunk extension or trailer) or went away before its end. The server's
+    own error, if it raised one, is the ``__cause__``."""
+
+    description = (
+        "The request body is malformed or was cut short: the server could not read it."
+    )
+
+
+class _ServerInput:
+    """The server's ``wsgi.input``, read no further than a declared length,
+    whose errors become :class:`BodyReadError`.
+
+    Servers report a body they cannot parse by raising from ``read``, each
+    with its own classes: gunicorn raises ``InvalidChunkSize``,
+    ``ChunkMissingTerminator``, ``InvalidHeader`` for a bad trailer or
+    ``NoMoreData`` (some ``OSError``, some not), and any server raises
+    ``OSError`` when the socket fails. The framework must not import a
+    server to name them, and no other code runs inside ``read``: so
+    whatever escapes the server's stream, except an HTTP error a middleware
+    chose to raise, is the client's malformed body.
+
+    With a declared ``length``, a body that ends before it is also a
+    :class:`BodyReadError`: gunicorn and waitress mark every body as
+    delimited (``wsgi.input_terminated``) and end one cut short quietly.
+    Counting here, rather than in werkzeug's ``LimitedStream`` on top, keeps
+    a body read to one Python call per read.
+
+    Only requests that read a body make one.
+    """
+
+    __slots__ = ("_declared", "_remaining", "_report", "_stream")
+
+    def __init__(
+        self,
+        stream: t.Any,
+        report: t.Callable[[str], None] | None,
+        length: int | None = None,
+    ) -> None:
+        self._stream = stream
+        self._report = report
+        self._declared = length
+        #: Bytes still to come, or -1 when the server marks the end.
+        self._remaining = -1 if length is None else length
+
+    def _failed(self, error: Exception) -> BodyReadError:
+        if self._report is not None:
+            message = str(error)[:200]
+            self._report(
+                "The request body could not be read, answering 400:"
+                f" {type(error).__name__}{': ' if message else ''}{message}"
+            )
+        return BodyReadError()
+
+    def _cut_short(self) -> BodyReadError:
+        declared = t.cast(int, self._declared)
+        if self._report is not None:
+            self._report(
+                "The request body ended after"
+                f" {declared - self._remaining} of its {declared} declared"
+                " bytes, answering 400"
+            )
+        return BodyReadError()
+
+    def _read(self, read: t.Callable[[int], bytes], size: int) -> bytes:
+        try:
+            return read(size)
+        except HTTPException:
+            raise
+        except Exception as e:
+            raise self._failed(e) from e
+
+    def read(self, size: int | None = -1) -> bytes:
+        remaining = self._remaining
+        if size is None or size < 0:
+            if remaining < 0:
+                return self._read(self._stream.read, -1)
+            # A server may hand out less than asked before the end.
+            parts = []
+            while remaining:
+                data = self._read(self._stream.read, remaining)
+                if not data:
+                    raise self._cut_short()
+                parts.append(data)
+                remaining = self._remaining = remaining - len(data)
+            return b"".join(parts)
+        if remaining < 0:
+            return self._read(self._stream.read, size)
+        if size > remaining:
+            size = remaining
+        if size == 0:
+            return b""
+        data = self._read(self._stream.read, size)
+        if not data:
+            raise self._cut_short()
+        self._remaining = remaining - len(data)
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        remaining = self._remaining
+        if size is None or size < 0 or 0 <= remaining < size:
+            size = remaining
+        if remaining < 0:
+            return self._read(self._stream.readline, size)
+        if size == 0:
+            return b""
+        data = self._read(self._stream.readline, size)
+        if not data:
+            raise self._cut_short()
+        self._remaining = remaining - len(data)
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        lines = []
+        total = 0
+        while line := self.readline():
+            lines.append(line)
+            total += len(line)
+            if 0 < hint <= total:
+                break
+        return lines
+
+    def __iter__(self) -> t.Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+    def close(self) -> None:
+        close = getattr(self._stream, "close", None)
+        if close is not None:
+            close()
 
 
 class _MaxLengthStream(LimitedStream):

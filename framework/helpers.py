@@ -21,6 +21,7 @@ from .ctx import _active_request_context, _cv_context, keep_context
 from .flashing import flash as flash
 from .flashing import get_flashed_messages as get_flashed_messages
 from .globals import current_app
+from .wrappers import check_redirect_target
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.wrappers import Response as BaseResponse
@@ -83,12 +84,16 @@ def redirect(
     location: str, code: int = 302, Response: type[BaseResponse] | None = None
 ) -> BaseResponse:
     """A redirect response to ``location`` (302 by default), of the current
-    app's response class."""
+    app's response class.
+
+    :raises werkzeug.exceptions.BadRequest: ``location`` holds a control
+        character, such as CR or LF (see :func:`.check_redirect_target`).
+    """
     if Response is None:
         ctx = _cv_context.get(None)
         if ctx is not None:
             return ctx.app.redirect(location, code)
-    return _werkzeug_redirect(location, code, Response=Response)
+    return _werkzeug_redirect(check_redirect_target(location), code, Response=Response)
 
 
 def make_response(*args: t.Any) -> Response:

@@ -16,6 +16,7 @@ that could split the response, and never sends a scheme-relative
 from __future__ import annotations
 
 import json as _stdlib_json
+import logging
 import re
 import typing as t
 from urllib.parse import parse_qsl
@@ -44,7 +45,13 @@ if t.TYPE_CHECKING:  # pragma: no cover
 # DebugFilesKeyError and attach_enctype_error_multidict are defined here, by
 # the request that raises and installs them, and are public in
 # framework.debughelpers, Flask's module for them.
-__all__ = ["Request", "Response", "ResponseHeaders", "check_header_name"]
+__all__ = [
+    "Request",
+    "Response",
+    "ResponseHeaders",
+    "check_header_name",
+    "check_redirect_target",
+]
 
 
 class _AppJSON:
@@ -225,7 +232,7 @@ class Request(_WerkzeugRequest):
                 "This request was created with 'shallow=True', reading"
                 " from the input stream is disabled."
             )
-        return input_stream(self.environ, self.max_content_length)
+        return input_stream(self.environ, self.max_content_length, _report_body_error)
 
     @cached_property
     def args(self) -> MultiDict[str, str]:
@@ -309,6 +316,14 @@ class Request(_WerkzeugRequest):
                 attach_enctype_error_multidict(self)
 
 
+def _report_body_error(line: str) -> None:
+    """Log, as one warning of the current app, that the server could not
+    read a request's body: the client's fault, so no traceback."""
+    ctx = _cv_context.get(None)
+    logger = ctx.app.logger if ctx is not None else logging.getLogger(__name__)
+    logger.warning("%s", line)
+
+
 def blueprint_chain(name: str) -> list[str]:
     """``"a.b.c"`` gives ``["a.b.c", "a.b", "a"]``: a blueprint and its
     parents, innermost first."""
@@ -334,6 +349,33 @@ _NEWLINE = re.compile(r"[\r\n]")
 #: What a cookie name, domain or path may not contain: control characters
 #: (CR and LF among them), and ``;`` which would start a cookie attribute.
 _COOKIE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f;]")
+
+
+#: What a redirect target may not hold: control characters, CR and LF among
+#: them, which would end the ``Location`` header and start another. A tab
+#: is allowed in a header value, and the Location check of
+#: :meth:`Response.get_wsgi_headers` already deals with it.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def check_redirect_target(location: str) -> str:
+    """Return ``location`` unchanged, or raise 400 Bad Request when it holds
+    a control character (CR, LF, NUL..., a tab excepted).
+
+    A redirect target often comes from the client (``?next=``): refused
+    here, it is the client's error, where werkzeug's refusal of a CR or LF
+    in a header value is a 500, and other control characters reach the
+    server, which sends them or answers 500.
+
+    :param location: the URL to redirect to.
+    :raises werkzeug.exceptions.BadRequest: it holds a control character.
+    """
+    if _CONTROL.search(location) is not None:
+        raise BadRequest(
+            "The redirect target holds a control character (CR, LF or"
+            " another), which a Location header cannot carry."
+        )
+    return location
 
 
 def check_header_name(name: str) -> None:

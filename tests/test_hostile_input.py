@@ -14,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from werkzeug.datastructures import Headers
+from werkzeug.exceptions import BadRequest
 from werkzeug.http import dump_cookie
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -469,17 +470,61 @@ def test_status_with_cr_or_lf_is_refused(status: str) -> None:
     assert response.status == "200 OK"
 
 
-@pytest.mark.parametrize(
-    "location",
-    ["/next\r\nSet-Cookie: a=b", "http://example.com/\nX: y", "/a\rb"],
-)
-def test_redirect_to_a_location_with_cr_or_lf_is_refused(
+#: Redirect targets with a control character: each would split the
+#: Location header or reach the client raw.
+BAD_TARGETS = [
+    "/next\r\nSet-Cookie: a=b",
+    "http://example.com/\nX: y",
+    "/a\rb",
+    "/a\x00b",
+    "/a\x01b",
+    "/a\x1fb",
+    "/a\x7fb",
+]
+
+
+@pytest.mark.parametrize("location", BAD_TARGETS)
+def test_redirect_to_a_location_with_a_control_character_is_refused(
     app: App, location: str
 ) -> None:
-    with pytest.raises(ValueError, match="newline"):
+    with pytest.raises(BadRequest, match="control character"):
         redirect(location)
-    with app.test_request_context(), pytest.raises(ValueError, match="newline"):
+    with pytest.raises(BadRequest, match="control character"):
+        redirect(location, Response=Response)
+    with pytest.raises(BadRequest, match="control character"):
+        app.redirect(location)
+    with app.test_request_context(), pytest.raises(BadRequest, match="control"):
         redirect(location)
+
+
+@pytest.mark.parametrize("location", BAD_TARGETS)
+def test_redirect_to_a_client_target_with_a_control_character_is_a_400(
+    app: App, location: str
+) -> None:
+    @app.get("/go")
+    def go() -> Response:
+        return redirect(request.args["next"])
+
+    @app.get("/app-go")
+    def app_go() -> Response:
+        return app.redirect(request.args["next"])
+
+    client = app.test_client()
+    for path in ("/go", "/app-go"):
+        response = client.get(path, query_string={"next": location})
+        assert response.status_code == 400
+        assert "Location" not in response.headers
+        assert "Set-Cookie" not in response.headers
+        assert b"control character" in response.data
+
+
+def test_redirect_to_a_target_without_control_characters_is_kept(app: App) -> None:
+    # Spaces, quotes and non-ASCII letters are no control characters; a tab
+    # may be in a header value (see the scheme-relative tests below).
+    with app.test_request_context():
+        response = redirect('/caf\u00e9?q=a b&x="y"')
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/caf")
 
 
 COOKIE_CASES = [

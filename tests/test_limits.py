@@ -15,6 +15,7 @@ import json
 import typing as t
 
 import pytest
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from framework import App, Request, request
@@ -571,3 +572,117 @@ def test_chunked_multipart_over_the_limit_is_413(
     status, page = call(app, environ)
     assert status == 200
     assert json.loads(page) == {"fields": {"a": ["x" * 50]}, "files": []}
+
+
+# What the server's wsgi.input raises -------------------------------------
+
+
+class FailingServerStream(BodyStream):
+    """A ``wsgi.input`` that hands out ``body`` and then raises ``error``,
+    as a server's stream does on a malformed chunk (gunicorn's classes are
+    not all ``OSError``) or a socket error."""
+
+    def __init__(self, body: bytes, error: Exception) -> None:
+        super().__init__(body)
+        self.error = error
+
+    def read(self, size: int = -1) -> bytes:
+        assert self.body is not None
+        # Reading to the end never gets there.
+        if size < 0 or self.served >= len(self.body):
+            raise self.error
+        return super().read(size)
+
+
+class InvalidChunkSize(Exception):
+    """Named like gunicorn's, and like it not an ``OSError``."""
+
+
+SERVER_ERRORS = [
+    pytest.param(InvalidChunkSize("Invalid chunk size: b'zz'"), id="parse error"),
+    pytest.param(ConnectionResetError(104, "reset"), id="socket error"),
+    pytest.param(ValueError("I/O operation on closed file"), id="closed"),
+]
+
+
+@pytest.mark.parametrize("error", SERVER_ERRORS)
+@pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "length"])
+@pytest.mark.parametrize("reader", READERS)
+def test_an_error_from_the_servers_input_is_a_400_with_one_warning(
+    limited: tuple[App, list[int]],
+    reader: str,
+    chunked: bool,
+    error: Exception,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app, seen = limited
+    content_type, body, _ = body_of_size(reader, 100)
+    environ, _ = environ_for("/" + reader, body, content_type, chunked=chunked)
+    # The server raises after handing out part of the body.
+    environ["wsgi.input"] = FailingServerStream(body[:40], error)
+    with caplog.at_level("INFO"):
+        status, page = call(app, environ)
+    assert status == 400
+    assert b"could not read it" in page
+    assert seen == []
+    records = [r for r in caplog.records if r.name == app.name]
+    assert [r.levelname for r in records] == ["WARNING"]
+    assert type(error).__name__ in records[0].getMessage()
+    assert records[0].exc_info is None
+    assert_app_still_works(app)
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_a_declared_length_cut_short_is_a_400_even_when_terminated(
+    limited: tuple[App, list[int]], reader: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """gunicorn and waitress set ``wsgi.input_terminated`` on every request
+    and end a body quietly when the client goes away: the declared length
+    tells that it was cut short."""
+    app, seen = limited
+    content_type, body, _ = body_of_size(reader, 100)
+    environ, _ = environ_for("/" + reader, body, content_type, chunked=False)
+    environ["wsgi.input_terminated"] = True
+    environ["wsgi.input"] = BodyStream(body[:60])
+    with caplog.at_level("INFO"):
+        assert call(app, environ)[0] == 400
+    assert seen == []
+    messages = [r.getMessage() for r in caplog.records if r.name == app.name]
+    assert messages == [
+        "The request body ended after 60 of its 100 declared bytes, answering 400"
+    ]
+    assert_app_still_works(app)
+
+
+def test_an_http_error_from_the_input_stream_is_kept(
+    limited: tuple[App, list[int]],
+) -> None:
+    """A middleware may wrap ``wsgi.input`` and raise an HTTP error of its
+    own choosing: that one is not turned into a 400."""
+    app, _ = limited
+    app.config["MAX_CONTENT_LENGTH"] = None
+    environ, _ = environ_for("/get_data", b"x" * 100, None, chunked=True)
+    environ["wsgi.input"] = FailingServerStream(b"x" * 20, RequestEntityTooLarge())
+    assert call(app, environ)[0] == 413
+
+
+@pytest.mark.parametrize("sent", [b"a\nbb\nccc\n", b"a\nbb\nc"])
+def test_reading_the_stream_by_lines_keeps_to_the_declared_length(
+    sent: bytes,
+) -> None:
+    """Lines of a ``Content-Length`` body end at its length (the bytes after
+    it are the next request's); lines of a body cut short are a 400."""
+    app = App("lines")
+
+    @app.post("/lines")
+    def lines() -> list[str]:
+        return [line.decode() for line in request.stream]
+
+    environ, _ = environ_for("/lines", b"a\nbb\nccc\n", None, chunked=False)
+    environ["wsgi.input_terminated"] = True
+    if len(sent) < 9:
+        environ["wsgi.input"] = io.BytesIO(sent)
+        assert call(app, environ)[0] == 400
+    else:
+        environ["wsgi.input"] = io.BytesIO(sent + b"GET / HTTP/1.1\r\n")
+        assert call(app, environ) == (200, b'["a\\n","bb\\n","ccc\\n"]\n')
