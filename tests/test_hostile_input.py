@@ -8,6 +8,7 @@ an error in the framework shows up as the 500 it would be.
 
 from __future__ import annotations
 
+import json
 import typing as t
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -891,10 +892,15 @@ def test_a_content_length_with_blanks_is_read(echo_app: App) -> None:
 
 
 def test_a_missing_input_stream_is_an_empty_body(echo_app: App) -> None:
-    environ = EnvironBuilder(path="/form", method="POST").get_environ()
+    environ = EnvironBuilder(
+        path="/form",
+        method="POST",
+        content_type="application/x-www-form-urlencoded",
+    ).get_environ()
     del environ["wsgi.input"]
-    status, _, _ = call(echo_app, environ)
+    status, _, body = call(echo_app, environ)
     assert status == 200
+    assert json.loads(body) == {"form": {}, "files": {}}
 
 
 # url_for after a refused Host

@@ -72,10 +72,16 @@ def test_every_scoped_registry_starts_empty_and_fills_per_scope(
     owner: type[App] | type[Blueprint],
 ) -> None:
     obj = App(__name__) if owner is App else Blueprint("bp", __name__)
+    assert len(_SCOPED_REGISTRIES) == 6
     for name in _SCOPED_REGISTRIES:
         registry = getattr(obj, name)
         assert dict(registry) == {}
         assert registry["unseen"] == []  # a scope appears on first use
+        registry["bp"].append(print)
+        assert dict(registry) == {"unseen": [], "bp": [print]}
+    # Each scope is a list of its own, not one shared default.
+    first, second = (getattr(obj, name) for name in list(_SCOPED_REGISTRIES)[:2])
+    assert first["bp"] is not second["bp"]
 
 
 @pytest.mark.parametrize(
@@ -105,6 +111,9 @@ def test_hook_decorators_append_under_the_own_scope_and_return_the_function(
 def test_route_takes_the_endpoint_when_the_decorator_runs() -> None:
     app = App(__name__)
     decorate = app.route("/a", endpoint="first")
+    # Nothing is registered until the decorator gets the view.
+    assert "first" not in app.view_functions
+    assert [r.rule for r in app.url_map.iter_rules()] == ["/static/<path:filename>"]
 
     def a() -> str:
         return "a"
