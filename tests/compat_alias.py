@@ -7,12 +7,16 @@ what costs time, the requests are cheap. The alias is process-wide, so it
 is installed for the module and removed afterwards with every module that
 imported the aliased ``flask`` meanwhile, so that the next module (or
 ``tests/test_compat_flask.py``) imports the extensions afresh.
+
+:func:`run_as_flask_and_framework` compares one Flask script's output on
+Flask itself and on this framework, each in a fresh interpreter.
 """
 
 from __future__ import annotations
 
 import contextlib
 import importlib
+import subprocess
 import sys
 import typing as t
 
@@ -53,3 +57,29 @@ def load(name: str) -> t.Any:
     without running on this framework at all."""
     assert compat.is_installed(), f"import {name} under the Flask alias"
     return importlib.import_module(name)
+
+
+def run_as_flask_and_framework(script: str) -> str:
+    """Run ``script``, written against Flask, twice in fresh interpreters:
+    with Flask itself, then with ``import flask`` going to this framework
+    through the alias. Assert that both print the same and return that
+    output, so a test states its scenario once and compares the two.
+
+    :param script: Python source that imports ``flask`` and prints what
+        the test compares.
+    """
+    install = "import framework.compat.flask\nframework.compat.flask.install()\n"
+    outputs = []
+    for prefix in ("", install):
+        result = subprocess.run(
+            [sys.executable, "-c", prefix + script],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout)
+    flask_output, framework_output = outputs
+    assert framework_output == flask_output
+    return framework_output
