@@ -609,9 +609,9 @@ class RequestContext(AppContext):
         app = self.app
         errors: list[BaseException] = []
         try:
-            if not last:
-                pass
             # PERF: hello; most apps have no teardown_request callbacks.
+            if not last:
+                pass  # an inner pop: the outermost one tears down
             elif app.needs_request_teardown or signals.request_tearing_down.receivers:
                 errors = self.teardown_request(exc)
             else:
