@@ -1203,7 +1203,7 @@ def run_command(
     "--server",
     type=click.Choice(("auto", "gunicorn", "waitress")),
     default="auto",
-    help="The WSGI server; 'auto' is gunicorn on POSIX when installed, else waitress.",
+    help="The WSGI server; 'auto' is waitress when installed, else gunicorn.",
 )
 @click.option(
     "--workers",
@@ -1216,8 +1216,8 @@ def run_command(
     "--threads",
     type=click.IntRange(min=1),
     default=None,
-    help="Threads per process: 1 per gunicorn worker, as many as the default"
-    " gunicorn workers for waitress.",
+    help="Threads per process: 2 x CPU cores + 1, at most 12, for waitress;"
+    " 1 per gunicorn worker.",
 )
 @click.option(
     "--timeout",
@@ -1229,7 +1229,26 @@ def run_command(
     "--graceful-timeout",
     type=click.IntRange(min=0),
     default=None,
-    help="gunicorn: seconds running requests get to finish on SIGTERM (30).",
+    help="Seconds accepted requests get to be answered on SIGTERM (30).",
+)
+@click.option(
+    "--idle-timeout",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Close a connection silent for this many seconds (waitress: 30;"
+    " gunicorn: its keep-alive, 2).",
+)
+@click.option(
+    "--header-timeout",
+    type=click.IntRange(min=1),
+    default=None,
+    help="waitress: close a connection whose request headers take longer (10).",
+)
+@click.option(
+    "--connection-limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="waitress: open connections at most (1000); more wait to be accepted.",
 )
 @click.option(
     "--access-log/--no-access-log",
@@ -1251,11 +1270,26 @@ def serve_command(
     threads: int | None,
     timeout: int | None,
     graceful_timeout: int | None,
+    idle_timeout: int | None,
+    header_timeout: int | None,
+    connection_limit: int | None,
     access_log: bool,
     preload: bool,
 ) -> None:
-    """Serve the app with a production WSGI server: gunicorn (Linux, macOS)
-    or waitress (anywhere). Install them with pip install 'framework[serve]'.
+    """Serve the app with a production WSGI server: waitress by default,
+    or gunicorn. Install them with pip install 'framework[serve]'.
+
+    \b
+    waitress (the default) can face clients directly: it reads each
+    request whole before a thread runs the app, closes connections whose
+    headers trickle past --header-timeout or that go silent past
+    --idle-timeout, and keeps up to --connection-limit connections open.
+    gunicorn (--server gunicorn) runs several processes, for apps that need
+    more than one core, but a slow client holds a worker: put a buffering
+    proxy (nginx) in front of it.
+
+    On SIGTERM or Ctrl+C the server stops listening and answers the
+    requests it accepted, for up to --graceful-timeout seconds.
 
     Never starts the reloader or the debugger, and refuses debug mode.
     """
@@ -1276,6 +1310,9 @@ def serve_command(
         threads=threads,
         timeout=timeout,
         graceful_timeout=graceful_timeout,
+        idle_timeout=idle_timeout,
+        header_timeout=header_timeout,
+        connection_limit=connection_limit,
         access_log=access_log,
         preload=preload,
     )

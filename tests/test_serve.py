@@ -195,12 +195,19 @@ def children_of(pid: int) -> set[int]:
 
 @pytest.fixture(scope="module")
 def gunicorn(folder: pathlib.Path) -> t.Iterator[Server]:
-    # The default server on Linux is gunicorn; the worker count and the
-    # graceful timeout come from environment variables, like every option.
+    # The worker count and the graceful timeout come from environment
+    # variables, like every option.
     with running_server(
         folder,
         lambda port: cli_argv(
-            "--app", "serveapp", "serve", "--port", str(port), "--access-log"
+            "--app",
+            "serveapp",
+            "serve",
+            "--server",
+            "gunicorn",
+            "--port",
+            str(port),
+            "--access-log",
         ),
         FRAMEWORK_SERVE_WORKERS="2",
         FRAMEWORK_SERVE_GRACEFUL_TIMEOUT="5",
@@ -246,14 +253,13 @@ def test_gunicorn_access_log(gunicorn: Server) -> None:
 
 @pytest.fixture(scope="module")
 def waitress(folder: pathlib.Path) -> t.Iterator[Server]:
+    # waitress is the default server: no --server.
     with running_server(
         folder,
         lambda port: cli_argv(
             "--app",
             "serveapp:app",
             "serve",
-            "--server",
-            "waitress",
             "--port",
             str(port),
             "--threads",
@@ -271,7 +277,10 @@ def test_waitress_serves_requests(waitress: Server) -> None:
     assert reply.headers["Server"] == "waitress"
     assert waitress.request("GET", "/missing").status == 404
     assert "with waitress on http://127.0.0.1:" in waitress.output()
-    assert "one process, 3 threads" in waitress.output()
+    assert (
+        "one process, 3 threads, up to 1000 connections, request headers"
+        " within 10 s" in waitress.output()
+    )
 
 
 def test_waitress_runs_the_requested_threads(waitress: Server) -> None:
@@ -333,22 +342,23 @@ def test_serve_function_gunicorn_threads_and_preload(folder: pathlib.Path) -> No
         assert "Using worker: gthread" in server.output()
 
 
-def test_serve_function_app_object_falls_back_to_waitress(
+def test_serve_function_app_object_falls_back_to_gunicorn(
     folder: pathlib.Path,
 ) -> None:
-    # Without gunicorn, "auto" picks waitress.
+    # Without waitress, "auto" picks gunicorn; an app object is preloaded.
     with running_server(
         folder,
         python_argv(
-            WITHOUT.format(names=("gunicorn",)) + "from serveapp import app\n"
+            WITHOUT.format(names=("waitress",)) + "from serveapp import app\n"
             "from framework.serving import serve\n"
-            "serve(app, port=PORT, threads=2)"
+            "serve(app, port=PORT, workers=1, graceful_timeout=5)"
         ),
     ) as server:
         reply = server.request("GET", "/")
         assert (reply.status, reply.body) == (200, b"Hello from framework serve")
-        assert reply.headers["Server"] == "waitress"
-        assert "Serving app 'serveapp' with waitress" in server.output()
+        assert reply.headers["Server"].startswith("gunicorn")
+        assert "Serving app 'serveapp' with gunicorn" in server.output()
+        assert "app loaded before forking" in server.output()
 
 
 def test_serve_function_refuses_bad_arguments_before_serving() -> None:
@@ -363,8 +373,16 @@ def test_serve_function_refuses_bad_arguments_before_serving() -> None:
         serve(app, threads=0)
     with pytest.raises(ServeError, match="timeout must be at least 0"):
         serve(app, timeout=-1)
+    with pytest.raises(ServeError, match="idle_timeout must be at least 1"):
+        serve(app, idle_timeout=0)
+    with pytest.raises(ServeError, match="connection_limit must be at least 1"):
+        serve(app, connection_limit=0)
     with pytest.raises(ServeError, match="workers, timeout: only gunicorn"):
         serve(app, server="waitress", workers=2, timeout=10)
+    with pytest.raises(
+        ServeError, match="connection_limit, header_timeout: only waitress"
+    ):
+        serve(app, server="gunicorn", connection_limit=10, header_timeout=5)
     with pytest.raises(ServeError, match="not 42"):
         serve(42)  # type: ignore[arg-type]
 
@@ -551,7 +569,16 @@ def test_cli_missing_attribute_gunicorn(folder: pathlib.Path) -> None:
     # then stops with its "app failed to load" status, 4.
     port = str(free_port())
     result = run_cli(
-        folder, "--app", "serveapp:nothing", "serve", "-w", "1", "-p", port
+        folder,
+        "--app",
+        "serveapp:nothing",
+        "serve",
+        "--server",
+        "gunicorn",
+        "-w",
+        "1",
+        "-p",
+        port,
     )
     assert result.returncode == 4
     assert "Traceback" not in result.stderr
@@ -594,13 +621,31 @@ def test_cli_bad_port(folder: pathlib.Path) -> None:
 
 
 def test_cli_gunicorn_options_with_waitress(folder: pathlib.Path) -> None:
-    result = run_cli(
-        folder, "--app", "serveapp", "serve", "--server", "waitress", "-w", "4"
-    )
+    # waitress is the default: --workers needs --server gunicorn.
+    result = run_cli(folder, "--app", "serveapp", "serve", "-w", "4")
     assert result.returncode == 1
     assert one_error_line(result) == (
         "Error: workers: only gunicorn has this; waitress serves from one"
         " process with threads (set threads, or use gunicorn)."
+    )
+
+
+def test_cli_waitress_options_with_gunicorn(folder: pathlib.Path) -> None:
+    result = run_cli(
+        folder,
+        "--app",
+        "serveapp",
+        "serve",
+        "--server",
+        "gunicorn",
+        "--header-timeout",
+        "5",
+    )
+    assert result.returncode == 1
+    assert one_error_line(result) == (
+        "Error: header_timeout: only waitress has this; gunicorn reads requests"
+        " in its workers and needs a buffering proxy in front against slow"
+        " clients."
     )
 
 

@@ -1,42 +1,44 @@
-"""Production serving: :func:`serve` runs an app under gunicorn or waitress.
+"""Production serving: :func:`serve` runs an app under waitress or gunicorn.
 
 Layer 4. ``framework serve`` is this function behind command-line options.
 The servers are optional dependencies (``pip install 'framework[serve]'``),
 imported only once chosen.
 
-gunicorn runs a master process that forks worker processes. Given an import
-string or the command line's app, the master never imports the app: each
-worker imports it after the fork, as plain gunicorn does by default. So
-nothing the app opens while it is created (database connections, clients,
-threads) is shared between processes, and ``SIGHUP`` starts workers on the
-code on disk. ``preload=True`` imports the app once, in the master, before
-the fork instead: workers start faster and share memory, but the app must
-then open nothing until it serves a request. An app object passed to
-:func:`serve` is already loaded, so it is preloaded.
+waitress is the default: one process whose event loop reads whole requests
+before a thread runs the app, hardened in :mod:`.waitress_server` against
+slow and idle clients and stopped without losing an accepted request. It
+can face clients directly.
 
-waitress serves from the current process with a pool of threads.
+gunicorn runs a master process that forks worker processes: several cores
+for CPU-bound apps, but a worker reads a request's headers itself, with no
+deadline, so it belongs behind a proxy that buffers requests (nginx). Given
+an import string or the command line's app, the master never imports the
+app: each worker imports it after the fork, as plain gunicorn does by
+default. So nothing the app opens while it is created (database
+connections, clients, threads) is shared between processes, and ``SIGHUP``
+starts workers on the code on disk. ``preload=True`` imports the app once,
+in the master, before the fork instead: workers start faster and share
+memory, but the app must then open nothing until it serves a request. An
+app object passed to :func:`serve` is already loaded, so it is preloaded.
 """
 
 from __future__ import annotations
 
 import errno
 import importlib.util
+import logging
 import os
-import signal
 import socket
 import sys
 import threading
-import time
 import typing as t
 
 import click
 
-from .cli import NoAppException, ScriptInfo
+from ..cli import ScriptInfo
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from types import FrameType
-
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import WSGIApplication
 
 __all__ = [
     "MAX_DEFAULT_WORKERS",
@@ -46,14 +48,17 @@ __all__ = [
     "serve",
 ]
 
-#: The ``server`` argument: ``"auto"`` is gunicorn on POSIX when it is
-#: installed, waitress otherwise.
+#: The ``server`` argument: ``"auto"`` is waitress when it is installed,
+#: gunicorn otherwise.
 ServerName = t.Literal["auto", "gunicorn", "waitress"]
 
 #: The most gunicorn workers, or waitress threads, chosen by default.
 MAX_DEFAULT_WORKERS = 12
 
 _INSTALL = "pip install 'framework[serve]'"
+#: Options that one server has and the other has not.
+_GUNICORN_ONLY = ("workers", "timeout")
+_WAITRESS_ONLY = ("connection_limit", "header_timeout")
 #: The listen queue of the socket :func:`serve` opens: gunicorn's default.
 #: gunicorn keeps the queue of a socket that already listens, waitress sets
 #: its own (1024).
@@ -95,13 +100,13 @@ def _installed(module: str) -> bool:
 
 def _choose_server(server: str) -> t.Literal["gunicorn", "waitress"]:
     if server == "auto":
-        if os.name == "posix" and _installed("gunicorn"):
-            return "gunicorn"
         if _installed("waitress"):
             return "waitress"
+        if os.name == "posix" and _installed("gunicorn"):
+            return "gunicorn"
         raise ServeError(
-            f"No production server is installed: {_INSTALL} installs gunicorn"
-            " (Linux, macOS) and waitress (anywhere)."
+            f"No production server is installed: {_INSTALL} installs waitress"
+            " (anywhere) and gunicorn (Linux, macOS)."
         )
     if server == "gunicorn":
         if os.name != "posix":
@@ -127,21 +132,27 @@ def _check_options(
             f"Port {port} does not exist: use 1 to 65535 (0 for any free port)."
         )
     for option, value in numbers.items():
-        least = 1 if option in ("workers", "threads") else 0
+        least = 0 if option in ("timeout", "graceful_timeout") else 1
         if value is not None and value < least:
             raise ServeError(f"{option} must be at least {least}, not {value}.")
-    if server == "waitress":
-        refused = [
-            option
-            for option in ("workers", "timeout", "graceful_timeout")
-            if numbers[option] is not None
-            and not (option == "workers" and numbers[option] == 1)
-        ]
-        if refused:
-            raise ServeError(
-                f"{', '.join(refused)}: only gunicorn has this; waitress serves"
-                " from one process with threads (set threads, or use gunicorn)."
-            )
+    only = _GUNICORN_ONLY if server == "waitress" else _WAITRESS_ONLY
+    refused = [
+        option
+        for option in only
+        if numbers[option] is not None
+        and not (option == "workers" and numbers[option] == 1)
+    ]
+    if refused and server == "waitress":
+        raise ServeError(
+            f"{', '.join(refused)}: only gunicorn has this; waitress serves"
+            " from one process with threads (set threads, or use gunicorn)."
+        )
+    if refused:
+        raise ServeError(
+            f"{', '.join(refused)}: only waitress has this; gunicorn reads"
+            " requests in its workers and needs a buffering proxy in front"
+            " against slow clients."
+        )
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -192,6 +203,9 @@ def serve(
     threads: int | None = None,
     timeout: int | None = None,
     graceful_timeout: int | None = None,
+    idle_timeout: int | None = None,
+    header_timeout: int | None = None,
+    connection_limit: int | None = None,
     access_log: bool = False,
     preload: bool = False,
 ) -> t.NoReturn:
@@ -199,24 +213,39 @@ def serve(
     (``SIGTERM``, ``SIGINT``, Ctrl+C), then end with :exc:`SystemExit`
     (status 0 after a stop). Never starts a reloader or a debugger.
 
+    On ``SIGTERM`` or ``SIGINT`` the server stops listening, then answers
+    the requests it has accepted within ``graceful_timeout`` seconds.
+    waitress answers every accepted request, even one still arriving or
+    waiting for a thread; gunicorn finishes the requests its workers are
+    running, and connections still queued for a worker are reset.
+
     :param app: an import string in the ``--app`` syntax of the command
         line (``"hello:create_app()"``), a :class:`~framework.cli.ScriptInfo`,
         or the app (any WSGI application) itself.
-    :param server: ``"gunicorn"``, ``"waitress"``, or ``"auto"``: gunicorn on
-        POSIX when it is installed, waitress otherwise.
+    :param server: ``"waitress"``, ``"gunicorn"``, or ``"auto"``: waitress
+        when it is installed, gunicorn otherwise.
     :param host: the interface to listen on; ``"0.0.0.0"`` for every IPv4
         one.
     :param port: the port; ``0`` for any free one (the banner shows it).
     :param workers: gunicorn worker processes; :func:`default_workers` when
         ``None``. waitress takes ``None`` or 1.
-    :param threads: threads per process. gunicorn: 1 by default (the
-        ``sync`` worker); more runs the ``gthread`` worker. waitress:
-        :func:`default_workers` by default.
+    :param threads: threads per process. waitress: :func:`default_workers`
+        by default. gunicorn: 1 by default (the ``sync`` worker); more runs
+        the ``gthread`` worker.
     :param timeout: gunicorn restarts a worker silent for this many seconds
         (30 when ``None``; 0 never does).
-    :param graceful_timeout: on ``SIGTERM``, gunicorn gives running requests
-        this many seconds to finish (30 when ``None``). waitress waits up to
-        5 seconds.
+    :param graceful_timeout: seconds accepted requests get to be answered
+        after ``SIGTERM`` (30 when ``None``).
+    :param idle_timeout: seconds a connection may stay silent before it is
+        closed: between requests, and for waitress also in the middle of a
+        request (waitress: 30 when ``None``; gunicorn keeps a connection
+        alive 2 seconds by default, and its sync worker not at all).
+    :param header_timeout: waitress: seconds a request may take from its
+        first byte to the end of its headers, however slowly it trickles
+        (10 when ``None``).
+    :param connection_limit: waitress: open connections at most (1000 when
+        ``None``); the process's open-file limit is raised to fit, as far
+        as its hard limit allows.
     :param access_log: write a line per request to standard output, in
         gunicorn's format (the common log format with referrer and user
         agent).
@@ -244,6 +273,9 @@ def serve(
             "threads": threads,
             "timeout": timeout,
             "graceful_timeout": graceful_timeout,
+            "idle_timeout": idle_timeout,
+            "header_timeout": header_timeout,
+            "connection_limit": connection_limit,
         },
     )
     load: t.Callable[[], WSGIApplication]
@@ -270,22 +302,15 @@ def serve(
     sock = _listen(host, port)
     url = _url(host, sock.getsockname()[1])
     if name == "gunicorn":
-        workers = workers or default_workers()
-        threads = threads or 1
-        loading = "before forking" if preloaded else "in each worker"
-        click.echo(
-            f" * Serving {label} with gunicorn on {url}: {workers} worker"
-            f"{'s' if workers > 1 else ''}, {threads} thread"
-            f"{'s' if threads > 1 else ''} each, app loaded {loading}",
-            err=True,
-        )
-        _run_gunicorn(
+        _serve_gunicorn(
             load,
             sock,
-            {
-                "workers": workers,
-                "threads": threads,
-                "worker_class": "gthread" if threads > 1 else "sync",
+            label=label,
+            url=url,
+            preloaded=preloaded,
+            workers=workers or default_workers(),
+            threads=threads or 1,
+            settings={
                 "timeout": 30 if timeout is None else timeout,
                 "graceful_timeout": 30
                 if graceful_timeout is None
@@ -293,128 +318,84 @@ def serve(
                 "accesslog": "-" if access_log else None,
                 "errorlog": "-",
                 "reload": False,
-            },
+            }
+            | ({} if idle_timeout is None else {"keepalive": idle_timeout}),
         )
+    from .waitress_server import Limits, fit_open_files, run_waitress
+
+    defaults = Limits()
+    limits = Limits(
+        connection_limit=fit_open_files(connection_limit or defaults.connection_limit),
+        header_timeout=header_timeout or defaults.header_timeout,
+        idle_timeout=idle_timeout or defaults.idle_timeout,
+        graceful_timeout=defaults.graceful_timeout
+        if graceful_timeout is None
+        else graceful_timeout,
+    )
     threads = threads or default_workers()
     click.echo(
         f" * Serving {label} with waitress on {url}: one process, {threads}"
-        f" thread{'s' if threads > 1 else ''}",
+        f" thread{'s' if threads > 1 else ''}, up to {limits.connection_limit}"
+        f" connections, request headers within {limits.header_timeout:g} s",
         err=True,
     )
     served = load()
-    _run_waitress(_with_access_log(served) if access_log else served, sock, threads)
+    if access_log:
+        from .access_log import with_access_log
+
+        served = with_access_log(served)
+    _log_to_stderr("waitress", "framework.serving")
+    run_waitress(served, sock, threads, limits)
+    raise SystemExit(0)
 
 
-def _run_gunicorn(
+def _serve_gunicorn(
     load: t.Callable[[], WSGIApplication],
     sock: socket.socket,
+    *,
+    label: str,
+    url: str,
+    preloaded: bool,
+    workers: int,
+    threads: int,
     settings: dict[str, t.Any],
 ) -> t.NoReturn:
-    from gunicorn.app.base import BaseApplication
-    from gunicorn.errors import AppImportError
+    from .gunicorn_server import run_gunicorn
 
-    # gunicorn takes over the bound socket by its file descriptor; it closes
-    # it itself, so the socket object must no longer own it.
-    settings["bind"] = [f"fd://{sock.detach()}"]
-
-    class EmbeddedGunicorn(BaseApplication):
-        """gunicorn with the settings of :func:`serve` only: no config file,
-        no ``GUNICORN_CMD_ARGS``."""
-
-        def load_config(self) -> None:
-            for key, value in settings.items():
-                self.cfg.set(key, value)
-            # gunicorn 25.1+ opens a control socket at one path shared by
-            # every gunicorn of the user: two apps would fight over it.
-            if "control_socket_disable" in self.cfg.settings:
-                self.cfg.set("control_socket_disable", True)
-
-        # Any: typeshed's WSGI types and the gunicorn stubs' own do not match.
-        def load(self) -> t.Any:
-            try:
-                return load()
-            except NoAppException as e:
-                # Shown as one line, then gunicorn stops with "App failed to
-                # load" instead of restarting the worker.
-                raise AppImportError(f"Error: {e.format_message()}") from None
-
-    EmbeddedGunicorn(prog="framework serve").run()
-    # gunicorn's master always ends with SystemExit.
-    raise SystemExit(0)
-
-
-def _run_waitress(
-    app: WSGIApplication, sock: socket.socket, threads: int
-) -> t.NoReturn:
-    from waitress.server import create_server
-
-    # X-Forwarded-* headers reach the app as they came, as with gunicorn:
-    # the app decides whom to believe (werkzeug's ProxyFix).
-    server = create_server(
-        app, sockets=[sock], threads=threads, clear_untrusted_proxy_headers=False
+    loading = "before forking" if preloaded else "in each worker"
+    click.echo(
+        f" * Serving {label} with gunicorn on {url}: {workers} worker"
+        f"{'s' if workers > 1 else ''}, {threads} thread"
+        f"{'s' if threads > 1 else ''} each, app loaded {loading}",
+        err=True,
     )
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.getsignal(signal.SIGTERM)
-    if in_main_thread:
-        # waitress lets running requests finish on SystemExit; SIGTERM's
-        # default would kill it in the middle of them.
-        signal.signal(signal.SIGTERM, _stop)
-    try:
-        server.run()
-    finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
-        server.close()
-    raise SystemExit(0)
+    run_gunicorn(
+        load,
+        sock,
+        settings
+        | {
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread" if threads > 1 else "sync",
+        },
+    )
 
 
-def _stop(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(0)
+def _log_to_stderr(*names: str) -> None:
+    """Give the server's loggers a handler on standard error, at ``INFO``,
+    unless logging is configured to print their records already (as the
+    app's logger gets its default handler)."""
+    from ..logging import has_level_handler
 
-
-def _with_access_log(app: WSGIApplication) -> WSGIApplication:
-    """Wrap ``app`` to write a line per response to standard output, in
-    gunicorn's default format; waitress has no access log of its own."""
-
-    def logged(environ: WSGIEnvironment, start_response: StartResponse) -> t.Any:
-        def log_and_start(
-            status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
-        ) -> t.Any:
-            length = next((v for k, v in headers if k.lower() == "content-length"), "-")
-            target = environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")
-            if "REQUEST_URI" not in environ and environ.get("QUERY_STRING"):
-                target += f"?{environ['QUERY_STRING']}"
-            request_line = (
-                f"{environ.get('REQUEST_METHOD', '')} {target}"
-                f" {environ.get('SERVER_PROTOCOL', '')}"
+    for name in names:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO)
+        if not has_level_handler(logger):
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(
+                logging.Formatter(
+                    "[%(asctime)s] %(levelname)s in %(name)s: %(message)s"
+                )
             )
-            fields = (
-                _escape(environ.get("REMOTE_ADDR") or "-"),
-                time.strftime("[%d/%b/%Y:%H:%M:%S %z]"),
-                _escape(request_line),
-                status.split(" ", 1)[0],
-                length,
-                _escape(environ.get("HTTP_REFERER", "-")),
-                _escape(environ.get("HTTP_USER_AGENT", "-")),
-            )
-            sys.stdout.write('{} - - {} "{}" {} {} "{}" "{}"\n'.format(*fields))
-            sys.stdout.flush()
-            return start_response(status, headers, exc_info)
-
-        return app(environ, log_and_start)
-
-    return logged
-
-
-def _escape(text: str) -> str:
-    """``text`` safe inside a quoted log field: a client must not be able to
-    forge a log line with a newline, or end the field with a quote."""
-    escaped = []
-    for c in text:
-        if c in '"\\':
-            escaped.append(f"\\{c}")
-        elif c.isprintable():
-            escaped.append(c)
-        else:
-            escaped.append(c.encode("unicode_escape").decode("ascii"))
-    return "".join(escaped)
+            logger.addHandler(handler)

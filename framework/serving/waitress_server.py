@@ -1,0 +1,290 @@
+"""waitress, hardened against slow clients and stopped without losing a
+request: what :func:`framework.serving.serve` runs by default.
+
+waitress reads every request, headers and body, in one event loop before a
+thread sees it, so a client that trickles its bytes costs a socket, not a
+thread. What it lacks, this module adds:
+
+- A deadline for the request headers: a connection that has started a
+  request and not finished its headers within ``header_timeout`` seconds
+  is closed (waitress's own timeout only sees silence, and a client that
+  sends a byte every few seconds is never silent).
+- A connection limit high enough to outlast such clients until their
+  deadline, on ``poll()`` (``select()`` stops at 1024 descriptors), with
+  the process's open-file limit raised to fit it.
+- A drain on ``SIGTERM`` and ``SIGINT``: the listening socket closes at
+  once, idle connections close, and every request already accepted (even
+  one still arriving, or queued for a thread) is answered before the
+  process ends, within ``graceful_timeout`` seconds. waitress's own stop
+  cancels queued requests and stops flushing answers. A second signal
+  stops at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+import typing as t
+
+import attrs
+from waitress import wasyncore
+from waitress.channel import HTTPChannel
+from waitress.server import TcpWSGIServer
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    import socket
+    from types import FrameType
+
+    from _typeshed.wsgi import WSGIApplication
+
+__all__ = ["HardenedWaitress", "Limits", "fit_open_files", "run_waitress"]
+
+logger = logging.getLogger("framework.serving")
+
+#: Descriptors the process keeps besides its connections: the listening
+#: socket, the wake-up pipe, logs, files the app opens.
+_SPARE_DESCRIPTORS = 64
+
+
+@attrs.frozen
+class Limits:
+    """How long and how many: what keeps slow and idle clients from
+    starving the others.
+
+    :param connection_limit: open connections at most; past it, new ones
+        wait in the listen queue until one closes.
+    :param header_timeout: seconds a request may take from its first byte
+        to the end of its headers.
+    :param idle_timeout: seconds a connection may stay silent between
+        requests, or in the middle of a body, before it is closed.
+    :param graceful_timeout: seconds accepted requests get to be answered
+        after ``SIGTERM`` or ``SIGINT``.
+    """
+
+    connection_limit: int = 1000
+    header_timeout: float = 10.0
+    idle_timeout: float = 30.0
+    graceful_timeout: float = 30.0
+
+
+class _DeadlineChannel(HTTPChannel):
+    """An HTTP connection that knows by when its current request must have
+    finished its headers (``None``: no request is being read, or its headers
+    are in)."""
+
+    header_deadline: float | None = None
+
+    def received(self, data: bytes) -> bool:
+        started = self.request
+        done: bool = super().received(data)
+        request = self.request
+        if request is None or request.headers_finished:
+            self.header_deadline = None
+        elif request is not started or self.header_deadline is None:
+            # A new request began with these bytes.
+            timeout = t.cast("HardenedWaitress", self.server).limits.header_timeout
+            self.header_deadline = time.monotonic() + timeout
+        return done
+
+    @property
+    def idle(self) -> bool:
+        """Whether nothing is owed on this connection: no request being
+        read, none being answered, no answer left to send."""
+        return self.request is None and not self.requests and not self.total_outbufs_len
+
+
+class HardenedWaitress(TcpWSGIServer):
+    """waitress's TCP server with :class:`Limits`, checked each second.
+
+    :param app: the WSGI application.
+    :param sock: a socket already listening.
+    :param threads: threads that run the app.
+    :param limits: the limits.
+    """
+
+    channel_class = _DeadlineChannel
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        sock: socket.socket,
+        *,
+        threads: int,
+        limits: Limits,
+    ) -> None:
+        self.limits = limits
+        self.stopping = False
+        self.timed_out_headers = 0
+        #: Every dispatcher of this server's loop by descriptor: the
+        #: listening socket, the wake-up pipe, the connections.
+        self.socket_map: dict[int, t.Any] = {}
+        super().__init__(
+            app,
+            map=self.socket_map,
+            _sock=sock,
+            bind_socket=False,
+            sockinfo=(sock.family, sock.type, sock.proto, sock.getsockname()),
+            threads=threads,
+            connection_limit=limits.connection_limit,
+            channel_timeout=limits.idle_timeout,
+            # The deadlines are checked this often.
+            cleanup_interval=1,
+            asyncore_use_poll=True,
+            # X-Forwarded-* headers reach the app as they came, as with
+            # gunicorn: the app decides whom to believe (werkzeug's
+            # ProxyFix).
+            clear_untrusted_proxy_headers=False,
+        )
+
+    def maintenance(self, now: float) -> None:
+        """Close connections past a deadline: silent for ``idle_timeout``
+        (waitress's check) or without their headers by ``header_timeout``.
+        Runs about once a second."""
+        # waitress's check, to the second: its stubs want an int.
+        super().maintenance(int(now))
+        clock = time.monotonic()
+        channels = self.channels()
+        for channel in channels:
+            deadline = channel.header_deadline
+            if deadline is not None and clock > deadline and not channel.will_close:
+                channel.header_deadline = None
+                channel.will_close = True
+                self.timed_out_headers += 1
+        self._make_room(channels)
+        if self.timed_out_headers and not self.stopping:
+            logger.info(
+                "Closed %d connection(s) that sent no complete request headers"
+                " within %g s",
+                self.timed_out_headers,
+                self.limits.header_timeout,
+            )
+            self.timed_out_headers = 0
+
+    def _make_room(self, channels: list[_DeadlineChannel]) -> None:
+        """At the connection limit, close the connections that have been
+        idle longest (a tenth of the limit at most): a client may close a
+        kept-alive connection at any time, and one waiting to connect is
+        owed a turn more than one that sends nothing."""
+        if self.stopping or len(self.socket_map) < self.limits.connection_limit:
+            return
+        idle = sorted(
+            (c for c in channels if c.idle and not c.will_close),
+            key=lambda c: c.last_activity,
+        )
+        for channel in idle[: max(1, self.limits.connection_limit // 10)]:
+            channel.will_close = True
+
+    def channels(self) -> list[_DeadlineChannel]:
+        """The open connections."""
+        # The stubs call active_channels a channel; it is a dict of them.
+        return list(
+            t.cast("dict[int, _DeadlineChannel]", self.active_channels).values()
+        )
+
+    def serve(self) -> None:
+        """Serve until :meth:`stop` is called, then drain: see the module's
+        description."""
+        while not self.stopping:
+            wasyncore.poll2(self.adj.asyncore_loop_timeout, self.socket_map)
+        self._drain()
+
+    def stop(self) -> None:
+        """Ask :meth:`serve` to drain and return; safe from a signal
+        handler."""
+        self.stopping = True
+        # Wakes the loop now rather than at its next timeout.
+        self.pull_trigger()
+
+    def _drain(self) -> None:
+        # Refuse new connections from now on.
+        wasyncore.dispatcher.close(self)
+        deadline = time.monotonic() + self.limits.graceful_timeout
+        busy = self._close_idle()
+        if busy:
+            logger.info(
+                "Stopping: answering %d connection(s) still in progress (up to %g s)",
+                busy,
+                self.limits.graceful_timeout,
+            )
+        while busy and (left := deadline - time.monotonic()) > 0:
+            wasyncore.poll2(min(left, 0.1), self.socket_map)
+            self.maintenance(time.time())
+            busy = self._close_idle()
+        if busy:
+            logger.warning(
+                "Stopped with %d connection(s) unanswered after %g s",
+                busy,
+                self.limits.graceful_timeout,
+            )
+        self.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
+        wasyncore.close_all(self.socket_map)
+
+    def _close_idle(self) -> int:
+        """Mark idle connections to close; return how many are busy."""
+        busy = 0
+        for channel in self.channels():
+            if channel.idle:
+                channel.will_close = True
+            elif not channel.will_close:
+                busy += 1
+        return busy
+
+
+def fit_open_files(connections: int) -> int:
+    """Raise this process's soft limit of open files, up to its hard limit,
+    so that ``connections`` connections fit beside the descriptors it keeps
+    for itself; return how many connections fit in the end.
+
+    :param connections: the connection limit wanted.
+    """
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows: no such limit to raise
+        return connections
+    wanted = connections + _SPARE_DESCRIPTORS
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return connections
+    return max(1, min(connections, soft - _SPARE_DESCRIPTORS))
+
+
+def run_waitress(
+    app: WSGIApplication, sock: socket.socket, threads: int, limits: Limits
+) -> None:
+    """Serve ``app`` on ``sock`` with :class:`HardenedWaitress` until
+    ``SIGTERM`` or ``SIGINT``, drain, and return.
+
+    :param app: the WSGI application.
+    :param sock: a socket already listening.
+    :param threads: threads that run the app.
+    :param limits: the limits.
+    """
+    server = HardenedWaitress(app, sock, threads=threads, limits=limits)
+    if threading.current_thread() is not threading.main_thread():
+        # Signals reach only the main thread; the caller stops this server
+        # by ending its own process.
+        server.serve()
+        return
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        if server.stopping:
+            # A second signal: the operator will not wait.
+            raise SystemExit(1)
+        server.stop()
+
+    signals = (signal.SIGTERM, signal.SIGINT)
+    previous = {sig: signal.signal(sig, stop) for sig in signals}
+    try:
+        server.serve()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
