@@ -10,7 +10,10 @@ afterwards.
   traceback in the server's log.
 - A redirect to a client-chosen target holding CR, LF or another control
   character is a 400 without the injected header.
-- Against the defaults of ``framework serve`` (waitress): 200 clients that
+- Against the defaults of ``framework serve`` (waitress): 2,000 hostile
+  requests get clean answers (no hang, no 5xx, no traceback, secret, file
+  outside ``static/`` or injected header), a failing view the generic
+  page; 200 clients that
   trickle their headers a byte every two seconds, from a process of their
   own (tests/attackers.py), leave normal clients answered within a second;
   headers not finished in time, and idle connections at the connection
@@ -23,6 +26,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import http.client
+import json
 import pathlib
 import signal
 import socket
@@ -45,6 +49,7 @@ APP_SOURCE = textwrap.dedent(
     from framework import App, redirect, request
 
     app = App(__name__)
+    app.config["SECRET_KEY"] = "attack-secret-key-marker"
 
 
     @app.get("/health")
@@ -85,6 +90,11 @@ APP_SOURCE = textwrap.dedent(
     @app.get("/app-go")
     def app_go():
         return app.redirect(request.args["next"])
+
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("boom-marker")
 
 
     @app.get("/slow")
@@ -181,6 +191,10 @@ def start(folder: pathlib.Path, options: list[str], name: str) -> ServerProcess:
     answers."""
     if not (folder / "attackapp.py").exists():
         (folder / "attackapp.py").write_text(APP_SOURCE, encoding="utf-8")
+        (folder / "static").mkdir()
+        (folder / "static" / "hello.txt").write_text("hello", encoding="utf-8")
+        # What no request may reach: a file beside the static folder.
+        (folder / "outside.txt").write_text("outside-marker", encoding="utf-8")
     port = free_port()
     argv = [sys.executable, "-m", "framework.cli", "--app", "attackapp", "serve"]
     process = ServerProcess(
@@ -194,9 +208,15 @@ def start(folder: pathlib.Path, options: list[str], name: str) -> ServerProcess:
     return process
 
 
+def unexpected_tracebacks(output: str) -> int:
+    """How many tracebacks ``output`` holds besides those ``app.logger``
+    writes for ``/boom``, the view that fails on purpose."""
+    return output.count("Traceback") - output.count("Exception on /boom [GET]")
+
+
 def stopped_cleanly(process: ServerProcess) -> None:
     assert process.stop() == 0, process.output()
-    assert "Traceback" not in process.output()
+    assert unexpected_tracebacks(process.output()) == 0, process.output()
 
 
 @pytest.fixture(scope="module", params=SERVERS)
@@ -357,6 +377,52 @@ def probe(port: int, within: float = 1.0) -> bool:
     finally:
         connection.close()
     return answered and time.monotonic() - started <= within
+
+
+#: What no answer may hold: a traceback, the secret key, a file outside
+#: ``static/``, a view's exception message.
+FORBIDDEN = ["Traceback", "attack-secret-key-marker", "outside-marker", "boom-marker"]
+
+
+def test_hostile_requests_get_clean_answers(default_server: ServerProcess) -> None:
+    """Two thousand requests, cut short, corrupted, escaping the static
+    folder, injecting headers, with bad headers, request lines and bodies
+    (tests/attackers.py makes them from a seed): each is answered or closed
+    within seconds, never a 5xx but a 501 for an unknown transfer coding,
+    and never with a forbidden string or an injected header."""
+    forbid = [option for word in FORBIDDEN for option in ("--forbid", word)]
+    options = ["--count", "2000", "--seed", "16", "--timeout", "10", *forbid]
+    attack = subprocess.run(
+        [
+            sys.executable,
+            str(ATTACKERS),
+            "malformed",
+            str(default_server.port),
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    report = json.loads(attack.stdout)
+    assert report["hangs"] == []
+    assert report["findings"] == []
+    statuses = report["statuses"]
+    assert {s for s in statuses if s.startswith("5")} <= {"501"}, statuses
+    # The requests did reach the app: its answers are among them.
+    assert {"200", "400", "404"} <= set(statuses), statuses
+    assert unexpected_tracebacks(default_server.output()) == 0
+    assert probe(default_server.port)
+
+
+def test_a_failing_view_shows_the_generic_page(default_server: ServerProcess) -> None:
+    reply = default_server.request("GET", "/boom")
+    assert reply.status == 500
+    assert b"Internal Server Error" in reply.body
+    assert not any(word.encode() in reply.body for word in FORBIDDEN)
+    # The traceback goes to the log, once.
+    assert "Exception on /boom [GET]" in default_server.output()
 
 
 def test_slow_clients_do_not_starve_normal_ones(
