@@ -46,7 +46,7 @@ APP_SOURCE = textwrap.dedent(
 
     import time
 
-    from framework import App, redirect, request
+    from framework import App, redirect, request, session
 
     app = App(__name__)
     app.config["SECRET_KEY"] = "attack-secret-key-marker"
@@ -90,6 +90,12 @@ APP_SOURCE = textwrap.dedent(
     @app.get("/app-go")
     def app_go():
         return app.redirect(request.args["next"])
+
+
+    @app.post("/incr")
+    def incr():
+        session["n"] = session.get("n", 0) + 1
+        return {"n": session["n"]}
 
 
     @app.get("/boom")
@@ -423,6 +429,30 @@ def test_a_failing_view_shows_the_generic_page(default_server: ServerProcess) ->
     assert not any(word.encode() in reply.body for word in FORBIDDEN)
     # The traceback goes to the log, once.
     assert "Exception on /boom [GET]" in default_server.output()
+
+
+def test_concurrent_clients_keep_exact_session_counters(
+    default_server: ServerProcess,
+) -> None:
+    """200 clients at once, each with its own cookie and connection, 10
+    increments each: every client sees 1 to 10, whatever thread served it
+    and however long it waited for one."""
+
+    def count_up() -> list[int]:
+        cookie = ""
+        seen = []
+        connection = default_server.connect()
+        for _ in range(10):
+            connection.request("POST", "/incr", headers={"Cookie": cookie})
+            response = connection.getresponse()
+            seen.append(json.loads(response.read())["n"])
+            cookie = response.headers["Set-Cookie"].split(";", 1)[0]
+        connection.close()
+        return seen
+
+    with concurrent.futures.ThreadPoolExecutor(200) as pool:
+        counters = list(pool.map(lambda _: count_up(), range(200)))
+    assert counters == [list(range(1, 11))] * 200
 
 
 def test_slow_clients_do_not_starve_normal_ones(
