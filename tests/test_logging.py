@@ -15,6 +15,7 @@ import pytest
 
 from framework import App
 from framework.logging import (
+    FLASK_FORMAT,
     RequestFormatter,
     create_logger,
     default_handler,
@@ -22,8 +23,15 @@ from framework.logging import (
     wsgi_errors_stream,
 )
 
-#: Flask's default line: ``[%(asctime)s] %(levelname)s in %(module)s: %(message)s``.
+#: The default line: the time, the logger, ``[METHOD /path]`` during a
+#: request, then Flask's line from the level on.
 LINE = re.compile(
+    r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\] (?P<logger>\S+)"
+    r"(?: \[(?P<request>[A-Z]+ [^\]]*)\])?"
+    r" (?P<level>[A-Z]+) in (?P<module>\w+): (?P<message>.*)$"
+)
+#: Flask's default line: ``[%(asctime)s] %(levelname)s in %(module)s: %(message)s``.
+FLASK_LINE = re.compile(
     r"^\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\]"
     r" (?P<level>[A-Z]+) in (?P<module>\w+): (?P<message>.*)$"
 )
@@ -174,6 +182,8 @@ def test_outside_a_request_lines_go_to_stderr(
         err = capsys.readouterr().err.strip()
         match = LINE.match(err)
         assert match is not None, err
+        assert match["logger"] == name
+        assert match["request"] is None
         assert match["level"] == "WARNING"
         assert match["module"] == "test_logging"
         assert match["message"] == "no request here"
@@ -197,6 +207,8 @@ def test_in_a_request_lines_go_to_wsgi_errors(
         assert response.data == b"ok"
         match = LINE.match(errors.getvalue().strip())
         assert match is not None, errors.getvalue()
+        assert match["logger"] == name
+        assert match["request"] == "GET /items/7"
         assert match["level"] == "ERROR"
         assert match["module"] == "test_logging"
         assert match["message"] == "item 7 is missing"
@@ -215,15 +227,20 @@ print(errors.getvalue(), end="")
 """
 
 
-def test_default_line_is_flasks(name: str) -> None:
-    """A line logged during a request has Flask's default format, compared
-    with real Flask's line (run in a subprocess) without the time."""
+def test_default_line_ends_with_flasks(name: str) -> None:
+    """From the level on, a line is Flask's default line (compared with real
+    Flask's, run in a subprocess), so searches for ``ERROR in views: ...``
+    still find it; with :data:`FLASK_FORMAT` it is Flask's line whole."""
     flask = subprocess.run(
         [sys.executable, "-c", _FLASK_LOG_LINE],
         capture_output=True,
         text=True,
         check=True,
     )
+    flask_line = flask.stdout.replace("<string>", "test_logging")
+    assert FLASK_LINE.match(flask_line.strip()) is not None, flask_line
+    flask_tail = flask_line.partition("]")[2]
+    formatter = default_handler.formatter
     with unconfigured():
         app = make_app(name)
         errors = io.StringIO()
@@ -231,21 +248,24 @@ def test_default_line_is_flasks(name: str) -> None:
             "/items/7", environ_overrides={"wsgi.errors": errors}
         ):
             app.logger.error("item %d is missing", 7)
-    flask_line = flask.stdout.replace("<string>", "test_logging")
-    assert LINE.match(flask_line.strip()) is not None, flask_line
-    assert errors.getvalue().partition("]")[2] == flask_line.partition("]")[2]
+            default_handler.setFormatter(logging.Formatter(FLASK_FORMAT))
+            try:
+                app.logger.error("item %d is missing", 7)
+            finally:
+                default_handler.setFormatter(formatter)
+    ours, flasks = errors.getvalue().splitlines(keepends=True)
+    assert ours.partition("]")[2] == f" {name} [GET /items/7]{flask_tail}"
+    assert flasks.partition("]")[2] == flask_tail
 
 
-def test_request_formatter_recipe_adds_method_and_path(
+def test_request_formatter_in_a_format_of_ones_own(
     name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The recipe in docs/logging.rst: RequestFormatter on the default
-    handler puts the request after the time, and nothing outside one."""
+    """RequestFormatter puts ``[METHOD /path]`` where a format says, and
+    nothing outside a request."""
     formatter = default_handler.formatter
     default_handler.setFormatter(
-        RequestFormatter(
-            "[%(asctime)s]%(request)s %(levelname)s in %(module)s: %(message)s"
-        )
+        RequestFormatter("%(levelname)s%(request)s: %(message)s")
     )
     try:
         with unconfigured():
@@ -258,11 +278,8 @@ def test_request_formatter_recipe_adds_method_and_path(
             app.logger.error("outside")
     finally:
         default_handler.setFormatter(formatter)
-    assert "] [POST /items/7] ERROR in test_logging: in a request" in (
-        errors.getvalue()
-    )
-    outside = capsys.readouterr().err.strip()
-    assert LINE.match(outside) is not None, outside
+    assert errors.getvalue() == "ERROR [POST /items/7]: in a request\n"
+    assert capsys.readouterr().err == "ERROR: outside\n"
 
 
 def test_wsgi_errors_stream_follows_the_context(name: str) -> None:
