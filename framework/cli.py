@@ -1210,7 +1210,8 @@ def run_command(
     "-w",
     type=click.IntRange(min=1),
     default=None,
-    help="gunicorn worker processes; 2 x CPU cores + 1, at most 12, by default.",
+    help="Worker processes: 1 for waitress; 2 x CPU cores + 1, at most 12, for"
+    " gunicorn.",
 )
 @click.option(
     "--threads",
@@ -1258,7 +1259,7 @@ def run_command(
 @click.option(
     "--preload",
     is_flag=True,
-    help="gunicorn: import the app once, before forking the workers.",
+    help="With worker processes: import the app once, before forking them.",
 )
 @pass_script_info
 def serve_command(
@@ -1284,9 +1285,10 @@ def serve_command(
     request whole before a thread runs the app, closes connections whose
     headers trickle past --header-timeout or that go silent past
     --idle-timeout, and keeps up to --connection-limit connections open.
-    gunicorn (--server gunicorn) runs several processes, for apps that need
-    more than one core, but a slow client holds a worker: put a buffering
-    proxy (nginx) in front of it.
+    It runs one process; --workers forks more, for apps that need more
+    than one core. gunicorn (--server gunicorn) has none of these
+    defences: a slow client holds a worker, so put a buffering proxy
+    (nginx) in front of it.
 
     On SIGTERM or Ctrl+C the server stops listening and answers the
     requests it accepted, for up to --graceful-timeout seconds.

@@ -66,6 +66,7 @@ PUBLIC_MODULES = [
     "framework.serving.access_log",
     "framework.serving.gunicorn_server",
     "framework.serving.waitress_server",
+    "framework.serving.workers",
     "framework.sessions",
     "framework.settings",
     "framework.signals",

@@ -11,6 +11,7 @@ import contextlib
 import errno
 import os
 import pathlib
+import signal
 import socket
 import subprocess
 import sys
@@ -296,6 +297,73 @@ def test_waitress_access_log_escapes_what_clients_send(waitress: Server) -> None
     assert line.endswith('"-" "evil\\" 200\\\\ agent"')
 
 
+# waitress with worker processes ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def waitress_workers(folder: pathlib.Path) -> t.Iterator[Server]:
+    with running_server(
+        folder,
+        lambda port: cli_argv(
+            "--app",
+            "serveapp",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--threads",
+            "1",
+        ),
+    ) as server:
+        yield server
+
+
+def test_waitress_workers_serve_from_several_processes(
+    waitress_workers: Server,
+) -> None:
+    assert (
+        "2 worker processes (app loaded in each worker), 1 thread each"
+        in waitress_workers.output()
+    )
+    # Two requests at once on two single-threaded workers: a worker with
+    # its thread taken leaves the next connection to the other.
+    answers = waitress_workers.hold(2)
+    pids = {answer["pid"] for answer in answers}
+    assert len(pids) == 2
+    assert children_of(waitress_workers.process.pid) == pids
+    assert all(answer["loaded_in"] == answer["pid"] for answer in answers)
+
+
+def test_a_waitress_worker_that_dies_is_replaced(waitress_workers: Server) -> None:
+    before = children_of(waitress_workers.process.pid)
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        now = children_of(waitress_workers.process.pid)
+        if len(now) == 2 and victim not in now:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"no worker replaced {victim}:\n{waitress_workers.output()}")
+    waitress_workers.wait_for_output(f"Worker {victim} exited with status -9")
+    assert len({answer["pid"] for answer in waitress_workers.hold(2)}) == 2
+
+
+def test_waitress_workers_that_cannot_load_the_app_stop_the_server(
+    folder: pathlib.Path,
+) -> None:
+    port = str(free_port())
+    result = run_cli(
+        folder, "--app", "serveapp:nothing", "serve", "--workers", "2", "-p", port
+    )
+    assert result.returncode == 4, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "Error: Module 'serveapp' has no attribute 'nothing'.\n" in result.stderr
+    assert "exited with status 4 as it started: stopping" in result.stderr
+
+
 # both servers ----------------------------------------------------------------
 
 
@@ -377,7 +445,7 @@ def test_serve_function_refuses_bad_arguments_before_serving() -> None:
         serve(app, idle_timeout=0)
     with pytest.raises(ServeError, match="connection_limit must be at least 1"):
         serve(app, connection_limit=0)
-    with pytest.raises(ServeError, match="workers, timeout: only gunicorn"):
+    with pytest.raises(ServeError, match="timeout: only gunicorn has this"):
         serve(app, server="waitress", workers=2, timeout=10)
     with pytest.raises(
         ServeError, match="connection_limit, header_timeout: only waitress"
@@ -404,7 +472,25 @@ def test_serve_function_refuses_gunicorn_outside_the_main_thread() -> None:
     assert not thread.is_alive()
     assert len(outcome) == 1
     assert isinstance(outcome[0], ServeError)
-    assert "main thread" in str(outcome[0])
+    assert str(outcome[0]).startswith("gunicorn must run in the main thread")
+
+
+def test_serve_function_refuses_worker_processes_outside_the_main_thread() -> None:
+    outcome: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            serve(App("threaded"), workers=2, port=free_port())
+        except BaseException as e:
+            outcome.append(e)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(STOP_TIMEOUT)
+    assert not thread.is_alive()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], ServeError)
+    assert str(outcome[0]).startswith("Worker processes must run in the main thread")
 
 
 def test_serve_function_reports_a_busy_port() -> None:
@@ -621,12 +707,12 @@ def test_cli_bad_port(folder: pathlib.Path) -> None:
 
 
 def test_cli_gunicorn_options_with_waitress(folder: pathlib.Path) -> None:
-    # waitress is the default: --workers needs --server gunicorn.
-    result = run_cli(folder, "--app", "serveapp", "serve", "-w", "4")
+    # waitress is the default: --timeout needs --server gunicorn.
+    result = run_cli(folder, "--app", "serveapp", "serve", "--timeout", "5")
     assert result.returncode == 1
     assert one_error_line(result) == (
-        "Error: workers: only gunicorn has this; waitress serves from one"
-        " process with threads (set threads, or use gunicorn)."
+        "Error: timeout: only gunicorn has this; waitress closes a connection"
+        " past its deadlines instead (see --idle-timeout and --header-timeout)."
     )
 
 

@@ -534,12 +534,18 @@ def test_at_the_limit_idle_connections_make_room(
         assert probe(tight_server.port, within=2.5), tight_server.output()
 
 
+@pytest.mark.parametrize(
+    "options",
+    [[], ["--workers", "2", "--threads", "3"]],
+    ids=["defaults", "two-workers"],
+)
 def test_sigterm_answers_every_request_in_flight(
-    attack_folder: pathlib.Path,
+    attack_folder: pathlib.Path, options: list[str]
 ) -> None:
-    server = start(attack_folder, [], "stopping")
-    # Twenty one-second requests on the default threads (at most 12): some
-    # run, the others wait for a thread when SIGTERM comes.
+    server = start(attack_folder, options, "stopping")
+    # Twenty one-second requests on the default threads (at most 12), or on
+    # two workers of three threads: some run, the others wait for a thread,
+    # accepted or still in the listen queue, when SIGTERM comes.
     with concurrent.futures.ThreadPoolExecutor(20) as pool:
         replies = [
             pool.submit(server.request, "GET", "/slow?seconds=1") for _ in range(20)

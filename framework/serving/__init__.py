@@ -4,10 +4,12 @@ Layer 4. ``framework serve`` is this function behind command-line options.
 The servers are optional dependencies (``pip install 'framework[serve]'``),
 imported only once chosen.
 
-waitress is the default: one process whose event loop reads whole requests
+waitress is the default: a process whose event loop reads whole requests
 before a thread runs the app, hardened in :mod:`.waitress_server` against
 slow and idle clients and stopped without losing an accepted request. It
-can face clients directly.
+can face clients directly. ``workers`` forks more such processes on the
+same socket (:mod:`.workers`), for apps that need more than one core; each
+takes new connections only while it has a thread free.
 
 gunicorn runs a master process that forks worker processes: several cores
 for CPU-bound apps, but a worker reads a request's headers itself, with no
@@ -28,14 +30,16 @@ import errno
 import importlib.util
 import logging
 import os
+import signal
 import socket
 import sys
 import threading
 import typing as t
 
+import attrs
 import click
 
-from ..cli import ScriptInfo
+from ..cli import NoAppException, ScriptInfo
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import WSGIApplication
@@ -57,7 +61,7 @@ MAX_DEFAULT_WORKERS = 12
 
 _INSTALL = "pip install 'framework[serve]'"
 #: Options that one server has and the other has not.
-_GUNICORN_ONLY = ("workers", "timeout")
+_GUNICORN_ONLY = ("timeout",)
 _WAITRESS_ONLY = ("connection_limit", "header_timeout")
 #: The listen queue of the socket :func:`serve` opens: gunicorn's default.
 #: gunicorn keeps the queue of a socket that already listens, waitress sets
@@ -136,16 +140,12 @@ def _check_options(
         if value is not None and value < least:
             raise ServeError(f"{option} must be at least {least}, not {value}.")
     only = _GUNICORN_ONLY if server == "waitress" else _WAITRESS_ONLY
-    refused = [
-        option
-        for option in only
-        if numbers[option] is not None
-        and not (option == "workers" and numbers[option] == 1)
-    ]
+    refused = [option for option in only if numbers[option] is not None]
     if refused and server == "waitress":
         raise ServeError(
-            f"{', '.join(refused)}: only gunicorn has this; waitress serves"
-            " from one process with threads (set threads, or use gunicorn)."
+            f"{', '.join(refused)}: only gunicorn has this; waitress closes a"
+            " connection past its deadlines instead (see --idle-timeout and"
+            " --header-timeout)."
         )
     if refused:
         raise ServeError(
@@ -227,8 +227,10 @@ def serve(
     :param host: the interface to listen on; ``"0.0.0.0"`` for every IPv4
         one.
     :param port: the port; ``0`` for any free one (the banner shows it).
-    :param workers: gunicorn worker processes; :func:`default_workers` when
-        ``None``. waitress takes ``None`` or 1.
+    :param workers: worker processes. waitress: 1 when ``None``; more are
+        forked after the socket is open (POSIX only), each with
+        ``threads`` threads, and replaced if they die. gunicorn:
+        :func:`default_workers` when ``None``.
     :param threads: threads per process. waitress: :func:`default_workers`
         by default. gunicorn: 1 by default (the ``sync`` worker); more runs
         the ``gthread`` worker.
@@ -243,14 +245,14 @@ def serve(
     :param header_timeout: waitress: seconds a request may take from its
         first byte to the end of its headers, however slowly it trickles
         (10 when ``None``).
-    :param connection_limit: waitress: open connections at most (1000 when
-        ``None``); the process's open-file limit is raised to fit, as far
-        as its hard limit allows.
+    :param connection_limit: waitress: open connections at most, per
+        process (1000 when ``None``); the process's open-file limit is
+        raised to fit, as far as its hard limit allows.
     :param access_log: write a line per request to standard output, in
         gunicorn's format (the common log format with referrer and user
         agent).
-    :param preload: gunicorn: import the app in the master before forking
-        the workers, instead of in each worker. See the module's
+    :param preload: with worker processes, import the app once before
+        forking them, instead of in each worker. See the module's
         description.
     :raises ServeError: when the server is not installed, an option does
         not apply to it, the address can't be listened on, or gunicorn is
@@ -258,12 +260,14 @@ def serve(
     :raises ~framework.cli.NoAppException: when the app can't be found.
     """
     name = _choose_server(server)
-    if name == "gunicorn" and threading.current_thread() is not threading.main_thread():
-        # gunicorn's master installs signal handlers, which only the main
-        # thread may do; say so rather than let its ValueError through.
+    forks = name == "gunicorn" or (workers or 1) > 1
+    if forks and threading.current_thread() is not threading.main_thread():
+        # The process that looks after workers handles signals, which only
+        # the main thread may do; say so rather than let a ValueError out.
         raise ServeError(
-            "gunicorn must run in the main thread (it handles signals); call"
-            " serve() from the main thread, or use server='waitress'."
+            f"{'gunicorn' if name == 'gunicorn' else 'Worker processes'} must"
+            " run in the main thread (it handles signals); call serve() from"
+            " the main thread, or use waitress with one process."
         )
     _check_options(
         name,
@@ -278,11 +282,20 @@ def serve(
             "connection_limit": connection_limit,
         },
     )
+    if name == "waitress":
+        workers = workers or 1
+        if workers > 1 and os.name != "posix":
+            raise ServeError(
+                "More than one waitress worker needs fork(), which Windows"
+                " lacks: use threads."
+            )
+    else:
+        workers = workers or default_workers()
     load: t.Callable[[], WSGIApplication]
     if isinstance(app, str | ScriptInfo):
         info = ScriptInfo(app_import_path=app) if isinstance(app, str) else app
         label = repr(info.app_import_path) if info.app_import_path else "the app"
-        if name == "waitress" or preload:
+        if preload or (workers == 1 and name == "waitress"):
             loaded: WSGIApplication = info.load_app()
             load, preloaded = (lambda: loaded), True
         else:
@@ -308,7 +321,7 @@ def serve(
             label=label,
             url=url,
             preloaded=preloaded,
-            workers=workers or default_workers(),
+            workers=workers,
             threads=threads or 1,
             settings={
                 "timeout": 30 if timeout is None else timeout,
@@ -321,32 +334,93 @@ def serve(
             }
             | ({} if idle_timeout is None else {"keepalive": idle_timeout}),
         )
+    _serve_waitress(
+        load,
+        sock,
+        label=label,
+        url=url,
+        preloaded=preloaded,
+        workers=workers,
+        threads=threads or default_workers(),
+        access_log=access_log,
+        options={
+            "connection_limit": connection_limit,
+            "header_timeout": header_timeout,
+            "idle_timeout": idle_timeout,
+            "graceful_timeout": graceful_timeout,
+        },
+    )
+
+
+def _serve_waitress(
+    load: t.Callable[[], WSGIApplication],
+    sock: socket.socket,
+    *,
+    label: str,
+    url: str,
+    preloaded: bool,
+    workers: int,
+    threads: int,
+    access_log: bool,
+    options: dict[str, int | None],
+) -> t.NoReturn:
     from .waitress_server import Limits, fit_open_files, run_waitress
 
-    defaults = Limits()
-    limits = Limits(
-        connection_limit=fit_open_files(connection_limit or defaults.connection_limit),
-        header_timeout=header_timeout or defaults.header_timeout,
-        idle_timeout=idle_timeout or defaults.idle_timeout,
-        graceful_timeout=defaults.graceful_timeout
-        if graceful_timeout is None
-        else graceful_timeout,
+    limits = Limits(**{k: v for k, v in options.items() if v is not None})
+    limits = attrs.evolve(
+        limits, connection_limit=fit_open_files(limits.connection_limit)
     )
-    threads = threads or default_workers()
+    processes = (
+        "one process"
+        if workers == 1
+        else f"{workers} worker processes (app loaded"
+        f" {'before forking' if preloaded else 'in each worker'})"
+    )
+    each = "" if workers == 1 else " each"
     click.echo(
-        f" * Serving {label} with waitress on {url}: one process, {threads}"
-        f" thread{'s' if threads > 1 else ''}, up to {limits.connection_limit}"
-        f" connections, request headers within {limits.header_timeout:g} s",
+        f" * Serving {label} with waitress on {url}: {processes}, {threads}"
+        f" thread{'s' if threads > 1 else ''}{each}, up to"
+        f" {limits.connection_limit} connections{each}, request headers within"
+        f" {limits.header_timeout:g} s",
         err=True,
     )
-    served = load()
-    if access_log:
-        from .access_log import with_access_log
-
-        served = with_access_log(served)
     _log_to_stderr("waitress", "framework.serving")
-    run_waitress(served, sock, threads, limits)
-    raise SystemExit(0)
+
+    def served() -> WSGIApplication:
+        app = load()
+        if access_log:
+            from .access_log import with_access_log
+
+            app = with_access_log(app)
+        return app
+
+    if workers == 1:
+        run_waitress(served(), sock, threads, limits)
+        raise SystemExit(0)
+
+    from .workers import supervise
+
+    def work() -> int:
+        try:
+            app = served()
+        except NoAppException as e:
+            click.echo(f"Error: {e.format_message()}", err=True)
+            # gunicorn's status for an app that failed to load.
+            return 4
+        run_waitress(
+            app,
+            sock,
+            threads,
+            limits,
+            shares_listener=True,
+            stop_signals=(signal.SIGTERM,),
+        )
+        return 0
+
+    status = supervise(
+        workers, work, graceful_timeout=limits.graceful_timeout, on_stop=sock.close
+    )
+    raise SystemExit(status)
 
 
 def _serve_gunicorn(

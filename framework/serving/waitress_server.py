@@ -43,6 +43,15 @@ __all__ = ["HardenedWaitress", "Limits", "fit_open_files", "run_waitress"]
 
 logger = logging.getLogger("framework.serving")
 
+#: Seconds a connection accepted but silent when the server stops has to
+#: start its request.
+_FIRST_WORDS = 1.0
+
+#: Seconds a connection just accepted counts as taking a thread before its
+#: request arrives (a client that sends nothing must not stop a worker
+#: process from accepting for longer).
+_FRESH = 0.2
+
 #: Descriptors the process keeps besides its connections: the listening
 #: socket, the wake-up pipe, logs, files the app opens.
 _SPARE_DESCRIPTORS = 64
@@ -75,8 +84,17 @@ class _DeadlineChannel(HTTPChannel):
     are in)."""
 
     header_deadline: float | None = None
+    #: Whether the client has sent anything yet.
+    spoke = False
+
+    def __init__(self, server: TcpWSGIServer, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(server, *args, **kwargs)
+        self.accepted = time.monotonic()
+        if isinstance(server, HardenedWaitress) and server.shares_listener:
+            server.fresh.append(self)
 
     def received(self, data: bytes) -> bool:
+        self.spoke = True
         started = self.request
         done: bool = super().received(data)
         request = self.request
@@ -102,6 +120,9 @@ class HardenedWaitress(TcpWSGIServer):
     :param sock: a socket already listening.
     :param threads: threads that run the app.
     :param limits: the limits.
+    :param shares_listener: whether other processes accept on ``sock`` too:
+        then this one accepts only while it has a thread free, and leaves
+        the connection to one that has.
     """
 
     channel_class = _DeadlineChannel
@@ -113,9 +134,14 @@ class HardenedWaitress(TcpWSGIServer):
         *,
         threads: int,
         limits: Limits,
+        shares_listener: bool = False,
     ) -> None:
         self.limits = limits
+        self.shares_listener = shares_listener
         self.stopping = False
+        self.silent_until = 0.0
+        #: Connections just accepted that have sent nothing yet.
+        self.fresh: list[_DeadlineChannel] = []
         self.timed_out_headers = 0
         #: Every dispatcher of this server's loop by descriptor: the
         #: listening socket, the wake-up pipe, the connections.
@@ -137,6 +163,23 @@ class HardenedWaitress(TcpWSGIServer):
             # ProxyFix).
             clear_untrusted_proxy_headers=False,
         )
+
+    def readable(self) -> bool:
+        accepting: bool = super().readable()
+        if accepting and self.shares_listener:
+            # Take a connection only with a thread free for it, counting
+            # those just accepted whose requests are not read yet; the
+            # processes with threads free take the others.
+            clock = time.monotonic()
+            self.fresh = [
+                c
+                for c in self.fresh
+                if not c.spoke and c.connected and clock - c.accepted < _FRESH
+            ]
+            tasks = self.task_dispatcher
+            idle = len(tasks.threads) - tasks.stop_count - tasks.active_count
+            return idle > len(tasks.queue) + len(self.fresh)
+        return accepting
 
     def maintenance(self, now: float) -> None:
         """Close connections past a deadline: silent for ``idle_timeout``
@@ -198,9 +241,15 @@ class HardenedWaitress(TcpWSGIServer):
         self.pull_trigger()
 
     def _drain(self) -> None:
+        self._accept_waiting()
         # Refuse new connections from now on.
         wasyncore.dispatcher.close(self)
-        deadline = time.monotonic() + self.limits.graceful_timeout
+        started = time.monotonic()
+        deadline = started + self.limits.graceful_timeout
+        # A connection that has sent nothing yet, just accepted, most likely
+        # has its request on the way: it gets a moment before it counts as
+        # idle.
+        self.silent_until = started + _FIRST_WORDS
         busy = self._close_idle()
         if busy:
             logger.info(
@@ -221,11 +270,22 @@ class HardenedWaitress(TcpWSGIServer):
         self.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
         wasyncore.close_all(self.socket_map)
 
+    def _accept_waiting(self) -> None:
+        """Accept every connection waiting in the listen queue, whatever the
+        limits: its client was told it is open, and closing the listening
+        socket would reset it unanswered."""
+        while True:
+            before = len(self.socket_map)
+            self.handle_accept()
+            if len(self.socket_map) == before:
+                return
+
     def _close_idle(self) -> int:
         """Mark idle connections to close; return how many are busy."""
         busy = 0
+        waiting = time.monotonic() < self.silent_until
         for channel in self.channels():
-            if channel.idle:
+            if channel.idle and (channel.spoke or not waiting):
                 channel.will_close = True
             elif not channel.will_close:
                 busy += 1
@@ -258,17 +318,28 @@ def fit_open_files(connections: int) -> int:
 
 
 def run_waitress(
-    app: WSGIApplication, sock: socket.socket, threads: int, limits: Limits
+    app: WSGIApplication,
+    sock: socket.socket,
+    threads: int,
+    limits: Limits,
+    *,
+    shares_listener: bool = False,
+    stop_signals: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT),
 ) -> None:
-    """Serve ``app`` on ``sock`` with :class:`HardenedWaitress` until
-    ``SIGTERM`` or ``SIGINT``, drain, and return.
+    """Serve ``app`` on ``sock`` with :class:`HardenedWaitress` until one of
+    ``stop_signals``, drain, and return.
 
     :param app: the WSGI application.
     :param sock: a socket already listening.
     :param threads: threads that run the app.
     :param limits: the limits.
+    :param shares_listener: see :class:`HardenedWaitress`.
+    :param stop_signals: the signals that stop the server; a second one
+        stops it at once.
     """
-    server = HardenedWaitress(app, sock, threads=threads, limits=limits)
+    server = HardenedWaitress(
+        app, sock, threads=threads, limits=limits, shares_listener=shares_listener
+    )
     if threading.current_thread() is not threading.main_thread():
         # Signals reach only the main thread; the caller stops this server
         # by ending its own process.
@@ -281,8 +352,7 @@ def run_waitress(
             raise SystemExit(1)
         server.stop()
 
-    signals = (signal.SIGTERM, signal.SIGINT)
-    previous = {sig: signal.signal(sig, stop) for sig in signals}
+    previous = {sig: signal.signal(sig, stop) for sig in stop_signals}
     try:
         server.serve()
     finally:
