@@ -48,6 +48,7 @@ from tests.processes import wait_or_kill, wait_until
 
 if t.TYPE_CHECKING:
     from multiprocessing.sharedctypes import SynchronizedArray
+    from types import FrameType
 
 #: The repository's root: the server runs there, so ``benchmarks.soak_app``
 #: imports.
@@ -188,18 +189,21 @@ MIX: tuple[Kind, ...] = (
 
 def make_cycle(mix: Sequence[Kind]) -> list[int]:
     """The order the load generators send the kinds in, as indexes into
-    ``mix``: each kind as often as its weight, spread out rather than in
-    runs.
+    ``mix``: each kind as often as its weight, spread evenly rather than in
+    runs (a smooth weighted round robin).
 
     :param mix: the kinds.
     """
-    most = max(kind.weight for kind in mix)
-    return [
-        index
-        for turn in range(most)
-        for index, kind in enumerate(mix)
-        if kind.weight > turn
-    ]
+    total = sum(kind.weight for kind in mix)
+    credit = [0] * len(mix)
+    cycle = []
+    for _ in range(total):
+        for index, kind in enumerate(mix):
+            credit[index] += kind.weight
+        chosen = max(range(len(mix)), key=credit.__getitem__)
+        credit[chosen] -= total
+        cycle.append(chosen)
+    return cycle
 
 
 CYCLE = make_cycle(MIX)
@@ -266,6 +270,8 @@ def drive(
     :param slot: this generator's index in ``progress``.
     :param results: where the :class:`Tally` goes at the end.
     """
+    # terminate() must end a load generator, not raise in it (see main).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     tally = Tally()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT)
     cookie: str | None = None
@@ -642,27 +648,33 @@ def run_load(server: Server, run: Run, interval: float) -> None:
         )
         for i in range(run.clients)
     ]
+    received = 0
     start = time.monotonic()
     for generator in generators:
         generator.start()
-    run.samples.append(take_sample(server, start, 0))
-    received = 0
-    next_sample = start + interval
-    while received < run.clients:
-        try:
-            run.tally.add(results.get(timeout=max(0.0, next_sample - time.monotonic())))
-            received += 1
-        except queue.Empty:
-            # One that failed sends no tally: stop waiting for it.
-            if any(g.exitcode not in (None, 0) for g in generators):
-                break
-        if time.monotonic() >= next_sample:
-            run.samples.append(take_sample(server, start, sum(progress)))
-            next_sample += interval
-    run.elapsed = time.monotonic() - start
-    run.samples.append(take_sample(server, start, sum(progress)))
-    for generator in generators:
-        generator.join()
+    try:
+        run.samples.append(take_sample(server, start, 0))
+        next_sample = start + interval
+        while received < run.clients:
+            wait = max(0.0, next_sample - time.monotonic())
+            try:
+                run.tally.add(results.get(timeout=wait))
+                received += 1
+            except queue.Empty:
+                # One that failed sends no tally: stop waiting for it.
+                if any(g.exitcode not in (None, 0) for g in generators):
+                    break
+            if time.monotonic() >= next_sample:
+                run.samples.append(take_sample(server, start, sum(progress)))
+                next_sample += interval
+        run.elapsed = time.monotonic() - start
+        run.samples.append(take_sample(server, start, sum(progress)))
+    finally:
+        # Interrupted, or one failed: the others have nothing left to do.
+        for generator in generators:
+            if generator.exitcode is None and received < run.clients:
+                generator.terminate()
+            generator.join()
     crashed = [g.name for g in generators if g.exitcode != 0]
     if crashed:
         run.failures.append(f"load generators failed: {', '.join(crashed)}")
@@ -938,6 +950,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> t.NoReturn:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the soak; the exit status is 0 when it passes, 1 when it fails.
 
@@ -947,6 +963,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("the soak reads /proc: it runs on Linux only", file=sys.stderr)
         return 1
     args = parse_args(argv)
+    # Stopped by SIGTERM (a CI timeout, kill), still stop the server and
+    # the load generators on the way out.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         run = soak(
             requests=args.requests,
@@ -961,6 +980,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RuntimeError as e:
         print(f"FAIL: {e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted: the server and the load generators are stopped")
+        return 130
     print(format_report(run))
     if args.json is not None:
         args.json.write_text(
