@@ -245,10 +245,6 @@ class Tally:
         for example in other.examples:
             self.note(example)
 
-    def answered(self) -> int:
-        """How many requests got an answer."""
-        return sum(sum(counts.values()) for counts in self.statuses.values())
-
 
 def drive(
     port: int,
@@ -309,7 +305,7 @@ def drive(
             else:
                 cookie = set_cookie.partition(";")[0]
         else:
-            right = kind.check is None or kind.check(answer)
+            right = check_answer(kind, answer)
         if not right:
             tally.wrong[kind.name] += 1
             tally.note(
@@ -318,6 +314,22 @@ def drive(
             )
     connection.close()
     results.put(tally)
+
+
+def check_answer(kind: Kind, answer: Answer) -> bool:
+    """Whether ``answer``, of the right status, has the body and headers
+    ``kind`` expects; a body that is not even what the check can parse is
+    wrong too (and does not end the load generator).
+
+    :param kind: the kind of the request.
+    :param answer: what the server answered.
+    """
+    if kind.check is None:
+        return True
+    try:
+        return kind.check(answer)
+    except (ValueError, LookupError, TypeError):
+        return False
 
 
 # -- The server and its memory -------------------------------------------------

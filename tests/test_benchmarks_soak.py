@@ -4,6 +4,7 @@ samples and answers."""
 
 from __future__ import annotations
 
+import http.client
 import itertools
 import json
 import subprocess
@@ -16,9 +17,12 @@ import pytest
 from benchmarks.soak import (
     MIX,
     ROOT,
+    Answer,
+    Kind,
     Sample,
     Tally,
     answer_failures,
+    check_answer,
     make_cycle,
     memory_by_process,
     memory_failures,
@@ -188,3 +192,28 @@ def test_the_cycle_sends_each_kind_as_often_as_its_weight() -> None:
     assert Counter(cycle) == {i: kind.weight for i, kind in enumerate(MIX)}
     # Spread out: the heaviest kind never comes twice in a row.
     assert all(a != b for a, b in itertools.pairwise(cycle))
+
+
+EXPECTING_CONTENT = [k for k in MIX if k.check and k.name != "raise"]
+
+
+@pytest.mark.parametrize("kind", EXPECTING_CONTENT, ids=lambda k: k.name)
+def test_a_garbled_answer_is_wrong_not_a_crash(kind: Kind) -> None:
+    """Every check of a body's content refuses an answer of the right
+    status with a body it can't even parse, so the load generator counts it
+    and goes on."""
+    garbled = Answer(kind.status, http.client.HTTPMessage(), b"\x00 {not json")
+    assert check_answer(kind, garbled) is False
+
+
+@pytest.mark.parametrize(
+    ("body", "right"),
+    [
+        (b"<h1>Internal Server Error</h1>", True),
+        (b"DeliberateError: the soak app's deliberate error", False),
+        (b"Traceback (most recent call last):", False),
+    ],
+)
+def test_the_500_page_must_not_show_the_error(body: bytes, right: bool) -> None:
+    [kind] = [k for k in MIX if k.name == "raise"]
+    assert check_answer(kind, Answer(500, http.client.HTTPMessage(), body)) is right
