@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: test run docs bench clean servers flask-suite
+.PHONY: test run docs bench soak clean servers flask-suite
 
 # Run apt-get through sudo unless we already are root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -56,6 +56,13 @@ flask-suite: $(VENV)/.dev-installed
 
 bench: $(VENV)/.bench-installed servers
 	$(BIN)/python -m benchmarks.run
+
+# 300,000 mixed requests through `framework serve`, failing when a serving
+# process's memory grows by more than 5 MB after the warm-up or an answer is
+# wrong (benchmarks/README.md). Minutes long, so not part of `make test`.
+# Options go through SOAK_ARGS: make soak SOAK_ARGS="--server waitress".
+soak: $(VENV)/.dev-installed
+	$(BIN)/python -m benchmarks.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) docs/_build .mypy_cache .pytest_cache .ruff_cache
