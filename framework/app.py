@@ -1428,7 +1428,7 @@ class App(Scaffold):
         :param idle_timeout: close a connection that sends or reads nothing
             for this many seconds (``framework run --idle-timeout``); ``0``
             or ``None`` for never. Added to the ``request_handler`` option
-            when one is given.
+            when one is given (see :func:`framework.cli.idle_timeout_options`).
         :param options: passed to :func:`werkzeug.serving.run_simple`.
             With ``threaded=False`` (and no ``processes``) a warning says
             that one slow client blocks every other.
@@ -1462,9 +1462,7 @@ class App(Scaffold):
         options.setdefault("use_reloader", self.debug)
         options.setdefault("use_debugger", self.debug)
         options.setdefault("threaded", True)
-        options["request_handler"] = cli.idle_timeout_handler(
-            idle_timeout, options.get("request_handler")
-        )
+        options = cli.idle_timeout_options(idle_timeout, options)
         one_at_a_time = not options["threaded"] and options.get("processes", 1) <= 1
         if one_at_a_time and not is_running_from_reloader():
             print(cli.single_thread_warning(idle_timeout), file=sys.stderr)

@@ -69,6 +69,7 @@ __all__ = [
     "get_debug_flag",
     "get_load_dotenv",
     "idle_timeout_handler",
+    "idle_timeout_options",
     "load_dotenv",
     "locate_app",
     "main",
@@ -1223,6 +1224,66 @@ def idle_timeout_handler(
     return type("DevRequestHandler", bases, {"timeout": timeout})
 
 
+class _HandshakeInHandler(ssl.SSLSocket):
+    """The development server's listening TLS socket, accepting without the
+    handshake. :meth:`ssl.SSLSocket.accept` does it at once, in the one
+    thread that accepts and with no timeout, so a client that connects and
+    sends nothing held the whole server; left to the first read, the
+    handshake happens in the request handler, under the idle timeout."""
+
+    def accept(self) -> tuple[ssl.SSLSocket, t.Any]:
+        sock, address = socket.socket.accept(self)
+        wrapped = self.context.wrap_socket(
+            sock, server_side=True, do_handshake_on_connect=False
+        )
+        return wrapped, address
+
+
+def _handshake_in_handler(ssl_context: t.Any) -> t.Any:
+    """``run_simple``'s ``ssl_context`` (a context, a ``(cert, key)`` pair or
+    ``"adhoc"``) as a context whose server sockets leave the handshake to
+    the request handler. A context with a socket class of its own is left
+    alone."""
+    from werkzeug.serving import generate_adhoc_ssl_context, load_ssl_context
+
+    if isinstance(ssl_context, tuple):
+        ssl_context = load_ssl_context(*ssl_context)
+    elif ssl_context == "adhoc":
+        ssl_context = generate_adhoc_ssl_context()
+    if (
+        isinstance(ssl_context, ssl.SSLContext)
+        and ssl_context.sslsocket_class is ssl.SSLSocket
+    ):
+        ssl_context.sslsocket_class = _HandshakeInHandler
+    return ssl_context
+
+
+def idle_timeout_options(
+    seconds: float | None, options: dict[str, t.Any]
+) -> dict[str, t.Any]:
+    """:func:`~werkzeug.serving.run_simple`'s keyword arguments ``options``
+    with the idle timeout added: the ``request_handler`` from
+    :func:`idle_timeout_handler` (made from the one given, if any) and,
+    for HTTPS, an ``ssl_context`` whose TLS handshake happens under the
+    timeout rather than before it.
+
+    :param seconds: the idle timeout; ``0`` or ``None`` for none, which
+        returns ``options`` as they are.
+    :param options: the keyword arguments for ``run_simple``.
+    :raises ValueError: when ``seconds`` is negative, infinite or NaN.
+    """
+    timeout = _checked_idle_timeout(seconds)
+    if timeout is None:
+        return options
+    added = dict(options)
+    added["request_handler"] = idle_timeout_handler(
+        timeout, options.get("request_handler")
+    )
+    if options.get("ssl_context") is not None:
+        added["ssl_context"] = _handshake_in_handler(options["ssl_context"])
+    return added
+
+
 def single_thread_warning(idle_timeout: float | None) -> str:
     """The warning ``run --without-threads`` (and ``App.run(threaded=False)``)
     prints: one connection at a time means one slow client holds all others.
@@ -1391,18 +1452,15 @@ def run_command(
 
     from werkzeug.serving import run_simple
 
-    run_simple(
-        host,
-        port,
-        served,
-        use_reloader=debug if reload is None else reload,
-        use_debugger=debugger,
-        threaded=with_threads,
-        ssl_context=cert,
-        extra_files=extra_files,
-        exclude_patterns=exclude_patterns,
-        request_handler=idle_timeout_handler(idle_timeout),
-    )
+    options = {
+        "use_reloader": debug if reload is None else reload,
+        "use_debugger": debugger,
+        "threaded": with_threads,
+        "ssl_context": cert,
+        "extra_files": extra_files,
+        "exclude_patterns": exclude_patterns,
+    }
+    run_simple(host, port, served, **idle_timeout_options(idle_timeout, options))
 
 
 # -- serve -----------------------------------------------------------------------

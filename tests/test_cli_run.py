@@ -9,7 +9,10 @@ import inspect
 import io
 import math
 import pathlib
+import shutil
 import socket
+import ssl
+import subprocess
 import sys
 import time
 import typing as t
@@ -389,5 +392,59 @@ def test_app_run_takes_the_timeout_and_warns_without_threads(
         with connect(server) as sock:
             elapsed = seconds_until_closed(sock)
         assert TIMEOUT - 0.2 < elapsed < TIMEOUT + MARGIN
+    finally:
+        server.stop()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+def test_https_client_that_sends_nothing_holds_no_one(app_folder: pathlib.Path) -> None:
+    # werkzeug's TLS socket shakes hands while accepting, in the one thread
+    # that accepts, with no timeout: a silent client held every other one.
+    cert, key = app_folder / "cert.pem", app_folder / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "ec", "-nodes"),
+            *("-pkeyopt", "ec_paramgen_curve:prime256v1"),
+            *("-keyout", str(key), "-out", str(cert), "-days", "1"),
+            *("-subj", "/CN=127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    port = free_port()
+    argv = [sys.executable, "-m", "framework", "--app", "idle_app", "run"]
+    argv += ["--port", str(port), "--idle-timeout", str(TIMEOUT)]
+    argv += ["--cert", str(cert), "--key", str(key)]
+    env = {k: v for k, v in server_environment(app_folder).items() if k not in _ENV}
+    env["FRAMEWORK_SKIP_DOTENV"] = "1"
+    server = ServerProcess(argv, port=port, folder=app_folder, env=env)
+    context = ssl.create_default_context(cafile=str(cert))
+    context.check_hostname = False
+
+    def https_get() -> bytes:
+        with (
+            connect(server) as plain,
+            context.wrap_socket(plain) as sock,
+        ):
+            sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
+            return sock.makefile("rb").read()
+
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                https_get()
+                break
+            except OSError:
+                assert server.process.poll() is None, server.output()
+                assert time.monotonic() < deadline, server.output()
+                time.sleep(0.1)
+        with connect(server) as idle:
+            time.sleep(0.3)  # accepted: the server has it
+            assert https_get().endswith(b"\r\n\r\nhello")
+            elapsed = seconds_until_closed(idle)
+        assert elapsed < TIMEOUT + MARGIN
+        assert_quiet(server.output())
     finally:
         server.stop()
