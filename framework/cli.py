@@ -1265,7 +1265,9 @@ def idle_timeout_options(
     with the idle timeout added: the ``request_handler`` from
     :func:`idle_timeout_handler` (made from the one given, if any) and,
     for HTTPS, an ``ssl_context`` whose TLS handshake happens under the
-    timeout rather than before it.
+    timeout rather than before it (an :class:`ssl.SSLContext` you pass is
+    given that socket class through its ``sslsocket_class``, unless it has
+    one of its own).
 
     :param seconds: the idle timeout; ``0`` or ``None`` for none, which
         returns ``options`` as they are.
