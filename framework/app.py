@@ -1407,6 +1407,8 @@ class App(Scaffold):
         port: int | None = None,
         debug: bool | None = None,
         load_dotenv: bool = True,
+        *,
+        idle_timeout: float | None = 5.0,
         **options: t.Any,
     ) -> None:
         """Serve the app with werkzeug's development server (not for
@@ -1423,7 +1425,15 @@ class App(Scaffold):
         :param load_dotenv: load ``.env``, ``.frameworkenv`` and
             ``.flaskenv`` first (with python-dotenv), and take debug mode
             from ``FRAMEWORK_DEBUG`` or ``FLASK_DEBUG`` when set.
+        :param idle_timeout: close a connection that sends or reads nothing
+            for this many seconds (``framework run --idle-timeout``); ``0``
+            or ``None`` for never. Added to the ``request_handler`` option
+            when one is given (see :func:`framework.cli.idle_timeout_options`).
         :param options: passed to :func:`werkzeug.serving.run_simple`.
+            With ``threaded=False`` (and no ``processes``) a warning says
+            that one slow client blocks every other.
+        :raises ValueError: when ``idle_timeout`` is negative, infinite or
+            NaN.
         """
         from werkzeug.serving import is_running_from_reloader, run_simple
 
@@ -1452,5 +1462,9 @@ class App(Scaffold):
         options.setdefault("use_reloader", self.debug)
         options.setdefault("use_debugger", self.debug)
         options.setdefault("threaded", True)
+        options = cli.idle_timeout_options(idle_timeout, options)
+        one_at_a_time = not options["threaded"] and options.get("processes", 1) <= 1
+        if one_at_a_time and not is_running_from_reloader():
+            print(cli.single_thread_warning(idle_timeout), file=sys.stderr)
         cli.show_server_banner(self.debug, self.name)
         run_simple(host, port, self, **options)
