@@ -1428,7 +1428,7 @@ class App(Scaffold):
         :param idle_timeout: close a connection that sends or reads nothing
             for this many seconds (``framework run --idle-timeout``); ``0``
             or ``None`` for never. Added to the ``request_handler`` option
-            when one is given (see :func:`framework.cli.idle_timeout_options`).
+            when one is given (see :func:`framework.devserver.idle_timeout_options`).
         :param options: passed to :func:`werkzeug.serving.run_simple`.
             With ``threaded=False`` (and no ``processes``) a warning says
             that one slow client blocks every other.
@@ -1437,7 +1437,7 @@ class App(Scaffold):
         """
         from werkzeug.serving import is_running_from_reloader, run_simple
 
-        from . import cli
+        from . import cli, devserver
 
         if env_setting("RUN_FROM_CLI") == "true":
             if not is_running_from_reloader():
@@ -1462,9 +1462,9 @@ class App(Scaffold):
         options.setdefault("use_reloader", self.debug)
         options.setdefault("use_debugger", self.debug)
         options.setdefault("threaded", True)
-        options = cli.idle_timeout_options(idle_timeout, options)
+        options = devserver.idle_timeout_options(idle_timeout, options)
         one_at_a_time = not options["threaded"] and options.get("processes", 1) <= 1
         if one_at_a_time and not is_running_from_reloader():
-            print(cli.single_thread_warning(idle_timeout), file=sys.stderr)
+            print(devserver.single_thread_warning(idle_timeout), file=sys.stderr)
         cli.show_server_banner(self.debug, self.name)
         run_simple(host, port, self, **options)

@@ -58,6 +58,7 @@ PUBLIC_MODULES = [
     "framework.compat.flask",
     "framework.ctx",
     "framework.debughelpers",
+    "framework.devserver",
     "framework.helpers",
     "framework.interfaces",
     "framework.json.tag",

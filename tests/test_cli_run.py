@@ -24,11 +24,10 @@ from servers import ServerProcess, server_environment
 from werkzeug.serving import WSGIRequestHandler
 
 from framework import App
-from framework.cli import (
+from framework.cli import cli, run_command
+from framework.devserver import (
     DEFAULT_IDLE_TIMEOUT,
-    cli,
     idle_timeout_handler,
-    run_command,
     single_thread_warning,
 )
 
@@ -284,7 +283,7 @@ def test_upload_that_stops_is_a_400_without_a_traceback(
 def test_reader_that_timed_out_reads_as_ended() -> None:
     # What werkzeug's drain meets after a timed-out body read; a plain
     # socket reader would raise OSError ("cannot read from timed out object").
-    from framework.cli import _EndsAtTimeout
+    from framework.devserver import _EndsAtTimeout
 
     ours, theirs = socket.socketpair()
     ours.settimeout(0.05)
