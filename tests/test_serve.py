@@ -455,14 +455,24 @@ def test_serve_function_refuses_bad_arguments_before_serving() -> None:
         serve(42)  # type: ignore[arg-type]
 
 
-def test_serve_function_refuses_gunicorn_outside_the_main_thread() -> None:
-    """gunicorn installs signal handlers, which Python allows only in the
-    main thread: a clear error instead of gunicorn's ValueError."""
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"server": "gunicorn"}, "gunicorn must run in the main thread"),
+        ({"workers": 2}, "Worker processes must run in the main thread"),
+    ],
+    ids=["gunicorn", "waitress-workers"],
+)
+def test_serve_function_refuses_to_fork_outside_the_main_thread(
+    options: dict[str, t.Any], message: str
+) -> None:
+    """Whatever looks after worker processes handles signals, which Python
+    allows only in the main thread: a clear error instead of a ValueError."""
     outcome: list[BaseException] = []
 
     def run() -> None:
         try:
-            serve(App("threaded"), server="gunicorn", port=free_port())
+            serve(App("threaded"), port=free_port(), **options)
         except BaseException as e:
             outcome.append(e)
 
@@ -472,25 +482,7 @@ def test_serve_function_refuses_gunicorn_outside_the_main_thread() -> None:
     assert not thread.is_alive()
     assert len(outcome) == 1
     assert isinstance(outcome[0], ServeError)
-    assert str(outcome[0]).startswith("gunicorn must run in the main thread")
-
-
-def test_serve_function_refuses_worker_processes_outside_the_main_thread() -> None:
-    outcome: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            serve(App("threaded"), workers=2, port=free_port())
-        except BaseException as e:
-            outcome.append(e)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(STOP_TIMEOUT)
-    assert not thread.is_alive()
-    assert len(outcome) == 1
-    assert isinstance(outcome[0], ServeError)
-    assert str(outcome[0]).startswith("Worker processes must run in the main thread")
+    assert str(outcome[0]).startswith(message)
 
 
 def test_serve_function_reports_a_busy_port() -> None:
