@@ -845,6 +845,8 @@ def test_every_form_is_refused_without_its_token_with_the_400_page(
     assert "<title>Bad Request - Blog</title>" in response.text
     assert "<h1>400 Bad Request</h1>" in response.text
     assert f"<p>{message}</p>" in response.text
+    # The page's nav still knows who is logged in.
+    assert ("<span>alice</span>" in response.text) == (user == "alice")
     # Nothing happened: no new user or post, the post unchanged, the user
     # still logged in (or still not).
     assert len(query(app, "SELECT * FROM user")) == 2

@@ -53,12 +53,14 @@ def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> App:
     # The default database lives in the instance folder: make sure it exists.
     os.makedirs(app.instance_path, exist_ok=True)
 
-    # Every POST must send back the session's token, which the templates
-    # put in each form with {{ csrf_token() }}; one without it is a 400.
-    CSRFProtect(app)
     db.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(blog.bp)
+    # Every POST must send back the session's token, which the templates
+    # put in each form with {{ csrf_token() }}; one without it is a 400.
+    # Set up after auth, whose hook loads g.user first: the 400 page still
+    # shows who is logged in.
+    CSRFProtect(app)
     for code in ERROR_CODES:
         app.register_error_handler(code, show_error)
     return app
