@@ -35,7 +35,14 @@ servers:
 	@command -v redis-server >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(APT_INSTALL) redis-server; }
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(APT_INSTALL) postgresql; }
 
-test: $(VENV)/.dev-installed servers
+# The browser tests (tests/test_example_blog_browser.py) drive Debian's
+# headless Chromium through its chromedriver; selenium uses these binaries,
+# never a download.
+.PHONY: browser
+browser:
+	@{ command -v chromium && command -v chromedriver; } >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium chromium-driver; }
+
+test: $(VENV)/.dev-installed servers browser
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy --strict framework contrib tests/type_check

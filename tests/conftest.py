@@ -1,5 +1,6 @@
 """Shared fixtures: a fresh app in testing mode and its test client, a
-throwaway PostgreSQL server, and the Flask alias for a test or a module."""
+throwaway PostgreSQL server, the Flask alias for a test or a module, and
+one headless browser for the session."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from framework.testing import AppClient
 
 if t.TYPE_CHECKING:
     from postgres_server import PostgresServer
+    from selenium.webdriver.remote.webdriver import WebDriver
 
 
 @pytest.fixture
@@ -56,3 +58,14 @@ def flask_alias_for_module() -> t.Iterator[None]:
     ``pytestmark = pytest.mark.usefixtures("flask_alias_for_module")``."""
     with aliased_flask():
         yield
+
+
+@pytest.fixture(scope="session")
+def browser() -> t.Iterator[WebDriver]:
+    """Headless Chromium with a 375-pixel phone viewport, one for the whole
+    test run (see tests/browser.py); a missing browser fails the test.
+    Tests share it: each starts from the cookies and page it needs."""
+    from browser import running_chromium
+
+    with running_chromium() as driver:
+        yield driver

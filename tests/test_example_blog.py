@@ -1,7 +1,9 @@
 """The blog example (``examples/blog``) works end to end: the factory and
 its instance-folder config, the ``init-db`` command, accounts, posts with
-ownership checks, flashed messages, the error pages for every bad input,
-and the ``python -m examples.blog`` database bootstrap.
+ownership checks, flashed messages, CSRF tokens in every form, the site's
+error pages for every bad input, excerpts, the favicon and the phone
+layout's markup, and the ``python -m examples.blog`` database bootstrap.
+(tests/test_example_blog_browser.py checks the pages in a real browser.)
 
 The fixtures live here rather than in ``conftest.py``: they build this
 example's app, not the generic test app the other modules share.
@@ -10,6 +12,7 @@ example's app, not the generic test app the other modules share.
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import typing as t
 from pathlib import Path
@@ -17,8 +20,8 @@ from pathlib import Path
 import pytest
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from examples.blog import ERROR_CODES, create_app
 from examples.blog import __main__ as blog_main
-from examples.blog import create_app
 from examples.blog.db import get_db, init_db
 from framework import App, g
 from framework.testing import AppClient
@@ -41,12 +44,16 @@ def password_hashes() -> dict[str, str]:
 @pytest.fixture
 def app(tmp_path: Path, password_hashes: dict[str, str]) -> App:
     """The blog with its own database: users ``alice`` (id 1) and ``bob``
-    (id 2), whose password is ``<name>-password``, and one post by alice."""
+    (id 2), whose password is ``<name>-password``, and one post by alice.
+
+    CSRF checks are off, so that tests can post forms as they are; the
+    ``csrf_client`` fixture turns them on."""
     app = create_app(
         {
             "TESTING": True,
             "DATABASE": str(tmp_path / "blog.sqlite"),
             "SECRET_KEY": "test",
+            "CSRF_ENABLED": False,
         }
     )
     with app.app_context():
@@ -69,8 +76,21 @@ def client(app: App) -> AppClient:
     return app.test_client()
 
 
+#: The hidden field each form of the blog carries its CSRF token in.
+TOKEN_FIELD = re.compile(r'<input type="hidden" name="csrf_token" value="([^"]+)">')
+
+
+def page_token(client: AppClient, path: str) -> str:
+    """The CSRF token of the first form on the page at ``path``, as a
+    browser would send it."""
+    match = TOKEN_FIELD.search(client.get(path).text)
+    assert match is not None, f"no CSRF token field on {path}"
+    return match.group(1)
+
+
 class Auth:
-    """Logs the test client in and out."""
+    """Logs the test client in and out through the forms, sending their
+    CSRF tokens like a browser, so it works whether checks are on or off."""
 
     def __init__(self, client: AppClient) -> None:
         self.client = client
@@ -78,11 +98,16 @@ class Auth:
     def login(self, username: str = "alice") -> t.Any:
         return self.client.post(
             "/auth/login",
-            data={"username": username, "password": f"{username}-password"},
+            data={
+                "username": username,
+                "password": f"{username}-password",
+                "csrf_token": page_token(self.client, "/auth/login"),
+            },
         )
 
     def logout(self) -> t.Any:
-        return self.client.post("/auth/logout")
+        token = page_token(self.client, "/")
+        return self.client.post("/auth/logout", data={"csrf_token": token})
 
 
 @pytest.fixture
@@ -163,6 +188,33 @@ def test_pages_extend_the_base_layout_and_its_stylesheet(client: AppClient) -> N
         page = client.get(path).text
         assert '<link rel="stylesheet" href="/static/style.css">' in page
         assert '<a class="site" href="/">Blog</a>' in page
+        # Phones lay the page out at their own width, not a desktop's.
+        assert (
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            in page
+        )
+        assert (
+            '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+        )
+
+
+def test_favicon_is_an_svg_image(client: AppClient) -> None:
+    response = client.get("/static/favicon.svg", buffered=True)
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    assert response.data == (EXAMPLE / "static" / "favicon.svg").read_bytes()
+    assert response.data.startswith(b'<svg xmlns="http://www.w3.org/2000/svg"')
+
+
+def test_long_words_wrap_and_the_nav_wraps() -> None:
+    # What this does to a page is measured in a real browser, in
+    # tests/test_example_blog_browser.py; here, that the rules are there
+    # (test_static_css checks that the file is served as it is).
+    css = (EXAMPLE / "static" / "style.css").read_text(encoding="utf-8")
+    body_rule = css[css.index("body {") : css.index("}", css.index("body {"))]
+    assert "overflow-wrap: anywhere;" in body_rule
+    nav_rule = css[css.index("nav {") : css.index("}", css.index("nav {"))]
+    assert "flex-wrap: wrap;" in nav_rule
 
 
 def test_static_css(client: AppClient) -> None:
@@ -587,7 +639,11 @@ def test_init_db_if_missing_creates_the_database_once(
     assert capsys.readouterr().out == ""
     # The same tables as init-db: the app works on the new database.
     client = app.test_client()
-    client.post("/auth/register", data={"username": "zoe", "password": "pw"})
+    token = page_token(client, "/auth/register")
+    client.post(
+        "/auth/register",
+        data={"username": "zoe", "password": "pw", "csrf_token": token},
+    )
     assert query(app, "SELECT username FROM user")[0]["username"] == "zoe"
 
 
@@ -608,3 +664,282 @@ def test_main_bootstraps_the_database_and_runs_the_server(
     assert runs == [{"host": "0.0.0.0", "port": 5057, "debug": False}]
     assert path.exists()
     assert "Initialized the database" in capsys.readouterr().out
+
+
+# -- ids out of range ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "template"),
+    [
+        ("GET", "/{}"),
+        ("GET", "/{}/update"),
+        ("POST", "/{}/update"),
+        ("POST", "/{}/delete"),
+    ],
+    ids=["detail", "update page", "update", "delete"],
+)
+@pytest.mark.parametrize(
+    "post_id",
+    [
+        # SQLite's largest integer: a query runs and finds nothing.
+        pytest.param(2**63 - 1, id="2**63-1"),
+        # One more: the query would raise OverflowError.
+        pytest.param(2**63, id="2**63"),
+        pytest.param(99999999999999999999, id="20 digits"),
+        pytest.param(int("9" * 4000), id="4000 digits"),
+    ],
+)
+def test_ids_out_of_range_are_404_pages(
+    client: AppClient, auth: Auth, method: str, template: str, post_id: int
+) -> None:
+    auth.login()
+    response = client.open(
+        template.format(post_id), method=method, data={"title": "x", "body": ""}
+    )
+    assert response.status_code == 404
+    assert "<h1>404 Not Found</h1>" in response.text
+    assert '<link rel="stylesheet" href="/static/style.css">' in response.text
+
+
+def test_a_url_too_long_for_the_int_converter_is_a_404_page(client: AppClient) -> None:
+    # Python refuses to turn more than 4300 digits into an int; the
+    # router answers 404 for it before the blog sees it.
+    response = client.get("/" + "9" * 5000)
+    assert response.status_code == 404
+    assert "<h1>404 Not Found</h1>" in response.text
+
+
+# -- excerpts ------------------------------------------------------------------
+
+
+def test_index_shows_an_excerpt_of_a_long_post_and_a_read_more_link(
+    client: AppClient, auth: Auth
+) -> None:
+    auth.login()
+    words = [f"word{n:03}" for n in range(60)]  # 60 words of 7 letters: 479
+    client.post("/create", data={"title": "Long", "body": " ".join(words)})
+    page = client.get("/").text
+    excerpt = " ".join(words[:37]) + "..."  # 37 words and a space: 296
+    assert f'<p class="body">{excerpt}</p>' in page
+    assert words[37] not in page
+    assert '<p><a href="/2">Read more</a></p>' in page
+    # The post's own page has all of it, and no link to itself.
+    detail = client.get("/2").text
+    assert " ".join(words) in detail
+    assert "Read more" not in detail
+
+
+def test_index_shows_a_short_post_in_full_without_read_more(
+    client: AppClient, auth: Auth
+) -> None:
+    auth.login()
+    body = "x" * 300
+    client.post("/create", data={"title": "Exactly 300", "body": body})
+    page = client.get("/").text
+    assert f'<p class="body">{body}</p>' in page
+    assert "Read more" not in page
+
+
+# -- CSRF and the session cookie ---------------------------------------------
+
+
+@pytest.fixture
+def csrf_client(app: App) -> AppClient:
+    """A client of the blog with CSRF checks on, as when it is served."""
+    app.config["CSRF_ENABLED"] = True
+    return app.test_client()
+
+
+def test_csrf_checks_are_on_by_default(tmp_path: Path) -> None:
+    app = create_app({"DATABASE": str(tmp_path / "blog.sqlite")})
+    assert app.config["CSRF_ENABLED"] is True
+    assert "framework_csrf" in app.extensions
+
+
+#: Every form of the blog: who is logged in, the page that shows it, where
+#: it posts, what a filled-in form sends, and where a valid post redirects.
+FORMS = [
+    pytest.param(
+        None,
+        "/auth/register",
+        "/auth/register",
+        {"username": "carol", "password": "pw"},
+        "/auth/login",
+        id="register",
+    ),
+    pytest.param(
+        None,
+        "/auth/login",
+        "/auth/login",
+        {"username": "bob", "password": "bob-password"},
+        "/",
+        id="login",
+    ),
+    pytest.param("alice", "/", "/auth/logout", {}, "/", id="logout"),
+    pytest.param(
+        "alice", "/create", "/create", {"title": "New", "body": "."}, "/2", id="create"
+    ),
+    pytest.param(
+        "alice",
+        "/1/update",
+        "/1/update",
+        {"title": "Edited", "body": "."},
+        "/1",
+        id="update",
+    ),
+    pytest.param("alice", "/1/update", "/1/delete", {}, "/", id="delete"),
+]
+
+
+@pytest.mark.parametrize(("user", "page", "action", "form", "location"), FORMS)
+def test_every_form_carries_its_token_and_is_accepted_with_it(
+    csrf_client: AppClient,
+    user: str | None,
+    page: str,
+    action: str,
+    form: dict[str, str],
+    location: str,
+) -> None:
+    if user is not None:
+        Auth(csrf_client).login(user)
+    html = csrf_client.get(page).text
+    found = re.search(
+        rf'<form method="post" action="{re.escape(action)}"[^>]*>\s*'
+        + TOKEN_FIELD.pattern,
+        html,
+    )
+    assert found is not None, f"the form posting to {action} has no token"
+    response = csrf_client.post(action, data={**form, "csrf_token": found.group(1)})
+    assert response.status_code == 302, response.text
+    assert response.headers["Location"] == location
+
+
+@pytest.mark.parametrize(("user", "page", "action", "form", "location"), FORMS)
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        (None, "The CSRF token is missing."),
+        ("forged", "The CSRF token is invalid."),
+    ],
+    ids=["missing", "forged"],
+)
+def test_every_form_is_refused_without_its_token_with_the_400_page(
+    app: App,
+    csrf_client: AppClient,
+    user: str | None,
+    page: str,
+    action: str,
+    form: dict[str, str],
+    location: str,
+    token: str | None,
+    message: str,
+) -> None:
+    if user is not None:
+        Auth(csrf_client).login(user)
+    csrf_client.get(page)  # the session has a token, which the post lacks
+    data = form if token is None else {**form, "csrf_token": token}
+    response = csrf_client.post(action, data=data)
+    assert response.status_code == 400
+    assert response.mimetype == "text/html"
+    assert "<title>Bad Request - Blog</title>" in response.text
+    assert "<h1>400 Bad Request</h1>" in response.text
+    assert f"<p>{message}</p>" in response.text
+    # The page's nav still knows who is logged in.
+    assert ("<span>alice</span>" in response.text) == (user == "alice")
+    # Nothing happened: no new user or post, the post unchanged, the user
+    # still logged in (or still not).
+    assert len(query(app, "SELECT * FROM user")) == 2
+    assert [tuple(row) for row in query(app, "SELECT id, title FROM post")] == [
+        (1, "First post")
+    ]
+    with csrf_client.session_transaction() as session:
+        assert session.get("user_id") == (1 if user == "alice" else None)
+
+
+def test_a_post_without_a_session_token_asks_to_load_the_form_again(
+    csrf_client: AppClient,
+) -> None:
+    response = csrf_client.post(
+        "/auth/login", data={"username": "alice", "password": "alice-password"}
+    )
+    assert response.status_code == 400
+    assert "The CSRF token is missing." in response.text
+    response = csrf_client.post(
+        "/auth/login",
+        data={"username": "alice", "password": "alice-password", "csrf_token": "x"},
+    )
+    assert response.status_code == 400
+    assert "load the form again" in response.text
+
+
+def test_the_session_cookie_is_samesite_lax(client: AppClient, auth: Auth) -> None:
+    response = auth.login()
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("session=")
+    assert "; SameSite=Lax" in cookie
+    assert "; HttpOnly" in cookie
+
+
+# -- the site's error pages -----------------------------------------------------
+
+
+def test_every_error_page_has_a_handler() -> None:
+    assert ERROR_CODES == (400, 403, 404, 405, 413, 500)
+
+
+def assert_site_error_page(response: t.Any, code: int, name: str) -> None:
+    assert response.status_code == code
+    assert response.mimetype == "text/html"
+    page = response.text
+    assert f"<title>{name} - Blog</title>" in page
+    assert f"<h1>{code} {name}</h1>" in page
+    assert '<link rel="stylesheet" href="/static/style.css">' in page
+    assert '<a class="site" href="/">Blog</a>' in page
+
+
+def test_405_page_keeps_the_allow_header(client: AppClient) -> None:
+    response = client.get("/auth/logout")
+    assert_site_error_page(response, 405, "Method Not Allowed")
+    assert set(response.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+    assert "The method is not allowed for the requested URL." in response.text
+
+
+def test_413_page_for_a_body_over_a_mebibyte(
+    app: App, client: AppClient, auth: Auth
+) -> None:
+    auth.login()
+    response = client.post("/create", data={"title": "Big", "body": "x" * 2**20})
+    assert_site_error_page(response, 413, "Request Entity Too Large")
+    assert len(query(app, "SELECT * FROM post")) == 1
+
+
+def test_400_page_for_a_malformed_form(client: AppClient, auth: Auth) -> None:
+    auth.login()
+    response = client.post(
+        "/create",
+        data=b'--b\r\nContent-Disposition: form-data; name="title"\r\n\r\nhel',
+        content_type="multipart/form-data; boundary=b",
+    )
+    assert_site_error_page(response, 400, "Bad Request")
+
+
+def test_404_and_403_pages(client: AppClient, auth: Auth) -> None:
+    assert_site_error_page(client.get("/nowhere"), 404, "Not Found")
+    auth.login("bob")
+    assert_site_error_page(client.get("/1/update"), 403, "Forbidden")
+
+
+def test_500_page_hides_the_error(
+    app: App, client: AppClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def broken() -> str:
+        raise RuntimeError("secret detail")
+
+    app.add_url_rule("/broken", view_func=broken)
+    response = client.get("/broken")
+    assert_site_error_page(response, 500, "Internal Server Error")
+    assert "secret detail" not in response.text
+    assert "RuntimeError: secret detail" in caplog.text

@@ -1,9 +1,10 @@
 """A small blog, the example application that ``make run`` serves.
 
-:func:`create_app` builds it: configuration from the instance folder, the
-SQLite storage of :mod:`.db`, the ``auth`` and ``blog`` blueprints, and the
-error pages. Try it with ``python -m examples.blog``, or with the command
-line: ``framework --app examples.blog init-db``.
+:func:`create_app` builds it: configuration from the instance folder, CSRF
+protection for every form, the SQLite storage of :mod:`.db`, the ``auth``
+and ``blog`` blueprints, and the error pages. Try it with
+``python -m examples.blog``, or with the command line:
+``framework --app examples.blog init-db``.
 """
 
 from __future__ import annotations
@@ -11,9 +12,16 @@ from __future__ import annotations
 import os
 import typing as t
 
+from framework_csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException
+
 from framework import App, render_template
 
 from . import auth, blog, db
+
+#: The errors the site answers with a page of its own, in its layout.
+#: 400 covers a form sent without its CSRF token.
+ERROR_CODES = (400, 403, 404, 405, 413, 500)
 
 
 def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> App:
@@ -30,6 +38,12 @@ def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> App:
         # a long random value: anyone who knows it can log in as anyone.
         SECRET_KEY=os.environ.get("FRAMEWORK_SECRET_KEY", "dev-only-not-a-secret"),
         DATABASE=os.path.join(app.instance_path, "blog.sqlite"),
+        # Browsers leave the session cookie out of requests that other sites
+        # start with a form or a script: a second guard beside CSRF tokens.
+        SESSION_COOKIE_SAMESITE="Lax",
+        # The largest form the blog takes is a post of 20,000 characters;
+        # refuse bigger bodies (413) before reading them.
+        MAX_CONTENT_LENGTH=1024 * 1024,
     )
     if test_config is None:
         # Deployment settings, kept out of version control.
@@ -42,11 +56,19 @@ def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> App:
     db.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(blog.bp)
-
-    @app.errorhandler(403)
-    @app.errorhandler(404)
-    def show_error(error: t.Any) -> tuple[str, int]:
-        # The page shows the description passed to abort(), or werkzeug's.
-        return render_template("error.html", http_error=error), error.code
-
+    # Every POST must send back the session's token, which the templates
+    # put in each form with {{ csrf_token() }}; one without it is a 400.
+    # Set up after auth, whose hook loads g.user first: the 400 page still
+    # shows who is logged in.
+    CSRFProtect(app)
+    for code in ERROR_CODES:
+        app.register_error_handler(code, show_error)
     return app
+
+
+def show_error(error: HTTPException) -> tuple[str, int, list[tuple[str, str]]]:
+    """The site's page for an HTTP error, showing the description passed to
+    ``abort()`` (or werkzeug's). The error's own headers are kept: a 405
+    must say which methods the URL allows."""
+    page = render_template("error.html", http_error=error)
+    return page, error.code or 500, error.get_headers()

@@ -3,7 +3,8 @@ their author may edit or delete one.
 
 Post ids in URLs use the ``int`` converter, so ``/abc/update`` is a 404
 before any view runs. A missing post is a 404 and someone else's post a
-403, each with a page saying so.
+403, each with a page saying so. The index shows the start of each post;
+its page shows the rest.
 """
 
 from __future__ import annotations
@@ -29,11 +30,17 @@ bp = Blueprint("blog", __name__)
 
 TITLE_MAX = 200
 BODY_MAX = 20_000
+# SQLite stores integers in 64 bits: a larger number can't be a post's id,
+# and passing it to a query raises OverflowError. The int converter accepts
+# any number of digits, so get_post checks.
+ID_MAX = 2**63 - 1
 
 
 def get_post(post_id: int, check_author: bool = True) -> sqlite3.Row:
     """The post with its author's name, or abort: 404 when there is no such
     post, 403 when ``check_author`` is set and ``g.user`` didn't write it."""
+    if post_id > ID_MAX:
+        abort(404, f"There is no post number {post_id}.")
     post = (
         get_db()
         .execute(
@@ -66,7 +73,8 @@ def _read_post_form() -> tuple[str, str, str | None]:
 
 @bp.get("/")
 def index() -> str:
-    """Every post, newest first."""
+    """Every post, newest first, each shortened to an excerpt by the
+    template."""
     posts = (
         get_db()
         .execute(
