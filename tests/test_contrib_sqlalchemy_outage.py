@@ -225,6 +225,46 @@ def test_connection_lost_before_teardown_is_not_a_teardown_error(
         app.extensions["sqlalchemy"].engines[None].dispose()
 
 
+@pytest.mark.parametrize("pre_ping", [False, True])
+def test_idle_pool_through_an_outage(
+    postgres_server: PostgresServer,
+    tmp_path: pathlib.Path,
+    caplog: pytest.LogCaptureFixture,
+    pre_ping: bool,
+) -> None:
+    # No request while the server was down: the pool still holds a
+    # connection to the old server. Its first use fails (a 503), which
+    # makes SQLAlchemy drop the pool; the next request connects afresh.
+    # With pool_pre_ping, the check as it leaves the pool replaces it.
+    server = postgres_server
+    port = server.port
+    with server.database() as name:
+        app = make_app(
+            tmp_path,
+            server.url(name),
+            SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": pre_ping},
+        )
+        db = SQLAlchemy(app, model_class=Model)
+        add_views(app, db)
+        with app.app_context():
+            db.create_all()
+        client = app.test_client()
+        assert client.get("/count").status_code == 200
+        try:
+            server.stop()
+        finally:
+            server.start(port)
+        statuses = [client.get("/count").status_code for _ in range(4)]
+        if pre_ping:
+            assert statuses == [200] * 4
+            assert errors_logged(caplog) == []
+        else:
+            assert statuses == [503] + [200] * 3
+            [record] = errors_logged(caplog)
+            assert record.getMessage().startswith(UNAVAILABLE)
+        app.extensions["sqlalchemy"].engines[None].dispose()
+
+
 # -- which errors are a 503 ----------------------------------------------------
 
 
