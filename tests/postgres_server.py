@@ -142,12 +142,17 @@ class PostgresServer:
             "--no-sync",
         )
 
-    def start(self) -> None:
-        """Start the server on a free port and wait until it accepts
-        connections. A port taken in the meantime by another process is
-        replaced by another one."""
-        for _ in range(3):
-            self.port = free_port()
+    def start(self, port: int | None = None) -> None:
+        """Start the server and wait until it accepts connections.
+
+        :param port: the port to listen on: the one of an earlier
+            :meth:`start`, to bring a stopped server back where its clients
+            expect it (its data kept). When ``None``, a free one; a port
+            taken in the meantime by another process is then replaced by
+            another one.
+        """
+        for _ in range(1 if port else 3):
+            self.port = port or free_port()
             with open(self.log_path, "ab") as log:
                 self.process = subprocess.Popen(
                     [

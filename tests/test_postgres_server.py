@@ -140,3 +140,20 @@ def test_port_taken_by_another_server_is_not_mistaken_for_ours(
     assert not os.path.exists(server.base_dir)
     with psycopg.connect(postgres_server.dsn("postgres")) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_stopped_server_starts_again_on_its_port_with_its_data() -> None:
+    # What the outage tests rely on: clients keep their URL across the
+    # outage, and find the data they left.
+    with running_postgres() as server:
+        port = server.port
+        with psycopg.connect(server.dsn("postgres"), autocommit=True) as conn:
+            conn.execute("CREATE TABLE kept (n int)")
+            conn.execute("INSERT INTO kept VALUES (7)")
+        server.stop()
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(server.dsn("postgres"), connect_timeout=2)
+        server.start(port)
+        assert server.port == port
+        with psycopg.connect(server.dsn("postgres")) as conn:
+            assert conn.execute("SELECT n FROM kept").fetchone() == (7,)

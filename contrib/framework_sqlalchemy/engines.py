@@ -1,9 +1,11 @@
 """Engines from an app's config.
 
 Reads ``SQLALCHEMY_DATABASE_URI``, ``SQLALCHEMY_ENGINE_OPTIONS``,
-``SQLALCHEMY_BINDS`` and ``SQLALCHEMY_ECHO`` once, when the extension is set
-up, and creates one :class:`~sqlalchemy.engine.Engine` per bind key (``None``
-for the default database). Creating an engine does not connect, so this is
+``SQLALCHEMY_BINDS`` and ``SQLALCHEMY_ECHO`` (when the extension is set up,
+and again at first use if they changed since: see
+:class:`~framework_sqlalchemy.SQLAlchemyState`) and creates one
+:class:`~sqlalchemy.engine.Engine` per bind key (``None`` for the default
+database). Creating an engine does not connect, so this is
 cheap; what it catches early is a value that can never work, reported as a
 :class:`ConfigError` that names the config key. Error messages never repeat
 a password: not the URL's, nor one in its query string or in the options.
@@ -24,6 +26,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import StaticPool
+
+from .outages import mark_connect_failure
 
 if t.TYPE_CHECKING:
     from framework import App
@@ -125,6 +129,10 @@ def create_engines(
         for engine in engines.values():
             engine.dispose()
         raise
+    for engine in engines.values():
+        # A failed connect then reads as a connection error (a 503 in a
+        # request), as a connection lost later does.
+        sa.event.listen(engine, "handle_error", mark_connect_failure)
     _engines.update(engines.values())
     return engines
 

@@ -15,10 +15,10 @@ from framework import abort, current_app
 from framework.globals import app_ctx
 
 from .cli import add_db_commands
-from .engines import DEFAULT_DATABASE_URI, create_engines
+from .outages import DatabaseUnavailable, describe, is_connection_error
 from .pagination import Pagination, paginate
 from .session import Session, record_bind_key, table_bind_key
-from .state import SQLAlchemyState
+from .state import CONFIG_KEYS, SQLAlchemyState
 
 if t.TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -38,6 +38,14 @@ ALL = "__all__"
 # Backends whose INTEGER is 32 bits and SMALLINT 16 (SQLite's are 64).
 _SIZED_INTEGERS = frozenset({"postgresql", "mysql", "mariadb", "mssql"})
 _INTEGER_LITERAL = re.compile(r"-?[0-9]{1,20}")
+
+#: The errors the extension's error handler sees: those a connection error
+#: comes as (the pool's timeout, and the driver's errors); it answers only
+#: the connection errors among them.
+_HANDLED_ERRORS: tuple[type[Exception], ...] = (
+    sa.exc.DBAPIError,
+    sa.exc.TimeoutError,
+)
 
 
 def _default_model_class() -> type[sa_orm.DeclarativeBase]:
@@ -137,13 +145,16 @@ class SQLAlchemy:
             self.init_app(app)
 
     def init_app(self, app: App) -> None:
-        """Set up ``app``: read its config and create its engines, store
+        """Set up ``app``: check its config and create its engines, store
         them in ``app.extensions["sqlalchemy"]``, close the session at the
-        end of each app context, add the ``db`` commands to ``app.cli`` (to
-        its own ``db`` group if it has one) and ``db`` to the ``shell``
-        namespace.
+        end of each app context, answer database outages with 503, add the
+        ``db`` commands to ``app.cli`` (to its own ``db`` group if it has
+        one) and ``db`` to the ``shell`` namespace.
 
-        The config is read now: set the ``SQLALCHEMY_*`` keys before.
+        The ``SQLALCHEMY_*`` keys are read for good when the engines are
+        first needed (the first ``db.session``, ``db.engine`` or
+        ``db.create_all()``): one set or changed after ``init_app`` but
+        before that is honoured.
 
         :param app: the app to set up.
         :raise ConfigError: if a ``SQLALCHEMY_*`` key has a value no engine
@@ -155,15 +166,14 @@ class SQLAlchemy:
                 f"The app {app.name!r} already has a SQLAlchemy extension"
                 " (app.extensions['sqlalchemy']): use that one, an app has one."
             )
-        app.config.setdefault("SQLALCHEMY_DATABASE_URI", DEFAULT_DATABASE_URI)
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        app.config.setdefault("SQLALCHEMY_BINDS", {})
-        app.config.setdefault("SQLALCHEMY_ECHO", False)
-        engines = create_engines(app, self._engine_options)
-        app.extensions["sqlalchemy"] = SQLAlchemyState(db=self, engines=engines)
+        for key, value in CONFIG_KEYS.items():
+            app.config.setdefault(key, value)
+        app.extensions["sqlalchemy"] = SQLAlchemyState(self, app, self._engine_options)
         # Last: teardown callbacks of the app's own that use db.session run
         # first, even those registered before init_app.
         app.teardown_appcontext(self._close_session, last=True)
+        for error_class in _HANDLED_ERRORS:
+            app.register_error_handler(error_class, self._handle_database_error)
         app.shell_context_processor(self._shell_context)
         add_db_commands(app.cli)
 
@@ -219,15 +229,70 @@ class SQLAlchemy:
         # stops here.
         if not self._sessions:
             return
+        self._end_session(rollback=exc is not None)
+
+    def _end_session(self, *, rollback: bool) -> None:
+        """Close the current app context's session, if it has one, and
+        forget it; roll it back first if ``rollback``. A connection lost
+        meanwhile is not an error: the server ended the transaction with
+        it."""
         entry = self._sessions.pop(id(app_ctx.g), None)
         if entry is None:
             return
         session = entry[1]
         try:
-            if exc is not None:
+            if rollback:
                 session.rollback()
+        except sa.exc.SQLAlchemyError as e:
+            if not is_connection_error(e):
+                raise
         finally:
-            session.close()
+            try:
+                session.close()
+            except sa.exc.SQLAlchemyError as e:
+                if not is_connection_error(e):
+                    raise
+
+    # -- outages -----------------------------------------------------------
+
+    def _handle_database_error(self, error: Exception) -> t.Any:
+        """The app's error handler for SQLAlchemy's errors: a connection
+        error (the database is down, unreachable, restarting, or the pool
+        is exhausted) is logged on one line and answered 503 with
+        ``Retry-After``, the session rolled back and closed; any other error
+        goes where it would have gone without this handler."""
+        app = current_app
+        if not is_connection_error(error):
+            handler = self._next_handler(app, error)
+            if handler is None:
+                raise error
+            return app.ensure_sync(handler)(error)
+        app.logger.error(
+            "The database is unavailable, answering 503: %s", describe(error)
+        )
+        self._end_session(rollback=True)
+        unavailable = DatabaseUnavailable(retry_after=self._state().retry_after)
+        return app.handle_http_exception(unavailable)
+
+    def _next_handler(
+        self, app: App, error: Exception
+    ) -> t.Callable[[Exception], t.Any] | None:
+        """The app's handler that ``error`` would reach if this extension
+        had registered none: a handler of the app's own for a base class of
+        ``error`` further up than the one this handler is registered for
+        (``SQLAlchemyError``, ``Exception``). Only the app's own handlers
+        are left: this one was found, so no blueprint had one."""
+        handlers = app.error_handler_spec.get(None, {}).get(None, {})
+        passed = False
+        for cls in type(error).__mro__:
+            handler = handlers.get(cls)
+            if handler is None:
+                continue
+            if handler == self._handle_database_error:
+                passed = True
+            elif passed:
+                return t.cast("t.Callable[[Exception], t.Any]", handler)
+        return None
 
     # -- tables ------------------------------------------------------------
 
