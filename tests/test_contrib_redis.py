@@ -1191,6 +1191,7 @@ def test_outage_when_reading_gives_503_and_one_log_line(
     with caplog.at_level(logging.ERROR, logger=app.logger.name):
         response = client.get("/get/user")
     assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
     assert "session store is unavailable" in response.text
     assert "Set-Cookie" not in response.headers
     (line,) = error_lines(caplog, app)
@@ -1214,6 +1215,22 @@ def test_outage_when_saving_gives_503_and_one_log_line(
     assert "Set-Cookie" not in response.headers
     (line,) = error_lines(caplog, app)
     assert "failed while saving the session" in line
+
+
+@pytest.mark.parametrize(("retry_after", "header"), [(30, "30"), (None, None)])
+def test_outage_retry_after_is_configurable(
+    retry_after: int | None, header: str | None
+) -> None:
+    app = closed_port_app(SESSION_REDIS_RETRY_AFTER=retry_after)
+    response = with_cookie(app).get("/get/user")
+    assert response.status_code == 503
+    assert response.headers.get("Retry-After") == header
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "5", True])
+def test_a_bad_retry_after_fails_at_setup(bad: object) -> None:
+    with pytest.raises(ValueError, match="SESSION_REDIS_RETRY_AFTER must be a whole"):
+        closed_port_app(SESSION_REDIS_RETRY_AFTER=bad)
 
 
 def test_outage_goes_to_503_handler() -> None:

@@ -38,6 +38,9 @@ class RedisSessions:
     ``SESSION_REDIS_TIMEOUT``
         Seconds to wait for Redis to connect or answer before the request
         gets a 503; default ``1.0``.
+    ``SESSION_REDIS_RETRY_AFTER``
+        The ``Retry-After`` header, in seconds, of the 503 a request gets
+        when Redis fails (5); ``None`` sends none.
     ``SESSION_REDIS_COOKIE_REFRESH_INTERVAL``
         How old (seconds, or a timedelta) an unchanged permanent session's
         cookie may be before a request sends it again; default ``60``,
@@ -68,7 +71,9 @@ class RedisSessions:
         :param app: the app whose sessions go to Redis.
         :return: the session interface now serving ``app``.
         :raise ValueError: if ``SESSION_REDIS_COOKIE_REFRESH_INTERVAL`` is
-            not a number of seconds (or a timedelta) of 0 or more.
+            not a number of seconds (or a timedelta) of 0 or more, or
+            ``SESSION_REDIS_RETRY_AFTER`` not a whole number of seconds (1
+            or more) or ``None``.
         """
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
@@ -80,6 +85,7 @@ class RedisSessions:
         )
         # A bad value fails here, at setup, rather than in a request.
         interface.get_cookie_refresh_interval(app)
+        interface.get_retry_after(app)
         app.session_interface = interface
         app.extensions["redis_sessions"] = interface
         return interface

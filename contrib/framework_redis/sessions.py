@@ -19,7 +19,7 @@ import redis
 from itsdangerous import BadSignature, TimestampSigner
 from werkzeug.exceptions import ServiceUnavailable
 
-from framework import has_request_context
+from framework import current_app, has_request_context
 from framework import session as current_session
 from framework.json.tag import TaggedJSONSerializer
 from framework.sessions import (
@@ -51,6 +51,8 @@ _FAILED = "framework_redis.store_failed"
 
 #: The config key of :meth:`RedisSessionInterface.get_cookie_refresh_interval`.
 _REFRESH_INTERVAL = "SESSION_REDIS_COOKIE_REFRESH_INTERVAL"
+#: The config key of :meth:`RedisSessionInterface.get_retry_after`.
+_RETRY_AFTER = "SESSION_REDIS_RETRY_AFTER"
 
 
 def new_session_id() -> str:
@@ -61,14 +63,16 @@ def new_session_id() -> str:
 
 class SessionUnavailable(ServiceUnavailable):
     """The session store (Redis) could not be reached, or failed, while the
-    session was read or saved: **503 Service Unavailable**.
+    session was read or saved: **503 Service Unavailable**, with a
+    ``Retry-After`` header of ``SESSION_REDIS_RETRY_AFTER`` seconds.
 
     Register an error handler for it (or for ``503``) to answer with your
-    own page::
+    own page; its ``retry_after`` is the number of seconds::
 
         @app.errorhandler(SessionUnavailable)
         def session_store_down(e):
-            return "Down for a moment, please retry.", 503
+            headers = {"Retry-After": e.retry_after}
+            return "Down for a moment, please retry.", 503, headers
     """
 
     description = (
@@ -151,7 +155,8 @@ class UnavailableSession(NullSession):
     """
 
     def _refuse(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
-        raise SessionUnavailable()
+        retry_after = current_app.config.get(_RETRY_AFTER, DEFAULTS[_RETRY_AFTER])
+        raise SessionUnavailable(retry_after=retry_after)
 
     # ``|=`` too: dict's own in-place union would bypass ``update``.
     __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _refuse
@@ -305,6 +310,25 @@ class RedisSessionInterface(SessionInterface):
                 f" (or a timedelta), not {value!r}."
             )
         return min(float(seconds), self.get_ttl(app) / 10)
+
+    def get_retry_after(self, app: App) -> int | None:
+        """The ``Retry-After`` of the 503 for a failed store:
+        ``SESSION_REDIS_RETRY_AFTER`` seconds (5 by default); ``None`` sends
+        no header.
+
+        :raise ValueError: if the config value is neither a whole number of
+            seconds of 1 or more nor ``None``.
+        """
+        value = app.config.get(_RETRY_AFTER, DEFAULTS[_RETRY_AFTER])
+        if value is None or (
+            isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        ):
+            return value
+        # 0 too: werkzeug would send no header for it, silently.
+        raise ValueError(
+            f"{_RETRY_AFTER} must be a whole number of seconds (1 or more), or"
+            f" None to send no Retry-After header, not {value!r}."
+        )
 
     def open_session(self, app: App, request: Request) -> SessionMixin | None:
         """The session the request's cookie names, read from Redis (and its
@@ -534,7 +558,7 @@ class RedisSessionInterface(SessionInterface):
             type(error).__name__,
             error,
         )
-        raise SessionUnavailable() from error
+        raise SessionUnavailable(retry_after=self.get_retry_after(app)) from error
 
 
 def regenerate_session() -> None:
