@@ -19,7 +19,7 @@ import redis
 from itsdangerous import BadSignature, TimestampSigner
 from werkzeug.exceptions import ServiceUnavailable
 
-from framework import current_app, has_request_context
+from framework import current_app, has_app_context, has_request_context
 from framework import session as current_session
 from framework.json.tag import TaggedJSONSerializer
 from framework.sessions import (
@@ -155,8 +155,10 @@ class UnavailableSession(NullSession):
     """
 
     def _refuse(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
-        retry_after = current_app.config.get(_RETRY_AFTER, DEFAULTS[_RETRY_AFTER])
-        raise SessionUnavailable(retry_after=retry_after)
+        config = current_app.config if has_app_context() else DEFAULTS
+        raise SessionUnavailable(
+            retry_after=config.get(_RETRY_AFTER, DEFAULTS[_RETRY_AFTER])
+        )
 
     # ``|=`` too: dict's own in-place union would bypass ``update``.
     __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _refuse
