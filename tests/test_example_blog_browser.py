@@ -110,6 +110,7 @@ class Page:
     def _leave(self, act: t.Callable[[], object], confirm: bool = False) -> None:
         """Do ``act`` (a click), accept the ``confirm()`` dialog it opens if
         ``confirm``, and wait for the next page."""
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions
         from selenium.webdriver.support.wait import WebDriverWait
@@ -120,7 +121,22 @@ class Page:
         if confirm:
             wait.until(expected_conditions.alert_is_present())
             self.driver.switch_to.alert.accept()
-        wait.until(expected_conditions.staleness_of(old))
+
+        def left(driver: WebDriver) -> bool:
+            try:
+                old.is_enabled()
+            except WebDriverException:
+                # Stale, or, as Chromium sometimes says of a node of the
+                # page just left, "does not belong to the document".
+                return True
+            return False
+
+        wait.until(left)
+        wait.until(
+            lambda driver: (
+                driver.execute_script("return document.readyState") == "complete"
+            )
+        )
 
     def click_link(self, text: str) -> None:
         from selenium.webdriver.common.by import By
