@@ -48,4 +48,6 @@ html_theme_options = {
     "description": "Flask's API on a core of swappable strategies.",
     "fixed_sidebar": True,
 }
-html_static_path: list[str] = []
+# custom.css (alabaster links it from every page): on a phone, the text
+# before the sidebar.
+html_static_path = ["_static"]
