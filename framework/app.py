@@ -1071,7 +1071,7 @@ class App(Scaffold):
             raise RuntimeError(
                 f"{name!r} is async, and running async views,"
                 " hooks or handlers needs asgiref: install it with"
-                " pip install 'framework[async]'"
+                " pip install asgiref (the 'async' extra)"
             ) from None
         return async_to_sync(func)
 

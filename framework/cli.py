@@ -167,7 +167,7 @@ def load_dotenv(
         if path or any(os.path.isfile(name) for name in DOTENV_FILES):
             click.secho(
                 " * Tip: there are .env files present. Install python-dotenv"
-                " (pip install 'framework[dotenv]') to use them.",
+                " (pip install python-dotenv: the 'dotenv' extra) to use them.",
                 fg="yellow",
                 err=True,
             )
@@ -761,7 +761,7 @@ def _load_env_file(
     if value is not None and importlib.util.find_spec("dotenv") is None:
         raise click.BadParameter(
             "python-dotenv must be installed to load an env file"
-            " (pip install 'framework[dotenv]').",
+            " (pip install python-dotenv: the 'dotenv' extra).",
             ctx,
             param,
         )
@@ -1309,7 +1309,8 @@ def serve_command(
     preload: bool,
 ) -> None:
     """Serve the app with a production WSGI server: waitress by default,
-    or gunicorn. Install them with pip install 'framework[serve]'.
+    or gunicorn. Install them with pip install waitress gunicorn (the
+    'serve' extra).
 
     \b
     waitress (the default) can face clients directly: it reads each

@@ -1575,7 +1575,7 @@ def test_import_without_sqlalchemy_says_how_to_install() -> None:
     )
     assert result.stdout == (
         "framework_sqlalchemy needs SQLAlchemy 2: install it with"
-        " pip install 'framework[sqlalchemy]'.\n"
+        " pip install 'sqlalchemy>=2' (the 'sqlalchemy' extra).\n"
     )
 
 

@@ -739,7 +739,7 @@ def test_cli_server_not_installed(folder: pathlib.Path) -> None:
     )
     assert result.returncode == 1
     assert one_error_line(result) == (
-        "Error: gunicorn is not installed: pip install 'framework[serve]'."
+        "Error: gunicorn is not installed: pip install gunicorn (the 'serve' extra)."
     )
 
 
@@ -749,7 +749,7 @@ def test_cli_no_server_installed(folder: pathlib.Path) -> None:
     )
     assert result.returncode == 1
     assert one_error_line(result).startswith(
-        "Error: No production server is installed: pip install 'framework[serve]'"
+        "Error: No production server is installed: pip install waitress"
     )
 
 

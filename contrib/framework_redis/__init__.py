@@ -23,7 +23,7 @@ If Redis fails, the request gets a 503 (:exc:`SessionUnavailable`) and one
 line is logged; it never goes on with an empty session. The extension uses
 only the public API: the session interface strategy, the config and
 ``app.extensions["redis_sessions"]``. It needs redis-py (the ``redis``
-extra: ``pip install framework[redis]``) and Redis 6.2 or later.
+extra: ``pip install redis``) and Redis 6.2 or later.
 """
 
 from __future__ import annotations

@@ -6,5 +6,5 @@ try:
 except ImportError as e:  # not installed, or SQLAlchemy 1.x
     raise ImportError(
         "framework_sqlalchemy needs SQLAlchemy 2: install it with"
-        " pip install 'framework[sqlalchemy]'."
+        " pip install 'sqlalchemy>=2' (the 'sqlalchemy' extra)."
     ) from e

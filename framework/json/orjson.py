@@ -1,6 +1,6 @@
 r"""A faster JSON provider backed by `orjson <https://github.com/ijl/orjson>`_.
 
-Layer 2. Install it with ``pip install 'framework[orjson]'`` and use it with
+Layer 2. Install orjson (the ``orjson`` extra) and use it with
 ``app.json = OrjsonProvider(app)`` before the first request, or with
 ``json_provider_class = OrjsonProvider`` on an ``App`` subclass.
 
@@ -67,7 +67,7 @@ try:
 except ImportError as error:  # pragma: no cover - orjson is a dev dependency
     raise ImportError(
         "framework.json.orjson needs the 'orjson' package; install it with"
-        " \"pip install 'framework[orjson]'\"."
+        " pip install orjson (the 'orjson' extra)."
     ) from error
 
 from .provider import JSONProvider, default

@@ -1,8 +1,8 @@
 """Production serving: :func:`serve` runs an app under waitress or gunicorn.
 
 Layer 4. ``framework serve`` is this function behind command-line options.
-The servers are optional dependencies (``pip install 'framework[serve]'``),
-imported only once chosen.
+The servers are optional dependencies (the ``serve`` extra), imported only
+once chosen.
 
 waitress is the default: a process whose event loop reads whole requests
 before a thread runs the app, hardened in :mod:`.waitress_server` against
@@ -59,7 +59,6 @@ ServerName = t.Literal["auto", "gunicorn", "waitress"]
 #: The most gunicorn workers, or waitress threads, chosen by default.
 MAX_DEFAULT_WORKERS = 12
 
-_INSTALL = "pip install 'framework[serve]'"
 #: Options that one server has and the other has not.
 _GUNICORN_ONLY = ("timeout",)
 _WAITRESS_ONLY = ("connection_limit", "header_timeout")
@@ -109,8 +108,8 @@ def _choose_server(server: str) -> t.Literal["gunicorn", "waitress"]:
         if os.name == "posix" and _installed("gunicorn"):
             return "gunicorn"
         raise ServeError(
-            f"No production server is installed: {_INSTALL} installs waitress"
-            " (anywhere) and gunicorn (Linux, macOS)."
+            "No production server is installed: pip install waitress (anywhere)"
+            " or gunicorn (Linux, macOS); the 'serve' extra installs both."
         )
     if server == "gunicorn":
         if os.name != "posix":
@@ -122,7 +121,9 @@ def _choose_server(server: str) -> t.Literal["gunicorn", "waitress"]:
             f"Unknown server {server!r}: choose 'auto', 'gunicorn' or 'waitress'."
         )
     if not _installed(server):
-        raise ServeError(f"{server} is not installed: {_INSTALL}.")
+        raise ServeError(
+            f"{server} is not installed: pip install {server} (the 'serve' extra)."
+        )
     return "gunicorn" if server == "gunicorn" else "waitress"
 
 
