@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import errno
+import logging
 import os
 import pathlib
 import signal
@@ -761,3 +762,13 @@ def test_cli_refuses_debug_mode(folder: pathlib.Path) -> None:
         "Error: 'serve' is for production and refuses debug mode: remove"
         " --debug or unset FRAMEWORK_DEBUG (use 'run' to develop)."
     )
+
+
+def test_once_per_lets_one_record_through_per_interval() -> None:
+    from framework.serving.waitress_server import OncePer
+
+    record = logging.LogRecord("waitress.queue", logging.WARNING, "", 0, "x", (), None)
+    once = OncePer(0.2)
+    assert [once.filter(record) for _ in range(50)] == [True] + [False] * 49
+    time.sleep(0.25)
+    assert once.filter(record)

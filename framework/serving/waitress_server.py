@@ -39,7 +39,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
     from _typeshed.wsgi import WSGIApplication
 
-__all__ = ["HardenedWaitress", "Limits", "fit_open_files", "run_waitress"]
+__all__ = ["HardenedWaitress", "Limits", "OncePer", "fit_open_files", "run_waitress"]
 
 logger = logging.getLogger("framework.serving")
 
@@ -292,6 +292,28 @@ class HardenedWaitress(TcpWSGIServer):
         return busy
 
 
+class OncePer(logging.Filter):
+    """Let a logger's records through at most once per ``seconds``: waitress
+    writes "Task queue depth is N" for every request that waits for a
+    thread, thousands of lines a second under a burst, when one line now
+    and then says as much.
+
+    :param seconds: the least time between two records let through.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.last = -seconds
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = time.monotonic()
+        if now - self.last < self.seconds:
+            return False
+        self.last = now
+        return True
+
+
 def fit_open_files(connections: int) -> int:
     """Raise this process's soft limit of open files, up to its hard limit,
     so that ``connections`` connections fit beside the descriptors it keeps
@@ -340,6 +362,9 @@ def run_waitress(
     server = HardenedWaitress(
         app, sock, threads=threads, limits=limits, shares_listener=shares_listener
     )
+    queue_logger = logging.getLogger("waitress.queue")
+    if not any(isinstance(f, OncePer) for f in queue_logger.filters):
+        queue_logger.addFilter(OncePer(10))
     if threading.current_thread() is not threading.main_thread():
         # Signals reach only the main thread; the caller stops this server
         # by ending its own process.
