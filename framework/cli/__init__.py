@@ -34,24 +34,24 @@ import click
 from click.core import ParameterSource
 from werkzeug.serving import is_running_from_reloader
 
-from .app import App
-from .config import (
+from ..app import App
+from ..config import (
     ENV_PREFIXES,
     get_debug_flag,
     get_load_dotenv,
     import_string,
 )
-from .ctx import has_app_context
-from .devserver import (
+from ..ctx import has_app_context
+from ..devserver import (
     DEFAULT_IDLE_TIMEOUT,
     checked_idle_timeout,
     idle_timeout_options,
     single_thread_warning,
 )
-from .globals import current_app
+from ..globals import current_app
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .serving import ServerName
+    from ..serving import ServerName
 
 __all__ = [
     "DOTENV_FILES",
@@ -1333,7 +1333,7 @@ def serve_command(
             " or unset FRAMEWORK_DEBUG (use 'run' to develop)."
         )
     # L4 to L4; loaded only by this command, so other commands start faster.
-    from .serving import serve
+    from ..serving import serve
 
     serve(
         info,
@@ -1471,10 +1471,3 @@ def main(args: cabc.Sequence[str] | None = None) -> None:
     usage line says ``framework`` however it was started."""
     cli.main(args=args, prog_name="framework")
 
-
-if __name__ == "__main__":
-    # `python -m framework.cli`: run the imported module's main, so that
-    # there is one copy of ScriptInfo and AppGroup, not a second in __main__.
-    from framework.cli import main as _main
-
-    _main()
