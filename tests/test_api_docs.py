@@ -54,6 +54,17 @@ PUBLIC_MODULES = [
     *EXACT_MODULES,
     "framework.blueprints",
     "framework.cli",
+    "framework.cli.commands",
+    "framework.cli.commands.routes",
+    "framework.cli.commands.run",
+    "framework.cli.commands.serve",
+    "framework.cli.commands.shell",
+    "framework.cli.environment",
+    "framework.cli.groups",
+    "framework.cli.loading",
+    "framework.cli.params",
+    "framework.cli.root",
+    "framework.cli.version",
     "framework.config",
     "framework.compat.flask",
     "framework.ctx",
@@ -92,6 +103,14 @@ def _resolve(target: str) -> object:
 
 
 DOCUMENTED_IDS = {id(_resolve(target)) for target in DOCUMENTED}
+#: The ``__all__`` of a package documented whole documents the names its
+#: modules define there (``framework.cli.ScriptInfo``, defined in
+#: ``framework.cli.loading``).
+DOCUMENTED_IDS |= {
+    id(getattr(module, name))
+    for module in map(importlib.import_module, WHOLE_MODULES)
+    for name in getattr(module, "__all__", ())
+}
 
 
 def _documented(module: str, name: str, obj: object) -> bool:
