@@ -30,6 +30,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from logging import Logger
 
     from jinja2 import BaseLoader, Template
+    from typing_extensions import TypeVar
     from werkzeug.exceptions import HTTPException
     from werkzeug.routing import Map, MapAdapter, Rule
 
@@ -54,6 +55,22 @@ if t.TYPE_CHECKING:  # pragma: no cover
         URLValuePreprocessorCallable,
     )
     from .wrappers import Request, Response
+
+    # The app a strategy serves, as a type parameter: the protocols below
+    # take AppT_contra, SessionInterface takes AppT. Each defaults to Any,
+    # so that a strategy of one's own, or a Flask-style session interface,
+    # whose methods say ``app: App`` fits as it did when these modules
+    # named App. AppT is bound to AppLike so that the default session
+    # interface is checked against it; naming an app explicitly
+    # (``SessionInterface[MyApp]``) is not advertised, because mypy then
+    # wrongly refuses App for the bound (python/mypy#20317: App's
+    # descriptors, such as ``testing``, against the protocol's properties).
+    # Python 3.11's TypeVar has no default: the checker alone sees these.
+    AppT = TypeVar("AppT", bound="AppLike", default=t.Any)
+    AppT_contra = TypeVar("AppT_contra", default=t.Any, contravariant=True)
+else:
+    AppT = t.TypeVar("AppT")
+    AppT_contra = t.TypeVar("AppT_contra", contravariant=True)
 
 __all__ = [
     "AppLike",
@@ -215,18 +232,18 @@ class AppLike(ScaffoldLike, t.Protocol):
 
 
 @t.runtime_checkable
-class Router(t.Protocol):
+class Router(t.Protocol[AppT_contra]):
     """Owns the URL map: adds rules, matches requests, builds URLs."""
 
     #: The werkzeug URL map; the app creates one when it is ``None``.
     url_map: Map | None
 
-    def prepare(self, app: AppLike) -> None:
+    def prepare(self, app: AppT_contra) -> None:
         """Precompute matching tables from the app's URL map."""
 
     def add_rule(
         self,
-        app: AppLike,
+        app: AppT_contra,
         rule: str,
         endpoint: str,
         methods: set[str],
@@ -277,10 +294,10 @@ class Router(t.Protocol):
 
 
 @t.runtime_checkable
-class Dispatcher(t.Protocol):
+class Dispatcher(t.Protocol[AppT_contra]):
     """Runs the request pipeline: hooks, the view, finalization, teardown."""
 
-    def prepare(self, app: AppLike) -> None:
+    def prepare(self, app: AppT_contra) -> None:
         """Compile the app's hooks into flat per-blueprint tuples."""
 
     def full_dispatch(self, ctx: RequestContext) -> Response:
@@ -332,10 +349,10 @@ class Dispatcher(t.Protocol):
 
 
 @t.runtime_checkable
-class ResponseConverter(t.Protocol):
+class ResponseConverter(t.Protocol[AppT_contra]):
     """Turns whatever a view returned into a response object."""
 
-    def prepare(self, app: AppLike) -> None:
+    def prepare(self, app: AppT_contra) -> None:
         """Precompute anything that depends on the app's classes or config."""
 
     def make_response(
@@ -347,10 +364,10 @@ class ResponseConverter(t.Protocol):
 
 
 @t.runtime_checkable
-class ErrorHandling(t.Protocol):
+class ErrorHandling(t.Protocol[AppT_contra]):
     """Finds and runs error handlers; decides what propagates."""
 
-    def prepare(self, app: AppLike) -> None:
+    def prepare(self, app: AppT_contra) -> None:
         """Compile the registered handlers into lookup tables."""
 
     def find_handler(
@@ -416,10 +433,10 @@ class JSONProvider(t.Protocol):
 
 
 @t.runtime_checkable
-class TemplateRenderer(t.Protocol):
+class TemplateRenderer(t.Protocol[AppT_contra]):
     """Creates the Jinja environment and renders templates."""
 
-    def prepare(self, app: AppLike) -> None:
+    def prepare(self, app: AppT_contra) -> None:
         """Forget anything compiled from the app's context processors."""
 
     @property
@@ -427,12 +444,12 @@ class TemplateRenderer(t.Protocol):
         """Whether the environment exists yet."""
         ...
 
-    def environment(self, app: AppLike) -> Environment:
+    def environment(self, app: AppT_contra) -> Environment:
         """The app's environment, created on first use through
         ``app.create_jinja_environment()``."""
         ...
 
-    def create_environment(self, app: AppLike) -> Environment:
+    def create_environment(self, app: AppT_contra) -> Environment:
         """Build a new environment for the app."""
         ...
 

@@ -19,23 +19,12 @@ from itsdangerous import BadData, Signer, TimestampSigner, URLSafeTimedSerialize
 from itsdangerous.encoding import want_bytes
 from werkzeug.datastructures import CallbackDict
 
+from .interfaces import AppT
 from .json.tag import TaggedJSONSerializer
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from typing_extensions import TypeVar
-
-    from .interfaces import AppLike
     from .wrappers import Request, Response
 
-    # The app a session interface serves. An interface is checked against
-    # AppLike, what the defaults need; a subclass may name its own app
-    # (``SessionInterface[MyApp]``), and a plain subclass, written as for
-    # Flask with ``app: App`` in its overrides, gets ``Any`` by default, so
-    # those overrides stay valid. Python 3.11's TypeVar takes no default:
-    # the type checker alone sees this one.
-    _AppT = TypeVar("_AppT", bound=AppLike, default=t.Any)
-else:
-    _AppT = t.TypeVar("_AppT")
 
 __all__ = [
     "KeyCachingSigner",
@@ -146,13 +135,17 @@ class NullSession(dict[str, t.Any], SessionMixin):
     __ior__ = _refuse
 
 
-class SessionInterface(t.Generic[_AppT]):
+class SessionInterface(t.Generic[AppT]):
     """How the app opens and saves sessions: the session strategy. Subclass
     it and assign an instance to ``app.session_interface`` to keep sessions
     elsewhere (a database, Redis).
 
     The ``get_cookie_*`` methods read the ``SESSION_COOKIE_*`` config keys;
     use them so that configuration keeps working with your interface.
+
+    A subclass written for Flask, whose methods say ``app: App``, type-checks
+    unchanged: for the type checker, the app is a type parameter that
+    defaults to ``Any``.
     """
 
     #: The class :meth:`make_null_session` instantiates.
@@ -161,7 +154,7 @@ class SessionInterface(t.Generic[_AppT]):
     #: extensions that look at it).
     pickle_based = False
 
-    def make_null_session(self, app: _AppT) -> SessionMixin:
+    def make_null_session(self, app: AppT) -> SessionMixin:
         """The session used when :meth:`open_session` returns ``None``."""
         return self.null_session_class()
 
@@ -169,58 +162,58 @@ class SessionInterface(t.Generic[_AppT]):
         """Whether ``obj`` is a null session, which is never saved."""
         return isinstance(obj, self.null_session_class)
 
-    def get_cookie_name(self, app: _AppT) -> str:
+    def get_cookie_name(self, app: AppT) -> str:
         """``SESSION_COOKIE_NAME``."""
         return t.cast(str, app.config["SESSION_COOKIE_NAME"])
 
-    def get_cookie_domain(self, app: _AppT) -> str | None:
+    def get_cookie_domain(self, app: AppT) -> str | None:
         """``SESSION_COOKIE_DOMAIN``; ``None`` for the request's host only."""
         return t.cast("str | None", app.config["SESSION_COOKIE_DOMAIN"])
 
-    def get_cookie_path(self, app: _AppT) -> str:
+    def get_cookie_path(self, app: AppT) -> str:
         """``SESSION_COOKIE_PATH``, else ``APPLICATION_ROOT``."""
         return t.cast(
             str, app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"]
         )
 
-    def get_cookie_httponly(self, app: _AppT) -> bool:
+    def get_cookie_httponly(self, app: AppT) -> bool:
         """``SESSION_COOKIE_HTTPONLY``: hide the cookie from scripts."""
         return bool(app.config["SESSION_COOKIE_HTTPONLY"])
 
-    def get_cookie_secure(self, app: _AppT) -> bool:
+    def get_cookie_secure(self, app: AppT) -> bool:
         """``SESSION_COOKIE_SECURE``: send the cookie over HTTPS only."""
         return bool(app.config["SESSION_COOKIE_SECURE"])
 
-    def get_cookie_samesite(self, app: _AppT) -> str | None:
+    def get_cookie_samesite(self, app: AppT) -> str | None:
         """``SESSION_COOKIE_SAMESITE``: ``"Lax"``, ``"Strict"``, ``"None"``
         or ``None``."""
         return t.cast("str | None", app.config["SESSION_COOKIE_SAMESITE"])
 
-    def get_cookie_partitioned(self, app: _AppT) -> bool:
+    def get_cookie_partitioned(self, app: AppT) -> bool:
         """``SESSION_COOKIE_PARTITIONED``: a CHIPS partitioned cookie."""
         return bool(app.config["SESSION_COOKIE_PARTITIONED"])
 
-    def get_expiration_time(self, app: _AppT, session: SessionMixin) -> datetime | None:
+    def get_expiration_time(self, app: AppT, session: SessionMixin) -> datetime | None:
         """When the cookie expires: ``PERMANENT_SESSION_LIFETIME`` from now
         for a permanent session, else ``None`` (when the browser closes)."""
         if session.permanent:
             return datetime.now(UTC) + app.permanent_session_lifetime
         return None
 
-    def should_set_cookie(self, app: _AppT, session: SessionMixin) -> bool:
+    def should_set_cookie(self, app: AppT, session: SessionMixin) -> bool:
         """Whether to send the cookie: the session changed, or it is
         permanent and ``SESSION_REFRESH_EACH_REQUEST`` renews it."""
         return session.modified or (
             session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
         )
 
-    def open_session(self, app: _AppT, request: Request) -> SessionMixin | None:
+    def open_session(self, app: AppT, request: Request) -> SessionMixin | None:
         """Load the session for ``request``; ``None`` means a null session.
         Must not raise for bad client data: return an empty session."""
         return None
 
     def save_session(
-        self, app: _AppT, session: SessionMixin, response: Response
+        self, app: AppT, session: SessionMixin, response: Response
     ) -> None:
         """Persist ``session`` on ``response`` (e.g. as a cookie)."""
 
@@ -281,7 +274,7 @@ class _SessionSerializer(URLSafeTimedSerializer):
         return signer
 
 
-class SecureCookieSessionInterface(SessionInterface[_AppT]):
+class SecureCookieSessionInterface(SessionInterface[AppT]):
     """Sessions in a cookie signed with the app's secret key (itsdangerous),
     serialized as tagged JSON. Readable by anyone who has the cookie, so
     keep secrets out of it; unforgeable without the key.
@@ -305,7 +298,7 @@ class SecureCookieSessionInterface(SessionInterface[_AppT]):
     #: The last serializer built, with what it was built from.
     _last_serializer: tuple[tuple[t.Any, ...], URLSafeTimedSerializer] | None = None
 
-    def get_signing_serializer(self, app: _AppT) -> URLSafeTimedSerializer | None:
+    def get_signing_serializer(self, app: AppT) -> URLSafeTimedSerializer | None:
         """The serializer that signs with ``SECRET_KEY`` and verifies with it
         and ``SECRET_KEY_FALLBACKS``; ``None`` without a secret key.
 
@@ -341,7 +334,7 @@ class SecureCookieSessionInterface(SessionInterface[_AppT]):
         self._last_serializer = (spec, serializer)
         return serializer
 
-    def open_session(self, app: _AppT, request: Request) -> SecureCookieSession | None:
+    def open_session(self, app: AppT, request: Request) -> SecureCookieSession | None:
         """The session in the request's cookie; an empty, new session when
         there is none or it does not verify."""
         serializer = self.get_signing_serializer(app)
@@ -359,7 +352,7 @@ class SecureCookieSessionInterface(SessionInterface[_AppT]):
             return self.session_class(new=True)
         return self.session_class(data)
 
-    def _cookie_options(self, app: _AppT) -> dict[str, t.Any]:
+    def _cookie_options(self, app: AppT) -> dict[str, t.Any]:
         """The attributes the session cookie is set and deleted with."""
         return {
             "domain": self.get_cookie_domain(app),
@@ -371,7 +364,7 @@ class SecureCookieSessionInterface(SessionInterface[_AppT]):
         }
 
     def _cookie_update(
-        self, app: _AppT, session: SessionMixin
+        self, app: AppT, session: SessionMixin
     ) -> tuple[str, datetime | None] | None:
         """What the response must do with the cookie: ``None`` to leave it
         alone, ``("", None)`` to delete it, else its new value and expiry."""
@@ -385,7 +378,7 @@ class SecureCookieSessionInterface(SessionInterface[_AppT]):
         return serializer.dumps(dict(session)), self.get_expiration_time(app, session)
 
     def save_session(
-        self, app: _AppT, session: SessionMixin, response: Response
+        self, app: AppT, session: SessionMixin, response: Response
     ) -> None:
         """Set, refresh or delete the cookie as the session requires, and add
         ``Vary: Cookie`` when the session was used or the cookie changes.
