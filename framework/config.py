@@ -39,7 +39,7 @@ from . import interfaces, signals
 from .settings import load_settings
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .app import App
+    from .interfaces import AppLike
 
 __all__ = [
     "DEFAULT_CONFIG",
@@ -218,7 +218,7 @@ class Config(dict[str, t.Any]):
         #: The loader used when the config belongs to no app; an app's
         #: config uses ``app.config_loader``.
         self.loader: interfaces.ConfigLoader = ConfigLoader()
-        self._app: weakref.ref[App] | None = None
+        self._app: weakref.ref[AppLike] | None = None
         # key -> (source, value): the source counts only while the key still
         # holds that very value, so a later ``config[key] = ...`` in code is
         # not blamed on a file.
@@ -228,7 +228,7 @@ class Config(dict[str, t.Any]):
 
     # -- the app, the loader and sources ---------------------------------
 
-    def attach_app(self, app: App) -> None:
+    def attach_app(self, app: AppLike) -> None:
         """Make this the config of ``app``: loading then goes through
         ``app.config_loader`` and sends ``config_loaded`` with
         ``sender=app``. The app is held weakly. :meth:`App.make_config
@@ -236,7 +236,7 @@ class Config(dict[str, t.Any]):
         self._app = weakref.ref(app)
 
     @property
-    def app(self) -> App | None:
+    def app(self) -> AppLike | None:
         """The app this config belongs to, if any and still alive."""
         return self._app() if self._app is not None else None
 

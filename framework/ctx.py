@@ -30,7 +30,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.routing import MapAdapter
 
-    from .app import App
+    from .interfaces import AppLike
     from .sessions import SessionMixin
     from .typing import AfterRequestCallable
     from .wrappers import Request
@@ -221,7 +221,7 @@ class AppContext:
     #: ``True`` for a :class:`RequestContext`.
     is_request_context: t.ClassVar[bool] = False
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: AppLike) -> None:
         self.app = app
         self._g: _AppCtxGlobals | None = None
         self._url_adapter: MapAdapter | None = _sentinel
@@ -409,7 +409,7 @@ class RequestContext(AppContext):
 
     def __init__(
         self,
-        app: App,
+        app: AppLike,
         environ: WSGIEnvironment | None = None,
         request: Request | None = None,
         session: SessionMixin | None = None,

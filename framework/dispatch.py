@@ -32,8 +32,8 @@ from .wrappers import scopes_outer_first
 if t.TYPE_CHECKING:  # pragma: no cover
     from blinker import Signal
 
-    from .app import App
     from .ctx import AppContext, RequestContext
+    from .interfaces import AppLike
     from .typing import ResponseReturnValue
     from .wrappers import Request, Response
 
@@ -112,7 +112,7 @@ class Dispatcher:
     # back-reference would make the pair a cycle that only the cycle
     # collector frees. Each request brings the app in ``ctx.app``.
 
-    def prepare(self, app: App) -> None:
+    def prepare(self, app: AppLike) -> None:
         """Compile the app's hook registries."""
         self._scoped = {}
         self._views = {
@@ -134,7 +134,7 @@ class Dispatcher:
         )
 
     def _sync_view(
-        self, app: App, view: t.Callable[..., t.Any]
+        self, app: AppLike, view: t.Callable[..., t.Any]
     ) -> t.Callable[..., t.Any]:
         """``app.ensure_sync(view)``, once per view across prepares."""
         sync_view = self._synced_views.get(view)
@@ -142,7 +142,7 @@ class Dispatcher:
             sync_view = self._synced_views[view] = app.ensure_sync(view)
         return sync_view
 
-    def _compile(self, app: App, blueprint: str | None) -> _CompiledHooks:
+    def _compile(self, app: AppLike, blueprint: str | None) -> _CompiledHooks:
         outer_first = scopes_outer_first(blueprint)
         inner_first = list(reversed(outer_first))
         sync = app.ensure_sync
@@ -361,7 +361,7 @@ def _drop_tracebacks(exc: BaseException) -> None:
         seen = seen.__cause__ or seen.__context__
 
 
-def _close_dropped(app: App, response: Response) -> None:
+def _close_dropped(app: AppLike, response: Response) -> None:
     """Close a response that will not be sent; a failure to close it is
     logged, so that it does not hide the error that dropped the response."""
     try:

@@ -24,8 +24,8 @@ from . import signals
 from .wrappers import scopes_outer_first
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .app import App
     from .ctx import AppContext, RequestContext
+    from .interfaces import AppLike
     from .typing import ErrorHandlerCallable
     from .wrappers import Response
 
@@ -55,7 +55,7 @@ class ErrorHandling:
     )
     _sync: dict[t.Any, t.Callable[..., t.Any]] = field(factory=dict, init=False)
 
-    def prepare(self, app: App) -> None:
+    def prepare(self, app: AppLike) -> None:
         """Take the app's handler registry, wrap each handler with
         ``app.ensure_sync`` once, and forget cached lookups."""
         self._spec = app.error_handler_spec

@@ -1,10 +1,14 @@
 """The context-bound proxies: ``current_app``, ``g``, ``request``,
 ``session``, and the contexts themselves.
 
-Layer 1. Each is a werkzeug :class:`~werkzeug.local.LocalProxy` over the
-context variable of :mod:`framework.ctx`. Flask's two context variables
-are here by Flask's names, :data:`_cv_app` and :data:`_cv_request`, with
-Flask's ``get``/``set``/``reset``.
+Layer 3. Each is a werkzeug :class:`~werkzeug.local.LocalProxy` over the
+context variable of :mod:`framework.ctx`. ``current_app`` is made here,
+typed for users as the composed :class:`~framework.App`, which is why this
+module sits beside it; the other proxies come from :mod:`framework.proxies`
+(layer 1), so that the lower layers use the very same objects without
+importing the app. Flask's two context variables are here by Flask's
+names, :data:`_cv_app` and :data:`_cv_request`, with Flask's
+``get``/``set``/``reset``.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ from werkzeug.local import LocalProxy
 from .ctx import _NO_APP, _NO_REQUEST, _cv_context
 from .ctx import _cv_app as _cv_app  # Flask's private names, for extensions
 from .ctx import _cv_request as _cv_request
+from .proxies import app_ctx as app_ctx
+from .proxies import g as g
+from .proxies import request as request
+from .proxies import request_ctx as request_ctx
+from .proxies import session as session
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import App
-    from .ctx import AppContext, RequestContext, _AppCtxGlobals
-    from .sessions import SessionMixin
     from .wrappers import Request
 
 __all__ = [
@@ -37,27 +44,9 @@ __all__ = [
 _no_app_msg = _NO_APP
 _no_req_msg = _NO_REQUEST
 
-#: The active app context; during a request that was pushed on its own, the
-#: request context itself (see
-#: :attr:`RequestContext.app_context <framework.ctx.RequestContext.app_context>`).
-app_ctx: AppContext = LocalProxy(  # type: ignore[assignment]
-    _cv_context, "app_context", unbound_message=_NO_APP
-)
 #: The app handling the current request or owning the current app context.
 current_app: App = LocalProxy(  # type: ignore[assignment]
     _cv_context, "app", unbound_message=_NO_APP
-)
-#: A namespace for data that lives as long as the app context.
-g: _AppCtxGlobals = LocalProxy(  # type: ignore[assignment]
-    _cv_context, "g", unbound_message=_NO_APP
-)
-#: The active request context.
-request_ctx: RequestContext = LocalProxy(  # type: ignore[assignment]
-    _cv_context, "request_context", unbound_message=_NO_REQUEST
-)
-#: The current request.
-request: Request = LocalProxy(  # type: ignore[assignment]
-    _cv_context, "request", unbound_message=_NO_REQUEST
 )
 
 _RequestT = t.TypeVar("_RequestT", bound="Request")
@@ -101,9 +90,3 @@ def request_proxy(source: t.Any) -> t.Any:
             f" framework.Request, not {source!r}."
         )
     return request
-
-
-#: The current session.
-session: SessionMixin = LocalProxy(  # type: ignore[assignment]
-    _cv_context, "session", unbound_message=_NO_REQUEST
-)

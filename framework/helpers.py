@@ -26,6 +26,7 @@ from .wrappers import check_redirect_target
 if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.wrappers import Response as BaseResponse
 
+    from .app import App
     from .wrappers import Response
 
 __all__ = [
@@ -76,7 +77,9 @@ def abort(code: int | BaseResponse, *args: t.Any, **kwargs: t.Any) -> t.NoReturn
     """Raise the HTTP error for ``code`` (or abort with a response)."""
     ctx = _cv_context.get(None)
     if ctx is not None:
-        ctx.app.aborter(code, *args, **kwargs)
+        # Contexts are typed with the lower layers' AppLike; an App pushed
+        # this one, and the abort and redirect makers are App's alone.
+        t.cast("App", ctx.app).aborter(code, *args, **kwargs)
     _werkzeug_abort(code, *args, **kwargs)
 
 
@@ -92,7 +95,7 @@ def redirect(
     if Response is None:
         ctx = _cv_context.get(None)
         if ctx is not None:
-            return ctx.app.redirect(location, code)
+            return t.cast("App", ctx.app).redirect(location, code)
     return _werkzeug_redirect(check_redirect_target(location), code, Response=Response)
 
 

@@ -26,19 +26,54 @@ T = t.TypeVar("T")
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable
+    from datetime import timedelta
+    from logging import Logger
 
-    from jinja2 import Template
+    from jinja2 import BaseLoader, Template
+    from typing_extensions import TypeVar
     from werkzeug.exceptions import HTTPException
     from werkzeug.routing import Map, MapAdapter, Rule
 
-    from .app import App
     from .config import Config
-    from .ctx import AppContext, RequestContext
+    from .ctx import AppContext, RequestContext, _AppCtxGlobals
+    from .errors import ErrorHandlerSpec
+    from .sessions import SessionMixin
     from .templating import Environment
-    from .typing import ErrorHandlerCallable, ResponseReturnValue
-    from .wrappers import Response
+    from .typing import (
+        AfterRequestCallable,
+        AppOrBlueprintKey,
+        BeforeRequestCallable,
+        ErrorHandlerCallable,
+        ResponseReturnValue,
+        RouteCallable,
+        TeardownCallable,
+        TemplateContextProcessorCallable,
+        TemplateFilterCallable,
+        TemplateGlobalCallable,
+        TemplateTestCallable,
+        URLDefaultCallable,
+        URLValuePreprocessorCallable,
+    )
+    from .wrappers import Request, Response
+
+    # The app a strategy serves, as a type parameter: the protocols below
+    # take AppT_contra, SessionInterface takes AppT. Each defaults to Any,
+    # so that a strategy of one's own, or a Flask-style session interface,
+    # whose methods say ``app: App`` fits as it did when these modules
+    # named App. AppT is bound to AppLike so that the default session
+    # interface is checked against it; naming an app explicitly
+    # (``SessionInterface[MyApp]``) is not advertised, because mypy then
+    # wrongly refuses App for the bound (python/mypy#20317: App's
+    # descriptors, such as ``testing``, against the protocol's properties).
+    # Python 3.11's TypeVar has no default: the checker alone sees these.
+    AppT = TypeVar("AppT", bound="AppLike", default=t.Any)
+    AppT_contra = TypeVar("AppT_contra", default=t.Any, contravariant=True)
+else:
+    AppT = t.TypeVar("AppT")
+    AppT_contra = t.TypeVar("AppT_contra", contravariant=True)
 
 __all__ = [
+    "AppLike",
     "ConfigLoader",
     "Dispatcher",
     "ErrorHandling",
@@ -46,23 +81,169 @@ __all__ = [
     "Pipeline",
     "ResponseConverter",
     "Router",
+    "ScaffoldLike",
     "TemplateRenderer",
 ]
 
 
+class ScaffoldLike(t.Protocol):
+    """What the template loader needs from the app and from each of its
+    blueprints: a name and a loader for its own template folder.
+    :class:`~framework.App` and :class:`~framework.Blueprint` satisfy it."""
+
+    @property
+    def name(self) -> str:
+        """The app's or blueprint's name."""
+        ...
+
+    @property
+    def import_name(self) -> str:
+        """The module or package it was created in."""
+        ...
+
+    @property
+    def jinja_loader(self) -> BaseLoader | None:
+        """The loader of its own template folder, if it has one."""
+        ...
+
+
+class AppLike(ScaffoldLike, t.Protocol):
+    """What layers 0 to 2 (the contexts, the config, the default strategies)
+    need from the app they serve. :class:`~framework.App` and every subclass
+    of it satisfy it.
+
+    The app is composed in layer 3 from the classes of the lower layers, so
+    those cannot name :class:`~framework.App`, not even for the type checker:
+    doing so made the whole package one import circle under
+    ``TYPE_CHECKING``. They name this protocol instead, and so depend on the
+    members listed here, not on the whole app; a test
+    (``tests/test_layers.py``) keeps it that way. The types of the members
+    come from layers 0 to 2 only, imported here for the type checker alone.
+
+    Everything is read-only here: no lower layer sets an attribute of the
+    app. The list is what the default strategies really use, no more; a
+    strategy of a project's own may need more of its app and say so with its
+    own protocol, or with its ``App`` subclass.
+    """
+
+    # -- configuration ---------------------------------------------------
+    @property
+    def config(self) -> Config: ...
+    @property
+    def config_loader(self) -> ConfigLoader: ...
+    @property
+    def debug(self) -> bool: ...
+    @property
+    def testing(self) -> bool: ...
+    @property
+    def secret_key(self) -> str | bytes | None: ...
+    @property
+    def permanent_session_lifetime(self) -> timedelta: ...
+    @property
+    def root_path(self) -> str: ...
+    @property
+    def logger(self) -> Logger: ...
+
+    # -- strategies, classes and the resolved pipeline -------------------
+    @property
+    def router(self) -> Router: ...
+    @property
+    def json(self) -> JSONProvider: ...
+    @property
+    def template_renderer(self) -> TemplateRenderer: ...
+    @property
+    def pipeline(self) -> Pipeline: ...
+    @property
+    def request_class(self) -> type[Request]: ...
+    @property
+    def response_class(self) -> type[Response]: ...
+    @property
+    def url_rule_class(self) -> type[Rule]: ...
+    @property
+    def app_ctx_globals_class(self) -> type[_AppCtxGlobals]: ...
+    @property
+    def jinja_environment(self) -> type[Environment]: ...
+    @property
+    def jinja_options(self) -> dict[str, t.Any]: ...
+
+    # -- what setup registered -------------------------------------------
+    @property
+    def subdomain_matching(self) -> bool: ...
+    @property
+    def view_functions(self) -> dict[str, RouteCallable]: ...
+    @property
+    def error_handler_spec(self) -> ErrorHandlerSpec: ...
+    @property
+    def unmatched_url_handlers(self) -> list[tuple[str, str, str | None]]: ...
+    @property
+    def before_request_funcs(
+        self,
+    ) -> dict[AppOrBlueprintKey, list[BeforeRequestCallable]]: ...
+    @property
+    def after_request_funcs(
+        self,
+    ) -> dict[AppOrBlueprintKey, list[AfterRequestCallable[t.Any]]]: ...
+    @property
+    def teardown_request_funcs(
+        self,
+    ) -> dict[AppOrBlueprintKey, list[TeardownCallable]]: ...
+    @property
+    def teardown_appcontext_funcs(self) -> list[TeardownCallable]: ...
+    @property
+    def url_value_preprocessors(
+        self,
+    ) -> dict[AppOrBlueprintKey, list[URLValuePreprocessorCallable]]: ...
+    @property
+    def url_default_functions(
+        self,
+    ) -> dict[AppOrBlueprintKey, list[URLDefaultCallable]]: ...
+    @property
+    def template_context_processors(
+        self,
+    ) -> dict[AppOrBlueprintKey, list[TemplateContextProcessorCallable]]: ...
+    @property
+    def template_filters(self) -> dict[str, TemplateFilterCallable]: ...
+    @property
+    def template_tests(self) -> dict[str, TemplateTestCallable]: ...
+    @property
+    def template_globals(self) -> dict[str, TemplateGlobalCallable]: ...
+    def iter_blueprints(self) -> t.Iterable[ScaffoldLike]: ...
+
+    # -- state of the request path ---------------------------------------
+    @property
+    def got_first_request(self) -> bool: ...
+    @property
+    def needs_request_teardown(self) -> bool: ...
+    @property
+    def needs_appcontext_teardown(self) -> bool: ...
+
+    # -- methods the lower layers call -----------------------------------
+    def ensure_sync(self, func: Callable[..., t.Any]) -> Callable[..., t.Any]: ...
+    def get_send_file_max_age(self, filename: str | None) -> int | None: ...
+    def open_request_session(self, ctx: RequestContext) -> SessionMixin: ...
+    def save_request_session(self, ctx: RequestContext, response: Response) -> None: ...
+    def report_teardown_errors(self, errors: list[BaseException]) -> None: ...
+    def create_global_jinja_loader(self) -> BaseLoader: ...
+    def create_jinja_environment(self) -> Environment: ...
+    def _prepare_if_changed(self) -> None:
+        """Prepare the strategies again if setup changed; the template
+        helpers call it, since a render may come before any request."""
+        ...
+
+
 @t.runtime_checkable
-class Router(t.Protocol):
+class Router(t.Protocol[AppT_contra]):
     """Owns the URL map: adds rules, matches requests, builds URLs."""
 
     #: The werkzeug URL map; the app creates one when it is ``None``.
     url_map: Map | None
 
-    def prepare(self, app: App) -> None:
+    def prepare(self, app: AppT_contra) -> None:
         """Precompute matching tables from the app's URL map."""
 
     def add_rule(
         self,
-        app: App,
+        app: AppT_contra,
         rule: str,
         endpoint: str,
         methods: set[str],
@@ -113,10 +294,10 @@ class Router(t.Protocol):
 
 
 @t.runtime_checkable
-class Dispatcher(t.Protocol):
+class Dispatcher(t.Protocol[AppT_contra]):
     """Runs the request pipeline: hooks, the view, finalization, teardown."""
 
-    def prepare(self, app: App) -> None:
+    def prepare(self, app: AppT_contra) -> None:
         """Compile the app's hooks into flat per-blueprint tuples."""
 
     def full_dispatch(self, ctx: RequestContext) -> Response:
@@ -168,10 +349,10 @@ class Dispatcher(t.Protocol):
 
 
 @t.runtime_checkable
-class ResponseConverter(t.Protocol):
+class ResponseConverter(t.Protocol[AppT_contra]):
     """Turns whatever a view returned into a response object."""
 
-    def prepare(self, app: App) -> None:
+    def prepare(self, app: AppT_contra) -> None:
         """Precompute anything that depends on the app's classes or config."""
 
     def make_response(
@@ -183,10 +364,10 @@ class ResponseConverter(t.Protocol):
 
 
 @t.runtime_checkable
-class ErrorHandling(t.Protocol):
+class ErrorHandling(t.Protocol[AppT_contra]):
     """Finds and runs error handlers; decides what propagates."""
 
-    def prepare(self, app: App) -> None:
+    def prepare(self, app: AppT_contra) -> None:
         """Compile the registered handlers into lookup tables."""
 
     def find_handler(
@@ -252,10 +433,10 @@ class JSONProvider(t.Protocol):
 
 
 @t.runtime_checkable
-class TemplateRenderer(t.Protocol):
+class TemplateRenderer(t.Protocol[AppT_contra]):
     """Creates the Jinja environment and renders templates."""
 
-    def prepare(self, app: App) -> None:
+    def prepare(self, app: AppT_contra) -> None:
         """Forget anything compiled from the app's context processors."""
 
     @property
@@ -263,12 +444,12 @@ class TemplateRenderer(t.Protocol):
         """Whether the environment exists yet."""
         ...
 
-    def environment(self, app: App) -> Environment:
+    def environment(self, app: AppT_contra) -> Environment:
         """The app's environment, created on first use through
         ``app.create_jinja_environment()``."""
         ...
 
-    def create_environment(self, app: App) -> Environment:
+    def create_environment(self, app: AppT_contra) -> Environment:
         """Build a new environment for the app."""
         ...
 

@@ -20,8 +20,8 @@ from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as _WerkzeugResponse
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .app import App
     from .ctx import AppContext
+    from .interfaces import AppLike
     from .wrappers import Response
 
 __all__ = ["ResponseConverter"]
@@ -55,7 +55,7 @@ class ResponseConverter:
         factory=dict, init=False
     )
 
-    def prepare(self, app: App) -> None:
+    def prepare(self, app: AppLike) -> None:
         """Decide whether text bodies may take the fast construction path of
         the app's response class."""
         response_class = app.response_class

@@ -26,8 +26,8 @@ from werkzeug.sansio.utils import get_host
 from .wrappers import blueprint_chain, scopes_outer_first
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .app import App
     from .ctx import AppContext, RequestContext
+    from .interfaces import AppLike
     from .typing import URLDefaultCallable
 
 __all__ = ["Router", "wsgi_to_str"]
@@ -140,7 +140,7 @@ class Router:
     _host_matching: bool = field(default=False, init=False)
     _subdomain_matching: bool = field(default=False, init=False)
 
-    def prepare(self, app: App) -> None:
+    def prepare(self, app: AppLike) -> None:
         """Sort the map; build the static-rule table and the ``url_defaults``
         chains of every blueprint that has endpoints."""
         url_map = self._map()
@@ -202,7 +202,7 @@ class Router:
 
     def add_rule(
         self,
-        app: App,
+        app: AppLike,
         rule: str,
         endpoint: str,
         methods: set[str],

@@ -38,8 +38,8 @@ from .typing import T_url_defaults as T_url_defaults
 from .typing import T_url_value_preprocessor as T_url_value_preprocessor
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .app import App
     from .errors import ErrorHandlerSpec
+    from .interfaces import AppLike
     from .wrappers import Response
 
 __all__ = ["Scaffold", "find_package_path", "setupmethod"]
@@ -81,7 +81,7 @@ def _handing_back(register: t.Callable[[t.Any], object]) -> t.Callable[[F], F]:
     return decorator
 
 
-def _active_app() -> App:
+def _active_app() -> AppLike:
     ctx = _cv_context.get(None)
     if ctx is None:
         raise RuntimeError(

@@ -19,11 +19,12 @@ from itsdangerous import BadData, Signer, TimestampSigner, URLSafeTimedSerialize
 from itsdangerous.encoding import want_bytes
 from werkzeug.datastructures import CallbackDict
 
+from .interfaces import AppT
 from .json.tag import TaggedJSONSerializer
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .app import App
     from .wrappers import Request, Response
+
 
 __all__ = [
     "KeyCachingSigner",
@@ -134,13 +135,17 @@ class NullSession(dict[str, t.Any], SessionMixin):
     __ior__ = _refuse
 
 
-class SessionInterface:
+class SessionInterface(t.Generic[AppT]):
     """How the app opens and saves sessions: the session strategy. Subclass
     it and assign an instance to ``app.session_interface`` to keep sessions
     elsewhere (a database, Redis).
 
     The ``get_cookie_*`` methods read the ``SESSION_COOKIE_*`` config keys;
     use them so that configuration keeps working with your interface.
+
+    A subclass written for Flask, whose methods say ``app: App``, type-checks
+    unchanged: for the type checker, the app is a type parameter that
+    defaults to ``Any``.
     """
 
     #: The class :meth:`make_null_session` instantiates.
@@ -149,7 +154,7 @@ class SessionInterface:
     #: extensions that look at it).
     pickle_based = False
 
-    def make_null_session(self, app: App) -> SessionMixin:
+    def make_null_session(self, app: AppT) -> SessionMixin:
         """The session used when :meth:`open_session` returns ``None``."""
         return self.null_session_class()
 
@@ -157,57 +162,59 @@ class SessionInterface:
         """Whether ``obj`` is a null session, which is never saved."""
         return isinstance(obj, self.null_session_class)
 
-    def get_cookie_name(self, app: App) -> str:
+    def get_cookie_name(self, app: AppT) -> str:
         """``SESSION_COOKIE_NAME``."""
         return t.cast(str, app.config["SESSION_COOKIE_NAME"])
 
-    def get_cookie_domain(self, app: App) -> str | None:
+    def get_cookie_domain(self, app: AppT) -> str | None:
         """``SESSION_COOKIE_DOMAIN``; ``None`` for the request's host only."""
         return t.cast("str | None", app.config["SESSION_COOKIE_DOMAIN"])
 
-    def get_cookie_path(self, app: App) -> str:
+    def get_cookie_path(self, app: AppT) -> str:
         """``SESSION_COOKIE_PATH``, else ``APPLICATION_ROOT``."""
         return t.cast(
             str, app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"]
         )
 
-    def get_cookie_httponly(self, app: App) -> bool:
+    def get_cookie_httponly(self, app: AppT) -> bool:
         """``SESSION_COOKIE_HTTPONLY``: hide the cookie from scripts."""
         return bool(app.config["SESSION_COOKIE_HTTPONLY"])
 
-    def get_cookie_secure(self, app: App) -> bool:
+    def get_cookie_secure(self, app: AppT) -> bool:
         """``SESSION_COOKIE_SECURE``: send the cookie over HTTPS only."""
         return bool(app.config["SESSION_COOKIE_SECURE"])
 
-    def get_cookie_samesite(self, app: App) -> str | None:
+    def get_cookie_samesite(self, app: AppT) -> str | None:
         """``SESSION_COOKIE_SAMESITE``: ``"Lax"``, ``"Strict"``, ``"None"``
         or ``None``."""
         return t.cast("str | None", app.config["SESSION_COOKIE_SAMESITE"])
 
-    def get_cookie_partitioned(self, app: App) -> bool:
+    def get_cookie_partitioned(self, app: AppT) -> bool:
         """``SESSION_COOKIE_PARTITIONED``: a CHIPS partitioned cookie."""
         return bool(app.config["SESSION_COOKIE_PARTITIONED"])
 
-    def get_expiration_time(self, app: App, session: SessionMixin) -> datetime | None:
+    def get_expiration_time(self, app: AppT, session: SessionMixin) -> datetime | None:
         """When the cookie expires: ``PERMANENT_SESSION_LIFETIME`` from now
         for a permanent session, else ``None`` (when the browser closes)."""
         if session.permanent:
             return datetime.now(UTC) + app.permanent_session_lifetime
         return None
 
-    def should_set_cookie(self, app: App, session: SessionMixin) -> bool:
+    def should_set_cookie(self, app: AppT, session: SessionMixin) -> bool:
         """Whether to send the cookie: the session changed, or it is
         permanent and ``SESSION_REFRESH_EACH_REQUEST`` renews it."""
         return session.modified or (
             session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
         )
 
-    def open_session(self, app: App, request: Request) -> SessionMixin | None:
+    def open_session(self, app: AppT, request: Request) -> SessionMixin | None:
         """Load the session for ``request``; ``None`` means a null session.
         Must not raise for bad client data: return an empty session."""
         return None
 
-    def save_session(self, app: App, session: SessionMixin, response: Response) -> None:
+    def save_session(
+        self, app: AppT, session: SessionMixin, response: Response
+    ) -> None:
         """Persist ``session`` on ``response`` (e.g. as a cookie)."""
 
 
@@ -267,7 +274,7 @@ class _SessionSerializer(URLSafeTimedSerializer):
         return signer
 
 
-class SecureCookieSessionInterface(SessionInterface):
+class SecureCookieSessionInterface(SessionInterface[AppT]):
     """Sessions in a cookie signed with the app's secret key (itsdangerous),
     serialized as tagged JSON. Readable by anyone who has the cookie, so
     keep secrets out of it; unforgeable without the key.
@@ -291,7 +298,7 @@ class SecureCookieSessionInterface(SessionInterface):
     #: The last serializer built, with what it was built from.
     _last_serializer: tuple[tuple[t.Any, ...], URLSafeTimedSerializer] | None = None
 
-    def get_signing_serializer(self, app: App) -> URLSafeTimedSerializer | None:
+    def get_signing_serializer(self, app: AppT) -> URLSafeTimedSerializer | None:
         """The serializer that signs with ``SECRET_KEY`` and verifies with it
         and ``SECRET_KEY_FALLBACKS``; ``None`` without a secret key.
 
@@ -327,7 +334,7 @@ class SecureCookieSessionInterface(SessionInterface):
         self._last_serializer = (spec, serializer)
         return serializer
 
-    def open_session(self, app: App, request: Request) -> SecureCookieSession | None:
+    def open_session(self, app: AppT, request: Request) -> SecureCookieSession | None:
         """The session in the request's cookie; an empty, new session when
         there is none or it does not verify."""
         serializer = self.get_signing_serializer(app)
@@ -345,7 +352,7 @@ class SecureCookieSessionInterface(SessionInterface):
             return self.session_class(new=True)
         return self.session_class(data)
 
-    def _cookie_options(self, app: App) -> dict[str, t.Any]:
+    def _cookie_options(self, app: AppT) -> dict[str, t.Any]:
         """The attributes the session cookie is set and deleted with."""
         return {
             "domain": self.get_cookie_domain(app),
@@ -357,7 +364,7 @@ class SecureCookieSessionInterface(SessionInterface):
         }
 
     def _cookie_update(
-        self, app: App, session: SessionMixin
+        self, app: AppT, session: SessionMixin
     ) -> tuple[str, datetime | None] | None:
         """What the response must do with the cookie: ``None`` to leave it
         alone, ``("", None)`` to delete it, else its new value and expiry."""
@@ -370,7 +377,9 @@ class SecureCookieSessionInterface(SessionInterface):
         assert serializer is not None, "a session was opened, so a key is set"
         return serializer.dumps(dict(session)), self.get_expiration_time(app, session)
 
-    def save_session(self, app: App, session: SessionMixin, response: Response) -> None:
+    def save_session(
+        self, app: AppT, session: SessionMixin, response: Response
+    ) -> None:
         """Set, refresh or delete the cookie as the session requires, and add
         ``Vary: Cookie`` when the session was used or the cookie changes.
         Saving does not count as a use: ``session.accessed`` is as the

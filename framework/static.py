@@ -21,13 +21,13 @@ from werkzeug.utils import send_file as _werkzeug_send_file
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import WSGIEnvironment
 
-    from .app import App
+    from .interfaces import AppLike
     from .wrappers import Response
 
 __all__ = ["safe_file_path", "send_file", "send_from_directory"]
 
 
-def _send_kwargs(app: App, kwargs: dict[str, t.Any]) -> dict[str, t.Any]:
+def _send_kwargs(app: AppLike, kwargs: dict[str, t.Any]) -> dict[str, t.Any]:
     if kwargs.get("max_age") is None:
         kwargs["max_age"] = app.get_send_file_max_age
     kwargs.update(
@@ -39,7 +39,7 @@ def _send_kwargs(app: App, kwargs: dict[str, t.Any]) -> dict[str, t.Any]:
 
 
 def send_file(
-    app: App,
+    app: AppLike,
     environ: WSGIEnvironment,
     path_or_file: os.PathLike[str] | str | t.IO[bytes],
     mimetype: str | None = None,
@@ -146,7 +146,7 @@ def safe_file_path(directory: str, path: str) -> str:
 
 
 def send_from_directory(
-    app: App,
+    app: AppLike,
     environ: WSGIEnvironment,
     directory: os.PathLike[str] | str,
     path: os.PathLike[str] | str,

@@ -26,13 +26,12 @@ from .ctx import (
     keep_context,
 )
 from .flashing import get_flashed_messages
-from .globals import g, request, session
+from .proxies import g, request, session
 from .wrappers import scopes_outer_first
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .app import App
     from .ctx import AppContext
-    from .scaffold import Scaffold
+    from .interfaces import AppLike, ScaffoldLike
 
 __all__ = [
     "DispatchingJinjaLoader",
@@ -55,10 +54,10 @@ class _AppRef:
 
     __slots__ = ("_ref",)
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: AppLike) -> None:
         self._ref = weakref.ref(app)
 
-    def __call__(self) -> App:
+    def __call__(self) -> AppLike:
         app = self._ref()
         if app is None:
             raise RuntimeError(
@@ -96,14 +95,16 @@ class _WeakApp:
     @t.overload
     def __get__(self, instance: None, owner: type) -> _WeakApp: ...
     @t.overload
-    def __get__(self, instance: object, owner: type | None = None) -> App: ...
-    def __get__(self, instance: object, owner: type | None = None) -> App | _WeakApp:
+    def __get__(self, instance: object, owner: type | None = None) -> AppLike: ...
+    def __get__(
+        self, instance: object, owner: type | None = None
+    ) -> AppLike | _WeakApp:
         if instance is None:
             return self
         ref: _AppRef = getattr(instance, self._ref_name)
         return ref()
 
-    def __set__(self, instance: object, app: App) -> None:
+    def __set__(self, instance: object, app: AppLike) -> None:
         setattr(instance, self._ref_name, _AppRef(app))
 
 
@@ -116,7 +117,7 @@ class Environment(BaseEnvironment):
         :class:`DispatchingJinjaLoader`.
     """
 
-    def __init__(self, app: App, **options: t.Any) -> None:
+    def __init__(self, app: AppLike, **options: t.Any) -> None:
         if "loader" not in options:
             options["loader"] = app.create_global_jinja_loader()
         super().__init__(**options)
@@ -129,12 +130,12 @@ class DispatchingJinjaLoader(BaseLoader):
     """Looks a template up in the app's folder, then in each blueprint's,
     in registration order. A miss lists every folder that was searched."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: AppLike) -> None:
         self.app = app
 
     app = _WeakApp("The app whose template folders (and blueprints') are searched.")
 
-    def _loaders(self) -> t.Iterator[tuple[Scaffold, BaseLoader]]:
+    def _loaders(self) -> t.Iterator[tuple[ScaffoldLike, BaseLoader]]:
         app = self.app
         loader = app.jinja_loader
         if loader is not None:
@@ -147,7 +148,7 @@ class DispatchingJinjaLoader(BaseLoader):
     def get_source(self, environment: BaseEnvironment, template: str) -> _Source:
         """Load ``template`` from the first folder that has it."""
         explain = self.app.config["EXPLAIN_TEMPLATE_LOADING"]
-        attempts: list[tuple[Scaffold, BaseLoader, bool]] = []
+        attempts: list[tuple[ScaffoldLike, BaseLoader, bool]] = []
         found: _Source | None = None
         for owner, loader in self._loaders():
             try:
@@ -177,7 +178,7 @@ class DispatchingJinjaLoader(BaseLoader):
 
 
 def _log_lookup(
-    app: App, template: str, attempts: list[tuple[Scaffold, BaseLoader, bool]]
+    app: AppLike, template: str, attempts: list[tuple[ScaffoldLike, BaseLoader, bool]]
 ) -> None:
     """Log at ``INFO`` on ``app.logger`` where ``template`` was looked for:
     one ``(app or blueprint, loader, found)`` per folder, in order. What
@@ -212,7 +213,7 @@ def _log_lookup(
     app.logger.info("\n".join(lines))
 
 
-def _owner(app: App, owner: Scaffold) -> str:
+def _owner(app: AppLike, owner: ScaffoldLike) -> str:
     if owner is app:
         return f"application {owner.import_name!r}"
     return f"blueprint {owner.name!r} ({owner.import_name})"
@@ -225,7 +226,7 @@ def _folders(loader: BaseLoader) -> str:
     return f"{type(loader).__module__}.{type(loader).__qualname__}"
 
 
-def _describe(app: App, owner: Scaffold, loader: BaseLoader) -> str:
+def _describe(app: AppLike, owner: ScaffoldLike, loader: BaseLoader) -> str:
     kind = "app" if owner is app else "blueprint"
     where = getattr(loader, "searchpath", None)
     folders = ", ".join(where) if where else type(loader).__name__
@@ -233,7 +234,7 @@ def _describe(app: App, owner: Scaffold, loader: BaseLoader) -> str:
 
 
 def _not_found_message(
-    app: App, template: str, attempts: list[tuple[Scaffold, BaseLoader, bool]]
+    app: AppLike, template: str, attempts: list[tuple[ScaffoldLike, BaseLoader, bool]]
 ) -> str:
     if not attempts:
         return (
@@ -266,12 +267,12 @@ class TemplateRenderer:
         factory=dict, init=False
     )
 
-    def prepare(self, app: App) -> None:
+    def prepare(self, app: AppLike) -> None:
         """Forget compiled context processor chains (they are rebuilt per
         blueprint on first use)."""
         self._processors = {}
 
-    def environment(self, app: App) -> Environment:
+    def environment(self, app: AppLike) -> Environment:
         """The app's Jinja environment, created on first use through
         ``app.create_jinja_environment()``."""
         env = self._environment
@@ -284,7 +285,7 @@ class TemplateRenderer:
         """Whether the environment exists yet."""
         return self._environment is not None
 
-    def create_environment(self, app: App) -> Environment:
+    def create_environment(self, app: AppLike) -> Environment:
         """Build the environment from ``app.jinja_options``, with the app's
         autoescape rule, reload setting, template globals, filters and tests
         and the app's JSON provider for ``|tojson``."""
@@ -310,7 +311,7 @@ class TemplateRenderer:
         return env
 
     def _context_processors(
-        self, app: App, blueprint: str | None
+        self, app: AppLike, blueprint: str | None
     ) -> tuple[t.Callable[[], t.Any], ...]:
         funcs = self._processors.get(blueprint)
         if funcs is None:
@@ -339,7 +340,7 @@ class TemplateRenderer:
         context.update(passed)
 
     def _template(
-        self, app: App, template: str | Template | list[str | Template]
+        self, app: AppLike, template: str | Template | list[str | Template]
     ) -> Template:
         return self.environment(app).get_or_select_template(template)
 

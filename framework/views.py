@@ -15,7 +15,7 @@ from . import typing as ft
 from .ctx import _cv_context
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .app import App
+    from .interfaces import AppLike
 
 __all__ = ["MethodView", "View"]
 
@@ -112,7 +112,7 @@ def _stamped(function: _F, attributes: dict[str, t.Any]) -> _F:
 
 #: ``{app: {async method function: its app.ensure_sync wrapper}}``, so each
 #: async method of a view class is wrapped once per app.
-_synced: weakref.WeakKeyDictionary[App, dict[t.Any, t.Callable[..., t.Any]]] = (
+_synced: weakref.WeakKeyDictionary[AppLike, dict[t.Any, t.Callable[..., t.Any]]] = (
     weakref.WeakKeyDictionary()
 )
 

@@ -25,7 +25,7 @@ from .. import interfaces
 from ..ctx import _cv_context
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from ..app import App
+    from ..interfaces import AppLike
     from ..wrappers import Response
 
 __all__ = ["DefaultJSONProvider", "JSONProvider"]
@@ -41,12 +41,12 @@ class JSONProvider:
     :param app: the app the provider serves.
     """
 
-    def __init__(self, app: App) -> None:
-        self._app: weakref.ref[App] = weakref.ref(app)
+    def __init__(self, app: AppLike) -> None:
+        self._app: weakref.ref[AppLike] = weakref.ref(app)
         self._fast_class: type[Response] | None = None
         self._content_types: dict[str, str] = {}
 
-    def prepare(self, app: App) -> None:
+    def prepare(self, app: AppLike) -> None:
         """Decide whether responses may take the fast construction path of
         the app's response class; called by the app when setup changes."""
         response_class = app.response_class
@@ -69,7 +69,7 @@ class JSONProvider:
         return response_class(body, mimetype=mimetype)
 
     @property
-    def app(self) -> App:
+    def app(self) -> AppLike:
         """The app this provider belongs to."""
         app = self._app()
         if app is None:  # pragma: no cover - the app owns the provider
@@ -155,7 +155,7 @@ class DefaultJSONProvider(JSONProvider):
     #: The mimetype of JSON responses.
     mimetype: str = "application/json"
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: AppLike) -> None:
         super().__init__(app)
         self._encoders: dict[tuple[t.Any, ...], json.JSONEncoder] = {}
 

@@ -1,0 +1,48 @@
+"""The context-bound proxies of the lower layers: ``g``, ``request``,
+``session`` and the active contexts.
+
+Layer 1. Each is a werkzeug :class:`~werkzeug.local.LocalProxy` over the
+context variable of :mod:`framework.ctx`. :mod:`framework.globals`, Flask's
+public module for them, adds ``current_app``: typed as the composed
+:class:`~framework.App`, it belongs to layer 3, and this module lets the
+lower layers (the template renderer puts ``g``, ``request`` and ``session``
+into every template) use the others without importing it.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from werkzeug.local import LocalProxy
+
+from .ctx import _NO_APP, _NO_REQUEST, _cv_context
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .ctx import AppContext, RequestContext, _AppCtxGlobals
+    from .sessions import SessionMixin
+    from .wrappers import Request
+
+__all__ = ["app_ctx", "g", "request", "request_ctx", "session"]
+
+#: The active app context; during a request that was pushed on its own, the
+#: request context itself (see
+#: :attr:`RequestContext.app_context <framework.ctx.RequestContext.app_context>`).
+app_ctx: AppContext = LocalProxy(  # type: ignore[assignment]
+    _cv_context, "app_context", unbound_message=_NO_APP
+)
+#: A namespace for data that lives as long as the app context.
+g: _AppCtxGlobals = LocalProxy(  # type: ignore[assignment]
+    _cv_context, "g", unbound_message=_NO_APP
+)
+#: The active request context.
+request_ctx: RequestContext = LocalProxy(  # type: ignore[assignment]
+    _cv_context, "request_context", unbound_message=_NO_REQUEST
+)
+#: The current request.
+request: Request = LocalProxy(  # type: ignore[assignment]
+    _cv_context, "request", unbound_message=_NO_REQUEST
+)
+#: The current session.
+session: SessionMixin = LocalProxy(  # type: ignore[assignment]
+    _cv_context, "session", unbound_message=_NO_REQUEST
+)

@@ -1,0 +1,42 @@
+"""framework.proxies: the proxies of layer 1 are the very objects that
+framework.globals (Flask's module for them) and the templates use."""
+
+from __future__ import annotations
+
+import pytest
+
+import framework
+import framework.globals
+from framework import App, proxies, render_template_string
+
+
+def test_globals_hands_out_the_same_objects() -> None:
+    for name in proxies.__all__:
+        assert getattr(framework.globals, name) is getattr(proxies, name)
+    assert framework.request is proxies.request
+    assert framework.g is proxies.g
+    assert framework.session is proxies.session
+
+
+def test_templates_see_the_same_objects() -> None:
+    app = App(__name__)
+    with app.test_request_context("/?who=ann"):
+        env = app.jinja_env
+        assert env.globals["request"] is proxies.request
+        assert env.globals["g"] is proxies.g
+        assert env.globals["session"] is proxies.session
+        proxies.g.colour = "green"
+        rendered = render_template_string("{{ request.args.who }} {{ g.colour }}")
+        assert rendered == "ann green"
+
+
+@pytest.mark.parametrize("name", ["request", "session", "request_ctx"])
+def test_a_request_proxy_outside_a_request_names_the_context(name: str) -> None:
+    with pytest.raises(RuntimeError, match="request context"):
+        bool(getattr(proxies, name).__dict__)
+
+
+@pytest.mark.parametrize("name", ["g", "app_ctx"])
+def test_an_app_proxy_outside_a_context_names_the_context(name: str) -> None:
+    with pytest.raises(RuntimeError, match="application context"):
+        bool(getattr(proxies, name).__dict__)
