@@ -6,6 +6,8 @@ slowloris PORT ...``.
   a byte at a time, seconds apart, never finishing them; a connection the
   server closes is opened again. Prints ``ready`` once every connection is
   open, and on SIGTERM prints how many connections it opened in all.
+- ``silent``: opens connections at a steady rate and sends nothing on
+  them, holding them open, until SIGTERM; prints ``ready`` once it starts.
 - ``malformed``: sends thousands of malformed, truncated and hostile
   requests (made from a seed, so a run can be repeated), each on a
   connection of its own, and prints a JSON report: statuses, hangs, and
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import collections
 import concurrent.futures
+import contextlib
 import json
 import random
 import selectors
@@ -258,6 +261,25 @@ def malformed(
     )
 
 
+def silent(port: int, rate: float) -> None:
+    """Open ``rate`` connections a second to ``127.0.0.1:port`` and send
+    nothing on them, until SIGTERM."""
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    held = []
+    print("ready", flush=True)
+    while not stopping:
+        with contextlib.suppress(OSError):
+            held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        time.sleep(1 / rate)
+    print(f"opened {len(held)}", flush=True)
+
+
 def t_sock(fileobj: object) -> socket.socket:
     assert isinstance(fileobj, socket.socket)
     return fileobj
@@ -270,6 +292,9 @@ def main(argv: list[str]) -> None:
     slow.add_argument("port", type=int)
     slow.add_argument("--connections", type=int, default=200)
     slow.add_argument("--interval", type=float, default=2.0)
+    quiet = commands.add_parser("silent")
+    quiet.add_argument("port", type=int)
+    quiet.add_argument("--rate", type=float, default=20.0)
     bad = commands.add_parser("malformed")
     bad.add_argument("port", type=int)
     bad.add_argument("--count", type=int, default=5000)
@@ -279,6 +304,8 @@ def main(argv: list[str]) -> None:
     arguments = parser.parse_args(argv)
     if arguments.attack == "slowloris":
         slowloris(arguments.port, arguments.connections, arguments.interval)
+    elif arguments.attack == "silent":
+        silent(arguments.port, arguments.rate)
     else:
         malformed(
             arguments.port,

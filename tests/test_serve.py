@@ -138,6 +138,26 @@ class Server(ServerProcess):
         assert [r.status for r in replies] == [200] * n, replies
         return [r.json() for r in replies]
 
+    def hold_in_turn(self, n: int) -> list[dict[str, int]]:
+        """Like :meth:`hold`, but each request is sent only once the one
+        before it is being served: the server has seen each one busy
+        before the next arrives."""
+        token = uuid.uuid4().hex
+        arrived = self.folder.glob
+        with concurrent.futures.ThreadPoolExecutor(n) as pool:
+            futures = []
+            for i in range(n):
+                futures.append(
+                    pool.submit(self.request, "GET", f"/hold?token={token}&n={n}")
+                )
+                deadline = time.monotonic() + 5
+                while len(list(arrived(f"arrived-{token}-*"))) <= i:
+                    assert time.monotonic() < deadline, "the request never arrived"
+                    time.sleep(0.01)
+            replies = [future.result() for future in futures]
+        assert [r.status for r in replies] == [200] * n, replies
+        return [r.json() for r in replies]
+
     def wait_for_output(self, text: str) -> str:
         """The output once it contains ``text`` (servers write their access
         log lines after the response is sent)."""
@@ -327,13 +347,14 @@ def test_waitress_workers_serve_from_several_processes(
         "2 worker processes (app loaded in each worker), 1 thread each"
         in waitress_workers.output()
     )
-    # Two requests at once on two single-threaded workers: a worker with
-    # its thread taken leaves the next connection to the other.
-    answers = waitress_workers.hold(2)
-    pids = {answer["pid"] for answer in answers}
-    assert len(pids) == 2
-    assert children_of(waitress_workers.process.pid) == pids
-    assert all(answer["loaded_in"] == answer["pid"] for answer in answers)
+    # On two single-threaded workers, a worker with its thread taken leaves
+    # the next connection to the other: every time.
+    for _ in range(3):
+        answers = waitress_workers.hold_in_turn(2)
+        pids = {answer["pid"] for answer in answers}
+        assert len(pids) == 2
+        assert children_of(waitress_workers.process.pid) == pids
+        assert all(answer["loaded_in"] == answer["pid"] for answer in answers)
 
 
 def test_a_waitress_worker_that_dies_is_replaced(waitress_workers: Server) -> None:
@@ -772,3 +793,54 @@ def test_once_per_lets_one_record_through_per_interval() -> None:
     assert [once.filter(record) for _ in range(50)] == [True] + [False] * 49
     time.sleep(0.25)
     assert once.filter(record)
+
+
+def test_a_replacement_that_fails_as_it_starts_is_retried_later(
+    folder: pathlib.Path,
+) -> None:
+    """Once the app has served, a replacement worker that cannot load it (a
+    dependency down) does not stop the others: it is retried after a wait
+    that grows, and the workers that run go on serving."""
+    (folder / "flakyapp.py").write_text(
+        "import pathlib\n"
+        "if (pathlib.Path(__file__).parent / 'BROKEN').exists():\n"
+        "    raise RuntimeError('the database is down')\n"
+        "from serveapp import app\n",
+        encoding="utf-8",
+    )
+    broken = folder / "BROKEN"
+    broken.unlink(missing_ok=True)
+    port = free_port()
+    argv = cli_argv("--app", "flakyapp", "serve", "--port", str(port), "--workers", "2")
+    server = Server(argv, port=port, folder=folder, env=environment(folder))
+    server.wait_ready("/health", body=b"ok")
+    try:
+        time.sleep(2.5)  # both workers are past their start
+        broken.touch()
+        victim = min(children_of(server.process.pid))
+        os.kill(victim, signal.SIGKILL)
+        server.wait_for_output("as it started: another in 2 s")
+        assert server.process.poll() is None, server.output()
+        assert server.request("GET", "/").status == 200
+    finally:
+        broken.unlink()
+        # The worker that could not load the app logged why, with its
+        # traceback; the stop is clean.
+        assert server.stop() == 0, server.output()
+    assert "RuntimeError: the database is down" in server.output()
+
+
+def test_fit_open_files_raises_the_soft_limit_and_counts_three_per_connection() -> None:
+    code = (
+        "import resource\n"
+        "from framework.serving.waitress_server import fit_open_files\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (100, 364))\n"
+        "print(fit_open_files(1000), resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n"
+        "print(fit_open_files(10), resource.getrlimit(resource.RLIMIT_NOFILE)[0])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    # Raised to the hard limit, 364: (364 - 64 spare) // 3 connections fit.
+    # Ten fit at once, with nothing to raise.
+    assert result.stdout.split("\n")[:2] == ["100 364", "10 364"]

@@ -355,8 +355,18 @@ def slowloris(port: int, connections: int) -> t.Iterator[subprocess.Popen[str]]:
     """``connections`` slow clients on ``port``, each sending a header byte
     every two seconds, from tests/attackers.py; stopped on exit."""
     options = ["--connections", str(connections), "--interval", "2"]
+    with attacking("slowloris", port, options) as attacker:
+        yield attacker
+
+
+@contextlib.contextmanager
+def attacking(
+    attack: str, port: int, options: list[str]
+) -> t.Iterator[subprocess.Popen[str]]:
+    """tests/attackers.py's ``attack`` on ``port``, in a process of its own,
+    once it says it is ready; stopped on exit."""
     attacker = subprocess.Popen(
-        [sys.executable, str(ATTACKERS), "slowloris", str(port), *options],
+        [sys.executable, str(ATTACKERS), attack, str(port), *options],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -586,3 +596,48 @@ def test_a_second_signal_stops_at_once(attack_folder: pathlib.Path) -> None:
         with pytest.raises(OSError):
             reply.result()
     assert "Traceback" not in server.output()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [[], ["--workers", "2", "--threads", "2"]],
+    ids=["defaults", "two-workers"],
+)
+def test_sigterm_answers_a_request_pipelined_behind_a_slow_one(
+    attack_folder: pathlib.Path, options: list[str]
+) -> None:
+    # The second request waits unread in the socket while the first is
+    # answered: the stop must not take the connection for an idle one.
+    server = start(attack_folder, options, "pipelined")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(b"GET /slow?seconds=1 HTTP/1.1\r\nHost: a\r\n\r\n")
+        time.sleep(0.2)
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\n\r\n")
+        time.sleep(0.3)
+        server.process.send_signal(signal.SIGTERM)
+        received = b""
+        with contextlib.suppress(TimeoutError):
+            while data := sock.recv(65536):
+                received += data
+    assert received.count(b"HTTP/1.1 200 OK") == 2, received
+    assert received.endswith(b"ok")
+    assert server.process.wait(15) == 0, server.output()
+
+
+def test_silent_connections_do_not_stop_workers_from_accepting(
+    attack_folder: pathlib.Path,
+) -> None:
+    # A worker takes a connection only while it has a thread free; one that
+    # sends nothing must not count as taking a thread, or twenty a second
+    # would keep every worker from accepting.
+    server = start(attack_folder, ["--workers", "2", "--threads", "2"], "silent")
+    try:
+        with attacking("silent", server.port, ["--rate", "20"]):
+            time.sleep(2)
+            answered = []
+            for _ in range(8):
+                answered.append(probe(server.port, within=2.0))
+                time.sleep(0.2)
+        assert sum(answered) >= 7, (answered, server.output())
+    finally:
+        stopped_cleanly(server)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import threading
 import time
 import typing as t
@@ -34,7 +35,6 @@ from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    import socket
     from types import FrameType
 
     from _typeshed.wsgi import WSGIApplication
@@ -47,10 +47,12 @@ logger = logging.getLogger("framework.serving")
 #: start its request.
 _FIRST_WORDS = 1.0
 
-#: Seconds a connection just accepted counts as taking a thread before its
-#: request arrives (a client that sends nothing must not stop a worker
-#: process from accepting for longer).
-_FRESH = 0.2
+#: Descriptors a connection may hold: see :func:`fit_open_files`.
+_PER_CONNECTION = 3
+
+#: ``recv`` that never waits, where the platform has the flag (the sockets
+#: are non-blocking anyway).
+_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
 
 #: Descriptors the process keeps besides its connections: the listening
 #: socket, the wake-up pipe, logs, files the app opens.
@@ -87,12 +89,6 @@ class _DeadlineChannel(HTTPChannel):
     #: Whether the client has sent anything yet.
     spoke = False
 
-    def __init__(self, server: TcpWSGIServer, *args: t.Any, **kwargs: t.Any) -> None:
-        super().__init__(server, *args, **kwargs)
-        self.accepted = time.monotonic()
-        if isinstance(server, HardenedWaitress) and server.shares_listener:
-            server.fresh.append(self)
-
     def received(self, data: bytes) -> bool:
         self.spoke = True
         started = self.request
@@ -109,8 +105,28 @@ class _DeadlineChannel(HTTPChannel):
     @property
     def idle(self) -> bool:
         """Whether nothing is owed on this connection: no request being
-        read, none being answered, no answer left to send."""
-        return self.request is None and not self.requests and not self.total_outbufs_len
+        read, none being answered, no answer left to send, and nothing
+        received but not read yet (a request pipelined behind the one being
+        answered waits unread in the socket; closing it would reset the
+        connection under it)."""
+        return (
+            self.request is None
+            and not self.requests
+            and not self.total_outbufs_len
+            and not self._input_waiting()
+        )
+
+    def _input_waiting(self) -> bool:
+        sock = self.socket
+        if sock is None:
+            return False
+        try:
+            return bool(sock.recv(1, socket.MSG_PEEK | _DONTWAIT))
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            # Gone already: nothing to answer.
+            return False
 
 
 class HardenedWaitress(TcpWSGIServer):
@@ -140,8 +156,6 @@ class HardenedWaitress(TcpWSGIServer):
         self.shares_listener = shares_listener
         self.stopping = False
         self.silent_until = 0.0
-        #: Connections just accepted that have sent nothing yet.
-        self.fresh: list[_DeadlineChannel] = []
         self.timed_out_headers = 0
         #: Every dispatcher of this server's loop by descriptor: the
         #: listening socket, the wake-up pipe, the connections.
@@ -153,7 +167,8 @@ class HardenedWaitress(TcpWSGIServer):
             bind_socket=False,
             sockinfo=(sock.family, sock.type, sock.proto, sock.getsockname()),
             threads=threads,
-            connection_limit=limits.connection_limit,
+            # waitress counts its listening socket and wake-up pipe too.
+            connection_limit=limits.connection_limit + 2,
             channel_timeout=limits.idle_timeout,
             # The deadlines are checked this often.
             cleanup_interval=1,
@@ -167,18 +182,14 @@ class HardenedWaitress(TcpWSGIServer):
     def readable(self) -> bool:
         accepting: bool = super().readable()
         if accepting and self.shares_listener:
-            # Take a connection only with a thread free for it, counting
-            # those just accepted whose requests are not read yet; the
-            # processes with threads free take the others.
-            clock = time.monotonic()
-            self.fresh = [
-                c
-                for c in self.fresh
-                if not c.spoke and c.connected and clock - c.accepted < _FRESH
-            ]
+            # Take a connection only with a thread free for it: a process
+            # whose threads are all busy leaves it to one that has one.
+            # Connections that have sent nothing yet are not counted: an
+            # attacker opening silent ones would stop every process from
+            # accepting.
             tasks = self.task_dispatcher
             idle = len(tasks.threads) - tasks.stop_count - tasks.active_count
-            return idle > len(tasks.queue) + len(self.fresh)
+            return idle > len(tasks.queue)
         return accepting
 
     def maintenance(self, now: float) -> None:
@@ -210,7 +221,7 @@ class HardenedWaitress(TcpWSGIServer):
         idle longest (a tenth of the limit at most): a client may close a
         kept-alive connection at any time, and one waiting to connect is
         owed a turn more than one that sends nothing."""
-        if self.stopping or len(self.socket_map) < self.limits.connection_limit:
+        if self.stopping or len(channels) < self.limits.connection_limit:
             return
         idle = sorted(
             (c for c in channels if c.idle and not c.will_close),
@@ -316,7 +327,8 @@ class OncePer(logging.Filter):
 
 def fit_open_files(connections: int) -> int:
     """Raise this process's soft limit of open files, up to its hard limit,
-    so that ``connections`` connections fit beside the descriptors it keeps
+    so that ``connections`` connections (three descriptors each at most:
+    the socket and two spilled buffers) fit beside the descriptors it keeps
     for itself; return how many connections fit in the end.
 
     :param connections: the connection limit wanted.
@@ -325,7 +337,9 @@ def fit_open_files(connections: int) -> int:
         import resource
     except ImportError:  # pragma: no cover - Windows: no such limit to raise
         return connections
-    wanted = connections + _SPARE_DESCRIPTORS
+    # A connection may hold up to three descriptors: its socket, and the
+    # temporary files waitress spills a large body and a large answer to.
+    wanted = _PER_CONNECTION * connections + _SPARE_DESCRIPTORS
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY and soft < wanted:
         raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
@@ -336,7 +350,7 @@ def fit_open_files(connections: int) -> int:
             pass
     if soft == resource.RLIM_INFINITY:
         return connections
-    return max(1, min(connections, soft - _SPARE_DESCRIPTORS))
+    return max(1, min(connections, (soft - _SPARE_DESCRIPTORS) // _PER_CONNECTION))
 
 
 def run_waitress(
