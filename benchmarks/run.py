@@ -31,6 +31,8 @@ from werkzeug.test import EnvironBuilder
 
 import framework
 
+from .payloads import records
+
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
 
@@ -282,25 +284,8 @@ def build_template(kit: Kit) -> WSGIApplication:
 
 
 def large_payload() -> list[dict[str, t.Any]]:
-    """:data:`JSON_RECORD_COUNT` records of 8 keys of mixed types.
-
-    Ints, strings (one with a non-ASCII character, escaped by default), a
-    nested list, a bool and ``None``, with keys out of order so sorting them
-    costs something.
-    """
-    return [
-        {
-            "id": i,
-            "name": f"User {i}",
-            "email": f"user{i}@example.com",
-            "city": "Zürich" if i % 5 == 0 else "Lyon",
-            "score": (i * 37) % 101,
-            "tags": ["alpha", "beta", f"group-{i % 7}"],
-            "active": i % 3 != 0,
-            "manager_id": None if i % 4 == 0 else i // 4,
-        }
-        for i in range(JSON_RECORD_COUNT)
-    ]
+    """:data:`JSON_RECORD_COUNT` records: see :func:`benchmarks.payloads.records`."""
+    return records(JSON_RECORD_COUNT)
 
 
 def build_json_large(kit: Kit) -> WSGIApplication:

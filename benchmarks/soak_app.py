@@ -26,6 +26,8 @@ from framework import (
 )
 from framework.typing import ResponseReturnValue
 
+from .payloads import records
+
 #: How many records ``/large-json`` sends: about 30 KB of JSON.
 LARGE_JSON_RECORDS = 200
 
@@ -43,20 +45,8 @@ class DeliberateError(RuntimeError):
 
 
 def large_payload() -> list[dict[str, t.Any]]:
-    """:data:`LARGE_JSON_RECORDS` records of mixed types, some non-ASCII."""
-    return [
-        {
-            "id": i,
-            "name": f"User {i}",
-            "email": f"user{i}@example.com",
-            "city": "Zürich" if i % 5 == 0 else "Lyon",
-            "score": (i * 37) % 101,
-            "tags": ["alpha", "beta", f"group-{i % 7}"],
-            "active": i % 3 != 0,
-            "manager_id": None if i % 4 == 0 else i // 4,
-        }
-        for i in range(LARGE_JSON_RECORDS)
-    ]
+    """:data:`LARGE_JSON_RECORDS` records: see :func:`benchmarks.payloads.records`."""
+    return records(LARGE_JSON_RECORDS)
 
 
 def create_app() -> App:
