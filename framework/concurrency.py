@@ -39,6 +39,7 @@ from collections import deque
 from .ctx import _cv_context, _cv_request_below
 
 __all__ = [
+    "FRAMEWORK_VARS",
     "BackgroundLoop",
     "CallKind",
     "LoopBridge",

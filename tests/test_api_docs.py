@@ -67,6 +67,7 @@ PUBLIC_MODULES = [
     "framework.cli.version",
     "framework.config",
     "framework.compat.flask",
+    "framework.concurrency",
     "framework.ctx",
     "framework.debughelpers",
     "framework.devserver",

@@ -773,10 +773,11 @@ def test_shared_is_one_per_process() -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.filterwarnings("ignore:This process .* multi-threaded:DeprecationWarning")
 def test_background_after_fork_starts_a_new_loop(background: BackgroundLoop) -> None:
     parent_ident = background.run(_ident())
     # Forking a process with threads is what servers do (gunicorn's
-    # preload); the warning Python 3.12 gives for it is expected here.
+    # preload); the warning Python 3.12 gives for it is expected (filtered).
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child
         code = 1
