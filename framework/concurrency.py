@@ -257,6 +257,23 @@ def _copy_back(
 _MISSING: t.Any = object()
 
 
+class _ForkAware(t.Protocol):
+    def _after_fork(self) -> None: ...
+
+
+def _forget_after_fork(instance: _ForkAware) -> None:
+    """Call ``instance._after_fork()`` in the child after each
+    :func:`os.fork`, for as long as ``instance`` lives."""
+    ref = weakref.ref(instance)
+
+    def after_in_child() -> None:
+        alive = ref()
+        if alive is not None:
+            alive._after_fork()
+
+    os.register_at_fork(after_in_child=after_in_child)
+
+
 # --------------------------------------------------------------------------
 # ThreadHop: sync code from async code
 
@@ -307,7 +324,9 @@ class ThreadHop:
     Each call runs in a copy of the caller's :class:`contextvars.Context`;
     when it returns (or raises), the variables it changed are set in the
     caller's context, except ``exclude`` (by default the framework's own
-    context variable, which a hop pushes and pops itself).
+    context variable, which a hop pushes and pops itself). In a child
+    process made by :func:`os.fork` the pool starts empty and makes new
+    threads as calls come.
 
     :param max_threads: the most threads running calls at once. The default
         is 40 (``ASGI_THREADS``), or the CPU count plus 4 on machines with
@@ -357,6 +376,20 @@ class ThreadHop:
         self._bridges: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, LoopBridge
         ] = weakref.WeakKeyDictionary()
+        _forget_after_fork(self)
+
+    def _after_fork(self) -> None:
+        # In a forked child the pool's threads are gone, its queued calls
+        # belong to the parent's loop, and the lock may be held by a thread
+        # that is gone: start over, empty (and, if shut down, still shut).
+        self._lock = threading.Lock()
+        self._ready = threading.Condition(self._lock)
+        self._work.clear()
+        self._threads.clear()
+        self._idle = 0
+        self._all_exited = threading.Event()
+        self._all_exited.set()
+        self._bridges = weakref.WeakKeyDictionary()
 
     @property
     def pending(self) -> int:
@@ -621,14 +654,7 @@ class BackgroundLoop:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._pid = 0
-        ref = weakref.ref(self)
-
-        def forget() -> None:
-            instance = ref()
-            if instance is not None:
-                instance._after_fork()
-
-        os.register_at_fork(after_in_child=forget)
+        _forget_after_fork(self)
 
     @classmethod
     def shared(cls) -> BackgroundLoop:

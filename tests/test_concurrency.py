@@ -549,6 +549,36 @@ def test_hop_default_size() -> None:
     assert hop.max_pending == 8 * hop.max_threads
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.filterwarnings("ignore:This process .* multi-threaded:DeprecationWarning")
+def test_hop_after_fork_starts_new_threads() -> None:
+    hop = ThreadHop(2)
+
+    async def in_parent() -> int:
+        return await hop.run(threading.get_ident)
+
+    async def in_child() -> str:
+        var.set("set in the child")
+        return await hop.run(var.get)
+
+    assert run(in_parent()) != threading.get_ident()
+    assert hop.threads == 1
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 1
+        try:
+            signal.alarm(10)  # a hang ends the child too
+            if hop.threads == 0 and run(in_child()) == "set in the child":
+                code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    # The parent's pool is untouched.
+    assert hop.threads == 1
+    assert run(hop.shutdown(5))
+
+
 # --------------------------------------------------------------------------
 # LoopBridge and run_coroutine
 
