@@ -431,8 +431,8 @@ class ThreadHop:
             )
             if waiting >= self.max_pending:
                 raise ThreadHopFull(
-                    f"{len(self._work)} calls already wait for one of"
-                    f" {self.max_threads} threads (max_pending={self.max_pending})"
+                    f"{waiting} calls already wait for one of {self.max_threads}"
+                    f" busy threads (max_pending={self.max_pending})"
                 )
             self._work.append(call)
             if len(self._work) > self._idle and len(self._threads) < self.max_threads:
@@ -473,9 +473,13 @@ class ThreadHop:
         # Daemon threads: a view stuck forever must not keep the process
         # from exiting; shutdown() waits for them, with a timeout.
         lock, work, ready = self._lock, self._work, self._ready
+        done_one = False
         try:
             while True:
                 with lock:
+                    # One lock round per call: back to idle and the next call.
+                    if done_one:
+                        self._idle += 1
                     while not work:
                         ready.wait()
                     call = work.popleft()
@@ -485,8 +489,7 @@ class ThreadHop:
                 if not call.cancelled:
                     _execute(call)
                 del call
-                with lock:
-                    self._idle += 1
+                done_one = True
         finally:
             with lock:
                 self._threads.discard(threading.current_thread())
