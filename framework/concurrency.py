@@ -290,6 +290,12 @@ _cv_bridge: contextvars.ContextVar[LoopBridge] = contextvars.ContextVar(
 )
 
 
+#: What a bridged coroutine's changes never overwrite in the hop thread.
+_NOT_BRIDGED_BACK: frozenset[contextvars.ContextVar[t.Any]] = FRAMEWORK_VARS | {
+    _cv_bridge
+}
+
+
 class _Call:
     """One queued call of :meth:`ThreadHop.run`."""
 
@@ -581,7 +587,7 @@ class LoopBridge:
         :raise RuntimeError: called on the loop's own thread (it would wait
             for itself forever).
         """
-        return _run_on(self.loop, coro, FRAMEWORK_VARS | {_cv_bridge})
+        return _run_on(self.loop, coro, _NOT_BRIDGED_BACK)
 
 
 def _run_on(
