@@ -441,6 +441,99 @@ def test_a_body_within_the_timeout_is_read() -> None:
     assert body.stream(None).read() == data
 
 
+class Stalled:
+    """An ASGI ``receive`` that sends one piece of the body, then nothing."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def __call__(self) -> Message:
+        self.calls += 1
+        if self.calls == 1:
+            return {"type": "http.request", "body": b"abc", "more_body": True}
+        await asyncio.sleep(30)
+        raise AssertionError("the timeout did not stop the read")
+
+
+async def timed_read(
+    receive: t.Callable[[], t.Awaitable[Message]], timeout: float
+) -> tuple[str, float]:
+    """Read a 10-byte body; what came of it and how long it took."""
+    started = time.monotonic()
+    try:
+        await read_body(
+            receive,
+            content_length="10",
+            chunked=False,
+            max_length=None,
+            spool_size=1024,
+            timeout=timeout,
+        )
+    except RequestTimeout:
+        return "408", time.monotonic() - started
+    return "read", time.monotonic() - started
+
+
+def test_reads_on_one_loop_each_keep_their_own_timeout() -> None:
+    """A short timeout started after a long one still fires on time, the
+    long one does not fire early, and a read that completes is not
+    refused."""
+
+    async def main() -> tuple[tuple[str, float], ...]:
+        return await asyncio.gather(
+            timed_read(Stalled(), 1.5),
+            timed_read(Stalled(), 0.2),
+            timed_read(Feed(body_of(10), 1, delay=0.01), 1.0),
+            timed_read(Stalled(), 0.4),
+        )
+
+    (slow, slow_at), (short, short_at), (fine, _), (middle, middle_at) = asyncio.run(
+        main()
+    )
+    assert (slow, short, fine, middle) == ("408", "408", "read", "408")
+    assert 0.15 < short_at < 1.0
+    assert short_at < middle_at < slow_at
+    assert 1.4 < slow_at < 5
+
+
+def test_a_timeout_after_a_read_that_completed_fires_on_time() -> None:
+    """A read that finished early leaves its timer set: the next read, with
+    a deadline past that timer's, must still be cancelled at its own."""
+
+    async def main() -> tuple[str, float]:
+        first, took = await timed_read(Feed(body_of(10)), 0.2)
+        assert first == "read"
+        assert took < 0.1
+        await asyncio.sleep(0.1)
+        return await timed_read(Stalled(), 0.2)
+
+    outcome, took = asyncio.run(main())
+    assert outcome == "408"
+    assert 0.15 < took < 1.5
+
+
+def test_timeouts_work_on_each_new_loop() -> None:
+    for _ in range(3):
+        outcome, took = asyncio.run(timed_read(Stalled(), 0.05))
+        assert outcome == "408"
+        assert took < 1.5
+
+
+def test_a_cancel_from_elsewhere_is_not_a_timeout() -> None:
+    async def main() -> None:
+        task = asyncio.create_task(timed_read(Stalled(), 0.1))
+        await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # The deadline passes with the task gone: nothing to cancel, and a
+        # new read still times out.
+        await asyncio.sleep(0.15)
+        assert (await timed_read(Stalled(), 0.05))[0] == "408"
+
+    asyncio.run(main())
+
+
 def test_cancelling_the_read_closes_the_file_and_propagates() -> None:
     async def main() -> None:
         before = open_fds()  # the loop's own descriptors are open by now
