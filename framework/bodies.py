@@ -613,6 +613,10 @@ async def read_body(
     Cancelling the task closes the temporary file and lets
     :class:`asyncio.CancelledError` through.
 
+    Reading stops once the declared length has come, so a last, empty
+    ``http.request`` message may still be waiting: whoever calls
+    ``receive`` next (to watch for ``http.disconnect``) skips it.
+
     :param receive: the ASGI ``receive`` callable of the request.
     :param content_length: the ``Content-Length`` header, or ``None``.
     :param chunked: whether a body without a declared length may follow: a
@@ -623,7 +627,8 @@ async def read_body(
         ``None`` for none.
     :param spool_size: the largest body kept in memory, in bytes.
     :param timeout: the seconds the whole body may take, or ``None`` to
-        wait as long as the server does.
+        wait as long as the server does. It needs an :mod:`asyncio` loop
+        (the read's task is cancelled at the deadline).
     :raises ClientGone: the client disconnected before the end of the body.
     :raises werkzeug.exceptions.RequestTimeout: (408) the body took longer
         than ``timeout``.
