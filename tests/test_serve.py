@@ -372,7 +372,7 @@ def test_a_waitress_worker_that_dies_is_replaced(waitress_workers: Server) -> No
     else:
         pytest.fail(f"no worker replaced {victim}:\n{waitress_workers.output()}")
     waitress_workers.wait_for_output(f"Worker {victim} exited with status -9")
-    assert len({answer["pid"] for answer in waitress_workers.hold(2)}) == 2
+    assert len({answer["pid"] for answer in waitress_workers.hold_in_turn(2)}) == 2
 
 
 def test_waitress_workers_that_cannot_load_the_app_stop_the_server(
