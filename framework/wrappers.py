@@ -303,22 +303,22 @@ class Request(_WerkzeugRequest):
             raw = list(raw)
         names = _HEADER_NAMES
         try:
-            header_list = [
-                (names[name], value.decode("latin-1")) for name, value in raw
-            ]
+            found = {names[name]: value.decode("latin-1") for name, value in raw}
         except KeyError:
             header_list = _header_list(raw)
         else:
-            # PERF: one C-level dict() finds repeated names; a request with
-            # one, or with an empty Content-Type or Content-Length (which a
-            # WSGI request leaves out), takes the general path.
-            seen = dict(raw)
+            # PERF: building a dict finds repeated names at no extra cost; a
+            # request with one, or with an empty Content-Type or
+            # Content-Length (which a WSGI request leaves out), takes the
+            # general path.
             if (
-                len(seen) != len(header_list)
-                or seen.get(b"content-type") == b""
-                or seen.get(b"content-length") == b""
+                len(found) != len(raw)
+                or found.get("Content-Type") == ""
+                or found.get("Content-Length") == ""
             ):
                 header_list = _header_list(raw)
+            else:
+                header_list = list(found.items())
         headers = ScopeHeaders.__new__(ScopeHeaders)
         headers._list = header_list
         # What werkzeug's sansio __init__ sets, normalized the same way.
