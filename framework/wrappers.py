@@ -307,18 +307,12 @@ class Request(_WerkzeugRequest):
         except KeyError:
             header_list = _header_list(raw)
         else:
-            # PERF: building a dict finds repeated names at no extra cost; a
-            # request with one, or with an empty Content-Type or
-            # Content-Length (which a WSGI request leaves out), takes the
-            # general path.
-            if (
-                len(found) != len(raw)
-                or found.get("Content-Type") == ""
-                or found.get("Content-Length") == ""
-            ):
-                header_list = _header_list(raw)
-            else:
+            # PERF: building a dict finds repeated names at no extra cost;
+            # a request with one takes the general path.
+            if len(found) == len(raw):
                 header_list = list(found.items())
+            else:
+                header_list = _header_list(raw)
         headers = ScopeHeaders.__new__(ScopeHeaders)
         headers._list = header_list
         # What werkzeug's sansio __init__ sets, normalized the same way.
@@ -627,14 +621,13 @@ def _environ_headers(raw: t.Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
 
 
 def _header_list(raw: t.Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
-    """The headers, as a request built from the environ of ``raw`` lists
-    them: in order of first appearance, repeated ones joined, and an empty
-    ``Content-Type`` or ``Content-Length`` left out."""
-    return [
-        (_shown_name(key), value)
-        for key, value in _environ_headers(raw).items()
-        if value or key not in _BODY_KEYS
-    ]
+    """The headers, as a request built from the environ of ``raw`` reads
+    them: in order of first appearance, repeated ones joined.
+
+    werkzeug's environ headers skip an empty ``Content-Type`` or
+    ``Content-Length`` when iterated but return ``""`` when asked for one;
+    here it is listed, so that asking gives the same answer."""
+    return [(_shown_name(key), value) for key, value in _environ_headers(raw).items()]
 
 
 def blueprint_chain(name: str) -> list[str]:
