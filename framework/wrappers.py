@@ -214,11 +214,42 @@ class _ScopeEnviron:
         return environ
 
 
+class _DecodedOnRead:
+    """``ScopeHeaders._list``: the header list, decoded from the scope's
+    bytes the first time a header is read, then kept in the instance dict
+    (a descriptor without ``__set__``, so that copy is found first)."""
+
+    @t.overload
+    def __get__(self, headers: None, owner: type) -> _DecodedOnRead: ...
+
+    @t.overload
+    def __get__(self, headers: ScopeHeaders, owner: type) -> list[tuple[str, str]]: ...
+
+    def __get__(
+        self, headers: ScopeHeaders | None, owner: type
+    ) -> _DecodedOnRead | list[tuple[str, str]]:
+        if headers is None:
+            return self
+        decoded = headers.__dict__["_list"] = _decode_headers(headers._raw)
+        return decoded
+
+
 class ScopeHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
     """The headers of a request built by :meth:`Request.from_scope`:
     read-only, like those of a request built from a WSGI environ, and with
-    the same names and values (see :func:`scope_to_environ`). A copy is a
-    mutable :class:`~werkzeug.datastructures.Headers`."""
+    the same names and values (see :func:`scope_to_environ`). They are
+    decoded from the scope on first read. A copy is a mutable
+    :class:`~werkzeug.datastructures.Headers`.
+
+    :param raw: the scope's ``headers``, ``(name, value)`` byte pairs.
+    """
+
+    # PERF: ASGI hello; a request that reads no header decodes none (a
+    # dozen for a browser's request, the biggest part of from_scope).
+    _list = _DecodedOnRead()
+
+    def __init__(self, raw: t.Sequence[tuple[bytes, bytes]]) -> None:
+        self._raw = raw
 
     def copy(self) -> Headers:  # type: ignore[override]
         """A mutable copy of the headers."""
@@ -226,6 +257,22 @@ class ScopeHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
 
     def __copy__(self) -> Headers:  # type: ignore[override]
         return self.copy()
+
+
+def _decode_headers(raw: t.Sequence[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    """The header list of a request whose scope holds ``raw``: what a
+    request built from the scope's environ reads (see :func:`_header_list`),
+    quickly when every name was seen before and none repeats."""
+    names = _HEADER_NAMES
+    try:
+        found = {names[name]: value.decode("latin-1") for name, value in raw}
+    except KeyError:
+        return _header_list(raw)
+    # PERF: building a dict finds repeated names at no extra cost; a
+    # request with one takes the general path.
+    if len(found) == len(raw):
+        return list(found.items())
+    return _header_list(raw)
 
 
 class Request(_WerkzeugRequest):
@@ -301,20 +348,8 @@ class Request(_WerkzeugRequest):
         raw = scope["headers"]
         if type(raw) is not list:
             raw = list(raw)
-        names = _HEADER_NAMES
-        try:
-            found = {names[name]: value.decode("latin-1") for name, value in raw}
-        except KeyError:
-            header_list = _header_list(raw)
-        else:
-            # PERF: building a dict finds repeated names at no extra cost;
-            # a request with one takes the general path.
-            if len(found) == len(raw):
-                header_list = list(found.items())
-            else:
-                header_list = _header_list(raw)
         headers = ScopeHeaders.__new__(ScopeHeaders)
-        headers._list = header_list
+        headers._raw = raw
         # What werkzeug's sansio __init__ sets, normalized the same way.
         self.method = scope["method"].upper()
         self.scheme = scope.get("scheme") or "http"

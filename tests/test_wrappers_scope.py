@@ -502,6 +502,16 @@ def test_headers_are_read_only_like_a_wsgi_requests() -> None:
     assert "X-New" not in request.headers
 
 
+def test_headers_are_decoded_when_first_read() -> None:
+    request = Request.from_scope(make_scope("/p", query=b"a=1"))
+    assert (request.path, request.args["a"], request.method) == ("/p", "1", "GET")
+    assert "_list" not in request.headers.__dict__
+    assert request.headers["User-Agent"].startswith("Mozilla/5.0")
+    decoded = request.headers.__dict__["_list"]
+    assert request.headers._list is decoded  # decoded once
+    assert len(decoded) == len(BROWSER)
+
+
 def test_made_up_header_names_do_not_grow_the_name_cache_without_end() -> None:
     from framework import wrappers
 
