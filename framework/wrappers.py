@@ -241,15 +241,19 @@ class ScopeHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
     decoded from the scope on first read. A copy is a mutable
     :class:`~werkzeug.datastructures.Headers`.
 
-    :param raw: the scope's ``headers``, ``(name, value)`` byte pairs.
+    :param defaults: ``(name, value)`` pairs of strings to hold, for a
+        slice; :meth:`Request.from_scope` gives the scope's bytes instead.
     """
 
     # PERF: ASGI hello; a request that reads no header decodes none (a
     # dozen for a browser's request, the biggest part of from_scope).
     _list = _DecodedOnRead()
 
-    def __init__(self, raw: t.Sequence[tuple[bytes, bytes]]) -> None:
-        self._raw = raw
+    #: The scope's ``headers``, ``(name, value)`` byte pairs.
+    _raw: t.Sequence[tuple[bytes, bytes]]
+
+    def __init__(self, defaults: t.Iterable[tuple[str, str]] | None = None) -> None:
+        self._list = list(defaults or ())
 
     def copy(self) -> Headers:  # type: ignore[override]
         """A mutable copy of the headers."""

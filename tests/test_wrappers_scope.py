@@ -496,6 +496,7 @@ def test_headers_are_read_only_like_a_wsgi_requests() -> None:
         request.headers["X-New"] = "1"
     with pytest.raises(TypeError):
         request.headers.add("X-New", "1")
+    assert list(request.headers[1:3]) == list(request.headers)[1:3]
     copied = request.headers.copy()
     copied["X-New"] = "1"
     assert type(copied) is Headers
