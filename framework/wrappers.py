@@ -188,6 +188,7 @@ class _ScopeEnviron:
     A descriptor without ``__set__``, so an instance's own ``environ`` (every
     request built from a WSGI environ has one) is found before it, and a
     request from a scope that nobody asks for its environ never builds one.
+    Set on :class:`Request` by the first :meth:`Request.from_scope` call.
     """
 
     @t.overload
@@ -313,10 +314,6 @@ class Request(_WerkzeugRequest):
     #: the app's ``MAX_FORM_PARTS``.
     max_form_parts = _Limit("MAX_FORM_PARTS")  # type: ignore[assignment]
 
-    #: The WSGI environ. A request built by :meth:`from_scope` makes it from
-    #: the ASGI scope the first time it is read.
-    environ = _ScopeEnviron()
-
     # A request built by from_scope keeps the scope and the body until its
     # environ or body is wanted; the body becomes a stream on first read.
     _asgi_scope: t.Mapping[str, t.Any] | None = None
@@ -342,6 +339,11 @@ class Request(_WerkzeugRequest):
         """
         if cls.__init__ is not _WerkzeugRequest.__init__:
             return cls(scope_to_environ(scope, body))
+        if "environ" not in Request.__dict__:
+            # PERF: WSGI hello; installed on first use, since a class-level
+            # descriptor keeps Python from specializing every read of a
+            # WSGI request's own environ (+1.4% instructions per hello).
+            Request.environ = _ScopeEnviron()  # type: ignore[assignment]
         self = cls.__new__(cls)
         path: str = scope["path"]
         root_path: str = scope.get("root_path", "")

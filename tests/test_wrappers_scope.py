@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 import tempfile
 import typing as t
 
@@ -487,6 +489,28 @@ def test_environ_is_not_built_until_read() -> None:
     # Reading the body before did not leave the environ a second stream.
     assert environ["wsgi.input"] is request._asgi_input()
     assert request.is_multithread is True
+
+
+def test_the_lazy_environ_costs_wsgi_requests_nothing_until_a_scope_is_served() -> None:
+    # A class-level descriptor would slow every read of a WSGI request's
+    # environ; it is installed by the first from_scope. A fresh process,
+    # since other tests here already called from_scope.
+    code = """
+from framework.wrappers import Request
+from werkzeug.test import EnvironBuilder
+assert "environ" not in Request.__dict__
+wsgi_request = Request(EnvironBuilder("/w").get_environ())
+scope = {"type": "http", "method": "GET", "path": "/s", "headers": []}
+scope_request = Request.from_scope(scope)
+assert "environ" in Request.__dict__
+assert wsgi_request.environ["PATH_INFO"] == "/w"
+assert scope_request.environ["PATH_INFO"] == "/s"
+print("ok")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "ok", result.stderr
 
 
 def test_headers_are_read_only_like_a_wsgi_requests() -> None:
