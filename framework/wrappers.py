@@ -15,13 +15,16 @@ that could split the response, and never sends a scheme-relative
 
 from __future__ import annotations
 
+import io
 import json as _stdlib_json
 import logging
 import re
+import sys
 import typing as t
 from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import Headers
+from werkzeug.datastructures.mixins import ImmutableHeadersMixin
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser as _WerkzeugFormDataParser
 from werkzeug.sansio.http import parse_cookie
@@ -51,6 +54,7 @@ __all__ = [
     "ResponseHeaders",
     "check_header_name",
     "check_redirect_target",
+    "scope_to_environ",
 ]
 
 
@@ -177,6 +181,105 @@ def attach_enctype_error_multidict(request: Request) -> None:
 attach_enctype_error_multidict.__module__ = "framework.debughelpers"
 
 
+class _ScopeEnviron:
+    """``Request.environ`` of a request built by :meth:`Request.from_scope`:
+    made from the ASGI scope on first read, then kept in the instance dict.
+
+    A descriptor without ``__set__``, so an instance's own ``environ`` (every
+    request built from a WSGI environ has one) is found before it, and a
+    request from a scope that nobody asks for its environ never builds one.
+    Set on :class:`Request` by the first :meth:`Request.from_scope` call.
+    """
+
+    @t.overload
+    def __get__(self, request: None, owner: type) -> _ScopeEnviron: ...
+
+    @t.overload
+    def __get__(self, request: Request, owner: type) -> WSGIEnvironment: ...
+
+    def __get__(
+        self, request: Request | None, owner: type
+    ) -> _ScopeEnviron | WSGIEnvironment:
+        if request is None:
+            return self
+        scope = request._asgi_scope
+        if scope is None:
+            # Made without __init__ or from_scope: nothing to build from.
+            raise AttributeError(
+                f"{type(request).__name__!r} object has no attribute 'environ'"
+            )
+        environ = scope_to_environ(scope, request._asgi_input())
+        # As werkzeug's __init__ does for a request built from an environ.
+        environ["werkzeug.request"] = request
+        request.__dict__["environ"] = environ
+        return environ
+
+
+class _DecodedOnRead:
+    """``ScopeHeaders._list``: the header list, decoded from the scope's
+    bytes the first time a header is read, then kept in the instance dict
+    (a descriptor without ``__set__``, so that copy is found first)."""
+
+    @t.overload
+    def __get__(self, headers: None, owner: type) -> _DecodedOnRead: ...
+
+    @t.overload
+    def __get__(self, headers: ScopeHeaders, owner: type) -> list[tuple[str, str]]: ...
+
+    def __get__(
+        self, headers: ScopeHeaders | None, owner: type
+    ) -> _DecodedOnRead | list[tuple[str, str]]:
+        if headers is None:
+            return self
+        decoded = headers.__dict__["_list"] = _decode_headers(headers._raw)
+        return decoded
+
+
+class ScopeHeaders(ImmutableHeadersMixin, Headers):  # type: ignore[misc]
+    """The headers of a request built by :meth:`Request.from_scope`:
+    read-only, like those of a request built from a WSGI environ, and with
+    the same names and values (see :func:`scope_to_environ`). They are
+    decoded from the scope on first read. A copy is a mutable
+    :class:`~werkzeug.datastructures.Headers`.
+
+    :param defaults: ``(name, value)`` pairs of strings to hold, for a
+        slice; :meth:`Request.from_scope` gives the scope's bytes instead.
+    """
+
+    # PERF: ASGI hello; a request that reads no header decodes none (a
+    # dozen for a browser's request, the biggest part of from_scope).
+    _list = _DecodedOnRead()
+
+    #: The scope's ``headers``, ``(name, value)`` byte pairs.
+    _raw: t.Sequence[tuple[bytes, bytes]]
+
+    def __init__(self, defaults: t.Iterable[tuple[str, str]] | None = None) -> None:
+        self._list = list(defaults or ())
+
+    def copy(self) -> Headers:  # type: ignore[override]
+        """A mutable copy of the headers."""
+        return Headers(self._list)
+
+    def __copy__(self) -> Headers:  # type: ignore[override]
+        return self.copy()
+
+
+def _decode_headers(raw: t.Sequence[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    """The header list of a request whose scope holds ``raw``: what a
+    request built from the scope's environ reads (see :func:`_header_list`),
+    quickly when every name was seen before and none repeats."""
+    names = _HEADER_NAMES
+    try:
+        found = {names[name]: value.decode("latin-1") for name, value in raw}
+    except KeyError:
+        return _header_list(raw)
+    # PERF: building a dict finds repeated names at no extra cost; a
+    # request with one takes the general path.
+    if len(found) == len(raw):
+        return list(found.items())
+    return _header_list(raw)
+
+
 class Request(_WerkzeugRequest):
     """The request object: werkzeug's ``Request`` plus what routing found.
 
@@ -211,6 +314,81 @@ class Request(_WerkzeugRequest):
     #: the app's ``MAX_FORM_PARTS``.
     max_form_parts = _Limit("MAX_FORM_PARTS")  # type: ignore[assignment]
 
+    # A request built by from_scope keeps the scope and the body until its
+    # environ or body is wanted; the body becomes a stream on first read.
+    _asgi_scope: t.Mapping[str, t.Any] | None = None
+    _asgi_body: bytes | t.IO[bytes] = b""
+
+    @classmethod
+    def from_scope(
+        cls, scope: t.Mapping[str, t.Any], body: bytes | t.IO[bytes] = b""
+    ) -> t.Self:
+        """Build the request of an ASGI HTTP ``scope`` whose body was already
+        read, without a WSGI environ: :attr:`environ` is made from the scope
+        (by :func:`scope_to_environ`) only when something reads it.
+
+        Every attribute is what a request built from
+        ``scope_to_environ(scope, body)`` has, the body and its limits
+        included. A request class that overrides ``__init__`` is built from
+        that environ, so that its ``__init__`` runs.
+
+        :param scope: the ASGI HTTP connection scope.
+        :param body: the whole request body, as bytes or as a binary file
+            positioned at its start (a spooled temporary file for a large
+            one). Nothing is read from it until the body is asked for.
+        """
+        if cls.__init__ is not _WerkzeugRequest.__init__:
+            return cls(scope_to_environ(scope, body))
+        if "environ" not in Request.__dict__:
+            # PERF: WSGI hello; installed on first use, since a class-level
+            # descriptor keeps Python from specializing every read of a
+            # WSGI request's own environ (+1.4% instructions per hello).
+            Request.environ = _ScopeEnviron()  # type: ignore[assignment]
+        self = cls.__new__(cls)
+        path: str = scope["path"]
+        root_path: str = scope.get("root_path", "")
+        if root_path:
+            root_path, path = _split_root(root_path, path)
+        server = scope.get("server")
+        client = scope.get("client")
+        raw = scope["headers"]
+        if type(raw) is not list:
+            raw = list(raw)
+        headers = ScopeHeaders.__new__(ScopeHeaders)
+        headers._raw = raw
+        # What werkzeug's sansio __init__ sets, normalized the same way.
+        self.method = scope["method"].upper()
+        self.scheme = scope.get("scheme") or "http"
+        self.server = None if server is None else (server[0], server[1])
+        self.root_path = root_path.rstrip("/")
+        self.path = "/" + path.lstrip("/")
+        self.query_string = scope.get("query_string", b"")
+        self.headers = headers
+        self.remote_addr = client[0] if client else None
+        self.shallow = False
+        self._asgi_scope = scope
+        self._asgi_body = body
+        return self
+
+    def _asgi_input(self) -> t.IO[bytes]:
+        """The body of a request built by :meth:`from_scope` as a binary
+        stream: ``wsgi.input`` of its environ, and what :attr:`stream`
+        reads."""
+        body = self._asgi_body
+        if isinstance(body, (bytes, bytearray, memoryview)):
+            body = self._asgi_body = io.BytesIO(body)
+        return body
+
+    @property
+    def want_form_data_parsed(self) -> bool:
+        """Whether the body is parsed as a form: ``True`` when a
+        ``Content-Type`` was sent."""
+        environ = self.__dict__.get("environ")
+        if environ is None:
+            # A scope request whose environ was not built: the same header.
+            return bool(self.headers.get("Content-Type"))
+        return bool(environ.get("CONTENT_TYPE"))
+
     @cached_property
     def stream(self) -> t.IO[bytes]:
         """The request body, read at most once, within its limits.
@@ -232,7 +410,18 @@ class Request(_WerkzeugRequest):
                 "This request was created with 'shallow=True', reading"
                 " from the input stream is disabled."
             )
-        return input_stream(self.environ, self.max_content_length, _report_body_error)
+        environ = self.__dict__.get("environ")
+        if environ is None:
+            # A request from a scope whose environ was not built: the keys
+            # the limits read, without building the rest.
+            environ = {
+                "wsgi.input": self._asgi_input(),
+                "wsgi.input_terminated": True,
+            }
+            length = self.headers.get("Content-Length")
+            if length is not None:
+                environ["CONTENT_LENGTH"] = length
+        return input_stream(environ, self.max_content_length, _report_body_error)
 
     @cached_property
     def args(self) -> MultiDict[str, str]:
@@ -322,6 +511,164 @@ def _report_body_error(line: str) -> None:
     ctx = _cv_context.get(None)
     logger = ctx.app.logger if ctx is not None else logging.getLogger(__name__)
     logger.warning("%s", line)
+
+
+def scope_to_environ(
+    scope: t.Mapping[str, t.Any], body: bytes | t.IO[bytes] = b""
+) -> WSGIEnvironment:
+    """The WSGI environ of an ASGI HTTP ``scope`` whose body was already
+    read, as a WSGI server would have made it for the same request.
+
+    - ``SCRIPT_NAME`` is the scope's ``root_path``; ``PATH_INFO`` is its
+      ``path`` without that prefix (the ASGI spec includes it; a server that
+      leaves it out is understood too), both encoded the WSGI way (the UTF-8
+      bytes read as latin-1).
+    - ``QUERY_STRING`` holds the raw query bytes; ``REQUEST_URI`` and
+      ``RAW_URI`` the request target as sent, when the scope has a
+      ``raw_path``.
+    - Headers become ``HTTP_*`` keys (and ``CONTENT_TYPE``,
+      ``CONTENT_LENGTH``); a repeated header is joined with ``", "``, cookies
+      with ``"; "``. A header whose name holds an underscore is dropped, as
+      gunicorn and waitress drop it: it would read as the same key as its
+      dashed twin (``X-Forwarded_For`` posing as ``X-Forwarded-For``).
+    - ``SERVER_NAME``/``SERVER_PORT`` and ``REMOTE_ADDR``/``REMOTE_PORT``
+      come from ``server`` and ``client``, left out when the scope has none.
+    - ``wsgi.input`` is the body; ``wsgi.input_terminated`` is set, since
+      the server delimited the body; ``asgi.scope`` is the scope itself.
+
+    :param scope: the ASGI HTTP connection scope.
+    :param body: the whole request body, as bytes or as a binary file
+        positioned at its start.
+    """
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if root_path:
+        root_path, path = _split_root(root_path, path)
+    query: bytes = scope.get("query_string", b"")
+    environ: WSGIEnvironment = {
+        "REQUEST_METHOD": scope["method"],
+        "SCRIPT_NAME": _wsgi_str(root_path.rstrip("/")),
+        "PATH_INFO": _wsgi_str(path),
+        "QUERY_STRING": query.decode("latin-1"),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scope.get("scheme") or "http",
+        "wsgi.input": (
+            io.BytesIO(body)
+            if isinstance(body, (bytes, bytearray, memoryview))
+            else body
+        ),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "wsgi.input_terminated": True,
+        "asgi.scope": scope,
+    }
+    server = scope.get("server")
+    if server is not None:
+        environ["SERVER_NAME"] = server[0]
+        if server[1] is not None:
+            environ["SERVER_PORT"] = str(server[1])
+    client = scope.get("client")
+    if client:
+        environ["REMOTE_ADDR"] = client[0]
+        environ["REMOTE_PORT"] = str(client[1])
+    raw_path = scope.get("raw_path")
+    if raw_path is not None:
+        target = raw_path.decode("latin-1")
+        if query:
+            target = f"{target}?{environ['QUERY_STRING']}"
+        environ["REQUEST_URI"] = environ["RAW_URI"] = target
+    environ.update(_environ_headers(scope["headers"]))
+    return environ
+
+
+def _split_root(root_path: str, path: str) -> tuple[str, str]:
+    """``(root_path, path)`` with the root's prefix taken off ``path`` when
+    ``path`` starts with it as whole segments (``/app`` is not a prefix of
+    ``/apple``)."""
+    root = root_path.rstrip("/")
+    if path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
+        return root_path, path[len(root) :]
+    return root_path, path
+
+
+def _wsgi_str(text: str) -> str:
+    """``text`` as a WSGI environ holds a path: its UTF-8 bytes read as
+    latin-1. A lone surrogate, which no server should send, is kept as
+    bytes rather than raising."""
+    return text.encode("utf-8", "surrogatepass").decode("latin-1")
+
+
+#: The environ key of each ASGI header name seen (lowercase bytes), or
+#: ``None`` for a name that is dropped. Bounded, so that a client sending
+#: made-up names cannot grow it without end.
+_ENVIRON_KEYS: dict[bytes, str | None] = {}
+#: The name a request built from an environ shows for each plain header
+#: name seen (no underscore), for :meth:`Request.from_scope`'s fast path.
+_HEADER_NAMES: dict[bytes, str] = {}
+_NAMES_KEPT = 512
+_BODY_KEYS = {"CONTENT_TYPE", "CONTENT_LENGTH"}
+
+
+def _environ_key(name: bytes) -> str | None:
+    """The environ key of the ASGI header ``name``, or ``None`` when a WSGI
+    server would drop it (an underscore in it)."""
+    try:
+        return _ENVIRON_KEYS[name]
+    except KeyError:
+        pass
+    text = name.decode("latin-1")
+    key: str | None
+    if "_" in text:
+        key = None
+    else:
+        key = text.upper().replace("-", "_")
+        if key not in _BODY_KEYS:
+            key = f"HTTP_{key}"
+    if len(_ENVIRON_KEYS) < _NAMES_KEPT:
+        _ENVIRON_KEYS[name] = key
+        if key is not None:
+            _HEADER_NAMES[name] = _shown_name(key)
+    return key
+
+
+def _shown_name(key: str) -> str:
+    """The header name werkzeug shows for the environ ``key``:
+    ``HTTP_X_REAL_IP`` is ``X-Real-Ip``."""
+    if key.startswith("HTTP_"):
+        key = key[5:]
+    return key.replace("_", "-").title()
+
+
+def _environ_headers(raw: t.Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The environ keys and values of the ASGI header list ``raw``: repeated
+    headers joined (cookies with ``"; "``, others with ``", "``), names with
+    an underscore dropped."""
+    found: dict[str, str] = {}
+    for name, value in raw:
+        key = _environ_key(name)
+        if key is None:
+            continue
+        text = value.decode("latin-1")
+        before = found.get(key)
+        if before is None:
+            found[key] = text
+        else:
+            joint = "; " if key == "HTTP_COOKIE" else ", "
+            found[key] = f"{before}{joint}{text}"
+    return found
+
+
+def _header_list(raw: t.Iterable[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    """The headers, as a request built from the environ of ``raw`` reads
+    them: in order of first appearance, repeated ones joined.
+
+    werkzeug's environ headers skip an empty ``Content-Type`` or
+    ``Content-Length`` when iterated but return ``""`` when asked for one;
+    here it is listed, so that asking gives the same answer."""
+    return [(_shown_name(key), value) for key, value in _environ_headers(raw).items()]
 
 
 def blueprint_chain(name: str) -> list[str]:
