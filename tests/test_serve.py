@@ -196,6 +196,16 @@ def running_server(
         assert "Traceback" not in server.output()
 
 
+def running(pid: int) -> bool:
+    """Whether process ``pid`` runs: not gone, and not a zombie waiting for
+    a parent (an init that never reaps, in a container) to reap it."""
+    try:
+        stat = pathlib.Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
 def children_of(pid: int) -> set[int]:
     """The processes whose parent is ``pid``, from Linux's /proc."""
     children = set()
@@ -373,6 +383,28 @@ def test_a_waitress_worker_that_dies_is_replaced(waitress_workers: Server) -> No
         pytest.fail(f"no worker replaced {victim}:\n{waitress_workers.output()}")
     waitress_workers.wait_for_output(f"Worker {victim} exited with status -9")
     assert len({answer["pid"] for answer in waitress_workers.hold_in_turn(2)}) == 2
+
+
+def test_waitress_workers_stop_when_their_supervisor_is_killed(
+    folder: pathlib.Path,
+) -> None:
+    """Killed (out of memory, SIGKILL), the first process cannot stop its
+    workers: each notices within about a second, drains and exits, rather
+    than hold the port with no one to stop it."""
+    port = free_port()
+    argv = cli_argv("--app", "serveapp", "serve", "--port", str(port), "--workers", "2")
+    server = Server(argv, port=port, folder=folder, env=environment(folder))
+    server.wait_ready("/health", body=b"ok")
+    workers = children_of(server.process.pid)
+    assert len(workers) == 2
+    server.kill()
+    deadline = time.monotonic() + 15
+    while any(running(pid) for pid in workers):
+        assert time.monotonic() < deadline, server.output()
+        time.sleep(0.05)
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), 1).close()
+    assert server.output().count("is gone: this worker stops") == 2
 
 
 def test_waitress_workers_that_cannot_load_the_app_stop_the_server(

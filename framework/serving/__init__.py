@@ -401,6 +401,8 @@ def _serve_waitress(
 
     from .workers import supervise
 
+    supervisor = os.getpid()
+
     def work() -> int:
         try:
             app = served()
@@ -414,6 +416,7 @@ def _serve_waitress(
             threads,
             limits,
             shares_listener=True,
+            parent=supervisor,
             stop_signals=(signal.SIGTERM,),
         )
         return 0

@@ -23,6 +23,7 @@ thread. What it lacks, this module adds:
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import socket
 import threading
@@ -139,6 +140,9 @@ class HardenedWaitress(TcpWSGIServer):
     :param shares_listener: whether other processes accept on ``sock`` too:
         then this one accepts only while it has a thread free, and leaves
         the connection to one that has.
+    :param parent: the pid of the process that looks after this one: when
+        it is gone (killed, out of memory), this one drains and stops
+        rather than hold the port with no one to stop it.
     """
 
     channel_class = _DeadlineChannel
@@ -151,9 +155,11 @@ class HardenedWaitress(TcpWSGIServer):
         threads: int,
         limits: Limits,
         shares_listener: bool = False,
+        parent: int | None = None,
     ) -> None:
         self.limits = limits
         self.shares_listener = shares_listener
+        self.parent = parent
         self.stopping = False
         self.silent_until = 0.0
         self.timed_out_headers = 0
@@ -198,6 +204,15 @@ class HardenedWaitress(TcpWSGIServer):
         Runs about once a second."""
         # waitress's check, to the second: its stubs want an int.
         super().maintenance(int(now))
+        if (
+            self.parent is not None
+            and not self.stopping
+            and os.getppid() != self.parent
+        ):
+            logger.warning(
+                "The supervisor (pid %d) is gone: this worker stops", self.parent
+            )
+            self.stopping = True
         clock = time.monotonic()
         channels = self.channels()
         for channel in channels:
@@ -360,6 +375,7 @@ def run_waitress(
     limits: Limits,
     *,
     shares_listener: bool = False,
+    parent: int | None = None,
     stop_signals: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGINT),
 ) -> None:
     """Serve ``app`` on ``sock`` with :class:`HardenedWaitress` until one of
@@ -370,11 +386,17 @@ def run_waitress(
     :param threads: threads that run the app.
     :param limits: the limits.
     :param shares_listener: see :class:`HardenedWaitress`.
+    :param parent: see :class:`HardenedWaitress`.
     :param stop_signals: the signals that stop the server; a second one
         stops it at once.
     """
     server = HardenedWaitress(
-        app, sock, threads=threads, limits=limits, shares_listener=shares_listener
+        app,
+        sock,
+        threads=threads,
+        limits=limits,
+        shares_listener=shares_listener,
+        parent=parent,
     )
     queue_logger = logging.getLogger("waitress.queue")
     if not any(isinstance(f, OncePer) for f in queue_logger.filters):
