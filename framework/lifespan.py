@@ -52,7 +52,9 @@ __all__ = [
     "serving",
     "shutdown",
     "start_at_first_request",
+    "start_serving",
     "startup",
+    "stop_serving",
 ]
 
 #: A ``before_serving`` or ``after_serving`` function: takes nothing, sync
@@ -470,25 +472,47 @@ def find_app(wsgi_app: object) -> ServingApp | None:
     return None
 
 
+def start_serving(wsgi_app: object) -> ServingApp | None:
+    """Run startup for the app behind ``wsgi_app`` (see :func:`find_app`)
+    as a worker process starts serving it: ``framework serve`` calls it
+    before waitress serves, and in gunicorn's ``post_worker_init``.
+
+    :param wsgi_app: the callable the server serves.
+    :return: the app, for :func:`stop_serving`; ``None`` for a callable
+        that is no app of ours.
+    :raise StartupFailed: a startup hook raised; the worker must not serve.
+    """
+    app = find_app(wsgi_app)
+    if app is not None:
+        run_startup(app)
+    return app
+
+
+def stop_serving(app: ServingApp | None) -> None:
+    """Run shutdown for an app :func:`start_serving` started, as the worker
+    stops; a failure is logged on the app's logger (the process ends
+    anyway).
+
+    :param app: what :func:`start_serving` returned.
+    """
+    if app is None:
+        return
+    try:
+        run_shutdown(app)
+    except ShutdownFailed as error:
+        app.logger.error("%s", error)
+
+
 @contextlib.contextmanager
 def serving(wsgi_app: object) -> Iterator[None]:
-    """Run the serving hooks of the app behind ``wsgi_app`` around the
-    block: startup before it, shutdown after it (also when it raises).
-    ``framework serve`` runs each worker process's server in it. Nothing
-    happens for a WSGI callable that is no app of ours.
+    """Run :func:`start_serving` before the block and :func:`stop_serving`
+    after it (also when it raises).
 
     :param wsgi_app: the callable the server serves.
     :raise StartupFailed: a startup hook raised; the block does not run.
     """
-    app = find_app(wsgi_app)
-    if app is None:
-        yield
-        return
-    run_startup(app)
+    app = start_serving(wsgi_app)
     try:
         yield
     finally:
-        try:
-            run_shutdown(app)
-        except ShutdownFailed as error:
-            app.logger.error("%s", error)
+        stop_serving(app)

@@ -35,10 +35,14 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
+from ..lifespan import StartupFailed, start_serving, stop_serving
+
 if t.TYPE_CHECKING:  # pragma: no cover
     from types import FrameType
 
     from _typeshed.wsgi import WSGIApplication
+
+    from ..lifespan import ServingApp
 
 __all__ = ["HardenedWaitress", "Limits", "OncePer", "fit_open_files", "run_waitress"]
 
@@ -390,6 +394,8 @@ def run_waitress(
     :param stop_signals: the signals that stop the server; a second one
         stops it at once.
     """
+    # Before the server takes connections: a failed startup serves nothing.
+    served_app = _start_serving(app)
     server = HardenedWaitress(
         app,
         sock,
@@ -405,6 +411,7 @@ def run_waitress(
         # Signals reach only the main thread; the caller stops this server
         # by ending its own process.
         server.serve()
+        stop_serving(served_app)
         return
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -419,3 +426,15 @@ def run_waitress(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        stop_serving(served_app)
+
+
+def _start_serving(app: WSGIApplication) -> ServingApp | None:
+    """Run the app's serving startup hooks (:mod:`framework.lifespan`); if
+    one fails, say why and end the process with status 3, gunicorn's for a
+    worker that failed to boot."""
+    try:
+        return start_serving(app)
+    except StartupFailed as error:
+        logger.error("%s", error)
+        raise SystemExit(3) from None
