@@ -53,6 +53,10 @@ __all__ = [
 #: ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT``.
 DEFAULT_SHUTDOWN_TIMEOUT = 5.0
 
+#: Whether any app of this process has added a background task: until
+#: then, the protocol adapters look for no request's pending tasks.
+in_use = False
+
 #: The key of a request context's pending tasks in its ``__dict__``: a
 #: list until the response is out, then ``None`` (later tasks start at
 #: once).
@@ -141,6 +145,8 @@ def add(
     """
     if not callable(fn):
         raise TypeError(f"add_background_task() takes a function to call, not {fn!r}.")
+    global in_use
+    in_use = True
     task = _Task(fn, args, kwargs, _task_context())
     ctx = _cv_context.get(None)
     if isinstance(ctx, RequestContext) and t.cast("object", ctx.app) is app:

@@ -39,18 +39,6 @@ def in_loop(f: F) -> t.Callable[..., None]:
 # In-process ASGI --------------------------------------------------------------
 
 
-def asgi_of(app: App) -> t.Callable[..., t.Awaitable[None]]:
-    """The app's ASGI callable."""
-    asgi = getattr(app, "asgi", None)
-    if asgi is not None:
-        return t.cast("t.Callable[..., t.Awaitable[None]]", asgi)
-
-    async def lifespan_only(scope: t.Any, receive: t.Any, send: t.Any) -> None:
-        await lifespan.handle_lifespan(app, scope, receive, send)
-
-    return lifespan_only
-
-
 class LifespanServer:
     """What an ASGI server does for lifespan: one call of the app with a
     ``lifespan`` scope, fed the events one at a time."""
@@ -72,7 +60,7 @@ class LifespanServer:
         if self.task is None:
             scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
             self.task = asyncio.create_task(
-                asgi_of(self.app)(scope, self.receive, self.send)
+                self.app.asgi(scope, self.receive, self.send)
             )
         count = len(self.sent)
         await self.events.put({"type": kind})
@@ -515,21 +503,6 @@ def slow_task():
 def task():
     app.add_background_task(slow_task)
     return str(os.getpid())
-
-
-async def _lifespan_only(scope, receive, send):
-    from framework.lifespan import handle_lifespan
-
-    if scope["type"] == "lifespan":
-        await handle_lifespan(app, scope, receive, send)
-        return
-    body = b"ok"
-    await send({"type": "http.response.start", "status": 200, "headers": []})
-    await send({"type": "http.response.body", "body": body})
-
-
-# Until App.asgi exists.
-asgi = getattr(app, "asgi", None) or _lifespan_only
 """
 
 
@@ -670,7 +643,7 @@ def uvicorn_argv(port: int) -> list[str]:
         sys.executable,
         "-m",
         "uvicorn",
-        "lifeapp:asgi",
+        "lifeapp:app.asgi",
         "--host",
         "127.0.0.1",
         "--port",
