@@ -684,3 +684,62 @@ def test_a_failed_startup_stops_uvicorn_with_the_reason(folder: pathlib.Path) ->
     )
     assert "Application startup failed. Exiting." in output
     assert events(folder) == []
+
+
+def http_scope(path: str) -> Message:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+
+
+async def asgi_get(app: App, path: str) -> list[Message]:
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app.asgi(http_scope(path), receive, send)
+    return sent
+
+
+@in_loop
+async def test_asgi_without_lifespan_events_starts_at_the_first_request() -> None:
+    log: list[str] = []
+    app = App(__name__)
+    attempts: list[int] = []
+
+    @app.before_serving
+    async def connect() -> None:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OSError("database not up yet")
+        log.append("started")
+
+    @app.route("/")
+    def index() -> str:
+        log.append("view")
+        return "ok"
+
+    # The first request's startup fails: the server answers it with its
+    # own 500; nothing of the app ran.
+    with pytest.raises(lifespan.StartupFailed, match="database not up yet"):
+        await asgi_get(app, "/")
+    assert log == []
+    sent = await asyncio.gather(*(asgi_get(app, "/") for _ in range(5)))
+    assert [m[0]["status"] for m in sent] == [200] * 5
+    assert log == ["started", *["view"] * 5]
+    assert len(attempts) == 2
