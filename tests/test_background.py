@@ -411,7 +411,8 @@ from framework import App, current_app
 
 app = App("shop")
 app.config["GREETING"] = "Welcome aboard"
-queue = Queue("mail", connection=Redis.from_url(os.environ["REDIS_URL"]))
+redis = Redis.from_url(os.environ.get("REDIS_URL", "redis://localhost:6379/0"))
+queue = Queue("mail", connection=redis)
 
 
 def in_app_context(f):
