@@ -314,6 +314,8 @@ def wait(app: TaskApp, timeout: float | t.Literal["config"] | None = "config") -
     :return: whether every task ended.
     """
     state = app.background_tasks_state
+    if not state._running:
+        return True
     if timeout == "config":
         timeout = _timeout(app)
     with state._idle:

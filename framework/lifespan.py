@@ -390,8 +390,13 @@ def run_startup(app: ServingApp) -> None:
 
     hooks = app.serving_hooks
     with hooks._lock:
-        if not hooks.started:
-            BackgroundLoop.shared().run(startup(app))
+        if hooks.started:
+            return
+        if not hooks:
+            # Nothing to run: no loop thread for it either.
+            hooks.started = True
+            return
+        BackgroundLoop.shared().run(startup(app))
 
 
 def run_shutdown(app: ServingApp) -> None:
@@ -401,10 +406,17 @@ def run_shutdown(app: ServingApp) -> None:
     """
     from .concurrency import BackgroundLoop
 
+    from . import background
+
     hooks = app.serving_hooks
     with hooks._lock:
-        if hooks.started:
-            BackgroundLoop.shared().run(shutdown(app))
+        if not hooks.started:
+            return
+        if not hooks:
+            hooks.started = False
+            background.wait(app)
+            return
+        BackgroundLoop.shared().run(shutdown(app))
 
 
 def start_at_first_request(app: ServingApp) -> None:

@@ -281,7 +281,9 @@ def test_a_bad_shutdown_timeout_is_reported_and_the_default_used(
 ) -> None:
     app = App("bad_timeout")
     app.config["BACKGROUND_TASK_SHUTDOWN_TIMEOUT"] = "soon"
+    app.add_background_task(time.sleep, 0.1)
     with caplog.at_level(logging.WARNING, logger="bad_timeout"):
+        # The default, 5 s, is time enough.
         assert background_module.wait(app) is True
     assert "BACKGROUND_TASK_SHUTDOWN_TIMEOUT must be a number of seconds" in (
         caplog.text
