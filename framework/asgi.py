@@ -36,7 +36,7 @@ from werkzeug.exceptions import (
     ServiceUnavailable,
 )
 
-from .bodies import ClientGone, ReadBody, read_body
+from .bodies import NO_BODY, ClientGone, ReadBody, read_body
 from .concurrency import LoopBridge, ThreadHop, ThreadHopFull
 from .ctx import RequestContext
 from .dispatch import Dispatcher
@@ -96,6 +96,8 @@ class HTTPAdapter:
         self.body_timeout: float | None = config.get("ASGI_BODY_TIMEOUT")
         #: Whether any request may run on the loop (see :func:`_loop_capable`).
         self.loop_capable = _loop_capable(app)
+        # The strategies are fixed once setup is finished (first request).
+        self._dispatcher: Dispatcher = app.dispatcher  # type: ignore[assignment]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one HTTP request."""
@@ -105,13 +107,28 @@ class HTTPAdapter:
         except _MALFORMED as e:
             await _refuse_malformed(send, e)
             return
-        try:
-            body = await self._read_body(scope, facts, receive)
-        except ClientGone:
-            return  # nobody is left to answer
-        except HTTPException as e:  # 408: the body did not arrive in time
-            await _send_error(send, e)
-            return
+        length: str | None = facts.get("CONTENT_LENGTH")
+        chunked = "HTTP_TRANSFER_ENCODING" in facts or (
+            # HTTP/2 and HTTP/3 frame a body without either header.
+            length is None and scope.get("http_version", "1.1") not in _LENGTH_FRAMED
+        )
+        if length is None and not chunked:
+            body = NO_BODY  # PERF: hello; no coroutine to await
+        else:
+            try:
+                body = await read_body(
+                    receive,
+                    content_length=length,
+                    chunked=chunked,
+                    max_length=app.config["MAX_CONTENT_LENGTH"],
+                    spool_size=self.spool_size,
+                    timeout=self.body_timeout,
+                )
+            except ClientGone:
+                return  # nobody is left to answer
+            except HTTPException as e:  # 408: the body did not arrive in time
+                await _send_error(send, e)
+                return
         try:
             ctx = self._context(scope, body, facts)
         except _MALFORMED as e:
@@ -121,8 +138,8 @@ class HTTPAdapter:
         try:
             if "wsgi_app" in app.__dict__:
                 ready = await self.hop.run(_through_wsgi, app, scope, body, send)
-            elif self.loop_capable and _plan_on_loop(ctx):
-                ready = await _run_request_on_loop(ctx, send, self.hop)
+            elif self.loop_capable and self._on_loop(ctx):
+                ready = await _run_request_on_loop(ctx, send, self)
             else:
                 ready = await self.hop.run(_run_request, ctx, send)
         except ThreadHopFull:
@@ -131,26 +148,14 @@ class HTTPAdapter:
             )
             return
         finally:
-            body.close()
+            if body is not NO_BODY:
+                body.close()
         if ready is not None:
-            await _send_ready(send, ready)
-
-    async def _read_body(
-        self, scope: Scope, facts: dict[str, t.Any], receive: Receive
-    ) -> ReadBody:
-        length: str | None = facts.get("CONTENT_LENGTH")
-        chunked = "HTTP_TRANSFER_ENCODING" in facts or (
-            # HTTP/2 and HTTP/3 frame a body without either header.
-            length is None and scope.get("http_version", "1.1") not in _LENGTH_FRAMED
-        )
-        return await read_body(
-            receive,
-            content_length=length,
-            chunked=chunked,
-            max_length=self.app.config["MAX_CONTENT_LENGTH"],
-            spool_size=self.spool_size,
-            timeout=self.body_timeout,
-        )
+            status, headers, content = ready
+            await send(
+                {"type": "http.response.start", "status": status, "headers": headers}
+            )
+            await send({"type": "http.response.body", "body": content or b""})
 
     def _context(
         self, scope: Scope, body: ReadBody, facts: dict[str, t.Any]
@@ -160,6 +165,12 @@ class HTTPAdapter:
             return app.request_context(scope_to_environ(scope, body.content_stream()))
         request = app.request_class.from_scope(scope, body, facts)
         return RequestContext(app, request=request)
+
+    def _on_loop(self, ctx: RequestContext) -> bool:
+        """Match the request, then ask the dispatcher whether its whole
+        chain may run on the loop."""
+        ctx.prematch()
+        return self._dispatcher.runs_on_loop(ctx)
 
     async def shutdown(self, timeout: float | None = None) -> bool:
         """Stop the thread pool, waiting ``timeout`` seconds for running
@@ -191,31 +202,23 @@ def _loop_capable(app: AppLike) -> bool:
     return bool(type(app.session_interface).__dict__.get("loop_safe", False))
 
 
-def _plan_on_loop(ctx: RequestContext) -> bool:
-    """Match the request, then ask the dispatcher whether its whole chain
-    may run on the loop."""
-    ctx.prematch()
-    return t.cast(Dispatcher, ctx.app.dispatcher).runs_on_loop(ctx)
-
-
 # -- on the loop, for requests that never leave it ----------------------------
 
 
 async def _run_request_on_loop(
-    ctx: RequestContext, send: Send, hop: ThreadHop
+    ctx: RequestContext, send: Send, adapter: HTTPAdapter
 ) -> _Ready | None:
     """The async twin of :func:`_run_request`: the whole request on the
     loop, in the server's task, with no thread hop."""
     app = ctx.app
     error: BaseException | None = None
-    dispatcher = t.cast(Dispatcher, app.dispatcher)
     try:
         try:
             ctx.push()
-            response = await dispatcher.afull_dispatch(ctx)
+            response = await adapter._dispatcher.afull_dispatch(ctx)
         except Exception as e:
             error = e
-            errors = t.cast(ErrorHandling, app.error_handling)
+            errors: ErrorHandling = app.error_handling  # type: ignore[assignment]
             response = await errors.ahandle_unhandled(ctx, e)
         except BaseException:
             error = sys.exc_info()[1]
@@ -231,7 +234,7 @@ async def _run_request_on_loop(
         finally:
             _close(body)
     # A streamed body is produced by sync code: pump it from one thread.
-    return await hop.run(_finish, status, headers, body, send)
+    return await adapter.hop.run(_finish, status, headers, body, send)
 
 
 # -- in the hop's thread ---------------------------------------------------
@@ -321,6 +324,9 @@ def _wsgi_parts(
 ) -> tuple[int, list[tuple[bytes, bytes]], t.Iterable[bytes]]:
     """The status, headers and body iterable the response gives as a WSGI
     app for this request."""
+    head = response.asgi_head(ctx.request.method)
+    if head is not None:
+        return head
     captured: list[t.Any] = []
 
     def start_response(
