@@ -42,6 +42,7 @@ from .ctx import RequestContext
 from .dispatch import Dispatcher
 from .errors import ErrorHandling
 from .interfaces import Pipeline
+from .streams import AsyncBody, encoded
 from .wrappers import Response, scope_facts, scope_to_environ
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -66,7 +67,7 @@ _log = logging.getLogger(__name__)
 
 #: ``(status code, [(name, value)] as bytes, body)``: a response ready to
 #: send; ``body`` is the whole body, or ``None`` when the hop sent it.
-_Ready = tuple[int, list[tuple[bytes, bytes]], bytes | None]
+_Ready = tuple[int, list[tuple[bytes, bytes]], "bytes | _AsyncStream | None"]
 
 _DEFAULT_SPOOL = 1024 * 1024
 
@@ -155,7 +156,10 @@ class HTTPAdapter:
             await send(
                 {"type": "http.response.start", "status": status, "headers": headers}
             )
-            await send({"type": "http.response.body", "body": content or b""})
+            if type(content) is _AsyncStream:
+                await content.send(receive, send)
+            else:
+                await send({"type": "http.response.body", "body": content or b""})
 
     def _context(
         self, scope: Scope, body: ReadBody, facts: dict[str, t.Any]
@@ -233,6 +237,8 @@ async def _run_request_on_loop(
             return status, headers, b"".join(body)
         finally:
             _close(body)
+    if type(body) is _AsyncStream:
+        return status, headers, body
     # A streamed body is produced by sync code: pump it from one thread.
     return await adapter.hop.run(_finish, status, headers, body, send)
 
@@ -321,12 +327,14 @@ class _Prefixed:
 
 def _wsgi_parts(
     response: Response, ctx: RequestContext
-) -> tuple[int, list[tuple[bytes, bytes]], t.Iterable[bytes]]:
+) -> tuple[int, list[tuple[bytes, bytes]], t.Iterable[bytes] | _AsyncStream]:
     """The status, headers and body iterable the response gives as a WSGI
     app for this request."""
     head = response.asgi_head(ctx.request.method)
     if head is not None:
         return head
+    if type(response.response) is AsyncBody:
+        return _async_parts(response, ctx)
     captured: list[t.Any] = []
 
     def start_response(
@@ -345,6 +353,75 @@ def _wsgi_parts(
     body = response(environ, start_response)
     status, headers = _converted(captured[0], captured[1])
     return status, headers, body
+
+
+def _async_parts(
+    response: Response, ctx: RequestContext
+) -> tuple[int, list[tuple[bytes, bytes]], _AsyncStream]:
+    """The parts of a response whose body is produced by async code: its
+    WSGI headers, and the body, to be iterated on the loop."""
+    environ = ctx.request.environ
+    status, headers = _converted(
+        response.status, response.get_wsgi_headers(environ).to_wsgi_list()
+    )
+    code = response.status_code
+    empty = environ["REQUEST_METHOD"] == "HEAD" or code < 200 or code in (204, 304)
+    body = _AsyncStream(response, t.cast(AsyncBody, response.response), empty)
+    return status, headers, body
+
+
+class _AsyncStream:
+    """A response body made by async code, sent from the loop in the
+    request's task: chunk by chunk as produced, each once the server took
+    the previous one; cancelled when the client goes away."""
+
+    __slots__ = ("body", "empty", "response")
+
+    def __init__(self, response: Response, body: AsyncBody, empty: bool) -> None:
+        self.response = response
+        self.body = body
+        self.empty = empty
+
+    async def send(self, receive: Receive, send: Send) -> None:
+        """Send the body, then close it and the response."""
+        import asyncio
+
+        task = asyncio.current_task()
+        assert task is not None
+        watcher = asyncio.ensure_future(_cancel_on_disconnect(receive, task))
+        try:
+            if not self.empty:
+                async for chunk in self.body.iterable:
+                    if chunk:
+                        await send(
+                            {
+                                "type": "http.response.body",
+                                "body": encoded(chunk),
+                                "more_body": True,
+                            }
+                        )
+            await send({"type": "http.response.body", "body": b""})
+        except asyncio.CancelledError:
+            if not (watcher.done() and not watcher.cancelled() and watcher.result()):
+                raise
+            task.uncancel()  # the client went away: nothing left to send
+        except OSError:
+            pass  # the server says the client went away
+        finally:
+            watcher.cancel()
+            try:
+                await self.body.aclose()
+            finally:
+                self.response.close()
+
+
+async def _cancel_on_disconnect(receive: Receive, task: t.Any) -> bool:
+    """Cancel ``task`` when the client disconnects; ``True`` once it did."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            task.cancel()
+            return True
 
 
 def _plain_class(cls: type[Response]) -> bool:
@@ -372,7 +449,7 @@ def _converted(
 def _finish(
     status: int,
     headers: list[tuple[bytes, bytes]],
-    body: t.Iterable[bytes],
+    body: t.Iterable[bytes] | _AsyncStream,
     send: Send,
 ) -> _Ready | None:
     """Hand a buffered body back to the loop, or send a streamed one from
@@ -382,6 +459,8 @@ def _finish(
             return status, headers, b"".join(body)
         finally:
             _close(body)
+    if isinstance(body, _AsyncStream):
+        return status, headers, body  # produced on the loop
     bridge = LoopBridge.current()
     assert bridge is not None, "_finish runs in a ThreadHop call"
     try:
