@@ -25,6 +25,7 @@ from framework import (
 )
 from framework.concurrency import loop_safe
 from framework.sessions import SecureCookieSessionInterface
+from framework.views import MethodView, View
 
 Message = dict[str, t.Any]
 
@@ -842,3 +843,39 @@ def test_stream_with_context_on_an_async_generator(app: App) -> None:
     torn_down.clear()
     assert app.test_client().get("/?q=hi").data == b"/hi"
     assert torn_down == ["teardown", "teardown"]
+
+
+# -- class-based views ---------------------------------------------------------------
+
+
+def test_async_method_view_runs_on_the_loop_and_sync_method_in_a_hop(
+    app: App,
+) -> None:
+    class Items(MethodView):
+        async def get(self) -> str:
+            return f"get on {_where()}"
+
+        def post(self) -> str:
+            return f"post in {_where()}"
+
+    app.add_url_rule("/items", view_func=Items.as_view("items"))
+    assert call(app, scope(path="/items")).body == b"get on loop-thread"
+    assert call(app, scope("POST", "/items")).body == b"post in pool"
+    assert call(app, scope("HEAD", "/items")).status == 200
+    assert app.test_client().get("/items").data == b"get on pool"
+
+
+def test_async_view_class_with_shared_instance(app: App) -> None:
+    class Counter(View):
+        init_every_request = False
+
+        def __init__(self) -> None:
+            self.count = 0
+
+        async def dispatch_request(self) -> str:
+            self.count += 1
+            return f"{self.count} on {_where()}"
+
+    app.add_url_rule("/", view_func=Counter.as_view("counter"))
+    assert call(app, scope()).body == b"1 on loop-thread"
+    assert call(app, scope()).body == b"2 on loop-thread"
