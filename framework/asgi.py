@@ -37,10 +37,14 @@ from werkzeug.exceptions import (
 )
 
 from . import background
-from .bodies import ClientGone, ReadBody, read_body
+from .bodies import NO_BODY, ClientGone, ReadBody, read_body
 from .concurrency import LoopBridge, ThreadHop, ThreadHopFull
 from .ctx import RequestContext
-from .wrappers import Response, scope_to_environ
+from .dispatch import Dispatcher
+from .errors import ErrorHandling
+from .interfaces import Pipeline
+from .streams import AsyncBody, encoded
+from .wrappers import Response, scope_facts, scope_to_environ
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .interfaces import AppLike
@@ -64,9 +68,13 @@ _log = logging.getLogger(__name__)
 
 #: ``(status code, [(name, value)] as bytes, body)``: a response ready to
 #: send; ``body`` is the whole body, or ``None`` when the hop sent it.
-_Ready = tuple[int, list[tuple[bytes, bytes]], bytes | None]
+_Ready = tuple[int, list[tuple[bytes, bytes]], "bytes | _AsyncStream | None"]
 
 _DEFAULT_SPOOL = 1024 * 1024
+
+#: HTTP versions whose request bodies are delimited by Content-Length or
+#: chunked transfer coding; later ones frame bodies without either header.
+_LENGTH_FRAMED = frozenset({"1.0", "1.1"})
 
 
 class HTTPAdapter:
@@ -88,34 +96,52 @@ class HTTPAdapter:
         )
         self.spool_size: int = config.get("ASGI_BODY_SPOOL_SIZE") or _DEFAULT_SPOOL
         self.body_timeout: float | None = config.get("ASGI_BODY_TIMEOUT")
+        #: Whether any request may run on the loop (see :func:`_loop_capable`).
+        self.loop_capable = _loop_capable(app)
+        # The strategies are fixed once setup is finished (first request).
+        self._dispatcher: Dispatcher = app.dispatcher  # type: ignore[assignment]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one HTTP request."""
         app = self.app
         try:
-            body = await self._read_body(scope, receive)
-        except ClientGone:
-            return  # nobody is left to answer
-        except HTTPException as e:  # 408: the body did not arrive in time
-            await _send_error(send, e)
+            facts = scope_facts(scope)
+        except _MALFORMED as e:
+            await _refuse_malformed(send, e)
             return
-        except (KeyError, TypeError, ValueError, UnicodeError) as e:
-            _log.warning("Refused a malformed ASGI scope: %s", e)
-            await _send_error(send, BadRequest("The request could not be read."))
-            return
+        length: str | None = facts.get("CONTENT_LENGTH")
+        chunked = "HTTP_TRANSFER_ENCODING" in facts or (
+            # HTTP/2 and HTTP/3 frame a body without either header.
+            length is None and scope.get("http_version", "1.1") not in _LENGTH_FRAMED
+        )
+        if length is None and not chunked:
+            body = NO_BODY  # PERF: hello; no coroutine to await
+        else:
+            try:
+                body = await read_body(
+                    receive,
+                    content_length=length,
+                    chunked=chunked,
+                    max_length=app.config["MAX_CONTENT_LENGTH"],
+                    spool_size=self.spool_size,
+                    timeout=self.body_timeout,
+                )
+            except ClientGone:
+                return  # nobody is left to answer
+            except HTTPException as e:  # 408: the body did not arrive in time
+                await _send_error(send, e)
+                return
         try:
-            ctx = self._context(scope, body)
-        except (KeyError, TypeError, ValueError, UnicodeError, AttributeError) as e:
-            # A scope no request can be built from (a path that is not a
-            # string, headers that are not byte pairs): the server's fault
-            # or an attacker's, answered without running the app.
+            ctx = self._context(scope, body, facts)
+        except _MALFORMED as e:
             body.close()
-            _log.warning("Refused a malformed ASGI scope: %r", e)
-            await _send_error(send, BadRequest("The request could not be read."))
+            await _refuse_malformed(send, e)
             return
         try:
             if "wsgi_app" in app.__dict__:
                 ready = await self.hop.run(_through_wsgi, app, scope, body, send)
+            elif self.loop_capable and self._on_loop(ctx):
+                ready = await _run_request_on_loop(ctx, send, self)
             else:
                 ready = await self.hop.run(_run_request, ctx, send)
         except ThreadHopFull:
@@ -124,47 +150,100 @@ class HTTPAdapter:
             )
             return
         finally:
-            body.close()
+            if body is not NO_BODY:
+                body.close()
         if ready is not None:
-            await _send_ready(send, ready)
+            status, headers, content = ready
+            await send(
+                {"type": "http.response.start", "status": status, "headers": headers}
+            )
+            if type(content) is _AsyncStream:
+                await content.send(receive, send)
+            else:
+                await send({"type": "http.response.body", "body": content or b""})
         if background.in_use:
             background.start_pending(ctx)
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> ReadBody:
-        length: str | None = None
-        chunked = False
-        for name, value in scope["headers"]:
-            if type(name) is not bytes or type(value) is not bytes:
-                # Checked here, once, so that no later read of a header
-                # fails inside the app (a 500) on a server's bad scope.
-                raise TypeError(f"a header is not a pair of bytes: {name!r}")
-            if name == b"content-length":
-                length = value.decode("latin-1")
-            elif name == b"transfer-encoding":
-                chunked = True
-        if length is None and not chunked:
-            # HTTP/2 and HTTP/3 frame a body without either header.
-            chunked = scope.get("http_version", "1.1") not in ("1.1", "1.0")
-        return await read_body(
-            receive,
-            content_length=length,
-            chunked=chunked,
-            max_length=self.app.config["MAX_CONTENT_LENGTH"],
-            spool_size=self.spool_size,
-            timeout=self.body_timeout,
-        )
-
-    def _context(self, scope: Scope, body: ReadBody) -> RequestContext:
+    def _context(
+        self, scope: Scope, body: ReadBody, facts: dict[str, t.Any]
+    ) -> RequestContext:
         app = self.app
         if getattr(app, "_custom_request_context", False):
             return app.request_context(scope_to_environ(scope, body.content_stream()))
-        request = app.request_class.from_scope(scope, body)
+        request = app.request_class.from_scope(scope, body, facts)
         return RequestContext(app, request=request)
+
+    def _on_loop(self, ctx: RequestContext) -> bool:
+        """Match the request, then ask the dispatcher whether its whole
+        chain may run on the loop."""
+        ctx.prematch()
+        return self._dispatcher.runs_on_loop(ctx)
 
     async def shutdown(self, timeout: float | None = None) -> bool:
         """Stop the thread pool, waiting ``timeout`` seconds for running
         requests; whether they all ended."""
         return await self.hop.shutdown(timeout)
+
+
+def _loop_capable(app: AppLike) -> bool:
+    """Whether the app's pipeline has an async twin to run requests on the
+    loop with: the default dispatcher and error handling (or subclasses),
+    no Flask-style override of a pipeline method, no custom request
+    context, a session interface that never blocks."""
+    if not isinstance(app.dispatcher, Dispatcher) or not isinstance(
+        app.error_handling, ErrorHandling
+    ):
+        return False
+    if getattr(app, "_custom_request_context", False):
+        return False
+    strategies = (
+        app.dispatcher,
+        app.error_handling,
+        app.router,
+        app.response_converter,
+    )
+    for step in Pipeline.__slots__:
+        owner = getattr(getattr(app.pipeline, step, None), "__self__", None)
+        if not any(owner is strategy for strategy in strategies):
+            return False  # an App method overridden Flask-style
+    return bool(type(app.session_interface).__dict__.get("loop_safe", False))
+
+
+# -- on the loop, for requests that never leave it ----------------------------
+
+
+async def _run_request_on_loop(
+    ctx: RequestContext, send: Send, adapter: HTTPAdapter
+) -> _Ready | None:
+    """The async twin of :func:`_run_request`: the whole request on the
+    loop, in the server's task, with no thread hop."""
+    app = ctx.app
+    error: BaseException | None = None
+    try:
+        try:
+            ctx.push()
+            response = await adapter._dispatcher.afull_dispatch(ctx)
+        except Exception as e:
+            error = e
+            errors: ErrorHandling = app.error_handling  # type: ignore[assignment]
+            response = await errors.ahandle_unhandled(ctx, e)
+        except BaseException:
+            error = sys.exc_info()[1]
+            raise
+        status, headers, body = _wsgi_parts(response, ctx)
+    finally:
+        if error is not None and app.should_ignore_error(error):
+            error = None
+        ctx.pop(error)
+    if type(body) is list or type(body) is tuple:
+        try:
+            return status, headers, b"".join(body)
+        finally:
+            _close(body)
+    if type(body) is _AsyncStream:
+        return status, headers, body
+    # A streamed body is produced by sync code: pump it from one thread.
+    return await adapter.hop.run(_finish, status, headers, body, send)
 
 
 # -- in the hop's thread ---------------------------------------------------
@@ -251,9 +330,14 @@ class _Prefixed:
 
 def _wsgi_parts(
     response: Response, ctx: RequestContext
-) -> tuple[int, list[tuple[bytes, bytes]], t.Iterable[bytes]]:
+) -> tuple[int, list[tuple[bytes, bytes]], t.Iterable[bytes] | _AsyncStream]:
     """The status, headers and body iterable the response gives as a WSGI
     app for this request."""
+    head = response.asgi_head(ctx.request.method)
+    if head is not None:
+        return head
+    if type(response.response) is AsyncBody:
+        return _async_parts(response, ctx)
     captured: list[t.Any] = []
 
     def start_response(
@@ -272,6 +356,75 @@ def _wsgi_parts(
     body = response(environ, start_response)
     status, headers = _converted(captured[0], captured[1])
     return status, headers, body
+
+
+def _async_parts(
+    response: Response, ctx: RequestContext
+) -> tuple[int, list[tuple[bytes, bytes]], _AsyncStream]:
+    """The parts of a response whose body is produced by async code: its
+    WSGI headers, and the body, to be iterated on the loop."""
+    environ = ctx.request.environ
+    status, headers = _converted(
+        response.status, response.get_wsgi_headers(environ).to_wsgi_list()
+    )
+    code = response.status_code
+    empty = environ["REQUEST_METHOD"] == "HEAD" or code < 200 or code in (204, 304)
+    body = _AsyncStream(response, t.cast(AsyncBody, response.response), empty)
+    return status, headers, body
+
+
+class _AsyncStream:
+    """A response body made by async code, sent from the loop in the
+    request's task: chunk by chunk as produced, each once the server took
+    the previous one; cancelled when the client goes away."""
+
+    __slots__ = ("body", "empty", "response")
+
+    def __init__(self, response: Response, body: AsyncBody, empty: bool) -> None:
+        self.response = response
+        self.body = body
+        self.empty = empty
+
+    async def send(self, receive: Receive, send: Send) -> None:
+        """Send the body, then close it and the response."""
+        import asyncio
+
+        task = asyncio.current_task()
+        assert task is not None
+        watcher = asyncio.ensure_future(_cancel_on_disconnect(receive, task))
+        try:
+            if not self.empty:
+                async for chunk in self.body.iterable:
+                    if chunk:
+                        await send(
+                            {
+                                "type": "http.response.body",
+                                "body": encoded(chunk),
+                                "more_body": True,
+                            }
+                        )
+            await send({"type": "http.response.body", "body": b""})
+        except asyncio.CancelledError:
+            if not (watcher.done() and not watcher.cancelled() and watcher.result()):
+                raise
+            task.uncancel()  # the client went away: nothing left to send
+        except OSError:
+            pass  # the server says the client went away
+        finally:
+            watcher.cancel()
+            try:
+                await self.body.aclose()
+            finally:
+                self.response.close()
+
+
+async def _cancel_on_disconnect(receive: Receive, task: t.Any) -> bool:
+    """Cancel ``task`` when the client disconnects; ``True`` once it did."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            task.cancel()
+            return True
 
 
 def _plain_class(cls: type[Response]) -> bool:
@@ -299,7 +452,7 @@ def _converted(
 def _finish(
     status: int,
     headers: list[tuple[bytes, bytes]],
-    body: t.Iterable[bytes],
+    body: t.Iterable[bytes] | _AsyncStream,
     send: Send,
 ) -> _Ready | None:
     """Hand a buffered body back to the loop, or send a streamed one from
@@ -309,6 +462,8 @@ def _finish(
             return status, headers, b"".join(body)
         finally:
             _close(body)
+    if isinstance(body, _AsyncStream):
+        return status, headers, body  # produced on the loop
     bridge = LoopBridge.current()
     assert bridge is not None, "_finish runs in a ThreadHop call"
     try:
@@ -342,6 +497,18 @@ async def _send_ready(send: Send, ready: _Ready) -> None:
     status, headers, body = ready
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body or b""})
+
+
+#: What building a request from a malformed scope raises.
+_MALFORMED = (KeyError, TypeError, ValueError, UnicodeError, AttributeError)
+
+
+async def _refuse_malformed(send: Send, error: Exception) -> None:
+    """Answer 400 to a scope no request can be built from (a path that is
+    not a string, headers that are not byte pairs): the server's fault or
+    an attacker's, refused without running the app."""
+    _log.warning("Refused a malformed ASGI scope: %r", error)
+    await _send_error(send, BadRequest("The request could not be read."))
 
 
 async def _send_error(send: Send, error: HTTPException) -> None:

@@ -40,11 +40,13 @@ from .ctx import _cv_context, _cv_request_below
 
 __all__ = [
     "FRAMEWORK_VARS",
+    "ON_LOOP",
     "BackgroundLoop",
     "CallKind",
     "LoopBridge",
     "ThreadHop",
     "ThreadHopFull",
+    "as_coroutine_function",
     "classify",
     "loop_safe",
     "run_coroutine",
@@ -71,6 +73,11 @@ class CallKind(enum.Enum):
     #: or an async generator function: called directly on the event loop.
     INLINE = "inline"
 
+
+#: The attribute of a class-based view function (``View.as_view``) holding
+#: its async entry: a coroutine function the ASGI adapter awaits instead of
+#: calling the view, for a request that never leaves the loop.
+ON_LOOP = "__framework_on_loop__"
 
 #: The attribute :func:`loop_safe` sets; its value is the marked function
 #: itself, so that a decorator copying ``__dict__`` (``functools.wraps``)
@@ -736,6 +743,19 @@ class BackgroundLoop:
             return
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout)
+
+
+def as_coroutine_function(
+    func: t.Callable[..., R],
+) -> t.Callable[..., t.Coroutine[t.Any, t.Any, R]]:
+    """A coroutine function that calls the sync ``func`` on the loop: what
+    blinker's ``send_async`` takes to send a signal to sync receivers from
+    async code (the receivers run on the loop, so a slow one blocks it)."""
+
+    async def call(*args: t.Any, **kwargs: t.Any) -> R:
+        return func(*args, **kwargs)
+
+    return call
 
 
 def run_coroutine(coro: t.Coroutine[t.Any, t.Any, R], /) -> R:
