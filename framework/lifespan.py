@@ -404,9 +404,8 @@ def run_shutdown(app: ServingApp) -> None:
 
     :raise ShutdownFailed: a hook raised.
     """
-    from .concurrency import BackgroundLoop
-
     from . import background
+    from .concurrency import BackgroundLoop
 
     hooks = app.serving_hooks
     with hooks._lock:
