@@ -743,3 +743,19 @@ async def test_asgi_without_lifespan_events_starts_at_the_first_request() -> Non
     assert [m[0]["status"] for m in sent] == [200] * 5
     assert log == ["started", *["view"] * 5]
     assert len(attempts) == 2
+
+
+def test_the_app_is_found_behind_wsgi_wrappers() -> None:
+    from framework.serving.access_log import with_access_log
+
+    log: list[t.Any] = []
+    app = events_app(log)
+    wrapped = with_access_log(app)
+    assert lifespan.find_app(wrapped) is app
+    assert lifespan.find_app(lambda environ, start_response: []) is None
+    with lifespan.serving(wrapped):
+        assert len(log) == 4
+    assert log[4:] == ["after late", "after early", "other: close", "while: close"]
+    # A callable that is no app of ours is served without hooks.
+    with lifespan.serving(lambda environ, start_response: []):
+        pass
