@@ -19,7 +19,8 @@ Startup and shutdown are written once, as coroutines; sync code runs them
 on the process's :class:`~framework.concurrency.BackgroundLoop`. Sync hooks
 run in a thread, never on a loop, so that they may block.
 
-Nothing here is imported by an app that registers no serving hook.
+This module imports :mod:`asyncio` and :mod:`framework.concurrency` only
+when a hook runs: an app without hooks loads nothing for them.
 """
 
 from __future__ import annotations
