@@ -36,7 +36,14 @@ from werkzeug.exceptions import (
     ServiceUnavailable,
 )
 
-from .bodies import NO_BODY, ClientGone, ReadBody, read_body
+from .bodies import (
+    NO_BODY,
+    STREAM_BODY,
+    ClientGone,
+    ReadBody,
+    StreamedBody,
+    read_body,
+)
 from .concurrency import LoopBridge, ThreadHop, ThreadHopFull
 from .ctx import RequestContext
 from .dispatch import Dispatcher
@@ -97,49 +104,72 @@ class HTTPAdapter:
         self.body_timeout: float | None = config.get("ASGI_BODY_TIMEOUT")
         #: Whether any request may run on the loop (see :func:`_loop_capable`).
         self.loop_capable = _loop_capable(app)
+        # Endpoints whose view reads its body itself (stream_body).
+        self._streaming: dict[str, bool] = {}
         # The strategies are fixed once setup is finished (first request).
         self._dispatcher: Dispatcher = app.dispatcher  # type: ignore[assignment]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one HTTP request."""
         app = self.app
+        ctx: RequestContext | None = None
         try:
             facts = scope_facts(scope)
-        except _MALFORMED as e:
-            await _refuse_malformed(send, e)
-            return
-        length: str | None = facts.get("CONTENT_LENGTH")
-        chunked = "HTTP_TRANSFER_ENCODING" in facts or (
-            # HTTP/2 and HTTP/3 frame a body without either header.
-            length is None and scope.get("http_version", "1.1") not in _LENGTH_FRAMED
-        )
-        if length is None and not chunked:
-            body = NO_BODY  # PERF: hello; no coroutine to await
-        else:
-            try:
-                body = await read_body(
-                    receive,
-                    content_length=length,
-                    chunked=chunked,
-                    max_length=app.config["MAX_CONTENT_LENGTH"],
-                    spool_size=self.spool_size,
-                    timeout=self.body_timeout,
+            if self.loop_capable and "wsgi_app" not in app.__dict__:
+                # Built before the body is read: where the request runs
+                # decides whether the body is read ahead at all.
+                ctx = RequestContext(
+                    app, request=app.request_class.from_scope(scope, NO_BODY, facts)
                 )
-            except ClientGone:
-                return  # nobody is left to answer
-            except HTTPException as e:  # 408: the body did not arrive in time
-                await _send_error(send, e)
-                return
-        try:
-            ctx = self._context(scope, body, facts)
         except _MALFORMED as e:
-            body.close()
             await _refuse_malformed(send, e)
             return
+        on_loop = ctx is not None and self.loop_capable and self._on_loop(ctx)
+        body: ReadBody | StreamedBody
+        if ctx is not None and on_loop and self._streams_body(ctx):
+            body = _streamed(ctx, receive)
+        else:
+            length: str | None = facts.get("CONTENT_LENGTH")
+            chunked = "HTTP_TRANSFER_ENCODING" in facts or (
+                # HTTP/2 and HTTP/3 frame a body without either header.
+                length is None
+                and scope.get("http_version", "1.1") not in _LENGTH_FRAMED
+            )
+            if length is None and not chunked:
+                read = NO_BODY  # PERF: hello; no coroutine to await
+            else:
+                try:
+                    read = await read_body(
+                        receive,
+                        content_length=length,
+                        chunked=chunked,
+                        max_length=app.config["MAX_CONTENT_LENGTH"],
+                        spool_size=self.spool_size,
+                        timeout=self.body_timeout,
+                    )
+                except ClientGone:
+                    return  # nobody is left to answer
+                except HTTPException as e:  # 408: the body did not arrive in time
+                    await _send_error(send, e)
+                    return
+            body = read
+            if ctx is not None:
+                ctx.request._set_asgi_body(read)
+            elif "wsgi_app" in app.__dict__:
+                ready = await self._through_wsgi(scope, read, send)
+                if ready is not None:
+                    await _send_ready(send, receive, ready)
+                return
+            else:
+                try:
+                    ctx = self._context(scope, read, facts)
+                except _MALFORMED as e:
+                    read.close()
+                    await _refuse_malformed(send, e)
+                    return
+        assert ctx is not None
         try:
-            if "wsgi_app" in app.__dict__:
-                ready = await self.hop.run(_through_wsgi, app, scope, body, send)
-            elif self.loop_capable and self._on_loop(ctx):
+            if on_loop:
                 ready = await _run_request_on_loop(ctx, send, self)
             else:
                 ready = await self.hop.run(_run_request, ctx, send)
@@ -152,14 +182,33 @@ class HTTPAdapter:
             if body is not NO_BODY:
                 body.close()
         if ready is not None:
-            status, headers, content = ready
-            await send(
-                {"type": "http.response.start", "status": status, "headers": headers}
+            await _send_ready(send, receive, ready)
+
+    async def _through_wsgi(
+        self, scope: Scope, body: ReadBody, send: Send
+    ) -> _Ready | None:
+        try:
+            return await self.hop.run(_through_wsgi, self.app, scope, body, send)
+        except ThreadHopFull:
+            await _send_error(
+                send, ServiceUnavailable("The server is busy; try again shortly.")
             )
-            if type(content) is _AsyncStream:
-                await content.send(receive, send)
-            else:
-                await send({"type": "http.response.body", "body": content or b""})
+            return None
+        finally:
+            body.close()
+
+    def _streams_body(self, ctx: RequestContext) -> bool:
+        """Whether the matched view reads its body itself (:func:`stream_body`)."""
+        rule = ctx.request.url_rule
+        if rule is None:
+            return False
+        found = self._streaming.get(rule.endpoint)
+        if found is None:
+            view = self.app.view_functions.get(rule.endpoint)
+            found = self._streaming[rule.endpoint] = bool(
+                getattr(view, STREAM_BODY, False)
+            )
+        return found
 
     def _context(
         self, scope: Scope, body: ReadBody, facts: dict[str, t.Any]
@@ -180,6 +229,14 @@ class HTTPAdapter:
         """Stop the thread pool, waiting ``timeout`` seconds for running
         requests; whether they all ended."""
         return await self.hop.shutdown(timeout)
+
+
+def _streamed(ctx: RequestContext, receive: Receive) -> StreamedBody:
+    """Leave the body unread, for the view to read with
+    ``request.aiter_body()``."""
+    body = StreamedBody(receive, ctx.request.headers.get("Content-Length"))
+    ctx.request._set_asgi_body(body)
+    return body
 
 
 def _loop_capable(app: AppLike) -> bool:
@@ -490,10 +547,13 @@ def _close(body: object) -> None:
 # -- on the loop -------------------------------------------------------------
 
 
-async def _send_ready(send: Send, ready: _Ready) -> None:
-    status, headers, body = ready
+async def _send_ready(send: Send, receive: Receive, ready: _Ready) -> None:
+    status, headers, content = ready
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body or b""})
+    if type(content) is _AsyncStream:
+        await content.send(receive, send)
+    else:
+        await send({"type": "http.response.body", "body": content or b""})
 
 
 #: What building a request from a malformed scope raises.
@@ -513,7 +573,8 @@ async def _send_error(send: Send, error: HTTPException) -> None:
     request exists, or when the pool is full."""
     response = error.get_response()
     status, headers = _converted(response.status, response.headers.to_wsgi_list())
-    await _send_ready(send, (status, headers, response.get_data()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.get_data()})
 
 
 async def refuse_websocket(scope: Scope, receive: Receive, send: Send) -> None:

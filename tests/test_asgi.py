@@ -23,6 +23,7 @@ from framework import (
     session,
     stream_with_context,
 )
+from framework.bodies import stream_body
 from framework.concurrency import loop_safe
 from framework.sessions import SecureCookieSessionInterface
 from framework.views import MethodView, View
@@ -879,3 +880,91 @@ def test_async_view_class_with_shared_instance(app: App) -> None:
     app.add_url_rule("/", view_func=Counter.as_view("counter"))
     assert call(app, scope()).body == b"1 on loop-thread"
     assert call(app, scope()).body == b"2 on loop-thread"
+
+
+# -- views that read their body themselves -------------------------------------------
+
+
+def test_stream_body_view_reads_chunks_as_they_arrive(app: App) -> None:
+    seen: list[tuple[int, bytes]] = []
+    received_before_view: list[int] = []
+
+    @app.post("/upload")
+    @stream_body
+    async def upload() -> str:
+        received_before_view.append(received)
+        async for chunk in request.aiter_body():
+            seen.append((received, chunk))
+        return str(sum(len(c) for _, c in seen))
+
+    chunks_sent = [b"a" * 10, b"b" * 10, b"c" * 10]
+    inbox: list[Message] = [
+        {"type": "http.request", "body": c, "more_body": True} for c in chunks_sent
+    ] + [{"type": "http.request", "body": b"", "more_body": False}]
+    messages: list[Message] = []
+    received = 0
+
+    async def receive() -> Message:
+        nonlocal received
+        received += 1
+        if inbox:
+            return inbox.pop(0)
+        await asyncio.Event().wait()
+        raise AssertionError
+
+    async def send(message: Message) -> None:
+        messages.append(message)
+
+    upload_scope = scope("POST", "/upload", [(b"content-length", b"30")])
+    asyncio.run(app.asgi(upload_scope, receive, send))
+    assert messages[1]["body"] == b"30"
+    assert received_before_view == [0]  # nothing was read ahead
+    assert [c for _, c in seen] == chunks_sent
+    assert [n for n, _ in seen] == [1, 2, 3]  # one message per chunk
+
+
+def test_stream_body_refuses_sync_access_with_a_clear_error(app: App) -> None:
+    @app.post("/upload")
+    @stream_body
+    async def upload() -> str:
+        try:
+            request.get_data()
+        except RuntimeError as e:
+            return str(e)
+        return "read"
+
+    result = call(app, scope("POST", "/upload", [(b"content-length", b"3")]), [b"abc"])
+    assert b"aiter_body()" in result.body
+
+
+def test_stream_body_keeps_the_size_limit(app: App) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 15
+
+    @app.post("/upload")
+    @stream_body
+    async def upload() -> str:
+        size = 0
+        async for chunk in request.aiter_body():
+            size += len(chunk)
+        return str(size)
+
+    declared = call(
+        app, scope("POST", "/upload", [(b"content-length", b"100")]), [b"x" * 100]
+    )
+    assert declared.status == 413
+    chunked = call(
+        app,
+        scope("POST", "/upload", [(b"transfer-encoding", b"chunked")]),
+        [b"x" * 10, b"x" * 10],
+    )
+    assert chunked.status == 413
+
+
+def test_aiter_body_reads_the_stream_under_wsgi(app: App) -> None:
+    @app.post("/upload")
+    @stream_body
+    async def upload() -> str:
+        parts = [chunk async for chunk in request.aiter_body(chunk_size=4)]
+        return "|".join(p.decode() for p in parts)
+
+    assert app.test_client().post("/upload", data=b"abcdefghij").data == b"abcd|efgh|ij"
