@@ -297,7 +297,7 @@ async def _run_request_on_loop(
     if type(body) is _AsyncStream:
         return status, headers, body
     # A streamed body is produced by sync code: pump it from one thread.
-    return await adapter.hop.run(_finish, status, headers, body, send)
+    return await adapter.hop.run(_finish, status, headers, body, send, app)
 
 
 # -- in the hop's thread ---------------------------------------------------
@@ -324,7 +324,7 @@ def _run_request(ctx: RequestContext, send: Send) -> _Ready | None:
         if error is not None and app.should_ignore_error(error):
             error = None
         ctx.pop(error)
-    return _finish(status, headers, body, send)
+    return _finish(status, headers, body, send, app)
 
 
 def _through_wsgi(
@@ -348,7 +348,7 @@ def _through_wsgi(
     except BaseException:
         _close(iterable)
         raise
-    return _finish(*_converted(parts[0], parts[1]), iterable, send)
+    return _finish(*_converted(parts[0], parts[1]), iterable, send, app)
 
 
 def _no_write(data: bytes) -> object:
@@ -423,7 +423,7 @@ def _async_parts(
     )
     code = response.status_code
     empty = environ["REQUEST_METHOD"] == "HEAD" or code < 200 or code in (204, 304)
-    body = _AsyncStream(response, t.cast(AsyncBody, response.response), empty)
+    body = _AsyncStream(ctx.app, response, t.cast(AsyncBody, response.response), empty)
     return status, headers, body
 
 
@@ -432,9 +432,12 @@ class _AsyncStream:
     request's task: chunk by chunk as produced, each once the server took
     the previous one; cancelled when the client goes away."""
 
-    __slots__ = ("body", "empty", "response")
+    __slots__ = ("app", "body", "empty", "response")
 
-    def __init__(self, response: Response, body: AsyncBody, empty: bool) -> None:
+    def __init__(
+        self, app: AppLike, response: Response, body: AsyncBody, empty: bool
+    ) -> None:
+        self.app = app
         self.response = response
         self.body = body
         self.empty = empty
@@ -448,7 +451,15 @@ class _AsyncStream:
         watcher = asyncio.ensure_future(_cancel_on_disconnect(receive, task))
         try:
             if not self.empty:
-                async for chunk in self.body.iterable:
+                iterator = aiter(self.body.iterable)
+                while True:
+                    try:
+                        chunk = await anext(iterator)
+                    except StopAsyncIteration:
+                        break
+                    except Exception:
+                        _stream_failed(self.app)  # see _finish
+                        return
                     if chunk:
                         await send(
                             {
@@ -508,6 +519,7 @@ def _finish(
     headers: list[tuple[bytes, bytes]],
     body: t.Iterable[bytes] | _AsyncStream,
     send: Send,
+    app: AppLike,
 ) -> _Ready | None:
     """Hand a buffered body back to the loop, or send a streamed one from
     this thread, chunk by chunk."""
@@ -523,19 +535,39 @@ def _finish(
     try:
         start = {"type": "http.response.start", "status": status, "headers": headers}
         bridge.run(send(start))
-        for chunk in body:
+        iterator = iter(body)
+        while True:
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                break
+            except Exception:
+                # Too late for an error page: the status went out. The
+                # response is left incomplete, so the server drops the
+                # connection and the client sees a cut-off body.
+                _stream_failed(app)
+                return None
             if chunk:
-                bridge.run(
-                    send(
-                        {"type": "http.response.body", "body": chunk, "more_body": True}
-                    )
-                )
+                message = {
+                    "type": "http.response.body",
+                    "body": chunk,
+                    "more_body": True,
+                }
+                bridge.run(send(message))
         bridge.run(send({"type": "http.response.body", "body": b""}))
     except OSError:
         pass  # the client went away: stop producing (the finally closes)
     finally:
         _close(body)
     return None
+
+
+def _stream_failed(app: AppLike) -> None:
+    """Log an error raised while a response body was produced."""
+    app.logger.exception(
+        "Producing the response body failed after its headers were sent;"
+        " the connection is closed"
+    )
 
 
 def _close(body: object) -> None:

@@ -968,3 +968,35 @@ def test_aiter_body_reads_the_stream_under_wsgi(app: App) -> None:
         return "|".join(p.decode() for p in parts)
 
     assert app.test_client().post("/upload", data=b"abcdefghij").data == b"abcd|efgh|ij"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_error_mid_stream_is_logged_and_the_response_left_incomplete(
+    app: App, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    if kind == "sync":
+
+        @app.get("/")
+        def index() -> t.Any:
+            def generate() -> t.Iterator[str]:
+                yield "partial"
+                raise ValueError("broken stream")
+
+            return generate()
+
+    else:
+
+        @app.get("/")
+        async def index() -> t.Any:
+            async def generate() -> t.AsyncIterator[str]:
+                yield "partial"
+                raise ValueError("broken stream")
+
+            return generate()
+
+    result = call(app, scope())
+    assert result.status == 200
+    assert [m.get("body") for m in result.messages[1:]] == [b"partial"]
+    assert result.messages[-1]["more_body"] is True  # never completed
+    assert "Producing the response body failed" in caplog.text
+    assert "broken stream" in caplog.text
