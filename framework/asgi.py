@@ -27,6 +27,7 @@ served through that middleware, in the same single hop.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import typing as t
 
@@ -35,6 +36,7 @@ from werkzeug.exceptions import (
     HTTPException,
     ServiceUnavailable,
 )
+from werkzeug.wsgi import FileWrapper
 
 from .bodies import (
     NO_BODY,
@@ -74,7 +76,7 @@ _log = logging.getLogger(__name__)
 
 #: ``(status code, [(name, value)] as bytes, body)``: a response ready to
 #: send; ``body`` is the whole body, or ``None`` when the hop sent it.
-_Ready = tuple[int, list[tuple[bytes, bytes]], "bytes | _AsyncStream | None"]
+_Ready = tuple[int, list[tuple[bytes, bytes]], "bytes | _LoopBody | None"]
 
 _DEFAULT_SPOOL = 1024 * 1024
 
@@ -294,7 +296,7 @@ async def _run_request_on_loop(
             return status, headers, b"".join(body)
         finally:
             _close(body)
-    if type(body) is _AsyncStream:
+    if isinstance(body, _LoopBody):
         return status, headers, body
     # A streamed body is produced by sync code: pump it from one thread.
     return await adapter.hop.run(_finish, status, headers, body, send, app)
@@ -384,7 +386,7 @@ class _Prefixed:
 
 def _wsgi_parts(
     response: Response, ctx: RequestContext
-) -> tuple[int, list[tuple[bytes, bytes]], t.Iterable[bytes] | _AsyncStream]:
+) -> tuple[int, list[tuple[bytes, bytes]], t.Iterable[bytes] | _LoopBody]:
     """The status, headers and body iterable the response gives as a WSGI
     app for this request."""
     head = response.asgi_head(ctx.request.method)
@@ -409,6 +411,9 @@ def _wsgi_parts(
         environ = ctx.request.environ
     body = response(environ, start_response)
     status, headers = _converted(captured[0], captured[1])
+    path = _path_of(body, ctx)
+    if path is not None:
+        return status, headers, _PathSend(path, body)
     return status, headers, body
 
 
@@ -427,7 +432,56 @@ def _async_parts(
     return status, headers, body
 
 
-class _AsyncStream:
+class _LoopBody:
+    """A response body the loop sends itself, after the head."""
+
+    __slots__ = ()
+
+    async def send(self, receive: Receive, send: Send) -> None:
+        """Send the body and close what it holds."""
+        raise NotImplementedError
+
+
+class _PathSend(_LoopBody):
+    """A file sent by the server itself, from its path: the ASGI
+    ``http.response.pathsend`` extension (granian offers it), the
+    zero-copy path where WSGI has ``wsgi.file_wrapper``."""
+
+    __slots__ = ("path", "wrapper")
+
+    def __init__(self, path: str, wrapper: t.Any) -> None:
+        self.path = path
+        self.wrapper = wrapper
+
+    async def send(self, receive: Receive, send: Send) -> None:
+        try:
+            await send({"type": "http.response.pathsend", "path": self.path})
+        finally:
+            self.wrapper.close()
+
+
+def _path_of(body: object, ctx: RequestContext) -> str | None:
+    """The path to send a file body from, when the server can send files
+    by path and the body is a whole file opened from an absolute path."""
+    if type(body) is not FileWrapper:
+        return None
+    scope = ctx.request._asgi_scope
+    extensions = scope.get("extensions") if scope is not None else None
+    if not extensions or "http.response.pathsend" not in extensions:
+        return None
+    file = body.file
+    name = getattr(file, "name", None)
+    if not isinstance(name, str) or not os.path.isabs(name):
+        return None
+    try:
+        if file.tell() != 0:
+            return None
+    except (AttributeError, OSError, ValueError):
+        return None
+    return name
+
+
+class _AsyncStream(_LoopBody):
     """A response body made by async code, sent from the loop in the
     request's task: chunk by chunk as produced, each once the server took
     the previous one; cancelled when the client goes away."""
@@ -517,7 +571,7 @@ def _converted(
 def _finish(
     status: int,
     headers: list[tuple[bytes, bytes]],
-    body: t.Iterable[bytes] | _AsyncStream,
+    body: t.Iterable[bytes] | _LoopBody,
     send: Send,
     app: AppLike,
 ) -> _Ready | None:
@@ -528,8 +582,8 @@ def _finish(
             return status, headers, b"".join(body)
         finally:
             _close(body)
-    if isinstance(body, _AsyncStream):
-        return status, headers, body  # produced on the loop
+    if isinstance(body, _LoopBody):
+        return status, headers, body  # sent from the loop
     bridge = LoopBridge.current()
     assert bridge is not None, "_finish runs in a ThreadHop call"
     try:
@@ -582,7 +636,7 @@ def _close(body: object) -> None:
 async def _send_ready(send: Send, receive: Receive, ready: _Ready) -> None:
     status, headers, content = ready
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    if type(content) is _AsyncStream:
+    if isinstance(content, _LoopBody):
         await content.send(receive, send)
     else:
         await send({"type": "http.response.body", "body": content or b""})

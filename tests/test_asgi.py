@@ -20,6 +20,7 @@ from framework import (
     request,
     request_finished,
     request_started,
+    send_file,
     session,
     stream_with_context,
 )
@@ -1000,3 +1001,31 @@ def test_error_mid_stream_is_logged_and_the_response_left_incomplete(
     assert result.messages[-1]["more_body"] is True  # never completed
     assert "Producing the response body failed" in caplog.text
     assert "broken stream" in caplog.text
+
+
+# -- files ---------------------------------------------------------------------------
+
+
+def test_send_file_uses_pathsend_where_the_server_offers_it(
+    app: App, tmp_path: t.Any
+) -> None:
+    target = tmp_path / "report.txt"
+    target.write_bytes(b"file body " * 1000)
+
+    @app.get("/file")
+    def download() -> t.Any:
+        return send_file(target)
+
+    offered = scope(path="/file")
+    offered["extensions"] = {"http.response.pathsend": {}}
+    result = call(app, offered)
+    assert result.status == 200
+    assert result.headers["content-length"] == "10000"
+    assert result.messages[1] == {
+        "type": "http.response.pathsend",
+        "path": str(target),
+    }
+    # Without the extension the file is sent in chunks.
+    plain = call(app, scope(path="/file"))
+    assert plain.body == b"file body " * 1000
+    assert all(m["type"] == "http.response.body" for m in plain.messages[1:])
