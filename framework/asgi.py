@@ -46,7 +46,7 @@ from .bodies import (
     StreamedBody,
     read_body,
 )
-from .concurrency import LoopBridge, ThreadHop, ThreadHopFull
+from .concurrency import CANCEL_ON_DISCONNECT, LoopBridge, ThreadHop, ThreadHopFull
 from .ctx import RequestContext
 from .dispatch import Dispatcher
 from .errors import ErrorHandling
@@ -106,8 +106,8 @@ class HTTPAdapter:
         self.body_timeout: float | None = config.get("ASGI_BODY_TIMEOUT")
         #: Whether any request may run on the loop (see :func:`_loop_capable`).
         self.loop_capable = _loop_capable(app)
-        # Endpoints whose view reads its body itself (stream_body).
-        self._streaming: dict[str, bool] = {}
+        # What each endpoint's view asks of the adapter.
+        self._endpoint_marks: dict[str, _Marks] = {}
         # The strategies are fixed once setup is finished (first request).
         self._dispatcher: Dispatcher = app.dispatcher  # type: ignore[assignment]
 
@@ -127,8 +127,9 @@ class HTTPAdapter:
             await _refuse_malformed(send, e)
             return
         on_loop = ctx is not None and self.loop_capable and self._on_loop(ctx)
+        marks = self._marks(ctx) if on_loop and ctx is not None else _NO_MARKS
         body: ReadBody | StreamedBody
-        if ctx is not None and on_loop and self._streams_body(ctx):
+        if ctx is not None and marks.streams_body:
             body = _streamed(ctx, receive)
         else:
             length: str | None = facts.get("CONTENT_LENGTH")
@@ -171,7 +172,11 @@ class HTTPAdapter:
                     return
         assert ctx is not None
         try:
-            if on_loop:
+            if marks.cancels:
+                ready = await _cancellable(
+                    _run_request_on_loop(ctx, send, self), receive
+                )
+            elif on_loop:
                 ready = await _run_request_on_loop(ctx, send, self)
             else:
                 ready = await self.hop.run(_run_request, ctx, send)
@@ -199,16 +204,21 @@ class HTTPAdapter:
         finally:
             body.close()
 
-    def _streams_body(self, ctx: RequestContext) -> bool:
-        """Whether the matched view reads its body itself (:func:`stream_body`)."""
+    def _marks(self, ctx: RequestContext) -> _Marks:
+        """What the matched view asks of the adapter (:func:`stream_body`,
+        :func:`cancel_on_disconnect`); found once per endpoint."""
         rule = ctx.request.url_rule
         if rule is None:
-            return False
-        found = self._streaming.get(rule.endpoint)
+            return _NO_MARKS
+        found = self._endpoint_marks.get(rule.endpoint)
         if found is None:
             view = self.app.view_functions.get(rule.endpoint)
-            found = self._streaming[rule.endpoint] = bool(
-                getattr(view, STREAM_BODY, False)
+            streams = bool(getattr(view, STREAM_BODY, False))
+            found = self._endpoint_marks[rule.endpoint] = _Marks(
+                streams_body=streams,
+                # A view reading receive() itself can't share it.
+                cancels=not streams
+                and bool(getattr(view, CANCEL_ON_DISCONNECT, False)),
             )
         return found
 
@@ -231,6 +241,37 @@ class HTTPAdapter:
         """Stop the thread pool, waiting ``timeout`` seconds for running
         requests; whether they all ended."""
         return await self.hop.shutdown(timeout)
+
+
+class _Marks(t.NamedTuple):
+    """What a view asks of the adapter."""
+
+    streams_body: bool = False
+    cancels: bool = False
+
+
+_NO_MARKS = _Marks()
+
+
+async def _cancellable(
+    request: t.Coroutine[t.Any, t.Any, _Ready | None], receive: Receive
+) -> _Ready | None:
+    """Run ``request`` in this task, cancelled if the client disconnects
+    meanwhile; ``None`` (nothing to send) when it was."""
+    import asyncio
+
+    task = asyncio.current_task()
+    assert task is not None
+    watcher = asyncio.ensure_future(_cancel_on_disconnect(receive, task))
+    try:
+        return await request
+    except asyncio.CancelledError:
+        if not (watcher.done() and not watcher.cancelled() and watcher.result()):
+            raise
+        task.uncancel()
+        return None
+    finally:
+        watcher.cancel()
 
 
 def _streamed(ctx: RequestContext, receive: Receive) -> StreamedBody:

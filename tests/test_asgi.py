@@ -25,7 +25,7 @@ from framework import (
     stream_with_context,
 )
 from framework.bodies import stream_body
-from framework.concurrency import loop_safe
+from framework.concurrency import cancel_on_disconnect, loop_safe
 from framework.sessions import SecureCookieSessionInterface
 from framework.views import MethodView, View
 
@@ -1029,3 +1029,67 @@ def test_send_file_uses_pathsend_where_the_server_offers_it(
     plain = call(app, scope(path="/file"))
     assert plain.body == b"file body " * 1000
     assert all(m["type"] == "http.response.body" for m in plain.messages[1:])
+
+
+# -- cancellation -------------------------------------------------------------------
+
+
+def test_view_marked_cancel_on_disconnect_is_cancelled(app: App) -> None:
+    events: list[str] = []
+
+    @app.get("/slow")
+    @cancel_on_disconnect
+    async def slow() -> str:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            events.append("cancelled")
+            raise
+        return "never"
+
+    @app.teardown_request
+    @loop_safe
+    def teardown(exc: BaseException | None) -> None:
+        events.append(f"teardown {type(exc).__name__}")
+
+    async def main() -> list[Message]:
+        messages: list[Message] = []
+        calls = 0
+
+        async def receive() -> Message:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await asyncio.sleep(0.05)
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            messages.append(message)
+
+        await asyncio.wait_for(app.asgi(scope(path="/slow"), receive, send), 5)
+        return messages
+
+    assert asyncio.run(main()) == []
+    assert events == ["cancelled", "teardown CancelledError"]
+
+
+def test_unmarked_view_finishes_after_a_disconnect(app: App) -> None:
+    @app.get("/slow")
+    async def slow() -> str:
+        await asyncio.sleep(0.1)
+        return "finished"
+
+    async def main() -> list[Message]:
+        messages: list[Message] = []
+
+        async def receive() -> Message:
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            messages.append(message)
+
+        await app.asgi(scope(path="/slow"), receive, send)
+        return messages
+
+    assert asyncio.run(main())[1]["body"] == b"finished"
