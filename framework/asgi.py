@@ -157,7 +157,8 @@ class HTTPAdapter:
                     return
             body = read
             if ctx is not None:
-                ctx.request._set_asgi_body(read)
+                if read is not NO_BODY:  # from_scope was given NO_BODY
+                    ctx.request._set_asgi_body(read)
             elif "wsgi_app" in app.__dict__:
                 ready = await self._through_wsgi(scope, read, send)
                 if ready is not None:
