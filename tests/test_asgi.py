@@ -462,7 +462,9 @@ def test_full_pool_answers_503(app: App) -> None:
     assert second.status == 503
 
 
-def test_wsgi_middleware_on_wsgi_app_still_applies(app: App) -> None:
+def test_wsgi_middleware_on_wsgi_app_still_applies(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # type: ignore[method-assign]
 
     @app.get("/")
@@ -471,6 +473,9 @@ def test_wsgi_middleware_on_wsgi_app_still_applies(app: App) -> None:
 
     result = call(app, scope(headers=[(b"x-forwarded-for", b"203.0.113.9")]))
     assert result.body == b"203.0.113.9"
+    assert caplog.text.count("wrapped by WSGI middleware") == 1
+    call(app, scope())
+    assert caplog.text.count("wrapped by WSGI middleware") == 1  # once
 
 
 def test_websocket_is_refused_before_accept(app: App) -> None:
