@@ -8,7 +8,10 @@ from __future__ import annotations
 import asyncio
 import os
 import pathlib
+import shutil
 import socket
+import ssl
+import subprocess
 import sys
 import time
 import typing as t
@@ -174,6 +177,7 @@ def assert_read_only_page(reply: Reply) -> str:
     assert "<script" not in page
     assert "__debugger__" not in page
     assert "PIN" not in page
+    assert "console" not in page.lower()
     return page
 
 
@@ -253,6 +257,53 @@ def test_debug_mode_without_the_debugger_is_a_plain_500(
         server.stop()
 
 
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl")
+def test_cert_and_key_serve_https(app_folder: pathlib.Path) -> None:
+    cert, key = app_folder / "cert.pem", app_folder / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "ec", "-nodes"),
+            *("-pkeyopt", "ec_paramgen_curve:prime256v1"),
+            *("-keyout", str(key), "-out", str(cert), "-days", "1"),
+            *("-subj", "/CN=127.0.0.1"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    port = free_port()
+    argv = [sys.executable, "-m", "framework", "--app", "asgi_app", "run", "--asgi"]
+    argv += ["--port", str(port), "--cert", str(cert), "--key", str(key)]
+    env = {k: v for k, v in server_environment(app_folder).items() if k not in _ENV}
+    env["FRAMEWORK_SKIP_DOTENV"] = "1"
+    server = ServerProcess(argv, port=port, folder=app_folder, env=env)
+    context = ssl.create_default_context(cafile=str(cert))
+    context.check_hostname = False
+
+    def https_get() -> bytes:
+        with (
+            socket.create_connection(("127.0.0.1", port), timeout=5) as plain,
+            context.wrap_socket(plain) as sock,
+        ):
+            sock.sendall(b"GET /async HTTP/1.0\r\n\r\n")
+            return sock.makefile("rb").read()
+
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                answer = https_get()
+                break
+            except OSError:
+                assert server.process.poll() is None, server.output()
+                assert time.monotonic() < deadline, server.output()
+                time.sleep(0.1)
+        assert answer.startswith(b"HTTP/1.1 200 ")
+        assert answer.endswith(b"\r\n\r\nasync hello")
+    finally:
+        server.stop()
+
+
 # -- the reloader ------------------------------------------------------------------
 
 
@@ -285,13 +336,16 @@ def wait_for_body(
 def test_reloader_serves_changed_code_and_a_broken_module_as_a_page(
     tmp_path: pathlib.Path,
 ) -> None:
-    (tmp_path / "factory_app.py").write_text(FACTORY_APP)
-    message = tmp_path / "message.py"
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    project.mkdir()
+    elsewhere.mkdir()
+    (project / "factory_app.py").write_text(FACTORY_APP)
+    message = project / "message.py"
     message.write_text("TEXT = 'before'\n")
-    # A factory called with arguments: uvicorn's child has to call it too.
-    server = start(
-        tmp_path, "factory_app:create_app('v1: ')", "--debug", "run", "--asgi"
-    )
+    # Run from another folder: the reloader watches the app's folder too. A
+    # factory called with arguments: uvicorn's child has to call it too.
+    app = "../project/factory_app.py:create_app('v1: ')"
+    server = start(elsewhere, app, "--debug", "run", "--asgi")
     try:
         assert server.request("GET", "/").body == b"v1: before"
         message.write_text("TEXT = 'after'\n")
