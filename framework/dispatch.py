@@ -32,6 +32,7 @@ from .wrappers import scopes_outer_first
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from blinker import Signal
+    from werkzeug.routing import Rule
 
     from .concurrency import CallKind
     from .ctx import AppContext, RequestContext
@@ -135,8 +136,13 @@ class Dispatcher:
     # The async twin's tables, filled on first use after each prepare().
     _loop_hooks: dict[str | None, _LoopHooks] = field(factory=dict, init=False)
     _loop_plans: dict[str | None, bool] = field(factory=dict, init=False)
-    # Views planned to run on the loop: whether each returns an awaitable.
-    _async_views: dict[t.Callable[..., t.Any], bool] = field(factory=dict, init=False)
+    # Views planned to run on the loop: what to call, and whether it
+    # returns an awaitable.
+    _loop_views: dict[t.Callable[..., t.Any], tuple[t.Callable[..., t.Any], bool]] = (
+        field(factory=dict, init=False)
+    )
+    # Endpoints of class-based views, planned per HTTP method.
+    _per_method: set[str] = field(factory=set, init=False)
     # No reference to the app is kept: the app owns its dispatcher, and a
     # back-reference would make the pair a cycle that only the cycle
     # collector frees. Each request brings the app in ``ctx.app``.
@@ -146,7 +152,8 @@ class Dispatcher:
         self._scoped = {}
         self._loop_hooks = {}
         self._loop_plans = {}
-        self._async_views = {}
+        self._loop_views = {}
+        self._per_method = set()
         self._views = {
             endpoint: self._sync_view(app, view)
             for endpoint, view in app.view_functions.items()
@@ -379,26 +386,38 @@ class Dispatcher:
                 # The contexts send these from sync code, where an async
                 # receiver could not be awaited.
                 return False
-        rule = ctx.request.url_rule
-        endpoint = None if rule is None else rule.endpoint
-        plan = self._loop_plans.get(endpoint)
+        request = ctx.request
+        rule = request.url_rule
+        key: t.Any = None if rule is None else rule.endpoint
+        if key in self._per_method:
+            # A MethodView may mix sync and async methods.
+            key = (key, request.method)
+        plan = self._loop_plans.get(key)
         if plan is None:
-            plan = self._loop_plans[endpoint] = self._plan(ctx, endpoint)
+            plan = self._loop_plans[key] = self._plan(ctx, rule)
         return plan
 
-    def _plan(self, ctx: RequestContext, endpoint: str | None) -> bool:
-        from .concurrency import CallKind, classify
+    def _plan(self, ctx: RequestContext, rule: Rule | None) -> bool:
+        from .concurrency import ON_LOOP, CallKind, classify
 
-        app = ctx.app
-        if endpoint is not None:
-            view = app.view_functions.get(endpoint)
-            # Class-based views run in a thread: as_view's function is sync.
-            if view is None or hasattr(view, "view_class"):
+        if rule is not None:
+            view = ctx.app.view_functions.get(rule.endpoint)
+            if view is None:
                 return False
-            kind = classify(view)
-            if kind is CallKind.SYNC:
-                return False
-            self._async_views[view] = kind is CallKind.ASYNC
+            if hasattr(view, "view_class"):
+                self._per_method.add(rule.endpoint)
+                on_loop = getattr(view, ON_LOOP, None)
+                if on_loop is None:
+                    return False
+                if classify(view, ctx.request.method) is CallKind.SYNC:
+                    return False
+                # as_view's function is sync: await its async entry instead.
+                self._loop_views[view] = (on_loop, True)
+            else:
+                kind = classify(view)
+                if kind is CallKind.SYNC:
+                    return False
+                self._loop_views[view] = (view, kind is CallKind.ASYNC)
         return self._loop_hooks_for(ctx).loop_ok
 
     def _loop_hooks_for(self, ctx: RequestContext) -> _LoopHooks:
@@ -501,8 +520,9 @@ class Dispatcher:
         ):
             return ctx.app.pipeline.make_default_options_response(ctx)
         view = ctx.app.view_functions[rule.endpoint]
-        rv: t.Any = view(**request.view_args)  # type: ignore[arg-type]
-        if self._async_views.get(view, True):  # an INLINE view returns its value
+        call, is_async = self._loop_views.get(view) or (view, True)
+        rv: t.Any = call(**request.view_args)  # type: ignore[arg-type]
+        if is_async:  # a loop-safe view returns its value
             rv = await rv
         return rv  # type: ignore[no-any-return]
 
