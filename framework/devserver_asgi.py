@@ -57,9 +57,10 @@ class DebugTracebackMiddleware:
 
     The exception reaches it only when the app lets it through, as in debug
     mode (``PROPAGATE_EXCEPTIONS``); otherwise the app answers its own 500.
-    When the response had started (a streamed body failed midway), the page
-    can't be sent: the exception goes on to the server, which closes the
-    connection and logs it.
+    An error in a streamed body the app logs itself, cutting the response
+    off. One that escapes after the response started (from other
+    middleware, say) can't be answered with the page either: it is logged
+    and goes on to the server, which closes the connection.
 
     :param app: the ASGI application to wrap, e.g. ``app.asgi``.
     """

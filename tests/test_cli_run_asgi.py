@@ -217,9 +217,9 @@ def test_error_after_the_response_started_closes_the_connection(
     # Cut off: no last chunk, no page.
     assert not body.endswith(b"0\r\n\r\n")
     assert b"Traceback" not in body
+    # The traceback is in the server's output.
     deadline = time.monotonic() + 5
-    line = "Error on GET /stream-fail after its response had started"
-    while line not in debug_server.output():
+    while "LookupError: the stream failed on purpose" not in debug_server.output():
         assert time.monotonic() < deadline, debug_server.output()
         time.sleep(0.05)
 
@@ -407,6 +407,29 @@ def test_middleware_passes_other_scopes_through() -> None:
         DebugTracebackMiddleware(lifespan_app)({"type": "lifespan"}, None, None)
     )  # type: ignore[arg-type]
     assert events == ["lifespan"]
+
+
+def test_middleware_lets_an_error_after_the_start_go_on_to_the_server(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The app logs its own streaming errors; an app or middleware that lets
+    # one escape after the start gets no page: the server closes the
+    # connection.
+    sent: list[t.Any] = []
+
+    async def streaming_app(scope: t.Any, receive: t.Any, send: t.Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise LookupError("midway")
+
+    async def send(message: t.Any) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/streamed"}
+    middleware = DebugTracebackMiddleware(streaming_app)
+    with pytest.raises(LookupError, match="midway"):
+        asyncio.run(middleware(scope, None, send))  # type: ignore[arg-type]
+    assert [m["type"] for m in sent] == ["http.response.start"]
+    assert "Error on GET /streamed after its response had started" in caplog.text
 
 
 def test_traceback_page_names_chained_exceptions() -> None:
