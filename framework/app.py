@@ -1555,11 +1555,28 @@ class App(Scaffold):
                 adapter = self._http_adapter = HTTPAdapter(self)
             await adapter(scope, receive, send)
         elif kind == "lifespan":
-            await lifespan.handle_lifespan(self, scope, receive, send)
+            await lifespan.handle_lifespan(
+                self, scope, receive, self._pool_closer(send)
+            )
         elif kind == "websocket":
             await refuse_websocket(scope, receive, send)
         else:
             raise ValueError(f"Unknown ASGI scope type {kind!r}.")
+
+    def _pool_closer(self, send: Send) -> Send:
+        """``send`` that, before it reports a finished lifespan shutdown,
+        stops the thread pool of sync requests, waiting up to 10 seconds
+        for the ones still running (the server drained its connections
+        before the shutdown)."""
+
+        async def send_after_pool(message: t.MutableMapping[str, t.Any]) -> None:
+            adapter = self._http_adapter
+            if message["type"] == "lifespan.shutdown.complete" and adapter is not None:
+                self._http_adapter = None  # a later request starts afresh
+                await adapter.shutdown(10.0)
+            await send(message)
+
+        return send_after_pool
 
     def run(
         self,

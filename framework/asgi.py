@@ -65,7 +65,6 @@ __all__ = [
     "Scope",
     "Send",
     "refuse_websocket",
-    "simple_lifespan",
 ]
 
 Scope = t.MutableMapping[str, t.Any]
@@ -722,15 +721,3 @@ async def refuse_websocket(scope: Scope, receive: Receive, send: Send) -> None:
     """Close a websocket handshake before accepting it (the server answers
     403): websocket routes are not served yet."""
     await send({"type": "websocket.close", "code": 1008})
-
-
-async def simple_lifespan(scope: Scope, receive: Receive, send: Send) -> None:
-    """Answer the lifespan protocol with nothing to run."""
-    while True:
-        message = await receive()
-        kind = message["type"]
-        if kind == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif kind == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
