@@ -1,6 +1,7 @@
-"""Shared fixtures: a fresh app in testing mode and its test client, a
-throwaway PostgreSQL server, the Flask alias for a test or a module, and
-one headless browser for the session."""
+"""Shared fixtures: a fresh app in testing mode and its test client, the
+transport test clients use (WSGI or ASGI), a throwaway PostgreSQL server,
+the Flask alias for a test or a module, and one headless browser for the
+session."""
 
 from __future__ import annotations
 
@@ -15,6 +16,42 @@ from framework.testing import AppClient
 if t.TYPE_CHECKING:
     from postgres_server import PostgresServer
     from selenium.webdriver.remote.webdriver import WebDriver
+
+
+#: The transports a module that uses the ``transport`` fixture runs on.
+TRANSPORTS = ("wsgi", "asgi")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "wsgi_only: in a module run on both transports, a test about WSGI"
+        " itself (environ keys only WSGI has, wsgi.input, start_response);"
+        " say why beside it",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test that uses :func:`transport` once per transport (ids
+    ``wsgi`` and ``asgi``), or only on WSGI when marked ``wsgi_only``."""
+    if "transport" not in metafunc.fixturenames:
+        return
+    wsgi_only = metafunc.definition.get_closest_marker("wsgi_only") is not None
+    names = TRANSPORTS[:1] if wsgi_only else TRANSPORTS
+    metafunc.parametrize("transport", names, indirect=True, ids=names)
+
+
+@pytest.fixture
+def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The transport of every test client the test makes, ``"wsgi"`` or
+    ``"asgi"`` (:attr:`AppClient.default_transport`), so that the same test
+    checks both protocols. The core modules use it for all their tests::
+
+        pytestmark = pytest.mark.usefixtures("transport")
+    """
+    name: str = request.param
+    monkeypatch.setattr(AppClient, "default_transport", name)
+    return name
 
 
 @pytest.fixture

@@ -32,6 +32,10 @@ from framework import App
 from framework.cli import FrameworkGroup
 from framework.testing import AppClient, AppCliRunner
 
+# Every test runs through the WSGI and the ASGI callable (see the
+# ``transport`` fixture in conftest.py): a difference between them fails.
+pytestmark = pytest.mark.usefixtures("transport")
+
 # -- fixtures ------------------------------------------------------------------
 
 

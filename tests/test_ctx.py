@@ -27,6 +27,11 @@ from framework.testing import AppClient
 # -- proxies outside and inside contexts ---------------------------------------
 
 
+# Every test runs through the WSGI and the ASGI callable (see the
+# ``transport`` fixture in conftest.py): a difference between them fails.
+pytestmark = pytest.mark.usefixtures("transport")
+
+
 def test_proxies_outside_any_context_raise() -> None:
     assert not has_app_context()
     assert not has_request_context()

@@ -30,6 +30,11 @@ if t.TYPE_CHECKING:
     from framework.typing import ResponseReturnValue
 
 
+# Every test runs through the WSGI and the ASGI callable (see the
+# ``transport`` fixture in conftest.py): a difference between them fails.
+pytestmark = pytest.mark.usefixtures("transport")
+
+
 def _new_app(cls: type[App] = App, **kwargs: t.Any) -> App:
     app = cls("test_app", root_path=__file__.rpartition("/")[0], **kwargs)
     app.testing = True

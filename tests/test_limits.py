@@ -20,6 +20,10 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from framework import App, Request, request
 
+# Every test runs through the WSGI and the ASGI callable (see the
+# ``transport`` fixture in conftest.py): a difference between them fails.
+pytestmark = pytest.mark.usefixtures("transport")
+
 LIMIT = 1000
 
 

@@ -26,6 +26,11 @@ from framework.signals import app_ready, request_matched, session_opened
 from framework.testing import AppClient
 
 
+# Every test runs through the WSGI and the ASGI callable (see the
+# ``transport`` fixture in conftest.py): a difference between them fails.
+pytestmark = pytest.mark.usefixtures("transport")
+
+
 class Recorder:
     """A receiver that records each call, and whether contexts were active."""
 
