@@ -41,9 +41,13 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.test import TestResponse
 
     from .app import App
+    from .asgi import Message, Receive, Scope, Send
     from .concurrency import BackgroundLoop
     from .ctx import RequestContext
     from .sessions import SessionMixin
+
+#: An ASGI 3 application: ``await app(scope, receive, send)``.
+ASGIApp: t.TypeAlias = "t.Callable[[Scope, Receive, Send], t.Awaitable[None]]"
 
 __all__ = [
     "ASGITransport",
@@ -153,15 +157,6 @@ class WSGITransport:
         return werkzeug.test.run_wsgi_app(self.app, environ, buffered=buffered)
 
 
-#: An ASGI message: a dict with a ``"type"``.
-Message: t.TypeAlias = dict[str, t.Any]
-#: The ``receive`` callable an ASGI app awaits for the next message.
-Receive: t.TypeAlias = t.Callable[[], t.Awaitable[Message]]
-#: The ``send`` callable an ASGI app awaits with each message.
-Send: t.TypeAlias = t.Callable[[Message], t.Awaitable[None]]
-#: An ASGI 3 application: ``await app(scope, receive, send)``.
-ASGIApp: t.TypeAlias = t.Callable[[dict[str, t.Any], Receive, Send], t.Awaitable[None]]
-
 _ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
 _BODY_KEYS = {"CONTENT_TYPE": b"content-type", "CONTENT_LENGTH": b"content-length"}
 #: Characters a path keeps unquoted in ``raw_path`` (RFC 3986 ``pchar``).
@@ -188,7 +183,7 @@ def _raw_path(environ: WSGIEnvironment, path: bytes) -> bytes:
     return quote(path, safe=_PATH_SAFE).encode("ascii")
 
 
-def environ_to_scope(environ: WSGIEnvironment) -> dict[str, t.Any]:
+def environ_to_scope(environ: WSGIEnvironment) -> Scope:
     """The ASGI HTTP scope of the request described by the WSGI
     ``environ``: what an ASGI server passes for the request from which a
     WSGI server made ``environ``.
@@ -222,7 +217,7 @@ def environ_to_scope(environ: WSGIEnvironment) -> dict[str, t.Any]:
     port = str(environ.get("SERVER_PORT") or "")
     remote = environ.get("REMOTE_ADDR")
     protocol: str = environ.get("SERVER_PROTOCOL") or "HTTP/1.1"
-    scope: dict[str, t.Any] = {
+    scope: Scope = {
         "type": "http",
         "asgi": dict(_ASGI_VERSION),
         "http_version": protocol.partition("/")[2] or "1.1",
@@ -322,7 +317,7 @@ class _Exchange:
 
     # -- the loop's side ---------------------------------------------------
 
-    async def serve(self, app: ASGIApp, scope: dict[str, t.Any]) -> None:
+    async def serve(self, app: ASGIApp, scope: Scope) -> None:
         self._ended = asyncio.Event()
         try:
             await app(scope, self.receive, self.send)
@@ -833,7 +828,7 @@ class _Lifespan:
         self._outbox: asyncio.Queue[Message | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
-    async def _serve(self, scope: dict[str, t.Any]) -> None:
+    async def _serve(self, scope: Scope) -> None:
         try:
             await self.app(scope, self._inbox.get, self._outbox.put)
         finally:

@@ -18,11 +18,30 @@ import typing as t
 
 import pytest
 
-from framework import App
+from framework import (
+    App,
+    Response,
+    abort,
+    after_this_request,
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    got_request_exception,
+    redirect,
+    request,
+    request_finished,
+    request_started,
+    request_tearing_down,
+    session,
+    stream_with_context,
+)
+from framework.signals import request_matched, session_opened
 from framework.testing import (
     AppClient,
     ASGITransport,
+    AsyncAppClient,
     ClientDisconnected,
+    LifespanFailed,
     WSGITransport,
     environ_to_scope,
 )
@@ -77,7 +96,7 @@ class Recorder:
         await send_text(send, "ok")
 
 
-# -- the scope ---------------------------------------------------------------------
+# -- the scope ----------------------------------------------------------------------
 
 
 def test_scope_is_built_from_the_request(app: App) -> None:
@@ -155,7 +174,7 @@ def test_environ_to_scope_without_client_or_body_headers() -> None:
     assert scope["http_version"] == "2"
 
 
-# -- the request body ----------------------------------------------------------------
+# -- the request body ---------------------------------------------------------------
 
 
 def test_body_comes_in_chunks_then_disconnect_once_the_response_is_done(
@@ -207,7 +226,7 @@ def test_chunked_body_is_read_to_its_end(app: App) -> None:
     assert dict(recorder.scopes[0]["headers"])[b"transfer-encoding"] == b"chunked"
 
 
-# -- the response ----------------------------------------------------------------------
+# -- the response -------------------------------------------------------------------
 
 
 def test_status_headers_and_body(app: App) -> None:
@@ -287,7 +306,7 @@ def test_response_data_reads_the_whole_stream(app: App) -> None:
     assert log[-1] == "finally"
 
 
-# -- errors ----------------------------------------------------------------------------
+# -- errors -------------------------------------------------------------------------
 
 
 def test_error_before_the_response_reaches_the_test(app: App) -> None:
@@ -380,7 +399,7 @@ def test_transport_refuses_to_run_on_its_own_loop(app: App) -> None:
     asyncio.run(inside())
 
 
-# -- the client around it: cookies, redirects, the transport switch -------------
+# -- the client around it: cookies, redirects, the transport switch -----------------
 
 
 def test_cookies_and_redirects_through_an_asgi_app(app: App) -> None:
@@ -415,3 +434,400 @@ def test_default_transport_is_a_class_setting(
     monkeypatch.setattr(AppClient, "default_transport", "asgi")
     assert isinstance(app.test_client().transport, ASGITransport)
     assert isinstance(app.test_client(transport="wsgi").transport, WSGITransport)
+
+
+# -- ordering parity: the same scenario through both transports ---------------------
+
+
+def _ordering_app(log: list[str]) -> App:
+    """An app that logs every hook, signal and teardown it runs, in order."""
+    app = App("ordering")
+    app.secret_key = "ordering"
+
+    def note(name: str) -> t.Callable[..., None]:
+        def record(*args: t.Any, **kwargs: t.Any) -> None:
+            error = kwargs.get("exception", kwargs.get("exc"))
+            log.append(name if error is None else f"{name}({error!r})")
+
+        return record
+
+    for signal in (
+        appcontext_pushed,
+        request_matched,
+        request_started,
+        request_finished,
+        got_request_exception,
+        request_tearing_down,
+        appcontext_tearing_down,
+        appcontext_popped,
+        session_opened,
+    ):
+        signal.connect(note(f"signal {signal.name}"), app, weak=False)
+
+    @app.url_value_preprocessor
+    def values(endpoint: str | None, view_args: dict[str, t.Any] | None) -> None:
+        log.append(f"url_value_preprocessor {endpoint}")
+
+    @app.before_request
+    def before() -> None:
+        log.append("before_request")
+        session["seen"] = True
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        log.append(f"after_request {response.status_code}")
+        return response
+
+    @app.teardown_request
+    def teardown(error: BaseException | None) -> None:
+        log.append(f"teardown_request {error!r}")
+
+    @app.teardown_appcontext
+    def teardown_app(error: BaseException | None) -> None:
+        log.append(f"teardown_appcontext {error!r}")
+
+    @app.errorhandler(LookupError)
+    def lookup(error: LookupError) -> tuple[str, int]:
+        log.append(f"errorhandler {error!r}")
+        return "handled", 409
+
+    @app.get("/ok")
+    def ok() -> str:
+        log.append("view ok")
+
+        @after_this_request
+        def later(response: Response) -> Response:
+            log.append("after_this_request")
+            return response
+
+        return "ok"
+
+    @app.get("/handled")
+    def handled() -> str:
+        log.append("view handled")
+        raise KeyError("k")
+
+    @app.get("/unhandled")
+    def unhandled() -> str:
+        log.append("view unhandled")
+        raise RuntimeError("r")
+
+    @app.get("/abort")
+    def aborted() -> str:
+        log.append("view abort")
+        abort(403)
+
+    @app.get("/stream")
+    def stream() -> Response:
+        log.append("view stream")
+
+        @stream_with_context
+        def generate() -> t.Iterator[str]:
+            log.append(f"generate {request.path}")
+            yield "a"
+            log.append("generate more")
+            yield "b"
+
+        return Response(generate())
+
+    return app
+
+
+@pytest.mark.parametrize(
+    "path", ["/ok", "/handled", "/unhandled", "/abort", "/stream", "/missing"]
+)
+def test_hooks_signals_and_teardown_run_in_the_same_order_on_both(path: str) -> None:
+    logs: dict[str, list[str]] = {}
+    bodies: dict[str, tuple[int, bytes]] = {}
+    for name in ("wsgi", "asgi"):
+        log = logs[name] = []
+        app = _ordering_app(log)
+        client = app.test_client(transport=name)
+        response = client.get(path)
+        bodies[name] = response.status_code, response.get_data()
+        response.close()
+        log.append("response closed")
+    assert bodies["wsgi"] == bodies["asgi"]
+    assert logs["wsgi"] == logs["asgi"]
+    # The scenario did run: every request goes through the hooks.
+    assert "before_request" in logs["wsgi"]
+    assert "signal appcontext-popped" in logs["wsgi"]
+
+
+# -- through the app: streaming and sessions on both transports ---------------------
+
+
+@pytest.mark.parametrize("name", ["wsgi", "asgi"])
+def test_a_streamed_view_is_read_as_it_produces(app: App, name: str) -> None:
+    produced: list[str] = []
+    go_on = threading.Event()
+
+    @app.get("/stream")
+    def stream() -> t.Iterator[str]:
+        def generate() -> t.Iterator[str]:
+            produced.append("first")
+            yield "first"
+            # Only once the test read the first chunk: a client that
+            # collected the whole body first would wait here, then fail.
+            go_on.wait(5)
+            produced.append("second")
+            yield "second"
+
+        return generate()
+
+    response = app.test_client(transport=name).get("/stream")
+    chunks = iter(response.response)
+    assert next(chunks) == b"first"
+    assert produced == ["first"]
+    go_on.set()
+    assert next(chunks) == b"second"
+    assert produced == ["first", "second"]
+    assert list(chunks) == []
+
+
+@pytest.mark.parametrize("name", ["wsgi", "asgi"])
+def test_session_transaction_and_environ_base_on_both(app: App, name: str) -> None:
+    app.secret_key = "test"
+
+    @app.get("/whoami")
+    def whoami() -> str:
+        return f"{session.get('user')} from {request.remote_addr}"
+
+    client = app.test_client(transport=name)
+    client.environ_base["REMOTE_ADDR"] = "10.1.2.3"
+    with client.session_transaction() as stored:
+        stored["user"] = "ann"
+    assert client.get("/whoami").text == "ann from 10.1.2.3"
+
+
+# -- the async client ---------------------------------------------------------------
+
+
+def test_async_client_requests(app: App) -> None:
+    app.secret_key = "test"
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    @app.post("/login")
+    def login() -> str:
+        session["user"] = request.get_json()["user"]
+        return "in"
+
+    @app.get("/me")
+    async def me() -> dict[str, t.Any]:
+        loops.append(asyncio.get_running_loop())
+        return {"user": session.get("user")}
+
+    @app.get("/go")
+    def go() -> t.Any:
+        return redirect("/me")
+
+    async def scenario() -> None:
+        client = app.async_test_client()
+        assert isinstance(client, AsyncAppClient)
+        response = await client.post("/login", json={"user": "ann"})
+        assert response.text == "in"
+        response = await client.get("/go", follow_redirects=True)
+        assert response.json == {"user": "ann"}
+        assert [r.status_code for r in response.history] == [302]
+        # The async view ran on the test's own loop.
+        assert loops == [asyncio.get_running_loop()]
+        assert client.get_cookie("session") is not None
+
+    asyncio.run(scenario())
+
+
+def test_async_client_concurrent_requests(app: App) -> None:
+    arrived = 0
+    both = asyncio.Event()
+
+    @app.get("/meet")
+    async def meet() -> str:
+        nonlocal arrived
+        arrived += 1
+        if arrived == 2:
+            both.set()
+        # Each request waits for the other: they must run at once.
+        await asyncio.wait_for(both.wait(), 5)
+        return "met"
+
+    async def scenario() -> None:
+        client = app.async_test_client()
+        responses = await asyncio.gather(client.get("/meet"), client.get("/meet"))
+        assert [r.text for r in responses] == ["met", "met"]
+
+    asyncio.run(scenario())
+
+
+def test_async_client_stream(app: App) -> None:
+    produced: list[str] = []
+    go_on = threading.Event()
+
+    @app.get("/stream")
+    def stream() -> t.Iterator[str]:
+        def generate() -> t.Iterator[str]:
+            produced.append("first")
+            yield "first"
+            go_on.wait(5)
+            produced.append("second")
+            yield "second"
+
+        return generate()
+
+    async def scenario() -> None:
+        client = app.async_test_client()
+        async with client.stream("/stream") as response:
+            assert response.status_code == 200
+            assert response.headers["Content-Type"].startswith("text/html")
+            chunks = aiter(response)
+            assert await anext(chunks) == b"first"
+            assert produced == ["first"]
+            go_on.set()
+            assert await response.read() == b"second"
+
+    asyncio.run(scenario())
+
+
+def test_async_client_stream_left_early_closes_the_generator(app: App) -> None:
+    closed = threading.Event()
+
+    @app.get("/endless")
+    def endless() -> t.Iterator[str]:
+        def generate() -> t.Iterator[str]:
+            try:
+                while True:
+                    yield "x"
+            finally:
+                closed.set()
+
+        return generate()
+
+    async def scenario() -> None:
+        async with app.async_test_client().stream("/endless") as response:
+            async for chunk in response:
+                assert chunk == b"x"
+                break
+        assert closed.is_set()
+
+    asyncio.run(scenario())
+
+
+def test_async_client_session_transaction(app: App) -> None:
+    app.secret_key = "test"
+
+    @app.get("/me")
+    def me() -> str:
+        return str(session.get("user"))
+
+    async def scenario() -> None:
+        client = app.async_test_client()
+        with client.session_transaction() as stored:
+            stored["user"] = "bob"
+        assert (await client.get("/me")).text == "bob"
+
+    asyncio.run(scenario())
+
+
+class LifespanMiddleware:
+    """ASGI middleware around ``app.asgi_app`` that answers the lifespan
+    protocol itself: what an app's lifespan handling looks like to the
+    client, whoever implements it."""
+
+    def __init__(self, inner: t.Any, log: list[str], fail: str | None = None) -> None:
+        self.inner = inner
+        self.log = log
+        self.fail = fail
+        self.http_states: list[t.Any] = []
+
+    async def __call__(self, scope: t.Any, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            self.http_states.append(scope.get("state"))
+            await self.inner(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            phase = message["type"].rpartition(".")[2]
+            self.log.append(phase)
+            if self.fail == phase:
+                await send({"type": f"lifespan.{phase}.failed", "message": "no db"})
+            else:
+                if phase == "startup":
+                    scope["state"]["db"] = "connected"
+                await send({"type": f"lifespan.{phase}.complete"})
+            if phase == "shutdown" or self.fail == phase:
+                return
+
+
+def test_async_client_runs_lifespan_around_the_block(app: App) -> None:
+    log: list[str] = []
+    middleware = LifespanMiddleware(app.asgi_app, log)
+    app.asgi_app = middleware  # type: ignore[method-assign]
+
+    @app.get("/")
+    def index() -> str:
+        log.append("request")
+        return "ok"
+
+    async def scenario() -> None:
+        async with app.async_test_client() as client:
+            assert log == ["startup"]
+            assert (await client.get("/")).text == "ok"
+        assert log == ["startup", "request", "shutdown"]
+
+    asyncio.run(scenario())
+    # Each request got a copy of the state lifespan startup filled.
+    assert middleware.http_states == [{"db": "connected"}]
+
+
+def test_async_client_without_async_with_runs_no_lifespan(app: App) -> None:
+    log: list[str] = []
+    middleware = LifespanMiddleware(app.asgi_app, log)
+    app.asgi_app = middleware  # type: ignore[method-assign]
+    app.get("/")(lambda: "ok")
+
+    async def scenario() -> None:
+        assert (await app.async_test_client().get("/")).text == "ok"
+        async with app.async_test_client(lifespan=False) as client:
+            assert (await client.get("/")).text == "ok"
+
+    asyncio.run(scenario())
+    assert log == []
+    assert middleware.http_states == [None, None]
+
+
+@pytest.mark.parametrize("phase", ["startup", "shutdown"])
+def test_async_client_lifespan_failure_is_raised(app: App, phase: str) -> None:
+    log: list[str] = []
+    app.asgi_app = LifespanMiddleware(app.asgi_app, log, fail=phase)  # type: ignore[method-assign]
+    ran: list[str] = []
+
+    async def scenario() -> None:
+        async with app.async_test_client():
+            ran.append("block")
+
+    with pytest.raises(LifespanFailed, match="no db"):
+        asyncio.run(scenario())
+    assert ran == ([] if phase == "startup" else ["block"])
+
+
+def test_async_client_lifespan_of_a_plain_app(app: App) -> None:
+    app.get("/")(lambda: "ok")
+
+    async def scenario() -> None:
+        async with app.async_test_client() as client:
+            assert (await client.get("/")).text == "ok"
+
+    asyncio.run(scenario())
+
+
+def test_async_client_lifespan_app_that_raises(app: App) -> None:
+    async def broken(scope: t.Any, receive: Receive, send: Send) -> None:
+        raise LookupError("lifespan not supported here")
+
+    app.asgi_app = broken  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        async with app.async_test_client():
+            raise AssertionError("not reached")  # pragma: no cover
+
+    with pytest.raises(LookupError, match="not supported here"):
+        asyncio.run(scenario())
