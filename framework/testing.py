@@ -60,6 +60,7 @@ __all__ = [
     "StreamedResponse",
     "Transport",
     "WSGITransport",
+    "environ_to_scope",
 ]
 
 
