@@ -39,7 +39,7 @@ from werkzeug.exceptions import (
 from .bodies import ClientGone, ReadBody, read_body
 from .concurrency import LoopBridge, ThreadHop, ThreadHopFull
 from .ctx import RequestContext
-from .wrappers import Response, scope_to_environ
+from .wrappers import Response, scope_facts, scope_to_environ
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .interfaces import AppLike
@@ -67,6 +67,10 @@ _Ready = tuple[int, list[tuple[bytes, bytes]], bytes | None]
 
 _DEFAULT_SPOOL = 1024 * 1024
 
+#: HTTP versions whose request bodies are delimited by Content-Length or
+#: chunked transfer coding; later ones frame bodies without either header.
+_LENGTH_FRAMED = frozenset({"1.0", "1.1"})
+
 
 class HTTPAdapter:
     """Serves the ASGI ``http`` scopes of one app; see the module docstring.
@@ -92,25 +96,22 @@ class HTTPAdapter:
         """Serve one HTTP request."""
         app = self.app
         try:
-            body = await self._read_body(scope, receive)
+            facts = scope_facts(scope)
+        except _MALFORMED as e:
+            await _refuse_malformed(send, e)
+            return
+        try:
+            body = await self._read_body(scope, facts, receive)
         except ClientGone:
             return  # nobody is left to answer
         except HTTPException as e:  # 408: the body did not arrive in time
             await _send_error(send, e)
             return
-        except (KeyError, TypeError, ValueError, UnicodeError) as e:
-            _log.warning("Refused a malformed ASGI scope: %s", e)
-            await _send_error(send, BadRequest("The request could not be read."))
-            return
         try:
-            ctx = self._context(scope, body)
-        except (KeyError, TypeError, ValueError, UnicodeError, AttributeError) as e:
-            # A scope no request can be built from (a path that is not a
-            # string, headers that are not byte pairs): the server's fault
-            # or an attacker's, answered without running the app.
+            ctx = self._context(scope, body, facts)
+        except _MALFORMED as e:
             body.close()
-            _log.warning("Refused a malformed ASGI scope: %r", e)
-            await _send_error(send, BadRequest("The request could not be read."))
+            await _refuse_malformed(send, e)
             return
         try:
             if "wsgi_app" in app.__dict__:
@@ -127,21 +128,14 @@ class HTTPAdapter:
         if ready is not None:
             await _send_ready(send, ready)
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> ReadBody:
-        length: str | None = None
-        chunked = False
-        for name, value in scope["headers"]:
-            if type(name) is not bytes or type(value) is not bytes:
-                # Checked here, once, so that no later read of a header
-                # fails inside the app (a 500) on a server's bad scope.
-                raise TypeError(f"a header is not a pair of bytes: {name!r}")
-            if name == b"content-length":
-                length = value.decode("latin-1")
-            elif name == b"transfer-encoding":
-                chunked = True
-        if length is None and not chunked:
+    async def _read_body(
+        self, scope: Scope, facts: dict[str, t.Any], receive: Receive
+    ) -> ReadBody:
+        length: str | None = facts.get("CONTENT_LENGTH")
+        chunked = "HTTP_TRANSFER_ENCODING" in facts or (
             # HTTP/2 and HTTP/3 frame a body without either header.
-            chunked = scope.get("http_version", "1.1") not in ("1.1", "1.0")
+            length is None and scope.get("http_version", "1.1") not in _LENGTH_FRAMED
+        )
         return await read_body(
             receive,
             content_length=length,
@@ -151,11 +145,13 @@ class HTTPAdapter:
             timeout=self.body_timeout,
         )
 
-    def _context(self, scope: Scope, body: ReadBody) -> RequestContext:
+    def _context(
+        self, scope: Scope, body: ReadBody, facts: dict[str, t.Any]
+    ) -> RequestContext:
         app = self.app
         if getattr(app, "_custom_request_context", False):
             return app.request_context(scope_to_environ(scope, body.content_stream()))
-        request = app.request_class.from_scope(scope, body)
+        request = app.request_class.from_scope(scope, body, facts)
         return RequestContext(app, request=request)
 
     async def shutdown(self, timeout: float | None = None) -> bool:
@@ -339,6 +335,18 @@ async def _send_ready(send: Send, ready: _Ready) -> None:
     status, headers, body = ready
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body or b""})
+
+
+#: What building a request from a malformed scope raises.
+_MALFORMED = (KeyError, TypeError, ValueError, UnicodeError, AttributeError)
+
+
+async def _refuse_malformed(send: Send, error: Exception) -> None:
+    """Answer 400 to a scope no request can be built from (a path that is
+    not a string, headers that are not byte pairs): the server's fault or
+    an attacker's, refused without running the app."""
+    _log.warning("Refused a malformed ASGI scope: %r", error)
+    await _send_error(send, BadRequest("The request could not be read."))
 
 
 async def _send_error(send: Send, error: HTTPException) -> None:

@@ -473,3 +473,39 @@ def test_websocket_is_refused_before_accept(app: App) -> None:
     ws["type"] = "websocket"
     asyncio.run(app.asgi(ws, receive, send))
     assert messages == [{"type": "websocket.close", "code": 1008}]
+
+
+def test_plain_request_never_builds_a_wsgi_environ(app: App) -> None:
+    seen: list[t.Any] = []
+
+    @app.get("/")
+    def index() -> str:
+        return "hello"
+
+    @app.teardown_request
+    def keep(exc: BaseException | None) -> None:
+        seen.append(request._get_current_object())  # type: ignore[attr-defined]
+
+    # The first request from a host binds the URL map to it, from the whole
+    # environ; later ones find the binding by the few values they carry.
+    call(app, scope())
+    seen.clear()
+    assert call(app, scope(headers=[(b"cookie", b"a=1")])).body == b"hello"
+    assert call(app, scope(path="/missing")).status == 404
+    assert [("environ" in r.__dict__) for r in seen] == [False, False]
+
+
+def test_environ_is_made_for_code_that_asks(app: App) -> None:
+    @app.post("/x")
+    def index() -> t.Any:
+        environ = request.environ
+        return {
+            "path": environ["PATH_INFO"],
+            "host": environ["HTTP_HOST"],
+            "body": environ["wsgi.input"].read().decode(),
+        }
+
+    result = call(app, scope("POST", "/x", [(b"content-length", b"2")]), [b"hi"])
+    assert result.status == 200
+    assert b'"body":"hi"' in result.body
+    assert b'"host":"testserver"' in result.body
