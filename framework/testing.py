@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
+import contextlib
+import contextvars
 import copy
 import functools
 import importlib.metadata
@@ -48,6 +50,8 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 #: An ASGI 3 application: ``await app(scope, receive, send)``.
 ASGIApp: t.TypeAlias = "t.Callable[[Scope, Receive, Send], t.Awaitable[None]]"
+
+R = t.TypeVar("R")
 
 __all__ = [
     "ASGITransport",
@@ -184,6 +188,12 @@ def _raw_path(environ: WSGIEnvironment, path: bytes) -> bytes:
     return quote(path, safe=_PATH_SAFE).encode("ascii")
 
 
+def _port(value: t.Any) -> int:
+    """A port from an environ value; 0 when there is none."""
+    text = str(value or "")
+    return int(text) if text.isdigit() else 0
+
+
 def environ_to_scope(environ: WSGIEnvironment) -> Scope:
     """The ASGI HTTP scope of the request described by the WSGI
     ``environ``: what an ASGI server passes for the request from which a
@@ -229,9 +239,7 @@ def environ_to_scope(environ: WSGIEnvironment) -> Scope:
         "query_string": environ.get("QUERY_STRING", "").encode("latin-1"),
         "root_path": _wsgi_decoded(root),
         "headers": headers,
-        "client": (
-            None if not remote else (remote, int(environ.get("REMOTE_PORT") or 0))
-        ),
+        "client": (None if not remote else (remote, _port(environ.get("REMOTE_PORT")))),
         "server": (
             environ.get("SERVER_NAME", "localhost"),
             int(port) if port.isdigit() else None,
@@ -300,7 +308,10 @@ class _Exchange:
     """
 
     def __init__(
-        self, loop: asyncio.AbstractEventLoop, body: _BodyReader, timeout: float
+        self,
+        loop: asyncio.AbstractEventLoop,
+        body: _BodyReader,
+        timeout: float | None,
     ) -> None:
         self.loop = loop
         self.body = body
@@ -436,6 +447,13 @@ class _ASGIBody:
                 self.chunks.append(bytes(chunk))
         return self.chunks.popleft()
 
+    def __del__(self) -> None:
+        # A response dropped unread: let the app waiting in send go, as a
+        # dropped WSGI body's generator is closed when it is collected.
+        if not self.done and not self.closed:
+            with contextlib.suppress(RuntimeError):  # the loop is closed
+                self.exchange.disconnect()
+
     def close(self) -> None:
         """Stop reading: the app sees the client go away, and this returns
         once it has finished (its teardown ran)."""
@@ -493,7 +511,7 @@ class ASGITransport:
         loop: asyncio.AbstractEventLoop | None = None,
         state: dict[str, t.Any] | None = None,
         chunk_size: int = 65536,
-        timeout: float = 30.0,
+        timeout: float | None = 30.0,
     ) -> None:
         self.app = app
         self._loop = loop
@@ -809,6 +827,41 @@ class AppClient(Client):
         self._context_stack.close()
 
 
+async def _in_thread(func: t.Callable[..., R], /, *args: t.Any, **kwargs: t.Any) -> R:
+    """``func(*args, **kwargs)`` in a new thread, in a copy of the current
+    context, awaited without blocking the loop.
+
+    Not the loop's default executor, as ``asyncio.to_thread`` uses: its few
+    threads would let a handful of requests that wait for each other (the
+    app runs on this same loop) wait forever.
+    """
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[R] = loop.create_future()
+    context = contextvars.copy_context()
+
+    def settle(value: t.Any, error: BaseException | None) -> None:
+        if done.done():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(value)
+
+    def run() -> None:
+        value: t.Any = None
+        error: BaseException | None = None
+        try:
+            value = context.run(func, *args, **kwargs)
+        except BaseException as e:  # handed to the awaiting task
+            error = e
+        # The loop may have closed meanwhile: nobody waits then.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, value, error)
+
+    threading.Thread(target=run, name="framework-test-client-call", daemon=True).start()
+    return await done
+
+
 class LifespanFailed(RuntimeError):
     """The app answered ASGI lifespan startup or shutdown with
     ``lifespan.startup.failed`` or ``lifespan.shutdown.failed``; the message
@@ -820,7 +873,7 @@ class _Lifespan:
     ``lifespan`` scope for the app's whole life, startup before the first
     request, shutdown after the last."""
 
-    def __init__(self, app: ASGIApp, timeout: float) -> None:
+    def __init__(self, app: ASGIApp, timeout: float | None) -> None:
         self.app = app
         self.timeout = timeout
         #: What the app keeps for requests (``scope["state"]``).
@@ -930,7 +983,7 @@ class StreamedResponse:
         while True:
             # The body waits for the app, which runs on this loop: wait for
             # it in a thread.
-            chunk = await asyncio.to_thread(next, self._chunks, None)
+            chunk = await _in_thread(next, self._chunks, None)
             if chunk is None:
                 return
             yield chunk
@@ -975,7 +1028,7 @@ class AsyncAppClient:
         app: App,
         *,
         lifespan: bool = True,
-        timeout: float = 30.0,
+        timeout: float | None = 30.0,
         **kwargs: t.Any,
     ) -> None:
         self.app = app
@@ -1012,7 +1065,7 @@ class AsyncAppClient:
         of :meth:`AppClient.open` (``follow_redirects`` too)."""
         self._transport()
         kwargs["buffered"] = True
-        return await asyncio.to_thread(self.client.open, *args, **kwargs)
+        return await _in_thread(self.client.open, *args, **kwargs)
 
     async def get(self, *args: t.Any, **kwargs: t.Any) -> TestResponse:
         """A ``GET`` request; see :meth:`open`."""
@@ -1052,11 +1105,11 @@ class AsyncAppClient:
         """
         self._transport()
         kwargs["buffered"] = False
-        response = await asyncio.to_thread(self.client.open, *args, **kwargs)
+        response = await _in_thread(self.client.open, *args, **kwargs)
         try:
             yield StreamedResponse(response)
         finally:
-            await asyncio.to_thread(response.close)
+            await _in_thread(response.close)
 
     def session_transaction(
         self, *args: t.Any, **kwargs: t.Any

@@ -13,7 +13,9 @@ modules run on both transports (see ``tests/conftest.py``).
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
+import time
 import typing as t
 
 import pytest
@@ -289,6 +291,17 @@ def test_closing_a_streamed_response_early_is_a_disconnect(app: App) -> None:
     assert next(iter(response.response)) == b"0"
     response.close()
     # close() returns once the app finished.
+    assert log == ["sent 0", "client gone", "finally"]
+
+
+def test_a_streamed_response_dropped_unread_lets_the_app_finish(app: App) -> None:
+    log: list[str] = []
+    response = client_of(app, streaming_app(log)).get("/")
+    del response
+    gc.collect()
+    deadline = time.monotonic() + 5
+    while "finally" not in log and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert log == ["sent 0", "client gone", "finally"]
 
 
@@ -638,22 +651,23 @@ def test_async_client_requests(app: App) -> None:
 
 def test_async_client_concurrent_requests(app: App) -> None:
     arrived = 0
-    both = asyncio.Event()
+    everyone = asyncio.Event()
+    count = 12
 
     @app.get("/meet")
     async def meet() -> str:
         nonlocal arrived
         arrived += 1
-        if arrived == 2:
-            both.set()
-        # Each request waits for the other: they must run at once.
-        await asyncio.wait_for(both.wait(), 5)
+        if arrived == count:
+            everyone.set()
+        # Each request waits for all the others: they must all run at once.
+        await asyncio.wait_for(everyone.wait(), 5)
         return "met"
 
     async def scenario() -> None:
         client = app.async_test_client()
-        responses = await asyncio.gather(client.get("/meet"), client.get("/meet"))
-        assert [r.text for r in responses] == ["met", "met"]
+        responses = await asyncio.gather(*(client.get("/meet") for _ in range(count)))
+        assert [r.text for r in responses] == ["met"] * count
 
     asyncio.run(scenario())
 
