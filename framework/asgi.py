@@ -39,6 +39,9 @@ from werkzeug.exceptions import (
 from .bodies import ClientGone, ReadBody, read_body
 from .concurrency import LoopBridge, ThreadHop, ThreadHopFull
 from .ctx import RequestContext
+from .dispatch import Dispatcher
+from .errors import ErrorHandling
+from .interfaces import Pipeline
 from .wrappers import Response, scope_facts, scope_to_environ
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -91,6 +94,8 @@ class HTTPAdapter:
         )
         self.spool_size: int = config.get("ASGI_BODY_SPOOL_SIZE") or _DEFAULT_SPOOL
         self.body_timeout: float | None = config.get("ASGI_BODY_TIMEOUT")
+        #: Whether any request may run on the loop (see :func:`_loop_capable`).
+        self.loop_capable = _loop_capable(app)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one HTTP request."""
@@ -116,6 +121,8 @@ class HTTPAdapter:
         try:
             if "wsgi_app" in app.__dict__:
                 ready = await self.hop.run(_through_wsgi, app, scope, body, send)
+            elif self.loop_capable and _plan_on_loop(ctx):
+                ready = await _run_request_on_loop(ctx, send, self.hop)
             else:
                 ready = await self.hop.run(_run_request, ctx, send)
         except ThreadHopFull:
@@ -158,6 +165,73 @@ class HTTPAdapter:
         """Stop the thread pool, waiting ``timeout`` seconds for running
         requests; whether they all ended."""
         return await self.hop.shutdown(timeout)
+
+
+def _loop_capable(app: AppLike) -> bool:
+    """Whether the app's pipeline has an async twin to run requests on the
+    loop with: the default dispatcher and error handling (or subclasses),
+    no Flask-style override of a pipeline method, no custom request
+    context, a session interface that never blocks."""
+    if not isinstance(app.dispatcher, Dispatcher) or not isinstance(
+        app.error_handling, ErrorHandling
+    ):
+        return False
+    if getattr(app, "_custom_request_context", False):
+        return False
+    strategies = (
+        app.dispatcher,
+        app.error_handling,
+        app.router,
+        app.response_converter,
+    )
+    for step in Pipeline.__slots__:
+        owner = getattr(getattr(app.pipeline, step, None), "__self__", None)
+        if not any(owner is strategy for strategy in strategies):
+            return False  # an App method overridden Flask-style
+    return bool(type(app.session_interface).__dict__.get("loop_safe", False))
+
+
+def _plan_on_loop(ctx: RequestContext) -> bool:
+    """Match the request, then ask the dispatcher whether its whole chain
+    may run on the loop."""
+    ctx.prematch()
+    return t.cast(Dispatcher, ctx.app.dispatcher).runs_on_loop(ctx)
+
+
+# -- on the loop, for requests that never leave it ----------------------------
+
+
+async def _run_request_on_loop(
+    ctx: RequestContext, send: Send, hop: ThreadHop
+) -> _Ready | None:
+    """The async twin of :func:`_run_request`: the whole request on the
+    loop, in the server's task, with no thread hop."""
+    app = ctx.app
+    error: BaseException | None = None
+    dispatcher = t.cast(Dispatcher, app.dispatcher)
+    try:
+        try:
+            ctx.push()
+            response = await dispatcher.afull_dispatch(ctx)
+        except Exception as e:
+            error = e
+            errors = t.cast(ErrorHandling, app.error_handling)
+            response = await errors.ahandle_unhandled(ctx, e)
+        except BaseException:
+            error = sys.exc_info()[1]
+            raise
+        status, headers, body = _wsgi_parts(response, ctx)
+    finally:
+        if error is not None and app.should_ignore_error(error):
+            error = None
+        ctx.pop(error)
+    if type(body) is list or type(body) is tuple:
+        try:
+            return status, headers, b"".join(body)
+        finally:
+            _close(body)
+    # A streamed body is produced by sync code: pump it from one thread.
+    return await hop.run(_finish, status, headers, body, send)
 
 
 # -- in the hop's thread ---------------------------------------------------
