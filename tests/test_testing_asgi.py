@@ -17,6 +17,7 @@ import gc
 import threading
 import time
 import typing as t
+from contextlib import ExitStack
 
 import pytest
 
@@ -37,6 +38,7 @@ from framework import (
     session,
     stream_with_context,
 )
+from framework.concurrency import loop_safe
 from framework.signals import request_matched, session_opened
 from framework.testing import (
     AppClient,
@@ -452,8 +454,16 @@ def test_default_transport_is_a_class_setting(
 # -- ordering parity: the same scenario through both transports ---------------------
 
 
-def _ordering_app(log: list[str]) -> App:
-    """An app that logs every hook, signal and teardown it runs, in order."""
+def _ordering_app(
+    log: list[str], signals: ExitStack, kind: str, threads: list[str]
+) -> App:
+    """An app that logs every hook, signal and teardown it runs, in order;
+    its signal receivers stay connected until ``signals`` closes. With
+    ``kind`` ``"async"``, the views, hooks and handlers are coroutine
+    functions and the rest loop-safe, so that under ASGI the whole request
+    runs on the loop; else all are plain functions (under ASGI, in one
+    thread hop). ``threads`` gets the name of the thread the first hook
+    ran in."""
     app = App("ordering")
     app.secret_key = "ordering"
 
@@ -464,73 +474,89 @@ def _ordering_app(log: list[str]) -> App:
 
         return record
 
-    for signal in (
+    sent_by_contexts = (
         appcontext_pushed,
         request_matched,
-        request_started,
-        request_finished,
-        got_request_exception,
         request_tearing_down,
         appcontext_tearing_down,
         appcontext_popped,
+    )
+    sent_by_the_pipeline = (
+        request_started,
+        request_finished,
+        got_request_exception,
         session_opened,
+    )
+    # The contexts send theirs from sync code: a receiver of one keeps the
+    # request off the loop, so the async scenario listens to the others.
+    for signal in (
+        sent_by_the_pipeline
+        if kind == "async"
+        else sent_by_contexts + sent_by_the_pipeline
     ):
-        signal.connect(note(f"signal {signal.name}"), app, weak=False)
+        signals.enter_context(signal.connected_to(note(f"signal {signal.name}"), app))
 
+    def made(func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """``func`` as it is, or as a coroutine function doing the same."""
+        if kind == "sync":
+            return func
+
+        async def run(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            await asyncio.sleep(0)
+            return func(*args, **kwargs)
+
+        # Not functools.wraps: its __wrapped__ would show the sync function
+        # to the adapter's classify(), which plans by what is unwrapped.
+        run.__name__ = func.__name__
+        return run
+
+    # Flask's url value preprocessors are sync only; this one may run on
+    # the loop.
     @app.url_value_preprocessor
+    @loop_safe
     def values(endpoint: str | None, view_args: dict[str, t.Any] | None) -> None:
         log.append(f"url_value_preprocessor {endpoint}")
 
-    @app.before_request
     def before() -> None:
         log.append("before_request")
         session["seen"] = True
+        threads.append(threading.current_thread().name)
 
-    @app.after_request
     def after(response: Response) -> Response:
         log.append(f"after_request {response.status_code}")
         return response
 
-    @app.teardown_request
     def teardown(error: BaseException | None) -> None:
         log.append(f"teardown_request {error!r}")
 
-    @app.teardown_appcontext
     def teardown_app(error: BaseException | None) -> None:
         log.append(f"teardown_appcontext {error!r}")
 
-    @app.errorhandler(LookupError)
     def lookup(error: LookupError) -> tuple[str, int]:
         log.append(f"errorhandler {error!r}")
         return "handled", 409
 
-    @app.get("/ok")
+    def later(response: Response) -> Response:
+        log.append("after_this_request")
+        return response
+
     def ok() -> str:
         log.append("view ok")
-
-        @after_this_request
-        def later(response: Response) -> Response:
-            log.append("after_this_request")
-            return response
-
+        after_this_request(made(later))
         return "ok"
 
-    @app.get("/handled")
     def handled() -> str:
         log.append("view handled")
         raise KeyError("k")
 
-    @app.get("/unhandled")
     def unhandled() -> str:
         log.append("view unhandled")
         raise RuntimeError("r")
 
-    @app.get("/abort")
     def aborted() -> str:
         log.append("view abort")
         abort(403)
 
-    @app.get("/stream")
     def stream() -> Response:
         log.append("view stream")
 
@@ -543,28 +569,54 @@ def _ordering_app(log: list[str]) -> App:
 
         return Response(generate())
 
+    app.before_request(made(before))
+    app.after_request(made(after))
+    # Teardown callbacks run on the loop only when loop-safe sync functions.
+    app.teardown_request(loop_safe(teardown) if kind == "async" else teardown)
+    app.teardown_appcontext(
+        loop_safe(teardown_app) if kind == "async" else teardown_app
+    )
+    app.register_error_handler(LookupError, made(lookup))
+    for path, view in [
+        ("/ok", ok),
+        ("/handled", handled),
+        ("/unhandled", unhandled),
+        ("/abort", aborted),
+        ("/stream", stream),
+    ]:
+        app.add_url_rule(path, view.__name__, made(view))
     return app
 
 
+@pytest.mark.parametrize("kind", ["sync", "async"])
 @pytest.mark.parametrize(
     "path", ["/ok", "/handled", "/unhandled", "/abort", "/stream", "/missing"]
 )
-def test_hooks_signals_and_teardown_run_in_the_same_order_on_both(path: str) -> None:
+def test_hooks_signals_and_teardown_run_in_the_same_order_on_both(
+    path: str, kind: str
+) -> None:
     logs: dict[str, list[str]] = {}
     bodies: dict[str, tuple[int, bytes]] = {}
     for name in ("wsgi", "asgi"):
         log = logs[name] = []
-        app = _ordering_app(log)
-        client = app.test_client(transport=name)
-        response = client.get(path)
-        bodies[name] = response.status_code, response.get_data()
-        response.close()
-        log.append("response closed")
+        threads: list[str] = []
+        with ExitStack() as signals:
+            app = _ordering_app(log, signals, kind, threads)
+            client = app.test_client(transport=name)
+            response = client.get(path)
+            bodies[name] = response.status_code, response.get_data()
+            response.close()
+            log.append("response closed")
+        if name == "asgi":
+            # Under ASGI the async scenario runs on the loop (the async
+            # twin of the pipeline), the sync one in a thread of the pool.
+            on_loop = threads == ["framework-test-client"]
+            assert on_loop is (kind == "async")
     assert bodies["wsgi"] == bodies["asgi"]
     assert logs["wsgi"] == logs["asgi"]
     # The scenario did run: every request goes through the hooks.
     assert "before_request" in logs["wsgi"]
-    assert "signal appcontext-popped" in logs["wsgi"]
+    assert any(e.startswith("teardown_appcontext") for e in logs["wsgi"])
 
 
 # -- through the app: streaming and sessions on both transports ---------------------
