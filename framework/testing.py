@@ -168,7 +168,7 @@ _BODY_KEYS = {"CONTENT_TYPE": b"content-type", "CONTENT_LENGTH": b"content-lengt
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 #: The scope extension through which the client asks the app to hand over
 #: a request's context (``with client:``); see :meth:`AppClient.__enter__`.
-PRESERVE_CONTEXT = "werkzeug.debug.preserve_context"
+_PRESERVE_CONTEXT = "werkzeug.debug.preserve_context"
 
 
 def _wsgi_decoded(text: str) -> str:
@@ -246,8 +246,8 @@ def environ_to_scope(environ: WSGIEnvironment) -> Scope:
         ),
         "extensions": {},
     }
-    if PRESERVE_CONTEXT in environ:
-        scope["extensions"][PRESERVE_CONTEXT] = environ[PRESERVE_CONTEXT]
+    if _PRESERVE_CONTEXT in environ:
+        scope["extensions"][_PRESERVE_CONTEXT] = environ[_PRESERVE_CONTEXT]
     return scope
 
 
