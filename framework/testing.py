@@ -334,9 +334,10 @@ class _Exchange:
         try:
             await app(scope, self.receive, self.send)
         except BaseException as error:
+            # Everything goes to the test, KeyboardInterrupt and SystemExit
+            # too (raised there, as under WSGI): let out here, they would
+            # stop the loop that every client shares.
             self.events.put((_DONE, error))
-            if not isinstance(error, Exception):
-                raise
         else:
             self.events.put((_DONE, None))
         finally:
@@ -522,9 +523,7 @@ class ASGITransport:
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
         """The event loop the app runs on."""
-        if self._loop is None:
-            self._loop = _client_loop().loop
-        return self._loop
+        return _client_loop().loop if self._loop is None else self._loop
 
     def run(
         self, environ: WSGIEnvironment, buffered: bool = False
@@ -612,11 +611,14 @@ def _client_loop() -> BackgroundLoop:
     runs async code under WSGI so that neither waits for the other."""
     global _client_loop_instance
     with _client_loop_lock:
-        if _client_loop_instance is None:
+        instance = _client_loop_instance
+        if instance is None or instance.loop.is_closed():
+            # A loop stopped by something else is replaced rather than
+            # failing every later test.
             from .concurrency import BackgroundLoop
 
-            _client_loop_instance = BackgroundLoop("framework-test-client")
-        return _client_loop_instance
+            instance = _client_loop_instance = BackgroundLoop("framework-test-client")
+        return instance
 
 
 class AppClient(Client):

@@ -345,6 +345,19 @@ def test_error_mid_stream_is_raised_while_reading(app: App) -> None:
         next(chunks)
 
 
+def test_a_base_exception_reaches_the_test_and_the_loop_goes_on(app: App) -> None:
+    async def interrupted(
+        scope: dict[str, t.Any], receive: Receive, send: Send
+    ) -> None:
+        raise KeyboardInterrupt
+
+    # Raised in the test, as under WSGI; the loop every client shares
+    # keeps serving.
+    with pytest.raises(KeyboardInterrupt):
+        client_of(app, interrupted).get("/")
+    assert client_of(app, Recorder()).get("/").text == "ok"
+
+
 def test_app_returning_without_a_response_is_an_error(app: App) -> None:
     async def asgi(scope: dict[str, t.Any], receive: Receive, send: Send) -> None:
         return
