@@ -273,6 +273,12 @@ class _BodyReader:
             self.left = 0
         if self.stream is None:
             self.left = 0
+        #: Where the body starts, to go back to once it was all sent.
+        self.start: int | None = None
+        seekable = getattr(self.stream, "seekable", None)
+        if self.left != 0 and seekable is not None and seekable():
+            assert self.stream is not None
+            self.start = self.stream.tell()
 
     def read(self) -> tuple[bytes, bool]:
         """The next chunk, and whether more follows."""
@@ -281,9 +287,16 @@ class _BodyReader:
         size = self.chunk_size if self.left is None else min(self.left, self.chunk_size)
         chunk = self.stream.read(size) or b""
         if self.left is None:
-            return chunk, bool(chunk)
-        self.left = self.left - len(chunk) if chunk else 0
-        return chunk, self.left > 0
+            more = bool(chunk)
+        else:
+            self.left = self.left - len(chunk) if chunk else 0
+            more = self.left > 0
+        if not more and self.start is not None:
+            # The app has the whole body: a 307 or 308 redirect that the
+            # client follows sends it again, as a browser would. (Under
+            # WSGI it is still unread when routing redirects.)
+            self.stream.seek(self.start)
+        return chunk, more
 
 
 class ClientDisconnected(OSError):

@@ -664,6 +664,20 @@ def test_a_streamed_view_is_read_as_it_produces(app: App, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["wsgi", "asgi"])
+def test_a_followed_308_sends_the_body_again(app: App, name: str) -> None:
+    @app.post("/items/")
+    def items() -> str:
+        return request.form.get("name", "none")
+
+    # Routing answers /items with a 308 to /items/, which keeps the body.
+    response = app.test_client(transport=name).post(
+        "/items", data={"name": "x"}, follow_redirects=True
+    )
+    assert [r.status_code for r in response.history] == [308]
+    assert response.data == b"x"
+
+
+@pytest.mark.parametrize("name", ["wsgi", "asgi"])
 def test_session_transaction_and_environ_base_on_both(app: App, name: str) -> None:
     app.secret_key = "test"
 
