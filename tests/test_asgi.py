@@ -20,11 +20,14 @@ from framework import (
     request,
     request_finished,
     request_started,
+    send_file,
     session,
     stream_with_context,
 )
-from framework.concurrency import loop_safe
+from framework.bodies import stream_body
+from framework.concurrency import cancel_on_disconnect, loop_safe
 from framework.sessions import SecureCookieSessionInterface
+from framework.views import MethodView, View
 
 Message = dict[str, t.Any]
 
@@ -79,17 +82,17 @@ async def exchange(
     the_scope: Message,
     chunks: t.Sequence[bytes] = (),
     *,
-    then_disconnect: bool = True,
+    complete: bool = True,
     send_hook: t.Callable[[Message], t.Awaitable[None]] | None = None,
 ) -> Exchange:
     """Send ``the_scope`` with a body in ``chunks``, and collect the answer;
-    with ``then_disconnect=False`` the body never ends and the client stays
-    silent."""
+    with ``complete=False`` the body never ends. After the body the client
+    stays connected and silent, as a real one does."""
     messages: list[Message] = []
     queue: list[Message] = [
         {"type": "http.request", "body": c, "more_body": True} for c in chunks
     ]
-    if then_disconnect:
+    if complete:
         queue.append({"type": "http.request", "body": b"", "more_body": False})
     received = 0
 
@@ -98,8 +101,6 @@ async def exchange(
         received += 1
         if queue:
             return queue.pop(0)
-        if then_disconnect:
-            return {"type": "http.disconnect"}
         await asyncio.Event().wait()  # never
         raise AssertionError
 
@@ -309,7 +310,7 @@ def test_body_that_never_arrives_is_408(app: App) -> None:
         app,
         scope("POST", headers=[(b"content-length", b"100")]),
         [b"only some"],
-        then_disconnect=False,
+        complete=False,
     )
     assert result.status == 408
 
@@ -731,3 +732,364 @@ def test_hooks_and_signals_fire_in_the_same_order_under_both_protocols(
         "request_finished",
         "teardown_request",
     ]
+
+
+# -- bodies produced by async code --------------------------------------------------
+
+
+def test_async_generator_streams_chunk_by_chunk_on_the_loop(app: App) -> None:
+    @app.get("/")
+    async def index() -> t.Any:
+        async def generate() -> t.AsyncIterator[str]:
+            for part in ("a", "b", "c"):
+                await asyncio.sleep(0)
+                yield part
+
+        return generate(), {"X-Kind": "async"}
+
+    result = call(app, scope())
+    assert result.headers["x-kind"] == "async"
+    assert [m["body"] for m in result.messages[1:]] == [b"a", b"b", b"c", b""]
+
+
+def test_async_generator_streams_under_wsgi_too(app: App) -> None:
+    @app.get("/")
+    async def index() -> t.Any:
+        async def generate() -> t.AsyncIterator[bytes]:
+            yield b"x"
+            await asyncio.sleep(0)
+            yield b"y"
+
+        return generate()
+
+    assert app.test_client().get("/").data == b"xy"
+
+
+def test_async_stream_is_cancelled_when_the_client_goes_away(app: App) -> None:
+    cancelled = threading.Event()
+    finished: list[str] = []
+
+    @app.get("/")
+    async def index() -> t.Any:
+        async def generate() -> t.AsyncIterator[str]:
+            try:
+                yield "first"
+                await asyncio.sleep(30)  # the client leaves meanwhile
+                yield "never"
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+            finally:
+                finished.append("finally")
+
+        return generate()
+
+    async def main() -> list[Message]:
+        messages: list[Message] = []
+        gone = asyncio.Event()
+
+        async def receive() -> Message:
+            await gone.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            messages.append(message)
+            if message.get("body") == b"first":
+                gone.set()
+
+        await asyncio.wait_for(app.asgi(scope(), receive, send), 5)
+        return messages
+
+    messages = asyncio.run(main())
+    assert [m.get("body") for m in messages[1:]] == [b"first"]
+    assert cancelled.is_set()
+    assert finished == ["finally"]
+
+
+def test_head_of_an_async_stream_sends_no_body(app: App) -> None:
+    @app.get("/")
+    async def index() -> t.Any:
+        async def generate() -> t.AsyncIterator[str]:
+            yield "body"
+
+        return generate()
+
+    result = call(app, scope("HEAD"))
+    assert result.status == 200
+    assert result.body == b""
+
+
+def test_stream_with_context_on_an_async_generator(app: App) -> None:
+    torn_down: list[str] = []
+
+    @app.get("/")
+    async def index() -> t.Any:
+        @stream_with_context
+        async def generate() -> t.AsyncIterator[str]:
+            yield request.path
+            await asyncio.sleep(0)
+            yield request.args.get("q", "")
+
+        return generate()
+
+    @app.teardown_request
+    @loop_safe
+    def teardown(exc: BaseException | None) -> None:
+        torn_down.append("teardown")
+
+    result = call(app, scope(query=b"q=hi"))
+    assert result.body == b"/hi"
+    # Once when the view returned, once when the stream ended, as in Flask.
+    assert torn_down == ["teardown", "teardown"]
+    # And the same bytes through WSGI, produced in one background task.
+    torn_down.clear()
+    assert app.test_client().get("/?q=hi").data == b"/hi"
+    assert torn_down == ["teardown", "teardown"]
+
+
+# -- class-based views ---------------------------------------------------------------
+
+
+def test_async_method_view_runs_on_the_loop_and_sync_method_in_a_hop(
+    app: App,
+) -> None:
+    class Items(MethodView):
+        async def get(self) -> str:
+            return f"get on {_where()}"
+
+        def post(self) -> str:
+            return f"post in {_where()}"
+
+    app.add_url_rule("/items", view_func=Items.as_view("items"))
+    assert call(app, scope(path="/items")).body == b"get on loop-thread"
+    assert call(app, scope("POST", "/items")).body == b"post in pool"
+    assert call(app, scope("HEAD", "/items")).status == 200
+    assert app.test_client().get("/items").data == b"get on pool"
+
+
+def test_async_view_class_with_shared_instance(app: App) -> None:
+    class Counter(View):
+        init_every_request = False
+
+        def __init__(self) -> None:
+            self.count = 0
+
+        async def dispatch_request(self) -> str:
+            self.count += 1
+            return f"{self.count} on {_where()}"
+
+    app.add_url_rule("/", view_func=Counter.as_view("counter"))
+    assert call(app, scope()).body == b"1 on loop-thread"
+    assert call(app, scope()).body == b"2 on loop-thread"
+
+
+# -- views that read their body themselves -------------------------------------------
+
+
+def test_stream_body_view_reads_chunks_as_they_arrive(app: App) -> None:
+    seen: list[tuple[int, bytes]] = []
+    received_before_view: list[int] = []
+
+    @app.post("/upload")
+    @stream_body
+    async def upload() -> str:
+        received_before_view.append(received)
+        async for chunk in request.aiter_body():
+            seen.append((received, chunk))
+        return str(sum(len(c) for _, c in seen))
+
+    chunks_sent = [b"a" * 10, b"b" * 10, b"c" * 10]
+    inbox: list[Message] = [
+        {"type": "http.request", "body": c, "more_body": True} for c in chunks_sent
+    ] + [{"type": "http.request", "body": b"", "more_body": False}]
+    messages: list[Message] = []
+    received = 0
+
+    async def receive() -> Message:
+        nonlocal received
+        received += 1
+        if inbox:
+            return inbox.pop(0)
+        await asyncio.Event().wait()
+        raise AssertionError
+
+    async def send(message: Message) -> None:
+        messages.append(message)
+
+    upload_scope = scope("POST", "/upload", [(b"content-length", b"30")])
+    asyncio.run(app.asgi(upload_scope, receive, send))
+    assert messages[1]["body"] == b"30"
+    assert received_before_view == [0]  # nothing was read ahead
+    assert [c for _, c in seen] == chunks_sent
+    assert [n for n, _ in seen] == [1, 2, 3]  # one message per chunk
+
+
+def test_stream_body_refuses_sync_access_with_a_clear_error(app: App) -> None:
+    @app.post("/upload")
+    @stream_body
+    async def upload() -> str:
+        try:
+            request.get_data()
+        except RuntimeError as e:
+            return str(e)
+        return "read"
+
+    result = call(app, scope("POST", "/upload", [(b"content-length", b"3")]), [b"abc"])
+    assert b"aiter_body()" in result.body
+
+
+def test_stream_body_keeps_the_size_limit(app: App) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 15
+
+    @app.post("/upload")
+    @stream_body
+    async def upload() -> str:
+        size = 0
+        async for chunk in request.aiter_body():
+            size += len(chunk)
+        return str(size)
+
+    declared = call(
+        app, scope("POST", "/upload", [(b"content-length", b"100")]), [b"x" * 100]
+    )
+    assert declared.status == 413
+    chunked = call(
+        app,
+        scope("POST", "/upload", [(b"transfer-encoding", b"chunked")]),
+        [b"x" * 10, b"x" * 10],
+    )
+    assert chunked.status == 413
+
+
+def test_aiter_body_reads_the_stream_under_wsgi(app: App) -> None:
+    @app.post("/upload")
+    @stream_body
+    async def upload() -> str:
+        parts = [chunk async for chunk in request.aiter_body(chunk_size=4)]
+        return "|".join(p.decode() for p in parts)
+
+    assert app.test_client().post("/upload", data=b"abcdefghij").data == b"abcd|efgh|ij"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_error_mid_stream_is_logged_and_the_response_left_incomplete(
+    app: App, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    if kind == "sync":
+
+        @app.get("/")
+        def index() -> t.Any:
+            def generate() -> t.Iterator[str]:
+                yield "partial"
+                raise ValueError("broken stream")
+
+            return generate()
+
+    else:
+
+        @app.get("/")
+        async def index() -> t.Any:
+            async def generate() -> t.AsyncIterator[str]:
+                yield "partial"
+                raise ValueError("broken stream")
+
+            return generate()
+
+    result = call(app, scope())
+    assert result.status == 200
+    assert [m.get("body") for m in result.messages[1:]] == [b"partial"]
+    assert result.messages[-1]["more_body"] is True  # never completed
+    assert "Producing the response body failed" in caplog.text
+    assert "broken stream" in caplog.text
+
+
+# -- files ---------------------------------------------------------------------------
+
+
+def test_send_file_uses_pathsend_where_the_server_offers_it(
+    app: App, tmp_path: t.Any
+) -> None:
+    target = tmp_path / "report.txt"
+    target.write_bytes(b"file body " * 1000)
+
+    @app.get("/file")
+    def download() -> t.Any:
+        return send_file(target)
+
+    offered = scope(path="/file")
+    offered["extensions"] = {"http.response.pathsend": {}}
+    result = call(app, offered)
+    assert result.status == 200
+    assert result.headers["content-length"] == "10000"
+    assert result.messages[1] == {
+        "type": "http.response.pathsend",
+        "path": str(target),
+    }
+    # Without the extension the file is sent in chunks.
+    plain = call(app, scope(path="/file"))
+    assert plain.body == b"file body " * 1000
+    assert all(m["type"] == "http.response.body" for m in plain.messages[1:])
+
+
+# -- cancellation -------------------------------------------------------------------
+
+
+def test_view_marked_cancel_on_disconnect_is_cancelled(app: App) -> None:
+    events: list[str] = []
+
+    @app.get("/slow")
+    @cancel_on_disconnect
+    async def slow() -> str:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            events.append("cancelled")
+            raise
+        return "never"
+
+    @app.teardown_request
+    @loop_safe
+    def teardown(exc: BaseException | None) -> None:
+        events.append(f"teardown {type(exc).__name__}")
+
+    async def main() -> list[Message]:
+        messages: list[Message] = []
+        calls = 0
+
+        async def receive() -> Message:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await asyncio.sleep(0.05)
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            messages.append(message)
+
+        await asyncio.wait_for(app.asgi(scope(path="/slow"), receive, send), 5)
+        return messages
+
+    assert asyncio.run(main()) == []
+    assert events == ["cancelled", "teardown CancelledError"]
+
+
+def test_unmarked_view_finishes_after_a_disconnect(app: App) -> None:
+    @app.get("/slow")
+    async def slow() -> str:
+        await asyncio.sleep(0.1)
+        return "finished"
+
+    async def main() -> list[Message]:
+        messages: list[Message] = []
+
+        async def receive() -> Message:
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            messages.append(message)
+
+        await app.asgi(scope(path="/slow"), receive, send)
+        return messages
+
+    assert asyncio.run(main())[1]["body"] == b"finished"
