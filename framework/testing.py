@@ -439,6 +439,8 @@ class _ASGIBody:
         self.parked = not done
         self.done = done
         self.closed = False
+        #: The last body message came.
+        self.complete = done
 
     def __iter__(self) -> _ASGIBody:
         return self
@@ -453,9 +455,13 @@ class _ASGIBody:
                 self.done = True
                 if value is not None:
                     raise value
+                if not self.complete:
+                    raise _cut_off()
                 continue
             if value.get("more_body", False):
                 self.parked = True
+            else:
+                self.complete = True
             chunk = value.get("body", b"")
             if chunk:
                 self.chunks.append(bytes(chunk))
@@ -569,11 +575,18 @@ class ASGITransport:
         )
         start: Message | None = None
         chunks: list[bytes] = []
+        complete = False
         while True:
             kind, value = exchange.next_event(wake=False)
             if kind == _DONE:
                 if value is not None:
                     raise value
+                if start is None:
+                    raise RuntimeError(
+                        "The ASGI app returned without sending 'http.response.start'."
+                    )
+                if not complete:
+                    raise _cut_off()
                 break
             if value["type"] == "http.response.start":
                 start = value
@@ -586,10 +599,7 @@ class ASGITransport:
                 if buffered:
                     break
                 return _ASGIBody(exchange, chunks, done=False), *_head(start)
-        if start is None:
-            raise RuntimeError(
-                "The ASGI app returned without sending 'http.response.start'."
-            )
+            complete = True
         if buffered and kind != _DONE:
             body = _ASGIBody(exchange, chunks, done=False)
             try:
@@ -597,6 +607,15 @@ class ASGITransport:
             finally:
                 body.close()
         return chunks, *_head(start)
+
+
+def _cut_off() -> ConnectionError:
+    """What reading a response the app left incomplete raises: a server
+    closes the connection, and the client sees a cut-off body."""
+    return ConnectionError(
+        "The ASGI app returned before the response was complete: a server"
+        " would close the connection, and the body is cut off."
+    )
 
 
 def _head(start: Message | None) -> tuple[str, Headers]:

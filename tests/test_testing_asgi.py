@@ -358,6 +358,24 @@ def test_a_base_exception_reaches_the_test_and_the_loop_goes_on(app: App) -> Non
     assert client_of(app, Recorder()).get("/").text == "ok"
 
 
+def test_a_response_the_app_left_incomplete_is_a_connection_error(
+    app: App,
+) -> None:
+    async def cut(scope: dict[str, t.Any], receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        if scope["path"] == "/stream":
+            await send({"type": "http.response.body", "body": b"a", "more_body": True})
+
+    client = client_of(app, cut)
+    with pytest.raises(ConnectionError, match="before the response was complete"):
+        client.get("/")
+    response = client.get("/stream")
+    chunks = iter(response.response)
+    assert next(chunks) == b"a"
+    with pytest.raises(ConnectionError, match="body is cut off"):
+        next(chunks)
+
+
 def test_app_returning_without_a_response_is_an_error(app: App) -> None:
     async def asgi(scope: dict[str, t.Any], receive: Receive, send: Send) -> None:
         return
