@@ -325,10 +325,12 @@ class _Exchange:
         loop: asyncio.AbstractEventLoop,
         body: _BodyReader,
         timeout: float | None,
+        pathsend: bool = False,
     ) -> None:
         self.loop = loop
         self.body = body
         self.timeout = timeout
+        self.pathsend = pathsend
         # Test thread <- loop: ("message", message) or (_DONE, error).
         self.events: queue.SimpleQueue[tuple[str, t.Any]] = queue.SimpleQueue()
         # Loop state, touched only on the loop thread.
@@ -375,7 +377,14 @@ class _Exchange:
             self._started = True
             self.events.put(("message", message))
             return
-        if kind != "http.response.body":
+        if kind == "http.response.pathsend" and self.pathsend:
+            # The server reads the file: here, the whole of it, as the
+            # response's last body message.
+            message = {
+                "type": "http.response.body",
+                "body": _read_file(message["path"]),
+            }
+        elif kind != "http.response.body":
             raise RuntimeError(f"The ASGI app sent an unexpected {kind!r} message.")
         if not self._started:
             raise RuntimeError(
@@ -425,6 +434,12 @@ class _Exchange:
     def disconnect(self) -> None:
         """Tell the app the client went away, from the test thread."""
         self.loop.call_soon_threadsafe(self._disconnect)
+
+
+def _read_file(path: str) -> bytes:
+    """The content of the file an ``http.response.pathsend`` names."""
+    with open(path, "rb") as file:
+        return file.read()
 
 
 class _ASGIBody:
@@ -521,7 +536,9 @@ class ASGITransport:
     :param chunk_size: the most bytes of request body per
         ``http.request`` message.
     :param timeout: seconds to wait for the app's next message before
-        failing the test rather than hanging it.
+        failing the test rather than hanging it; ``None`` waits forever.
+    :param pathsend: offer the ``http.response.pathsend`` extension, as
+        granian does, so that the app may send a file by its path.
     """
 
     def __init__(
@@ -532,12 +549,14 @@ class ASGITransport:
         state: dict[str, t.Any] | None = None,
         chunk_size: int = 65536,
         timeout: float | None = 30.0,
+        pathsend: bool = False,
     ) -> None:
         self.app = app
         self._loop = loop
         self.state = state
         self.chunk_size = chunk_size
         self.timeout = timeout
+        self.pathsend = pathsend
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
@@ -569,7 +588,11 @@ class ASGITransport:
         scope = environ_to_scope(environ)
         if self.state is not None:
             scope["state"] = dict(self.state)
-        exchange = _Exchange(loop, _BodyReader(environ, self.chunk_size), self.timeout)
+        if self.pathsend:
+            scope["extensions"]["http.response.pathsend"] = {}
+        exchange = _Exchange(
+            loop, _BodyReader(environ, self.chunk_size), self.timeout, self.pathsend
+        )
         exchange.future = asyncio.run_coroutine_threadsafe(
             exchange.serve(self.app, scope), loop
         )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import pathlib
 import threading
 import time
 import typing as t
@@ -35,6 +36,7 @@ from framework import (
     request_finished,
     request_started,
     request_tearing_down,
+    send_file,
     session,
     stream_with_context,
 )
@@ -693,6 +695,30 @@ def test_a_followed_308_sends_the_body_again(app: App, name: str) -> None:
     )
     assert [r.status_code for r in response.history] == [308]
     assert response.data == b"x"
+
+
+@pytest.mark.parametrize("pathsend", [False, True], ids=["chunks", "pathsend"])
+def test_send_file_with_and_without_the_pathsend_extension(
+    app: App, tmp_path: pathlib.Path, pathsend: bool
+) -> None:
+    target = tmp_path / "data.bin"
+    target.write_bytes(b"0123456789" * 1000)
+    sent: list[str] = []
+    inner = app.asgi_app
+
+    async def spy(scope: t.Any, receive: Receive, send: Send) -> None:
+        async def recorded(message: Message) -> None:
+            sent.append(message["type"])
+            await send(message)
+
+        await inner(scope, receive, recorded)
+
+    app.asgi_app = spy  # type: ignore[method-assign]
+    app.get("/file")(lambda: send_file(target))
+    client = app.test_client(transport=ASGITransport(app.asgi, pathsend=pathsend))
+    response = client.get("/file")
+    assert response.data == target.read_bytes()
+    assert ("http.response.pathsend" in sent) is pathsend
 
 
 @pytest.mark.parametrize("name", ["wsgi", "asgi"])
