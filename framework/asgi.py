@@ -106,6 +106,7 @@ class HTTPAdapter:
         self.body_timeout: float | None = config.get("ASGI_BODY_TIMEOUT")
         #: Whether any request may run on the loop (see :func:`_loop_capable`).
         self.loop_capable = _loop_capable(app)
+        self._warned_wsgi = False
         # What each endpoint's view asks of the adapter.
         self._endpoint_marks: dict[str, _Marks] = {}
         # The strategies are fixed once setup is finished (first request).
@@ -157,7 +158,8 @@ class HTTPAdapter:
                     return
             body = read
             if ctx is not None:
-                ctx.request._set_asgi_body(read)
+                if read is not NO_BODY:  # from_scope was given NO_BODY
+                    ctx.request._set_asgi_body(read)
             elif "wsgi_app" in app.__dict__:
                 ready = await self._through_wsgi(scope, read, send)
                 if ready is not None:
@@ -194,6 +196,15 @@ class HTTPAdapter:
     async def _through_wsgi(
         self, scope: Scope, body: ReadBody, send: Send
     ) -> _Ready | None:
+        if not self._warned_wsgi:
+            self._warned_wsgi = True
+            self.app.logger.warning(
+                "app.wsgi_app is wrapped by WSGI middleware (%r): under ASGI"
+                " every request goes through it in a thread, so async views"
+                " never run on the loop. Wrap app.asgi_app with ASGI"
+                " middleware instead where one exists.",
+                self.app.wsgi_app,
+            )
         try:
             return await self.hop.run(_through_wsgi, self.app, scope, body, send)
         except ThreadHopFull:

@@ -462,7 +462,9 @@ def test_full_pool_answers_503(app: App) -> None:
     assert second.status == 503
 
 
-def test_wsgi_middleware_on_wsgi_app_still_applies(app: App) -> None:
+def test_wsgi_middleware_on_wsgi_app_still_applies(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # type: ignore[method-assign]
 
     @app.get("/")
@@ -471,6 +473,9 @@ def test_wsgi_middleware_on_wsgi_app_still_applies(app: App) -> None:
 
     result = call(app, scope(headers=[(b"x-forwarded-for", b"203.0.113.9")]))
     assert result.body == b"203.0.113.9"
+    assert caplog.text.count("wrapped by WSGI middleware") == 1
+    call(app, scope())
+    assert caplog.text.count("wrapped by WSGI middleware") == 1  # once
 
 
 def test_websocket_is_refused_before_accept(app: App) -> None:
@@ -1093,3 +1098,30 @@ def test_unmarked_view_finishes_after_a_disconnect(app: App) -> None:
         return messages
 
     assert asyncio.run(main())[1]["body"] == b"finished"
+
+
+def test_http2_body_without_length_headers_is_read(app: App) -> None:
+    @app.post("/")
+    def index() -> str:
+        return request.get_data(as_text=True)
+
+    h2 = scope("POST")
+    h2["http_version"] = "2"
+    assert call(app, h2, [b"framed ", b"by h2"]).body == b"framed by h2"
+
+
+def test_spooled_body_file_is_closed_after_the_request(app: App) -> None:
+    app.config["ASGI_BODY_SPOOL_SIZE"] = 100
+    files: list[t.Any] = []
+
+    @app.post("/")
+    def index() -> str:
+        files.append(request._asgi_body.content)  # type: ignore[attr-defined]
+        return str(len(request.get_data()))
+
+    result = call(
+        app, scope("POST", headers=[(b"content-length", b"1000")]), [b"z" * 1000]
+    )
+    assert result.body == b"1000"
+    assert not isinstance(files[0], bytes)  # went to a temporary file
+    assert files[0].closed
