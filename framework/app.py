@@ -62,7 +62,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.exceptions import HTTPException
 
     from .cli import AppGroup
-    from .testing import AppClient, AppCliRunner
+    from .testing import AppClient, AppCliRunner, AsyncAppClient
 
     ResponseT = t.TypeVar("ResponseT", bound=Response, covariant=True)
 
@@ -1473,6 +1473,17 @@ class App(Scaffold):
 
         cls = self.test_client_class or AppClient
         return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
+
+    def async_test_client(self, **kwargs: t.Any) -> AsyncAppClient:
+        """A test client for async tests, which sends requests through the
+        app's ASGI callable; ``async with`` runs lifespan startup and
+        shutdown. See :class:`~framework.testing.AsyncAppClient`.
+
+        :param kwargs: passed to :class:`~framework.testing.AsyncAppClient`.
+        """
+        from .testing import AsyncAppClient
+
+        return AsyncAppClient(self, **kwargs)
 
     def test_cli_runner(self, **kwargs: t.Any) -> AppCliRunner:
         """A runner for the app's commands; see
