@@ -1564,7 +1564,7 @@ class App(Scaffold):
                 await lifespan.ensure_started(self)
                 self._freeze()
                 adapter = self._http_adapter = HTTPAdapter(self)
-            await adapter(scope, receive, send)
+            await adapter(self, scope, receive, send)
         elif kind == "lifespan":
             await lifespan.handle_lifespan(
                 self, scope, receive, self._pool_closer(send)

@@ -1159,3 +1159,23 @@ def test_lifespan_shutdown_stops_the_thread_pool(app: App) -> None:
         "lifespan.shutdown.complete",
     ]
     assert stopped
+
+
+def test_an_app_that_served_asgi_is_freed_without_the_cycle_collector() -> None:
+    import gc
+    import weakref
+
+    app = App(__name__)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert call(app, scope()).body == b"ok"
+    ref = weakref.ref(app)
+    gc.disable()
+    try:
+        del app
+        assert ref() is None
+    finally:
+        gc.enable()

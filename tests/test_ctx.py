@@ -625,10 +625,6 @@ def test_async_view_can_stream_with_context(app: App) -> None:
     assert response.data == b"path=/stream"
 
 
-@pytest.mark.xfail_asgi(
-    reason="adapter: the ASGI adapter does not hand the request context to"
-    " the test client (scope['extensions']['werkzeug.debug.preserve_context'])"
-)
 def test_with_client_and_redirects_keep_the_final_requests_g(app: App) -> None:
     @app.get("/go")
     def go() -> t.Any:

@@ -340,11 +340,6 @@ def test_teardown_with_stream_template(
 # -- errors mid-stream, through the test client ----------------------------------
 
 
-@pytest.mark.xfail_asgi(
-    reason="adapter: a mid-stream error is logged and the response cut off"
-    " (ConnectionError in the client), not propagated under TESTING as WSGI"
-    " lets it reach the test"
-)
 def test_mid_stream_error_reaches_the_server_and_teardown(
     app: App, app_log: ListHandler, teardowns: list[BaseException | None]
 ) -> None:

@@ -188,10 +188,6 @@ def test_use_cookies_false_keeps_nothing(app: App) -> None:
 # -- with client ----------------------------------------------------------------
 
 
-@pytest.mark.xfail_asgi(
-    reason="adapter: the ASGI adapter does not hand the request context to"
-    " the test client (scope['extensions']['werkzeug.debug.preserve_context'])"
-)
 def test_with_client_keeps_last_request_context(app: App, client: AppClient) -> None:
     @app.route("/a")
     def a() -> str:
