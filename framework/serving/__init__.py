@@ -428,7 +428,9 @@ def serve(
     else:
         assert info is not None
         label = repr(info.app_import_path) if info.app_import_path else "the app"
-        if preload or (workers == 1 and name != "gunicorn"):
+        # gunicorn and granian always fork: the app is imported in the
+        # worker, unless preloaded.
+        if preload or (workers == 1 and name not in ("gunicorn", "granian")):
             loaded = info.load_app()
             load, preloaded = (lambda: loaded), True
         else:
@@ -437,6 +439,9 @@ def serve(
             info.find_app_module()
             load, preloaded = info.load_app, False
 
+    if name in ASGI_SERVERS and preloaded:
+        # A WSGI-only app is refused here, in one line, before forking.
+        _asgi_of(name, loaded)
     sock = _listen(host, port)
     url = _url(host, sock.getsockname()[1])
     if name in ASGI_SERVERS:
@@ -525,6 +530,17 @@ def _async_limits(
     return limits
 
 
+def _asgi_of(name: str, app: t.Any) -> t.Any:
+    """The ASGI application of ``app``: its ``asgi`` attribute."""
+    asgi = getattr(app, "asgi", None)
+    if asgi is None:
+        raise ServeError(
+            f"{name} serves ASGI applications: give it an App (it serves"
+            f" app.asgi), not {app!r}."
+        )
+    return asgi
+
+
 def _serve_asgi(
     name: str,
     load: t.Callable[[], t.Any],
@@ -537,32 +553,23 @@ def _serve_asgi(
     threads: int | None,
     limits: AsyncLimits,
 ) -> t.NoReturn:
-    def served() -> t.Any:
+    def load_asgi() -> t.Any:
         app = load()
-        asgi = getattr(app, "asgi", None)
-        if asgi is None:
-            raise ServeError(
-                f"{name} serves ASGI applications: give it an App (it serves"
-                f" app.asgi), not {app!r}."
-            )
+        asgi = _asgi_of(name, app)
         if threads is not None:
             # The pool that runs sync views is made at the first request,
             # from this key.
             app.config["ASGI_THREADS"] = threads
         return asgi
 
-    if preloaded:
-        # Refuse a WSGI-only app here, in one line, before forking.
-        first = served()
-        load_asgi: t.Callable[[], t.Any] = lambda: first  # noqa: E731
+    if workers == 1 and name != "granian":
+        processes = "one process"
     else:
-        load_asgi = served
-    processes = (
-        "one process"
-        if workers == 1
-        else f"{workers} worker processes (app loaded"
-        f" {'before forking' if preloaded else 'in each worker'})"
-    )
+        # granian serves from worker processes even with one.
+        processes = (
+            f"{workers} worker process{'es' if workers > 1 else ''} (app loaded"
+            f" {'before forking' if preloaded else 'in each worker'})"
+        )
     pool = f"ASGI_THREADS={threads}" if threads is not None else "the app's thread pool"
     if name == "hypercorn":
         shorter = min(limits.header_timeout, limits.idle_timeout)
@@ -586,7 +593,15 @@ def _serve_asgi(
     if name == "granian":
         from .granian_server import run_granian
 
-        run_granian(load_asgi, sock, limits, workers=workers)
+        def load_in_worker() -> t.Any:
+            try:
+                return load_asgi()
+            except (NoAppException, ServeError) as e:
+                click.echo(f"Error: {e.format_message()}", err=True)
+                # gunicorn's status for an app that failed to load.
+                raise SystemExit(4) from None
+
+        run_granian(load_in_worker, sock, limits, workers=workers)
 
     run: t.Callable[..., None]
     if name == "uvicorn":
