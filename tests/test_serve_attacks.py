@@ -189,6 +189,9 @@ SERVERS = {
     "gunicorn": ["--server", "gunicorn", "--workers", "2"],
     "gunicorn-gthread": ["--server", "gunicorn", "--workers", "1", "--threads", "2"],
     "waitress": ["--server", "waitress", "--threads", "2"],
+    "uvicorn": ["--server", "uvicorn", "--threads", "2"],
+    "hypercorn": ["--server", "hypercorn", "--threads", "2"],
+    "granian": ["--server", "granian", "--threads", "2"],
 }
 
 
@@ -256,6 +259,28 @@ def assert_clean_log(server: ServerProcess) -> None:
     assert " ERROR " not in output and "ERROR in" not in output, output
 
 
+#: Why granian fails the body tests: they are marked for it alone.
+GRANIAN_BODY_GAP = (
+    "granian reports a body it cannot parse, or one cut short, as"
+    " http.disconnect; framework/asgi.py then answers nothing, and granian"
+    " answers 500 Internal Server Error itself, logging nothing"
+)
+
+
+def granian_body_gap(server: ServerProcess, answer: Answer) -> bool:
+    """Under granian, assert the gap as it is (see :data:`GRANIAN_BODY_GAP`,
+    and docs/deployment.rst) so that a fix makes the test fail and be
+    updated; return whether it was granian's."""
+    if server.name != "granian":
+        return False
+    # None: hyper refused the chunk itself and closed the connection.
+    assert answer.status in (None, 500), answer.raw
+    if answer.status == 500:
+        assert b"\r\nserver: granian\r\n" in answer.raw
+    assert_clean_log(server)
+    return True
+
+
 @pytest.mark.parametrize("path", READERS)
 @pytest.mark.parametrize("case", MALFORMED_CHUNKED)
 def test_a_malformed_chunked_body_is_a_400(
@@ -264,11 +289,16 @@ def test_a_malformed_chunked_body_is_a_400(
     before = len(body_lines(server))
     body = MALFORMED_CHUNKED[case]
     answer = send_raw(server.port, post(path, b"Transfer-Encoding: chunked", body))
-    if server.name == "waitress" and case == "bad trailer":
-        # waitress skips trailers unread: the body before them is whole,
-        # and the app reads it.
+    if (server.name, case) in (
+        ("waitress", "bad trailer"),
+        ("hypercorn", "bad chunk extension"),
+    ):
+        # waitress skips trailers unread, h11 (hypercorn's parser) chunk
+        # extensions: the body is whole, and the app reads it.
         assert answer.status in (200, 400), answer.raw
         assert_clean_log(server)
+        return
+    if granian_body_gap(server, answer):
         return
     # Whoever parses the chunks refuses them: gunicorn hands them to the
     # app, which answers; waitress answers itself.
@@ -287,6 +317,8 @@ def test_a_body_cut_short_is_a_400_or_a_closed_connection(
 ) -> None:
     before = len(body_lines(server))
     answer = send_raw(server.port, post(path, header, body))
+    if granian_body_gap(server, answer):
+        return
     if server.name.startswith("gunicorn"):
         # The app reads what there is, finds the end too early, answers.
         assert answer.status == 400, answer.raw
@@ -296,6 +328,8 @@ def test_a_body_cut_short_is_a_400_or_a_closed_connection(
     else:
         # waitress reads the whole body before it calls the app: a body
         # that never ends is never dispatched, and the connection closes.
+        # Under uvicorn and hypercorn the adapter reads it first too, and
+        # finds the client gone.
         assert answer.status in (None, 400), answer.raw
     assert_clean_log(server)
 
@@ -303,7 +337,10 @@ def test_a_body_cut_short_is_a_400_or_a_closed_connection(
 def test_a_well_formed_chunked_body_is_read(server: ServerProcess) -> None:
     body = b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
     for path, expected in (("/data", b"data 5"), ("/stream", b"stream 5")):
-        answer = send_raw(server.port, post(path, b"Transfer-Encoding: chunked", body))
+        request = post(path, b"Transfer-Encoding: chunked", body)
+        # Complete: no need to stop sending (uvicorn drops the answer to a
+        # client that does, see test_a_half_closed_client_is_answered).
+        answer = send_raw(server.port, request, half_close=False)
         assert answer.status == 200, answer.raw
         assert answer.raw.endswith(expected)
 
@@ -313,20 +350,25 @@ def test_a_well_formed_chunked_body_is_read(server: ServerProcess) -> None:
 def test_a_redirect_target_with_a_control_character_is_a_400(
     server: ServerProcess, route: str, target: str
 ) -> None:
-    request = f"GET {route}?next={target} HTTP/1.1\r\nHost: attack\r\n\r\n"
-    answer = send_raw(server.port, request.encode())
+    request = (
+        f"GET {route}?next={target} HTTP/1.1\r\nHost: attack\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    answer = send_raw(server.port, request.encode(), half_close=False)
     assert answer.status == 400, answer.raw
-    head = answer.raw.partition(b"\r\n\r\n")[0]
-    assert b"X-Injected" not in head
-    assert b"\nLocation" not in head
+    # Header names: as the app wrote them, or lowercase (the ASGI servers).
+    head = answer.raw.partition(b"\r\n\r\n")[0].lower()
+    assert b"x-injected" not in head
+    assert b"\nlocation" not in head
     assert b"control character" in answer.raw
     assert_clean_log(server)
 
 
 def test_a_plain_redirect_target_still_redirects(server: ServerProcess) -> None:
-    answer = send_raw(server.port, b"GET /go?next=/there HTTP/1.1\r\nHost: a\r\n\r\n")
+    request = b"GET /go?next=/there HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+    answer = send_raw(server.port, request, half_close=False)
     assert answer.status == 302, answer.raw
-    assert b"\r\nLocation: /there\r\n" in answer.raw
+    assert b"\r\nlocation: /there\r\n" in answer.raw.lower()
 
 
 def test_the_attacks_left_the_server_serving(server: ServerProcess) -> None:
