@@ -462,8 +462,8 @@ def test_cli_refuses_idle_timeout_for_granian(folder: pathlib.Path) -> None:
     )
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "Error: idle_timeout: granian has no idle timeout; its --header-timeout"
-        " also closes connections that send nothing."
+        "Error: idle_timeout: granian has no idle timeout; a connection that"
+        " sends nothing stays open (put a proxy in front that closes them)."
     )
 
 

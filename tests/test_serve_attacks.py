@@ -595,12 +595,49 @@ def test_slow_clients_do_not_starve_normal_ones(
     assert probe(default_server.port)
 
 
-@pytest.fixture(scope="module")
-def tight_server(attack_folder: pathlib.Path) -> t.Iterator[ServerProcess]:
-    """``framework serve`` with short deadlines and a small connection
-    limit, so that reaching them takes a second, not minutes."""
-    options = ["--header-timeout", "1", "--idle-timeout", "2"]
-    process = start(attack_folder, [*options, "--connection-limit", "30"], "tight")
+_TIGHT = ["--header-timeout", "1", "--idle-timeout", "2", "--connection-limit", "30"]
+
+#: Short deadlines and a small connection limit, so that reaching them takes
+#: a second, not minutes: each server with the ones it has (hypercorn has
+#: no connection limit, granian no idle timeout).
+TIGHT = {
+    "waitress": _TIGHT,
+    "uvicorn": ["--server", "uvicorn", *_TIGHT],
+    "hypercorn": [
+        "--server",
+        "hypercorn",
+        "--header-timeout",
+        "1",
+        "--idle-timeout",
+        "2",
+    ],
+    "granian": [
+        "--server",
+        "granian",
+        "--header-timeout",
+        "1",
+        "--connection-limit",
+        "30",
+    ],
+}
+
+#: When each tight server closes a connection that sends nothing, in
+#: seconds: waitress and uvicorn after --idle-timeout (2 s; waitress checks
+#: each second); hypercorn and granian after their one timer, which
+#: --header-timeout (1 s) sets.
+IDLE_CLOSE = {
+    "waitress": (1.5, 5.0),
+    "uvicorn": (1.5, 5.0),
+    "hypercorn": (0.5, 3.0),
+    "granian": (0.5, 3.0),
+}
+
+
+@pytest.fixture(scope="module", params=TIGHT)
+def tight_server(
+    request: pytest.FixtureRequest, attack_folder: pathlib.Path
+) -> t.Iterator[ServerProcess]:
+    process = start(attack_folder, TIGHT[request.param], request.param)
     yield process
     stopped_cleanly(process)
 
@@ -641,26 +678,56 @@ def test_headers_that_trickle_past_the_deadline_are_closed(
                 sock.sendall(b"X")
         took = closed_within(sock, 3)
     assert took is not None, "the server kept a connection past its deadline"
-    assert "sent no complete request headers within 1 s" in tight_server.output()
+    if tight_server.name in ("waitress", "uvicorn"):
+        # Ours (hypercorn and granian close such connections silently).
+        output = tight_server.output()
+        assert "sent no complete request headers within 1 s" in output
+
+
+#: granian's gap: see docs/deployment.rst.
+GRANIAN_SILENT_GAP = (
+    "granian (hyper) starts its header timer at a request's first byte: a"
+    " connection that never sends one stays open, and holds one of its"
+    " backpressure permits"
+)
 
 
 def test_an_idle_connection_is_closed_after_the_idle_timeout(
-    tight_server: ServerProcess,
+    tight_server: ServerProcess, request: pytest.FixtureRequest
 ) -> None:
+    if tight_server.name == "granian":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=GRANIAN_SILENT_GAP))
     with socket.create_connection(("127.0.0.1", tight_server.port)) as sock:
         started = time.monotonic()
         took = closed_within(sock, 8)
     assert took is not None, "the server kept a silent connection open"
-    # Checked once a second.
-    assert 1.5 <= time.monotonic() - started <= 5
+    least, most = IDLE_CLOSE[tight_server.name]
+    assert least <= time.monotonic() - started <= most
 
 
 def test_at_the_limit_idle_connections_make_room(
-    tight_server: ServerProcess,
+    tight_server: ServerProcess, request: pytest.FixtureRequest
 ) -> None:
     # Thirty silent connections fill the limit; a new client is answered
     # once the server closes the longest-idle ones for it, well before their
     # idle timeout.
+    if tight_server.name == "granian":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=GRANIAN_SILENT_GAP))
+    if tight_server.name == "hypercorn":
+        pytest.skip("hypercorn has no connection limit: nothing to make room in")
+    if tight_server.name == "uvicorn":
+        # At its limit_concurrency uvicorn answers new requests 503 at once:
+        # a client is refused rather than kept waiting; it closes no idle
+        # connection for it (docs/deployment.rst).
+        with contextlib.ExitStack() as stack:
+            for _ in range(30):
+                stack.enter_context(
+                    socket.create_connection(("127.0.0.1", tight_server.port))
+                )
+            time.sleep(0.2)
+            reply = tight_server.request("GET", "/health", timeout=2.5)
+        assert reply.status == 503, reply
+        return
     with contextlib.ExitStack() as stack:
         for _ in range(30):
             stack.enter_context(

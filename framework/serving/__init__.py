@@ -103,8 +103,8 @@ _REFUSED: dict[str, dict[tuple[str, ...], str]] = {
     },
     "granian": {
         ("timeout",): _NO_TIMEOUT,
-        ("idle_timeout",): "granian has no idle timeout; its --header-timeout"
-        " also closes connections that send nothing.",
+        ("idle_timeout",): "granian has no idle timeout; a connection that"
+        " sends nothing stays open (put a proxy in front that closes them).",
     },
 }
 #: The listen queue of the socket :func:`serve` opens: gunicorn's default.
@@ -352,8 +352,8 @@ def serve(
         process (1000 when ``None``); the process's open-file limit is
         raised to fit, as far as its hard limit allows. uvicorn:
         connections and requests at most (1000), past which requests get a
-        503. granian: requests served at once per worker (its
-        backpressure). Not gunicorn or hypercorn.
+        503. granian: connections served at once per worker (its
+        backpressure), silent ones included. Not gunicorn or hypercorn.
     :param access_log: write a line per request to standard output, in
         gunicorn's format (the common log format with referrer and user
         agent) under the WSGI servers and hypercorn, in uvicorn's and
@@ -579,9 +579,8 @@ def _serve_asgi(
     limit = (
         ""
         if limits.connection_limit is None
-        else f", up to {limits.connection_limit} "
-        + ("requests at once" if name == "granian" else "connections")
-        + ("" if workers == 1 else " each")
+        else f", up to {limits.connection_limit} connections"
+        + ("" if workers == 1 and name != "granian" else " each")
     )
     click.echo(
         f" * Serving {label} through ASGI with {name} on {url}: {processes},"

@@ -3,14 +3,16 @@ the ASGI application in Python worker processes it forks and looks after.
 
 granian's own options do the work:
 
-- ``header_timeout`` is its HTTP/1 ``header_read_timeout``: a connection
-  whose request headers are not complete in time is closed. hyper starts
-  that timer whenever it waits for a request's head, so it also closes a
-  new connection that sends nothing, and a kept-alive one silent between
-  requests: granian has no separate idle timeout, and ``idle_timeout`` is
+- ``header_timeout`` is its HTTP/1 ``header_read_timeout``: a request
+  whose headers are not complete in time is closed. hyper starts that
+  timer at the request's first byte: a connection that never sends one
+  stays open. granian has no idle timeout, and ``idle_timeout`` is
   refused.
-- ``connection_limit`` is its ``backpressure``: requests served at once
-  per worker; past it, connections wait to be accepted.
+- ``connection_limit`` is its ``backpressure``: connections served at
+  once per worker; past it, new ones wait to be accepted. A connection
+  that sends nothing holds its place for ever, so a client opening that
+  many silent connections stops the worker serving anyone: granian
+  belongs behind a proxy that closes idle connections (docs/deployment.rst).
 - ``graceful_timeout`` is its ``workers_kill_timeout``: on ``SIGTERM`` the
   workers stop accepting and finish their requests, and are killed after
   that many seconds.

@@ -81,7 +81,7 @@ __all__ = ["serve_command"]
     default=None,
     help="waitress: open connections at most (1000), more wait to be accepted;"
     " uvicorn: connections and requests (1000), more get a 503; granian:"
-    " requests at once per worker. Not gunicorn or hypercorn.",
+    " connections at once per worker. Not gunicorn or hypercorn.",
 )
 @click.option(
     "--access-log/--no-access-log",
@@ -129,8 +129,8 @@ def serve_command(
     uvicorn reads requests on its event loop and, hardened here, closes
     connections past --header-timeout and --idle-timeout too. hypercorn
     has one timer for both (the shorter), and no connection limit.
-    granian's --header-timeout also closes silent connections; it has no
-    --idle-timeout. --timeout is gunicorn's only.
+    granian has no --idle-timeout: a connection that sends nothing stays
+    open, so put a proxy in front of it. --timeout is gunicorn's only.
 
     On SIGTERM or Ctrl+C the server stops listening and answers the
     requests it accepted, for up to --graceful-timeout seconds; a second
