@@ -350,10 +350,11 @@ def serve(
         shorter of this and ``idle_timeout``.
     :param connection_limit: waitress: open connections at most, per
         process (1000 when ``None``); the process's open-file limit is
-        raised to fit, as far as its hard limit allows. uvicorn:
-        connections and requests at most (1000), past which requests get a
-        503. granian: connections served at once per worker (its
-        backpressure), silent ones included. Not gunicorn or hypercorn.
+        raised to fit, as far as its hard limit allows. uvicorn: the same,
+        and requests too: at the limit the connections idle longest are
+        closed, and with none idle new requests get a 503. granian:
+        connections served at once per worker (its backpressure), silent
+        ones included. Not gunicorn or hypercorn.
     :param access_log: write a line per request to standard output, in
         gunicorn's format (the common log format with referrer and user
         agent) under the WSGI servers and hypercorn, in uvicorn's and

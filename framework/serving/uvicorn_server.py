@@ -14,10 +14,16 @@ h11's):
   connection silent for ``timeout_keep_alive`` seconds only after a
   response; one that never sends anything stays open. Here it is closed
   after ``idle_timeout`` seconds, as between requests.
+- Room at the limit: past ``limit_concurrency`` connections uvicorn
+  answers every new request 503. Here a new connection that reaches the
+  limit closes the connections idle longest (a tenth of the limit at
+  most), as waitress does, so that silent connections can't lock clients
+  out.
 
 The rest is uvicorn's own: ``idle_timeout`` is its ``timeout_keep_alive``,
 ``connection_limit`` its ``limit_concurrency`` (past that many connections
-or requests, new requests get a ``503``, instead of waiting),
+or requests, new requests get a ``503``, when no idle connection is left
+to close),
 ``graceful_timeout`` its ``timeout_graceful_shutdown`` (then the requests
 still running are cancelled), the access log its ``uvicorn.access``
 logger. ``X-Forwarded-*`` headers reach the app as they came (uvicorn's
@@ -91,26 +97,47 @@ def hardened_protocol(
 
     class Hardened(Base):  # type: ignore[misc]
         deadline: asyncio.TimerHandle | None = None
+        #: Whether the deadline is for a request's headers.
+        reading_head = False
+        #: When the client last sent something (the loop's clock).
+        last_active = 0.0
 
         def connection_made(self, transport: asyncio.Transport) -> None:
             super().connection_made(transport)
+            self.last_active = self.loop.time()
             self.arm(limits.idle_timeout, headers=False)
+            if limits.connection_limit is not None:
+                _make_room(self.connections, limits.connection_limit, self)
 
         def connection_lost(self, exc: Exception | None) -> None:
             self.disarm()
             super().connection_lost(exc)
 
+        @property
+        def idle(self) -> bool:
+            """Whether nothing is owed on this connection: no request being
+            read or answered."""
+            cycle = getattr(self, "cycle", None)
+            return (
+                not self.reading_head
+                and (cycle is None or cycle.response_complete)
+                and not self.transport.is_closing()
+            )
+
         def arm(self, seconds: float, *, headers: bool) -> None:
             self.disarm()
             self.deadline = self.loop.call_later(seconds, self.expire, headers)
+            self.reading_head = headers
 
         def disarm(self) -> None:
             if self.deadline is not None:
                 self.deadline.cancel()
                 self.deadline = None
+            self.reading_head = False
 
         def expire(self, headers: bool) -> None:
             self.deadline = None
+            self.reading_head = False
             if not self.transport.is_closing():
                 if headers:
                     slow.count()
@@ -125,27 +152,39 @@ def hardened_protocol(
             self.disarm()
             super().on_headers_complete()
 
-        # h11 has no such callbacks: its state tells.
         def data_received(self, data: bytes) -> None:
+            self.last_active = self.loop.time()
             if not hasattr(self, "conn"):
                 super().data_received(data)
                 return
+            # h11 has no such callbacks: its state tells.
             import h11
 
-            reading_head = self.conn.their_state is h11.IDLE
-            if reading_head and (self.deadline is None or not self.deadline_is_head):
+            if self.conn.their_state is h11.IDLE and not self.reading_head:
                 self.arm(limits.header_timeout, headers=True)
-                self.deadline_is_head = True
             super().data_received(data)
-            if self.conn.their_state is not h11.IDLE and self.deadline_is_head:
+            if self.conn.their_state is not h11.IDLE and self.reading_head:
                 self.disarm()
-                self.deadline_is_head = False
-
-        deadline_is_head = False
 
     Hardened.__name__ = f"Hardened{base.__name__}"
     Hardened.__qualname__ = Hardened.__name__
     return Hardened
+
+
+def _make_room(connections: t.Collection[t.Any], limit: int, new: object) -> None:
+    """At the connection limit, close the connections idle longest (a tenth
+    of the limit at most), as waitress does: past ``limit_concurrency``
+    uvicorn answers new requests 503 at once, and a client may close a
+    kept-alive connection at any time, while one waiting to connect is
+    owed a turn more than one that sends nothing."""
+    if len(connections) < limit:
+        return
+    idle = sorted(
+        (c for c in connections if c is not new and getattr(c, "idle", False)),
+        key=lambda c: c.last_active,
+    )
+    for connection in idle[: max(1, limit // 10)]:
+        connection.transport.close()
 
 
 def _protocol_base() -> type[asyncio.Protocol]:

@@ -80,7 +80,7 @@ __all__ = ["serve_command"]
     type=click.IntRange(min=1),
     default=None,
     help="waitress: open connections at most (1000), more wait to be accepted;"
-    " uvicorn: connections and requests (1000), more get a 503; granian:"
+    " uvicorn: the same, a 503 when none is idle; granian:"
     " connections at once per worker. Not gunicorn or hypercorn.",
 )
 @click.option(
