@@ -393,7 +393,11 @@ def serve(
         from .choice import wants_asgi
 
         if loaded is None and info is not None:
-            if preload or (workers or 1) == 1:
+            # Import the app here only where the server it picks would
+            # anyway: one process, or --preload. gunicorn (the WSGI choice
+            # when waitress is missing) forks by default.
+            forks_anyway = workers is None and _auto_server(False) == "gunicorn"
+            if preload or ((workers or 1) == 1 and not forks_anyway):
                 loaded = info.load_app()
             else:
                 name = _auto_server(_probe(info))
