@@ -87,6 +87,11 @@ def hardened_protocol(
     """A subclass of uvicorn's HTTP protocol ``base`` (httptools' or h11's)
     with the deadlines of the module's description.
 
+    PERF: a request only notes the loop's clock when its headers start (no
+    timer armed and cancelled per request, which costs several times that);
+    one check a second, per process, closes the connections past a deadline,
+    as waitress does.
+
     :param base: ``HttpToolsProtocol`` or ``H11Protocol``.
     :param limits: the deadlines.
     """
@@ -96,22 +101,20 @@ def hardened_protocol(
     Base: t.Any = base
 
     class Hardened(Base):  # type: ignore[misc]
-        deadline: asyncio.TimerHandle | None = None
-        #: Whether the deadline is for a request's headers.
-        reading_head = False
-        #: When the client last sent something (the loop's clock).
+        #: When the current request's headers started (the loop's clock);
+        #: ``None`` when no request is being read.
+        head_started: float | None = None
+        #: When the connection was made, until it sends anything.
+        silent_since: float | None = None
+        #: When the client last sent something.
         last_active = 0.0
 
         def connection_made(self, transport: asyncio.Transport) -> None:
             super().connection_made(transport)
-            self.last_active = self.loop.time()
-            self.arm(limits.idle_timeout, headers=False)
+            self.last_active = self.silent_since = self.loop.time()
+            _Deadlines.watch(self.loop, self.connections, limits, slow)
             if limits.connection_limit is not None:
                 _make_room(self.connections, limits.connection_limit, self)
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            self.disarm()
-            super().connection_lost(exc)
 
         @property
         def idle(self) -> bool:
@@ -119,56 +122,76 @@ def hardened_protocol(
             read or answered."""
             cycle = getattr(self, "cycle", None)
             return (
-                not self.reading_head
+                self.head_started is None
                 and (cycle is None or cycle.response_complete)
                 and not self.transport.is_closing()
             )
 
-        def arm(self, seconds: float, *, headers: bool) -> None:
-            self.disarm()
-            self.deadline = self.loop.call_later(seconds, self.expire, headers)
-            self.reading_head = headers
-
-        def disarm(self) -> None:
-            if self.deadline is not None:
-                self.deadline.cancel()
-                self.deadline = None
-            self.reading_head = False
-
-        def expire(self, headers: bool) -> None:
-            self.deadline = None
-            self.reading_head = False
-            if not self.transport.is_closing():
-                if headers:
-                    slow.count()
-                self.transport.close()
-
         # httptools: a request starts, and its headers end.
         def on_message_begin(self) -> None:
-            self.arm(limits.header_timeout, headers=True)
+            self.head_started = self.last_active
             super().on_message_begin()
 
         def on_headers_complete(self) -> None:
-            self.disarm()
+            self.head_started = None
             super().on_headers_complete()
 
         def data_received(self, data: bytes) -> None:
             self.last_active = self.loop.time()
+            self.silent_since = None
             if not hasattr(self, "conn"):
                 super().data_received(data)
                 return
             # h11 has no such callbacks: its state tells.
             import h11
 
-            if self.conn.their_state is h11.IDLE and not self.reading_head:
-                self.arm(limits.header_timeout, headers=True)
+            if self.conn.their_state is h11.IDLE and self.head_started is None:
+                self.head_started = self.last_active
             super().data_received(data)
-            if self.conn.their_state is not h11.IDLE and self.reading_head:
-                self.disarm()
+            if self.conn.their_state is not h11.IDLE:
+                self.head_started = None
 
     Hardened.__name__ = f"Hardened{base.__name__}"
     Hardened.__qualname__ = Hardened.__name__
     return Hardened
+
+
+class _Deadlines:
+    """Once a second, close the connections of a process past a deadline:
+    headers started longer than ``header_timeout`` ago, or silent since
+    they were made for longer than ``idle_timeout`` (after a response,
+    uvicorn's own keep-alive timer takes over)."""
+
+    #: The loop being watched, at most one per process.
+    watching: asyncio.AbstractEventLoop | None = None
+
+    @classmethod
+    def watch(
+        cls,
+        loop: asyncio.AbstractEventLoop,
+        connections: t.Collection[t.Any],
+        limits: AsyncLimits,
+        slow: _SlowHeaders,
+    ) -> None:
+        if cls.watching is loop:
+            return
+        cls.watching = loop
+
+        def check() -> None:
+            now = loop.time()
+            for connection in list(connections):
+                if connection.transport.is_closing():
+                    continue
+                started = getattr(connection, "head_started", None)
+                made = getattr(connection, "silent_since", None)
+                if started is not None and now - started > limits.header_timeout:
+                    slow.count()
+                    connection.transport.close()
+                elif made is not None and now - made > limits.idle_timeout:
+                    connection.transport.close()
+            loop.call_later(1.0, check)
+
+        loop.call_later(1.0, check)
 
 
 def _make_room(connections: t.Collection[t.Any], limit: int, new: object) -> None:
