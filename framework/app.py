@@ -115,7 +115,9 @@ class _Strategy(t.Generic[T]):
     def __get__(self, obj: App | None, owner: type) -> T | _Strategy[T]:
         if obj is None:
             return self
-        return t.cast(T, obj.__dict__[self.slot])
+        # PERF: not t.cast, a function call on every strategy access.
+        strategy: T = obj.__dict__[self.slot]
+        return strategy
 
     def __set__(self, obj: App, value: T) -> None:
         previous = obj.__dict__.get(self.slot)
@@ -1248,7 +1250,7 @@ class App(Scaffold):
         if not ctx.session_opened and (
             # PERF: plain-text benchmark; no cookies, nothing to renew, and
             # the Cookie header is not even parsed.
-            "HTTP_COOKIE" not in ctx.request.environ
+            "HTTP_COOKIE" not in (ctx._facts or ctx.request.environ)
             or not self.config["SESSION_REFRESH_EACH_REQUEST"]
             or interface.get_cookie_name(self) not in ctx.request.cookies
         ):
@@ -1270,7 +1272,7 @@ class App(Scaffold):
         (needs ``SERVER_NAME``)."""
         if request is None:
             return self.router.bind(AppContext(self))
-        return self.router.bind(RequestContext(self, request.environ, request))
+        return self.router.bind(RequestContext(self, request=request))
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
         """Let the ``url_defaults`` callbacks fill in ``values``."""

@@ -27,6 +27,7 @@ served through that middleware, in the same single hop.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import typing as t
 
@@ -35,11 +36,23 @@ from werkzeug.exceptions import (
     HTTPException,
     ServiceUnavailable,
 )
+from werkzeug.wsgi import FileWrapper
 
-from .bodies import ClientGone, ReadBody, read_body
-from .concurrency import LoopBridge, ThreadHop, ThreadHopFull
+from .bodies import (
+    NO_BODY,
+    STREAM_BODY,
+    ClientGone,
+    ReadBody,
+    StreamedBody,
+    read_body,
+)
+from .concurrency import CANCEL_ON_DISCONNECT, LoopBridge, ThreadHop, ThreadHopFull
 from .ctx import RequestContext
-from .wrappers import Response, scope_to_environ
+from .dispatch import Dispatcher
+from .errors import ErrorHandling
+from .interfaces import Pipeline
+from .streams import AsyncBody, encoded
+from .wrappers import Response, scope_facts, scope_to_environ
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .interfaces import AppLike
@@ -63,9 +76,13 @@ _log = logging.getLogger(__name__)
 
 #: ``(status code, [(name, value)] as bytes, body)``: a response ready to
 #: send; ``body`` is the whole body, or ``None`` when the hop sent it.
-_Ready = tuple[int, list[tuple[bytes, bytes]], bytes | None]
+_Ready = tuple[int, list[tuple[bytes, bytes]], "bytes | _LoopBody | None"]
 
 _DEFAULT_SPOOL = 1024 * 1024
+
+#: HTTP versions whose request bodies are delimited by Content-Length or
+#: chunked transfer coding; later ones frame bodies without either header.
+_LENGTH_FRAMED = frozenset({"1.0", "1.1"})
 
 
 class HTTPAdapter:
@@ -87,34 +104,82 @@ class HTTPAdapter:
         )
         self.spool_size: int = config.get("ASGI_BODY_SPOOL_SIZE") or _DEFAULT_SPOOL
         self.body_timeout: float | None = config.get("ASGI_BODY_TIMEOUT")
+        #: Whether any request may run on the loop (see :func:`_loop_capable`).
+        self.loop_capable = _loop_capable(app)
+        self._warned_wsgi = False
+        # What each endpoint's view asks of the adapter.
+        self._endpoint_marks: dict[str, _Marks] = {}
+        # The strategies are fixed once setup is finished (first request).
+        self._dispatcher: Dispatcher = app.dispatcher  # type: ignore[assignment]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one HTTP request."""
         app = self.app
+        ctx: RequestContext | None = None
         try:
-            body = await self._read_body(scope, receive)
-        except ClientGone:
-            return  # nobody is left to answer
-        except HTTPException as e:  # 408: the body did not arrive in time
-            await _send_error(send, e)
+            facts = scope_facts(scope)
+            if self.loop_capable and "wsgi_app" not in app.__dict__:
+                # Built before the body is read: where the request runs
+                # decides whether the body is read ahead at all.
+                ctx = RequestContext(
+                    app, request=app.request_class.from_scope(scope, NO_BODY, facts)
+                )
+        except _MALFORMED as e:
+            await _refuse_malformed(send, e)
             return
-        except (KeyError, TypeError, ValueError, UnicodeError) as e:
-            _log.warning("Refused a malformed ASGI scope: %s", e)
-            await _send_error(send, BadRequest("The request could not be read."))
-            return
+        on_loop = ctx is not None and self.loop_capable and self._on_loop(ctx)
+        marks = self._marks(ctx) if on_loop and ctx is not None else _NO_MARKS
+        body: ReadBody | StreamedBody
+        if ctx is not None and marks.streams_body:
+            body = _streamed(ctx, receive)
+        else:
+            length: str | None = facts.get("CONTENT_LENGTH")
+            chunked = "HTTP_TRANSFER_ENCODING" in facts or (
+                # HTTP/2 and HTTP/3 frame a body without either header.
+                length is None
+                and scope.get("http_version", "1.1") not in _LENGTH_FRAMED
+            )
+            if length is None and not chunked:
+                read = NO_BODY  # PERF: hello; no coroutine to await
+            else:
+                try:
+                    read = await read_body(
+                        receive,
+                        content_length=length,
+                        chunked=chunked,
+                        max_length=app.config["MAX_CONTENT_LENGTH"],
+                        spool_size=self.spool_size,
+                        timeout=self.body_timeout,
+                    )
+                except ClientGone:
+                    return  # nobody is left to answer
+                except HTTPException as e:  # 408: the body did not arrive in time
+                    await _send_error(send, e)
+                    return
+            body = read
+            if ctx is not None:
+                if read is not NO_BODY:  # from_scope was given NO_BODY
+                    ctx.request._set_asgi_body(read)
+            elif "wsgi_app" in app.__dict__:
+                ready = await self._through_wsgi(scope, read, send)
+                if ready is not None:
+                    await _send_ready(send, receive, ready)
+                return
+            else:
+                try:
+                    ctx = self._context(scope, read, facts)
+                except _MALFORMED as e:
+                    read.close()
+                    await _refuse_malformed(send, e)
+                    return
+        assert ctx is not None
         try:
-            ctx = self._context(scope, body)
-        except (KeyError, TypeError, ValueError, UnicodeError, AttributeError) as e:
-            # A scope no request can be built from (a path that is not a
-            # string, headers that are not byte pairs): the server's fault
-            # or an attacker's, answered without running the app.
-            body.close()
-            _log.warning("Refused a malformed ASGI scope: %r", e)
-            await _send_error(send, BadRequest("The request could not be read."))
-            return
-        try:
-            if "wsgi_app" in app.__dict__:
-                ready = await self.hop.run(_through_wsgi, app, scope, body, send)
+            if marks.cancels:
+                ready = await _cancellable(
+                    _run_request_on_loop(ctx, send, self), receive
+                )
+            elif on_loop:
+                ready = await _run_request_on_loop(ctx, send, self)
             else:
                 ready = await self.hop.run(_run_request, ctx, send)
         except ThreadHopFull:
@@ -123,45 +188,170 @@ class HTTPAdapter:
             )
             return
         finally:
-            body.close()
+            if body is not NO_BODY:
+                body.close()
         if ready is not None:
-            await _send_ready(send, ready)
+            await _send_ready(send, receive, ready)
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> ReadBody:
-        length: str | None = None
-        chunked = False
-        for name, value in scope["headers"]:
-            if type(name) is not bytes or type(value) is not bytes:
-                # Checked here, once, so that no later read of a header
-                # fails inside the app (a 500) on a server's bad scope.
-                raise TypeError(f"a header is not a pair of bytes: {name!r}")
-            if name == b"content-length":
-                length = value.decode("latin-1")
-            elif name == b"transfer-encoding":
-                chunked = True
-        if length is None and not chunked:
-            # HTTP/2 and HTTP/3 frame a body without either header.
-            chunked = scope.get("http_version", "1.1") not in ("1.1", "1.0")
-        return await read_body(
-            receive,
-            content_length=length,
-            chunked=chunked,
-            max_length=self.app.config["MAX_CONTENT_LENGTH"],
-            spool_size=self.spool_size,
-            timeout=self.body_timeout,
-        )
+    async def _through_wsgi(
+        self, scope: Scope, body: ReadBody, send: Send
+    ) -> _Ready | None:
+        if not self._warned_wsgi:
+            self._warned_wsgi = True
+            self.app.logger.warning(
+                "app.wsgi_app is wrapped by WSGI middleware (%r): under ASGI"
+                " every request goes through it in a thread, so async views"
+                " never run on the loop. Wrap app.asgi_app with ASGI"
+                " middleware instead where one exists.",
+                self.app.wsgi_app,
+            )
+        try:
+            return await self.hop.run(_through_wsgi, self.app, scope, body, send)
+        except ThreadHopFull:
+            await _send_error(
+                send, ServiceUnavailable("The server is busy; try again shortly.")
+            )
+            return None
+        finally:
+            body.close()
 
-    def _context(self, scope: Scope, body: ReadBody) -> RequestContext:
+    def _marks(self, ctx: RequestContext) -> _Marks:
+        """What the matched view asks of the adapter (:func:`stream_body`,
+        :func:`cancel_on_disconnect`); found once per endpoint."""
+        rule = ctx.request.url_rule
+        if rule is None:
+            return _NO_MARKS
+        found = self._endpoint_marks.get(rule.endpoint)
+        if found is None:
+            view = self.app.view_functions.get(rule.endpoint)
+            streams = bool(getattr(view, STREAM_BODY, False))
+            found = self._endpoint_marks[rule.endpoint] = _Marks(
+                streams_body=streams,
+                # A view reading receive() itself can't share it.
+                cancels=not streams
+                and bool(getattr(view, CANCEL_ON_DISCONNECT, False)),
+            )
+        return found
+
+    def _context(
+        self, scope: Scope, body: ReadBody, facts: dict[str, t.Any]
+    ) -> RequestContext:
         app = self.app
         if getattr(app, "_custom_request_context", False):
             return app.request_context(scope_to_environ(scope, body.content_stream()))
-        request = app.request_class.from_scope(scope, body)
+        request = app.request_class.from_scope(scope, body, facts)
         return RequestContext(app, request=request)
+
+    def _on_loop(self, ctx: RequestContext) -> bool:
+        """Match the request, then ask the dispatcher whether its whole
+        chain may run on the loop."""
+        ctx.prematch()
+        return self._dispatcher.runs_on_loop(ctx)
 
     async def shutdown(self, timeout: float | None = None) -> bool:
         """Stop the thread pool, waiting ``timeout`` seconds for running
         requests; whether they all ended."""
         return await self.hop.shutdown(timeout)
+
+
+class _Marks(t.NamedTuple):
+    """What a view asks of the adapter."""
+
+    streams_body: bool = False
+    cancels: bool = False
+
+
+_NO_MARKS = _Marks()
+
+
+async def _cancellable(
+    request: t.Coroutine[t.Any, t.Any, _Ready | None], receive: Receive
+) -> _Ready | None:
+    """Run ``request`` in this task, cancelled if the client disconnects
+    meanwhile; ``None`` (nothing to send) when it was."""
+    import asyncio
+
+    task = asyncio.current_task()
+    assert task is not None
+    watcher = asyncio.ensure_future(_cancel_on_disconnect(receive, task))
+    try:
+        return await request
+    except asyncio.CancelledError:
+        if not (watcher.done() and not watcher.cancelled() and watcher.result()):
+            raise
+        task.uncancel()
+        return None
+    finally:
+        watcher.cancel()
+
+
+def _streamed(ctx: RequestContext, receive: Receive) -> StreamedBody:
+    """Leave the body unread, for the view to read with
+    ``request.aiter_body()``."""
+    body = StreamedBody(receive, ctx.request.headers.get("Content-Length"))
+    ctx.request._set_asgi_body(body)
+    return body
+
+
+def _loop_capable(app: AppLike) -> bool:
+    """Whether the app's pipeline has an async twin to run requests on the
+    loop with: the default dispatcher and error handling (or subclasses),
+    no Flask-style override of a pipeline method, no custom request
+    context, a session interface that never blocks."""
+    if not isinstance(app.dispatcher, Dispatcher) or not isinstance(
+        app.error_handling, ErrorHandling
+    ):
+        return False
+    if getattr(app, "_custom_request_context", False):
+        return False
+    strategies = (
+        app.dispatcher,
+        app.error_handling,
+        app.router,
+        app.response_converter,
+    )
+    for step in Pipeline.__slots__:
+        owner = getattr(getattr(app.pipeline, step, None), "__self__", None)
+        if not any(owner is strategy for strategy in strategies):
+            return False  # an App method overridden Flask-style
+    return bool(type(app.session_interface).__dict__.get("loop_safe", False))
+
+
+# -- on the loop, for requests that never leave it ----------------------------
+
+
+async def _run_request_on_loop(
+    ctx: RequestContext, send: Send, adapter: HTTPAdapter
+) -> _Ready | None:
+    """The async twin of :func:`_run_request`: the whole request on the
+    loop, in the server's task, with no thread hop."""
+    app = ctx.app
+    error: BaseException | None = None
+    try:
+        try:
+            ctx.push()
+            response = await adapter._dispatcher.afull_dispatch(ctx)
+        except Exception as e:
+            error = e
+            errors: ErrorHandling = app.error_handling  # type: ignore[assignment]
+            response = await errors.ahandle_unhandled(ctx, e)
+        except BaseException:
+            error = sys.exc_info()[1]
+            raise
+        status, headers, body = _wsgi_parts(response, ctx)
+    finally:
+        if error is not None and app.should_ignore_error(error):
+            error = None
+        ctx.pop(error)
+    if type(body) is list or type(body) is tuple:
+        try:
+            return status, headers, b"".join(body)
+        finally:
+            _close(body)
+    if isinstance(body, _LoopBody):
+        return status, headers, body
+    # A streamed body is produced by sync code: pump it from one thread.
+    return await adapter.hop.run(_finish, status, headers, body, send, app)
 
 
 # -- in the hop's thread ---------------------------------------------------
@@ -188,7 +378,7 @@ def _run_request(ctx: RequestContext, send: Send) -> _Ready | None:
         if error is not None and app.should_ignore_error(error):
             error = None
         ctx.pop(error)
-    return _finish(status, headers, body, send)
+    return _finish(status, headers, body, send, app)
 
 
 def _through_wsgi(
@@ -212,7 +402,7 @@ def _through_wsgi(
     except BaseException:
         _close(iterable)
         raise
-    return _finish(*_converted(parts[0], parts[1]), iterable, send)
+    return _finish(*_converted(parts[0], parts[1]), iterable, send, app)
 
 
 def _no_write(data: bytes) -> object:
@@ -248,9 +438,14 @@ class _Prefixed:
 
 def _wsgi_parts(
     response: Response, ctx: RequestContext
-) -> tuple[int, list[tuple[bytes, bytes]], t.Iterable[bytes]]:
+) -> tuple[int, list[tuple[bytes, bytes]], t.Iterable[bytes] | _LoopBody]:
     """The status, headers and body iterable the response gives as a WSGI
     app for this request."""
+    head = response.asgi_head(ctx.request.method)
+    if head is not None:
+        return head
+    if type(response.response) is AsyncBody:
+        return _async_parts(response, ctx)
     captured: list[t.Any] = []
 
     def start_response(
@@ -268,7 +463,139 @@ def _wsgi_parts(
         environ = ctx.request.environ
     body = response(environ, start_response)
     status, headers = _converted(captured[0], captured[1])
+    path = _path_of(body, ctx)
+    if path is not None:
+        return status, headers, _PathSend(path, body)
     return status, headers, body
+
+
+def _async_parts(
+    response: Response, ctx: RequestContext
+) -> tuple[int, list[tuple[bytes, bytes]], _AsyncStream]:
+    """The parts of a response whose body is produced by async code: its
+    WSGI headers, and the body, to be iterated on the loop."""
+    environ = ctx.request.environ
+    status, headers = _converted(
+        response.status, response.get_wsgi_headers(environ).to_wsgi_list()
+    )
+    code = response.status_code
+    empty = environ["REQUEST_METHOD"] == "HEAD" or code < 200 or code in (204, 304)
+    body = _AsyncStream(ctx.app, response, t.cast(AsyncBody, response.response), empty)
+    return status, headers, body
+
+
+class _LoopBody:
+    """A response body the loop sends itself, after the head."""
+
+    __slots__ = ()
+
+    async def send(self, receive: Receive, send: Send) -> None:
+        """Send the body and close what it holds."""
+        raise NotImplementedError
+
+
+class _PathSend(_LoopBody):
+    """A file sent by the server itself, from its path: the ASGI
+    ``http.response.pathsend`` extension (granian offers it), the
+    zero-copy path where WSGI has ``wsgi.file_wrapper``."""
+
+    __slots__ = ("path", "wrapper")
+
+    def __init__(self, path: str, wrapper: t.Any) -> None:
+        self.path = path
+        self.wrapper = wrapper
+
+    async def send(self, receive: Receive, send: Send) -> None:
+        try:
+            await send({"type": "http.response.pathsend", "path": self.path})
+        finally:
+            self.wrapper.close()
+
+
+def _path_of(body: object, ctx: RequestContext) -> str | None:
+    """The path to send a file body from, when the server can send files
+    by path and the body is a whole file opened from an absolute path."""
+    if type(body) is not FileWrapper:
+        return None
+    scope = ctx.request._asgi_scope
+    extensions = scope.get("extensions") if scope is not None else None
+    if not extensions or "http.response.pathsend" not in extensions:
+        return None
+    file = body.file
+    name = getattr(file, "name", None)
+    if not isinstance(name, str) or not os.path.isabs(name):
+        return None
+    try:
+        if file.tell() != 0:
+            return None
+    except (AttributeError, OSError, ValueError):
+        return None
+    return name
+
+
+class _AsyncStream(_LoopBody):
+    """A response body made by async code, sent from the loop in the
+    request's task: chunk by chunk as produced, each once the server took
+    the previous one; cancelled when the client goes away."""
+
+    __slots__ = ("app", "body", "empty", "response")
+
+    def __init__(
+        self, app: AppLike, response: Response, body: AsyncBody, empty: bool
+    ) -> None:
+        self.app = app
+        self.response = response
+        self.body = body
+        self.empty = empty
+
+    async def send(self, receive: Receive, send: Send) -> None:
+        """Send the body, then close it and the response."""
+        import asyncio
+
+        task = asyncio.current_task()
+        assert task is not None
+        watcher = asyncio.ensure_future(_cancel_on_disconnect(receive, task))
+        try:
+            if not self.empty:
+                iterator = aiter(self.body.iterable)
+                while True:
+                    try:
+                        chunk = await anext(iterator)
+                    except StopAsyncIteration:
+                        break
+                    except Exception:
+                        _stream_failed(self.app)  # see _finish
+                        return
+                    if chunk:
+                        await send(
+                            {
+                                "type": "http.response.body",
+                                "body": encoded(chunk),
+                                "more_body": True,
+                            }
+                        )
+            await send({"type": "http.response.body", "body": b""})
+        except asyncio.CancelledError:
+            if not (watcher.done() and not watcher.cancelled() and watcher.result()):
+                raise
+            task.uncancel()  # the client went away: nothing left to send
+        except OSError:
+            pass  # the server says the client went away
+        finally:
+            watcher.cancel()
+            try:
+                await self.body.aclose()
+            finally:
+                self.response.close()
+
+
+async def _cancel_on_disconnect(receive: Receive, task: t.Any) -> bool:
+    """Cancel ``task`` when the client disconnects; ``True`` once it did."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            task.cancel()
+            return True
 
 
 def _plain_class(cls: type[Response]) -> bool:
@@ -296,8 +623,9 @@ def _converted(
 def _finish(
     status: int,
     headers: list[tuple[bytes, bytes]],
-    body: t.Iterable[bytes],
+    body: t.Iterable[bytes] | _LoopBody,
     send: Send,
+    app: AppLike,
 ) -> _Ready | None:
     """Hand a buffered body back to the loop, or send a streamed one from
     this thread, chunk by chunk."""
@@ -306,24 +634,46 @@ def _finish(
             return status, headers, b"".join(body)
         finally:
             _close(body)
+    if isinstance(body, _LoopBody):
+        return status, headers, body  # sent from the loop
     bridge = LoopBridge.current()
     assert bridge is not None, "_finish runs in a ThreadHop call"
     try:
         start = {"type": "http.response.start", "status": status, "headers": headers}
         bridge.run(send(start))
-        for chunk in body:
+        iterator = iter(body)
+        while True:
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                break
+            except Exception:
+                # Too late for an error page: the status went out. The
+                # response is left incomplete, so the server drops the
+                # connection and the client sees a cut-off body.
+                _stream_failed(app)
+                return None
             if chunk:
-                bridge.run(
-                    send(
-                        {"type": "http.response.body", "body": chunk, "more_body": True}
-                    )
-                )
+                message = {
+                    "type": "http.response.body",
+                    "body": chunk,
+                    "more_body": True,
+                }
+                bridge.run(send(message))
         bridge.run(send({"type": "http.response.body", "body": b""}))
     except OSError:
         pass  # the client went away: stop producing (the finally closes)
     finally:
         _close(body)
     return None
+
+
+def _stream_failed(app: AppLike) -> None:
+    """Log an error raised while a response body was produced."""
+    app.logger.exception(
+        "Producing the response body failed after its headers were sent;"
+        " the connection is closed"
+    )
 
 
 def _close(body: object) -> None:
@@ -335,10 +685,25 @@ def _close(body: object) -> None:
 # -- on the loop -------------------------------------------------------------
 
 
-async def _send_ready(send: Send, ready: _Ready) -> None:
-    status, headers, body = ready
+async def _send_ready(send: Send, receive: Receive, ready: _Ready) -> None:
+    status, headers, content = ready
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body or b""})
+    if isinstance(content, _LoopBody):
+        await content.send(receive, send)
+    else:
+        await send({"type": "http.response.body", "body": content or b""})
+
+
+#: What building a request from a malformed scope raises.
+_MALFORMED = (KeyError, TypeError, ValueError, UnicodeError, AttributeError)
+
+
+async def _refuse_malformed(send: Send, error: Exception) -> None:
+    """Answer 400 to a scope no request can be built from (a path that is
+    not a string, headers that are not byte pairs): the server's fault or
+    an attacker's, refused without running the app."""
+    _log.warning("Refused a malformed ASGI scope: %r", error)
+    await _send_error(send, BadRequest("The request could not be read."))
 
 
 async def _send_error(send: Send, error: HTTPException) -> None:
@@ -346,7 +711,8 @@ async def _send_error(send: Send, error: HTTPException) -> None:
     request exists, or when the pool is full."""
     response = error.get_response()
     status, headers = _converted(response.status, response.headers.to_wsgi_list())
-    await _send_ready(send, (status, headers, response.get_data()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.get_data()})
 
 
 async def refuse_websocket(scope: Scope, receive: Receive, send: Send) -> None:

@@ -39,12 +39,16 @@ import weakref
 from .ctx import _cv_context, _cv_request_below
 
 __all__ = [
+    "CANCEL_ON_DISCONNECT",
     "FRAMEWORK_VARS",
+    "ON_LOOP",
     "BackgroundLoop",
     "CallKind",
     "LoopBridge",
     "ThreadHop",
     "ThreadHopFull",
+    "as_coroutine_function",
+    "cancel_on_disconnect",
     "classify",
     "loop_safe",
     "run_coroutine",
@@ -72,6 +76,11 @@ class CallKind(enum.Enum):
     INLINE = "inline"
 
 
+#: The attribute of a class-based view function (``View.as_view``) holding
+#: its async entry: a coroutine function the ASGI adapter awaits instead of
+#: calling the view, for a request that never leaves the loop.
+ON_LOOP = "__framework_on_loop__"
+
 #: The attribute :func:`loop_safe` sets; its value is the marked function
 #: itself, so that a decorator copying ``__dict__`` (``functools.wraps``)
 #: does not pass the mark on to a wrapper whose own code may block.
@@ -86,6 +95,27 @@ _COROUTINE_MARK: object = getattr(asyncio.coroutines, "_is_coroutine", object())
 _MAX_UNWRAP = 100
 
 _HTTP_METHODS = ("get", "post", "head", "options", "delete", "put", "trace", "patch")
+
+
+#: The attribute :func:`cancel_on_disconnect` sets on a view.
+CANCEL_ON_DISCONNECT = "__framework_cancel_on_disconnect__"
+
+
+def cancel_on_disconnect(view: F) -> F:
+    """Mark an async view to be cancelled when its client disconnects:
+    under ASGI, while such a request runs on the loop, the adapter watches
+    for the client going away and cancels the request's task
+    (``asyncio.CancelledError`` is raised where the view awaits; teardown
+    callbacks still run, with that error). Nothing is sent.
+
+    Off by default because watching costs a task per request. It applies
+    to requests that run on the loop (the view and its hooks async or
+    loop-safe) and not to views marked
+    :func:`~framework.bodies.stream_body`, which read ``receive``
+    themselves. Streamed responses are always cancelled on disconnect.
+    """
+    setattr(view, CANCEL_ON_DISCONNECT, True)
+    return view
 
 
 def loop_safe(f: F) -> F:
@@ -736,6 +766,19 @@ class BackgroundLoop:
             return
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout)
+
+
+def as_coroutine_function(
+    func: t.Callable[..., R],
+) -> t.Callable[..., t.Coroutine[t.Any, t.Any, R]]:
+    """A coroutine function that calls the sync ``func`` on the loop: what
+    blinker's ``send_async`` takes to send a signal to sync receivers from
+    async code (the receivers run on the loop, so a slow one blocks it)."""
+
+    async def call(*args: t.Any, **kwargs: t.Any) -> R:
+        return func(*args, **kwargs)
+
+    return call
 
 
 def run_coroutine(coro: t.Coroutine[t.Any, t.Any, R], /) -> R:

@@ -395,6 +395,7 @@ class RequestContext(AppContext):
 
     __slots__ = (
         "_after_request_functions",
+        "_facts",
         "_loaded_session",
         "_outer",
         "flashes",
@@ -418,6 +419,9 @@ class RequestContext(AppContext):
             if environ is None:
                 raise TypeError("RequestContext needs an environ or a request.")
             request = app.request_class(environ)
+            self._facts = None
+        else:
+            self._facts = request._facts
         self.app = app
         self.request: Request = request
         self._g = None
@@ -620,8 +624,12 @@ class RequestContext(AppContext):
             active = _cv_context.get(None)
             _cv_context.reset(tokens.pop())
             if last:
-                # Break the request <-> environ cycle for the collector.
-                self.request.environ["werkzeug.request"] = None
+                # Break the request <-> environ cycle for the collector (a
+                # request from a scope has one only if its environ was made).
+                if self._facts is None:
+                    self.request.environ["werkzeug.request"] = None
+                elif "environ" in self.request.__dict__:
+                    self.request.__dict__["environ"]["werkzeug.request"] = None
         # The app role is torn down even after a wrong pop, which raises
         # below: its callbacks release what the request held (a database
         # session), as Flask's do in that case too.
@@ -744,3 +752,28 @@ def keep_context(ctx: RequestContext, iterator: t.Iterator[T]) -> t.Iterator[T]:
     # server iterated it (a client that went away) still closes `iterator`.
     next(stream)
     return stream
+
+
+def keep_context_async(
+    ctx: RequestContext, iterator: t.AsyncIterator[T]
+) -> t.AsyncIterator[T]:
+    """The async twin of :func:`keep_context`: wrap an async response body
+    so that ``ctx`` is active again while it is produced. The whole body is
+    produced in one task (the ASGI adapter's, or under WSGI one task of the
+    background loop), so the push and the pop happen in one context."""
+
+    async def generate() -> t.AsyncIterator[T]:
+        try:
+            with ctx:
+                try:
+                    async for item in iterator:
+                        yield item
+                except Exception:
+                    ctx.app.pipeline.log_exception(ctx, sys.exc_info())
+                    raise
+        finally:
+            aclose = getattr(iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    return generate()

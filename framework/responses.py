@@ -19,8 +19,10 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as _WerkzeugResponse
 
+from .streams import AsyncBody
+
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .ctx import AppContext
+    from .ctx import AppContext, RequestContext
     from .interfaces import AppLike
     from .wrappers import Response
 
@@ -119,7 +121,11 @@ class ResponseConverter:
             )
 
         if not isinstance(rv, response_class):
-            if isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
+            if hasattr(type(rv), "__aiter__"):
+                # An async generator: a body streamed by async code.
+                rv = response_class(AsyncBody(rv), status=status, headers=headers)
+                status = headers = None
+            elif isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
                 rv = response_class(rv, status=status, headers=headers)  # type: ignore[arg-type]
                 status = headers = None
             elif isinstance(rv, (dict, list)):
@@ -157,9 +163,19 @@ class ResponseConverter:
     def _from_http_exception(
         self, ctx: AppContext, exc: HTTPException, response_class: type[Response]
     ) -> Response:
-        environ = ctx.request.environ if ctx.is_request_context else None
+        environ: t.Any = None
+        if ctx.is_request_context:
+            # werkzeug's default page reads nothing from the environ: a
+            # request from a scope lends the few values it has instead of
+            # building a whole environ for an error page.
+            request_ctx = t.cast("RequestContext", ctx)
+            environ = request_ctx._facts
+            if environ is None:
+                environ = request_ctx.request.environ
         cls = type(exc)
         if exc.response is not None or cls.get_response is not _DEFAULT_GET_RESPONSE:
+            if ctx.is_request_context:
+                environ = ctx.request.environ
             return t.cast(
                 "Response",
                 response_class.force_type(exc.get_response(environ), environ),

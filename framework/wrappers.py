@@ -33,7 +33,7 @@ from werkzeug.utils import cached_property
 from werkzeug.wrappers import Request as _WerkzeugRequest
 from werkzeug.wrappers import Response as _WerkzeugResponse
 
-from .bodies import FormDataParser, ReadBody, input_stream
+from .bodies import FormDataParser, ReadBody, StreamedBody, input_stream
 from .ctx import _cv_context
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -54,6 +54,7 @@ __all__ = [
     "ResponseHeaders",
     "check_header_name",
     "check_redirect_target",
+    "scope_facts",
     "scope_to_environ",
 ]
 
@@ -317,13 +318,19 @@ class Request(_WerkzeugRequest):
     # A request built by from_scope keeps the scope and the body until its
     # environ or body is wanted; the body becomes a stream on first read.
     _asgi_scope: t.Mapping[str, t.Any] | None = None
-    _asgi_body: bytes | t.IO[bytes] | ReadBody = b""
+    _asgi_body: bytes | t.IO[bytes] | ReadBody | StreamedBody = b""
+    #: For a request from a scope: the environ values the request path
+    #: reads on every request (see :func:`scope_facts`), so that the whole
+    #: environ is built only for code that asks for it; ``None`` for a
+    #: request built from an environ.
+    _facts: dict[str, t.Any] | None = None
 
     @classmethod
     def from_scope(
         cls,
         scope: t.Mapping[str, t.Any],
         body: bytes | t.IO[bytes] | ReadBody = b"",
+        facts: dict[str, t.Any] | None = None,
     ) -> t.Self:
         """Build the request of an ASGI HTTP ``scope`` whose body was already
         read, without a WSGI environ: :attr:`environ` is made from the scope
@@ -340,6 +347,9 @@ class Request(_WerkzeugRequest):
             one), or what :func:`~framework.bodies.read_body` read, whose
             limits and errors the body then keeps. Nothing is read from it
             until the body is asked for.
+        :param facts: what :func:`scope_facts` gives for ``scope``, when the
+            caller has it already.
+        :raise TypeError: a header is not a pair of bytes.
         """
         if cls.__init__ is not _WerkzeugRequest.__init__:
             if isinstance(body, ReadBody):
@@ -374,7 +384,17 @@ class Request(_WerkzeugRequest):
         self.shallow = False
         self._asgi_scope = scope
         self._asgi_body = body
+        self._facts = scope_facts(scope) if facts is None else facts
         return self
+
+    def _set_asgi_body(self, body: ReadBody | StreamedBody) -> None:
+        """Give a request built by :meth:`from_scope` the body read since
+        (the ASGI adapter matches the URL first, to know whether to read
+        it); an environ built meanwhile gets it as its input too."""
+        self._asgi_body = body
+        environ = self.__dict__.get("environ")
+        if environ is not None:
+            environ["wsgi.input"] = body.content_stream()
 
     def _asgi_input(self) -> t.IO[bytes]:
         """The body of a request built by :meth:`from_scope` as a binary
@@ -383,11 +403,32 @@ class Request(_WerkzeugRequest):
         body = self._asgi_body
         if isinstance(body, (bytes, bytearray, memoryview)):
             body = self._asgi_body = io.BytesIO(body)
-        elif isinstance(body, ReadBody):
+        elif isinstance(body, (ReadBody, StreamedBody)):
             # What arrived, unchecked: the environ's input, which the WSGI
             # limits then apply to, as to a server's input.
-            body = self._asgi_body = body.content_stream()
+            return body.content_stream()
         return body
+
+    async def aiter_body(self, chunk_size: int = 64 * 1024) -> t.AsyncIterator[bytes]:
+        """The request body, chunk by chunk, for async code: as the server
+        delivers it when the view is marked
+        :func:`~framework.bodies.stream_body` (under ASGI), otherwise read
+        from :attr:`stream` (in chunks of ``chunk_size`` bytes).
+
+        :raise werkzeug.exceptions.RequestEntityTooLarge: over
+            :attr:`max_content_length`.
+        """
+        body = self._asgi_body
+        if isinstance(body, StreamedBody):
+            async for chunk in body.chunks(self.max_content_length):
+                yield chunk
+            return
+        stream = self.stream
+        while True:
+            chunk = stream.read(chunk_size)
+            if not chunk:
+                return
+            yield chunk
 
     @property
     def want_form_data_parsed(self) -> bool:
@@ -420,6 +461,8 @@ class Request(_WerkzeugRequest):
                 "This request was created with 'shallow=True', reading"
                 " from the input stream is disabled."
             )
+        if isinstance(self._asgi_body, StreamedBody):
+            return self._asgi_body.stream(None)  # raises: the view streams it
         environ = self.__dict__.get("environ")
         if environ is None and isinstance(self._asgi_body, ReadBody):
             # Read ahead by the ASGI adapter, which kept what the limits
@@ -596,6 +639,57 @@ def scope_to_environ(
         environ["REQUEST_URI"] = environ["RAW_URI"] = target
     environ.update(_environ_headers(scope["headers"]))
     return environ
+
+
+#: The headers :func:`scope_facts` keeps, by ASGI name, with their environ
+#: keys.
+_FACT_HEADERS = {
+    b"host": "HTTP_HOST",
+    b"cookie": "HTTP_COOKIE",
+    b"upgrade": "HTTP_UPGRADE",
+    b"connection": "HTTP_CONNECTION",
+    b"content-length": "CONTENT_LENGTH",
+    b"transfer-encoding": "HTTP_TRANSFER_ENCODING",
+}
+
+
+def scope_facts(scope: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """The few environ values that matching, binding and the session read
+    on every request, with the values :func:`scope_to_environ` gives them:
+    the method, ``SCRIPT_NAME``, ``PATH_INFO``, ``QUERY_STRING``, the
+    scheme, the server, and the ``Host``, ``Cookie``, ``Upgrade``,
+    ``Connection``, ``Content-Length`` and ``Transfer-Encoding`` headers
+    when sent. A key is missing when the environ would not have it.
+
+    :raise TypeError: a header is not a pair of bytes (checked here, so that
+        no later read of a header fails inside the app).
+    """
+    facts: dict[str, t.Any] = {}
+    for name, value in scope["headers"]:
+        if type(name) is not bytes or type(value) is not bytes:
+            raise TypeError(f"An ASGI header is not a pair of bytes: {name!r}")
+        key = _FACT_HEADERS.get(name)
+        if key is not None:
+            text = value.decode("latin-1")
+            before = facts.get(key)
+            if before is not None:
+                text = f"{before}{'; ' if key == 'HTTP_COOKIE' else ', '}{text}"
+            facts[key] = text
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if root_path:
+        root_path, path = _split_root(root_path, path)
+    facts["REQUEST_METHOD"] = scope["method"]
+    facts["SCRIPT_NAME"] = _wsgi_str(root_path.rstrip("/")) if root_path else ""
+    facts["PATH_INFO"] = path if path.isascii() else _wsgi_str(path)
+    facts["QUERY_STRING"] = scope.get("query_string", b"").decode("latin-1")
+    facts["wsgi.url_scheme"] = scope.get("scheme") or "http"
+    server = scope.get("server")
+    if server is not None:
+        facts["SERVER_NAME"] = server[0]
+        if server[1] is not None:
+            facts["SERVER_PORT"] = str(server[1])
+    return facts
 
 
 def _split_root(root_path: str, path: str) -> tuple[str, str]:
@@ -1000,6 +1094,40 @@ class Response(_WerkzeugResponse):
                 return fast[1]
         return super().__call__(environ, start_response)
 
+    def asgi_head(
+        self, method: str
+    ) -> tuple[int, list[tuple[bytes, bytes]], t.Iterable[bytes]] | None:
+        """The status code, ASGI headers and body of a response built by
+        :meth:`fast` that nobody changed in a way werkzeug's WSGI output
+        would rewrite; ``None`` otherwise (the ASGI adapter then takes the
+        response's WSGI output). The ASGI twin of ``__call__``'s fast lane.
+
+        :param method: the request's method (``HEAD`` gets no body).
+        """
+        fast = self._fast
+        if fast is None or self.response is not fast[1] or self._on_close:
+            return None
+        header_list: list[tuple[str, str]] = self.headers._list
+        code = self._status_code
+        if code < 200 or code == 204 or code == 304:
+            return None
+        body = () if method == "HEAD" else fast[1]
+        if header_list == fast[0]:
+            # PERF: hello; the type's bytes are cached, the length is new.
+            content_type = _asgi_value(header_list[0][1])
+            length = header_list[1][1].encode("latin-1")
+            return (
+                code,
+                [(b"content-type", content_type), (b"content-length", length)],
+                body,
+            )
+        if not _plain_headers(self.headers):
+            return None
+        headers = [
+            (_asgi_name(name), value.encode("latin-1")) for name, value in header_list
+        ]
+        return code, headers, body
+
     @property
     def max_cookie_size(self) -> int:  # type: ignore[override]
         """The app's ``MAX_COOKIE_SIZE``, or werkzeug's default outside an
@@ -1008,6 +1136,34 @@ class Response(_WerkzeugResponse):
         if ctx is None:
             return super().max_cookie_size
         return ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
+
+
+#: ASGI header names (lowercase bytes) of response header names seen;
+#: bounded, so that made-up names can't grow it without end.
+_ASGI_NAMES: dict[str, bytes] = {}
+
+
+def _asgi_name(name: str) -> bytes:
+    found = _ASGI_NAMES.get(name)
+    if found is None:
+        found = name.lower().encode("latin-1")
+        if len(_ASGI_NAMES) < _NAMES_KEPT:
+            _ASGI_NAMES[name] = found
+    return found
+
+
+#: The bytes of the Content-Type values of fast responses seen; few, and
+#: bounded all the same.
+_ASGI_TYPES: dict[str, bytes] = {}
+
+
+def _asgi_value(content_type: str) -> bytes:
+    found = _ASGI_TYPES.get(content_type)
+    if found is None:
+        found = content_type.encode("latin-1")
+        if len(_ASGI_TYPES) < _NAMES_KEPT:
+            _ASGI_TYPES[content_type] = found
+    return found
 
 
 def _plain_headers(headers: Headers) -> bool:

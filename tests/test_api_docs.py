@@ -52,6 +52,7 @@ EXACT_MODULES = [
 
 PUBLIC_MODULES = [
     *EXACT_MODULES,
+    "framework.asgi",
     "framework.blueprints",
     "framework.cli",
     "framework.cli.commands",
@@ -76,6 +77,7 @@ PUBLIC_MODULES = [
     "framework.json.tag",
     "framework.logging",
     "framework.serving",
+    "framework.streams",
     "framework.serving.access_log",
     "framework.serving.gunicorn_server",
     "framework.serving.waitress_server",
