@@ -36,6 +36,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
 from ..lifespan import StartupFailed, start_serving, stop_serving
+from .limits import fit_open_files
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from types import FrameType
@@ -52,16 +53,9 @@ logger = logging.getLogger("framework.serving")
 #: start its request.
 _FIRST_WORDS = 1.0
 
-#: Descriptors a connection may hold: see :func:`fit_open_files`.
-_PER_CONNECTION = 3
-
 #: ``recv`` that never waits, where the platform has the flag (the sockets
 #: are non-blocking anyway).
 _DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
-
-#: Descriptors the process keeps besides its connections: the listening
-#: socket, the wake-up pipe, logs, files the app opens.
-_SPARE_DESCRIPTORS = 64
 
 
 @attrs.frozen
@@ -342,34 +336,6 @@ class OncePer(logging.Filter):
             return False
         self.last = now
         return True
-
-
-def fit_open_files(connections: int) -> int:
-    """Raise this process's soft limit of open files, up to its hard limit,
-    so that ``connections`` connections (three descriptors each at most:
-    the socket and two spilled buffers) fit beside the descriptors it keeps
-    for itself; return how many connections fit in the end.
-
-    :param connections: the connection limit wanted.
-    """
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - Windows: no such limit to raise
-        return connections
-    # A connection may hold up to three descriptors: its socket, and the
-    # temporary files waitress spills a large body and a large answer to.
-    wanted = _PER_CONNECTION * connections + _SPARE_DESCRIPTORS
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
-            soft = raised
-        except (ValueError, OSError):
-            pass
-    if soft == resource.RLIM_INFINITY:
-        return connections
-    return max(1, min(connections, (soft - _SPARE_DESCRIPTORS) // _PER_CONNECTION))
 
 
 def run_waitress(
