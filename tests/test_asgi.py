@@ -7,6 +7,7 @@ import asyncio
 import contextvars
 import inspect
 import threading
+import time
 import typing as t
 
 import pytest
@@ -1179,3 +1180,40 @@ def test_an_app_that_served_asgi_is_freed_without_the_cycle_collector() -> None:
         assert ref() is None
     finally:
         gc.enable()
+
+
+def test_sync_stream_stops_on_disconnect_even_when_send_succeeds(app: App) -> None:
+    closed = threading.Event()
+
+    @app.get("/")
+    def index() -> t.Any:
+        def generate() -> t.Iterator[str]:
+            try:
+                while True:
+                    time.sleep(0.01)
+                    yield "tick"
+            finally:
+                closed.set()
+
+        return generate()
+
+    async def main() -> int:
+        sent = 0
+        gone = asyncio.Event()
+
+        async def receive() -> Message:
+            await gone.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            nonlocal sent
+            sent += 1  # accepted silently, as some servers do after a disconnect
+            if sent == 3:
+                gone.set()
+
+        await asyncio.wait_for(app.asgi(scope(), receive, send), 5)
+        return sent
+
+    sent = asyncio.run(main())
+    assert closed.is_set()
+    assert sent < 50
