@@ -316,7 +316,9 @@ def test_body_that_never_arrives_is_408(app: App) -> None:
     assert result.status == 408
 
 
-def test_client_gone_mid_body_gets_no_answer_and_no_view_call(app: App) -> None:
+def test_client_gone_mid_body_runs_no_view_and_gets_a_400_if_still_there(
+    app: App,
+) -> None:
     calls: list[str] = []
 
     @app.post("/")
@@ -339,7 +341,9 @@ def test_client_gone_mid_body_gets_no_answer_and_no_view_call(app: App) -> None:
     asyncio.run(
         app.asgi(scope("POST", headers=[(b"content-length", b"100")]), receive, send)
     )
-    assert messages == []
+    # granian reports a cut-short body this way while its client waits; a
+    # server whose client did leave drops the answer.
+    assert messages[0]["status"] == 400
     assert calls == []
 
 
