@@ -627,13 +627,29 @@ class _AsyncStream(_LoopBody):
                 self.response.close()
 
 
+async def _disconnected(receive: Receive) -> bool:
+    """Wait for the client to disconnect: ``True`` when it did. Once the
+    body is read, a server's ``receive`` answers only that; ``False`` when
+    it keeps giving other messages instead (a body nobody read, or a
+    server or test double that never blocks), so that waiting never turns
+    into a busy loop."""
+    for _ in range(_OTHER_MESSAGES):
+        if (await receive())["type"] == "http.disconnect":
+            return True
+    return False
+
+
+#: How many other messages :func:`_disconnected` reads before it gives up:
+#: the end of a body nobody asked for, and one more.
+_OTHER_MESSAGES = 2
+
+
 async def _cancel_on_disconnect(receive: Receive, task: t.Any) -> bool:
     """Cancel ``task`` when the client disconnects; ``True`` once it did."""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            task.cancel()
-            return True
+    if await _disconnected(receive):
+        task.cancel()
+        return True
+    return False
 
 
 def _plain_class(cls: type[Response]) -> bool:
@@ -727,9 +743,10 @@ class _DisconnectFlag:
         self._task = asyncio.ensure_future(self._watch(receive))
 
     async def _watch(self, receive: Receive) -> None:
-        while (await receive())["type"] != "http.disconnect":
-            pass
-        self._event.set()
+        if await _disconnected(receive):
+            self._event.set()
+        else:
+            await asyncio.Event().wait()  # keep the send race meaningful
 
     async def send(self, send: Send, message: Message) -> None:
         """``send(message)``, given up when the client disconnects first
