@@ -27,6 +27,7 @@ from werkzeug.utils import redirect as _werkzeug_redirect
 
 from . import interfaces, signals
 from . import typing as ft
+from .asgi import HTTPAdapter, Receive, Scope, Send, refuse_websocket, simple_lifespan
 from .blueprints import Blueprint
 from .config import (
     DEFAULT_CONFIG,
@@ -200,6 +201,20 @@ def _no_ctx(method: str) -> t.Callable[..., t.Any]:
     return step
 
 
+def _sync_caller(
+    func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]],
+) -> t.Callable[..., t.Any]:
+    """``func`` made callable from sync code (see :meth:`App.async_to_sync`)."""
+    # Imported here: an app without async code never loads asyncio.
+    from .concurrency import run_coroutine
+
+    @functools.wraps(func)
+    def call(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        return run_coroutine(func(*args, **kwargs))
+
+    return call
+
+
 def _with_request(method: str) -> t.Callable[..., t.Any]:
     """The step for an override that takes the request, as Flask's
     ``raise_routing_exception(request)`` does."""
@@ -335,6 +350,27 @@ def _add_and_return(add: t.Callable[..., None], name: str | None, f: T) -> T:
     return f
 
 
+class ASGIEntry:
+    """An app's ASGI application (:attr:`App.asgi`): an object whose
+    ``__call__`` is a coroutine function, as ASGI servers expect, calling
+    the app's :meth:`~App.asgi_app`.
+
+    :param app: the app it serves.
+    """
+
+    __slots__ = ("app",)
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one ASGI connection."""
+        await self.app.asgi_app(scope, receive, send)
+
+    def __repr__(self) -> str:
+        return f"<ASGIEntry of {self.app.name!r}>"
+
+
 class App(Scaffold):
     """The WSGI application: register views and hooks on it, then serve it.
 
@@ -457,6 +493,8 @@ class App(Scaffold):
         self._setup_version = 0
         self._prepared_version = -1
         self._custom_request_context = False
+        #: Serves ASGI HTTP requests; made at the first one.
+        self._http_adapter: HTTPAdapter | None = None
         self._setup_lock = threading.Lock()
         # The folders the app shares with blueprints (Scaffold's part).
         super().__init__(
@@ -1056,24 +1094,17 @@ class App(Scaffold):
     def async_to_sync(
         self, func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]
     ) -> t.Callable[..., t.Any]:
-        """Wrap a coroutine function so that a WSGI worker can call it, with
-        asgiref's ``async_to_sync``: each call runs it to completion in an
-        event loop, seeing the caller's context variables (the active app
-        and request) and handing changes to them back.
+        """Wrap a coroutine function so that sync code can call it: each call
+        runs it to completion and returns its result.
 
-        :raise RuntimeError: asgiref is not installed (the ``async`` extra).
+        Inside a request served through ASGI it runs on the server's event
+        loop; under a WSGI server, on one event loop thread kept for the
+        whole process (see :func:`framework.concurrency.run_coroutine`), not
+        a new loop per call as Flask's asgiref wrapper does. It sees the
+        caller's context variables (the active app and request), and the
+        changes it makes to them are handed back.
         """
-        # Imported on first use, so apps without async code never load it.
-        try:
-            from asgiref.sync import async_to_sync
-        except ImportError:
-            name = getattr(func, "__qualname__", func)
-            raise RuntimeError(
-                f"{name!r} is async, and running async views,"
-                " hooks or handlers needs asgiref: install it with"
-                " pip install asgiref (the 'async' extra)"
-            ) from None
-        return async_to_sync(func)
+        return _sync_caller(func)
 
     def full_dispatch_request(self) -> Response:
         """Run the request pipeline for the current request."""
@@ -1400,6 +1431,36 @@ class App(Scaffold):
     ) -> t.Iterable[bytes]:
         """Serve a WSGI request through :meth:`wsgi_app`."""
         return self.wsgi_app(environ, start_response)
+
+    @property
+    def asgi(self) -> ASGIEntry:
+        """The app as an ASGI application, for ASGI servers: ``uvicorn
+        module:app.asgi``. ``app`` itself stays the WSGI application, for
+        WSGI servers and WSGI middleware. Calls go through
+        :meth:`asgi_app`, so ASGI middleware wraps that."""
+        return ASGIEntry(self)
+
+    async def asgi_app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI application proper; wrap it (``app.asgi_app =
+        Middleware(app.asgi_app)``) to add ASGI middleware while keeping
+        ``app.asgi``.
+
+        HTTP requests run the same pipeline as under WSGI; see
+        :mod:`framework.asgi`.
+        """
+        kind = scope["type"]
+        if kind == "http":
+            adapter = self._http_adapter
+            if adapter is None:
+                self._freeze()
+                adapter = self._http_adapter = HTTPAdapter(self)
+            await adapter(scope, receive, send)
+        elif kind == "lifespan":
+            await simple_lifespan(scope, receive, send)
+        elif kind == "websocket":
+            await refuse_websocket(scope, receive, send)
+        else:
+            raise ValueError(f"Unknown ASGI scope type {kind!r}.")
 
     def run(
         self,

@@ -562,6 +562,11 @@ class ReadBody:
         # WSGI needs for a server's input would change nothing here.
         return self._open()
 
+    def content_stream(self) -> t.IO[bytes]:
+        """What arrived, as a binary stream at its start, with no limit
+        checked: the ``wsgi.input`` of an environ built for the request."""
+        return self._open()
+
     def _open(self) -> t.IO[bytes]:
         content = self.content
         if isinstance(content, bytes):

@@ -94,6 +94,12 @@ DEFAULT_CONFIG: t.Mapping[str, t.Any] = {
     "PROVIDE_AUTOMATIC_OPTIONS": True,
     "SEND_FILE_MAX_AGE_DEFAULT": None,
     "USE_X_SENDFILE": False,
+    # Serving through ASGI (framework.asgi): the thread pool for sync code,
+    # and how the request body is read before dispatch.
+    "ASGI_THREADS": None,
+    "ASGI_MAX_PENDING": None,
+    "ASGI_BODY_SPOOL_SIZE": 1024 * 1024,
+    "ASGI_BODY_TIMEOUT": 60.0,
 }
 
 

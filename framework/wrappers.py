@@ -33,7 +33,7 @@ from werkzeug.utils import cached_property
 from werkzeug.wrappers import Request as _WerkzeugRequest
 from werkzeug.wrappers import Response as _WerkzeugResponse
 
-from .bodies import FormDataParser, input_stream
+from .bodies import FormDataParser, ReadBody, input_stream
 from .ctx import _cv_context
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -317,11 +317,13 @@ class Request(_WerkzeugRequest):
     # A request built by from_scope keeps the scope and the body until its
     # environ or body is wanted; the body becomes a stream on first read.
     _asgi_scope: t.Mapping[str, t.Any] | None = None
-    _asgi_body: bytes | t.IO[bytes] = b""
+    _asgi_body: bytes | t.IO[bytes] | ReadBody = b""
 
     @classmethod
     def from_scope(
-        cls, scope: t.Mapping[str, t.Any], body: bytes | t.IO[bytes] = b""
+        cls,
+        scope: t.Mapping[str, t.Any],
+        body: bytes | t.IO[bytes] | ReadBody = b"",
     ) -> t.Self:
         """Build the request of an ASGI HTTP ``scope`` whose body was already
         read, without a WSGI environ: :attr:`environ` is made from the scope
@@ -335,9 +337,13 @@ class Request(_WerkzeugRequest):
         :param scope: the ASGI HTTP connection scope.
         :param body: the whole request body, as bytes or as a binary file
             positioned at its start (a spooled temporary file for a large
-            one). Nothing is read from it until the body is asked for.
+            one), or what :func:`~framework.bodies.read_body` read, whose
+            limits and errors the body then keeps. Nothing is read from it
+            until the body is asked for.
         """
         if cls.__init__ is not _WerkzeugRequest.__init__:
+            if isinstance(body, ReadBody):
+                body = body.content_stream()
             return cls(scope_to_environ(scope, body))
         if "environ" not in Request.__dict__:
             # PERF: WSGI hello; installed on first use, since a class-level
@@ -377,6 +383,10 @@ class Request(_WerkzeugRequest):
         body = self._asgi_body
         if isinstance(body, (bytes, bytearray, memoryview)):
             body = self._asgi_body = io.BytesIO(body)
+        elif isinstance(body, ReadBody):
+            # What arrived, unchecked: the environ's input, which the WSGI
+            # limits then apply to, as to a server's input.
+            body = self._asgi_body = body.content_stream()
         return body
 
     @property
@@ -411,6 +421,10 @@ class Request(_WerkzeugRequest):
                 " from the input stream is disabled."
             )
         environ = self.__dict__.get("environ")
+        if environ is None and isinstance(self._asgi_body, ReadBody):
+            # Read ahead by the ASGI adapter, which kept what the limits
+            # need to raise the same errors as a WSGI read would.
+            return self._asgi_body.stream(self.max_content_length, _report_body_error)
         if environ is None:
             # A request from a scope whose environ was not built: the keys
             # the limits read, without building the rest.

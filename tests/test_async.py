@@ -161,23 +161,30 @@ def no_asgiref(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "asgiref.sync", None)
 
 
-def test_missing_asgiref_names_the_extra(app: App, no_asgiref: None) -> None:
-    async def view() -> str:
-        return "never"
-
-    with pytest.raises(RuntimeError, match=r"asgiref \(the 'async' extra\)"):
-        app.ensure_sync(view)
-
-
-def test_missing_asgiref_fails_the_first_request_with_an_async_view(
+def test_async_views_need_no_asgiref(
     app: App, client: AppClient, no_asgiref: None
 ) -> None:
     @app.get("/")
     async def index() -> str:
-        return "never"
+        await asyncio.sleep(0)
+        return "async without asgiref"
 
-    with pytest.raises(RuntimeError, match=r"index' is async.*pip install asgiref"):
-        client.get("/")
+    assert client.get("/").data == b"async without asgiref"
+
+
+def test_async_calls_under_wsgi_share_one_loop(app: App, client: AppClient) -> None:
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    @app.get("/")
+    async def index() -> str:
+        loops.append(asyncio.get_running_loop())
+        return "ok"
+
+    client.get("/")
+    client.get("/")
+    assert len(loops) == 2
+    assert loops[0] is loops[1]
+    assert loops[0].is_running()
 
 
 def test_missing_asgiref_does_not_matter_to_sync_apps(

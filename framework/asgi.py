@@ -1,0 +1,367 @@
+"""The ASGI adapter: an ASGI ``(scope, receive, send)`` call served by the
+same pipeline as a WSGI call.
+
+Layer 2, below :mod:`framework.app`, which owns one :class:`HTTPAdapter`
+per app (DESIGN.md, "One pipeline, two protocols"; ASGI.md). For each HTTP
+request the adapter:
+
+1. reads the body before dispatch, on the loop, within
+   ``MAX_CONTENT_LENGTH`` and ``ASGI_BODY_TIMEOUT`` (into memory up to
+   ``ASGI_BODY_SPOOL_SIZE``, then into a temporary file), so that sync code
+   keeps ``request.get_data()``, ``.form``, ``.files`` and ``.json``;
+2. builds the request from the scope (:meth:`Request.from_scope`; the WSGI
+   environ is made only if something asks for it);
+3. runs the request in ONE hop to a bounded thread pool (``ASGI_THREADS``;
+   503 past ``ASGI_MAX_PENDING`` waiting requests): push, hooks, view,
+   after-request hooks, teardown and pop, the same code and order as under
+   WSGI, with the context variables copied in and back out. Async views
+   and hooks met inside the hop run on the server's loop;
+4. sends the response: a buffered body as one message; an iterable body
+   chunk by chunk as it is produced, from the same hop, each chunk sent
+   once the server took the previous one.
+
+An app whose ``wsgi_app`` was replaced by WSGI middleware (``ProxyFix``) is
+served through that middleware, in the same single hop.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import typing as t
+
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    ServiceUnavailable,
+)
+
+from .bodies import ClientGone, ReadBody, read_body
+from .concurrency import LoopBridge, ThreadHop, ThreadHopFull
+from .ctx import RequestContext
+from .wrappers import Response, scope_to_environ
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from .interfaces import AppLike
+
+__all__ = [
+    "HTTPAdapter",
+    "Message",
+    "Receive",
+    "Scope",
+    "Send",
+    "refuse_websocket",
+    "simple_lifespan",
+]
+
+Scope = t.MutableMapping[str, t.Any]
+Message = t.MutableMapping[str, t.Any]
+Receive = t.Callable[[], t.Awaitable[Message]]
+Send = t.Callable[[Message], t.Coroutine[t.Any, t.Any, None]]
+
+_log = logging.getLogger(__name__)
+
+#: ``(status code, [(name, value)] as bytes, body)``: a response ready to
+#: send; ``body`` is the whole body, or ``None`` when the hop sent it.
+_Ready = tuple[int, list[tuple[bytes, bytes]], bytes | None]
+
+_DEFAULT_SPOOL = 1024 * 1024
+
+
+class HTTPAdapter:
+    """Serves the ASGI ``http`` scopes of one app; see the module docstring.
+
+    Made by :attr:`App.asgi_app` on the first ASGI request, when setup is
+    finished: it reads its settings from the config once.
+
+    :param app: the app to serve.
+    """
+
+    def __init__(self, app: AppLike) -> None:
+        config = app.config
+        self.app = app
+        self.hop = ThreadHop(
+            config.get("ASGI_THREADS"),
+            config.get("ASGI_MAX_PENDING"),
+            name="framework-asgi",
+        )
+        self.spool_size: int = config.get("ASGI_BODY_SPOOL_SIZE") or _DEFAULT_SPOOL
+        self.body_timeout: float | None = config.get("ASGI_BODY_TIMEOUT")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one HTTP request."""
+        app = self.app
+        try:
+            body = await self._read_body(scope, receive)
+        except ClientGone:
+            return  # nobody is left to answer
+        except HTTPException as e:  # 408: the body did not arrive in time
+            await _send_error(send, e)
+            return
+        except (KeyError, TypeError, ValueError, UnicodeError) as e:
+            _log.warning("Refused a malformed ASGI scope: %s", e)
+            await _send_error(send, BadRequest("The request could not be read."))
+            return
+        try:
+            ctx = self._context(scope, body)
+        except (KeyError, TypeError, ValueError, UnicodeError, AttributeError) as e:
+            # A scope no request can be built from (a path that is not a
+            # string, headers that are not byte pairs): the server's fault
+            # or an attacker's, answered without running the app.
+            body.close()
+            _log.warning("Refused a malformed ASGI scope: %r", e)
+            await _send_error(send, BadRequest("The request could not be read."))
+            return
+        try:
+            if "wsgi_app" in app.__dict__:
+                ready = await self.hop.run(_through_wsgi, app, scope, body, send)
+            else:
+                ready = await self.hop.run(_run_request, ctx, send)
+        except ThreadHopFull:
+            await _send_error(
+                send, ServiceUnavailable("The server is busy; try again shortly.")
+            )
+            return
+        finally:
+            body.close()
+        if ready is not None:
+            await _send_ready(send, ready)
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> ReadBody:
+        length: str | None = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if type(name) is not bytes or type(value) is not bytes:
+                # Checked here, once, so that no later read of a header
+                # fails inside the app (a 500) on a server's bad scope.
+                raise TypeError(f"a header is not a pair of bytes: {name!r}")
+            if name == b"content-length":
+                length = value.decode("latin-1")
+            elif name == b"transfer-encoding":
+                chunked = True
+        if length is None and not chunked:
+            # HTTP/2 and HTTP/3 frame a body without either header.
+            chunked = scope.get("http_version", "1.1") not in ("1.1", "1.0")
+        return await read_body(
+            receive,
+            content_length=length,
+            chunked=chunked,
+            max_length=self.app.config["MAX_CONTENT_LENGTH"],
+            spool_size=self.spool_size,
+            timeout=self.body_timeout,
+        )
+
+    def _context(self, scope: Scope, body: ReadBody) -> RequestContext:
+        app = self.app
+        if getattr(app, "_custom_request_context", False):
+            return app.request_context(scope_to_environ(scope, body.content_stream()))
+        request = app.request_class.from_scope(scope, body)
+        return RequestContext(app, request=request)
+
+    async def shutdown(self, timeout: float | None = None) -> bool:
+        """Stop the thread pool, waiting ``timeout`` seconds for running
+        requests; whether they all ended."""
+        return await self.hop.shutdown(timeout)
+
+
+# -- in the hop's thread ---------------------------------------------------
+
+
+def _run_request(ctx: RequestContext, send: Send) -> _Ready | None:
+    """Run the whole request in this thread, as the WSGI adapter does, and
+    send a streamed body from here."""
+    app = ctx.app
+    error: BaseException | None = None
+    pipeline = app.pipeline
+    try:
+        try:
+            ctx.push()
+            response = pipeline.full_dispatch(ctx)
+        except Exception as e:
+            error = e
+            response = pipeline.handle_unhandled(ctx, e)
+        except BaseException:
+            error = sys.exc_info()[1]
+            raise
+        status, headers, body = _wsgi_parts(response, ctx)
+    finally:
+        if error is not None and app.should_ignore_error(error):
+            error = None
+        ctx.pop(error)
+    return _finish(status, headers, body, send)
+
+
+def _through_wsgi(
+    app: AppLike, scope: Scope, body: ReadBody, send: Send
+) -> _Ready | None:
+    """Serve the request through ``app.wsgi_app`` as replaced by WSGI
+    middleware, so that the middleware keeps working under ASGI."""
+    environ = scope_to_environ(scope, body.content_stream())
+    parts: list[t.Any] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
+    ) -> t.Callable[[bytes], object]:
+        parts[:] = [status, headers]
+        return _no_write
+
+    iterable = app.wsgi_app(environ, start_response)
+    try:
+        if not parts:  # a lazy app calls start_response on the first chunk
+            iterable = _primed(iterable)
+    except BaseException:
+        _close(iterable)
+        raise
+    return _finish(*_converted(parts[0], parts[1]), iterable, send)
+
+
+def _no_write(data: bytes) -> object:
+    raise RuntimeError("The ASGI adapter does not support WSGI's write().")
+
+
+def _primed(iterable: t.Iterable[bytes]) -> t.Iterable[bytes]:
+    """Start ``iterable`` so that its ``start_response`` call happens now."""
+    iterator = iter(iterable)
+    try:
+        first = next(iterator)
+    except StopIteration:
+        return iterable
+    return _Prefixed(first, iterator, iterable)
+
+
+class _Prefixed:
+    """An iterable that yields ``first``, then the rest of ``iterator``,
+    and closes the original iterable."""
+
+    def __init__(
+        self, first: bytes, iterator: t.Iterator[bytes], original: t.Iterable[bytes]
+    ) -> None:
+        self.first, self.iterator, self.original = first, iterator, original
+
+    def __iter__(self) -> t.Iterator[bytes]:
+        yield self.first
+        yield from self.iterator
+
+    def close(self) -> None:
+        _close(self.original)
+
+
+def _wsgi_parts(
+    response: Response, ctx: RequestContext
+) -> tuple[int, list[tuple[bytes, bytes]], t.Iterable[bytes]]:
+    """The status, headers and body iterable the response gives as a WSGI
+    app for this request."""
+    captured: list[t.Any] = []
+
+    def start_response(
+        status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
+    ) -> t.Callable[[bytes], object]:
+        captured[:] = [status, headers]
+        return _no_write
+
+    response_class = type(response)
+    if response_class.__dict__.get("_asgi_plain") or _plain_class(response_class):
+        # A stock response reads only the method from the environ: the
+        # request's environ (built from the scope on first use) is spared.
+        environ: dict[str, t.Any] = {"REQUEST_METHOD": ctx.request.method}
+    else:
+        environ = ctx.request.environ
+    body = response(environ, start_response)
+    status, headers = _converted(captured[0], captured[1])
+    return status, headers, body
+
+
+def _plain_class(cls: type[Response]) -> bool:
+    """Whether responses of ``cls`` read nothing but the method from the
+    environ; remembered on the class."""
+    plain = (
+        isinstance(cls, type)
+        and issubclass(cls, Response)
+        and cls.supports_fast()
+        and not cls.autocorrect_location_header
+    )
+    cls._asgi_plain = plain  # type: ignore[attr-defined]
+    return plain
+
+
+def _converted(
+    status: str, headers: list[tuple[str, str]]
+) -> tuple[int, list[tuple[bytes, bytes]]]:
+    return int(status[:3]), [
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in headers
+    ]
+
+
+def _finish(
+    status: int,
+    headers: list[tuple[bytes, bytes]],
+    body: t.Iterable[bytes],
+    send: Send,
+) -> _Ready | None:
+    """Hand a buffered body back to the loop, or send a streamed one from
+    this thread, chunk by chunk."""
+    if type(body) is list or type(body) is tuple:
+        try:
+            return status, headers, b"".join(body)
+        finally:
+            _close(body)
+    bridge = LoopBridge.current()
+    assert bridge is not None, "_finish runs in a ThreadHop call"
+    try:
+        start = {"type": "http.response.start", "status": status, "headers": headers}
+        bridge.run(send(start))
+        for chunk in body:
+            if chunk:
+                bridge.run(
+                    send(
+                        {"type": "http.response.body", "body": chunk, "more_body": True}
+                    )
+                )
+        bridge.run(send({"type": "http.response.body", "body": b""}))
+    except OSError:
+        pass  # the client went away: stop producing (the finally closes)
+    finally:
+        _close(body)
+    return None
+
+
+def _close(body: object) -> None:
+    close = getattr(body, "close", None)
+    if close is not None:
+        close()
+
+
+# -- on the loop -------------------------------------------------------------
+
+
+async def _send_ready(send: Send, ready: _Ready) -> None:
+    status, headers, body = ready
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body or b""})
+
+
+async def _send_error(send: Send, error: HTTPException) -> None:
+    """Answer with ``error``'s own page, without the app: used before a
+    request exists, or when the pool is full."""
+    response = error.get_response()
+    status, headers = _converted(response.status, response.headers.to_wsgi_list())
+    await _send_ready(send, (status, headers, response.get_data()))
+
+
+async def refuse_websocket(scope: Scope, receive: Receive, send: Send) -> None:
+    """Close a websocket handshake before accepting it (the server answers
+    403): websocket routes are not served yet."""
+    await send({"type": "websocket.close", "code": 1008})
+
+
+async def simple_lifespan(scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer the lifespan protocol with nothing to run."""
+    while True:
+        message = await receive()
+        kind = message["type"]
+        if kind == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif kind == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

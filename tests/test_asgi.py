@@ -1,0 +1,475 @@
+"""The ASGI adapter (framework/asgi.py), driven in-process with hand-made
+``receive`` and ``send``: what a server does, message by message."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import threading
+import typing as t
+
+import pytest
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from framework import App, g, request, stream_with_context
+
+Message = dict[str, t.Any]
+
+
+class Exchange:
+    """One request sent to an ASGI app, and what the app sent back."""
+
+    def __init__(self, messages: list[Message], received: int) -> None:
+        self.messages = messages
+        #: How many times the app called ``receive``.
+        self.received = received
+
+    @property
+    def status(self) -> int:
+        return int(self.messages[0]["status"])
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {
+            name.decode(): value.decode() for name, value in self.messages[0]["headers"]
+        }
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(m.get("body", b"") for m in self.messages[1:])
+
+
+def scope(
+    method: str = "GET",
+    path: str = "/",
+    headers: t.Sequence[tuple[bytes, bytes]] = (),
+    query: bytes = b"",
+) -> Message:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+
+
+async def exchange(
+    app: App,
+    the_scope: Message,
+    chunks: t.Sequence[bytes] = (),
+    *,
+    then_disconnect: bool = True,
+    send_hook: t.Callable[[Message], t.Awaitable[None]] | None = None,
+) -> Exchange:
+    """Send ``the_scope`` with a body in ``chunks``, and collect the answer;
+    with ``then_disconnect=False`` the body never ends and the client stays
+    silent."""
+    messages: list[Message] = []
+    queue: list[Message] = [
+        {"type": "http.request", "body": c, "more_body": True} for c in chunks
+    ]
+    if then_disconnect:
+        queue.append({"type": "http.request", "body": b"", "more_body": False})
+    received = 0
+
+    async def receive() -> Message:
+        nonlocal received
+        received += 1
+        if queue:
+            return queue.pop(0)
+        if then_disconnect:
+            return {"type": "http.disconnect"}
+        await asyncio.Event().wait()  # never
+        raise AssertionError
+
+    async def send(message: Message) -> None:
+        messages.append(message)
+        if send_hook is not None:
+            await send_hook(message)
+
+    await app.asgi(the_scope, receive, send)
+    return Exchange(messages, received)
+
+
+def call(app: App, *args: t.Any, **kwargs: t.Any) -> Exchange:
+    return asyncio.run(exchange(app, *args, **kwargs))
+
+
+@pytest.fixture
+def app() -> App:
+    return App(__name__)
+
+
+# -- the entry point --------------------------------------------------------------
+
+
+def test_app_asgi_is_detected_as_an_asgi3_app(app: App) -> None:
+    # uvicorn and hypercorn tell ASGI 3 from WSGI by a coroutine __call__.
+    assert inspect.iscoroutinefunction(type(app.asgi).__call__)
+    assert not inspect.iscoroutinefunction(type(app).__call__)
+
+
+def test_asgi_app_is_the_middleware_wrap_point(app: App) -> None:
+    @app.get("/")
+    def index() -> str:
+        return "inner"
+
+    inner = app.asgi_app
+    seen: list[str] = []
+
+    async def middleware(scope: Message, receive: t.Any, send: t.Any) -> None:
+        seen.append(scope["path"])
+        await inner(scope, receive, send)
+
+    app.asgi_app = middleware  # type: ignore[method-assign]
+    assert call(app, scope()).body == b"inner"
+    assert seen == ["/"]
+
+
+# -- where code runs ----------------------------------------------------------------
+
+
+def test_sync_view_runs_in_one_pool_thread_with_its_hooks(app: App) -> None:
+    threads: list[str] = []
+
+    @app.before_request
+    def before() -> None:
+        threads.append(threading.current_thread().name)
+
+    @app.get("/")
+    def index() -> str:
+        threads.append(threading.current_thread().name)
+        return "sync"
+
+    @app.after_request
+    def after(response: t.Any) -> t.Any:
+        threads.append(threading.current_thread().name)
+        return response
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        threads.append(threading.current_thread().name)
+
+    result = call(app, scope())
+    assert (result.status, result.body) == (200, b"sync")
+    assert len(threads) == 4
+    assert len(set(threads)) == 1
+    assert threads[0].startswith("framework-asgi")
+
+
+def test_async_view_runs_on_the_servers_loop(app: App) -> None:
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    @app.get("/")
+    async def index() -> str:
+        loops.append(asyncio.get_running_loop())
+        await asyncio.sleep(0)
+        return "async"
+
+    async def main() -> tuple[Exchange, asyncio.AbstractEventLoop]:
+        return await exchange(app, scope()), asyncio.get_running_loop()
+
+    result, server_loop = asyncio.run(main())
+    assert result.body == b"async"
+    assert loops == [server_loop]
+
+
+_var: contextvars.ContextVar[str] = contextvars.ContextVar("_var")
+
+
+def test_context_is_carried_from_hooks_to_view_and_teardown(app: App) -> None:
+    seen: list[str] = []
+
+    @app.before_request
+    def before() -> None:
+        g.user = "ada"
+        _var.set("set in before_request")
+
+    @app.get("/")
+    async def index() -> str:
+        seen.append(_var.get())
+        _var.set("set in the async view")
+        return f"{g.user} {request.path}"
+
+    @app.teardown_request
+    def teardown(exc: BaseException | None) -> None:
+        seen.append(_var.get())
+
+    assert call(app, scope()).body == b"ada /"
+    assert seen == ["set in before_request", "set in the async view"]
+
+
+# -- bodies -----------------------------------------------------------------------
+
+
+def test_json_and_form_bodies_are_read_before_the_view(app: App) -> None:
+    @app.post("/")
+    def index() -> t.Any:
+        return {"json": request.get_json(silent=True), "form": request.form.to_dict()}
+
+    body = b'{"a": [1, 2]}'
+    result = call(
+        app,
+        scope(
+            "POST",
+            headers=[
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        ),
+        [body[:5], body[5:]],
+    )
+    assert result.status == 200
+    assert b'"json":{"a":[1,2]}' in result.body
+
+    form = b"name=ada&lang=py"
+    result = call(
+        app,
+        scope(
+            "POST",
+            headers=[
+                (b"content-type", b"application/x-www-form-urlencoded"),
+                (b"content-length", str(len(form)).encode()),
+            ],
+        ),
+        [form],
+    )
+    assert b'"form":{"lang":"py","name":"ada"}' in result.body
+
+
+def test_declared_body_over_the_limit_is_413_without_reading_it(app: App) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 10
+
+    @app.post("/")
+    def index() -> str:
+        return request.get_data(as_text=True)
+
+    result = call(
+        app, scope("POST", headers=[(b"content-length", b"1000")]), [b"x" * 1000]
+    )
+    assert result.status == 413
+    assert result.received == 0
+
+
+def test_chunked_body_over_the_limit_is_413(app: App) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 10
+
+    @app.post("/")
+    def index() -> str:
+        return request.get_data(as_text=True)
+
+    result = call(
+        app,
+        scope("POST", headers=[(b"transfer-encoding", b"chunked")]),
+        [b"x" * 8, b"x" * 8, b"x" * 8],
+    )
+    assert result.status == 413
+
+
+def test_view_that_ignores_an_oversized_body_still_answers(app: App) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 10
+
+    @app.post("/")
+    def index() -> str:
+        return "not read"
+
+    result = call(app, scope("POST", headers=[(b"content-length", b"1000")]))
+    assert (result.status, result.body) == (200, b"not read")
+
+
+def test_body_that_never_arrives_is_408(app: App) -> None:
+    app.config["ASGI_BODY_TIMEOUT"] = 0.1
+
+    @app.post("/")
+    def index() -> str:
+        return request.get_data(as_text=True)
+
+    result = call(
+        app,
+        scope("POST", headers=[(b"content-length", b"100")]),
+        [b"only some"],
+        then_disconnect=False,
+    )
+    assert result.status == 408
+
+
+def test_client_gone_mid_body_gets_no_answer_and_no_view_call(app: App) -> None:
+    calls: list[str] = []
+
+    @app.post("/")
+    def index() -> str:
+        calls.append("view")
+        return "never"
+
+    messages: list[Message] = []
+    inbox = [
+        {"type": "http.request", "body": b"abc", "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive() -> Message:
+        return inbox.pop(0)
+
+    async def send(message: Message) -> None:
+        messages.append(message)
+
+    asyncio.run(
+        app.asgi(scope("POST", headers=[(b"content-length", b"100")]), receive, send)
+    )
+    assert messages == []
+    assert calls == []
+
+
+def test_large_body_is_spooled_and_read_whole(app: App) -> None:
+    app.config["ASGI_BODY_SPOOL_SIZE"] = 1024
+
+    @app.post("/")
+    def index() -> str:
+        return str(len(request.get_data()))
+
+    chunks = [b"y" * 1000] * 10
+    result = call(app, scope("POST", headers=[(b"content-length", b"10000")]), chunks)
+    assert result.body == b"10000"
+
+
+# -- responses ------------------------------------------------------------------------
+
+
+def test_streamed_response_is_sent_chunk_by_chunk(app: App) -> None:
+    @app.get("/")
+    def index() -> t.Any:
+        @stream_with_context
+        def generate() -> t.Iterator[str]:
+            yield "a"
+            yield request.path
+            yield "c"
+
+        return generate()
+
+    result = call(app, scope())
+    bodies = [m["body"] for m in result.messages[1:]]
+    assert bodies == [b"a", b"/", b"c", b""]
+    assert [m.get("more_body", False) for m in result.messages[1:]] == [
+        True,
+        True,
+        True,
+        False,
+    ]
+
+
+def test_stream_is_closed_when_the_client_goes_away(app: App) -> None:
+    closed = threading.Event()
+
+    @app.get("/")
+    def index() -> t.Any:
+        def generate() -> t.Iterator[str]:
+            try:
+                while True:
+                    yield "tick"
+            finally:
+                closed.set()
+
+        return generate()
+
+    sent = 0
+
+    async def hook(message: Message) -> None:
+        nonlocal sent
+        sent += 1
+        if sent > 3:
+            raise OSError("client disconnected")
+
+    call(app, scope(), send_hook=hook)
+    assert closed.is_set()
+
+
+def test_head_has_headers_and_no_body(app: App) -> None:
+    @app.get("/")
+    def index() -> str:
+        return "hello"
+
+    result = call(app, scope("HEAD"))
+    assert result.status == 200
+    assert result.headers["content-length"] == "5"
+    assert result.body == b""
+
+
+def test_not_found_goes_through_the_apps_handler(app: App) -> None:
+    @app.errorhandler(404)
+    def missing(e: Exception) -> tuple[str, int]:
+        return "custom missing", 404
+
+    result = call(app, scope(path="/nope"))
+    assert (result.status, result.body) == (404, b"custom missing")
+
+
+# -- faults -------------------------------------------------------------------------
+
+
+def test_malformed_scope_is_400(app: App) -> None:
+    @app.get("/")
+    def index() -> str:
+        return "never"
+
+    bad = scope()
+    bad["headers"] = [(b"host", "not bytes")]
+    assert call(app, bad).status == 400
+    bad = scope()
+    bad["path"] = None
+    assert call(app, bad).status == 400
+
+
+def test_full_pool_answers_503(app: App) -> None:
+    app.config.update(ASGI_THREADS=1, ASGI_MAX_PENDING=0)
+    release = threading.Event()
+
+    @app.get("/")
+    def index() -> str:
+        release.wait(5)
+        return "done"
+
+    async def main() -> list[Exchange]:
+        first = asyncio.create_task(exchange(app, scope()))
+        await asyncio.sleep(0.2)  # the first holds the only thread
+        second = await exchange(app, scope())
+        release.set()
+        return [await first, second]
+
+    first, second = asyncio.run(main())
+    assert first.status == 200
+    assert second.status == 503
+
+
+def test_wsgi_middleware_on_wsgi_app_still_applies(app: App) -> None:
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # type: ignore[method-assign]
+
+    @app.get("/")
+    def index() -> str:
+        return str(request.remote_addr)
+
+    result = call(app, scope(headers=[(b"x-forwarded-for", b"203.0.113.9")]))
+    assert result.body == b"203.0.113.9"
+
+
+def test_websocket_is_refused_before_accept(app: App) -> None:
+    messages: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    async def send(message: Message) -> None:
+        messages.append(message)
+
+    ws = scope()
+    ws["type"] = "websocket"
+    asyncio.run(app.asgi(ws, receive, send))
+    assert messages == [{"type": "websocket.close", "code": 1008}]
