@@ -57,14 +57,15 @@ class Peer:
     :param label: the column's heading.
     :param module: the module of :mod:`benchmarks.peers` holding its apps.
     :param attribute: the module's map of scenario name to app builder.
-    :param distribution: the package to name when it is not installed.
+    :param requires: the module it cannot do without, to tell whether it
+        is installed.
     """
 
     name: str
     label: str
     module: str
     attribute: str
-    distribution: str
+    requires: str
 
     def builders(self) -> dict[str, Callable[[], ASGIApp]]:
         """Its app builders by scenario.
@@ -296,6 +297,66 @@ def login_cookie(loop: asyncio.AbstractEventLoop, app: ASGIApp) -> str:
     return cookie.partition(";")[0]
 
 
+@dataclass
+class Started:
+    """One peer's app of a scenario, running and checked.
+
+    :param app: the app, its lifespan started.
+    :param lifespan: its lifespan, to shut down at the end.
+    :param request: the timed request (with the session cookie, if the
+        scenario logs in).
+    """
+
+    app: ASGIApp
+    lifespan: Lifespan
+    request: Request
+
+    @classmethod
+    def start(
+        cls,
+        loop: asyncio.AbstractEventLoop,
+        scenario: Scenario,
+        build: Callable[[], ASGIApp],
+    ) -> Started:
+        """Build the app, start its lifespan, log in if the scenario says
+        so, and check its answer to the scenario's request.
+
+        :param loop: the event loop every app runs on.
+        :param scenario: the scenario.
+        :param build: the peer's builder of the scenario's app.
+        :raise MismatchError: the app answered wrongly (its lifespan is
+            shut down first).
+        """
+        app = build()
+        lifespan = Lifespan(app)
+        loop.run_until_complete(lifespan.startup())
+        started = cls(app, lifespan, scenario.request)
+        try:
+            if scenario.login:
+                request = scenario.request
+                started.request = Request(
+                    request.method,
+                    request.path,
+                    request.body,
+                    (*request.headers, ("Cookie", login_cookie(loop, app))),
+                )
+            reply = loop.run_until_complete(call_once(app, started.request))
+            problems = scenario.check(reply)
+            if problems:
+                raise MismatchError("; ".join(problems))
+        except BaseException:
+            started.stop(loop)
+            raise
+        return started
+
+    def stop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Shut the app's lifespan down.
+
+        :param loop: the event loop the app runs on.
+        """
+        loop.run_until_complete(self.lifespan.shutdown())
+
+
 def run_scenario(
     loop: asyncio.AbstractEventLoop,
     scenario: Scenario,
@@ -305,8 +366,8 @@ def run_scenario(
 ) -> tuple[Result, list[str]]:
     """Build, check and time each peer's app of ``scenario``.
 
-    A peer whose app fails the check is reported and left untimed; the
-    others are still timed.
+    A peer whose app cannot be built or answers wrongly is reported and
+    left untimed; the others are still timed.
 
     :param loop: the event loop every app runs on.
     :param scenario: the scenario.
@@ -315,61 +376,39 @@ def run_scenario(
     :param number: requests per round.
     :return: the timings, and one line per peer that failed.
     """
-    apps: dict[str, ASGIApp] = {}
-    lifespans: list[Lifespan] = []
-    requests: dict[str, Request] = {}
+    started: dict[str, Started] = {}
     failures: list[str] = []
     try:
         for name, build in peers.items():
             try:
-                app = build()
-                lifespan = Lifespan(app)
-                loop.run_until_complete(lifespan.startup())
-                lifespans.append(lifespan)
-                request = scenario.request
-                if scenario.login:
-                    cookie = login_cookie(loop, app)
-                    request = Request(
-                        request.method,
-                        request.path,
-                        request.body,
-                        (*request.headers, ("Cookie", cookie)),
-                    )
-                reply = loop.run_until_complete(call_once(app, request))
-                problems = scenario.check(reply)
-                if problems:
-                    raise MismatchError("; ".join(problems))
+                started[name] = Started.start(loop, scenario, build)
             except Exception as error:
                 failures.append(
                     f"{scenario.name} / {name}: {type(error).__name__}: {error}"
                 )
-                continue
-            apps[name] = app
-            requests[name] = request
-        result = Result(scenario.name, {name: [] for name in apps})
+        result = Result(scenario.name, {name: [] for name in started})
         prepared = {
-            name: (requests[name].scope(), requests[name].message()) for name in apps
+            name: (one.app, one.request.scope(), one.request.message())
+            for name, one in started.items()
         }
-        order = list(apps)
+        order = list(prepared)
         for name in order:  # warm-up, off the clock
-            scope, message = prepared[name]
+            app, scope, message = prepared[name]
             loop.run_until_complete(
-                time_round(apps[name], scope, message, max(1, number // 10))
+                time_round(app, scope, message, max(1, number // 10))
             )
         for _ in range(rounds):
             for name in order:
-                scope, message = prepared[name]
+                app, scope, message = prepared[name]
                 result.timings[name].append(
-                    loop.run_until_complete(
-                        time_round(apps[name], scope, message, number)
-                    )
+                    loop.run_until_complete(time_round(app, scope, message, number))
                 )
             # Which app goes first rotates, so none always runs on the caches
             # or CPU frequency another left behind.
             order.append(order.pop(0))
     finally:
-        for lifespan in lifespans:
-            loop.run_until_complete(lifespan.shutdown())
+        for one in started.values():
+            one.stop(loop)
     return result, failures
 
 
@@ -382,33 +421,27 @@ def profile_peer(
 ) -> None:
     """Print where one app's requests spend their time, under cProfile.
 
+    cProfile sees the thread it is started in: the loop's. What an app runs
+    in a thread pool shows as the wait for it.
+
     :param loop: the event loop of the run.
     :param scenario: the scenario to profile.
     :param build: the app's builder.
     :param number: how many requests to profile.
     :param limit: how many functions each listing shows.
     """
-    app = build()
-    lifespan = Lifespan(app)
-    loop.run_until_complete(lifespan.startup())
+    started = Started.start(loop, scenario, build)
     try:
-        request = scenario.request
-        if scenario.login:
-            cookie = login_cookie(loop, app)
-            request = Request(
-                request.method,
-                request.path,
-                request.body,
-                (*request.headers, ("Cookie", cookie)),
-            )
-        scope, message = request.scope(), request.message()
-        loop.run_until_complete(time_round(app, scope, message, max(1, number // 10)))
+        scope, message = started.request.scope(), started.request.message()
+        loop.run_until_complete(
+            time_round(started.app, scope, message, max(1, number // 10))
+        )
         profiler = cProfile.Profile()
         profiler.enable()
-        loop.run_until_complete(time_round(app, scope, message, number))
+        loop.run_until_complete(time_round(started.app, scope, message, number))
         profiler.disable()
     finally:
-        loop.run_until_complete(lifespan.shutdown())
+        started.stop(loop)
     stats = pstats.Stats(profiler, stream=sys.stdout)
     stats.strip_dirs()
     print(f"\n== {scenario.name}: {number} requests, by own time ==")

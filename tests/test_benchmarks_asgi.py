@@ -1,0 +1,207 @@
+"""benchmarks/asgi_run.py and benchmarks/peers/: every framework's app of
+every ASGI scenario answers right (the check the timed run relies on), the
+checks catch wrong answers, and a tiny run prints its tables.
+
+The peers are the ``bench`` extra's packages; a peer that is not installed
+is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import typing as t
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from benchmarks import asgi_run
+from benchmarks.asgi_driver import Reply, Request
+from benchmarks.asgi_run import (
+    PEERS,
+    SCENARIO_NAMES,
+    SCENARIOS,
+    MismatchError,
+    Peer,
+    Result,
+    Scenario,
+    Started,
+)
+
+
+@pytest.fixture
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+def installed(peer: Peer) -> bool:
+    return importlib.util.find_spec(peer.requires) is not None
+
+
+def builders(peer: Peer) -> dict[str, t.Any]:
+    if not installed(peer):
+        pytest.skip(f"{peer.requires} is not installed (the bench extra)")
+    return peer.builders()
+
+
+#: What a peer leaves out: Falcon has no sessions, and Starlette's ``def``
+#: endpoints cannot read a body.
+GAPS = {"falcon": {"session"}, "starlette-def": {"json-echo", "form"}}
+
+
+@pytest.mark.parametrize(
+    ("peer", "scenario"),
+    [
+        pytest.param(peer, scenario, id=f"{peer.name}-{scenario.name}")
+        for peer in PEERS
+        for scenario in SCENARIOS
+        if scenario.name not in GAPS.get(peer.name, ())
+    ],
+)
+def test_each_app_answers_its_scenario_right(
+    loop: asyncio.AbstractEventLoop, peer: Peer, scenario: Scenario
+) -> None:
+    started = Started.start(loop, scenario, builders(peer)[scenario.name])
+    started.stop(loop)
+
+
+def test_only_the_documented_gaps_are_left_out() -> None:
+    for peer in PEERS:
+        if installed(peer):
+            gaps = set(SCENARIO_NAMES) - set(peer.builders())
+            assert gaps == GAPS.get(peer.name, set()), peer.name
+
+
+def reply(status: int = 200, body: bytes = b"", **headers: str) -> Reply:
+    return Reply(status, tuple(headers.items()), body)
+
+
+@pytest.mark.parametrize(
+    ("name", "wrong"),
+    [
+        ("hello", reply(body=b"Hello")),
+        ("hello", reply(500, b"Hello, World!")),
+        (
+            "json",
+            reply(body=b'{"hello": "world"}', **{"content-type": "application/json"}),
+        ),
+        (
+            "json",
+            reply(body=b'{"hello":"world","n":42}', **{"content-type": "text/plain"}),
+        ),
+        ("json", reply(body=b"<html>", **{"content-type": "application/json"})),
+        ("404", reply(200, b"found")),
+        ("hooks", reply(body=b"before_request hooks run: 2")),
+        ("hooks", reply(body=b"before_request hooks run: 3", **{"X-After-0": "1"})),
+        ("template", reply(body=b"<li><b>item 0 & co</b></li>")),
+        ("form", reply(body=b"tea x None")),
+        ("session", reply(body=b"user 42")),
+        ("session", reply(body=b"user None", **{"set-cookie": "session=x"})),
+    ],
+)
+def test_checks_catch_wrong_answers(name: str, wrong: Reply) -> None:
+    assert SCENARIO_NAMES[name].check(wrong) != []
+
+
+def test_a_wrong_app_is_reported_and_left_untimed(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    async def wrong(scope: t.Any, receive: t.Any, send: t.Any) -> None:
+        if scope["type"] == "lifespan":
+            raise ValueError("no lifespan")
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"Goodbye"})
+
+    async def right(scope: t.Any, receive: t.Any, send: t.Any) -> None:
+        if scope["type"] == "lifespan":
+            raise ValueError("no lifespan")
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"Hello, World!"})
+
+    with pytest.raises(MismatchError, match="Goodbye"):
+        Started.start(loop, SCENARIO_NAMES["hello"], lambda: wrong)
+    result, failures = asgi_run.run_scenario(
+        loop,
+        SCENARIO_NAMES["hello"],
+        {"starlette": lambda: right, "framework": lambda: wrong},
+        rounds=2,
+        number=3,
+    )
+    assert list(result.timings) == ["starlette"]
+    assert len(result.timings["starlette"]) == 2
+    assert len(failures) == 1
+    assert failures[0].startswith("hello / framework: MismatchError")
+
+
+def test_ratios_and_goals_come_from_the_medians() -> None:
+    result = Result(
+        "hello",
+        {
+            "starlette": [10_000.0, 12_000.0, 11_000.0],
+            "framework": [9_000.0, 20_000.0, 10_000.0],
+            "framework-def": [90_000.0],
+            "starlette-def": [100_000.0],
+        },
+    )
+    assert result.median_us("starlette") == 11.0
+    assert result.ratio("framework") == pytest.approx(10 / 11)
+    assert result.ratio("quart") is None
+    goals = asgi_run.goal_rows([result])
+    assert ("hello", "framework", "starlette", 1.0, pytest.approx(10 / 11), True) in [
+        (s, p, a, m, r, met) for s, p, a, m, r, met in goals
+    ]
+    assert [g for g in goals if g[1] == "framework-def"] == [
+        ("hello", "framework-def", "starlette-def", 1.0, 0.9, True)
+    ]
+    table = asgi_run.format_table([result], PEERS)
+    assert "11.00" in table and "0.909" in table
+
+
+def test_a_tiny_run_prints_both_tables_and_writes_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for peer in PEERS[:2]:
+        builders(peer)
+    out = tmp_path / "asgi.json"
+    status = asgi_run.main(
+        [
+            "--rounds", "2", "--number", "3", "--scenario", "hello",
+            "--scenario", "form", "--peer", "framework", "--json", str(out),
+        ]
+    )  # fmt: skip
+    printed = capsys.readouterr().out
+    assert status == 0, printed
+    assert "Starlette µs" in printed
+    assert "hello: framework / Starlette <= 1.0" in printed
+    document = json.loads(out.read_text())
+    assert [r["scenario"] for r in document["results"]] == ["hello", "form"]
+    for result in document["results"]:
+        assert set(result["rounds_us"]) == {"starlette", "framework"}
+        assert all(len(v) == 2 for v in result["rounds_us"].values())
+        assert result["ratio"]["starlette"] == 1.0
+
+
+def test_profile_prints_a_listing(capsys: pytest.CaptureFixture[str]) -> None:
+    builders(PEERS[0])
+    status = asgi_run.main(
+        ["--profile", "starlette", "--scenario", "hello", "--number", "5"]
+    )
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "hello: 5 requests, by own time" in printed
+    assert "function calls" in printed
+
+
+def test_the_timed_request_of_a_login_scenario_carries_the_cookie(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    peer = next(p for p in PEERS if p.name == "framework")
+    started = Started.start(loop, SCENARIO_NAMES["session"], builders(peer)["session"])
+    started.stop(loop)
+    assert isinstance(started.request, Request)
+    cookie = dict(started.request.headers)["Cookie"]
+    assert cookie.startswith("session=")
