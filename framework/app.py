@@ -1248,7 +1248,7 @@ class App(Scaffold):
         if not ctx.session_opened and (
             # PERF: plain-text benchmark; no cookies, nothing to renew, and
             # the Cookie header is not even parsed.
-            "HTTP_COOKIE" not in ctx.request.environ
+            "HTTP_COOKIE" not in (ctx._facts or ctx.request.environ)
             or not self.config["SESSION_REFRESH_EACH_REQUEST"]
             or interface.get_cookie_name(self) not in ctx.request.cookies
         ):
@@ -1270,7 +1270,7 @@ class App(Scaffold):
         (needs ``SERVER_NAME``)."""
         if request is None:
             return self.router.bind(AppContext(self))
-        return self.router.bind(RequestContext(self, request.environ, request))
+        return self.router.bind(RequestContext(self, request=request))
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
         """Let the ``url_defaults`` callbacks fill in ``values``."""

@@ -39,7 +39,10 @@ from werkzeug.exceptions import (
 from .bodies import ClientGone, ReadBody, read_body
 from .concurrency import LoopBridge, ThreadHop, ThreadHopFull
 from .ctx import RequestContext
-from .wrappers import Response, scope_to_environ
+from .dispatch import Dispatcher
+from .errors import ErrorHandling
+from .interfaces import Pipeline
+from .wrappers import Response, scope_facts, scope_to_environ
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .interfaces import AppLike
@@ -67,6 +70,10 @@ _Ready = tuple[int, list[tuple[bytes, bytes]], bytes | None]
 
 _DEFAULT_SPOOL = 1024 * 1024
 
+#: HTTP versions whose request bodies are delimited by Content-Length or
+#: chunked transfer coding; later ones frame bodies without either header.
+_LENGTH_FRAMED = frozenset({"1.0", "1.1"})
+
 
 class HTTPAdapter:
     """Serves the ASGI ``http`` scopes of one app; see the module docstring.
@@ -87,34 +94,35 @@ class HTTPAdapter:
         )
         self.spool_size: int = config.get("ASGI_BODY_SPOOL_SIZE") or _DEFAULT_SPOOL
         self.body_timeout: float | None = config.get("ASGI_BODY_TIMEOUT")
+        #: Whether any request may run on the loop (see :func:`_loop_capable`).
+        self.loop_capable = _loop_capable(app)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one HTTP request."""
         app = self.app
         try:
-            body = await self._read_body(scope, receive)
+            facts = scope_facts(scope)
+        except _MALFORMED as e:
+            await _refuse_malformed(send, e)
+            return
+        try:
+            body = await self._read_body(scope, facts, receive)
         except ClientGone:
             return  # nobody is left to answer
         except HTTPException as e:  # 408: the body did not arrive in time
             await _send_error(send, e)
             return
-        except (KeyError, TypeError, ValueError, UnicodeError) as e:
-            _log.warning("Refused a malformed ASGI scope: %s", e)
-            await _send_error(send, BadRequest("The request could not be read."))
-            return
         try:
-            ctx = self._context(scope, body)
-        except (KeyError, TypeError, ValueError, UnicodeError, AttributeError) as e:
-            # A scope no request can be built from (a path that is not a
-            # string, headers that are not byte pairs): the server's fault
-            # or an attacker's, answered without running the app.
+            ctx = self._context(scope, body, facts)
+        except _MALFORMED as e:
             body.close()
-            _log.warning("Refused a malformed ASGI scope: %r", e)
-            await _send_error(send, BadRequest("The request could not be read."))
+            await _refuse_malformed(send, e)
             return
         try:
             if "wsgi_app" in app.__dict__:
                 ready = await self.hop.run(_through_wsgi, app, scope, body, send)
+            elif self.loop_capable and _plan_on_loop(ctx):
+                ready = await _run_request_on_loop(ctx, send, self.hop)
             else:
                 ready = await self.hop.run(_run_request, ctx, send)
         except ThreadHopFull:
@@ -127,21 +135,14 @@ class HTTPAdapter:
         if ready is not None:
             await _send_ready(send, ready)
 
-    async def _read_body(self, scope: Scope, receive: Receive) -> ReadBody:
-        length: str | None = None
-        chunked = False
-        for name, value in scope["headers"]:
-            if type(name) is not bytes or type(value) is not bytes:
-                # Checked here, once, so that no later read of a header
-                # fails inside the app (a 500) on a server's bad scope.
-                raise TypeError(f"a header is not a pair of bytes: {name!r}")
-            if name == b"content-length":
-                length = value.decode("latin-1")
-            elif name == b"transfer-encoding":
-                chunked = True
-        if length is None and not chunked:
+    async def _read_body(
+        self, scope: Scope, facts: dict[str, t.Any], receive: Receive
+    ) -> ReadBody:
+        length: str | None = facts.get("CONTENT_LENGTH")
+        chunked = "HTTP_TRANSFER_ENCODING" in facts or (
             # HTTP/2 and HTTP/3 frame a body without either header.
-            chunked = scope.get("http_version", "1.1") not in ("1.1", "1.0")
+            length is None and scope.get("http_version", "1.1") not in _LENGTH_FRAMED
+        )
         return await read_body(
             receive,
             content_length=length,
@@ -151,17 +152,86 @@ class HTTPAdapter:
             timeout=self.body_timeout,
         )
 
-    def _context(self, scope: Scope, body: ReadBody) -> RequestContext:
+    def _context(
+        self, scope: Scope, body: ReadBody, facts: dict[str, t.Any]
+    ) -> RequestContext:
         app = self.app
         if getattr(app, "_custom_request_context", False):
             return app.request_context(scope_to_environ(scope, body.content_stream()))
-        request = app.request_class.from_scope(scope, body)
+        request = app.request_class.from_scope(scope, body, facts)
         return RequestContext(app, request=request)
 
     async def shutdown(self, timeout: float | None = None) -> bool:
         """Stop the thread pool, waiting ``timeout`` seconds for running
         requests; whether they all ended."""
         return await self.hop.shutdown(timeout)
+
+
+def _loop_capable(app: AppLike) -> bool:
+    """Whether the app's pipeline has an async twin to run requests on the
+    loop with: the default dispatcher and error handling (or subclasses),
+    no Flask-style override of a pipeline method, no custom request
+    context, a session interface that never blocks."""
+    if not isinstance(app.dispatcher, Dispatcher) or not isinstance(
+        app.error_handling, ErrorHandling
+    ):
+        return False
+    if getattr(app, "_custom_request_context", False):
+        return False
+    strategies = (
+        app.dispatcher,
+        app.error_handling,
+        app.router,
+        app.response_converter,
+    )
+    for step in Pipeline.__slots__:
+        owner = getattr(getattr(app.pipeline, step, None), "__self__", None)
+        if not any(owner is strategy for strategy in strategies):
+            return False  # an App method overridden Flask-style
+    return bool(type(app.session_interface).__dict__.get("loop_safe", False))
+
+
+def _plan_on_loop(ctx: RequestContext) -> bool:
+    """Match the request, then ask the dispatcher whether its whole chain
+    may run on the loop."""
+    ctx.prematch()
+    return t.cast(Dispatcher, ctx.app.dispatcher).runs_on_loop(ctx)
+
+
+# -- on the loop, for requests that never leave it ----------------------------
+
+
+async def _run_request_on_loop(
+    ctx: RequestContext, send: Send, hop: ThreadHop
+) -> _Ready | None:
+    """The async twin of :func:`_run_request`: the whole request on the
+    loop, in the server's task, with no thread hop."""
+    app = ctx.app
+    error: BaseException | None = None
+    dispatcher = t.cast(Dispatcher, app.dispatcher)
+    try:
+        try:
+            ctx.push()
+            response = await dispatcher.afull_dispatch(ctx)
+        except Exception as e:
+            error = e
+            errors = t.cast(ErrorHandling, app.error_handling)
+            response = await errors.ahandle_unhandled(ctx, e)
+        except BaseException:
+            error = sys.exc_info()[1]
+            raise
+        status, headers, body = _wsgi_parts(response, ctx)
+    finally:
+        if error is not None and app.should_ignore_error(error):
+            error = None
+        ctx.pop(error)
+    if type(body) is list or type(body) is tuple:
+        try:
+            return status, headers, b"".join(body)
+        finally:
+            _close(body)
+    # A streamed body is produced by sync code: pump it from one thread.
+    return await hop.run(_finish, status, headers, body, send)
 
 
 # -- in the hop's thread ---------------------------------------------------
@@ -339,6 +409,18 @@ async def _send_ready(send: Send, ready: _Ready) -> None:
     status, headers, body = ready
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body or b""})
+
+
+#: What building a request from a malformed scope raises.
+_MALFORMED = (KeyError, TypeError, ValueError, UnicodeError, AttributeError)
+
+
+async def _refuse_malformed(send: Send, error: Exception) -> None:
+    """Answer 400 to a scope no request can be built from (a path that is
+    not a string, headers that are not byte pairs): the server's fault or
+    an attacker's, refused without running the app."""
+    _log.warning("Refused a malformed ASGI scope: %r", error)
+    await _send_error(send, BadRequest("The request could not be read."))
 
 
 async def _send_error(send: Send, error: HTTPException) -> None:

@@ -45,6 +45,7 @@ __all__ = [
     "LoopBridge",
     "ThreadHop",
     "ThreadHopFull",
+    "as_coroutine_function",
     "classify",
     "loop_safe",
     "run_coroutine",
@@ -736,6 +737,19 @@ class BackgroundLoop:
             return
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout)
+
+
+def as_coroutine_function(
+    func: t.Callable[..., R],
+) -> t.Callable[..., t.Coroutine[t.Any, t.Any, R]]:
+    """A coroutine function that calls the sync ``func`` on the loop: what
+    blinker's ``send_async`` takes to send a signal to sync receivers from
+    async code (the receivers run on the loop, so a slow one blocks it)."""
+
+    async def call(*args: t.Any, **kwargs: t.Any) -> R:
+        return func(*args, **kwargs)
+
+    return call
 
 
 def run_coroutine(coro: t.Coroutine[t.Any, t.Any, R], /) -> R:

@@ -395,6 +395,7 @@ class RequestContext(AppContext):
 
     __slots__ = (
         "_after_request_functions",
+        "_facts",
         "_loaded_session",
         "_outer",
         "flashes",
@@ -418,6 +419,9 @@ class RequestContext(AppContext):
             if environ is None:
                 raise TypeError("RequestContext needs an environ or a request.")
             request = app.request_class(environ)
+            self._facts = None
+        else:
+            self._facts = request._facts
         self.app = app
         self.request: Request = request
         self._g = None
@@ -620,8 +624,12 @@ class RequestContext(AppContext):
             active = _cv_context.get(None)
             _cv_context.reset(tokens.pop())
             if last:
-                # Break the request <-> environ cycle for the collector.
-                self.request.environ["werkzeug.request"] = None
+                # Break the request <-> environ cycle for the collector (a
+                # request from a scope has one only if its environ was made).
+                if self._facts is None:
+                    self.request.environ["werkzeug.request"] = None
+                elif "environ" in self.request.__dict__:
+                    self.request.__dict__["environ"]["werkzeug.request"] = None
         # The app role is torn down even after a wrong pop, which raises
         # below: its callbacks release what the request held (a database
         # session), as Flask's do in that case too.

@@ -20,6 +20,7 @@ no hooks touches none of this machinery.
 
 from __future__ import annotations
 
+import inspect
 import typing as t
 
 from attrs import define, field
@@ -32,7 +33,9 @@ from .wrappers import scopes_outer_first
 if t.TYPE_CHECKING:  # pragma: no cover
     from blinker import Signal
 
+    from .concurrency import CallKind
     from .ctx import AppContext, RequestContext
+    from .errors import ErrorHandling
     from .interfaces import AppLike
     from .typing import ResponseReturnValue
     from .wrappers import Request, Response
@@ -97,6 +100,25 @@ class _CompiledHooks:
 
 
 @define(slots=True)
+class _LoopHooks:
+    """The hooks one blueprint scope runs, unwrapped, for the async twin
+    of the pipeline: each with whether it returns an awaitable."""
+
+    before_request: tuple[tuple[t.Callable[..., t.Any], bool], ...]
+    after_request: tuple[tuple[t.Callable[..., t.Any], bool], ...]
+    #: Whether every hook of the scope may run on the event loop: async, or
+    #: marked loop-safe; URL value preprocessors and teardown callbacks
+    #: only when loop-safe (their sync callers don't await).
+    loop_ok: bool
+
+
+def _kinds(funcs: t.Iterable[t.Callable[..., t.Any]]) -> list[CallKind]:
+    from .concurrency import classify
+
+    return [classify(f) for f in funcs]
+
+
+@define(slots=True)
 class Dispatcher:
     """Runs the request pipeline; see the module docstring."""
 
@@ -108,6 +130,9 @@ class Dispatcher:
         factory=dict, init=False
     )
     _views: dict[str, t.Callable[..., t.Any]] = field(factory=dict, init=False)
+    # The async twin's tables, filled on first use after each prepare().
+    _loop_hooks: dict[str | None, _LoopHooks] = field(factory=dict, init=False)
+    _loop_plans: dict[str | None, bool] = field(factory=dict, init=False)
     # No reference to the app is kept: the app owns its dispatcher, and a
     # back-reference would make the pair a cycle that only the cycle
     # collector frees. Each request brings the app in ``ctx.app``.
@@ -115,6 +140,8 @@ class Dispatcher:
     def prepare(self, app: AppLike) -> None:
         """Compile the app's hook registries."""
         self._scoped = {}
+        self._loop_hooks = {}
+        self._loop_plans = {}
         self._views = {
             endpoint: self._sync_view(app, view)
             for endpoint, view in app.view_functions.items()
@@ -328,6 +355,195 @@ class Dispatcher:
         return _run_all(
             self._teardown_appcontext, signals.appcontext_tearing_down, ctx, exc
         )
+
+    # -- the async twin ------------------------------------------------------
+    #
+    # Run by the ASGI adapter on the event loop for a request whose whole
+    # chain may run there (see :meth:`runs_on_loop`); the same steps in the
+    # same order as full_dispatch, preprocess, dispatch, finalize and
+    # process_response above, sharing their decisions (make_response, the
+    # error handler lookup, the session save). Change both together.
+
+    def runs_on_loop(self, ctx: RequestContext) -> bool:
+        """Whether the request may run on the event loop, awaited, rather
+        than in a thread: its view, hooks and teardown callbacks are async
+        or loop-safe, and nothing else in its pipeline may block. Decided
+        once per endpoint; see :func:`framework.concurrency.classify`."""
+        for signal in _SENT_BY_CONTEXTS:
+            if signal.receivers:
+                # The contexts send these from sync code, where an async
+                # receiver could not be awaited.
+                return False
+        rule = ctx.request.url_rule
+        endpoint = None if rule is None else rule.endpoint
+        plan = self._loop_plans.get(endpoint)
+        if plan is None:
+            plan = self._loop_plans[endpoint] = self._plan(ctx, endpoint)
+        return plan
+
+    def _plan(self, ctx: RequestContext, endpoint: str | None) -> bool:
+        from .concurrency import CallKind, classify
+
+        app = ctx.app
+        if endpoint is not None:
+            view = app.view_functions.get(endpoint)
+            # Class-based views run in a thread: as_view's function is sync.
+            if view is None or hasattr(view, "view_class"):
+                return False
+            if classify(view) is CallKind.SYNC:
+                return False
+        return self._loop_hooks_of(app, ctx.request.blueprint).loop_ok
+
+    def _loop_hooks_of(self, app: AppLike, blueprint: str | None) -> _LoopHooks:
+        found = self._loop_hooks.get(blueprint)
+        if found is not None:
+            return found
+        outer_first = scopes_outer_first(blueprint)
+        inner_first = list(reversed(outer_first))
+
+        def collect(spec: _Spec, names: list[str | None], backwards: bool) -> Hooks:
+            out: list[t.Callable[..., t.Any]] = []
+            for name in names:
+                funcs = spec.get(name, ())
+                out.extend(reversed(funcs) if backwards else funcs)
+            return tuple(out)
+
+        before = collect(app.before_request_funcs, outer_first, False)
+        after = collect(app.after_request_funcs, inner_first, True)
+        inline_only = [
+            *collect(app.url_value_preprocessors, outer_first, False),
+            *collect(app.teardown_request_funcs, inner_first, True),
+            *app.teardown_appcontext_funcs,
+        ]
+        from .concurrency import CallKind
+
+        before_kinds, after_kinds = _kinds(before), _kinds(after)
+        loop_ok = (
+            CallKind.SYNC not in before_kinds
+            and CallKind.SYNC not in after_kinds
+            and all(kind is CallKind.INLINE for kind in _kinds(inline_only))
+        )
+        found = self._loop_hooks[blueprint] = _LoopHooks(
+            before_request=tuple(
+                zip(before, [k is CallKind.ASYNC for k in before_kinds], strict=True)
+            ),
+            after_request=tuple(
+                zip(after, [k is CallKind.ASYNC for k in after_kinds], strict=True)
+            ),
+            loop_ok=loop_ok,
+        )
+        return found
+
+    async def afull_dispatch(self, ctx: RequestContext) -> Response:
+        """The async twin of :meth:`full_dispatch`."""
+        from .concurrency import as_coroutine_function
+
+        app = ctx.app
+        errors = t.cast("ErrorHandling", app.error_handling)
+        try:
+            if signals.request_started.receivers:
+                await signals.request_started.send_async(
+                    app, _sync_wrapper=as_coroutine_function
+                )
+            rv = await self.apreprocess(ctx)
+            if rv is None:
+                rv = await self.adispatch(ctx)
+        except Exception as e:
+            rv = await errors.ahandle_user(ctx, e)
+            if e is ctx.request.routing_exception:
+                _drop_tracebacks(e)
+        try:
+            return await self.afinalize(ctx, rv)
+        except HTTPException as e:
+            return await self.afinalize(ctx, await errors.ahandle_user(ctx, e), True)
+
+    async def apreprocess(self, ctx: RequestContext) -> ResponseReturnValue | None:
+        """The async twin of :meth:`preprocess`."""
+        request = ctx.request
+        for func in self._hooks(ctx).url_value_preprocessors:
+            func(request.endpoint, request.view_args)
+        for func, is_async in self._loop_hooks_of(
+            ctx.app, request.blueprint
+        ).before_request:
+            rv = func()
+            if is_async:
+                rv = await rv
+            if rv is not None:
+                return rv  # type: ignore[no-any-return]
+        return None
+
+    async def adispatch(self, ctx: RequestContext) -> ResponseReturnValue:
+        """The async twin of :meth:`dispatch`."""
+        request = ctx.request
+        if request.routing_exception is not None:
+            ctx.app.pipeline.raise_routing_exception(ctx)
+        rule = request.url_rule
+        assert rule is not None
+        if request.method == "OPTIONS" and getattr(
+            rule, "provide_automatic_options", False
+        ):
+            return ctx.app.pipeline.make_default_options_response(ctx)
+        view = ctx.app.view_functions[rule.endpoint]
+        rv = view(**request.view_args)  # type: ignore[arg-type]
+        if inspect.isawaitable(rv):  # a loop-safe view returns its value
+            rv = await rv
+        return rv
+
+    async def afinalize(
+        self,
+        ctx: RequestContext,
+        rv: ResponseReturnValue | HTTPException,
+        from_error_handler: bool = False,
+    ) -> Response:
+        """The async twin of :meth:`finalize`."""
+        from .concurrency import as_coroutine_function
+
+        app = ctx.app
+        response = app.pipeline.make_response(ctx, rv)
+        try:
+            response = await self.aprocess_response(ctx, response)
+            if signals.request_finished.receivers:
+                await signals.request_finished.send_async(
+                    app, _sync_wrapper=as_coroutine_function, response=response
+                )
+        except Exception:
+            if not from_error_handler:
+                _close_dropped(app, response)
+                raise
+            app.logger.exception(
+                "Finishing the response to an error failed (an after_request"
+                " hook, the session save or a request_finished receiver)"
+            )
+        return response
+
+    async def aprocess_response(
+        self, ctx: RequestContext, response: Response
+    ) -> Response:
+        """The async twin of :meth:`process_response`."""
+        app = ctx.app
+        callbacks = ctx._after_request_functions
+        if callbacks:
+            for func in callbacks:
+                # Registered per request, so checked per call.
+                out = func(response)
+                response = await out if inspect.isawaitable(out) else out
+        hooks = self._loop_hooks_of(app, ctx.request.blueprint).after_request
+        for func, is_async in hooks:
+            out = func(response)
+            response = await out if is_async else out
+        app.save_request_session(ctx, response)
+        return response
+
+
+#: The signals :class:`~framework.ctx.RequestContext` sends as it is pushed
+#: and popped.
+_SENT_BY_CONTEXTS = (
+    signals.appcontext_pushed,
+    signals.request_matched,
+    signals.request_tearing_down,
+    signals.appcontext_tearing_down,
+    signals.appcontext_popped,
+)
 
 
 def _run_all(

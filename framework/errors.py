@@ -24,7 +24,9 @@ from . import signals
 from .wrappers import scopes_outer_first
 
 if t.TYPE_CHECKING:  # pragma: no cover
+    from .concurrency import CallKind
     from .ctx import AppContext, RequestContext
+    from .dispatch import Dispatcher
     from .interfaces import AppLike
     from .typing import ErrorHandlerCallable
     from .wrappers import Response
@@ -54,6 +56,7 @@ class ErrorHandling:
         factory=dict, init=False
     )
     _sync: dict[t.Any, t.Callable[..., t.Any]] = field(factory=dict, init=False)
+    _kinds: dict[t.Any, CallKind] = field(factory=dict, init=False)
 
     def prepare(self, app: AppLike) -> None:
         """Take the app's handler registry, wrap each handler with
@@ -198,6 +201,79 @@ class ErrorHandling:
                 )
                 server_error = InternalServerError(original_exception=exc)
         return pipeline.finalize(ctx, server_error, True)
+
+    # -- the async twin (see Dispatcher.afull_dispatch) ----------------------
+
+    async def ahandle_user(self, ctx: RequestContext, exc: Exception) -> t.Any:
+        """The async twin of :meth:`handle_user`, for requests served on the
+        event loop: the same decisions, the handler awaited."""
+        if isinstance(exc, BadRequestKeyError) and (
+            ctx.app.debug or ctx.app.config["TRAP_BAD_REQUEST_ERRORS"]
+        ):
+            exc.show_exception = True
+        pipeline = ctx.app.pipeline
+        if isinstance(exc, HTTPException) and not pipeline.trap_http_exception(
+            ctx, exc
+        ):
+            if exc.code is None or isinstance(exc, RoutingException):
+                return exc
+            handler = self.find_handler(ctx, exc)
+            return exc if handler is None else await self._acall(handler, exc)
+        handler = self.find_handler(ctx, exc)
+        if handler is None:
+            raise exc
+        return await self._acall(handler, exc)
+
+    async def ahandle_unhandled(self, ctx: RequestContext, exc: Exception) -> Response:
+        """The async twin of :meth:`handle_unhandled`."""
+        from .concurrency import as_coroutine_function
+
+        app = ctx.app
+        if signals.got_request_exception.receivers:
+            await signals.got_request_exception.send_async(
+                app, _sync_wrapper=as_coroutine_function, exception=exc
+            )
+        propagate = app.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = app.testing or app.debug
+        if propagate:
+            raise exc
+        pipeline = app.pipeline
+        pipeline.log_exception(ctx, (type(exc), exc, exc.__traceback__))
+        server_error: t.Any = InternalServerError(original_exception=exc)
+        handler = self.find_handler(ctx, server_error)
+        if handler is not None:
+            try:
+                server_error = await self._acall(handler, server_error)
+            except Exception as handler_error:
+                pipeline.log_exception(
+                    ctx,
+                    (type(handler_error), handler_error, handler_error.__traceback__),
+                )
+                server_error = InternalServerError(original_exception=exc)
+        dispatcher = t.cast("Dispatcher", app.dispatcher)
+        return await dispatcher.afinalize(ctx, server_error, True)
+
+    async def _acall(self, handler: t.Any, exc: t.Any) -> t.Any:
+        """Call ``handler`` from the event loop: awaited when async; a sync
+        handler, which may block (render a template from disk, query a
+        database), in a thread of the loop's executor, in a copy of the
+        context."""
+        import asyncio
+        import contextvars
+
+        from .concurrency import CallKind, classify
+
+        kind = self._kinds.get(handler)
+        if kind is None:
+            kind = self._kinds[handler] = classify(handler)
+        if kind is CallKind.ASYNC:
+            return await handler(exc)
+        if kind is CallKind.INLINE:
+            return handler(exc)
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+        return await loop.run_in_executor(None, context.run, handler, exc)
 
     def log_exception(
         self,

@@ -38,7 +38,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .config import Config
     from .ctx import AppContext, RequestContext, _AppCtxGlobals
     from .errors import ErrorHandlerSpec
-    from .sessions import SessionMixin
+    from .sessions import SessionInterface, SessionMixin
     from .templating import Environment
     from .typing import (
         AfterRequestCallable,
@@ -154,6 +154,14 @@ class AppLike(ScaffoldLike, t.Protocol):
     def template_renderer(self) -> TemplateRenderer: ...
     @property
     def pipeline(self) -> Pipeline: ...
+    @property
+    def dispatcher(self) -> Dispatcher[t.Any]: ...
+    @property
+    def error_handling(self) -> ErrorHandling[t.Any]: ...
+    @property
+    def response_converter(self) -> ResponseConverter[t.Any]: ...
+    @property
+    def session_interface(self) -> SessionInterface[t.Any]: ...
     @property
     def request_class(self) -> type[Request]: ...
     @property

@@ -20,7 +20,7 @@ from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as _WerkzeugResponse
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .ctx import AppContext
+    from .ctx import AppContext, RequestContext
     from .interfaces import AppLike
     from .wrappers import Response
 
@@ -157,9 +157,19 @@ class ResponseConverter:
     def _from_http_exception(
         self, ctx: AppContext, exc: HTTPException, response_class: type[Response]
     ) -> Response:
-        environ = ctx.request.environ if ctx.is_request_context else None
+        environ: t.Any = None
+        if ctx.is_request_context:
+            # werkzeug's default page reads nothing from the environ: a
+            # request from a scope lends the few values it has instead of
+            # building a whole environ for an error page.
+            request_ctx = t.cast("RequestContext", ctx)
+            environ = request_ctx._facts
+            if environ is None:
+                environ = request_ctx.request.environ
         cls = type(exc)
         if exc.response is not None or cls.get_response is not _DEFAULT_GET_RESPONSE:
+            if ctx.is_request_context:
+                environ = ctx.request.environ
             return t.cast(
                 "Response",
                 response_class.force_type(exc.get_response(environ), environ),

@@ -234,7 +234,9 @@ class Router:
                 url_scheme=config["PREFERRED_URL_SCHEME"],
             )
         request = t.cast("RequestContext", ctx).request
-        environ = request.environ
+        environ = t.cast("RequestContext", ctx)._facts
+        if environ is None:
+            environ = request.environ
         trusted_hosts = config["TRUSTED_HOSTS"]
         self._check_trusted_hosts(request, trusted_hosts)
         server_name = config["SERVER_NAME"]
@@ -270,7 +272,7 @@ class Router:
             # bind_to_environ validates the host (BadHost, a 400) and derives
             # what is left; only what it derived is kept, never the path.
             adapter = url_map.bind_to_environ(
-                environ, server_name=server_name, subdomain=subdomain
+                request.environ, server_name=server_name, subdomain=subdomain
             )
             binding = (
                 adapter.server_name,
@@ -297,7 +299,11 @@ class Router:
         """Match the request: from the static table when the path is a
         static rule's, else with werkzeug's matcher."""
         request = ctx.request
-        environ = request.environ
+        # PERF: hello; a slot of the context is read faster than an
+        # attribute of the request.
+        environ = ctx._facts
+        if environ is None:
+            environ = request.environ
         static = self._static
         # PERF: plain-text/JSON benchmarks; a static path skips werkzeug's
         # state machine. Websocket upgrades (matched only to websocket rules)

@@ -153,6 +153,12 @@ class SessionInterface(t.Generic[AppT]):
     #: Whether the interface pickles session data (Flask's flag, kept for
     #: extensions that look at it).
     pickle_based = False
+    #: Whether opening and saving a session never blocks (no network, no
+    #: disk), so that under ASGI a request with async views and hooks may
+    #: run on the event loop. Read from the class's own namespace only: a
+    #: subclass that may block (one that stores sessions in a database)
+    #: doesn't inherit it and runs its requests in a thread.
+    loop_safe = False
 
     def make_null_session(self, app: AppT) -> SessionMixin:
         """The session used when :meth:`open_session` returns ``None``."""
@@ -283,6 +289,8 @@ class SecureCookieSessionInterface(SessionInterface[AppT]):
     stay valid after the port.
     """
 
+    #: Signing a cookie never blocks; see :attr:`SessionInterface.loop_safe`.
+    loop_safe = True
     #: Mixed into the key derivation, separating sessions from other data
     #: signed with the same secret key.
     salt = "cookie-session"

@@ -54,6 +54,7 @@ __all__ = [
     "ResponseHeaders",
     "check_header_name",
     "check_redirect_target",
+    "scope_facts",
     "scope_to_environ",
 ]
 
@@ -318,12 +319,18 @@ class Request(_WerkzeugRequest):
     # environ or body is wanted; the body becomes a stream on first read.
     _asgi_scope: t.Mapping[str, t.Any] | None = None
     _asgi_body: bytes | t.IO[bytes] | ReadBody = b""
+    #: For a request from a scope: the environ values the request path
+    #: reads on every request (see :func:`scope_facts`), so that the whole
+    #: environ is built only for code that asks for it; ``None`` for a
+    #: request built from an environ.
+    _facts: dict[str, t.Any] | None = None
 
     @classmethod
     def from_scope(
         cls,
         scope: t.Mapping[str, t.Any],
         body: bytes | t.IO[bytes] | ReadBody = b"",
+        facts: dict[str, t.Any] | None = None,
     ) -> t.Self:
         """Build the request of an ASGI HTTP ``scope`` whose body was already
         read, without a WSGI environ: :attr:`environ` is made from the scope
@@ -340,6 +347,9 @@ class Request(_WerkzeugRequest):
             one), or what :func:`~framework.bodies.read_body` read, whose
             limits and errors the body then keeps. Nothing is read from it
             until the body is asked for.
+        :param facts: what :func:`scope_facts` gives for ``scope``, when the
+            caller has it already.
+        :raise TypeError: a header is not a pair of bytes.
         """
         if cls.__init__ is not _WerkzeugRequest.__init__:
             if isinstance(body, ReadBody):
@@ -374,6 +384,7 @@ class Request(_WerkzeugRequest):
         self.shallow = False
         self._asgi_scope = scope
         self._asgi_body = body
+        self._facts = scope_facts(scope) if facts is None else facts
         return self
 
     def _asgi_input(self) -> t.IO[bytes]:
@@ -596,6 +607,57 @@ def scope_to_environ(
         environ["REQUEST_URI"] = environ["RAW_URI"] = target
     environ.update(_environ_headers(scope["headers"]))
     return environ
+
+
+#: The headers :func:`scope_facts` keeps, by ASGI name, with their environ
+#: keys.
+_FACT_HEADERS = {
+    b"host": "HTTP_HOST",
+    b"cookie": "HTTP_COOKIE",
+    b"upgrade": "HTTP_UPGRADE",
+    b"connection": "HTTP_CONNECTION",
+    b"content-length": "CONTENT_LENGTH",
+    b"transfer-encoding": "HTTP_TRANSFER_ENCODING",
+}
+
+
+def scope_facts(scope: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """The few environ values that matching, binding and the session read
+    on every request, with the values :func:`scope_to_environ` gives them:
+    the method, ``SCRIPT_NAME``, ``PATH_INFO``, ``QUERY_STRING``, the
+    scheme, the server, and the ``Host``, ``Cookie``, ``Upgrade``,
+    ``Connection``, ``Content-Length`` and ``Transfer-Encoding`` headers
+    when sent. A key is missing when the environ would not have it.
+
+    :raise TypeError: a header is not a pair of bytes (checked here, so that
+        no later read of a header fails inside the app).
+    """
+    facts: dict[str, t.Any] = {}
+    for name, value in scope["headers"]:
+        if type(name) is not bytes or type(value) is not bytes:
+            raise TypeError(f"An ASGI header is not a pair of bytes: {name!r}")
+        key = _FACT_HEADERS.get(name)
+        if key is not None:
+            text = value.decode("latin-1")
+            before = facts.get(key)
+            if before is not None:
+                text = f"{before}{'; ' if key == 'HTTP_COOKIE' else ', '}{text}"
+            facts[key] = text
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if root_path:
+        root_path, path = _split_root(root_path, path)
+    facts["REQUEST_METHOD"] = scope["method"]
+    facts["SCRIPT_NAME"] = _wsgi_str(root_path.rstrip("/"))
+    facts["PATH_INFO"] = _wsgi_str(path)
+    facts["QUERY_STRING"] = scope.get("query_string", b"").decode("latin-1")
+    facts["wsgi.url_scheme"] = scope.get("scheme") or "http"
+    server = scope.get("server")
+    if server is not None:
+        facts["SERVER_NAME"] = server[0]
+        if server[1] is not None:
+            facts["SERVER_PORT"] = str(server[1])
+    return facts
 
 
 def _split_root(root_path: str, path: str) -> tuple[str, str]:

@@ -52,6 +52,7 @@ EXACT_MODULES = [
 
 PUBLIC_MODULES = [
     *EXACT_MODULES,
+    "framework.asgi",
     "framework.blueprints",
     "framework.cli",
     "framework.cli.commands",

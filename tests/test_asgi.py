@@ -12,7 +12,19 @@ import typing as t
 import pytest
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from framework import App, g, request, stream_with_context
+from framework import (
+    App,
+    after_this_request,
+    g,
+    got_request_exception,
+    request,
+    request_finished,
+    request_started,
+    session,
+    stream_with_context,
+)
+from framework.concurrency import loop_safe
+from framework.sessions import SecureCookieSessionInterface
 
 Message = dict[str, t.Any]
 
@@ -473,3 +485,249 @@ def test_websocket_is_refused_before_accept(app: App) -> None:
     ws["type"] = "websocket"
     asyncio.run(app.asgi(ws, receive, send))
     assert messages == [{"type": "websocket.close", "code": 1008}]
+
+
+def test_plain_request_never_builds_a_wsgi_environ(app: App) -> None:
+    seen: list[t.Any] = []
+
+    @app.get("/")
+    def index() -> str:
+        return "hello"
+
+    @app.teardown_request
+    def keep(exc: BaseException | None) -> None:
+        seen.append(request._get_current_object())  # type: ignore[attr-defined]
+
+    # The first request from a host binds the URL map to it, from the whole
+    # environ; later ones find the binding by the few values they carry.
+    call(app, scope())
+    seen.clear()
+    assert call(app, scope(headers=[(b"cookie", b"a=1")])).body == b"hello"
+    assert call(app, scope(path="/missing")).status == 404
+    assert [("environ" in r.__dict__) for r in seen] == [False, False]
+
+
+def test_environ_is_made_for_code_that_asks(app: App) -> None:
+    @app.post("/x")
+    def index() -> t.Any:
+        environ = request.environ
+        return {
+            "path": environ["PATH_INFO"],
+            "host": environ["HTTP_HOST"],
+            "body": environ["wsgi.input"].read().decode(),
+        }
+
+    result = call(app, scope("POST", "/x", [(b"content-length", b"2")]), [b"hi"])
+    assert result.status == 200
+    assert b'"body":"hi"' in result.body
+    assert b'"host":"testserver"' in result.body
+
+
+# -- requests that never leave the loop ---------------------------------------------
+
+
+def _where() -> str:
+    """Where the caller runs: on the test's loop thread, or in a pool."""
+    on_loop = threading.current_thread() is threading.main_thread()
+    return "loop-thread" if on_loop else "pool"
+
+
+def test_all_async_request_makes_no_thread_hop(app: App) -> None:
+    places: list[str] = []
+
+    @app.before_request
+    async def before() -> None:
+        places.append(f"before {_where()}")
+
+    @app.get("/")
+    async def index() -> str:
+        places.append(f"view {_where()}")
+        return "on the loop"
+
+    @app.after_request
+    async def after(response: t.Any) -> t.Any:
+        places.append(f"after {_where()}")
+        return response
+
+    @app.teardown_request
+    @loop_safe
+    def teardown(exc: BaseException | None) -> None:
+        places.append(f"teardown {_where()}")
+
+    assert call(app, scope()).body == b"on the loop"
+    assert places == [
+        "before loop-thread",
+        "view loop-thread",
+        "after loop-thread",
+        "teardown loop-thread",
+    ]
+
+
+def test_one_sync_hook_puts_the_whole_request_in_one_hop(app: App) -> None:
+    places: list[str] = []
+
+    @app.before_request
+    def before() -> None:
+        places.append(f"before {_where()}")
+
+    @app.get("/")
+    async def index() -> str:
+        places.append(f"view {_where()}")
+        return "bridged"
+
+    @app.teardown_request
+    @loop_safe
+    def teardown(exc: BaseException | None) -> None:
+        places.append(f"teardown {_where()}")
+
+    assert call(app, scope()).body == b"bridged"
+    # The async view still runs on the server's loop, awaited from the hop.
+    assert places == ["before pool", "view loop-thread", "teardown pool"]
+
+
+def test_session_store_that_may_block_keeps_requests_off_the_loop(app: App) -> None:
+    class StoredSessions(SecureCookieSessionInterface):
+        """A subclass, as one storing sessions in a database would be."""
+
+    app.session_interface = StoredSessions()
+    places: list[str] = []
+
+    @app.before_request
+    @loop_safe
+    def before() -> None:
+        places.append(_where())
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    call(app, scope())
+    assert places == ["pool"]
+
+
+def test_flask_style_override_keeps_requests_off_the_loop() -> None:
+    class Custom(App):
+        def process_response(self, response: t.Any) -> t.Any:
+            response.headers["X-Custom"] = _where()
+            return super().process_response(response)
+
+    app = Custom(__name__)
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    assert call(app, scope()).headers["x-custom"] == "pool"
+
+
+def test_async_error_handlers_and_after_this_request_on_the_loop(app: App) -> None:
+    @app.get("/")
+    async def index() -> str:
+        @after_this_request
+        async def stamp(response: t.Any) -> t.Any:
+            response.headers["X-Stamp"] = _where()
+            return response
+
+        raise KeyError("missing")
+
+    @app.errorhandler(KeyError)
+    async def handle(e: KeyError) -> tuple[str, int]:
+        return f"handled on {_where()}", 409
+
+    result = call(app, scope())
+    assert (result.status, result.body) == (409, b"handled on loop-thread")
+
+
+def test_sync_error_handler_of_a_loop_request_runs_off_the_loop(app: App) -> None:
+    @app.get("/")
+    async def index() -> str:
+        raise KeyError("missing")
+
+    @app.errorhandler(KeyError)
+    def handle(e: KeyError) -> tuple[str, int]:
+        return f"{request.path} handled in {_where()}", 409
+
+    result = call(app, scope())
+    assert (result.status, result.body) == (409, b"/ handled in pool")
+
+
+def test_unhandled_error_on_the_loop_is_a_logged_500(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    reported: list[str] = []
+
+    def receiver(sender: App, exception: Exception) -> None:
+        reported.append(repr(exception))
+
+    @app.get("/")
+    async def index() -> str:
+        raise RuntimeError("boom")
+
+    with got_request_exception.connected_to(receiver, app):
+        result = call(app, scope())
+    assert result.status == 500
+    assert b"boom" not in result.body
+    assert reported == ["RuntimeError('boom')"]
+    assert "Exception on / [GET]" in caplog.text
+
+
+def test_session_written_on_the_loop(app: App) -> None:
+    app.secret_key = "test secret"
+
+    @app.get("/")
+    async def index() -> str:
+        session["visits"] = session.get("visits", 0) + 1
+        return "counted"
+
+    result = call(app, scope())
+    assert result.headers["set-cookie"].startswith("session=")
+
+
+def test_hooks_and_signals_fire_in_the_same_order_under_both_protocols(
+    app: App,
+) -> None:
+    log: list[str] = []
+
+    @app.before_request
+    async def before() -> None:
+        log.append("before_request")
+
+    @app.get("/")
+    async def index() -> str:
+        log.append("view")
+        return "ok"
+
+    @app.after_request
+    async def after(response: t.Any) -> t.Any:
+        log.append("after_request")
+        return response
+
+    @app.teardown_request
+    @loop_safe
+    def teardown(exc: BaseException | None) -> None:
+        log.append("teardown_request")
+
+    def started(sender: App, **kw: t.Any) -> None:
+        log.append("request_started")
+
+    def finished(sender: App, **kw: t.Any) -> None:
+        log.append("request_finished")
+
+    with (
+        request_started.connected_to(started, app),
+        request_finished.connected_to(finished, app),
+    ):
+        app.test_client().get("/")
+        wsgi_log = log[:]
+        log.clear()
+        call(app, scope())
+    assert log == wsgi_log
+    assert wsgi_log == [
+        "request_started",
+        "before_request",
+        "view",
+        "after_request",
+        "request_finished",
+        "teardown_request",
+    ]
