@@ -266,6 +266,8 @@ class Result:
 
     scenario: str
     timings: dict[str, list[float]] = field(default_factory=dict)
+    #: The requests in each of a peer's rounds.
+    numbers: dict[str, int] = field(default_factory=dict)
 
     def median_us(self, peer: str) -> float | None:
         """The peer's median time per request in µs; ``None`` if not timed."""
@@ -357,23 +359,46 @@ class Started:
         loop.run_until_complete(self.lifespan.shutdown())
 
 
+#: Requests in each warm-up round; the second one's time per request sizes
+#: the timed rounds.
+WARMUP_REQUESTS = 20
+
+
+def round_size(mean_ns: float, round_ms: float) -> int:
+    """How many requests of ``mean_ns`` each fill a round of ``round_ms``.
+
+    :param mean_ns: an app's time per request, measured in its warm-up.
+    :param round_ms: the wanted length of a round, in milliseconds.
+    """
+    return max(5, min(100_000, round(round_ms * 1e6 / max(mean_ns, 1.0))))
+
+
 def run_scenario(
     loop: asyncio.AbstractEventLoop,
     scenario: Scenario,
     peers: dict[str, Callable[[], ASGIApp]],
     rounds: int,
-    number: int,
+    number: int | None = None,
+    round_ms: float = 25.0,
 ) -> tuple[Result, list[str]]:
     """Build, check and time each peer's app of ``scenario``.
 
     A peer whose app cannot be built or answers wrongly is reported and
     left untimed; the others are still timed.
 
+    Unless ``number`` is given, each app's rounds are sized to last about
+    ``round_ms``, from its warm-up: an app 50 times slower than another
+    then does not spend 50 times as long on the clock in each round, so the
+    apps take turns often and all meet the machine's load alike (on a
+    shared machine the load changes from second to second).
+
     :param loop: the event loop every app runs on.
     :param scenario: the scenario.
     :param peers: each peer's builder of the scenario's app, by name.
     :param rounds: rounds per app.
-    :param number: requests per round.
+    :param number: requests per round, the same for every app; ``None`` to
+        size each app's rounds by ``round_ms``.
+    :param round_ms: the length of a round, in milliseconds.
     :return: the timings, and one line per peer that failed.
     """
     started: dict[str, Started] = {}
@@ -394,14 +419,18 @@ def run_scenario(
         order = list(prepared)
         for name in order:  # warm-up, off the clock
             app, scope, message = prepared[name]
-            loop.run_until_complete(
-                time_round(app, scope, message, max(1, number // 10))
-            )
+            for _ in range(2):
+                mean = loop.run_until_complete(
+                    time_round(app, scope, message, WARMUP_REQUESTS)
+                )
+            result.numbers[name] = number or round_size(mean, round_ms)
         for _ in range(rounds):
             for name in order:
                 app, scope, message = prepared[name]
                 result.timings[name].append(
-                    loop.run_until_complete(time_round(app, scope, message, number))
+                    loop.run_until_complete(
+                        time_round(app, scope, message, result.numbers[name])
+                    )
                 )
             # Which app goes first rotates, so none always runs on the caches
             # or CPU frequency another left behind.
@@ -538,23 +567,24 @@ def format_goals(results: Sequence[Result]) -> str:
     return _align(rows)
 
 
-def write_json(path: Path, results: Sequence[Result], rounds: int, number: int) -> None:
+def write_json(path: Path, results: Sequence[Result], args: argparse.Namespace) -> None:
     """Write the results, every round included, as JSON.
 
     :param path: the file to write.
     :param results: the timed scenarios.
-    :param rounds: the rounds each app ran.
-    :param number: the requests per round.
+    :param args: the command line's options.
     """
     document = {
         "versions": versions(),
-        "rounds": rounds,
-        "number": number,
+        "rounds": args.rounds,
+        "number": args.number,
+        "round_ms": args.round_ms,
         "reference": REFERENCE,
         "results": [
             {
                 "scenario": result.scenario,
                 "median_us": {name: result.median_us(name) for name in result.timings},
+                "requests_per_round": result.numbers,
                 "ratio": {name: result.ratio(name) for name in result.timings},
                 "rounds_us": {
                     name: [ns / 1000 for ns in rounds_ns]
@@ -604,14 +634,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--rounds",
         type=positive_int,
-        default=20,
-        help="rounds per app and scenario (default: 20)",
+        default=40,
+        help="rounds per app and scenario (default: 40)",
     )
     parser.add_argument(
         "--number",
         type=positive_int,
-        default=1000,
-        help="requests per round (default: 1000)",
+        help="requests per round, the same for every app (default: as many "
+        "as fill --round-ms; with --profile, 1000)",
+    )
+    parser.add_argument(
+        "--round-ms",
+        type=float,
+        default=25.0,
+        help="the length of each app's rounds, in milliseconds, when "
+        "--number is not given (default: 25)",
     )
     parser.add_argument(
         "--scenario",
@@ -671,7 +708,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         loop,
                         scenario,
                         builders[scenario.name],
-                        args.number,
+                        args.number or 1000,
                         args.profile_limit,
                     )
             return 0
@@ -691,7 +728,9 @@ def run(
     print(
         f"{info['implementation']} {info['python']}; "
         + ", ".join(f"{name} {info[name]}" for name in list(info)[2:])
-        + f"; {args.rounds} rounds x {args.number} requests, median of round means",
+        + f"; {args.rounds} rounds of "
+        + (f"{args.number} requests" if args.number else f"~{args.round_ms:g} ms")
+        + " per app, median of round means",
         flush=True,
     )
     failed = False
@@ -722,6 +761,7 @@ def run(
             },
             args.rounds,
             args.number,
+            args.round_ms,
         )
         for failure in failures:
             print(f"WRONG ANSWER, not timed: {failure}", file=sys.stderr, flush=True)
@@ -734,7 +774,7 @@ def run(
     print()
     print(format_goals(results))
     if args.json is not None:
-        write_json(args.json, results, args.rounds, args.number)
+        write_json(args.json, results, args)
     return 1 if failed else 0
 
 

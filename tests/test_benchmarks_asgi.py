@@ -205,3 +205,36 @@ def test_the_timed_request_of_a_login_scenario_carries_the_cookie(
     assert isinstance(started.request, Request)
     cookie = dict(started.request.headers)["Cookie"]
     assert cookie.startswith("session=")
+
+
+def test_rounds_are_sized_to_last_about_the_same() -> None:
+    assert asgi_run.round_size(10_000, 25) == 2500  # 10 µs a request
+    assert asgi_run.round_size(500_000, 25) == 50  # 500 µs a request
+    assert asgi_run.round_size(100_000_000, 25) == 5  # never fewer than 5
+    assert asgi_run.round_size(0, 25) == 100_000  # nor more than 100,000
+
+
+def test_without_number_each_app_gets_its_own_round_size(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    async def quick(scope: t.Any, receive: t.Any, send: t.Any) -> None:
+        if scope["type"] == "lifespan":
+            raise ValueError("no lifespan")
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"Hello, World!"})
+
+    async def slow(scope: t.Any, receive: t.Any, send: t.Any) -> None:
+        if scope["type"] == "lifespan":
+            raise ValueError("no lifespan")
+        await asyncio.sleep(0.001)
+        await quick(scope, receive, send)
+
+    result, failures = asgi_run.run_scenario(
+        loop,
+        SCENARIO_NAMES["hello"],
+        {"quick": lambda: quick, "slow": lambda: slow},
+        rounds=2,
+        round_ms=10,
+    )
+    assert failures == []
+    assert result.numbers["slow"] <= 10 < result.numbers["quick"]
