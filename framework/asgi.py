@@ -36,12 +36,13 @@ from werkzeug.exceptions import (
     ServiceUnavailable,
 )
 
-from .bodies import ClientGone, ReadBody, read_body
+from .bodies import NO_BODY, ClientGone, ReadBody, read_body
 from .concurrency import LoopBridge, ThreadHop, ThreadHopFull
 from .ctx import RequestContext
 from .dispatch import Dispatcher
 from .errors import ErrorHandling
 from .interfaces import Pipeline
+from .streams import AsyncBody, encoded
 from .wrappers import Response, scope_facts, scope_to_environ
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -66,7 +67,7 @@ _log = logging.getLogger(__name__)
 
 #: ``(status code, [(name, value)] as bytes, body)``: a response ready to
 #: send; ``body`` is the whole body, or ``None`` when the hop sent it.
-_Ready = tuple[int, list[tuple[bytes, bytes]], bytes | None]
+_Ready = tuple[int, list[tuple[bytes, bytes]], "bytes | _AsyncStream | None"]
 
 _DEFAULT_SPOOL = 1024 * 1024
 
@@ -96,6 +97,8 @@ class HTTPAdapter:
         self.body_timeout: float | None = config.get("ASGI_BODY_TIMEOUT")
         #: Whether any request may run on the loop (see :func:`_loop_capable`).
         self.loop_capable = _loop_capable(app)
+        # The strategies are fixed once setup is finished (first request).
+        self._dispatcher: Dispatcher = app.dispatcher  # type: ignore[assignment]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one HTTP request."""
@@ -105,13 +108,28 @@ class HTTPAdapter:
         except _MALFORMED as e:
             await _refuse_malformed(send, e)
             return
-        try:
-            body = await self._read_body(scope, facts, receive)
-        except ClientGone:
-            return  # nobody is left to answer
-        except HTTPException as e:  # 408: the body did not arrive in time
-            await _send_error(send, e)
-            return
+        length: str | None = facts.get("CONTENT_LENGTH")
+        chunked = "HTTP_TRANSFER_ENCODING" in facts or (
+            # HTTP/2 and HTTP/3 frame a body without either header.
+            length is None and scope.get("http_version", "1.1") not in _LENGTH_FRAMED
+        )
+        if length is None and not chunked:
+            body = NO_BODY  # PERF: hello; no coroutine to await
+        else:
+            try:
+                body = await read_body(
+                    receive,
+                    content_length=length,
+                    chunked=chunked,
+                    max_length=app.config["MAX_CONTENT_LENGTH"],
+                    spool_size=self.spool_size,
+                    timeout=self.body_timeout,
+                )
+            except ClientGone:
+                return  # nobody is left to answer
+            except HTTPException as e:  # 408: the body did not arrive in time
+                await _send_error(send, e)
+                return
         try:
             ctx = self._context(scope, body, facts)
         except _MALFORMED as e:
@@ -121,8 +139,8 @@ class HTTPAdapter:
         try:
             if "wsgi_app" in app.__dict__:
                 ready = await self.hop.run(_through_wsgi, app, scope, body, send)
-            elif self.loop_capable and _plan_on_loop(ctx):
-                ready = await _run_request_on_loop(ctx, send, self.hop)
+            elif self.loop_capable and self._on_loop(ctx):
+                ready = await _run_request_on_loop(ctx, send, self)
             else:
                 ready = await self.hop.run(_run_request, ctx, send)
         except ThreadHopFull:
@@ -131,26 +149,17 @@ class HTTPAdapter:
             )
             return
         finally:
-            body.close()
+            if body is not NO_BODY:
+                body.close()
         if ready is not None:
-            await _send_ready(send, ready)
-
-    async def _read_body(
-        self, scope: Scope, facts: dict[str, t.Any], receive: Receive
-    ) -> ReadBody:
-        length: str | None = facts.get("CONTENT_LENGTH")
-        chunked = "HTTP_TRANSFER_ENCODING" in facts or (
-            # HTTP/2 and HTTP/3 frame a body without either header.
-            length is None and scope.get("http_version", "1.1") not in _LENGTH_FRAMED
-        )
-        return await read_body(
-            receive,
-            content_length=length,
-            chunked=chunked,
-            max_length=self.app.config["MAX_CONTENT_LENGTH"],
-            spool_size=self.spool_size,
-            timeout=self.body_timeout,
-        )
+            status, headers, content = ready
+            await send(
+                {"type": "http.response.start", "status": status, "headers": headers}
+            )
+            if type(content) is _AsyncStream:
+                await content.send(receive, send)
+            else:
+                await send({"type": "http.response.body", "body": content or b""})
 
     def _context(
         self, scope: Scope, body: ReadBody, facts: dict[str, t.Any]
@@ -160,6 +169,12 @@ class HTTPAdapter:
             return app.request_context(scope_to_environ(scope, body.content_stream()))
         request = app.request_class.from_scope(scope, body, facts)
         return RequestContext(app, request=request)
+
+    def _on_loop(self, ctx: RequestContext) -> bool:
+        """Match the request, then ask the dispatcher whether its whole
+        chain may run on the loop."""
+        ctx.prematch()
+        return self._dispatcher.runs_on_loop(ctx)
 
     async def shutdown(self, timeout: float | None = None) -> bool:
         """Stop the thread pool, waiting ``timeout`` seconds for running
@@ -191,31 +206,23 @@ def _loop_capable(app: AppLike) -> bool:
     return bool(type(app.session_interface).__dict__.get("loop_safe", False))
 
 
-def _plan_on_loop(ctx: RequestContext) -> bool:
-    """Match the request, then ask the dispatcher whether its whole chain
-    may run on the loop."""
-    ctx.prematch()
-    return t.cast(Dispatcher, ctx.app.dispatcher).runs_on_loop(ctx)
-
-
 # -- on the loop, for requests that never leave it ----------------------------
 
 
 async def _run_request_on_loop(
-    ctx: RequestContext, send: Send, hop: ThreadHop
+    ctx: RequestContext, send: Send, adapter: HTTPAdapter
 ) -> _Ready | None:
     """The async twin of :func:`_run_request`: the whole request on the
     loop, in the server's task, with no thread hop."""
     app = ctx.app
     error: BaseException | None = None
-    dispatcher = t.cast(Dispatcher, app.dispatcher)
     try:
         try:
             ctx.push()
-            response = await dispatcher.afull_dispatch(ctx)
+            response = await adapter._dispatcher.afull_dispatch(ctx)
         except Exception as e:
             error = e
-            errors = t.cast(ErrorHandling, app.error_handling)
+            errors: ErrorHandling = app.error_handling  # type: ignore[assignment]
             response = await errors.ahandle_unhandled(ctx, e)
         except BaseException:
             error = sys.exc_info()[1]
@@ -230,8 +237,10 @@ async def _run_request_on_loop(
             return status, headers, b"".join(body)
         finally:
             _close(body)
+    if type(body) is _AsyncStream:
+        return status, headers, body
     # A streamed body is produced by sync code: pump it from one thread.
-    return await hop.run(_finish, status, headers, body, send)
+    return await adapter.hop.run(_finish, status, headers, body, send)
 
 
 # -- in the hop's thread ---------------------------------------------------
@@ -318,9 +327,14 @@ class _Prefixed:
 
 def _wsgi_parts(
     response: Response, ctx: RequestContext
-) -> tuple[int, list[tuple[bytes, bytes]], t.Iterable[bytes]]:
+) -> tuple[int, list[tuple[bytes, bytes]], t.Iterable[bytes] | _AsyncStream]:
     """The status, headers and body iterable the response gives as a WSGI
     app for this request."""
+    head = response.asgi_head(ctx.request.method)
+    if head is not None:
+        return head
+    if type(response.response) is AsyncBody:
+        return _async_parts(response, ctx)
     captured: list[t.Any] = []
 
     def start_response(
@@ -339,6 +353,75 @@ def _wsgi_parts(
     body = response(environ, start_response)
     status, headers = _converted(captured[0], captured[1])
     return status, headers, body
+
+
+def _async_parts(
+    response: Response, ctx: RequestContext
+) -> tuple[int, list[tuple[bytes, bytes]], _AsyncStream]:
+    """The parts of a response whose body is produced by async code: its
+    WSGI headers, and the body, to be iterated on the loop."""
+    environ = ctx.request.environ
+    status, headers = _converted(
+        response.status, response.get_wsgi_headers(environ).to_wsgi_list()
+    )
+    code = response.status_code
+    empty = environ["REQUEST_METHOD"] == "HEAD" or code < 200 or code in (204, 304)
+    body = _AsyncStream(response, t.cast(AsyncBody, response.response), empty)
+    return status, headers, body
+
+
+class _AsyncStream:
+    """A response body made by async code, sent from the loop in the
+    request's task: chunk by chunk as produced, each once the server took
+    the previous one; cancelled when the client goes away."""
+
+    __slots__ = ("body", "empty", "response")
+
+    def __init__(self, response: Response, body: AsyncBody, empty: bool) -> None:
+        self.response = response
+        self.body = body
+        self.empty = empty
+
+    async def send(self, receive: Receive, send: Send) -> None:
+        """Send the body, then close it and the response."""
+        import asyncio
+
+        task = asyncio.current_task()
+        assert task is not None
+        watcher = asyncio.ensure_future(_cancel_on_disconnect(receive, task))
+        try:
+            if not self.empty:
+                async for chunk in self.body.iterable:
+                    if chunk:
+                        await send(
+                            {
+                                "type": "http.response.body",
+                                "body": encoded(chunk),
+                                "more_body": True,
+                            }
+                        )
+            await send({"type": "http.response.body", "body": b""})
+        except asyncio.CancelledError:
+            if not (watcher.done() and not watcher.cancelled() and watcher.result()):
+                raise
+            task.uncancel()  # the client went away: nothing left to send
+        except OSError:
+            pass  # the server says the client went away
+        finally:
+            watcher.cancel()
+            try:
+                await self.body.aclose()
+            finally:
+                self.response.close()
+
+
+async def _cancel_on_disconnect(receive: Receive, task: t.Any) -> bool:
+    """Cancel ``task`` when the client disconnects; ``True`` once it did."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            task.cancel()
+            return True
 
 
 def _plain_class(cls: type[Response]) -> bool:
@@ -366,7 +449,7 @@ def _converted(
 def _finish(
     status: int,
     headers: list[tuple[bytes, bytes]],
-    body: t.Iterable[bytes],
+    body: t.Iterable[bytes] | _AsyncStream,
     send: Send,
 ) -> _Ready | None:
     """Hand a buffered body back to the loop, or send a streamed one from
@@ -376,6 +459,8 @@ def _finish(
             return status, headers, b"".join(body)
         finally:
             _close(body)
+    if isinstance(body, _AsyncStream):
+        return status, headers, body  # produced on the loop
     bridge = LoopBridge.current()
     assert bridge is not None, "_finish runs in a ThreadHop call"
     try:

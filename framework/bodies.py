@@ -49,6 +49,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.datastructures import FileStorage, MultiDict
 
 __all__ = [
+    "NO_BODY",
     "BodyReadError",
     "ClientGone",
     "FormDataParser",
@@ -580,8 +581,9 @@ class ReadBody:
             self.content.close()
 
 
-#: Requests that declare no body: shared, since nothing in it changes.
-_NO_BODY = ReadBody()
+#: What requests that declare no body read: shared, since nothing in it
+#: changes.
+NO_BODY = _NO_BODY = ReadBody()
 
 
 async def read_body(

@@ -40,6 +40,7 @@ from .ctx import _cv_context, _cv_request_below
 
 __all__ = [
     "FRAMEWORK_VARS",
+    "ON_LOOP",
     "BackgroundLoop",
     "CallKind",
     "LoopBridge",
@@ -72,6 +73,11 @@ class CallKind(enum.Enum):
     #: or an async generator function: called directly on the event loop.
     INLINE = "inline"
 
+
+#: The attribute of a class-based view function (``View.as_view``) holding
+#: its async entry: a coroutine function the ASGI adapter awaits instead of
+#: calling the view, for a request that never leaves the loop.
+ON_LOOP = "__framework_on_loop__"
 
 #: The attribute :func:`loop_safe` sets; its value is the marked function
 #: itself, so that a decorator copying ``__dict__`` (``functools.wraps``)

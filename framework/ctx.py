@@ -752,3 +752,28 @@ def keep_context(ctx: RequestContext, iterator: t.Iterator[T]) -> t.Iterator[T]:
     # server iterated it (a client that went away) still closes `iterator`.
     next(stream)
     return stream
+
+
+def keep_context_async(
+    ctx: RequestContext, iterator: t.AsyncIterator[T]
+) -> t.AsyncIterator[T]:
+    """The async twin of :func:`keep_context`: wrap an async response body
+    so that ``ctx`` is active again while it is produced. The whole body is
+    produced in one task (the ASGI adapter's, or under WSGI one task of the
+    background loop), so the push and the pop happen in one context."""
+
+    async def generate() -> t.AsyncIterator[T]:
+        try:
+            with ctx:
+                try:
+                    async for item in iterator:
+                        yield item
+                except Exception:
+                    ctx.app.pipeline.log_exception(ctx, sys.exc_info())
+                    raise
+        finally:
+            aclose = getattr(iterator, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    return generate()

@@ -32,6 +32,7 @@ from .wrappers import scopes_outer_first
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from blinker import Signal
+    from werkzeug.routing import Rule
 
     from .concurrency import CallKind
     from .ctx import AppContext, RequestContext
@@ -106,6 +107,8 @@ class _LoopHooks:
 
     before_request: tuple[tuple[t.Callable[..., t.Any], bool], ...]
     after_request: tuple[tuple[t.Callable[..., t.Any], bool], ...]
+    #: Whether there are URL value preprocessors or before_request hooks.
+    preprocess: bool
     #: Whether every hook of the scope may run on the event loop: async, or
     #: marked loop-safe; URL value preprocessors and teardown callbacks
     #: only when loop-safe (their sync callers don't await).
@@ -133,6 +136,13 @@ class Dispatcher:
     # The async twin's tables, filled on first use after each prepare().
     _loop_hooks: dict[str | None, _LoopHooks] = field(factory=dict, init=False)
     _loop_plans: dict[str | None, bool] = field(factory=dict, init=False)
+    # Views planned to run on the loop: what to call, and whether it
+    # returns an awaitable.
+    _loop_views: dict[t.Callable[..., t.Any], tuple[t.Callable[..., t.Any], bool]] = (
+        field(factory=dict, init=False)
+    )
+    # Endpoints of class-based views, planned per HTTP method.
+    _per_method: set[str] = field(factory=set, init=False)
     # No reference to the app is kept: the app owns its dispatcher, and a
     # back-reference would make the pair a cycle that only the cycle
     # collector frees. Each request brings the app in ``ctx.app``.
@@ -142,6 +152,8 @@ class Dispatcher:
         self._scoped = {}
         self._loop_hooks = {}
         self._loop_plans = {}
+        self._loop_views = {}
+        self._per_method = set()
         self._views = {
             endpoint: self._sync_view(app, view)
             for endpoint, view in app.view_functions.items()
@@ -374,25 +386,49 @@ class Dispatcher:
                 # The contexts send these from sync code, where an async
                 # receiver could not be awaited.
                 return False
-        rule = ctx.request.url_rule
-        endpoint = None if rule is None else rule.endpoint
-        plan = self._loop_plans.get(endpoint)
+        request = ctx.request
+        rule = request.url_rule
+        key: t.Any = None if rule is None else rule.endpoint
+        if key in self._per_method:
+            # A MethodView may mix sync and async methods.
+            key = (key, request.method)
+        plan = self._loop_plans.get(key)
         if plan is None:
-            plan = self._loop_plans[endpoint] = self._plan(ctx, endpoint)
+            plan = self._loop_plans[key] = self._plan(ctx, rule)
         return plan
 
-    def _plan(self, ctx: RequestContext, endpoint: str | None) -> bool:
-        from .concurrency import CallKind, classify
+    def _plan(self, ctx: RequestContext, rule: Rule | None) -> bool:
+        from .concurrency import ON_LOOP, CallKind, classify
 
-        app = ctx.app
-        if endpoint is not None:
-            view = app.view_functions.get(endpoint)
-            # Class-based views run in a thread: as_view's function is sync.
-            if view is None or hasattr(view, "view_class"):
+        if rule is not None:
+            view = ctx.app.view_functions.get(rule.endpoint)
+            if view is None:
                 return False
-            if classify(view) is CallKind.SYNC:
-                return False
-        return self._loop_hooks_of(app, ctx.request.blueprint).loop_ok
+            if hasattr(view, "view_class"):
+                self._per_method.add(rule.endpoint)
+                on_loop = getattr(view, ON_LOOP, None)
+                if on_loop is None:
+                    return False
+                if classify(view, ctx.request.method) is CallKind.SYNC:
+                    return False
+                # as_view's function is sync: await its async entry instead.
+                self._loop_views[view] = (on_loop, True)
+            else:
+                kind = classify(view)
+                if kind is CallKind.SYNC:
+                    return False
+                self._loop_views[view] = (view, kind is CallKind.ASYNC)
+        return self._loop_hooks_for(ctx).loop_ok
+
+    def _loop_hooks_for(self, ctx: RequestContext) -> _LoopHooks:
+        """The hooks of the request's blueprint scope."""
+        if not self._has_blueprint_hooks:
+            # PERF: hello; no blueprint hooks, no blueprint name to compute.
+            found = self._loop_hooks.get(None)
+            if found is not None:
+                return found
+            return self._loop_hooks_of(ctx.app, None)
+        return self._loop_hooks_of(ctx.app, ctx.request.blueprint)
 
     def _loop_hooks_of(self, app: AppLike, blueprint: str | None) -> _LoopHooks:
         found = self._loop_hooks.get(blueprint)
@@ -410,8 +446,9 @@ class Dispatcher:
 
         before = collect(app.before_request_funcs, outer_first, False)
         after = collect(app.after_request_funcs, inner_first, True)
+        preprocessors = collect(app.url_value_preprocessors, outer_first, False)
         inline_only = [
-            *collect(app.url_value_preprocessors, outer_first, False),
+            *preprocessors,
             *collect(app.teardown_request_funcs, inner_first, True),
             *app.teardown_appcontext_funcs,
         ]
@@ -431,30 +468,30 @@ class Dispatcher:
                 zip(after, [k is CallKind.ASYNC for k in after_kinds], strict=True)
             ),
             loop_ok=loop_ok,
+            preprocess=bool(before) or bool(preprocessors),
         )
         return found
 
     async def afull_dispatch(self, ctx: RequestContext) -> Response:
         """The async twin of :meth:`full_dispatch`."""
-        from .concurrency import as_coroutine_function
-
         app = ctx.app
-        errors = t.cast("ErrorHandling", app.error_handling)
         try:
             if signals.request_started.receivers:
-                await signals.request_started.send_async(
-                    app, _sync_wrapper=as_coroutine_function
-                )
-            rv = await self.apreprocess(ctx)
+                await _send_async(signals.request_started, app)
+            rv = None
+            if self._loop_hooks_for(ctx).preprocess:
+                rv = await self.apreprocess(ctx)
             if rv is None:
                 rv = await self.adispatch(ctx)
         except Exception as e:
+            errors: ErrorHandling = app.error_handling  # type: ignore[assignment]
             rv = await errors.ahandle_user(ctx, e)
             if e is ctx.request.routing_exception:
                 _drop_tracebacks(e)
         try:
             return await self.afinalize(ctx, rv)
         except HTTPException as e:
+            errors = app.error_handling  # type: ignore[assignment]
             return await self.afinalize(ctx, await errors.ahandle_user(ctx, e), True)
 
     async def apreprocess(self, ctx: RequestContext) -> ResponseReturnValue | None:
@@ -462,9 +499,8 @@ class Dispatcher:
         request = ctx.request
         for func in self._hooks(ctx).url_value_preprocessors:
             func(request.endpoint, request.view_args)
-        for func, is_async in self._loop_hooks_of(
-            ctx.app, request.blueprint
-        ).before_request:
+        hooks = self._loop_hooks_for(ctx)
+        for func, is_async in hooks.before_request:
             rv = func()
             if is_async:
                 rv = await rv
@@ -484,10 +520,11 @@ class Dispatcher:
         ):
             return ctx.app.pipeline.make_default_options_response(ctx)
         view = ctx.app.view_functions[rule.endpoint]
-        rv = view(**request.view_args)  # type: ignore[arg-type]
-        if inspect.isawaitable(rv):  # a loop-safe view returns its value
+        call, is_async = self._loop_views.get(view) or (view, True)
+        rv: t.Any = call(**request.view_args)  # type: ignore[arg-type]
+        if is_async:  # a loop-safe view returns its value
             rv = await rv
-        return rv
+        return rv  # type: ignore[no-any-return]
 
     async def afinalize(
         self,
@@ -496,16 +533,15 @@ class Dispatcher:
         from_error_handler: bool = False,
     ) -> Response:
         """The async twin of :meth:`finalize`."""
-        from .concurrency import as_coroutine_function
-
         app = ctx.app
         response = app.pipeline.make_response(ctx, rv)
         try:
-            response = await self.aprocess_response(ctx, response)
+            if ctx._after_request_functions or self._loop_hooks_for(ctx).after_request:
+                response = await self.aprocess_response(ctx, response)
+            else:
+                app.save_request_session(ctx, response)
             if signals.request_finished.receivers:
-                await signals.request_finished.send_async(
-                    app, _sync_wrapper=as_coroutine_function, response=response
-                )
+                await _send_async(signals.request_finished, app, response=response)
         except Exception:
             if not from_error_handler:
                 _close_dropped(app, response)
@@ -527,7 +563,7 @@ class Dispatcher:
                 # Registered per request, so checked per call.
                 out = func(response)
                 response = await out if inspect.isawaitable(out) else out
-        hooks = self._loop_hooks_of(app, ctx.request.blueprint).after_request
+        hooks = self._loop_hooks_for(ctx).after_request
         for func, is_async in hooks:
             out = func(response)
             response = await out if is_async else out
@@ -544,6 +580,14 @@ _SENT_BY_CONTEXTS = (
     signals.appcontext_tearing_down,
     signals.appcontext_popped,
 )
+
+
+async def _send_async(signal: Signal, app: AppLike, **kwargs: t.Any) -> None:
+    """Send ``signal`` from async code: async receivers awaited, sync ones
+    called on the loop."""
+    from .concurrency import as_coroutine_function
+
+    await signal.send_async(app, _sync_wrapper=as_coroutine_function, **kwargs)
 
 
 def _run_all(

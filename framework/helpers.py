@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import typing as t
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from typing import AnyStr
 
@@ -17,7 +17,7 @@ from werkzeug.exceptions import abort as _werkzeug_abort
 from werkzeug.utils import redirect as _werkzeug_redirect
 
 from . import static
-from .ctx import _active_request_context, _cv_context, keep_context
+from .ctx import _active_request_context, _cv_context, keep_context, keep_context_async
 from .flashing import flash as flash
 from .flashing import get_flashed_messages as get_flashed_messages
 from .globals import current_app
@@ -117,34 +117,55 @@ def stream_with_context(
 ) -> Iterator[AnyStr]: ...
 @t.overload
 def stream_with_context(
+    generator_or_function: AsyncIterator[AnyStr],
+) -> AsyncIterator[AnyStr]: ...
+@t.overload
+def stream_with_context(
     generator_or_function: Callable[..., Iterator[AnyStr]],
 ) -> Callable[..., Iterator[AnyStr]]: ...
+@t.overload
 def stream_with_context(
-    generator_or_function: Iterator[AnyStr] | Callable[..., Iterator[AnyStr]],
-) -> Iterator[AnyStr] | Callable[..., Iterator[AnyStr]]:
+    generator_or_function: Callable[..., AsyncIterator[AnyStr]],
+) -> Callable[..., AsyncIterator[AnyStr]]: ...
+def stream_with_context(
+    generator_or_function: Iterator[AnyStr]
+    | AsyncIterator[AnyStr]
+    | Callable[..., Iterator[AnyStr]]
+    | Callable[..., AsyncIterator[AnyStr]],
+) -> (
+    Iterator[AnyStr]
+    | AsyncIterator[AnyStr]
+    | Callable[..., Iterator[AnyStr]]
+    | Callable[..., AsyncIterator[AnyStr]]
+):
     """Make the request context active again while a streamed response body
     is generated, after the view returned. Use on a generator, or as a
-    decorator on a generator function.
+    decorator on a generator function; async generators too (which Flask
+    does not stream at all).
 
     As in Flask, the request's teardown callbacks run when the view's
     request ends and once more when the stream ends."""
-    if callable(generator_or_function) and not hasattr(
-        generator_or_function, "__next__"
+    if callable(generator_or_function) and not (
+        hasattr(generator_or_function, "__next__")
+        or hasattr(generator_or_function, "__anext__")
     ):
         function = generator_or_function
 
         @functools.wraps(function)
-        def decorator(*args: t.Any, **kwargs: t.Any) -> Iterator[AnyStr]:
+        def decorator(*args: t.Any, **kwargs: t.Any) -> t.Any:
             return stream_with_context(function(*args, **kwargs))
 
         return decorator
 
-    generator = t.cast(Iterator[AnyStr], generator_or_function)
     ctx = _active_request_context(
         "stream_with_context() needs an active request: call it inside"
         " the view that returns the stream."
     )
-    return keep_context(ctx, generator)
+    if hasattr(generator_or_function, "__anext__"):
+        return keep_context_async(
+            ctx, t.cast(AsyncIterator[AnyStr], generator_or_function)
+        )
+    return keep_context(ctx, t.cast(Iterator[AnyStr], generator_or_function))
 
 
 _SEND_OUTSIDE_REQUEST = "Sending a file answers a request: call it inside a view."

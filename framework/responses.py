@@ -19,6 +19,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.utils import get_content_type
 from werkzeug.wrappers import Response as _WerkzeugResponse
 
+from .streams import AsyncBody
+
 if t.TYPE_CHECKING:  # pragma: no cover
     from .ctx import AppContext, RequestContext
     from .interfaces import AppLike
@@ -119,7 +121,11 @@ class ResponseConverter:
             )
 
         if not isinstance(rv, response_class):
-            if isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
+            if hasattr(type(rv), "__aiter__"):
+                # An async generator: a body streamed by async code.
+                rv = response_class(AsyncBody(rv), status=status, headers=headers)
+                status = headers = None
+            elif isinstance(rv, (str, bytes, bytearray, cabc.Iterator)):
                 rv = response_class(rv, status=status, headers=headers)  # type: ignore[arg-type]
                 status = headers = None
             elif isinstance(rv, (dict, list)):

@@ -12,6 +12,7 @@ import typing as t
 import weakref
 
 from . import typing as ft
+from .concurrency import ON_LOOP
 from .ctx import _cv_context
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -55,6 +56,15 @@ class View:
             f"{type(self).__qualname__} must implement dispatch_request()."
         )
 
+    async def _adispatch(self, kwargs: dict[str, t.Any]) -> ft.ResponseReturnValue:
+        """Answer the request from the event loop: ``dispatch_request``,
+        awaited when async. Used under ASGI for a request that never leaves
+        the loop."""
+        rv: t.Any = self.dispatch_request(**kwargs)
+        if inspect.isawaitable(rv):
+            rv = await rv
+        return t.cast(ft.ResponseReturnValue, rv)
+
     @classmethod
     def as_view(
         cls, name: str, *class_args: t.Any, **class_kwargs: t.Any
@@ -79,11 +89,18 @@ class View:
                 instance = make(*class_args, **class_kwargs)
                 return call(instance, "dispatch_request", kwargs)
 
+            async def on_loop(**kwargs: t.Any) -> ft.ResponseReturnValue:
+                make: type[View] = view.view_class  # type: ignore[attr-defined]
+                return await make(*class_args, **class_kwargs)._adispatch(kwargs)
+
         else:
             shared = cls(*class_args, **class_kwargs)
 
             def view(**kwargs: t.Any) -> ft.ResponseReturnValue:
                 return call(shared, "dispatch_request", kwargs)
+
+            async def on_loop(**kwargs: t.Any) -> ft.ResponseReturnValue:
+                return await shared._adispatch(kwargs)
 
         # The decorators see the name and module (functools.wraps copies
         # them); the function finally registered carries everything
@@ -100,6 +117,9 @@ class View:
                 "view_class": cls,
                 "methods": cls.methods,
                 "provide_automatic_options": cls.provide_automatic_options,
+                # The async entry the ASGI adapter awaits when the request
+                # runs on the loop (see Dispatcher.runs_on_loop).
+                ON_LOOP: on_loop,
             },
         )
 
@@ -168,8 +188,8 @@ class MethodView(View):
         if methods:
             cls.methods = methods
 
-    def dispatch_request(self, **kwargs: t.Any) -> ft.ResponseReturnValue:
-        """Call the method for the request's HTTP method."""
+    def _handler_name(self) -> str:
+        """The name of the method that answers the current request."""
         ctx = _cv_context.get(None)
         if ctx is None or not ctx.is_request_context:
             raise RuntimeError(
@@ -181,6 +201,18 @@ class MethodView(View):
             name = "get"
         if not hasattr(self, name):
             raise AssertionError(f"{type(self).__qualname__} has no method {method!r}.")
+        return name
+
+    def dispatch_request(self, **kwargs: t.Any) -> ft.ResponseReturnValue:
+        """Call the method for the request's HTTP method."""
+        name = self._handler_name()
         if name in self._async_methods:
             return _call_async(self, name, kwargs)
         return t.cast(ft.ResponseReturnValue, getattr(self, name)(**kwargs))
+
+    async def _adispatch(self, kwargs: dict[str, t.Any]) -> ft.ResponseReturnValue:
+        name = self._handler_name()
+        rv = getattr(self, name)(**kwargs)
+        if name in self._async_methods:
+            rv = await rv
+        return t.cast(ft.ResponseReturnValue, rv)

@@ -77,6 +77,7 @@ PUBLIC_MODULES = [
     "framework.json.tag",
     "framework.logging",
     "framework.serving",
+    "framework.streams",
     "framework.serving.access_log",
     "framework.serving.gunicorn_server",
     "framework.serving.waitress_server",

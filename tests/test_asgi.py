@@ -25,6 +25,7 @@ from framework import (
 )
 from framework.concurrency import loop_safe
 from framework.sessions import SecureCookieSessionInterface
+from framework.views import MethodView, View
 
 Message = dict[str, t.Any]
 
@@ -79,17 +80,17 @@ async def exchange(
     the_scope: Message,
     chunks: t.Sequence[bytes] = (),
     *,
-    then_disconnect: bool = True,
+    complete: bool = True,
     send_hook: t.Callable[[Message], t.Awaitable[None]] | None = None,
 ) -> Exchange:
     """Send ``the_scope`` with a body in ``chunks``, and collect the answer;
-    with ``then_disconnect=False`` the body never ends and the client stays
-    silent."""
+    with ``complete=False`` the body never ends. After the body the client
+    stays connected and silent, as a real one does."""
     messages: list[Message] = []
     queue: list[Message] = [
         {"type": "http.request", "body": c, "more_body": True} for c in chunks
     ]
-    if then_disconnect:
+    if complete:
         queue.append({"type": "http.request", "body": b"", "more_body": False})
     received = 0
 
@@ -98,8 +99,6 @@ async def exchange(
         received += 1
         if queue:
             return queue.pop(0)
-        if then_disconnect:
-            return {"type": "http.disconnect"}
         await asyncio.Event().wait()  # never
         raise AssertionError
 
@@ -309,7 +308,7 @@ def test_body_that_never_arrives_is_408(app: App) -> None:
         app,
         scope("POST", headers=[(b"content-length", b"100")]),
         [b"only some"],
-        then_disconnect=False,
+        complete=False,
     )
     assert result.status == 408
 
@@ -731,3 +730,152 @@ def test_hooks_and_signals_fire_in_the_same_order_under_both_protocols(
         "request_finished",
         "teardown_request",
     ]
+
+
+# -- bodies produced by async code --------------------------------------------------
+
+
+def test_async_generator_streams_chunk_by_chunk_on_the_loop(app: App) -> None:
+    @app.get("/")
+    async def index() -> t.Any:
+        async def generate() -> t.AsyncIterator[str]:
+            for part in ("a", "b", "c"):
+                await asyncio.sleep(0)
+                yield part
+
+        return generate(), {"X-Kind": "async"}
+
+    result = call(app, scope())
+    assert result.headers["x-kind"] == "async"
+    assert [m["body"] for m in result.messages[1:]] == [b"a", b"b", b"c", b""]
+
+
+def test_async_generator_streams_under_wsgi_too(app: App) -> None:
+    @app.get("/")
+    async def index() -> t.Any:
+        async def generate() -> t.AsyncIterator[bytes]:
+            yield b"x"
+            await asyncio.sleep(0)
+            yield b"y"
+
+        return generate()
+
+    assert app.test_client().get("/").data == b"xy"
+
+
+def test_async_stream_is_cancelled_when_the_client_goes_away(app: App) -> None:
+    cancelled = threading.Event()
+    finished: list[str] = []
+
+    @app.get("/")
+    async def index() -> t.Any:
+        async def generate() -> t.AsyncIterator[str]:
+            try:
+                yield "first"
+                await asyncio.sleep(30)  # the client leaves meanwhile
+                yield "never"
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+            finally:
+                finished.append("finally")
+
+        return generate()
+
+    async def main() -> list[Message]:
+        messages: list[Message] = []
+        gone = asyncio.Event()
+
+        async def receive() -> Message:
+            await gone.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            messages.append(message)
+            if message.get("body") == b"first":
+                gone.set()
+
+        await asyncio.wait_for(app.asgi(scope(), receive, send), 5)
+        return messages
+
+    messages = asyncio.run(main())
+    assert [m.get("body") for m in messages[1:]] == [b"first"]
+    assert cancelled.is_set()
+    assert finished == ["finally"]
+
+
+def test_head_of_an_async_stream_sends_no_body(app: App) -> None:
+    @app.get("/")
+    async def index() -> t.Any:
+        async def generate() -> t.AsyncIterator[str]:
+            yield "body"
+
+        return generate()
+
+    result = call(app, scope("HEAD"))
+    assert result.status == 200
+    assert result.body == b""
+
+
+def test_stream_with_context_on_an_async_generator(app: App) -> None:
+    torn_down: list[str] = []
+
+    @app.get("/")
+    async def index() -> t.Any:
+        @stream_with_context
+        async def generate() -> t.AsyncIterator[str]:
+            yield request.path
+            await asyncio.sleep(0)
+            yield request.args.get("q", "")
+
+        return generate()
+
+    @app.teardown_request
+    @loop_safe
+    def teardown(exc: BaseException | None) -> None:
+        torn_down.append("teardown")
+
+    result = call(app, scope(query=b"q=hi"))
+    assert result.body == b"/hi"
+    # Once when the view returned, once when the stream ended, as in Flask.
+    assert torn_down == ["teardown", "teardown"]
+    # And the same bytes through WSGI, produced in one background task.
+    torn_down.clear()
+    assert app.test_client().get("/?q=hi").data == b"/hi"
+    assert torn_down == ["teardown", "teardown"]
+
+
+# -- class-based views ---------------------------------------------------------------
+
+
+def test_async_method_view_runs_on_the_loop_and_sync_method_in_a_hop(
+    app: App,
+) -> None:
+    class Items(MethodView):
+        async def get(self) -> str:
+            return f"get on {_where()}"
+
+        def post(self) -> str:
+            return f"post in {_where()}"
+
+    app.add_url_rule("/items", view_func=Items.as_view("items"))
+    assert call(app, scope(path="/items")).body == b"get on loop-thread"
+    assert call(app, scope("POST", "/items")).body == b"post in pool"
+    assert call(app, scope("HEAD", "/items")).status == 200
+    assert app.test_client().get("/items").data == b"get on pool"
+
+
+def test_async_view_class_with_shared_instance(app: App) -> None:
+    class Counter(View):
+        init_every_request = False
+
+        def __init__(self) -> None:
+            self.count = 0
+
+        async def dispatch_request(self) -> str:
+            self.count += 1
+            return f"{self.count} on {_where()}"
+
+    app.add_url_rule("/", view_func=Counter.as_view("counter"))
+    assert call(app, scope()).body == b"1 on loop-thread"
+    assert call(app, scope()).body == b"2 on loop-thread"
