@@ -504,7 +504,7 @@ def versions() -> dict[str, str]:
     return found
 
 
-def _align(rows: list[tuple[str, ...]]) -> str:
+def align_table(rows: list[tuple[str, ...]]) -> str:
     """Rows as an aligned text table, the first row the heading."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
@@ -534,7 +534,7 @@ def format_table(results: Sequence[Result], peers: Sequence[Peer]) -> str:
             ratio = result.ratio(peer.name)
             cells.append("-" if ratio is None else f"{ratio:.3f}")
         rows.append(tuple(cells))
-    return _align(rows)
+    return align_table(rows)
 
 
 def goal_rows(
@@ -564,7 +564,7 @@ def format_goals(results: Sequence[Result]) -> str:
                 "yes" if met else "no",
             )
         )
-    return _align(rows)
+    return align_table(rows)
 
 
 def write_json(path: Path, results: Sequence[Result], args: argparse.Namespace) -> None:
