@@ -27,6 +27,7 @@ served through that middleware, in the same single hop.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import typing as t
 
@@ -35,9 +36,17 @@ from werkzeug.exceptions import (
     HTTPException,
     ServiceUnavailable,
 )
+from werkzeug.wsgi import FileWrapper
 
-from .bodies import NO_BODY, ClientGone, ReadBody, read_body
-from .concurrency import LoopBridge, ThreadHop, ThreadHopFull
+from .bodies import (
+    NO_BODY,
+    STREAM_BODY,
+    ClientGone,
+    ReadBody,
+    StreamedBody,
+    read_body,
+)
+from .concurrency import CANCEL_ON_DISCONNECT, LoopBridge, ThreadHop, ThreadHopFull
 from .ctx import RequestContext
 from .dispatch import Dispatcher
 from .errors import ErrorHandling
@@ -67,7 +76,7 @@ _log = logging.getLogger(__name__)
 
 #: ``(status code, [(name, value)] as bytes, body)``: a response ready to
 #: send; ``body`` is the whole body, or ``None`` when the hop sent it.
-_Ready = tuple[int, list[tuple[bytes, bytes]], "bytes | _AsyncStream | None"]
+_Ready = tuple[int, list[tuple[bytes, bytes]], "bytes | _LoopBody | None"]
 
 _DEFAULT_SPOOL = 1024 * 1024
 
@@ -97,49 +106,79 @@ class HTTPAdapter:
         self.body_timeout: float | None = config.get("ASGI_BODY_TIMEOUT")
         #: Whether any request may run on the loop (see :func:`_loop_capable`).
         self.loop_capable = _loop_capable(app)
+        self._warned_wsgi = False
+        # What each endpoint's view asks of the adapter.
+        self._endpoint_marks: dict[str, _Marks] = {}
         # The strategies are fixed once setup is finished (first request).
         self._dispatcher: Dispatcher = app.dispatcher  # type: ignore[assignment]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one HTTP request."""
         app = self.app
+        ctx: RequestContext | None = None
         try:
             facts = scope_facts(scope)
-        except _MALFORMED as e:
-            await _refuse_malformed(send, e)
-            return
-        length: str | None = facts.get("CONTENT_LENGTH")
-        chunked = "HTTP_TRANSFER_ENCODING" in facts or (
-            # HTTP/2 and HTTP/3 frame a body without either header.
-            length is None and scope.get("http_version", "1.1") not in _LENGTH_FRAMED
-        )
-        if length is None and not chunked:
-            body = NO_BODY  # PERF: hello; no coroutine to await
-        else:
-            try:
-                body = await read_body(
-                    receive,
-                    content_length=length,
-                    chunked=chunked,
-                    max_length=app.config["MAX_CONTENT_LENGTH"],
-                    spool_size=self.spool_size,
-                    timeout=self.body_timeout,
+            if self.loop_capable and "wsgi_app" not in app.__dict__:
+                # Built before the body is read: where the request runs
+                # decides whether the body is read ahead at all.
+                ctx = RequestContext(
+                    app, request=app.request_class.from_scope(scope, NO_BODY, facts)
                 )
-            except ClientGone:
-                return  # nobody is left to answer
-            except HTTPException as e:  # 408: the body did not arrive in time
-                await _send_error(send, e)
-                return
-        try:
-            ctx = self._context(scope, body, facts)
         except _MALFORMED as e:
-            body.close()
             await _refuse_malformed(send, e)
             return
+        on_loop = ctx is not None and self.loop_capable and self._on_loop(ctx)
+        marks = self._marks(ctx) if on_loop and ctx is not None else _NO_MARKS
+        body: ReadBody | StreamedBody
+        if ctx is not None and marks.streams_body:
+            body = _streamed(ctx, receive)
+        else:
+            length: str | None = facts.get("CONTENT_LENGTH")
+            chunked = "HTTP_TRANSFER_ENCODING" in facts or (
+                # HTTP/2 and HTTP/3 frame a body without either header.
+                length is None
+                and scope.get("http_version", "1.1") not in _LENGTH_FRAMED
+            )
+            if length is None and not chunked:
+                read = NO_BODY  # PERF: hello; no coroutine to await
+            else:
+                try:
+                    read = await read_body(
+                        receive,
+                        content_length=length,
+                        chunked=chunked,
+                        max_length=app.config["MAX_CONTENT_LENGTH"],
+                        spool_size=self.spool_size,
+                        timeout=self.body_timeout,
+                    )
+                except ClientGone:
+                    return  # nobody is left to answer
+                except HTTPException as e:  # 408: the body did not arrive in time
+                    await _send_error(send, e)
+                    return
+            body = read
+            if ctx is not None:
+                if read is not NO_BODY:  # from_scope was given NO_BODY
+                    ctx.request._set_asgi_body(read)
+            elif "wsgi_app" in app.__dict__:
+                ready = await self._through_wsgi(scope, read, send)
+                if ready is not None:
+                    await _send_ready(send, receive, ready)
+                return
+            else:
+                try:
+                    ctx = self._context(scope, read, facts)
+                except _MALFORMED as e:
+                    read.close()
+                    await _refuse_malformed(send, e)
+                    return
+        assert ctx is not None
         try:
-            if "wsgi_app" in app.__dict__:
-                ready = await self.hop.run(_through_wsgi, app, scope, body, send)
-            elif self.loop_capable and self._on_loop(ctx):
+            if marks.cancels:
+                ready = await _cancellable(
+                    _run_request_on_loop(ctx, send, self), receive
+                )
+            elif on_loop:
                 ready = await _run_request_on_loop(ctx, send, self)
             else:
                 ready = await self.hop.run(_run_request, ctx, send)
@@ -152,14 +191,47 @@ class HTTPAdapter:
             if body is not NO_BODY:
                 body.close()
         if ready is not None:
-            status, headers, content = ready
-            await send(
-                {"type": "http.response.start", "status": status, "headers": headers}
+            await _send_ready(send, receive, ready)
+
+    async def _through_wsgi(
+        self, scope: Scope, body: ReadBody, send: Send
+    ) -> _Ready | None:
+        if not self._warned_wsgi:
+            self._warned_wsgi = True
+            self.app.logger.warning(
+                "app.wsgi_app is wrapped by WSGI middleware (%r): under ASGI"
+                " every request goes through it in a thread, so async views"
+                " never run on the loop. Wrap app.asgi_app with ASGI"
+                " middleware instead where one exists.",
+                self.app.wsgi_app,
             )
-            if type(content) is _AsyncStream:
-                await content.send(receive, send)
-            else:
-                await send({"type": "http.response.body", "body": content or b""})
+        try:
+            return await self.hop.run(_through_wsgi, self.app, scope, body, send)
+        except ThreadHopFull:
+            await _send_error(
+                send, ServiceUnavailable("The server is busy; try again shortly.")
+            )
+            return None
+        finally:
+            body.close()
+
+    def _marks(self, ctx: RequestContext) -> _Marks:
+        """What the matched view asks of the adapter (:func:`stream_body`,
+        :func:`cancel_on_disconnect`); found once per endpoint."""
+        rule = ctx.request.url_rule
+        if rule is None:
+            return _NO_MARKS
+        found = self._endpoint_marks.get(rule.endpoint)
+        if found is None:
+            view = self.app.view_functions.get(rule.endpoint)
+            streams = bool(getattr(view, STREAM_BODY, False))
+            found = self._endpoint_marks[rule.endpoint] = _Marks(
+                streams_body=streams,
+                # A view reading receive() itself can't share it.
+                cancels=not streams
+                and bool(getattr(view, CANCEL_ON_DISCONNECT, False)),
+            )
+        return found
 
     def _context(
         self, scope: Scope, body: ReadBody, facts: dict[str, t.Any]
@@ -180,6 +252,45 @@ class HTTPAdapter:
         """Stop the thread pool, waiting ``timeout`` seconds for running
         requests; whether they all ended."""
         return await self.hop.shutdown(timeout)
+
+
+class _Marks(t.NamedTuple):
+    """What a view asks of the adapter."""
+
+    streams_body: bool = False
+    cancels: bool = False
+
+
+_NO_MARKS = _Marks()
+
+
+async def _cancellable(
+    request: t.Coroutine[t.Any, t.Any, _Ready | None], receive: Receive
+) -> _Ready | None:
+    """Run ``request`` in this task, cancelled if the client disconnects
+    meanwhile; ``None`` (nothing to send) when it was."""
+    import asyncio
+
+    task = asyncio.current_task()
+    assert task is not None
+    watcher = asyncio.ensure_future(_cancel_on_disconnect(receive, task))
+    try:
+        return await request
+    except asyncio.CancelledError:
+        if not (watcher.done() and not watcher.cancelled() and watcher.result()):
+            raise
+        task.uncancel()
+        return None
+    finally:
+        watcher.cancel()
+
+
+def _streamed(ctx: RequestContext, receive: Receive) -> StreamedBody:
+    """Leave the body unread, for the view to read with
+    ``request.aiter_body()``."""
+    body = StreamedBody(receive, ctx.request.headers.get("Content-Length"))
+    ctx.request._set_asgi_body(body)
+    return body
 
 
 def _loop_capable(app: AppLike) -> bool:
@@ -237,10 +348,10 @@ async def _run_request_on_loop(
             return status, headers, b"".join(body)
         finally:
             _close(body)
-    if type(body) is _AsyncStream:
+    if isinstance(body, _LoopBody):
         return status, headers, body
     # A streamed body is produced by sync code: pump it from one thread.
-    return await adapter.hop.run(_finish, status, headers, body, send)
+    return await adapter.hop.run(_finish, status, headers, body, send, app)
 
 
 # -- in the hop's thread ---------------------------------------------------
@@ -267,7 +378,7 @@ def _run_request(ctx: RequestContext, send: Send) -> _Ready | None:
         if error is not None and app.should_ignore_error(error):
             error = None
         ctx.pop(error)
-    return _finish(status, headers, body, send)
+    return _finish(status, headers, body, send, app)
 
 
 def _through_wsgi(
@@ -291,7 +402,7 @@ def _through_wsgi(
     except BaseException:
         _close(iterable)
         raise
-    return _finish(*_converted(parts[0], parts[1]), iterable, send)
+    return _finish(*_converted(parts[0], parts[1]), iterable, send, app)
 
 
 def _no_write(data: bytes) -> object:
@@ -327,7 +438,7 @@ class _Prefixed:
 
 def _wsgi_parts(
     response: Response, ctx: RequestContext
-) -> tuple[int, list[tuple[bytes, bytes]], t.Iterable[bytes] | _AsyncStream]:
+) -> tuple[int, list[tuple[bytes, bytes]], t.Iterable[bytes] | _LoopBody]:
     """The status, headers and body iterable the response gives as a WSGI
     app for this request."""
     head = response.asgi_head(ctx.request.method)
@@ -352,6 +463,9 @@ def _wsgi_parts(
         environ = ctx.request.environ
     body = response(environ, start_response)
     status, headers = _converted(captured[0], captured[1])
+    path = _path_of(body, ctx)
+    if path is not None:
+        return status, headers, _PathSend(path, body)
     return status, headers, body
 
 
@@ -366,18 +480,70 @@ def _async_parts(
     )
     code = response.status_code
     empty = environ["REQUEST_METHOD"] == "HEAD" or code < 200 or code in (204, 304)
-    body = _AsyncStream(response, t.cast(AsyncBody, response.response), empty)
+    body = _AsyncStream(ctx.app, response, t.cast(AsyncBody, response.response), empty)
     return status, headers, body
 
 
-class _AsyncStream:
+class _LoopBody:
+    """A response body the loop sends itself, after the head."""
+
+    __slots__ = ()
+
+    async def send(self, receive: Receive, send: Send) -> None:
+        """Send the body and close what it holds."""
+        raise NotImplementedError
+
+
+class _PathSend(_LoopBody):
+    """A file sent by the server itself, from its path: the ASGI
+    ``http.response.pathsend`` extension (granian offers it), the
+    zero-copy path where WSGI has ``wsgi.file_wrapper``."""
+
+    __slots__ = ("path", "wrapper")
+
+    def __init__(self, path: str, wrapper: t.Any) -> None:
+        self.path = path
+        self.wrapper = wrapper
+
+    async def send(self, receive: Receive, send: Send) -> None:
+        try:
+            await send({"type": "http.response.pathsend", "path": self.path})
+        finally:
+            self.wrapper.close()
+
+
+def _path_of(body: object, ctx: RequestContext) -> str | None:
+    """The path to send a file body from, when the server can send files
+    by path and the body is a whole file opened from an absolute path."""
+    if type(body) is not FileWrapper:
+        return None
+    scope = ctx.request._asgi_scope
+    extensions = scope.get("extensions") if scope is not None else None
+    if not extensions or "http.response.pathsend" not in extensions:
+        return None
+    file = body.file
+    name = getattr(file, "name", None)
+    if not isinstance(name, str) or not os.path.isabs(name):
+        return None
+    try:
+        if file.tell() != 0:
+            return None
+    except (AttributeError, OSError, ValueError):
+        return None
+    return name
+
+
+class _AsyncStream(_LoopBody):
     """A response body made by async code, sent from the loop in the
     request's task: chunk by chunk as produced, each once the server took
     the previous one; cancelled when the client goes away."""
 
-    __slots__ = ("body", "empty", "response")
+    __slots__ = ("app", "body", "empty", "response")
 
-    def __init__(self, response: Response, body: AsyncBody, empty: bool) -> None:
+    def __init__(
+        self, app: AppLike, response: Response, body: AsyncBody, empty: bool
+    ) -> None:
+        self.app = app
         self.response = response
         self.body = body
         self.empty = empty
@@ -391,7 +557,15 @@ class _AsyncStream:
         watcher = asyncio.ensure_future(_cancel_on_disconnect(receive, task))
         try:
             if not self.empty:
-                async for chunk in self.body.iterable:
+                iterator = aiter(self.body.iterable)
+                while True:
+                    try:
+                        chunk = await anext(iterator)
+                    except StopAsyncIteration:
+                        break
+                    except Exception:
+                        _stream_failed(self.app)  # see _finish
+                        return
                     if chunk:
                         await send(
                             {
@@ -449,8 +623,9 @@ def _converted(
 def _finish(
     status: int,
     headers: list[tuple[bytes, bytes]],
-    body: t.Iterable[bytes] | _AsyncStream,
+    body: t.Iterable[bytes] | _LoopBody,
     send: Send,
+    app: AppLike,
 ) -> _Ready | None:
     """Hand a buffered body back to the loop, or send a streamed one from
     this thread, chunk by chunk."""
@@ -459,26 +634,46 @@ def _finish(
             return status, headers, b"".join(body)
         finally:
             _close(body)
-    if isinstance(body, _AsyncStream):
-        return status, headers, body  # produced on the loop
+    if isinstance(body, _LoopBody):
+        return status, headers, body  # sent from the loop
     bridge = LoopBridge.current()
     assert bridge is not None, "_finish runs in a ThreadHop call"
     try:
         start = {"type": "http.response.start", "status": status, "headers": headers}
         bridge.run(send(start))
-        for chunk in body:
+        iterator = iter(body)
+        while True:
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                break
+            except Exception:
+                # Too late for an error page: the status went out. The
+                # response is left incomplete, so the server drops the
+                # connection and the client sees a cut-off body.
+                _stream_failed(app)
+                return None
             if chunk:
-                bridge.run(
-                    send(
-                        {"type": "http.response.body", "body": chunk, "more_body": True}
-                    )
-                )
+                message = {
+                    "type": "http.response.body",
+                    "body": chunk,
+                    "more_body": True,
+                }
+                bridge.run(send(message))
         bridge.run(send({"type": "http.response.body", "body": b""}))
     except OSError:
         pass  # the client went away: stop producing (the finally closes)
     finally:
         _close(body)
     return None
+
+
+def _stream_failed(app: AppLike) -> None:
+    """Log an error raised while a response body was produced."""
+    app.logger.exception(
+        "Producing the response body failed after its headers were sent;"
+        " the connection is closed"
+    )
 
 
 def _close(body: object) -> None:
@@ -490,10 +685,13 @@ def _close(body: object) -> None:
 # -- on the loop -------------------------------------------------------------
 
 
-async def _send_ready(send: Send, ready: _Ready) -> None:
-    status, headers, body = ready
+async def _send_ready(send: Send, receive: Receive, ready: _Ready) -> None:
+    status, headers, content = ready
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body or b""})
+    if isinstance(content, _LoopBody):
+        await content.send(receive, send)
+    else:
+        await send({"type": "http.response.body", "body": content or b""})
 
 
 #: What building a request from a malformed scope raises.
@@ -513,7 +711,8 @@ async def _send_error(send: Send, error: HTTPException) -> None:
     request exists, or when the pool is full."""
     response = error.get_response()
     status, headers = _converted(response.status, response.headers.to_wsgi_list())
-    await _send_ready(send, (status, headers, response.get_data()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.get_data()})
 
 
 async def refuse_websocket(scope: Scope, receive: Receive, send: Send) -> None:

@@ -50,12 +50,15 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "NO_BODY",
+    "STREAM_BODY",
     "BodyReadError",
     "ClientGone",
     "FormDataParser",
     "ReadBody",
+    "StreamedBody",
     "input_stream",
     "read_body",
+    "stream_body",
 ]
 
 #: A Content-Length value: digits, with the blanks a header may carry.
@@ -579,6 +582,105 @@ class ReadBody:
         """Close the temporary file, if the body needed one."""
         if not isinstance(self.content, bytes):
             self.content.close()
+
+
+#: The attribute :func:`stream_body` sets on a view.
+STREAM_BODY = "__framework_stream_body__"
+
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+
+
+def stream_body(view: F) -> F:
+    """Mark an async view as reading its request body itself, as it
+    arrives, with ``async for chunk in request.aiter_body()``: under ASGI
+    the adapter then does not read the body ahead into memory or a
+    temporary file, for uploads too large for either. ``get_data()``,
+    ``form``, ``files``, ``json`` and ``stream`` then raise
+    :class:`RuntimeError`. ``MAX_CONTENT_LENGTH`` still applies (413).
+
+    Only a request that runs on the event loop streams (an async view with
+    async or loop-safe hooks); one that runs in a thread has its body read
+    ahead as usual, and under WSGI ``aiter_body()`` reads the server's
+    input stream.
+    """
+    setattr(view, STREAM_BODY, True)
+    return view
+
+
+class StreamedBody:
+    """The body of a request whose view streams it (:func:`stream_body`):
+    nothing is read ahead; :meth:`chunks` reads it from the server.
+
+    :param receive: the ASGI ``receive`` callable.
+    :param content_length: the ``Content-Length`` header, if any.
+    """
+
+    def __init__(self, receive: _Receive, content_length: str | None) -> None:
+        self.receive = receive
+        self.content_length = content_length
+        self._consumed = False
+
+    def stream(
+        self, max_length: int | None, report: t.Callable[[str], None] | None = None
+    ) -> t.IO[bytes]:
+        """Refuse sync access: the view reads the body itself."""
+        raise RuntimeError(
+            "This view is marked @stream_body: read the body with"
+            " 'async for chunk in request.aiter_body()', not with get_data(),"
+            " form, files, json or stream."
+        )
+
+    def content_stream(self) -> t.IO[bytes]:
+        """The ``wsgi.input`` of an environ built for the request: a stream
+        whose reads raise, as :meth:`stream` does."""
+        return t.cast("t.IO[bytes]", _RefusedInput(self))
+
+    def close(self) -> None:
+        """Nothing to close: nothing was stored."""
+
+    async def chunks(self, max_length: int | None) -> t.AsyncIterator[bytes]:
+        """The body's chunks as the server delivers them.
+
+        :raise RequestEntityTooLarge: the declared length, or the bytes
+            received, go over ``max_length``.
+        :raise ClientDisconnected: the client went away mid-body.
+        :raise RuntimeError: read twice.
+        """
+        if self._consumed:
+            raise RuntimeError("The request body was already read.")
+        self._consumed = True
+        if self.content_length is not None:
+            if not _LENGTH.fullmatch(self.content_length):
+                raise _malformed_length(self.content_length)
+            if max_length is not None and int(self.content_length) > max_length:
+                raise RequestEntityTooLarge()
+        size = 0
+        while True:
+            message = await self.receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnected()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if max_length is not None and size > max_length:
+                raise RequestEntityTooLarge()
+            if chunk:
+                yield chunk
+            if not message.get("more_body", False):
+                return
+
+
+class _RefusedInput(io.RawIOBase):
+    """An input stream for a body that the view streams itself."""
+
+    def __init__(self, body: StreamedBody) -> None:
+        self.body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: t.Any) -> int:
+        self.body.stream(None)
+        return 0  # pragma: no cover - stream() raises
 
 
 #: What requests that declare no body read: shared, since nothing in it

@@ -39,6 +39,7 @@ import weakref
 from .ctx import _cv_context, _cv_request_below
 
 __all__ = [
+    "CANCEL_ON_DISCONNECT",
     "FRAMEWORK_VARS",
     "ON_LOOP",
     "BackgroundLoop",
@@ -47,6 +48,7 @@ __all__ = [
     "ThreadHop",
     "ThreadHopFull",
     "as_coroutine_function",
+    "cancel_on_disconnect",
     "classify",
     "loop_safe",
     "run_coroutine",
@@ -93,6 +95,27 @@ _COROUTINE_MARK: object = getattr(asyncio.coroutines, "_is_coroutine", object())
 _MAX_UNWRAP = 100
 
 _HTTP_METHODS = ("get", "post", "head", "options", "delete", "put", "trace", "patch")
+
+
+#: The attribute :func:`cancel_on_disconnect` sets on a view.
+CANCEL_ON_DISCONNECT = "__framework_cancel_on_disconnect__"
+
+
+def cancel_on_disconnect(view: F) -> F:
+    """Mark an async view to be cancelled when its client disconnects:
+    under ASGI, while such a request runs on the loop, the adapter watches
+    for the client going away and cancels the request's task
+    (``asyncio.CancelledError`` is raised where the view awaits; teardown
+    callbacks still run, with that error). Nothing is sent.
+
+    Off by default because watching costs a task per request. It applies
+    to requests that run on the loop (the view and its hooks async or
+    loop-safe) and not to views marked
+    :func:`~framework.bodies.stream_body`, which read ``receive``
+    themselves. Streamed responses are always cancelled on disconnect.
+    """
+    setattr(view, CANCEL_ON_DISCONNECT, True)
+    return view
 
 
 def loop_safe(f: F) -> F:

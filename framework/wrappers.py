@@ -33,7 +33,7 @@ from werkzeug.utils import cached_property
 from werkzeug.wrappers import Request as _WerkzeugRequest
 from werkzeug.wrappers import Response as _WerkzeugResponse
 
-from .bodies import FormDataParser, ReadBody, input_stream
+from .bodies import FormDataParser, ReadBody, StreamedBody, input_stream
 from .ctx import _cv_context
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -318,7 +318,7 @@ class Request(_WerkzeugRequest):
     # A request built by from_scope keeps the scope and the body until its
     # environ or body is wanted; the body becomes a stream on first read.
     _asgi_scope: t.Mapping[str, t.Any] | None = None
-    _asgi_body: bytes | t.IO[bytes] | ReadBody = b""
+    _asgi_body: bytes | t.IO[bytes] | ReadBody | StreamedBody = b""
     #: For a request from a scope: the environ values the request path
     #: reads on every request (see :func:`scope_facts`), so that the whole
     #: environ is built only for code that asks for it; ``None`` for a
@@ -387,6 +387,15 @@ class Request(_WerkzeugRequest):
         self._facts = scope_facts(scope) if facts is None else facts
         return self
 
+    def _set_asgi_body(self, body: ReadBody | StreamedBody) -> None:
+        """Give a request built by :meth:`from_scope` the body read since
+        (the ASGI adapter matches the URL first, to know whether to read
+        it); an environ built meanwhile gets it as its input too."""
+        self._asgi_body = body
+        environ = self.__dict__.get("environ")
+        if environ is not None:
+            environ["wsgi.input"] = body.content_stream()
+
     def _asgi_input(self) -> t.IO[bytes]:
         """The body of a request built by :meth:`from_scope` as a binary
         stream: ``wsgi.input`` of its environ, and what :attr:`stream`
@@ -394,11 +403,32 @@ class Request(_WerkzeugRequest):
         body = self._asgi_body
         if isinstance(body, (bytes, bytearray, memoryview)):
             body = self._asgi_body = io.BytesIO(body)
-        elif isinstance(body, ReadBody):
+        elif isinstance(body, (ReadBody, StreamedBody)):
             # What arrived, unchecked: the environ's input, which the WSGI
             # limits then apply to, as to a server's input.
-            body = self._asgi_body = body.content_stream()
+            return body.content_stream()
         return body
+
+    async def aiter_body(self, chunk_size: int = 64 * 1024) -> t.AsyncIterator[bytes]:
+        """The request body, chunk by chunk, for async code: as the server
+        delivers it when the view is marked
+        :func:`~framework.bodies.stream_body` (under ASGI), otherwise read
+        from :attr:`stream` (in chunks of ``chunk_size`` bytes).
+
+        :raise werkzeug.exceptions.RequestEntityTooLarge: over
+            :attr:`max_content_length`.
+        """
+        body = self._asgi_body
+        if isinstance(body, StreamedBody):
+            async for chunk in body.chunks(self.max_content_length):
+                yield chunk
+            return
+        stream = self.stream
+        while True:
+            chunk = stream.read(chunk_size)
+            if not chunk:
+                return
+            yield chunk
 
     @property
     def want_form_data_parsed(self) -> bool:
@@ -431,6 +461,8 @@ class Request(_WerkzeugRequest):
                 "This request was created with 'shallow=True', reading"
                 " from the input stream is disabled."
             )
+        if isinstance(self._asgi_body, StreamedBody):
+            return self._asgi_body.stream(None)  # raises: the view streams it
         environ = self.__dict__.get("environ")
         if environ is None and isinstance(self._asgi_body, ReadBody):
             # Read ahead by the ASGI adapter, which kept what the limits

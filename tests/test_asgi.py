@@ -20,10 +20,12 @@ from framework import (
     request,
     request_finished,
     request_started,
+    send_file,
     session,
     stream_with_context,
 )
-from framework.concurrency import loop_safe
+from framework.bodies import stream_body
+from framework.concurrency import cancel_on_disconnect, loop_safe
 from framework.sessions import SecureCookieSessionInterface
 from framework.views import MethodView, View
 
@@ -460,7 +462,9 @@ def test_full_pool_answers_503(app: App) -> None:
     assert second.status == 503
 
 
-def test_wsgi_middleware_on_wsgi_app_still_applies(app: App) -> None:
+def test_wsgi_middleware_on_wsgi_app_still_applies(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # type: ignore[method-assign]
 
     @app.get("/")
@@ -469,6 +473,9 @@ def test_wsgi_middleware_on_wsgi_app_still_applies(app: App) -> None:
 
     result = call(app, scope(headers=[(b"x-forwarded-for", b"203.0.113.9")]))
     assert result.body == b"203.0.113.9"
+    assert caplog.text.count("wrapped by WSGI middleware") == 1
+    call(app, scope())
+    assert caplog.text.count("wrapped by WSGI middleware") == 1  # once
 
 
 def test_websocket_is_refused_before_accept(app: App) -> None:
@@ -879,3 +886,242 @@ def test_async_view_class_with_shared_instance(app: App) -> None:
     app.add_url_rule("/", view_func=Counter.as_view("counter"))
     assert call(app, scope()).body == b"1 on loop-thread"
     assert call(app, scope()).body == b"2 on loop-thread"
+
+
+# -- views that read their body themselves -------------------------------------------
+
+
+def test_stream_body_view_reads_chunks_as_they_arrive(app: App) -> None:
+    seen: list[tuple[int, bytes]] = []
+    received_before_view: list[int] = []
+
+    @app.post("/upload")
+    @stream_body
+    async def upload() -> str:
+        received_before_view.append(received)
+        async for chunk in request.aiter_body():
+            seen.append((received, chunk))
+        return str(sum(len(c) for _, c in seen))
+
+    chunks_sent = [b"a" * 10, b"b" * 10, b"c" * 10]
+    inbox: list[Message] = [
+        {"type": "http.request", "body": c, "more_body": True} for c in chunks_sent
+    ] + [{"type": "http.request", "body": b"", "more_body": False}]
+    messages: list[Message] = []
+    received = 0
+
+    async def receive() -> Message:
+        nonlocal received
+        received += 1
+        if inbox:
+            return inbox.pop(0)
+        await asyncio.Event().wait()
+        raise AssertionError
+
+    async def send(message: Message) -> None:
+        messages.append(message)
+
+    upload_scope = scope("POST", "/upload", [(b"content-length", b"30")])
+    asyncio.run(app.asgi(upload_scope, receive, send))
+    assert messages[1]["body"] == b"30"
+    assert received_before_view == [0]  # nothing was read ahead
+    assert [c for _, c in seen] == chunks_sent
+    assert [n for n, _ in seen] == [1, 2, 3]  # one message per chunk
+
+
+def test_stream_body_refuses_sync_access_with_a_clear_error(app: App) -> None:
+    @app.post("/upload")
+    @stream_body
+    async def upload() -> str:
+        try:
+            request.get_data()
+        except RuntimeError as e:
+            return str(e)
+        return "read"
+
+    result = call(app, scope("POST", "/upload", [(b"content-length", b"3")]), [b"abc"])
+    assert b"aiter_body()" in result.body
+
+
+def test_stream_body_keeps_the_size_limit(app: App) -> None:
+    app.config["MAX_CONTENT_LENGTH"] = 15
+
+    @app.post("/upload")
+    @stream_body
+    async def upload() -> str:
+        size = 0
+        async for chunk in request.aiter_body():
+            size += len(chunk)
+        return str(size)
+
+    declared = call(
+        app, scope("POST", "/upload", [(b"content-length", b"100")]), [b"x" * 100]
+    )
+    assert declared.status == 413
+    chunked = call(
+        app,
+        scope("POST", "/upload", [(b"transfer-encoding", b"chunked")]),
+        [b"x" * 10, b"x" * 10],
+    )
+    assert chunked.status == 413
+
+
+def test_aiter_body_reads_the_stream_under_wsgi(app: App) -> None:
+    @app.post("/upload")
+    @stream_body
+    async def upload() -> str:
+        parts = [chunk async for chunk in request.aiter_body(chunk_size=4)]
+        return "|".join(p.decode() for p in parts)
+
+    assert app.test_client().post("/upload", data=b"abcdefghij").data == b"abcd|efgh|ij"
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_error_mid_stream_is_logged_and_the_response_left_incomplete(
+    app: App, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    if kind == "sync":
+
+        @app.get("/")
+        def index() -> t.Any:
+            def generate() -> t.Iterator[str]:
+                yield "partial"
+                raise ValueError("broken stream")
+
+            return generate()
+
+    else:
+
+        @app.get("/")
+        async def index() -> t.Any:
+            async def generate() -> t.AsyncIterator[str]:
+                yield "partial"
+                raise ValueError("broken stream")
+
+            return generate()
+
+    result = call(app, scope())
+    assert result.status == 200
+    assert [m.get("body") for m in result.messages[1:]] == [b"partial"]
+    assert result.messages[-1]["more_body"] is True  # never completed
+    assert "Producing the response body failed" in caplog.text
+    assert "broken stream" in caplog.text
+
+
+# -- files ---------------------------------------------------------------------------
+
+
+def test_send_file_uses_pathsend_where_the_server_offers_it(
+    app: App, tmp_path: t.Any
+) -> None:
+    target = tmp_path / "report.txt"
+    target.write_bytes(b"file body " * 1000)
+
+    @app.get("/file")
+    def download() -> t.Any:
+        return send_file(target)
+
+    offered = scope(path="/file")
+    offered["extensions"] = {"http.response.pathsend": {}}
+    result = call(app, offered)
+    assert result.status == 200
+    assert result.headers["content-length"] == "10000"
+    assert result.messages[1] == {
+        "type": "http.response.pathsend",
+        "path": str(target),
+    }
+    # Without the extension the file is sent in chunks.
+    plain = call(app, scope(path="/file"))
+    assert plain.body == b"file body " * 1000
+    assert all(m["type"] == "http.response.body" for m in plain.messages[1:])
+
+
+# -- cancellation -------------------------------------------------------------------
+
+
+def test_view_marked_cancel_on_disconnect_is_cancelled(app: App) -> None:
+    events: list[str] = []
+
+    @app.get("/slow")
+    @cancel_on_disconnect
+    async def slow() -> str:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            events.append("cancelled")
+            raise
+        return "never"
+
+    @app.teardown_request
+    @loop_safe
+    def teardown(exc: BaseException | None) -> None:
+        events.append(f"teardown {type(exc).__name__}")
+
+    async def main() -> list[Message]:
+        messages: list[Message] = []
+        calls = 0
+
+        async def receive() -> Message:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await asyncio.sleep(0.05)
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            messages.append(message)
+
+        await asyncio.wait_for(app.asgi(scope(path="/slow"), receive, send), 5)
+        return messages
+
+    assert asyncio.run(main()) == []
+    assert events == ["cancelled", "teardown CancelledError"]
+
+
+def test_unmarked_view_finishes_after_a_disconnect(app: App) -> None:
+    @app.get("/slow")
+    async def slow() -> str:
+        await asyncio.sleep(0.1)
+        return "finished"
+
+    async def main() -> list[Message]:
+        messages: list[Message] = []
+
+        async def receive() -> Message:
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            messages.append(message)
+
+        await app.asgi(scope(path="/slow"), receive, send)
+        return messages
+
+    assert asyncio.run(main())[1]["body"] == b"finished"
+
+
+def test_http2_body_without_length_headers_is_read(app: App) -> None:
+    @app.post("/")
+    def index() -> str:
+        return request.get_data(as_text=True)
+
+    h2 = scope("POST")
+    h2["http_version"] = "2"
+    assert call(app, h2, [b"framed ", b"by h2"]).body == b"framed by h2"
+
+
+def test_spooled_body_file_is_closed_after_the_request(app: App) -> None:
+    app.config["ASGI_BODY_SPOOL_SIZE"] = 100
+    files: list[t.Any] = []
+
+    @app.post("/")
+    def index() -> str:
+        files.append(request._asgi_body.content)  # type: ignore[attr-defined]
+        return str(len(request.get_data()))
+
+    result = call(
+        app, scope("POST", headers=[(b"content-length", b"1000")]), [b"z" * 1000]
+    )
+    assert result.body == b"1000"
+    assert not isinstance(files[0], bytes)  # went to a temporary file
+    assert files[0].closed

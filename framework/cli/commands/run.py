@@ -1,8 +1,10 @@
 """``framework run``: the app under werkzeug's development server, with
-the reloader and the debugger in debug mode.
+the reloader and the debugger in debug mode; with ``--asgi``, under
+uvicorn, with the reloader and a traceback page in debug mode.
 
 Layer 4. The server's connection handling (the idle timeout) is
-:mod:`framework.devserver`'s; this module turns options into its
+:mod:`framework.devserver`'s, the ASGI server's
+:mod:`framework.devserver_asgi`'s; this module turns options into their
 arguments and warns where the debugger is exposed.
 """
 
@@ -49,11 +51,20 @@ def show_server_banner(debug: bool, app_import_path: str | None) -> None:
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def debugger_exposure_warning(host: str) -> str | None:
+def debugger_exposure_warning(host: str, *, interactive: bool = True) -> str | None:
     """The warning ``run`` prints when the debugger listens on ``host``:
-    ``None`` for a loopback address, which only this machine reaches."""
+    ``None`` for a loopback address, which only this machine reaches.
+
+    :param interactive: whether it is werkzeug's interactive debugger, which
+        runs code, rather than the read-only traceback page of ``--asgi``.
+    """
     if host in _LOOPBACK:
         return None
+    if not interactive:
+        return (
+            f" * Warning: the traceback page is reachable on {host}; anyone"
+            " who can reach it can read your source code around any error."
+        )
     return (
         f" * Warning: the debugger is reachable on {host}; anyone who can"
         " reach it and knows the PIN can run code."
@@ -89,6 +100,42 @@ def _idle_timeout_option(
             " or 0 for none.",
             ctx,
             param,
+        ) from None
+
+
+def _refuse_for_asgi(
+    with_threads: bool,
+    cert: t.Any,
+    extra_files: list[str] | None,
+    exclude_patterns: list[str] | None,
+) -> None:
+    """Refuse the options of werkzeug's server that uvicorn has no
+    equivalent for, rather than ignore them."""
+    if not with_threads:
+        raise click.UsageError(
+            "--without-threads has no meaning with --asgi: sync views run in"
+            " the app's thread pool (ASGI_THREADS), async ones on the loop."
+        )
+    if extra_files or exclude_patterns:
+        raise click.UsageError(
+            "--extra-files and --exclude-patterns are werkzeug's reloader's;"
+            " with --asgi, uvicorn's reloader watches the .py files in the"
+            " current folder and the app's folder."
+        )
+    if cert is not None and not isinstance(cert, tuple):
+        raise click.UsageError(
+            "With --asgi, --cert takes a certificate file and --key its key"
+            " file; 'adhoc' and SSLContext import paths are werkzeug's."
+        )
+
+
+def _require_uvicorn() -> None:
+    try:
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise click.ClickException(
+            "--asgi serves the app with uvicorn, which is not installed: run"
+            " pip install 'framework[uvicorn]' (or pip install uvicorn)."
         ) from None
 
 
@@ -160,6 +207,14 @@ def _idle_timeout_option(
     help="Close a connection that sends or reads nothing for this many seconds"
     f" ({DEFAULT_IDLE_TIMEOUT:g}; 0: never).",
 )
+@click.option(
+    "--asgi",
+    is_flag=True,
+    default=False,
+    cls=EnvOption,
+    help="Serve app.asgi with uvicorn, as in production under ASGI. In debug"
+    " mode errors show a traceback page: the interactive debugger is WSGI-only.",
+)
 @pass_script_info
 def run_command(
     info: ScriptInfo,
@@ -172,29 +227,51 @@ def run_command(
     extra_files: list[str] | None,
     exclude_patterns: list[str] | None,
     idle_timeout: float | None,
+    asgi: bool,
 ) -> None:
-    """Serve the app with werkzeug's development server. Not for
-    production: use 'framework serve' or another WSGI server.
+    """Serve the app with werkzeug's development server, or with uvicorn
+    (--asgi). Not for production: use 'framework serve' or another server.
 
-    Debug mode (--debug) turns on the reloader and the debugger.
+    Debug mode (--debug) turns on the reloader and the debugger (under
+    --asgi, a read-only traceback page).
     """
+    if asgi:
+        _refuse_for_asgi(with_threads, cert, extra_files, exclude_patterns)
+        _require_uvicorn()
     served = _loaded_or_failing_app(info)
     debug = get_debug_flag()
     if debugger and not debug:
         # The debugger runs code sent from the browser: only in debug mode.
         raise click.UsageError("--debugger needs debug mode: add --debug.")
     debugger = debug if debugger is None else debugger
-    warning = debugger_exposure_warning(host) if debugger else None
+    warning = (
+        debugger_exposure_warning(host, interactive=not asgi) if debugger else None
+    )
     if warning is not None:
         click.secho(warning, fg="red", err=True)
     if not with_threads and not is_running_from_reloader():
         click.secho(single_thread_warning(idle_timeout), fg="yellow", err=True)
     show_server_banner(debug, info.app_import_path)
+    use_reloader = debug if reload is None else reload
+    if asgi:
+        from ...devserver_asgi import run_asgi_server
+
+        run_asgi_server(
+            info,
+            served,
+            host=host,
+            port=port,
+            reload=use_reloader,
+            tracebacks=debugger,
+            ssl_files=cert,
+            idle_timeout=idle_timeout,
+        )
+        return
 
     from werkzeug.serving import run_simple
 
     options = {
-        "use_reloader": debug if reload is None else reload,
+        "use_reloader": use_reloader,
         "use_debugger": debugger,
         "threaded": with_threads,
         "ssl_context": cert,
