@@ -37,6 +37,8 @@ def _one_resource(resource: object) -> ASGIApp:
 
 
 class Hello:
+    """The hello resource."""
+
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
@@ -45,6 +47,8 @@ class Hello:
 
 
 class Data:
+    """The json resource."""
+
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
@@ -52,6 +56,8 @@ class Data:
 
 
 class Echo:
+    """The json-echo resource."""
+
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
@@ -59,6 +65,8 @@ class Echo:
 
 
 class Order:
+    """The form resource."""
+
     async def on_post(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
@@ -68,6 +76,8 @@ class Order:
 
 
 class Numbered:
+    """One of the routing scenario's resources."""
+
     def __init__(self, number: int) -> None:
         self.number = number
 
@@ -79,6 +89,7 @@ class Numbered:
 
 
 def routing() -> ASGIApp:
+    """The routing scenario's app."""
     app = falcon.asgi.App()
     for number in range(ROUTE_COUNT):
         app.add_route(f"/r{number}/{{id:int}}", Numbered(number))
@@ -86,6 +97,8 @@ def routing() -> ASGIApp:
 
 
 class Found:
+    """The resource of each of the 404 scenario's routes."""
+
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response, **_: t.Any
     ) -> None:
@@ -94,6 +107,7 @@ class Found:
 
 
 def not_found() -> ASGIApp:
+    """The 404 scenario's app."""
     app = falcon.asgi.App()
     for rule in NOT_FOUND_RULES:
         app.add_route(rule.replace("<int:id>", "{id:int}"), Found())
@@ -125,6 +139,8 @@ class Hook:
 
 
 class Counted:
+    """The hooks scenario's resource."""
+
     async def on_get(
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
@@ -133,12 +149,15 @@ class Counted:
 
 
 def hooks() -> ASGIApp:
+    """The hooks scenario's app."""
     app = falcon.asgi.App(middleware=[Hook(number) for number in range(3)])
     app.add_route("/", Counted())
     return _served(app)
 
 
 class Page:
+    """The template resource."""
+
     def __init__(self) -> None:
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES),

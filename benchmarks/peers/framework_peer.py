@@ -36,6 +36,7 @@ def _served(app: App) -> ASGIApp:
 
 
 def hello() -> ASGIApp:
+    """The hello scenario's app."""
     app = App(__name__)
 
     @app.route("/")
@@ -46,6 +47,7 @@ def hello() -> ASGIApp:
 
 
 def json_data() -> ASGIApp:
+    """The json scenario's app."""
     app = App(__name__)
 
     @app.route("/")
@@ -56,6 +58,7 @@ def json_data() -> ASGIApp:
 
 
 def json_echo() -> ASGIApp:
+    """The json-echo scenario's app."""
     app = App(__name__)
 
     @app.post("/")
@@ -74,6 +77,7 @@ def _numbered(number: int) -> Callable[[int], t.Awaitable[str]]:
 
 
 def routing() -> ASGIApp:
+    """The routing scenario's app."""
     app = App(__name__)
     for number in range(ROUTE_COUNT):
         app.add_url_rule(
@@ -83,6 +87,7 @@ def routing() -> ASGIApp:
 
 
 def not_found() -> ASGIApp:
+    """The 404 scenario's app."""
     app = App(__name__)
 
     async def found(**_: t.Any) -> str:
@@ -109,6 +114,7 @@ def _mark_after(number: int) -> Callable[[t.Any], t.Awaitable[t.Any]]:
 
 
 def hooks() -> ASGIApp:
+    """The hooks scenario's app."""
     app = App(__name__)
     for number in range(3):
         app.before_request(_count_before())
@@ -122,6 +128,7 @@ def hooks() -> ASGIApp:
 
 
 def template() -> ASGIApp:
+    """The template scenario's app."""
     app = App(__name__, root_path=BENCHMARKS_ROOT)
     items = template_items()
 
@@ -133,6 +140,7 @@ def template() -> ASGIApp:
 
 
 def form() -> ASGIApp:
+    """The form scenario's app."""
     app = App(__name__)
 
     @app.post("/")
@@ -144,6 +152,7 @@ def form() -> ASGIApp:
 
 
 def session_write() -> ASGIApp:
+    """The session scenario's app."""
     app = App(__name__)
     app.secret_key = SESSION_SECRET
 

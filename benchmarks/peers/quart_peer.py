@@ -29,6 +29,7 @@ def _served(app: Quart) -> ASGIApp:
 
 
 def hello() -> ASGIApp:
+    """The hello scenario's app."""
     app = Quart(__name__)
 
     @app.route("/")
@@ -39,6 +40,7 @@ def hello() -> ASGIApp:
 
 
 def json_data() -> ASGIApp:
+    """The json scenario's app."""
     app = Quart(__name__)
 
     @app.route("/")
@@ -49,6 +51,7 @@ def json_data() -> ASGIApp:
 
 
 def json_echo() -> ASGIApp:
+    """The json-echo scenario's app."""
     app = Quart(__name__)
 
     @app.post("/")
@@ -66,6 +69,7 @@ def _numbered(number: int) -> Callable[[int], t.Awaitable[str]]:
 
 
 def routing() -> ASGIApp:
+    """The routing scenario's app."""
     app = Quart(__name__)
     for number in range(ROUTE_COUNT):
         app.add_url_rule(
@@ -75,6 +79,7 @@ def routing() -> ASGIApp:
 
 
 def not_found() -> ASGIApp:
+    """The 404 scenario's app."""
     app = Quart(__name__)
 
     async def found(**_: t.Any) -> str:
@@ -101,6 +106,7 @@ def _mark_after(number: int) -> Callable[[t.Any], t.Awaitable[t.Any]]:
 
 
 def hooks() -> ASGIApp:
+    """The hooks scenario's app."""
     app = Quart(__name__)
     for number in range(3):
         app.before_request(_count_before())
@@ -114,6 +120,7 @@ def hooks() -> ASGIApp:
 
 
 def template() -> ASGIApp:
+    """The template scenario's app."""
     app = Quart(__name__, root_path=BENCHMARKS_ROOT)
     items = template_items()
 
@@ -125,6 +132,7 @@ def template() -> ASGIApp:
 
 
 def form() -> ASGIApp:
+    """The form scenario's app."""
     app = Quart(__name__)
 
     @app.post("/")
@@ -136,6 +144,7 @@ def form() -> ASGIApp:
 
 
 def session_write() -> ASGIApp:
+    """The session scenario's app."""
     app = Quart(__name__)
     app.secret_key = SESSION_SECRET
 

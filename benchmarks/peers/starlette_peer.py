@@ -54,26 +54,32 @@ def _one_route(endpoint: Endpoint, methods: list[str] | None = None) -> ASGIApp:
 
 
 async def hello_async(request: Request) -> Response:
+    """The hello endpoint, async."""
     return PlainTextResponse(HELLO)
 
 
 def hello_sync(request: Request) -> Response:
+    """The hello endpoint, sync."""
     return PlainTextResponse(HELLO)
 
 
 async def json_async(request: Request) -> Response:
+    """The json endpoint, async."""
     return JSONResponse(JSON_DATA)
 
 
 def json_sync(request: Request) -> Response:
+    """The json endpoint, sync."""
     return JSONResponse(JSON_DATA)
 
 
 async def echo(request: Request) -> Response:
+    """The json-echo endpoint."""
     return JSONResponse(await request.json())
 
 
 async def order(request: Request) -> Response:
+    """The form endpoint."""
     fields = await request.form()
     return PlainTextResponse(form_answer(str(fields["item"]), str(fields["count"])))
 
@@ -96,6 +102,7 @@ def _numbered(number: int, sync: bool) -> Endpoint:
 
 
 def routing(sync: bool) -> ASGIApp:
+    """The routing scenario's app."""
     routes = [
         Route(f"/r{number}/{{id:int}}", _numbered(number, sync))
         for number in range(ROUTE_COUNT)
@@ -104,6 +111,7 @@ def routing(sync: bool) -> ASGIApp:
 
 
 def not_found(sync: bool) -> ASGIApp:
+    """The 404 scenario's app."""
     if sync:
 
         def found(request: Request) -> Response:
@@ -152,6 +160,7 @@ class Hook:
 
 
 def hooks(sync: bool) -> ASGIApp:
+    """The hooks scenario's app."""
     if sync:
 
         def index(request: Request) -> Response:
@@ -178,6 +187,7 @@ def hooks(sync: bool) -> ASGIApp:
 
 
 def template(sync: bool) -> ASGIApp:
+    """The template scenario's app."""
     templates = Jinja2Templates(directory=TEMPLATES)
     items = template_items()
     if sync:
@@ -194,6 +204,7 @@ def template(sync: bool) -> ASGIApp:
 
 
 def session_write(sync: bool) -> ASGIApp:
+    """The session scenario's app."""
     if sync:
 
         def login(request: Request) -> Response:
