@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .asgi_driver import ASGIApp, Lifespan, Reply, Request, call_once, time_round
-from .peers.shapes import (
+from .shapes import (
     ECHO_DATA,
     FORM_BODY,
     HELLO,
@@ -685,6 +685,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=30,
         help="functions per profile listing (default: 30)",
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only check that every app answers its scenarios right; no timing",
+    )
     return parser.parse_args(argv)
 
 
@@ -712,9 +717,47 @@ def main(argv: Sequence[str] | None = None) -> int:
                         args.profile_limit,
                     )
             return 0
+        if args.check:
+            return check_all(loop, scenarios, peers)
         return run(loop, args, scenarios, peers)
     finally:
         loop.close()
+
+
+def check_all(
+    loop: asyncio.AbstractEventLoop,
+    scenarios: Sequence[Scenario],
+    peers: Sequence[Peer],
+) -> int:
+    """Check every app's answer to every scenario, one line each (``ok``,
+    ``none``: the framework has no such app, or ``WRONG`` and why); return
+    1 if an app answered wrongly or a framework is not installed.
+
+    :param loop: the event loop the apps run on.
+    :param scenarios: the scenarios.
+    :param peers: the frameworks.
+    """
+    failed = False
+    for peer in peers:
+        try:
+            builders = peer.builders()
+        except ImportError as error:
+            print(f"{peer.name}: not installed ({error})")
+            failed = True
+            continue
+        for scenario in scenarios:
+            build = builders.get(scenario.name)
+            if build is None:
+                print(f"none {peer.name} {scenario.name}")
+                continue
+            try:
+                Started.start(loop, scenario, build).stop(loop)
+            except Exception as error:
+                print(f"WRONG {peer.name} {scenario.name}: {error!r}")
+                failed = True
+            else:
+                print(f"ok {peer.name} {scenario.name}")
+    return 1 if failed else 0
 
 
 def run(

@@ -13,7 +13,7 @@ import falcon.asgi
 import jinja2
 
 from ..asgi_driver import ASGIApp
-from .shapes import (
+from ..shapes import (
     HELLO,
     JSON_DATA,
     NOT_FOUND_RULES,

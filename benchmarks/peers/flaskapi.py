@@ -11,7 +11,7 @@ from __future__ import annotations
 import typing as t
 from collections.abc import Callable
 
-from .shapes import form_answer
+from ..shapes import form_answer
 
 __all__ = ["build_form", "build_json_echo"]
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from quart import Quart, g, render_template, request, session
 
 from ..asgi_driver import ASGIApp
-from .shapes import (
+from ..shapes import (
     BENCHMARKS_ROOT,
     HELLO,
     JSON_DATA,

@@ -25,7 +25,7 @@ from starlette.types import ASGIApp as StarletteApp
 from starlette.types import Message, Receive, Scope, Send
 
 from ..asgi_driver import ASGIApp
-from .shapes import (
+from ..shapes import (
     HELLO,
     JSON_DATA,
     NOT_FOUND_RULES,

@@ -1,22 +1,15 @@
-"""What the apps of every framework share: the data they serve and the
-requests they answer, so that each builds the same app.
+"""What the apps of the benchmarks share: the sizes and data of the
+scenarios, so that each framework builds the same app.
 
-The WSGI scenarios' constants are reused from :mod:`benchmarks.run`, so an
-ASGI scenario of the same name is the same app.
+The standard library only: the ASGI benchmarks and their tests import it
+without Flask (the test suite must not load the real ``flask`` next to the
+compatibility alias).
 """
 
 from __future__ import annotations
 
 import typing as t
 from pathlib import Path
-
-from ..run import (
-    BENCHMARKS_ROOT,
-    ROUTE_COUNT,
-    SESSION_DATA,
-    SESSION_SECRET,
-    TEMPLATE_ITEM_COUNT,
-)
 
 __all__ = [
     "BENCHMARKS_ROOT",
@@ -29,9 +22,27 @@ __all__ = [
     "SESSION_DATA",
     "SESSION_SECRET",
     "TEMPLATES",
+    "TEMPLATE_ITEM_COUNT",
     "form_answer",
     "template_items",
 ]
+
+#: How many routes the routing scenario registers.
+ROUTE_COUNT = 200
+
+#: The ``root_path`` of the template scenario's apps: this folder, so every
+#: app loads ``templates/items.html`` from the same place.
+BENCHMARKS_ROOT = str(Path(__file__).resolve().parent)
+
+#: How many items the template scenario renders.
+TEMPLATE_ITEM_COUNT = 10
+
+#: The secret key of the session scenario's apps.
+SESSION_SECRET = "benchmark secret key"
+
+#: What the session scenario's client has in its session before the timed
+#: requests.
+SESSION_DATA: dict[str, t.Any] = {"user_id": 42, "cart": ["tea", "cake"]}
 
 #: The body of the hello scenario's answer.
 HELLO = "Hello, World!"
