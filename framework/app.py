@@ -25,9 +25,9 @@ from werkzeug.exceptions import Aborter, BadRequest
 from werkzeug.routing import BuildError, Map, MapAdapter, Rule
 from werkzeug.utils import redirect as _werkzeug_redirect
 
-from . import interfaces, signals
+from . import background, interfaces, lifespan, signals
 from . import typing as ft
-from .asgi import HTTPAdapter, Receive, Scope, Send, refuse_websocket, simple_lifespan
+from .asgi import HTTPAdapter, Receive, Scope, Send, refuse_websocket
 from .blueprints import Blueprint
 from .config import (
     DEFAULT_CONFIG,
@@ -62,7 +62,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from werkzeug.exceptions import HTTPException
 
     from .cli import AppGroup
-    from .testing import AppClient, AppCliRunner
+    from .testing import AppClient, AppCliRunner, AsyncAppClient
 
     ResponseT = t.TypeVar("ResponseT", bound=Response, covariant=True)
 
@@ -80,6 +80,8 @@ __all__ = ["App"]
 T = t.TypeVar("T")
 _sentinel: t.Any = object()
 T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
+T_serving = t.TypeVar("T_serving", bound=lifespan.ServingCallable)
+T_while_serving = t.TypeVar("T_while_serving", bound=lifespan.WhileServingCallable)
 T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
 T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
 T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
@@ -793,6 +795,94 @@ class App(Scaffold):
             self.teardown_appcontext_funcs.append(f)
         return f
 
+    # -- serving lifespan and background tasks ----------------------------
+
+    @functools.cached_property
+    def serving_hooks(self) -> lifespan.ServingHooks:
+        """The serving hooks (:meth:`before_serving`, :meth:`while_serving`,
+        :meth:`after_serving`) and whether they ran in this process."""
+        return lifespan.ServingHooks()
+
+    @property
+    def before_serving_funcs(self) -> list[lifespan.ServingCallable]:
+        """The :meth:`before_serving` functions, in registration order."""
+        return self.serving_hooks.before_serving_funcs
+
+    @property
+    def after_serving_funcs(self) -> list[lifespan.ServingCallable]:
+        """The :meth:`after_serving` functions, in registration order (they
+        run in reverse)."""
+        return self.serving_hooks.after_serving_funcs
+
+    @property
+    def while_serving_gens(self) -> list[lifespan.WhileServingCallable]:
+        """The :meth:`while_serving` generator functions, in registration
+        order."""
+        return self.serving_hooks.while_serving_gens
+
+    @setupmethod
+    def before_serving(self, f: T_serving) -> T_serving:
+        """Run ``f()`` once when a server starts serving the app, before
+        any request, in an app context; sync or async. If it raises, the
+        server does not start (see :doc:`/lifespan` for when exactly each
+        server runs it).
+
+        :param f: the function; takes no arguments.
+        """
+        self.serving_hooks.before_serving_funcs.append(f)
+        return f
+
+    @setupmethod
+    def after_serving(self, f: T_serving) -> T_serving:
+        """Run ``f()`` once when the server stops serving the app, in an app
+        context, after the last response and the background tasks; sync or
+        async. These functions run in the reverse order of registration,
+        every one even when another raises.
+
+        :param f: the function; takes no arguments.
+        """
+        self.serving_hooks.after_serving_funcs.append(f)
+        return f
+
+    @setupmethod
+    def while_serving(self, f: T_while_serving) -> T_while_serving:
+        """Register an async generator function that yields once: its code
+        before the ``yield`` runs at startup (after the
+        :meth:`before_serving` functions), the code after it at shutdown
+        (after the :meth:`after_serving` functions). A resource opened with
+        ``async with`` around the ``yield`` lives as long as the server.
+
+        :param f: the async generator function; takes no arguments.
+        :raise TypeError: ``f`` is not an async generator function.
+        """
+        lifespan.check_while_serving(f)
+        self.serving_hooks.while_serving_gens.append(f)
+        return f
+
+    @functools.cached_property
+    def background_tasks_state(self) -> background.BackgroundTasks:
+        """The app's running background tasks (see
+        :meth:`add_background_task`)."""
+        return background.BackgroundTasks()
+
+    def add_background_task(
+        self, func: t.Callable[..., t.Any], /, *args: t.Any, **kwargs: t.Any
+    ) -> None:
+        """Run ``func(*args, **kwargs)`` in the background, in a new app
+        context: after the response is sent when called during a request,
+        at once otherwise. A sync function runs in a thread, an async one
+        on the event loop. What it raises is logged on :attr:`logger`.
+        Shutdown waits for running tasks up to
+        ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds; work that must outlive
+        the process belongs in a task queue (see :doc:`/lifespan`).
+
+        :param func: the function or coroutine function.
+        :param args: its positional arguments.
+        :param kwargs: its keyword arguments.
+        :raise TypeError: ``func`` is not callable.
+        """
+        background.add(self, func, *args, **kwargs)
+
     # -- templates -------------------------------------------------------
 
     @property
@@ -1058,7 +1148,11 @@ class App(Scaffold):
             self._prepare()
 
     def _freeze(self) -> None:
-        """Prepare once more and freeze setup, at the first request."""
+        """Prepare once more and freeze setup, at the first request; run the
+        serving startup hooks first when no server ran them."""
+        hooks = self.__dict__.get("serving_hooks")
+        if hooks is not None and not hooks.started:
+            lifespan.start_at_first_request(self)
         with self._setup_lock:
             if self._got_first_request:
                 return
@@ -1380,6 +1474,17 @@ class App(Scaffold):
         cls = self.test_client_class or AppClient
         return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
 
+    def async_test_client(self, **kwargs: t.Any) -> AsyncAppClient:
+        """A test client for async tests, which sends requests through the
+        app's ASGI callable; ``async with`` runs lifespan startup and
+        shutdown. See :class:`~framework.testing.AsyncAppClient`.
+
+        :param kwargs: passed to :class:`~framework.testing.AsyncAppClient`.
+        """
+        from .testing import AsyncAppClient
+
+        return AsyncAppClient(self, **kwargs)
+
     def test_cli_runner(self, **kwargs: t.Any) -> AppCliRunner:
         """A runner for the app's commands; see
         :class:`~framework.testing.AppCliRunner`.
@@ -1420,6 +1525,8 @@ class App(Scaffold):
             except BaseException:
                 error = sys.exc_info()[1]
                 raise
+            if background.in_use:
+                background.attach(ctx, response)
             return response(environ, start_response)
         finally:
             if _PRESERVE_CONTEXT in environ:
@@ -1454,15 +1561,33 @@ class App(Scaffold):
         if kind == "http":
             adapter = self._http_adapter
             if adapter is None:
+                await lifespan.ensure_started(self)
                 self._freeze()
                 adapter = self._http_adapter = HTTPAdapter(self)
-            await adapter(scope, receive, send)
+            await adapter(self, scope, receive, send)
         elif kind == "lifespan":
-            await simple_lifespan(scope, receive, send)
+            await lifespan.handle_lifespan(
+                self, scope, receive, self._pool_closer(send)
+            )
         elif kind == "websocket":
             await refuse_websocket(scope, receive, send)
         else:
             raise ValueError(f"Unknown ASGI scope type {kind!r}.")
+
+    def _pool_closer(self, send: Send) -> Send:
+        """``send`` that, before it reports a finished lifespan shutdown,
+        stops the thread pool of sync requests, waiting up to 10 seconds
+        for the ones still running (the server drained its connections
+        before the shutdown)."""
+
+        async def send_after_pool(message: t.MutableMapping[str, t.Any]) -> None:
+            adapter = self._http_adapter
+            if message["type"] == "lifespan.shutdown.complete" and adapter is not None:
+                self._http_adapter = None  # a later request starts afresh
+                await adapter.shutdown(10.0)
+            await send(message)
+
+        return send_after_pool
 
     def run(
         self,

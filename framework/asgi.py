@@ -38,6 +38,7 @@ from werkzeug.exceptions import (
 )
 from werkzeug.wsgi import FileWrapper
 
+from . import background
 from .bodies import (
     NO_BODY,
     STREAM_BODY,
@@ -64,7 +65,6 @@ __all__ = [
     "Scope",
     "Send",
     "refuse_websocket",
-    "simple_lifespan",
 ]
 
 Scope = t.MutableMapping[str, t.Any]
@@ -91,12 +91,15 @@ class HTTPAdapter:
     Made by :attr:`App.asgi_app` on the first ASGI request, when setup is
     finished: it reads its settings from the config once.
 
+    It keeps no reference to the app, which owns it: the app comes with
+    each call, so that an app that served ASGI requests is freed by
+    reference counting like any other.
+
     :param app: the app to serve.
     """
 
     def __init__(self, app: AppLike) -> None:
         config = app.config
-        self.app = app
         self.hop = ThreadHop(
             config.get("ASGI_THREADS"),
             config.get("ASGI_MAX_PENDING"),
@@ -112,9 +115,10 @@ class HTTPAdapter:
         # The strategies are fixed once setup is finished (first request).
         self._dispatcher: Dispatcher = app.dispatcher  # type: ignore[assignment]
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve one HTTP request."""
-        app = self.app
+    async def __call__(
+        self, app: AppLike, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """Serve one HTTP request of ``app``."""
         ctx: RequestContext | None = None
         try:
             facts = scope_facts(scope)
@@ -161,13 +165,13 @@ class HTTPAdapter:
                 if read is not NO_BODY:  # from_scope was given NO_BODY
                     ctx.request._set_asgi_body(read)
             elif "wsgi_app" in app.__dict__:
-                ready = await self._through_wsgi(scope, read, send)
+                ready = await self._through_wsgi(app, scope, read, send)
                 if ready is not None:
                     await _send_ready(send, receive, ready)
                 return
             else:
                 try:
-                    ctx = self._context(scope, read, facts)
+                    ctx = self._context(app, scope, read, facts)
                 except _MALFORMED as e:
                     read.close()
                     await _refuse_malformed(send, e)
@@ -192,21 +196,23 @@ class HTTPAdapter:
                 body.close()
         if ready is not None:
             await _send_ready(send, receive, ready)
+        if background.in_use:
+            background.start_pending(ctx)
 
     async def _through_wsgi(
-        self, scope: Scope, body: ReadBody, send: Send
+        self, app: AppLike, scope: Scope, body: ReadBody, send: Send
     ) -> _Ready | None:
         if not self._warned_wsgi:
             self._warned_wsgi = True
-            self.app.logger.warning(
+            app.logger.warning(
                 "app.wsgi_app is wrapped by WSGI middleware (%r): under ASGI"
                 " every request goes through it in a thread, so async views"
                 " never run on the loop. Wrap app.asgi_app with ASGI"
                 " middleware instead where one exists.",
-                self.app.wsgi_app,
+                app.wsgi_app,
             )
         try:
-            return await self.hop.run(_through_wsgi, self.app, scope, body, send)
+            return await self.hop.run(_through_wsgi, app, scope, body, send)
         except ThreadHopFull:
             await _send_error(
                 send, ServiceUnavailable("The server is busy; try again shortly.")
@@ -223,7 +229,7 @@ class HTTPAdapter:
             return _NO_MARKS
         found = self._endpoint_marks.get(rule.endpoint)
         if found is None:
-            view = self.app.view_functions.get(rule.endpoint)
+            view = ctx.app.view_functions.get(rule.endpoint)
             streams = bool(getattr(view, STREAM_BODY, False))
             found = self._endpoint_marks[rule.endpoint] = _Marks(
                 streams_body=streams,
@@ -234,9 +240,8 @@ class HTTPAdapter:
         return found
 
     def _context(
-        self, scope: Scope, body: ReadBody, facts: dict[str, t.Any]
+        self, app: AppLike, scope: Scope, body: ReadBody, facts: dict[str, t.Any]
     ) -> RequestContext:
-        app = self.app
         if getattr(app, "_custom_request_context", False):
             return app.request_context(scope_to_environ(scope, body.content_stream()))
         request = app.request_class.from_scope(scope, body, facts)
@@ -340,6 +345,7 @@ async def _run_request_on_loop(
             raise
         status, headers, body = _wsgi_parts(response, ctx)
     finally:
+        _preserve(ctx)
         if error is not None and app.should_ignore_error(error):
             error = None
         ctx.pop(error)
@@ -352,6 +358,21 @@ async def _run_request_on_loop(
         return status, headers, body
     # A streamed body is produced by sync code: pump it from one thread.
     return await adapter.hop.run(_finish, status, headers, body, send, app)
+
+
+#: The scope extension through which the test client asks to keep a
+#: request's context after the request (``with client:``), as werkzeug's
+#: environ key does under WSGI.
+_PRESERVE_CONTEXT = "werkzeug.debug.preserve_context"
+
+
+def _preserve(ctx: RequestContext) -> None:
+    """Hand the context to a test client that asked to keep it."""
+    scope = ctx.request._asgi_scope
+    if scope is not None:
+        extensions = scope.get("extensions")
+        if extensions and _PRESERVE_CONTEXT in extensions:
+            extensions[_PRESERVE_CONTEXT](ctx)
 
 
 # -- in the hop's thread ---------------------------------------------------
@@ -375,6 +396,7 @@ def _run_request(ctx: RequestContext, send: Send) -> _Ready | None:
             raise
         status, headers, body = _wsgi_parts(response, ctx)
     finally:
+        _preserve(ctx)
         if error is not None and app.should_ignore_error(error):
             error = None
         ctx.pop(error)
@@ -564,7 +586,8 @@ class _AsyncStream(_LoopBody):
                     except StopAsyncIteration:
                         break
                     except Exception:
-                        _stream_failed(self.app)  # see _finish
+                        if _stream_failed(self.app):  # see _finish
+                            raise
                         return
                     if chunk:
                         await send(
@@ -651,7 +674,8 @@ def _finish(
                 # Too late for an error page: the status went out. The
                 # response is left incomplete, so the server drops the
                 # connection and the client sees a cut-off body.
-                _stream_failed(app)
+                if _stream_failed(app):
+                    raise
                 return None
             if chunk:
                 message = {
@@ -668,12 +692,21 @@ def _finish(
     return None
 
 
-def _stream_failed(app: AppLike) -> None:
-    """Log an error raised while a response body was produced."""
+def _stream_failed(app: AppLike) -> bool:
+    """Log an error raised while a response body was produced, unless the
+    app propagates exceptions (testing, debug mode,
+    ``PROPAGATE_EXCEPTIONS``): then say so, and the caller re-raises it to
+    the server (or the test), as a WSGI server gets it."""
+    propagate = app.config["PROPAGATE_EXCEPTIONS"]
+    if propagate is None:
+        propagate = app.testing or app.debug
+    if propagate:
+        return True
     app.logger.exception(
         "Producing the response body failed after its headers were sent;"
         " the connection is closed"
     )
+    return False
 
 
 def _close(body: object) -> None:
@@ -719,15 +752,3 @@ async def refuse_websocket(scope: Scope, receive: Receive, send: Send) -> None:
     """Close a websocket handshake before accepting it (the server answers
     403): websocket routes are not served yet."""
     await send({"type": "websocket.close", "code": 1008})
-
-
-async def simple_lifespan(scope: Scope, receive: Receive, send: Send) -> None:
-    """Answer the lifespan protocol with nothing to run."""
-    while True:
-        message = await receive()
-        kind = message["type"]
-        if kind == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif kind == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return

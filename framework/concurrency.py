@@ -379,6 +379,9 @@ class ThreadHop:
         quickly with 503 instead of piling up timeouts.
     :param exclude: context variables never copied back to the caller.
     :param name: the prefix of the threads' names.
+    :param idle_timeout: seconds a thread waits for a call before it ends
+        (a new one starts when calls come again), so that a pool nobody
+        uses any more, or a burst that is over, holds no threads.
     """
 
     def __init__(
@@ -388,6 +391,7 @@ class ThreadHop:
         *,
         exclude: t.Iterable[contextvars.ContextVar[t.Any]] = FRAMEWORK_VARS,
         name: str = "framework-hop",
+        idle_timeout: float = 30.0,
     ) -> None:
         if max_threads is None:
             max_threads = _default_threads()
@@ -401,6 +405,7 @@ class ThreadHop:
         self.max_pending = max_pending
         self.exclude = frozenset(exclude) | {_cv_bridge}
         self.name = name
+        self.idle_timeout = idle_timeout
         self._lock = threading.Lock()
         # PERF: a SimpleQueue (C) wakes a waiting thread faster than a
         # threading.Condition; the counters below are kept under _lock.
@@ -510,10 +515,19 @@ class ThreadHop:
     def _worker(self) -> None:
         # Daemon threads: a view stuck forever must not keep the process
         # from exiting; shutdown() waits for them, with a timeout.
-        lock, work = self._lock, self._work
+        lock, work, idle_timeout = self._lock, self._work, self.idle_timeout
         try:
             while True:
-                call = work.get()
+                try:
+                    call = work.get(timeout=idle_timeout)
+                except queue.Empty:
+                    with lock:
+                        # Calls are queued under the lock: none is waiting
+                        # for this thread if none is queued now.
+                        if self._queued == 0:
+                            self._idle -= 1
+                            return
+                    continue
                 with lock:
                     self._queued -= 1
                     self._idle -= 1
@@ -562,14 +576,20 @@ class ThreadHop:
 def _execute(call: _Call) -> None:
     """Run a call in this thread and hand its outcome to its loop."""
     ok = True
+    fn, args = call.fn, call.args
+    # Dropped before the outcome is handed over, so that once the awaiting
+    # task resumes this thread holds nothing of the call (a request
+    # context, and through it the app) while it waits for the next one.
+    call.args = ()
     try:
-        value: t.Any = call.context.run(call.fn, *call.args)
+        value: t.Any = call.context.run(fn, *args)
     except StopIteration as error:
         # A Future refuses StopIteration (it would end a generator).
-        ok, value = False, RuntimeError(f"{_name(call.fn)} raised StopIteration")
+        ok, value = False, RuntimeError(f"{_name(fn)} raised StopIteration")
         value.__cause__ = error
     except BaseException as error:  # handed to the awaiting task
         ok, value = False, error
+    del fn, args
     # A closed loop has nobody waiting for this outcome any more.
     with contextlib.suppress(RuntimeError):
         call.loop.call_soon_threadsafe(_settle, call.future, ok, value)

@@ -1,6 +1,7 @@
-"""Shared fixtures: a fresh app in testing mode and its test client, a
-throwaway PostgreSQL server, the Flask alias for a test or a module, and
-one headless browser for the session."""
+"""Shared fixtures: a fresh app in testing mode and its test client, the
+transport test clients use (WSGI or ASGI), a throwaway PostgreSQL server,
+the Flask alias for a test or a module, and one headless browser for the
+session."""
 
 from __future__ import annotations
 
@@ -15,6 +16,63 @@ from framework.testing import AppClient
 if t.TYPE_CHECKING:
     from postgres_server import PostgresServer
     from selenium.webdriver.remote.webdriver import WebDriver
+
+
+#: The transports a module that uses the ``transport`` fixture runs on.
+TRANSPORTS = ("wsgi", "asgi")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "wsgi_only(reason): in a module run on both transports, a test about"
+        " WSGI itself (environ keys only WSGI has, wsgi.input, start_response)",
+    )
+    config.addinivalue_line(
+        "markers",
+        "one_transport: in a module run on both transports, a test that sends"
+        " no request through a test client: it runs once",
+    )
+    config.addinivalue_line(
+        "markers",
+        "xfail_asgi(reason): in a module run on both transports, a known"
+        " difference of the ASGI adapter: the asgi run is xfail(strict=True)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test that uses :func:`transport` once per transport (ids
+    ``wsgi`` and ``asgi``); only on WSGI when marked ``wsgi_only``; once,
+    unparametrised, when marked ``one_transport``; with the ASGI run an
+    expected failure when marked ``xfail_asgi``."""
+    if "transport" not in metafunc.fixturenames:
+        return
+    definition = metafunc.definition
+    if definition.get_closest_marker("one_transport") is not None:
+        return
+    if definition.get_closest_marker("wsgi_only") is not None:
+        metafunc.parametrize("transport", ["wsgi"], indirect=True, ids=["wsgi"])
+        return
+    known = definition.get_closest_marker("xfail_asgi")
+    asgi: t.Any = "asgi"
+    if known is not None:
+        reason = known.kwargs.get("reason") or known.args[0]
+        asgi = pytest.param("asgi", marks=pytest.mark.xfail(strict=True, reason=reason))
+    metafunc.parametrize("transport", ["wsgi", asgi], indirect=True, ids=TRANSPORTS)
+
+
+@pytest.fixture
+def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The transport of every test client the test makes, ``"wsgi"`` or
+    ``"asgi"`` (:attr:`AppClient.default_transport`), so that the same test
+    checks both protocols. The core modules use it for all their tests::
+
+        pytestmark = pytest.mark.usefixtures("transport")
+    """
+    # A test marked one_transport is not parametrised: it sends no request.
+    name: str = getattr(request, "param", "wsgi")
+    monkeypatch.setattr(AppClient, "default_transport", name)
+    return name
 
 
 @pytest.fixture

@@ -1125,3 +1125,57 @@ def test_spooled_body_file_is_closed_after_the_request(app: App) -> None:
     assert result.body == b"1000"
     assert not isinstance(files[0], bytes)  # went to a temporary file
     assert files[0].closed
+
+
+def test_lifespan_shutdown_stops_the_thread_pool(app: App) -> None:
+    @app.get("/")
+    def index() -> str:
+        return threading.current_thread().name
+
+    async def main() -> tuple[bytes, list[Message], bool]:
+        inbox: asyncio.Queue[Message] = asyncio.Queue()
+        sent: list[Message] = []
+
+        async def receive() -> Message:
+            return await inbox.get()
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        life = asyncio.ensure_future(
+            app.asgi({"type": "lifespan", "asgi": {"version": "3.0"}}, receive, send)
+        )
+        await inbox.put({"type": "lifespan.startup"})
+        answer = await exchange(app, scope())
+        pool = app._http_adapter.hop  # type: ignore[union-attr]
+        await inbox.put({"type": "lifespan.shutdown"})
+        await asyncio.wait_for(life, 5)
+        return answer.body, sent, pool.threads == 0
+
+    body, sent, stopped = asyncio.run(main())
+    assert body.startswith(b"framework-asgi")
+    assert [m["type"] for m in sent] == [
+        "lifespan.startup.complete",
+        "lifespan.shutdown.complete",
+    ]
+    assert stopped
+
+
+def test_an_app_that_served_asgi_is_freed_without_the_cycle_collector() -> None:
+    import gc
+    import weakref
+
+    app = App(__name__)
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    assert call(app, scope()).body == b"ok"
+    ref = weakref.ref(app)
+    gc.disable()
+    try:
+        del app
+        assert ref() is None
+    finally:
+        gc.enable()

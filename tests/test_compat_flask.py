@@ -32,6 +32,10 @@ from framework import App
 from framework.cli import FrameworkGroup
 from framework.testing import AppClient, AppCliRunner
 
+# Every test runs through the WSGI and the ASGI callable (see the
+# ``transport`` fixture in conftest.py): a difference between them fails.
+pytestmark = pytest.mark.usefixtures("transport")
+
 # -- fixtures ------------------------------------------------------------------
 
 
@@ -46,12 +50,14 @@ def _import(name: str) -> t.Any:
 # -- the alias -----------------------------------------------------------------
 
 
+@pytest.mark.one_transport
 def test_real_flask_is_installed_so_the_alias_has_to_win() -> None:
     # Without an installed Flask these tests would prove nothing about the
     # import hook's precedence.
     assert importlib.machinery.PathFinder.find_spec("flask") is not None
 
 
+@pytest.mark.one_transport
 @pytest.mark.usefixtures("flask_alias")
 def test_import_flask_gives_the_framework_namespace() -> None:
     flask = _import("flask")
@@ -60,6 +66,7 @@ def test_import_flask_gives_the_framework_namespace() -> None:
     assert flask.jsonify is framework.jsonify
 
 
+@pytest.mark.one_transport
 @pytest.mark.usefixtures("flask_alias")
 def test_flask_namespace_has_every_name_framework_exports() -> None:
     flask = _import("flask")
@@ -78,6 +85,7 @@ def test_flask_namespace_has_every_name_framework_exports() -> None:
     ] == []
 
 
+@pytest.mark.one_transport
 @pytest.mark.usefixtures("flask_alias")
 @pytest.mark.parametrize(
     "flask_name",
@@ -92,6 +100,7 @@ def test_flask_module_path_is_the_framework_module(flask_name: str) -> None:
     assert module is sys.modules[compat.FLASK_MODULES[flask_name]]
 
 
+@pytest.mark.one_transport
 @pytest.mark.usefixtures("flask_alias")
 def test_flask_json_provider_imports_as_a_dotted_path() -> None:
     import flask.json.provider
@@ -101,6 +110,7 @@ def test_flask_json_provider_imports_as_a_dotted_path() -> None:
     )
 
 
+@pytest.mark.one_transport
 @pytest.mark.usefixtures("flask_alias")
 def test_flask_submodules_are_attributes_of_flask() -> None:
     flask = _import("flask")
@@ -108,6 +118,7 @@ def test_flask_submodules_are_attributes_of_flask() -> None:
     assert flask.signals.Namespace is not None
 
 
+@pytest.mark.one_transport
 @pytest.mark.usefixtures("flask_alias")
 def test_flask_has_no_attribute_outside_its_api() -> None:
     flask = _import("flask")
@@ -115,6 +126,7 @@ def test_flask_has_no_attribute_outside_its_api() -> None:
         _ = flask.no_such_thing
 
 
+@pytest.mark.one_transport
 @pytest.mark.usefixtures("flask_alias")
 def test_flask_class_names_map_to_ours() -> None:
     assert _import("flask.app").Flask is App
@@ -128,12 +140,14 @@ def test_flask_class_names_map_to_ours() -> None:
     assert helpers.url_for is framework.url_for
 
 
+@pytest.mark.one_transport
 @pytest.mark.usefixtures("flask_alias")
 def test_renaming_modules_forward_their_other_names() -> None:
     # framework.cli.get_version is not in its __all__, flask.cli has it.
     assert _import("flask.cli").get_version is sys.modules["framework.cli"].get_version
 
 
+@pytest.mark.one_transport
 @pytest.mark.usefixtures("flask_alias")
 def test_flask_objects_are_framework_objects_to_isinstance() -> None:
     flask = _import("flask")
@@ -144,11 +158,13 @@ def test_flask_objects_are_framework_objects_to_isinstance() -> None:
         assert isinstance(flask.make_response("x"), flask.Response)
 
 
+@pytest.mark.one_transport
 @pytest.mark.usefixtures("flask_alias")
 def test_flask_version_is_the_api_level_implemented() -> None:
     assert _import("flask").__version__ == "3.1.0"
 
 
+@pytest.mark.one_transport
 @pytest.mark.usefixtures("flask_alias")
 def test_aliased_framework_module_keeps_its_own_spec() -> None:
     _import("flask.globals")
@@ -158,6 +174,7 @@ def test_aliased_framework_module_keeps_its_own_spec() -> None:
     assert not hasattr(module, "__path__")
 
 
+@pytest.mark.one_transport
 @pytest.mark.usefixtures("flask_alias")
 def test_flask_module_missing_here_is_a_clear_error() -> None:
     # flask.scaffold is Flask 2's path (3.x moved it to flask.sansio);
@@ -166,6 +183,7 @@ def test_flask_module_missing_here_is_a_clear_error() -> None:
         _import("flask.scaffold")
 
 
+@pytest.mark.one_transport
 @pytest.mark.usefixtures("flask_alias")
 def test_flask_sansio_modules_resolve_to_the_one_class_of_each() -> None:
     from framework.blueprints import Blueprint, BlueprintSetupState
@@ -187,6 +205,7 @@ def test_flask_sansio_modules_resolve_to_the_one_class_of_each() -> None:
     assert _import("flask").sansio.scaffold is scaffold
 
 
+@pytest.mark.one_transport
 @pytest.mark.usefixtures("flask_alias")
 def test_flask_private_names_extensions_import_resolve() -> None:
     from framework.ctx import _cv_app, _cv_request
@@ -202,6 +221,7 @@ def test_flask_private_names_extensions_import_resolve() -> None:
     assert "patch" in _import("flask.views").http_method_funcs
 
 
+@pytest.mark.one_transport
 @pytest.mark.usefixtures("flask_alias")
 def test_g_is_named_flask_g_under_the_alias() -> None:
     app = App("named_g")
@@ -212,6 +232,7 @@ def test_g_is_named_flask_g_under_the_alias() -> None:
         assert repr(_import("framework").g) == "<framework.g of 'named_g'>"
 
 
+@pytest.mark.one_transport
 @pytest.mark.usefixtures("flask_alias")
 def test_install_is_idempotent() -> None:
     compat.install()
@@ -220,6 +241,7 @@ def test_install_is_idempotent() -> None:
     assert _import("flask").Flask is App
 
 
+@pytest.mark.one_transport
 def test_uninstall_forgets_the_alias(flask_alias: None) -> None:
     _import("flask.json.tag")
     assert compat.is_installed()
@@ -231,6 +253,7 @@ def test_uninstall_forgets_the_alias(flask_alias: None) -> None:
     assert sys.modules["framework.json.tag"].TaggedJSONSerializer is not None
 
 
+@pytest.mark.one_transport
 def test_not_installed_by_default() -> None:
     assert not compat.is_installed()
     assert "flask" not in sys.modules
@@ -246,6 +269,7 @@ def _run_python(code: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.one_transport
 def test_install_after_real_flask_was_imported_is_a_clear_error() -> None:
     result = _run_python(
         "import flask_login\n"  # an extension importing real Flask
@@ -263,6 +287,7 @@ def test_install_after_real_flask_was_imported_is_a_clear_error() -> None:
     assert "installed: False" in result.stdout
 
 
+@pytest.mark.one_transport
 def test_every_public_name_of_flask_modules_exists_under_the_alias(
     flask_alias: None,
 ) -> None:
@@ -352,6 +377,7 @@ def login_app(flask_alias: None) -> _LoginApp:
     return _LoginApp(app, app.test_client(), login_manager, User)
 
 
+@pytest.mark.one_transport
 def test_flask_login_is_attached_to_the_app(login_app: _LoginApp) -> None:
     assert login_app.app.login_manager is login_app.login_manager  # type: ignore[attr-defined]
 
@@ -745,6 +771,7 @@ def test_flask_jwt_required_refuses_missing_and_malformed_tokens(
 # -- Flask-Bcrypt --------------------------------------------------------------
 
 
+@pytest.mark.one_transport
 def test_flask_bcrypt_hash_and_check(flask_alias: None) -> None:
     flask = _import("flask")
     flask_bcrypt = _import("flask_bcrypt")

@@ -850,3 +850,22 @@ if sys.version_info >= (3, 12):  # pragma: no cover - documents the marker
 
         marked = inspect.markcoroutinefunction(returns_coroutine)
         assert classify(marked) is CallKind.ASYNC
+
+
+def test_idle_threads_end_and_come_back_when_calls_do() -> None:
+    hop = ThreadHop(max_threads=2, idle_timeout=0.05)
+
+    async def main() -> tuple[int, int, int]:
+        await asyncio.gather(hop.run(time.sleep, 0.01), hop.run(time.sleep, 0.01))
+        busy = hop.threads
+        deadline = time.monotonic() + 5
+        while hop.threads and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        idle = hop.threads
+        assert await hop.run(lambda: 42) == 42
+        return busy, idle, hop.threads
+
+    busy, idle, again = asyncio.run(main())
+    assert busy == 2
+    assert idle == 0
+    assert again == 1

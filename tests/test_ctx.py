@@ -27,6 +27,12 @@ from framework.testing import AppClient
 # -- proxies outside and inside contexts ---------------------------------------
 
 
+# Every test runs through the WSGI and the ASGI callable (see the
+# ``transport`` fixture in conftest.py): a difference between them fails.
+pytestmark = pytest.mark.usefixtures("transport")
+
+
+@pytest.mark.one_transport
 def test_proxies_outside_any_context_raise() -> None:
     assert not has_app_context()
     assert not has_request_context()
@@ -40,6 +46,7 @@ def test_proxies_outside_any_context_raise() -> None:
         session.get("x")
 
 
+@pytest.mark.one_transport
 def test_proxies_inside_app_context(app: App) -> None:
     with app.app_context():
         assert has_app_context()
@@ -55,6 +62,7 @@ def test_proxies_inside_app_context(app: App) -> None:
     assert not has_app_context()
 
 
+@pytest.mark.one_transport
 def test_proxies_inside_request_context(app: App) -> None:
     with app.test_request_context("/path?q=1", method="POST") as ctx:
         assert isinstance(ctx, RequestContext)
@@ -71,6 +79,7 @@ def test_proxies_inside_request_context(app: App) -> None:
     assert not has_app_context()
 
 
+@pytest.mark.one_transport
 def test_app_context_nesting_gives_each_its_own_g(app: App) -> None:
     other = App("other_app")
     with app.app_context():
@@ -88,6 +97,7 @@ def test_app_context_nesting_gives_each_its_own_g(app: App) -> None:
     assert not has_app_context()
 
 
+@pytest.mark.one_transport
 def test_same_app_context_pushed_twice_tears_down_once(app: App) -> None:
     calls: list[BaseException | None] = []
     app.teardown_appcontext(calls.append)
@@ -100,6 +110,7 @@ def test_same_app_context_pushed_twice_tears_down_once(app: App) -> None:
     assert calls == [None]
 
 
+@pytest.mark.one_transport
 def test_request_context_inside_app_context_shares_g(app: App) -> None:
     with app.app_context():
         g.shared = "from app context"
@@ -109,6 +120,7 @@ def test_request_context_inside_app_context_shares_g(app: App) -> None:
         assert g.added == "from request"
 
 
+@pytest.mark.one_transport
 def test_request_context_inside_other_apps_context_has_own_g(app: App) -> None:
     other = App("other_app")
     with other.app_context():
@@ -122,6 +134,7 @@ def test_request_context_inside_other_apps_context_has_own_g(app: App) -> None:
 # -- g -------------------------------------------------------------------------
 
 
+@pytest.mark.one_transport
 def test_g_methods(app: App) -> None:
     with app.app_context():
         assert g.get("missing") is None
@@ -145,6 +158,7 @@ def test_g_methods(app: App) -> None:
         assert "test_app" in repr(g)
 
 
+@pytest.mark.one_transport
 def test_custom_app_ctx_globals_class(app: App) -> None:
     class MyGlobals(_AppCtxGlobals):
         def answer(self) -> int:
@@ -158,6 +172,7 @@ def test_custom_app_ctx_globals_class(app: App) -> None:
 # -- teardown ------------------------------------------------------------------
 
 
+@pytest.mark.one_transport
 def test_teardown_appcontext_runs_when_app_context_pops(app: App) -> None:
     calls: list[BaseException | None] = []
 
@@ -171,6 +186,7 @@ def test_teardown_appcontext_runs_when_app_context_pops(app: App) -> None:
     assert calls == [None]
 
 
+@pytest.mark.one_transport
 def test_teardown_appcontext_receives_the_exception(app: App) -> None:
     calls: list[BaseException | None] = []
     app.teardown_appcontext(calls.append)
@@ -195,6 +211,7 @@ def test_teardown_appcontext_runs_after_each_request(
     assert calls == [None, None]
 
 
+@pytest.mark.one_transport
 def test_teardown_appcontext_left_to_outer_app_context(app: App) -> None:
     calls: list[BaseException | None] = []
     app.teardown_appcontext(calls.append)
@@ -208,6 +225,7 @@ def test_teardown_appcontext_left_to_outer_app_context(app: App) -> None:
 # -- isolation across threads and tasks ------------------------------------------
 
 
+@pytest.mark.one_transport
 def test_request_contexts_isolated_across_threads(app: App) -> None:
     barrier = threading.Barrier(2, timeout=5)
     results: dict[str, tuple[str, str, str]] = {}
@@ -233,6 +251,7 @@ def test_request_contexts_isolated_across_threads(app: App) -> None:
     assert not has_request_context()
 
 
+@pytest.mark.one_transport
 def test_main_thread_context_not_visible_in_other_thread(app: App) -> None:
     seen: list[bool] = []
     with app.test_request_context("/"):
@@ -244,6 +263,7 @@ def test_main_thread_context_not_visible_in_other_thread(app: App) -> None:
     assert seen == [False]
 
 
+@pytest.mark.one_transport
 def test_request_contexts_isolated_across_asyncio_tasks(app: App) -> None:
     async def worker(name: str, barrier: asyncio.Barrier) -> tuple[str, str]:
         with app.test_request_context(f"/{name}"):
@@ -325,6 +345,7 @@ def test_copy_current_request_context_after_the_response(
     assert seen == ["/later?id=3"]
 
 
+@pytest.mark.one_transport
 def test_copy_current_request_context_outside_request_raises(app: App) -> None:
     with pytest.raises(RuntimeError):
         copy_current_request_context(lambda: None)
@@ -335,6 +356,7 @@ def test_copy_current_request_context_outside_request_raises(app: App) -> None:
 # -- popping -----------------------------------------------------------------------
 
 
+@pytest.mark.one_transport
 def test_popping_wrong_app_context_raises(app: App) -> None:
     def scenario() -> None:
         first = app.app_context()
@@ -348,6 +370,7 @@ def test_popping_wrong_app_context_raises(app: App) -> None:
     assert not has_app_context()
 
 
+@pytest.mark.one_transport
 def test_popping_wrong_request_context_raises(app: App) -> None:
     def scenario() -> None:
         first = app.test_request_context("/first")
@@ -361,6 +384,7 @@ def test_popping_wrong_request_context_raises(app: App) -> None:
     assert not has_request_context()
 
 
+@pytest.mark.one_transport
 def test_contexts_pop_in_order(app: App) -> None:
     outer = app.app_context()
     inner = app.test_request_context("/")
@@ -426,6 +450,7 @@ def test_plain_generator_has_no_request_while_streaming(
     assert seen == [False]
 
 
+@pytest.mark.one_transport
 def test_stream_with_context_outside_request_raises(app: App) -> None:
     with pytest.raises(RuntimeError):
         stream_with_context(iter(["x"]))
@@ -434,6 +459,7 @@ def test_stream_with_context_outside_request_raises(app: App) -> None:
 # -- the null session ----------------------------------------------------------------
 
 
+@pytest.mark.one_transport
 def test_session_is_empty_null_session(app: App) -> None:
     with app.test_request_context("/"):
         assert session.get("user") is None
@@ -443,6 +469,7 @@ def test_session_is_empty_null_session(app: App) -> None:
         assert not session.permanent
 
 
+@pytest.mark.one_transport
 def test_session_write_raises_mentioning_secret_key(app: App) -> None:
     with app.test_request_context("/"):
         with pytest.raises(RuntimeError, match="SECRET_KEY"):
@@ -464,6 +491,7 @@ def test_session_read_in_view_is_empty(app: App, client: AppClient) -> None:
     assert "Set-Cookie" not in response.headers
 
 
+@pytest.mark.one_transport
 def test_app_context_is_app_context_instance(app: App) -> None:
     ctx = app.app_context()
     assert isinstance(ctx, AppContext)
@@ -487,6 +515,7 @@ def test_teardown_appcontext_runs_after_the_request_is_gone(app: App) -> None:
     assert seen == [(False, True, "ann")]
 
 
+@pytest.mark.one_transport
 def test_request_ctx_proxy_is_false_in_an_app_context(app: App) -> None:
     from framework.globals import request_ctx
 
@@ -498,6 +527,7 @@ def test_request_ctx_proxy_is_false_in_an_app_context(app: App) -> None:
         assert request_ctx.request is request._get_current_object()  # type: ignore[attr-defined]
 
 
+@pytest.mark.one_transport
 def test_app_ctx_proxy_is_the_app_context_itself(app: App) -> None:
     from framework.globals import app_ctx
 
@@ -534,6 +564,7 @@ def test_app_ctx_is_one_object_for_a_request_and_its_teardown(app: App) -> None:
     assert isinstance(seen[0], RequestContext)
 
 
+@pytest.mark.one_transport
 def test_app_ctx_of_a_request_shares_its_g(app: App) -> None:
     from framework.globals import app_ctx
 
@@ -544,6 +575,7 @@ def test_app_ctx_of_a_request_shares_its_g(app: App) -> None:
         assert g.role == "admin"
 
 
+@pytest.mark.one_transport
 def test_app_ctx_of_a_request_inside_an_app_context_is_the_outer(app: App) -> None:
     from framework.globals import app_ctx
 
@@ -551,6 +583,7 @@ def test_app_ctx_of_a_request_inside_an_app_context_is_the_outer(app: App) -> No
         assert app_ctx._get_current_object() is outer  # type: ignore[attr-defined]
 
 
+@pytest.mark.one_transport
 def test_request_context_pushed_again_alone_gets_its_own_app_context(
     app: App,
 ) -> None:
@@ -612,6 +645,7 @@ def test_with_client_and_redirects_keep_the_final_requests_g(app: App) -> None:
 # -- Flask's context variables: _cv_app and _cv_request ----------------------------
 
 
+@pytest.mark.one_transport
 def test_cv_request_is_none_in_a_bare_app_context(app: App) -> None:
     from framework.ctx import _cv_app, _cv_request
 
@@ -628,6 +662,7 @@ def test_cv_request_is_none_in_a_bare_app_context(app: App) -> None:
             _cv_request.get()
 
 
+@pytest.mark.one_transport
 def test_cv_request_is_the_request_context_inside_a_request(app: App) -> None:
     from framework.ctx import _cv_app, _cv_request
     from framework.globals import app_ctx
@@ -642,6 +677,7 @@ def test_cv_request_is_the_request_context_inside_a_request(app: App) -> None:
         assert _cv_app.get() is outer
 
 
+@pytest.mark.one_transport
 def test_cv_app_set_and_reset_without_pushing(app: App) -> None:
     # Extensions (and background-thread code) set the variable directly.
     from framework.ctx import _cv_app
@@ -659,6 +695,7 @@ def test_cv_app_set_and_reset_without_pushing(app: App) -> None:
     assert calls == []  # set is not a push: no teardown
 
 
+@pytest.mark.one_transport
 def test_cv_request_set_none_leaves_the_app_context(app: App) -> None:
     from framework.ctx import _cv_request
 
@@ -675,6 +712,7 @@ def test_cv_request_set_none_leaves_the_app_context(app: App) -> None:
         assert request.path == "/"
 
 
+@pytest.mark.one_transport
 def test_app_context_pushed_during_a_request_keeps_the_request(app: App) -> None:
     from framework.ctx import _cv_app, _cv_request
     from framework.globals import request_ctx
@@ -695,6 +733,7 @@ def test_app_context_pushed_during_a_request_keeps_the_request(app: App) -> None
     assert not has_request_context()
 
 
+@pytest.mark.one_transport
 def test_app_context_has_no_session_attribute_without_a_request(app: App) -> None:
     # Flask's app context has no session; Flask-SocketIO tells Flask
     # versions apart with hasattr(app_ctx, "session").
@@ -731,6 +770,7 @@ def test_context_refcounts_inside_a_view(app: App, client: AppClient) -> None:
     assert called == ["request", "app"]
 
 
+@pytest.mark.one_transport
 def test_popping_out_of_order_names_both_contexts(app: App) -> None:
     def scenario() -> None:
         first = app.test_request_context("/first")
@@ -752,6 +792,7 @@ def test_popping_out_of_order_names_both_contexts(app: App) -> None:
     contextvars.copy_context().run(app_scenario)
 
 
+@pytest.mark.one_transport
 def test_teardown_appcontext_of_a_request_sees_no_request(app: App) -> None:
     from framework.globals import app_ctx
 
@@ -805,6 +846,7 @@ def test_objects_an_extension_reaches_take_new_attributes(app: App) -> None:
 # -- matching before the push ---------------------------------------------------------
 
 
+@pytest.mark.one_transport
 def test_prematch_matches_without_the_signal_and_push_sends_it(app: App) -> None:
     from framework.signals import request_matched
 
@@ -830,6 +872,7 @@ def test_prematch_matches_without_the_signal_and_push_sends_it(app: App) -> None
     assert sent == [{"n": 3}]
 
 
+@pytest.mark.one_transport
 def test_prematch_stores_a_routing_error(app: App) -> None:
     ctx = app.test_request_context("/missing")
     ctx.prematch()
@@ -838,6 +881,7 @@ def test_prematch_stores_a_routing_error(app: App) -> None:
     assert ctx.request.routing_exception.code == 404
 
 
+@pytest.mark.one_transport
 def test_request_context_from_a_request_without_environ(app: App) -> None:
     built = app.request_class.from_values("/from-request")
     ctx = RequestContext(app, request=built)
@@ -850,6 +894,7 @@ def test_request_context_from_a_request_without_environ(app: App) -> None:
 # -- review: Flask's behaviour the one-variable design must keep -------------------
 
 
+@pytest.mark.one_transport
 def test_cv_app_set_during_a_request_keeps_the_request(app: App) -> None:
     # Code written for Flask sets an app context directly (so that an
     # extension's per-context state is fresh); Flask's request variable
@@ -871,6 +916,7 @@ def test_cv_app_set_during_a_request_keeps_the_request(app: App) -> None:
     assert not has_request_context()
 
 
+@pytest.mark.one_transport
 def test_cv_request_set_none_keeps_g_made_meanwhile(app: App) -> None:
     # With the request hidden, g is still the request's app context's g,
     # also when it is first used while hidden.
@@ -908,6 +954,7 @@ def test_copied_request_context_shares_the_session(app: App) -> None:
         assert saved["done"] == "yes"
 
 
+@pytest.mark.one_transport
 def test_popping_the_wrong_request_context_still_tears_down(app: App) -> None:
     # The error is raised, but a request that was its own app context
     # still runs the teardown_appcontext callbacks, as in Flask, so that
@@ -973,6 +1020,7 @@ def test_templates_in_an_app_context_pushed_during_a_request(app: App) -> None:
     assert app.test_client().get("/shop/").text == "shop /shop/ inner"
 
 
+@pytest.mark.one_transport
 def test_cv_request_set_none_hides_the_request_beneath_an_app_context(
     app: App,
 ) -> None:

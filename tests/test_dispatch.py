@@ -30,6 +30,11 @@ if t.TYPE_CHECKING:
     from framework.typing import ResponseReturnValue
 
 
+# Every test runs through the WSGI and the ASGI callable (see the
+# ``transport`` fixture in conftest.py): a difference between them fails.
+pytestmark = pytest.mark.usefixtures("transport")
+
+
 def _new_app(cls: type[App] = App, **kwargs: t.Any) -> App:
     app = cls("test_app", root_path=__file__.rpartition("/")[0], **kwargs)
     app.testing = True
@@ -320,6 +325,7 @@ def test_after_this_request_can_replace_the_response(
     assert response.data == b"from callback"
 
 
+@pytest.mark.one_transport
 def test_after_this_request_outside_a_request_raises(app: App) -> None:
     def callback(response: Response) -> Response:
         return response
@@ -594,6 +600,7 @@ def test_every_teardown_runs_and_the_first_error_propagates_in_testing(
     ]
 
 
+@pytest.mark.one_transport
 def test_every_teardown_appcontext_runs_even_when_one_raises(app: App) -> None:
     calls: list[str] = []
 
@@ -1146,6 +1153,7 @@ def test_setup_methods_after_first_request_raise(app: App, client: AppClient) ->
 # -- the Dispatcher alone ----------------------------------------------------
 
 
+@pytest.mark.one_transport
 def test_dispatcher_alone_preprocess_dispatch_finalize(app: App) -> None:
     calls: list[str] = []
 
@@ -1176,6 +1184,7 @@ def test_dispatcher_alone_preprocess_dispatch_finalize(app: App) -> None:
     assert calls == ["before", "view", "after"]
 
 
+@pytest.mark.one_transport
 def test_dispatcher_alone_preprocess_returns_the_short_circuit_value(
     app: App,
 ) -> None:
@@ -1189,6 +1198,7 @@ def test_dispatcher_alone_preprocess_returns_the_short_circuit_value(
     assert response.status_code == 401
 
 
+@pytest.mark.one_transport
 def test_dispatcher_alone_dispatch_raises_the_routing_error(app: App) -> None:
     from werkzeug.exceptions import NotFound
 
@@ -1196,6 +1206,7 @@ def test_dispatcher_alone_dispatch_raises_the_routing_error(app: App) -> None:
         app.dispatcher.dispatch(ctx)
 
 
+@pytest.mark.one_transport
 def test_dispatcher_alone_full_dispatch(app: App) -> None:
     @app.get("/x")
     def x() -> tuple[str, int]:
@@ -1207,6 +1218,7 @@ def test_dispatcher_alone_full_dispatch(app: App) -> None:
     assert response.data == b"made"
 
 
+@pytest.mark.one_transport
 def test_fresh_dispatcher_prepares_itself_for_the_context_app(app: App) -> None:
     calls: list[str] = []
 
@@ -1225,6 +1237,7 @@ def test_fresh_dispatcher_prepares_itself_for_the_context_app(app: App) -> None:
     assert calls == ["before"]
 
 
+@pytest.mark.one_transport
 def test_dispatcher_alone_make_default_options_response(app: App) -> None:
     @app.route("/x", methods=["GET", "POST"])
     def x() -> str:
@@ -1286,6 +1299,9 @@ print(ran)
 """
 
 
+@pytest.mark.wsgi_only(
+    reason="runs in a subprocess, whose clients keep the default transport"
+)
 def test_registries_written_after_the_first_request_are_used_as_in_flask() -> None:
     """Flask reads its registries at every request, so direct writes after
     the first request take effect; here the app compiles again on such a

@@ -20,6 +20,18 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from framework import App, Request, request
 
+# Every test runs through the WSGI and the ASGI callable (see the
+# ``transport`` fixture in conftest.py): a difference between them fails.
+pytestmark = pytest.mark.usefixtures("transport")
+
+#: A test that feeds ``wsgi.input`` itself, as a WSGI server does: WSGI
+#: only. The ASGI adapter's body limits are tested in tests/test_asgi.py.
+feeds_wsgi_input = pytest.mark.wsgi_only(reason="feeds wsgi.input itself")
+
+#: A test that feeds ``wsgi.input`` itself, as a WSGI server does: WSGI
+#: only. The ASGI adapter's body limits are tested in tests/test_asgi.py.
+feeds_wsgi_input = pytest.mark.wsgi_only(reason="feeds wsgi.input itself")
+
 LIMIT = 1000
 
 
@@ -166,6 +178,7 @@ def assert_app_still_works(app: App) -> None:
     assert app.test_client().get("/").text == "still fine"
 
 
+@feeds_wsgi_input
 @pytest.mark.parametrize("reader", READERS)
 def test_declared_length_over_the_limit_is_413_before_reading(
     limited: tuple[App, list[int]], reader: str
@@ -179,6 +192,7 @@ def test_declared_length_over_the_limit_is_413_before_reading(
     assert_app_still_works(app)
 
 
+@feeds_wsgi_input
 @pytest.mark.parametrize("reader", READERS)
 def test_chunked_body_over_the_limit_is_413_not_truncated(
     limited: tuple[App, list[int]], reader: str
@@ -194,6 +208,7 @@ def test_chunked_body_over_the_limit_is_413_not_truncated(
     assert_app_still_works(app)
 
 
+@feeds_wsgi_input
 @pytest.mark.parametrize("reader", READERS)
 def test_endless_chunked_body_reads_at_most_limit_plus_one_byte(
     limited: tuple[App, list[int]], reader: str
@@ -206,6 +221,7 @@ def test_endless_chunked_body_reads_at_most_limit_plus_one_byte(
     assert 0 < stream.served <= LIMIT + 1
 
 
+@feeds_wsgi_input
 @pytest.mark.parametrize("chunked", [False, True], ids=["declared", "chunked"])
 @pytest.mark.parametrize("reader", READERS)
 def test_body_exactly_at_the_limit_is_read_whole(
@@ -219,6 +235,7 @@ def test_body_exactly_at_the_limit_is_read_whole(
     assert seen == [payload]
 
 
+@feeds_wsgi_input
 @pytest.mark.parametrize("reader", READERS)
 def test_without_a_limit_a_chunked_body_is_read_whole(
     limited: tuple[App, list[int]], reader: str
@@ -233,6 +250,7 @@ def test_without_a_limit_a_chunked_body_is_read_whole(
     assert stream.served == size
 
 
+@feeds_wsgi_input
 @pytest.mark.parametrize("reader", READERS)
 def test_chunked_body_the_server_did_not_terminate_is_411(
     limited: tuple[App, list[int]], reader: str
@@ -251,6 +269,7 @@ def test_chunked_body_the_server_did_not_terminate_is_411(
     assert_app_still_works(app)
 
 
+@feeds_wsgi_input
 def test_no_length_and_no_transfer_encoding_is_an_empty_body(
     limited: tuple[App, list[int]],
 ) -> None:
@@ -262,6 +281,7 @@ def test_no_length_and_no_transfer_encoding_is_an_empty_body(
     assert stream.served == 0
 
 
+@feeds_wsgi_input
 def test_view_that_never_reads_the_body_is_not_refused(
     limited: tuple[App, list[int]],
 ) -> None:
@@ -277,6 +297,7 @@ def test_view_that_never_reads_the_body_is_not_refused(
     assert stream.served == 0
 
 
+@feeds_wsgi_input
 def test_limit_set_on_the_request_wins_over_config(
     limited: tuple[App, list[int]],
 ) -> None:
@@ -295,6 +316,7 @@ def test_limit_set_on_the_request_wins_over_config(
     assert seen == [10]
 
 
+@feeds_wsgi_input
 def test_reading_again_after_the_413_is_still_413(app: App) -> None:
     """A view that catches the error can't then get the truncated body."""
     app.config["MAX_CONTENT_LENGTH"] = 10
@@ -548,6 +570,7 @@ def test_multipart_without_fields_is_an_empty_form(
     assert seen == [({}, [])]
 
 
+@feeds_wsgi_input
 def test_empty_chunked_multipart_body_is_an_empty_form(
     form_app: tuple[App, list[t.Any]],
 ) -> None:
@@ -557,6 +580,7 @@ def test_empty_chunked_multipart_body_is_an_empty_form(
     assert seen == [({}, [])]
 
 
+@feeds_wsgi_input
 def test_chunked_multipart_over_the_limit_is_413(
     form_app: tuple[App, list[t.Any]],
 ) -> None:
@@ -605,6 +629,7 @@ SERVER_ERRORS = [
 ]
 
 
+@feeds_wsgi_input
 @pytest.mark.parametrize("error", SERVER_ERRORS)
 @pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "length"])
 @pytest.mark.parametrize("reader", READERS)
@@ -632,6 +657,7 @@ def test_an_error_from_the_servers_input_is_a_400_with_one_warning(
     assert_app_still_works(app)
 
 
+@feeds_wsgi_input
 @pytest.mark.parametrize("reader", READERS)
 def test_a_declared_length_cut_short_is_a_400_even_when_terminated(
     limited: tuple[App, list[int]], reader: str, caplog: pytest.LogCaptureFixture
@@ -654,6 +680,7 @@ def test_a_declared_length_cut_short_is_a_400_even_when_terminated(
     assert_app_still_works(app)
 
 
+@feeds_wsgi_input
 def test_an_http_error_from_the_input_stream_is_kept(
     limited: tuple[App, list[int]],
 ) -> None:
@@ -666,6 +693,7 @@ def test_an_http_error_from_the_input_stream_is_kept(
     assert call(app, environ)[0] == 413
 
 
+@feeds_wsgi_input
 @pytest.mark.parametrize("sent", [b"a\nbb\nccc\n", b"a\nbb\nc"])
 def test_reading_the_stream_by_lines_keeps_to_the_declared_length(
     sent: bytes,

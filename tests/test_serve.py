@@ -504,7 +504,7 @@ def test_serve_function_refuses_bad_arguments_before_serving() -> None:
     with pytest.raises(ServeError, match="timeout: only gunicorn has this"):
         serve(app, server="waitress", workers=2, timeout=10)
     with pytest.raises(
-        ServeError, match="connection_limit, header_timeout: only waitress"
+        ServeError, match="connection_limit, header_timeout: gunicorn has no such"
     ):
         serve(app, server="gunicorn", connection_limit=10, header_timeout=5)
     with pytest.raises(ServeError, match="not 42"):
@@ -668,7 +668,7 @@ def test_cli_unknown_server(folder: pathlib.Path) -> None:
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
         "Error: Invalid value for '--server': 'nginx' is not one of 'auto',"
-        " 'gunicorn', 'waitress'."
+        " 'gunicorn', 'waitress', 'uvicorn', 'hypercorn', 'granian'."
     )
 
 
@@ -777,7 +777,7 @@ def test_cli_waitress_options_with_gunicorn(folder: pathlib.Path) -> None:
     )
     assert result.returncode == 1
     assert one_error_line(result) == (
-        "Error: header_timeout: only waitress has this; gunicorn reads requests"
+        "Error: header_timeout: gunicorn has no such limit; it reads requests"
         " in its workers and needs a buffering proxy in front against slow"
         " clients."
     )
@@ -801,7 +801,11 @@ def test_cli_server_not_installed(folder: pathlib.Path) -> None:
 
 def test_cli_no_server_installed(folder: pathlib.Path) -> None:
     result = run_cli(
-        folder, "--app", "serveapp", "serve", without=("gunicorn", "waitress")
+        folder,
+        "--app",
+        "serveapp",
+        "serve",
+        without=("gunicorn", "waitress", "uvicorn", "hypercorn", "granian"),
     )
     assert result.returncode == 1
     assert one_error_line(result).startswith(

@@ -189,20 +189,42 @@ SERVERS = {
     "gunicorn": ["--server", "gunicorn", "--workers", "2"],
     "gunicorn-gthread": ["--server", "gunicorn", "--workers", "1", "--threads", "2"],
     "waitress": ["--server", "waitress", "--threads", "2"],
+    "uvicorn": ["--server", "uvicorn", "--threads", "2"],
+    "hypercorn": ["--server", "hypercorn", "--threads", "2"],
+    "granian": ["--server", "granian", "--threads", "2"],
 }
 
 
-def start(folder: pathlib.Path, options: list[str], name: str) -> ServerProcess:
-    """``framework --app attackapp serve`` with ``options``, once it
+#: The same app with an async view: ``framework serve`` picks uvicorn for it.
+ASYNC_APP_SOURCE = textwrap.dedent(
+    """
+    import asyncio
+
+    from attackapp import app
+
+
+    @app.get("/async-health")
+    async def async_health():
+        await asyncio.sleep(0)
+        return "ok"
+    """
+)
+
+
+def start(
+    folder: pathlib.Path, options: list[str], name: str, module: str = "attackapp"
+) -> ServerProcess:
+    """``framework --app MODULE serve`` with ``options``, once it
     answers."""
     if not (folder / "attackapp.py").exists():
         (folder / "attackapp.py").write_text(APP_SOURCE, encoding="utf-8")
+        (folder / "asyncattackapp.py").write_text(ASYNC_APP_SOURCE, encoding="utf-8")
         (folder / "static").mkdir()
         (folder / "static" / "hello.txt").write_text("hello", encoding="utf-8")
         # What no request may reach: a file beside the static folder.
         (folder / "outside.txt").write_text("outside-marker", encoding="utf-8")
     port = free_port()
-    argv = [sys.executable, "-m", "framework.cli", "--app", "attackapp", "serve"]
+    argv = [sys.executable, "-m", "framework.cli", "--app", module, "serve"]
     process = ServerProcess(
         [*argv, "--port", str(port), *options],
         port=port,
@@ -256,6 +278,28 @@ def assert_clean_log(server: ServerProcess) -> None:
     assert " ERROR " not in output and "ERROR in" not in output, output
 
 
+#: Why granian fails the body tests: they are marked for it alone.
+GRANIAN_BODY_GAP = (
+    "granian reports a body it cannot parse, or one cut short, as"
+    " http.disconnect; framework/asgi.py then answers nothing, and granian"
+    " answers 500 Internal Server Error itself, logging nothing"
+)
+
+
+def granian_body_gap(server: ServerProcess, answer: Answer) -> bool:
+    """Under granian, assert the gap as it is (see :data:`GRANIAN_BODY_GAP`,
+    and docs/deployment.rst) so that a fix makes the test fail and be
+    updated; return whether it was granian's."""
+    if server.name != "granian":
+        return False
+    # None: hyper refused the chunk itself and closed the connection.
+    assert answer.status in (None, 500), answer.raw
+    if answer.status == 500:
+        assert b"\r\nserver: granian\r\n" in answer.raw
+    assert_clean_log(server)
+    return True
+
+
 @pytest.mark.parametrize("path", READERS)
 @pytest.mark.parametrize("case", MALFORMED_CHUNKED)
 def test_a_malformed_chunked_body_is_a_400(
@@ -264,11 +308,16 @@ def test_a_malformed_chunked_body_is_a_400(
     before = len(body_lines(server))
     body = MALFORMED_CHUNKED[case]
     answer = send_raw(server.port, post(path, b"Transfer-Encoding: chunked", body))
-    if server.name == "waitress" and case == "bad trailer":
-        # waitress skips trailers unread: the body before them is whole,
-        # and the app reads it.
+    if (server.name, case) in (
+        ("waitress", "bad trailer"),
+        ("hypercorn", "bad chunk extension"),
+    ):
+        # waitress skips trailers unread, h11 (hypercorn's parser) chunk
+        # extensions: the body is whole, and the app reads it.
         assert answer.status in (200, 400), answer.raw
         assert_clean_log(server)
+        return
+    if granian_body_gap(server, answer):
         return
     # Whoever parses the chunks refuses them: gunicorn hands them to the
     # app, which answers; waitress answers itself.
@@ -287,6 +336,8 @@ def test_a_body_cut_short_is_a_400_or_a_closed_connection(
 ) -> None:
     before = len(body_lines(server))
     answer = send_raw(server.port, post(path, header, body))
+    if granian_body_gap(server, answer):
+        return
     if server.name.startswith("gunicorn"):
         # The app reads what there is, finds the end too early, answers.
         assert answer.status == 400, answer.raw
@@ -296,6 +347,8 @@ def test_a_body_cut_short_is_a_400_or_a_closed_connection(
     else:
         # waitress reads the whole body before it calls the app: a body
         # that never ends is never dispatched, and the connection closes.
+        # Under uvicorn and hypercorn the adapter reads it first too, and
+        # finds the client gone.
         assert answer.status in (None, 400), answer.raw
     assert_clean_log(server)
 
@@ -303,7 +356,10 @@ def test_a_body_cut_short_is_a_400_or_a_closed_connection(
 def test_a_well_formed_chunked_body_is_read(server: ServerProcess) -> None:
     body = b"3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n"
     for path, expected in (("/data", b"data 5"), ("/stream", b"stream 5")):
-        answer = send_raw(server.port, post(path, b"Transfer-Encoding: chunked", body))
+        request = post(path, b"Transfer-Encoding: chunked", body)
+        # Complete: no need to stop sending (uvicorn drops the answer to a
+        # client that does, see test_a_half_closed_client_is_answered).
+        answer = send_raw(server.port, request, half_close=False)
         assert answer.status == 200, answer.raw
         assert answer.raw.endswith(expected)
 
@@ -313,20 +369,25 @@ def test_a_well_formed_chunked_body_is_read(server: ServerProcess) -> None:
 def test_a_redirect_target_with_a_control_character_is_a_400(
     server: ServerProcess, route: str, target: str
 ) -> None:
-    request = f"GET {route}?next={target} HTTP/1.1\r\nHost: attack\r\n\r\n"
-    answer = send_raw(server.port, request.encode())
+    request = (
+        f"GET {route}?next={target} HTTP/1.1\r\nHost: attack\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    answer = send_raw(server.port, request.encode(), half_close=False)
     assert answer.status == 400, answer.raw
-    head = answer.raw.partition(b"\r\n\r\n")[0]
-    assert b"X-Injected" not in head
-    assert b"\nLocation" not in head
+    # Header names: as the app wrote them, or lowercase (the ASGI servers).
+    head = answer.raw.partition(b"\r\n\r\n")[0].lower()
+    assert b"x-injected" not in head
+    assert b"\nlocation" not in head
     assert b"control character" in answer.raw
     assert_clean_log(server)
 
 
 def test_a_plain_redirect_target_still_redirects(server: ServerProcess) -> None:
-    answer = send_raw(server.port, b"GET /go?next=/there HTTP/1.1\r\nHost: a\r\n\r\n")
+    request = b"GET /go?next=/there HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+    answer = send_raw(server.port, request, half_close=False)
     assert answer.status == 302, answer.raw
-    assert b"\r\nLocation: /there\r\n" in answer.raw
+    assert b"\r\nlocation: /there\r\n" in answer.raw.lower()
 
 
 def test_the_attacks_left_the_server_serving(server: ServerProcess) -> None:
@@ -342,10 +403,50 @@ def attack_folder(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     return tmp_path_factory.mktemp("slow-attacks")
 
 
-@pytest.fixture(scope="module")
-def default_server(attack_folder: pathlib.Path) -> t.Iterator[ServerProcess]:
-    """``framework serve`` with every default."""
-    process = start(attack_folder, [], "framework serve")
+#: The servers the attacks on the defaults run against, each with the
+#: options that choose it and the app it serves: waitress, the default for
+#: a sync app; uvicorn, the default for an app with async code; hypercorn
+#: and granian, by name.
+DEFAULTS = {
+    "waitress": ("attackapp", []),
+    "uvicorn": ("asyncattackapp", []),
+    # hypercorn holds a connection that stopped sending in the middle of a
+    # request until its one timer runs out (10 s by default): a shorter one
+    # keeps the hostile requests' test short (1 s: 200 requests take 20 s).
+    "hypercorn": ("attackapp", ["--server", "hypercorn", "--header-timeout", "1"]),
+    "granian": ("attackapp", ["--server", "granian"]),
+}
+
+#: How many hostile requests each server gets: fewer for the ASGI servers,
+#: which add three servers' worth of time to the suite.
+HOSTILE_COUNTS = {"waitress": 2000, "uvicorn": 500, "hypercorn": 200, "granian": 500}
+
+#: The 5xx answers a server may give hostile requests: 501 for an unknown
+#: transfer coding; 500 from granian for a body cut short (GRANIAN_BODY_GAP).
+ALLOWED_5XX = {
+    "waitress": {"501"},
+    "uvicorn": {"501"},
+    "hypercorn": {"501"},
+    "granian": {"500", "501"},
+}
+
+#: The banner line that says which server ``framework serve`` started.
+BANNERS = {
+    "waitress": "with waitress on",
+    "uvicorn": "through ASGI with uvicorn on",
+    "hypercorn": "through ASGI with hypercorn on",
+    "granian": "through ASGI with granian on",
+}
+
+
+@pytest.fixture(scope="module", params=DEFAULTS)
+def default_server(
+    request: pytest.FixtureRequest, attack_folder: pathlib.Path
+) -> t.Iterator[ServerProcess]:
+    """``framework serve`` with every default but the server's name."""
+    module, options = DEFAULTS[request.param]
+    process = start(attack_folder, options, request.param, module)
+    assert BANNERS[request.param] in process.output()
     yield process
     stopped_cleanly(process)
 
@@ -407,7 +508,8 @@ def test_hostile_requests_get_clean_answers(default_server: ServerProcess) -> No
     within seconds, never a 5xx but a 501 for an unknown transfer coding,
     and never with a forbidden string or an injected header."""
     forbid = [option for word in FORBIDDEN for option in ("--forbid", word)]
-    options = ["--count", "2000", "--seed", "16", "--timeout", "10", *forbid]
+    count = str(HOSTILE_COUNTS[default_server.name])
+    options = ["--count", count, "--seed", "16", "--timeout", "10", *forbid]
     attack = subprocess.run(
         [
             sys.executable,
@@ -423,11 +525,25 @@ def test_hostile_requests_get_clean_answers(default_server: ServerProcess) -> No
     )
     report = json.loads(attack.stdout)
     assert report["hangs"] == []
-    assert report["findings"] == []
+    # hypercorn and granian speak HTTP/2 to a client that starts with its
+    # preface: an answer in HTTP/2 frames is right there.
+    findings = [
+        f
+        for f in report["findings"]
+        if not f.endswith("to b'PRI * HTTP/2.0\\r\\n\\r\\nSM\\r\\n\\r\\n'")
+    ]
+    assert findings == []
     statuses = report["statuses"]
-    assert {s for s in statuses if s.startswith("5")} <= {"501"}, statuses
-    # The requests did reach the app: its answers are among them.
-    assert {"200", "400", "404"} <= set(statuses), statuses
+    fives = {s for s in statuses if s.startswith("5")}
+    assert fives <= ALLOWED_5XX[default_server.name], statuses
+    if default_server.name in ("uvicorn", "granian"):
+        # Each request is sent, then the client stops sending: uvicorn and
+        # granian then close the connection, most often before the app's
+        # answer is out (docs/deployment.rst). Their own refusals arrive.
+        assert "400" in statuses, statuses
+    else:
+        # The requests did reach the app: its answers are among them.
+        assert {"200", "400", "404"} <= set(statuses), statuses
     assert unexpected_tracebacks(default_server.output()) == 0
     assert probe(default_server.port)
 
@@ -478,12 +594,49 @@ def test_slow_clients_do_not_starve_normal_ones(
     assert probe(default_server.port)
 
 
-@pytest.fixture(scope="module")
-def tight_server(attack_folder: pathlib.Path) -> t.Iterator[ServerProcess]:
-    """``framework serve`` with short deadlines and a small connection
-    limit, so that reaching them takes a second, not minutes."""
-    options = ["--header-timeout", "1", "--idle-timeout", "2"]
-    process = start(attack_folder, [*options, "--connection-limit", "30"], "tight")
+_TIGHT = ["--header-timeout", "1", "--idle-timeout", "2", "--connection-limit", "30"]
+
+#: Short deadlines and a small connection limit, so that reaching them takes
+#: a second, not minutes: each server with the ones it has (hypercorn has
+#: no connection limit, granian no idle timeout).
+TIGHT = {
+    "waitress": _TIGHT,
+    "uvicorn": ["--server", "uvicorn", *_TIGHT],
+    "hypercorn": [
+        "--server",
+        "hypercorn",
+        "--header-timeout",
+        "1",
+        "--idle-timeout",
+        "2",
+    ],
+    "granian": [
+        "--server",
+        "granian",
+        "--header-timeout",
+        "1",
+        "--connection-limit",
+        "30",
+    ],
+}
+
+#: When each tight server closes a connection that sends nothing, in
+#: seconds: waitress and uvicorn after --idle-timeout (2 s; waitress checks
+#: each second); hypercorn and granian after their one timer, which
+#: --header-timeout (1 s) sets.
+IDLE_CLOSE = {
+    "waitress": (1.5, 5.0),
+    "uvicorn": (1.5, 5.0),
+    "hypercorn": (0.5, 3.0),
+    "granian": (0.5, 3.0),
+}
+
+
+@pytest.fixture(scope="module", params=TIGHT)
+def tight_server(
+    request: pytest.FixtureRequest, attack_folder: pathlib.Path
+) -> t.Iterator[ServerProcess]:
+    process = start(attack_folder, TIGHT[request.param], request.param)
     yield process
     stopped_cleanly(process)
 
@@ -524,26 +677,43 @@ def test_headers_that_trickle_past_the_deadline_are_closed(
                 sock.sendall(b"X")
         took = closed_within(sock, 3)
     assert took is not None, "the server kept a connection past its deadline"
-    assert "sent no complete request headers within 1 s" in tight_server.output()
+    if tight_server.name in ("waitress", "uvicorn"):
+        # Ours (hypercorn and granian close such connections silently).
+        output = tight_server.output()
+        assert "sent no complete request headers within 1 s" in output
+
+
+#: granian's gap: see docs/deployment.rst.
+GRANIAN_SILENT_GAP = (
+    "granian (hyper) starts its header timer at a request's first byte: a"
+    " connection that never sends one stays open, and holds one of its"
+    " backpressure permits"
+)
 
 
 def test_an_idle_connection_is_closed_after_the_idle_timeout(
-    tight_server: ServerProcess,
+    tight_server: ServerProcess, request: pytest.FixtureRequest
 ) -> None:
+    if tight_server.name == "granian":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=GRANIAN_SILENT_GAP))
     with socket.create_connection(("127.0.0.1", tight_server.port)) as sock:
         started = time.monotonic()
         took = closed_within(sock, 8)
     assert took is not None, "the server kept a silent connection open"
-    # Checked once a second.
-    assert 1.5 <= time.monotonic() - started <= 5
+    least, most = IDLE_CLOSE[tight_server.name]
+    assert least <= time.monotonic() - started <= most
 
 
 def test_at_the_limit_idle_connections_make_room(
-    tight_server: ServerProcess,
+    tight_server: ServerProcess, request: pytest.FixtureRequest
 ) -> None:
     # Thirty silent connections fill the limit; a new client is answered
     # once the server closes the longest-idle ones for it, well before their
     # idle timeout.
+    if tight_server.name == "granian":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=GRANIAN_SILENT_GAP))
+    if tight_server.name == "hypercorn":
+        pytest.skip("hypercorn has no connection limit: nothing to make room in")
     with contextlib.ExitStack() as stack:
         for _ in range(30):
             stack.enter_context(
@@ -553,22 +723,13 @@ def test_at_the_limit_idle_connections_make_room(
         assert probe(tight_server.port, within=2.5), tight_server.output()
 
 
-@pytest.mark.parametrize(
-    "options",
-    [[], ["--workers", "2", "--threads", "3"]],
-    ids=["defaults", "two-workers"],
-)
-def test_sigterm_answers_every_request_in_flight(
-    attack_folder: pathlib.Path, options: list[str]
-) -> None:
-    server = start(attack_folder, options, "stopping")
-    # Twenty one-second requests on the default threads (at most 12), or on
-    # two workers of three threads: some run, the others wait for a thread,
-    # accepted or still in the listen queue, when SIGTERM comes. Each is
-    # connected and sent before the signal, however busy the machine.
+def stop_with_requests_in_flight(server: ServerProcess, count: int) -> list[bytes]:
+    """Send ``count`` one-second requests, each connected and sent before
+    the signal however busy the machine, then SIGTERM: check that the
+    listener closes, and return what each client received."""
     request = b"GET /slow?seconds=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
     clients = []
-    for _ in range(20):
+    for _ in range(count):
         client = socket.create_connection(("127.0.0.1", server.port), timeout=30)
         client.sendall(request)
         clients.append(client)
@@ -587,6 +748,45 @@ def test_sigterm_answers_every_request_in_flight(
         with client:
             answers.append(read_to_end(client))
     assert refused_after is not None, "the listener stayed open after SIGTERM"
+    return answers
+
+
+#: The ASGI servers, by the options that choose them.
+ASGI = {
+    "uvicorn": ["--server", "uvicorn"],
+    "hypercorn": ["--server", "hypercorn"],
+    "granian": ["--server", "granian"],
+}
+
+
+@pytest.mark.parametrize("name", ASGI)
+def test_sigterm_lets_every_request_in_flight_finish_under_asgi(
+    attack_folder: pathlib.Path, name: str
+) -> None:
+    # Twenty one-second sync requests, five threads to run them: five run,
+    # fifteen wait for a thread in the app's pool when SIGTERM comes.
+    server = start(attack_folder, [*ASGI[name], "--threads", "5"], name)
+    answers = stop_with_requests_in_flight(server, 20)
+    # hypercorn (h11) sends no reason phrase.
+    assert all(a.startswith(b"HTTP/1.1 200") for a in answers), answers
+    assert all(a.endswith(b"slow done") for a in answers), answers
+    assert server.process.wait(15) == 0, server.output()
+    assert "Traceback" not in server.output()
+
+
+@pytest.mark.parametrize(
+    "options",
+    [[], ["--workers", "2", "--threads", "3"]],
+    ids=["defaults", "two-workers"],
+)
+def test_sigterm_answers_every_request_in_flight(
+    attack_folder: pathlib.Path, options: list[str]
+) -> None:
+    server = start(attack_folder, options, "stopping")
+    # Twenty one-second requests on the default threads (at most 12), or on
+    # two workers of three threads: some run, the others wait for a thread,
+    # accepted or still in the listen queue, when SIGTERM comes.
+    answers = stop_with_requests_in_flight(server, 20)
     assert all(a.startswith(b"HTTP/1.1 200 OK") for a in answers), answers
     assert all(a.endswith(b"slow done") for a in answers), answers
     assert server.process.wait(15) == 0, server.output()
@@ -597,8 +797,9 @@ def test_sigterm_answers_every_request_in_flight(
     assert 1 <= server.output().count("Task queue depth") <= 2, server.output()
 
 
-def test_a_second_signal_stops_at_once(attack_folder: pathlib.Path) -> None:
-    server = start(attack_folder, [], "impatient")
+@pytest.mark.parametrize("name", ["waitress", *ASGI])
+def test_a_second_signal_stops_at_once(attack_folder: pathlib.Path, name: str) -> None:
+    server = start(attack_folder, ASGI.get(name, []), "impatient")
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         reply = pool.submit(server.request, "GET", "/slow?seconds=10")
         time.sleep(0.5)
@@ -616,14 +817,23 @@ def test_a_second_signal_stops_at_once(attack_folder: pathlib.Path) -> None:
 
 @pytest.mark.parametrize(
     "options",
-    [[], ["--workers", "2", "--threads", "2"]],
-    ids=["defaults", "two-workers"],
+    [
+        [],
+        ["--workers", "2", "--threads", "2"],
+        ASGI["uvicorn"],
+        # hypercorn then waits for the dropped request until the graceful
+        # timeout (30 s by default) before it exits.
+        [*ASGI["hypercorn"], "--graceful-timeout", "3"],
+        ASGI["granian"],
+    ],
+    ids=["defaults", "two-workers", *ASGI],
 )
 def test_sigterm_answers_a_request_pipelined_behind_a_slow_one(
     attack_folder: pathlib.Path, options: list[str]
 ) -> None:
     # The second request waits unread in the socket while the first is
     # answered: the stop must not take the connection for an idle one.
+    name = options[1] if options[:1] == ["--server"] else "waitress"
     server = start(attack_folder, options, "pipelined")
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.sendall(b"GET /slow?seconds=1 HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -635,18 +845,31 @@ def test_sigterm_answers_a_request_pipelined_behind_a_slow_one(
         with contextlib.suppress(TimeoutError):
             while data := sock.recv(65536):
                 received += data
-    assert received.count(b"HTTP/1.1 200 OK") == 2, received
-    assert received.endswith(b"ok")
+    if name in ("hypercorn", "granian"):
+        # They finish the request in flight, then close the connection: the
+        # one pipelined behind it is dropped unanswered (granian says
+        # "connection: close" first, so a client knows to send it again;
+        # hypercorn does not). docs/deployment.rst says so.
+        assert received.count(b"HTTP/1.1 200") == 1, received
+        assert received.endswith(b"slow done")
+        if name == "granian":
+            assert b"\r\nconnection: close\r\n" in received.lower()
+    else:
+        assert received.count(b"HTTP/1.1 200") == 2, received
+        assert received.endswith(b"ok")
     assert server.process.wait(15) == 0, server.output()
 
 
+@pytest.mark.parametrize("name", ["waitress", *ASGI])
 def test_silent_connections_do_not_stop_workers_from_accepting(
-    attack_folder: pathlib.Path,
+    attack_folder: pathlib.Path, name: str
 ) -> None:
     # A worker takes a connection only while it has a thread free; one that
     # sends nothing must not count as taking a thread, or twenty a second
-    # would keep every worker from accepting.
-    server = start(attack_folder, ["--workers", "2", "--threads", "2"], "silent")
+    # would keep every worker from accepting. (The ASGI servers' workers
+    # take every connection onto their event loop.)
+    options = [*ASGI.get(name, []), "--workers", "2", "--threads", "2"]
+    server = start(attack_folder, options, "silent")
     try:
         with attacking("silent", server.port, ["--rate", "20"]):
             time.sleep(2)

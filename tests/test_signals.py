@@ -25,6 +25,10 @@ from framework import (
 from framework.signals import app_ready, request_matched, session_opened
 from framework.testing import AppClient
 
+# Every test runs through the WSGI and the ASGI callable (see the
+# ``transport`` fixture in conftest.py): a difference between them fails.
+pytestmark = pytest.mark.usefixtures("transport")
+
 
 class Recorder:
     """A receiver that records each call, and whether contexts were active."""
@@ -149,6 +153,7 @@ def test_request_tearing_down_with_exc(app: App) -> None:
     assert recorder.had_request == [True, True]
 
 
+@pytest.mark.one_transport
 def test_appcontext_tearing_down_with_exc(app: App) -> None:
     recorder = Recorder()
     error = KeyError("in block")
@@ -169,6 +174,7 @@ def test_appcontext_tearing_down_after_request(app: App, client: AppClient) -> N
     assert recorder.calls == [(app, {"exc": None})]
 
 
+@pytest.mark.one_transport
 def test_appcontext_pushed_and_popped(app: App) -> None:
     pushed = Recorder()
     popped = Recorder()
@@ -200,6 +206,7 @@ def test_appcontext_pushed_and_popped_once_per_request(
     assert popped.calls == [(app, {})]
 
 
+@pytest.mark.one_transport
 def test_request_context_inside_app_context_does_not_push_app_again(
     app: App,
 ) -> None:

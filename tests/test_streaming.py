@@ -28,6 +28,20 @@ from framework import (
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
+# Every test runs through the WSGI and the ASGI callable (see the
+# ``transport`` fixture in conftest.py): a difference between them fails.
+pytestmark = pytest.mark.usefixtures("transport")
+
+#: A test that calls the WSGI callable itself (:func:`call_wsgi`), to look
+#: at the body before a WSGI server iterates it: WSGI only. The same
+#: streams go through both transports in the client tests here.
+calls_wsgi = pytest.mark.wsgi_only(reason="calls the WSGI callable itself")
+
+#: A test that calls the WSGI callable itself (:func:`call_wsgi`), to look
+#: at the body before WSGI's server iterates it: WSGI only. The same
+#: streams through both transports are the client tests here.
+calls_wsgi = pytest.mark.wsgi_only(reason="calls the WSGI callable itself")
+
 FIXTURES = Path(__file__).parent / "templates_fixture"
 
 
@@ -92,6 +106,7 @@ def app_log(app: App) -> t.Iterator[ListHandler]:
 # -- the request context while streaming -----------------------------------------
 
 
+@calls_wsgi
 def test_stream_with_context_keeps_request_after_the_view_returned(app: App) -> None:
     events: list[str] = []
 
@@ -132,6 +147,7 @@ def test_stream_with_context_through_the_client(app: App) -> None:
     assert response.get_data(as_text=True) == "Hello World!"
 
 
+@calls_wsgi
 def test_stream_with_context_as_a_decorator(app: App) -> None:
     @app.route("/stream")
     def stream() -> t.Iterator[str]:
@@ -159,6 +175,7 @@ def test_stream_sees_the_g_of_the_view(app: App) -> None:
     assert app.test_client().get("/stream").text == "ann"
 
 
+@calls_wsgi
 def test_stream_without_context_loses_the_request(app: App) -> None:
     """The reason stream_with_context exists: a bare generator runs after the
     request context is gone."""
@@ -178,6 +195,7 @@ def test_stream_without_context_loses_the_request(app: App) -> None:
         next(iterator)
 
 
+@pytest.mark.one_transport
 def test_stream_with_context_outside_a_request_raises(app: App) -> None:
     with pytest.raises(RuntimeError, match="active request"):
         stream_with_context(iter(["a"]))
@@ -185,6 +203,7 @@ def test_stream_with_context_outside_a_request_raises(app: App) -> None:
         stream_with_context(iter(["a"]))
 
 
+@calls_wsgi
 def test_stream_template_keeps_request(app: App) -> None:
     @app.route("/file")
     def from_file() -> t.Iterator[str]:
@@ -228,6 +247,7 @@ def test_async_view_returning_stream_with_context(app: App) -> None:
 # -- teardown ------------------------------------------------------------------
 
 
+@calls_wsgi
 def test_teardown_runs_when_the_view_ends_and_again_after_the_stream(
     app: App,
 ) -> None:
@@ -282,6 +302,7 @@ def test_teardown_count_through_the_client(
     assert teardowns == [None, None]
 
 
+@calls_wsgi
 def test_teardown_appcontext_also_runs_again_after_the_stream(app: App) -> None:
     teardowns: list[BaseException | None] = []
 
@@ -302,6 +323,7 @@ def test_teardown_appcontext_also_runs_again_after_the_stream(app: App) -> None:
     assert teardowns == [None, None]
 
 
+@calls_wsgi
 def test_teardown_with_stream_template(
     app: App, teardowns: list[BaseException | None]
 ) -> None:
@@ -437,6 +459,7 @@ def _read_truncated_stream(port: int, first_read: threading.Event) -> None:
         conn.close()
 
 
+@pytest.mark.wsgi_only(reason="served by werkzeug's WSGI server")
 def test_mid_stream_error_on_a_real_server(serve: Serve) -> None:
     first_read = threading.Event()
     app, events = _mid_stream_app(first_read)
@@ -468,6 +491,7 @@ def test_mid_stream_error_on_a_real_server(serve: Serve) -> None:
     assert isinstance(errors[0].exc_info[1], ValueError)
 
 
+@pytest.mark.wsgi_only(reason="checks the WSGI server's thread, through app.wsgi_app")
 def test_mid_stream_error_leaves_no_context_in_the_serving_thread(
     serve: Serve,
 ) -> None:
@@ -500,6 +524,7 @@ def test_mid_stream_error_leaves_no_context_in_the_serving_thread(
     ]
 
 
+@pytest.mark.wsgi_only(reason="served by werkzeug's WSGI server")
 def test_streaming_on_a_real_server(serve: Serve) -> None:
     app = make_app(testing=False)
 
@@ -518,6 +543,9 @@ def test_streaming_on_a_real_server(serve: Serve) -> None:
 # -- closing a stream early ----------------------------------------------------
 
 
+@pytest.mark.wsgi_only(
+    reason="closes the WSGI body before iterating it, which only WSGI can"
+)
 def test_wsgi_close_before_iterating_closes_the_generator(
     app: App, teardowns: list[BaseException | None]
 ) -> None:
@@ -540,6 +568,9 @@ def test_wsgi_close_before_iterating_closes_the_generator(
     assert teardowns == [None]
 
 
+@pytest.mark.wsgi_only(
+    reason="closes the WSGI body before iterating it, which only WSGI can"
+)
 def test_wsgi_close_before_iterating_runs_the_finally_of_a_started_generator(
     app: App,
 ) -> None:
@@ -595,6 +626,7 @@ def test_client_response_close_runs_the_generator_finally(app: App) -> None:
     assert not has_request_context()
 
 
+@calls_wsgi
 def test_stream_template_closed_before_iterating(
     app: App, teardowns: list[BaseException | None]
 ) -> None:

@@ -17,6 +17,10 @@ from framework import (
 )
 from framework.testing import AppClient, EnvironBuilder
 
+# The client behaves the same whichever way its requests go (see the
+# ``transport`` fixture in conftest.py).
+pytestmark = pytest.mark.usefixtures("transport")
+
 
 def _echo_routes(app: App) -> None:
     @app.route("/echo", methods=["GET", "POST", "PUT"])
@@ -215,6 +219,7 @@ def test_without_with_block_no_context_is_kept(app: App, client: AppClient) -> N
     assert not has_request_context()
 
 
+@pytest.mark.one_transport
 def test_nested_with_client_raises(app: App, client: AppClient) -> None:
     with client, pytest.raises(RuntimeError), client:
         pass
@@ -227,6 +232,7 @@ def test_nested_with_client_raises(app: App, client: AppClient) -> None:
 # -- building requests from config ----------------------------------------------
 
 
+@pytest.mark.one_transport
 def test_test_request_context_defaults(app: App) -> None:
     with app.test_request_context("/p?q=1"):
         assert request.url == "http://localhost/p?q=1"
@@ -234,6 +240,7 @@ def test_test_request_context_defaults(app: App) -> None:
         assert request.script_root == ""
 
 
+@pytest.mark.one_transport
 def test_test_request_context_from_config(app: App) -> None:
     app.config.update(
         SERVER_NAME="example.com:8080",
@@ -249,6 +256,7 @@ def test_test_request_context_from_config(app: App) -> None:
         assert request.args["q"] == "1"
 
 
+@pytest.mark.one_transport
 def test_test_request_context_full_url_path(app: App) -> None:
     app.config.update(SERVER_NAME="example.com", APPLICATION_ROOT="/app")
     with app.test_request_context("https://other.test/z"):
@@ -258,6 +266,7 @@ def test_test_request_context_full_url_path(app: App) -> None:
         assert request.script_root == "/app"
 
 
+@pytest.mark.one_transport
 def test_test_request_context_subdomain_and_url_scheme(app: App) -> None:
     app.config["SERVER_NAME"] = "example.com"
     with app.test_request_context("/x", subdomain="api"):
@@ -269,17 +278,20 @@ def test_test_request_context_subdomain_and_url_scheme(app: App) -> None:
         assert request.url == "https://api.example.com/x"
 
 
+@pytest.mark.one_transport
 def test_subdomain_without_server_name_uses_localhost(app: App) -> None:
     with app.test_request_context("/", subdomain="api"):
         assert request.host == "api.localhost"
 
 
+@pytest.mark.one_transport
 def test_test_request_context_base_url(app: App) -> None:
     with app.test_request_context("/p", base_url="http://h.test/root"):
         assert request.url == "http://h.test/root/p"
         assert request.script_root == "/root"
 
 
+@pytest.mark.one_transport
 def test_base_url_with_subdomain_or_scheme_raises_type_error(app: App) -> None:
     with pytest.raises(TypeError):
         app.test_request_context("/", base_url="http://h.test", subdomain="api")
@@ -333,6 +345,7 @@ def test_test_client_class_override(app: App) -> None:
     assert response.json["token"] == "abc"
 
 
+@pytest.mark.one_transport
 def test_default_test_client_class(app: App) -> None:
     assert app.test_client_class is None
     client = app.test_client()
@@ -343,6 +356,7 @@ def test_default_test_client_class(app: App) -> None:
 # -- Flask's private helpers other test clients call ------------------------------
 
 
+@pytest.mark.one_transport
 def test_request_from_builder_args_builds_over_environ_base(
     app: App, client: AppClient
 ) -> None:
@@ -404,6 +418,7 @@ class _RecordingTransport:
         return self.inner.run(environ, buffered=buffered)
 
 
+@pytest.mark.wsgi_only(reason="checks that the default transport is WSGI's")
 def test_client_sends_requests_through_its_transport(app: App) -> None:
     from framework import session
     from framework.testing import WSGITransport
@@ -449,6 +464,7 @@ def test_default_user_agent_is_werkzeugs_as_in_flask(
     assert client.get("/").data == f"Werkzeug/{version}".encode()
 
 
+@pytest.mark.one_transport
 def test_session_transaction_errors_say_what_is_missing(app: App) -> None:
     no_cookies = app.test_client(use_cookies=False)
     with (

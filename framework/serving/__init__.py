@@ -22,6 +22,16 @@ starts workers on the code on disk. ``preload=True`` imports the app once,
 in the master, before the fork instead: workers start faster and share
 memory, but the app must then open nothing until it serves a request. An
 app object passed to :func:`serve` is already loaded, so it is preloaded.
+
+uvicorn, hypercorn and granian serve the app's ASGI callable,
+``app.asgi``: async views and hooks are awaited on the server's event loop,
+sync ones run in the app's thread pool (``ASGI_THREADS``, which
+``threads`` sets). uvicorn is the default for an app with async code
+(:mod:`.choice`), hardened like waitress (:mod:`.uvicorn_server`).
+uvicorn and hypercorn run in one process, and ``workers`` forks more the
+way it does for waitress; granian forks and looks after its own. What
+each does with the limits is in its module: :mod:`.uvicorn_server`,
+:mod:`.hypercorn_server`, :mod:`.granian_server`.
 """
 
 from __future__ import annotations
@@ -44,24 +54,59 @@ from ..cli import NoAppException, ScriptInfo
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import WSGIApplication
 
+    from .limits import AsyncLimits
+
 __all__ = [
+    "ASGI_SERVERS",
     "MAX_DEFAULT_WORKERS",
+    "WSGI_SERVERS",
     "ServeError",
     "ServerName",
     "default_workers",
     "serve",
 ]
 
-#: The ``server`` argument: ``"auto"`` is waitress when it is installed,
-#: gunicorn otherwise.
-ServerName = t.Literal["auto", "gunicorn", "waitress"]
+#: The ``server`` argument. ``"auto"``: for an app with async code (see
+#: :func:`.choice.wants_asgi`), the first of uvicorn, hypercorn and granian
+#: that is installed; else waitress, or gunicorn when waitress is not
+#: installed.
+ServerName = t.Literal[
+    "auto", "gunicorn", "waitress", "uvicorn", "hypercorn", "granian"
+]
+
+#: The servers that serve the app's ASGI callable, in the order ``"auto"``
+#: looks for one.
+ASGI_SERVERS = ("uvicorn", "hypercorn", "granian")
+#: The WSGI servers, in the order ``"auto"`` looks for one.
+WSGI_SERVERS = ("waitress", "gunicorn")
 
 #: The most gunicorn workers, or waitress threads, chosen by default.
 MAX_DEFAULT_WORKERS = 12
 
-#: Options that one server has and the other has not.
-_GUNICORN_ONLY = ("timeout",)
-_WAITRESS_ONLY = ("connection_limit", "header_timeout")
+_NO_TIMEOUT = (
+    "only gunicorn has this; {server} closes a connection past its deadlines"
+    " instead (see --idle-timeout and --header-timeout)."
+)
+#: Options a server has no use for, and why, by server.
+_REFUSED: dict[str, dict[tuple[str, ...], str]] = {
+    "waitress": {("timeout",): _NO_TIMEOUT},
+    "gunicorn": {
+        ("connection_limit", "header_timeout"): "gunicorn has no such limit;"
+        " it reads requests in its workers and needs a buffering proxy in"
+        " front against slow clients."
+    },
+    "uvicorn": {("timeout",): _NO_TIMEOUT},
+    "hypercorn": {
+        ("timeout",): _NO_TIMEOUT,
+        ("connection_limit",): "hypercorn has no connection limit; put a"
+        " proxy in front to cap connections.",
+    },
+    "granian": {
+        ("timeout",): _NO_TIMEOUT,
+        ("idle_timeout",): "granian has no idle timeout; a connection that"
+        " sends nothing stays open (put a proxy in front that closes them).",
+    },
+}
 #: The listen queue of the socket :func:`serve` opens: gunicorn's default.
 #: gunicorn keeps the queue of a socket that already listens, waitress sets
 #: its own (1024).
@@ -101,30 +146,85 @@ def _installed(module: str) -> bool:
         return False
 
 
-def _choose_server(server: str) -> t.Literal["gunicorn", "waitress"]:
+def _choose_server(server: str) -> str:
+    """The server named, checked: known, installed and able to run here.
+    ``"auto"`` stays ``"auto"`` when a WSGI and an ASGI server are both
+    installed (the app decides: :func:`_auto_server`), else becomes the
+    one kind installed."""
     if server == "auto":
-        if _installed("waitress"):
-            return "waitress"
-        if os.name == "posix" and _installed("gunicorn"):
-            return "gunicorn"
-        raise ServeError(
-            "No production server is installed: pip install waitress (anywhere)"
-            " or gunicorn (Linux, macOS); the 'serve' extra installs both."
-        )
-    if server == "gunicorn":
-        if os.name != "posix":
+        wsgi = _first_installed(WSGI_SERVERS)
+        asgi = _first_installed(ASGI_SERVERS)
+        if wsgi is None and asgi is None:
             raise ServeError(
-                "gunicorn runs on Linux and macOS only: use the 'waitress' server."
+                "No production server is installed: pip install waitress"
+                " (anywhere) or gunicorn (Linux, macOS); the 'serve' extra"
+                " installs both."
             )
-    elif server != "waitress":
+        return "auto" if wsgi and asgi else t.cast("str", wsgi or asgi)
+    if server not in WSGI_SERVERS + ASGI_SERVERS:
         raise ServeError(
-            f"Unknown server {server!r}: choose 'auto', 'gunicorn' or 'waitress'."
+            f"Unknown server {server!r}: choose 'auto', 'gunicorn', 'waitress',"
+            " 'uvicorn', 'hypercorn' or 'granian'."
+        )
+    if server == "gunicorn" and os.name != "posix":
+        raise ServeError(
+            "gunicorn runs on Linux and macOS only: use the 'waitress' server."
         )
     if not _installed(server):
-        raise ServeError(
-            f"{server} is not installed: pip install {server} (the 'serve' extra)."
+        extra = (
+            "the 'serve' extra" if server in WSGI_SERVERS else f"the '{server}' extra"
         )
-    return "gunicorn" if server == "gunicorn" else "waitress"
+        package = "uvicorn[standard]" if server == "uvicorn" else server
+        raise ServeError(f"{server} is not installed: pip install {package} ({extra}).")
+    return server
+
+
+def _first_installed(servers: tuple[str, ...]) -> str | None:
+    for server in servers:
+        if server == "gunicorn" and os.name != "posix":
+            continue
+        if _installed(server):
+            return server
+    return None
+
+
+def _auto_server(wants_asgi: bool) -> str:
+    """The server ``"auto"`` means for an app that wants an ASGI server or
+    not, both kinds being installed."""
+    servers = ASGI_SERVERS if wants_asgi else WSGI_SERVERS
+    return t.cast("str", _first_installed(servers))
+
+
+def _probe(info: ScriptInfo) -> bool:
+    """Whether the app ``info`` finds wants an ASGI server, found out in a
+    forked child that imports it, so that this process never does (the
+    workers it forks import the app themselves). An app that fails to load
+    there is taken for a WSGI one: its workers then report why."""
+    from .choice import wants_asgi
+
+    if os.name != "posix":
+        return wants_asgi(info.load_app())
+    read, write = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child; tests see its answer
+        verdict = b"?"
+        try:
+            os.close(read)
+            verdict = b"a" if wants_asgi(info.load_app()) else b"w"
+        except BaseException:
+            pass
+        finally:
+            os.write(write, verdict)
+            os._exit(0)
+    os.close(write)
+    try:
+        verdict = os.read(read, 1)
+    finally:
+        os.close(read)
+        os.waitpid(pid, 0)
+    return verdict == b"a"
 
 
 def _check_options(
@@ -140,20 +240,10 @@ def _check_options(
         least = 0 if option in ("timeout", "graceful_timeout") else 1
         if value is not None and value < least:
             raise ServeError(f"{option} must be at least {least}, not {value}.")
-    only = _GUNICORN_ONLY if server == "waitress" else _WAITRESS_ONLY
-    refused = [option for option in only if numbers[option] is not None]
-    if refused and server == "waitress":
-        raise ServeError(
-            f"{', '.join(refused)}: only gunicorn has this; waitress closes a"
-            " connection past its deadlines instead (see --idle-timeout and"
-            " --header-timeout)."
-        )
-    if refused:
-        raise ServeError(
-            f"{', '.join(refused)}: only waitress has this; gunicorn reads"
-            " requests in its workers and needs a buffering proxy in front"
-            " against slow clients."
-        )
+    for options, why in _REFUSED[server].items():
+        refused = [option for option in options if numbers[option] is not None]
+        if refused:
+            raise ServeError(f"{', '.join(refused)}: {why.format(server=server)}")
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -210,111 +300,174 @@ def serve(
     access_log: bool = False,
     preload: bool = False,
 ) -> t.NoReturn:
-    """Serve ``app`` with a production WSGI server until it is stopped
-    (``SIGTERM``, ``SIGINT``, Ctrl+C), then end with :exc:`SystemExit`
-    (status 0 after a stop). Never starts a reloader or a debugger.
+    """Serve ``app`` with a production server, WSGI or ASGI, until it is
+    stopped (``SIGTERM``, ``SIGINT``, Ctrl+C), then end with
+    :exc:`SystemExit` (status 0 after a stop). Never starts a reloader or
+    a debugger.
 
     On ``SIGTERM`` or ``SIGINT`` the server stops listening, then answers
     the requests it has accepted within ``graceful_timeout`` seconds.
     waitress answers every accepted request, even one still arriving or
     waiting for a thread; gunicorn finishes the requests its workers are
-    running, and connections still queued for a worker are reset.
+    running, and connections still queued for a worker are reset; the ASGI
+    servers finish the requests they have started and close idle
+    connections. A second signal stops at once, with status 1.
 
     :param app: an import string in the ``--app`` syntax of the command
         line (``"hello:create_app()"``), a :class:`~framework.cli.ScriptInfo`,
-        or the app (any WSGI application) itself.
-    :param server: ``"waitress"``, ``"gunicorn"``, or ``"auto"``: waitress
-        when it is installed, gunicorn otherwise.
+        or the app itself (an ASGI server serves its ``asgi`` attribute; a
+        WSGI server takes any WSGI application).
+    :param server: ``"waitress"``, ``"gunicorn"``, ``"uvicorn"``,
+        ``"hypercorn"``, ``"granian"``, or ``"auto"``: for an app with
+        async views or hooks (:func:`.choice.wants_asgi`) the first of
+        uvicorn, hypercorn and granian that is installed, else waitress
+        (gunicorn when waitress is not installed).
     :param host: the interface to listen on; ``"0.0.0.0"`` for every IPv4
         one.
     :param port: the port; ``0`` for any free one (the banner shows it).
-    :param workers: worker processes. waitress: 1 when ``None``; more are
-        forked after the socket is open (POSIX only), each with
-        ``threads`` threads, and replaced if they die. gunicorn:
-        :func:`default_workers` when ``None``.
-    :param threads: threads per process. waitress: :func:`default_workers`
-        by default. gunicorn: 1 by default (the ``sync`` worker); more runs
-        the ``gthread`` worker.
+    :param workers: worker processes. waitress, uvicorn, hypercorn: 1 when
+        ``None``; more are forked after the socket is open (POSIX only),
+        and replaced if they die. granian: 1 when ``None``, forked and
+        looked after by granian. gunicorn: :func:`default_workers` when
+        ``None``.
+    :param threads: threads per process that run the app's sync code.
+        waitress: :func:`default_workers` by default. gunicorn: 1 by default
+        (the ``sync`` worker); more runs the ``gthread`` worker. The ASGI
+        servers run the app on an event loop and sync views in the app's
+        own thread pool: this sets its ``ASGI_THREADS`` config key.
     :param timeout: gunicorn restarts a worker silent for this many seconds
         (30 when ``None``; 0 never does).
     :param graceful_timeout: seconds accepted requests get to be answered
         after ``SIGTERM`` (30 when ``None``).
     :param idle_timeout: seconds a connection may stay silent before it is
         closed: between requests, and for waitress also in the middle of a
-        request (waitress: 30 when ``None``; gunicorn keeps a connection
-        alive 2 seconds by default, and its sync worker not at all).
-    :param header_timeout: waitress: seconds a request may take from its
-        first byte to the end of its headers, however slowly it trickles
-        (10 when ``None``).
+        request (waitress, uvicorn: 30 when ``None``; gunicorn keeps a
+        connection alive 2 seconds by default, and its sync worker not at
+        all; hypercorn: see ``header_timeout``; granian has none).
+    :param header_timeout: seconds a request may take from its first byte
+        to the end of its headers, however slowly it trickles (10 when
+        ``None``; not gunicorn). hypercorn has one timer for both: the
+        shorter of this and ``idle_timeout``.
     :param connection_limit: waitress: open connections at most, per
         process (1000 when ``None``); the process's open-file limit is
-        raised to fit, as far as its hard limit allows.
+        raised to fit, as far as its hard limit allows. uvicorn: the same,
+        and requests too: at the limit the connections idle longest are
+        closed, and with none idle new requests get a 503. granian:
+        connections served at once per worker (its backpressure), silent
+        ones included. Not gunicorn or hypercorn.
     :param access_log: write a line per request to standard output, in
         gunicorn's format (the common log format with referrer and user
-        agent).
+        agent) under the WSGI servers and hypercorn, in uvicorn's and
+        granian's own under those.
     :param preload: with worker processes, import the app once before
         forking them, instead of in each worker. See the module's
         description.
     :raises ServeError: when the server is not installed, an option does
-        not apply to it, the address can't be listened on, or gunicorn is
-        asked for outside the main thread.
+        not apply to it, the address can't be listened on, or worker
+        processes are asked for outside the main thread.
     :raises ~framework.cli.NoAppException: when the app can't be found.
     """
     name = _choose_server(server)
-    forks = name == "gunicorn" or (workers or 1) > 1
+    numbers = {
+        "workers": workers,
+        "threads": threads,
+        "timeout": timeout,
+        "graceful_timeout": graceful_timeout,
+        "idle_timeout": idle_timeout,
+        "header_timeout": header_timeout,
+        "connection_limit": connection_limit,
+    }
+    info: ScriptInfo | None = None
+    loaded: t.Any = None
+    if isinstance(app, str | ScriptInfo):
+        info = ScriptInfo(app_import_path=app) if isinstance(app, str) else app
+    elif callable(app):
+        loaded = app
+    else:
+        raise ServeError(
+            f"serve() takes an app, an import string or a ScriptInfo, not {app!r}."
+        )
+    if name == "auto":
+        # Checked before the app is imported, whichever server it wants.
+        _check_options("waitress", port, numbers | {"timeout": None})
+        from .choice import wants_asgi
+
+        if loaded is None and info is not None:
+            # Import the app here only where the server it picks would
+            # anyway: one process, or --preload. gunicorn (the WSGI choice
+            # when waitress is missing) forks by default.
+            forks_anyway = workers is None and _auto_server(False) == "gunicorn"
+            if preload or ((workers or 1) == 1 and not forks_anyway):
+                loaded = info.load_app()
+            else:
+                name = _auto_server(_probe(info))
+        if name == "auto":
+            name = _auto_server(wants_asgi(loaded))
+    forks = name in ("gunicorn", "granian") or (workers or 1) > 1
     if forks and threading.current_thread() is not threading.main_thread():
         # The process that looks after workers handles signals, which only
         # the main thread may do; say so rather than let a ValueError out.
+        who = name if name in ("gunicorn", "granian") else "Worker processes"
+        alone = "waitress" if name in ("gunicorn", "granian") else name
         raise ServeError(
-            f"{'gunicorn' if name == 'gunicorn' else 'Worker processes'} must"
-            " run in the main thread (it handles signals); call serve() from"
-            " the main thread, or use waitress with one process."
+            f"{who} must run in the main thread (it handles signals); call"
+            f" serve() from the main thread, or use {alone} with one process."
         )
-    _check_options(
-        name,
-        port,
-        {
-            "workers": workers,
-            "threads": threads,
-            "timeout": timeout,
-            "graceful_timeout": graceful_timeout,
-            "idle_timeout": idle_timeout,
-            "header_timeout": header_timeout,
-            "connection_limit": connection_limit,
-        },
-    )
-    if name == "waitress":
+    _check_options(name, port, numbers)
+    if name == "gunicorn":
+        workers = workers or default_workers()
+    else:
         workers = workers or 1
-        if workers > 1 and os.name != "posix":
+        if workers > 1 and os.name != "posix" and name != "granian":
             raise ServeError(
-                "More than one waitress worker needs fork(), which Windows"
+                f"More than one {name} worker needs fork(), which Windows"
                 " lacks: use threads."
             )
+    load: t.Callable[[], t.Any]
+    if loaded is not None:
+        app_name = getattr(loaded, "name", None)
+        label = f"app {app_name!r}" if isinstance(app_name, str) else repr(loaded)
+        if info is not None:
+            label = repr(info.app_import_path) if info.app_import_path else "the app"
+        load, preloaded = (lambda: loaded), True
     else:
-        workers = workers or default_workers()
-    load: t.Callable[[], WSGIApplication]
-    if isinstance(app, str | ScriptInfo):
-        info = ScriptInfo(app_import_path=app) if isinstance(app, str) else app
+        assert info is not None
         label = repr(info.app_import_path) if info.app_import_path else "the app"
-        if preload or (workers == 1 and name == "waitress"):
-            loaded: WSGIApplication = info.load_app()
+        # gunicorn and granian always fork: the app is imported in the
+        # worker, unless preloaded.
+        if preload or (workers == 1 and name not in ("gunicorn", "granian")):
+            loaded = info.load_app()
             load, preloaded = (lambda: loaded), True
         else:
             # Fail now, in one line, when the module is missing; the workers
             # import it.
             info.find_app_module()
             load, preloaded = info.load_app, False
-    elif callable(app):
-        app_name = getattr(app, "name", None)
-        label = f"app {app_name!r}" if isinstance(app_name, str) else repr(app)
-        load, preloaded = (lambda: app), True
-    else:
-        raise ServeError(
-            f"serve() takes an app, an import string or a ScriptInfo, not {app!r}."
-        )
 
+    if name in ASGI_SERVERS and preloaded:
+        # A WSGI-only app is refused here, in one line, before forking.
+        _asgi_of(name, loaded)
     sock = _listen(host, port)
     url = _url(host, sock.getsockname()[1])
+    if name in ASGI_SERVERS:
+        _serve_asgi(
+            name,
+            load,
+            sock,
+            label=label,
+            url=url,
+            preloaded=preloaded,
+            workers=workers,
+            threads=threads,
+            limits=_async_limits(
+                name,
+                connection_limit=connection_limit,
+                header_timeout=header_timeout,
+                idle_timeout=idle_timeout,
+                graceful_timeout=graceful_timeout,
+                access_log=access_log,
+            ),
+        )
     if name == "gunicorn":
         _serve_gunicorn(
             load,
@@ -351,6 +504,137 @@ def serve(
             "graceful_timeout": graceful_timeout,
         },
     )
+
+
+def _async_limits(
+    name: str,
+    *,
+    connection_limit: int | None,
+    header_timeout: int | None,
+    idle_timeout: int | None,
+    graceful_timeout: int | None,
+    access_log: bool,
+) -> AsyncLimits:
+    from .limits import AsyncLimits, fit_open_files
+
+    given: dict[str, t.Any] = {
+        "connection_limit": connection_limit,
+        "header_timeout": header_timeout,
+        "idle_timeout": idle_timeout,
+        "graceful_timeout": graceful_timeout,
+    }
+    limits = AsyncLimits(
+        access_log=access_log, **{k: v for k, v in given.items() if v is not None}
+    )
+    if name == "hypercorn":
+        limits = attrs.evolve(limits, connection_limit=None)
+    elif limits.connection_limit is not None:
+        limits = attrs.evolve(
+            limits, connection_limit=fit_open_files(limits.connection_limit)
+        )
+    return limits
+
+
+def _asgi_of(name: str, app: t.Any) -> t.Any:
+    """The ASGI application of ``app``: its ``asgi`` attribute."""
+    asgi = getattr(app, "asgi", None)
+    if asgi is None:
+        raise ServeError(
+            f"{name} serves ASGI applications: give it an App (it serves"
+            f" app.asgi), not {app!r}."
+        )
+    return asgi
+
+
+def _serve_asgi(
+    name: str,
+    load: t.Callable[[], t.Any],
+    sock: socket.socket,
+    *,
+    label: str,
+    url: str,
+    preloaded: bool,
+    workers: int,
+    threads: int | None,
+    limits: AsyncLimits,
+) -> t.NoReturn:
+    def load_asgi() -> t.Any:
+        app = load()
+        asgi = _asgi_of(name, app)
+        if threads is not None:
+            # The pool that runs sync views is made at the first request,
+            # from this key.
+            app.config["ASGI_THREADS"] = threads
+        return asgi
+
+    if workers == 1 and name != "granian":
+        processes = "one process"
+    else:
+        # granian serves from worker processes even with one.
+        processes = (
+            f"{workers} worker process{'es' if workers > 1 else ''} (app loaded"
+            f" {'before forking' if preloaded else 'in each worker'})"
+        )
+    pool = f"ASGI_THREADS={threads}" if threads is not None else "the app's thread pool"
+    if name == "hypercorn":
+        shorter = min(limits.header_timeout, limits.idle_timeout)
+        deadlines = f"request headers within {shorter:g} s of being idle"
+    else:
+        deadlines = f"request headers within {limits.header_timeout:g} s"
+    limit = (
+        ""
+        if limits.connection_limit is None
+        else f", up to {limits.connection_limit} connections"
+        + ("" if workers == 1 and name != "granian" else " each")
+    )
+    click.echo(
+        f" * Serving {label} through ASGI with {name} on {url}: {processes},"
+        f" sync views in {pool}{limit}, {deadlines}",
+        err=True,
+    )
+    _log_to_stderr("framework.serving")
+
+    if name == "granian":
+        from .granian_server import run_granian
+
+        def load_in_worker() -> t.Any:
+            try:
+                return load_asgi()
+            except (NoAppException, ServeError) as e:
+                click.echo(f"Error: {e.format_message()}", err=True)
+                # gunicorn's status for an app that failed to load.
+                raise SystemExit(4) from None
+
+        run_granian(load_in_worker, sock, limits, workers=workers)
+
+    run: t.Callable[..., None]
+    if name == "uvicorn":
+        from .uvicorn_server import run_uvicorn as run
+    else:
+        from .hypercorn_server import run_hypercorn as run
+
+    if workers == 1:
+        run(load_asgi(), sock, limits)
+        raise SystemExit(0)
+
+    from .workers import supervise
+
+    supervisor = os.getpid()
+
+    def work() -> int:
+        try:
+            app = load_asgi()
+        except (NoAppException, ServeError) as e:
+            click.echo(f"Error: {e.format_message()}", err=True)
+            # gunicorn's status for an app that failed to load.
+            return 4
+        run(app, sock, limits, parent=supervisor, stop_signals=(signal.SIGTERM,))
+        return 0
+
+    status = supervise(
+        workers, work, graceful_timeout=limits.graceful_timeout, on_stop=sock.close
+    )
+    raise SystemExit(status)
 
 
 def _serve_waitress(

@@ -48,6 +48,8 @@ def with_access_log(app: WSGIApplication) -> WSGIApplication:
 
         return app(environ, log_and_start)
 
+    # framework.lifespan finds the app's serving hooks through it.
+    logged.__wrapped__ = app  # type: ignore[attr-defined]
     return logged
 
 

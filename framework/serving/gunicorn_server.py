@@ -35,7 +35,7 @@ def run_gunicorn(
     :param settings: gunicorn settings by name.
     """
     from gunicorn.app.base import BaseApplication
-    from gunicorn.errors import AppImportError
+    from gunicorn.errors import AppImportError, HaltServer
 
     # gunicorn takes over the bound socket by its file descriptor; it closes
     # it itself, so the socket object must no longer own it.
@@ -52,6 +52,9 @@ def run_gunicorn(
             # every gunicorn of the user: two apps would fight over it.
             if "control_socket_disable" in self.cfg.settings:
                 self.cfg.set("control_socket_disable", True)
+            # The app's serving hooks run in each worker (framework.lifespan).
+            self.cfg.set("post_worker_init", _start_serving)
+            self.cfg.set("worker_exit", _stop_serving)
 
         # Any: typeshed's WSGI types and the gunicorn stubs' own do not match.
         def load(self) -> t.Any:
@@ -62,6 +65,31 @@ def run_gunicorn(
                 # load" instead of restarting the worker.
                 raise AppImportError(f"Error: {e.format_message()}") from None
 
-    EmbeddedGunicorn(prog="framework serve").run()
+    try:
+        EmbeddedGunicorn(prog="framework serve").run()
+    except HaltServer as halt:
+        # While halting for a worker that failed to boot, gunicorn reaps a
+        # second one that failed the same way and raises again, uncaught.
+        raise SystemExit(halt.exit_status) from None
     # gunicorn's master always ends with SystemExit.
     raise SystemExit(0)
+
+
+def _start_serving(worker: t.Any) -> None:
+    """gunicorn's ``post_worker_init``: the app's startup hooks, in the
+    worker, before it serves. A failure ends the worker with gunicorn's
+    boot-error status, on which the master stops rather than restart it."""
+    from ..lifespan import StartupFailed, start_serving
+
+    try:
+        start_serving(worker.wsgi)
+    except StartupFailed as error:
+        worker.log.error("%s", error)
+        raise SystemExit(3) from None
+
+
+def _stop_serving(server: t.Any, worker: t.Any) -> None:
+    """gunicorn's ``worker_exit``, in the worker: its shutdown hooks."""
+    from ..lifespan import find_app, stop_serving
+
+    stop_serving(find_app(getattr(worker, "wsgi", None)))

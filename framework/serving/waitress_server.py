@@ -35,10 +35,15 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
+from ..lifespan import StartupFailed, start_serving, stop_serving
+from .limits import fit_open_files
+
 if t.TYPE_CHECKING:  # pragma: no cover
     from types import FrameType
 
     from _typeshed.wsgi import WSGIApplication
+
+    from ..lifespan import ServingApp
 
 __all__ = ["HardenedWaitress", "Limits", "OncePer", "fit_open_files", "run_waitress"]
 
@@ -48,16 +53,9 @@ logger = logging.getLogger("framework.serving")
 #: start its request.
 _FIRST_WORDS = 1.0
 
-#: Descriptors a connection may hold: see :func:`fit_open_files`.
-_PER_CONNECTION = 3
-
 #: ``recv`` that never waits, where the platform has the flag (the sockets
 #: are non-blocking anyway).
 _DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)
-
-#: Descriptors the process keeps besides its connections: the listening
-#: socket, the wake-up pipe, logs, files the app opens.
-_SPARE_DESCRIPTORS = 64
 
 
 @attrs.frozen
@@ -340,34 +338,6 @@ class OncePer(logging.Filter):
         return True
 
 
-def fit_open_files(connections: int) -> int:
-    """Raise this process's soft limit of open files, up to its hard limit,
-    so that ``connections`` connections (three descriptors each at most:
-    the socket and two spilled buffers) fit beside the descriptors it keeps
-    for itself; return how many connections fit in the end.
-
-    :param connections: the connection limit wanted.
-    """
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - Windows: no such limit to raise
-        return connections
-    # A connection may hold up to three descriptors: its socket, and the
-    # temporary files waitress spills a large body and a large answer to.
-    wanted = _PER_CONNECTION * connections + _SPARE_DESCRIPTORS
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
-            soft = raised
-        except (ValueError, OSError):
-            pass
-    if soft == resource.RLIM_INFINITY:
-        return connections
-    return max(1, min(connections, (soft - _SPARE_DESCRIPTORS) // _PER_CONNECTION))
-
-
 def run_waitress(
     app: WSGIApplication,
     sock: socket.socket,
@@ -390,6 +360,8 @@ def run_waitress(
     :param stop_signals: the signals that stop the server; a second one
         stops it at once.
     """
+    # Before the server takes connections: a failed startup serves nothing.
+    served_app = _start_serving(app)
     server = HardenedWaitress(
         app,
         sock,
@@ -405,6 +377,7 @@ def run_waitress(
         # Signals reach only the main thread; the caller stops this server
         # by ending its own process.
         server.serve()
+        stop_serving(served_app)
         return
 
     def stop(signum: int, frame: FrameType | None) -> None:
@@ -419,3 +392,15 @@ def run_waitress(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        stop_serving(served_app)
+
+
+def _start_serving(app: WSGIApplication) -> ServingApp | None:
+    """Run the app's serving startup hooks (:mod:`framework.lifespan`); if
+    one fails, say why and end the process with status 3, gunicorn's for a
+    worker that failed to boot."""
+    try:
+        return start_serving(app)
+    except StartupFailed as error:
+        logger.error("%s", error)
+        raise SystemExit(3) from None

@@ -1,5 +1,5 @@
-"""``framework serve``: the app under a production WSGI server, waitress
-or gunicorn.
+"""``framework serve``: the app under a production server: waitress or
+gunicorn (WSGI), uvicorn, hypercorn or granian (ASGI).
 
 Layer 4. The command checks its options and refuses debug mode;
 :func:`framework.serving.serve` does the serving, imported only when this
@@ -27,24 +27,27 @@ __all__ = ["serve_command"]
 @_port_option(8000)
 @click.option(
     "--server",
-    type=click.Choice(("auto", "gunicorn", "waitress")),
+    type=click.Choice(
+        ("auto", "gunicorn", "waitress", "uvicorn", "hypercorn", "granian")
+    ),
     default="auto",
-    help="The WSGI server; 'auto' is waitress when installed, else gunicorn.",
+    help="The server. 'auto': uvicorn for an app with async views or hooks,"
+    " waitress otherwise (each when installed).",
 )
 @click.option(
     "--workers",
     "-w",
     type=click.IntRange(min=1),
     default=None,
-    help="Worker processes: 1 for waitress; 2 x CPU cores + 1, at most 12, for"
-    " gunicorn.",
+    help="Worker processes: 1, except for gunicorn: 2 x CPU cores + 1, at most 12.",
 )
 @click.option(
     "--threads",
     type=click.IntRange(min=1),
     default=None,
     help="Threads per process: 2 x CPU cores + 1, at most 12, for waitress;"
-    " 1 per gunicorn worker.",
+    " 1 per gunicorn worker. ASGI servers run the app on an event loop: this"
+    " sizes the app's pool for sync views (ASGI_THREADS).",
 )
 @click.option(
     "--timeout",
@@ -62,20 +65,23 @@ __all__ = ["serve_command"]
     "--idle-timeout",
     type=click.IntRange(min=1),
     default=None,
-    help="Close a connection silent for this many seconds (waitress: 30;"
-    " gunicorn: its keep-alive, 2).",
+    help="Close a connection silent for this many seconds (30; gunicorn: its"
+    " keep-alive, 2). hypercorn: one timer with --header-timeout, the shorter"
+    " wins; granian has none.",
 )
 @click.option(
     "--header-timeout",
     type=click.IntRange(min=1),
     default=None,
-    help="waitress: close a connection whose request headers take longer (10).",
+    help="Close a connection whose request headers take longer (10). Not gunicorn.",
 )
 @click.option(
     "--connection-limit",
     type=click.IntRange(min=1),
     default=None,
-    help="waitress: open connections at most (1000); more wait to be accepted.",
+    help="waitress: open connections at most (1000), more wait to be accepted;"
+    " uvicorn: the same, a 503 when none is idle; granian:"
+    " connections at once per worker. Not gunicorn or hypercorn.",
 )
 @click.option(
     "--access-log/--no-access-log",
@@ -103,9 +109,11 @@ def serve_command(
     access_log: bool,
     preload: bool,
 ) -> None:
-    """Serve the app with a production WSGI server: waitress by default,
-    or gunicorn. Install them with pip install waitress gunicorn (the
-    'serve' extra).
+    """Serve the app with a production server: waitress by default, or
+    gunicorn (WSGI); uvicorn by default for an app with async views or
+    hooks, or hypercorn or granian (ASGI, serving app.asgi). Install them
+    with pip install waitress gunicorn (the 'serve' extra), and the extras
+    'uvicorn', 'hypercorn', 'granian' ('asgi': uvicorn).
 
     \b
     waitress (the default) can face clients directly: it reads each
@@ -117,8 +125,16 @@ def serve_command(
     defences: a slow client holds a worker, so put a buffering proxy
     (nginx) in front of it.
 
+    \b
+    uvicorn reads requests on its event loop and, hardened here, closes
+    connections past --header-timeout and --idle-timeout too. hypercorn
+    has one timer for both (the shorter), and no connection limit.
+    granian has no --idle-timeout: a connection that sends nothing stays
+    open, so put a proxy in front of it. --timeout is gunicorn's only.
+
     On SIGTERM or Ctrl+C the server stops listening and answers the
-    requests it accepted, for up to --graceful-timeout seconds.
+    requests it accepted, for up to --graceful-timeout seconds; a second
+    signal stops it at once.
 
     Never starts the reloader or the debugger, and refuses debug mode.
     """
