@@ -14,12 +14,13 @@ import pytest
 
 from benchmarks.concurrency import ROOT, Batch, format_table
 
-pytestmark = pytest.mark.skipif(
+needs_uvicorn = pytest.mark.skipif(
     importlib.util.find_spec("uvicorn") is None,
     reason="uvicorn is not installed (the bench extra)",
 )
 
 
+@needs_uvicorn
 def test_a_small_batch_is_answered_in_full(tmp_path: Path) -> None:
     report = tmp_path / "concurrency.json"
     done = subprocess.run(
