@@ -26,9 +26,12 @@ served through that middleware, in the same single hop.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import sys
+import threading
 import typing as t
 
 from werkzeug.exceptions import (
@@ -156,7 +159,14 @@ class HTTPAdapter:
                         timeout=self.body_timeout,
                     )
                 except ClientGone:
-                    return  # nobody is left to answer
+                    # Usually nobody is left to answer; but some servers
+                    # (granian) report a body cut short or malformed this
+                    # way while the client still waits: it gets its 400.
+                    with contextlib.suppress(OSError, RuntimeError):
+                        await _send_error(
+                            send, BadRequest("The request body was cut short.")
+                        )
+                    return
                 except HTTPException as e:  # 408: the body did not arrive in time
                     await _send_error(send, e)
                     return
@@ -165,7 +175,7 @@ class HTTPAdapter:
                 if read is not NO_BODY:  # from_scope was given NO_BODY
                     ctx.request._set_asgi_body(read)
             elif "wsgi_app" in app.__dict__:
-                ready = await self._through_wsgi(app, scope, read, send)
+                ready = await self._through_wsgi(app, scope, read, send, receive)
                 if ready is not None:
                     await _send_ready(send, receive, ready)
                 return
@@ -180,12 +190,12 @@ class HTTPAdapter:
         try:
             if marks.cancels:
                 ready = await _cancellable(
-                    _run_request_on_loop(ctx, send, self), receive
+                    _run_request_on_loop(ctx, send, receive, self), receive
                 )
             elif on_loop:
-                ready = await _run_request_on_loop(ctx, send, self)
+                ready = await _run_request_on_loop(ctx, send, receive, self)
             else:
-                ready = await self.hop.run(_run_request, ctx, send)
+                ready = await self.hop.run(_run_request, ctx, send, receive)
         except ThreadHopFull:
             await _send_error(
                 send, ServiceUnavailable("The server is busy; try again shortly.")
@@ -200,7 +210,12 @@ class HTTPAdapter:
             background.start_pending(ctx)
 
     async def _through_wsgi(
-        self, app: AppLike, scope: Scope, body: ReadBody, send: Send
+        self,
+        app: AppLike,
+        scope: Scope,
+        body: ReadBody,
+        send: Send,
+        receive: Receive,
     ) -> _Ready | None:
         if not self._warned_wsgi:
             self._warned_wsgi = True
@@ -212,7 +227,7 @@ class HTTPAdapter:
                 app.wsgi_app,
             )
         try:
-            return await self.hop.run(_through_wsgi, app, scope, body, send)
+            return await self.hop.run(_through_wsgi, app, scope, body, send, receive)
         except ThreadHopFull:
             await _send_error(
                 send, ServiceUnavailable("The server is busy; try again shortly.")
@@ -326,7 +341,7 @@ def _loop_capable(app: AppLike) -> bool:
 
 
 async def _run_request_on_loop(
-    ctx: RequestContext, send: Send, adapter: HTTPAdapter
+    ctx: RequestContext, send: Send, receive: Receive, adapter: HTTPAdapter
 ) -> _Ready | None:
     """The async twin of :func:`_run_request`: the whole request on the
     loop, in the server's task, with no thread hop."""
@@ -357,7 +372,7 @@ async def _run_request_on_loop(
     if isinstance(body, _LoopBody):
         return status, headers, body
     # A streamed body is produced by sync code: pump it from one thread.
-    return await adapter.hop.run(_finish, status, headers, body, send, app)
+    return await adapter.hop.run(_finish, status, headers, body, send, receive, app)
 
 
 #: The scope extension through which the test client asks to keep a
@@ -378,7 +393,7 @@ def _preserve(ctx: RequestContext) -> None:
 # -- in the hop's thread ---------------------------------------------------
 
 
-def _run_request(ctx: RequestContext, send: Send) -> _Ready | None:
+def _run_request(ctx: RequestContext, send: Send, receive: Receive) -> _Ready | None:
     """Run the whole request in this thread, as the WSGI adapter does, and
     send a streamed body from here."""
     app = ctx.app
@@ -400,11 +415,11 @@ def _run_request(ctx: RequestContext, send: Send) -> _Ready | None:
         if error is not None and app.should_ignore_error(error):
             error = None
         ctx.pop(error)
-    return _finish(status, headers, body, send, app)
+    return _finish(status, headers, body, send, receive, app)
 
 
 def _through_wsgi(
-    app: AppLike, scope: Scope, body: ReadBody, send: Send
+    app: AppLike, scope: Scope, body: ReadBody, send: Send, receive: Receive
 ) -> _Ready | None:
     """Serve the request through ``app.wsgi_app`` as replaced by WSGI
     middleware, so that the middleware keeps working under ASGI."""
@@ -424,7 +439,7 @@ def _through_wsgi(
     except BaseException:
         _close(iterable)
         raise
-    return _finish(*_converted(parts[0], parts[1]), iterable, send, app)
+    return _finish(*_converted(parts[0], parts[1]), iterable, send, receive, app)
 
 
 def _no_write(data: bytes) -> object:
@@ -648,6 +663,7 @@ def _finish(
     headers: list[tuple[bytes, bytes]],
     body: t.Iterable[bytes] | _LoopBody,
     send: Send,
+    receive: Receive,
     app: AppLike,
 ) -> _Ready | None:
     """Hand a buffered body back to the loop, or send a streamed one from
@@ -661,11 +677,12 @@ def _finish(
         return status, headers, body  # sent from the loop
     bridge = LoopBridge.current()
     assert bridge is not None, "_finish runs in a ThreadHop call"
+    gone = _DisconnectFlag(bridge.loop, receive)
     try:
         start = {"type": "http.response.start", "status": status, "headers": headers}
-        bridge.run(send(start))
+        bridge.run(gone.send(send, start))
         iterator = iter(body)
-        while True:
+        while not gone.is_set():
             try:
                 chunk = next(iterator)
             except StopIteration:
@@ -683,13 +700,71 @@ def _finish(
                     "body": chunk,
                     "more_body": True,
                 }
-                bridge.run(send(message))
-        bridge.run(send({"type": "http.response.body", "body": b""}))
+                bridge.run(gone.send(send, message))
+        if not gone.is_set():
+            bridge.run(gone.send(send, {"type": "http.response.body", "body": b""}))
     except OSError:
         pass  # the client went away: stop producing (the finally closes)
     finally:
+        gone.stop()
         _close(body)
     return None
+
+
+class _DisconnectFlag:
+    """Set when the client disconnects, for a thread producing a streamed
+    body: a task on the loop waits for ``http.disconnect`` (some servers
+    let ``send`` succeed silently after it), and the thread checks the flag
+    before each chunk, then closes the generator."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, receive: Receive) -> None:
+        self._event = threading.Event()
+        self._loop = loop
+        self._task: asyncio.Future[t.Any] | None = None
+        loop.call_soon_threadsafe(self._start, receive)
+
+    def _start(self, receive: Receive) -> None:
+        self._task = asyncio.ensure_future(self._watch(receive))
+
+    async def _watch(self, receive: Receive) -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        self._event.set()
+
+    async def send(self, send: Send, message: Message) -> None:
+        """``send(message)``, given up when the client disconnects first
+        (a server may block a send to a connection that is gone).
+
+        :raise OSError: the client disconnected.
+        """
+        watcher = self._task
+        if self._event.is_set() or watcher is None:
+            if self._event.is_set():
+                raise OSError("The client disconnected.")
+            await send(message)
+            return
+        sending = asyncio.ensure_future(send(message))
+        done, _ = await asyncio.wait(
+            {sending, watcher}, return_when=asyncio.FIRST_COMPLETED
+        )
+        if sending in done:
+            sending.result()
+            return
+        sending.cancel()
+        raise OSError("The client disconnected.")
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def stop(self) -> None:
+        """Stop watching (the response is over)."""
+
+        def cancel() -> None:
+            if self._task is not None:
+                self._task.cancel()
+
+        with contextlib.suppress(RuntimeError):  # the loop closed
+            self._loop.call_soon_threadsafe(cancel)
 
 
 def _stream_failed(app: AppLike) -> bool:

@@ -630,9 +630,11 @@ class LoopBridge:
         outside a hop."""
         return _cv_bridge.get(None)
 
-    def run(self, coro: t.Coroutine[t.Any, t.Any, R], /) -> R:
+    def run(self, coro: t.Awaitable[R], /) -> R:
         """Run ``coro`` on the loop in a copy of the current context, wait,
-        copy its context changes back, and return its result.
+        copy its context changes back, and return its result. Any awaitable
+        is accepted: an ASGI server's ``send`` may return one that is not a
+        coroutine (granian's does).
 
         :raise RuntimeError: called on the loop's own thread (it would wait
             for itself forever).
@@ -640,13 +642,21 @@ class LoopBridge:
         return _run_on(self.loop, coro, _NOT_BRIDGED_BACK)
 
 
+async def _awaited(awaitable: t.Awaitable[R]) -> R:
+    return await awaitable
+
+
 def _run_on(
     loop: asyncio.AbstractEventLoop,
-    coro: t.Coroutine[t.Any, t.Any, R],
+    coro: t.Awaitable[R],
     exclude: t.Container[contextvars.ContextVar[t.Any]],
 ) -> R:
     """Run ``coro`` as a task of ``loop`` (running in another thread) and
     block this thread until it ends."""
+    if not asyncio.iscoroutine(coro):
+        # A task needs a coroutine; a Future or custom awaitable is awaited
+        # by one.
+        coro = _awaited(coro)
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:

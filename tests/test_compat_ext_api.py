@@ -17,7 +17,8 @@ from compat_alias import load
 
 from framework.testing import AppClient
 
-pytestmark = pytest.mark.usefixtures("flask_alias_for_module")
+#: Every test runs through both the WSGI and the ASGI transport.
+pytestmark = pytest.mark.usefixtures("flask_alias_for_module", "transport")
 
 
 # -- Flask-RESTful -------------------------------------------------------------

@@ -26,7 +26,8 @@ from servers import START_TIMEOUT, ServerProcess, server_environment
 
 from framework.testing import AppClient
 
-pytestmark = pytest.mark.usefixtures("flask_alias_for_module")
+#: Every test runs through both the WSGI and the ASGI transport.
+pytestmark = pytest.mark.usefixtures("flask_alias_for_module", "transport")
 
 
 # -- Flask-Session -------------------------------------------------------------
@@ -157,6 +158,9 @@ def test_flask_caching_caches_a_view(cache_app: _CacheApp) -> None:
     assert cache_app.calls["cached"] == 2
 
 
+@pytest.mark.wsgi_only(
+    reason="run once, on WSGI: the module's one cache counts calls across both runs"
+)
 def test_flask_caching_memoize_and_delete(cache_app: _CacheApp) -> None:
     client = cache_app.client
     assert client.get("/square/4").get_json() == {"square": 16}
@@ -233,6 +237,10 @@ def migrate_app(tmp_path_factory: pytest.TempPathFactory) -> t.Any:
 # get_engine() first (on Flask too).
 @pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
 @pytest.mark.usefixtures("logging_restored")
+@pytest.mark.wsgi_only(
+    reason="run once, on WSGI: a CLI test: the migrations folder it creates is the"
+    " module's, made once"
+)
 def test_flask_migrate_init_migrate_upgrade_through_the_cli(migrate_app: t.Any) -> None:
     runner = migrate_app.test_cli_runner()
     init = runner.invoke(args=["db", "init"])
@@ -363,6 +371,10 @@ def mail_app(smtp_server: ServerProcess) -> t.Any:
     return app
 
 
+@pytest.mark.wsgi_only(
+    reason="run once, on WSGI: the module's one SMTP server keeps every message in"
+    " its inbox"
+)
 def test_flask_mail_sends_from_a_view(
     mail_app: t.Any, smtp_server: ServerProcess
 ) -> None:

@@ -22,14 +22,26 @@ from servers import ServerProcess, server_environment
 
 from framework.testing import AppClient
 
-pytestmark = pytest.mark.usefixtures("flask_alias_for_module")
+#: Every test runs through both the WSGI and the ASGI transport.
+pytestmark = pytest.mark.usefixtures("flask_alias_for_module", "transport")
 
 
 # -- Flask-Limiter -------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def limiter_client() -> AppClient:
+#: One limited app per transport: the limits count across a module's tests.
+_LIMITER_CLIENTS: dict[str, AppClient] = {}
+
+
+@pytest.fixture
+def limiter_client(transport: str) -> AppClient:
+    """The limited app of this transport (see :func:`_limited_client`)."""
+    if transport not in _LIMITER_CLIENTS:
+        _LIMITER_CLIENTS[transport] = _limited_client()
+    return _LIMITER_CLIENTS[transport]
+
+
+def _limited_client() -> AppClient:
     """``/limited`` at 2 a minute, ``/free`` exempt from the default limit
     of 100 a minute, and a blueprint whose routes are limited to 1 a minute
     each."""

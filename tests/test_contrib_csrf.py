@@ -15,6 +15,9 @@ from framework import request as request_proxy
 from framework.testing import AppClient
 from framework.views import MethodView
 
+#: Every test runs through both the WSGI and the ASGI transport.
+pytestmark = pytest.mark.usefixtures("transport")
+
 FORM = (
     '<form method="post">'
     '<input type="hidden" name="csrf_token" value="{{ csrf_token() }}">'

@@ -45,6 +45,9 @@ from werkzeug.test import TestResponse
 from framework import App, Response, send_file, session
 from framework.testing import AppClient
 
+#: Every test runs through both the WSGI and the ASGI transport.
+pytestmark = pytest.mark.usefixtures("transport")
+
 SECRET = "redis-tests-secret-key"
 LIFETIME = timedelta(minutes=10)
 LIFETIME_S = int(LIFETIME.total_seconds())

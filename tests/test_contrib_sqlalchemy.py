@@ -53,6 +53,9 @@ from framework import (
     stream_with_context,
 )
 
+#: Every test runs through both the WSGI and the ASGI transport.
+pytestmark = pytest.mark.usefixtures("transport")
+
 
 class Model(DeclarativeBase):
     pass
@@ -787,6 +790,7 @@ import sqlalchemy as sa
 
 from framework import App
 from framework_sqlalchemy import SQLAlchemy
+
 
 app = App("forked")
 app.config["SQLALCHEMY_DATABASE_URI"] = sys.argv[1]

@@ -39,23 +39,6 @@ if t.TYPE_CHECKING:  # pragma: no cover
 __all__ = ["run_granian"]
 
 
-def _send_as_coroutine(app: t.Any) -> t.Any:
-    """``app``, given a ``send`` whose calls return coroutines. granian's
-    return another kind of awaitable, as the ASGI specification allows, and
-    framework/asgi.py's LoopBridge hands what ``send`` returns to
-    ``loop.create_task``, which takes coroutines only: a streamed or
-    otherwise bridged answer then fails. Remove once the adapter awaits
-    any awaitable."""
-
-    async def served(scope: t.Any, receive: t.Any, send: t.Any) -> None:
-        async def sent(message: t.Any) -> None:
-            await send(message)
-
-        await app(scope, receive, sent)
-
-    return served
-
-
 def run_granian(
     load: t.Callable[[], t.Any],
     sock: socket.socket,
@@ -123,10 +106,7 @@ def run_granian(
         respawn_failed_workers=True,
     )
 
-    def load_app() -> t.Any:
-        return _send_as_coroutine(load())
-
-    server.serve(target_loader=load_app, wrap_loader=False)
+    server.serve(target_loader=load, wrap_loader=False)
     sys.stdout.flush()
     # granian ends its master with sys.exit only after a failure.
     raise SystemExit(0)
