@@ -33,21 +33,20 @@ import framework
 
 from .payloads import records
 
+# The scenarios' sizes and data, shared with the ASGI benchmarks.
+from .shapes import (
+    BENCHMARKS_ROOT,
+    ROUTE_COUNT,
+    SESSION_DATA,
+    SESSION_SECRET,
+    TEMPLATE_ITEM_COUNT,
+)
+
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
 
 #: The project's target for every framework/Flask ratio.
 GOAL_RATIO = 0.6
-
-#: How many routes the routing scenario registers.
-ROUTE_COUNT = 200
-
-#: The ``root_path`` of the template scenario's apps: this folder, so both
-#: load ``templates/items.html`` from the same place.
-BENCHMARKS_ROOT = str(Path(__file__).resolve().parent)
-
-#: How many items the template scenario renders.
-TEMPLATE_ITEM_COUNT = 10
 
 #: How many records the large JSON scenario sends.
 JSON_RECORD_COUNT = 50
@@ -305,14 +304,6 @@ def build_json_large(kit: Kit) -> WSGIApplication:
 
 
 # -- The session scenario ---------------------------------------------------------
-
-
-#: The secret key of the session scenario's apps.
-SESSION_SECRET = "benchmark secret key"
-
-#: What the session scenario's client has in its session before the timed
-#: requests.
-SESSION_DATA: dict[str, t.Any] = {"user_id": 42, "cart": ["tea", "cake"]}
 
 
 def build_session_write(kit: Kit) -> WSGIApplication:
