@@ -94,6 +94,10 @@ class ResponseConverter:
             if response_class is self._fast_class:
                 return response_class.fast(rv.encode(), self._text_content_type)  # type: ignore[arg-type]
             return response_class(rv)
+        if type(rv) is dict:
+            # PERF: JSON benchmark; the second most common return value,
+            # spared the tuple, response-class and iterator checks below.
+            return app.json.response(rv)
 
         status: t.Any = None
         headers: t.Any = None
