@@ -467,6 +467,9 @@ def record(what):
 
 @app.before_serving
 def connect():
+    if os.environ.get("LIFE_SLOW"):
+        record("starting")
+        time.sleep(1)
     if os.environ.get("LIFE_FAIL"):
         raise ConnectionError("db.invalid refused the connection")
     record("before")
@@ -606,6 +609,38 @@ def test_framework_serve_runs_the_hooks_around_each_worker(
             "while: close",
         ], process.output()
     assert "Traceback" not in process.output()
+
+
+def test_a_stop_signal_during_startup_still_runs_shutdown(
+    folder: pathlib.Path,
+) -> None:
+    """SIGTERM while the startup hooks run: the worker serves nothing, and
+    the shutdown hooks of what started still run (the default action of the
+    signal would have ended the process between the two)."""
+    port = free_port()
+    process = subprocess.Popen(
+        serve_argv("waitress", port),
+        cwd=folder,
+        env=env(folder, LIFE_SLOW="1"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_until(lambda: "starting" in events_of(folder), process, 20)
+        process.send_signal(signal.SIGTERM)
+        status = process.wait(20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert status == 0
+    assert events_of(folder) == [
+        "starting",
+        "before",
+        "while: open",
+        "after",
+        "while: close",
+    ]
 
 
 def events_of(folder: pathlib.Path) -> list[str]:

@@ -360,39 +360,52 @@ def run_waitress(
     :param stop_signals: the signals that stop the server; a second one
         stops it at once.
     """
-    # Before the server takes connections: a failed startup serves nothing.
-    served_app = _start_serving(app)
-    server = HardenedWaitress(
-        app,
-        sock,
-        threads=threads,
-        limits=limits,
-        shares_listener=shares_listener,
-        parent=parent,
-    )
-    queue_logger = logging.getLogger("waitress.queue")
-    if not any(isinstance(f, OncePer) for f in queue_logger.filters):
-        queue_logger.addFilter(OncePer(10))
-    if threading.current_thread() is not threading.main_thread():
-        # Signals reach only the main thread; the caller stops this server
-        # by ending its own process.
-        server.serve()
-        stop_serving(served_app)
-        return
+    on_main = threading.current_thread() is threading.main_thread()
+    box: list[HardenedWaitress] = []
+    signalled_early: list[int] = []
 
     def stop(signum: int, frame: FrameType | None) -> None:
+        if not box:
+            # The startup hooks still run: stop once they are done, so that
+            # the shutdown hooks run too (the default action would end the
+            # process between the two).
+            signalled_early.append(signum)
+            return
+        server = box[0]
         if server.stopping:
             # A second signal: the operator will not wait.
             raise SystemExit(1)
         server.stop()
 
-    previous = {sig: signal.signal(sig, stop) for sig in stop_signals}
+    # Signals reach only the main thread; off it, the caller stops this
+    # server by ending its own process.
+    previous = (
+        {sig: signal.signal(sig, stop) for sig in stop_signals} if on_main else {}
+    )
     try:
-        server.serve()
+        # Before the server takes connections: a failed startup serves nothing.
+        served_app = _start_serving(app)
+        try:
+            box.append(
+                HardenedWaitress(
+                    app,
+                    sock,
+                    threads=threads,
+                    limits=limits,
+                    shares_listener=shares_listener,
+                    parent=parent,
+                )
+            )
+            queue_logger = logging.getLogger("waitress.queue")
+            if not any(isinstance(f, OncePer) for f in queue_logger.filters):
+                queue_logger.addFilter(OncePer(10))
+            if not signalled_early:
+                box[0].serve()
+        finally:
+            stop_serving(served_app)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        stop_serving(served_app)
 
 
 def _start_serving(app: WSGIApplication) -> ServingApp | None:
