@@ -33,6 +33,7 @@ import os
 import sys
 import threading
 import typing as t
+import weakref
 
 from werkzeug.exceptions import (
     BadRequest,
@@ -113,8 +114,13 @@ class HTTPAdapter:
         #: Whether any request may run on the loop (see :func:`_loop_capable`).
         self.loop_capable = _loop_capable(app)
         self._warned_wsgi = False
-        # What each endpoint's view asks of the adapter.
+        # What each endpoint's view asks of the adapter; looked up only when
+        # some view is marked, so that other apps pay nothing per request.
         self._endpoint_marks: dict[str, _Marks] = {}
+        self._any_marks = any(
+            hasattr(view, STREAM_BODY) or hasattr(view, CANCEL_ON_DISCONNECT)
+            for view in app.view_functions.values()
+        )
         # The strategies are fixed once setup is finished (first request).
         self._dispatcher: Dispatcher = app.dispatcher  # type: ignore[assignment]
 
@@ -135,7 +141,11 @@ class HTTPAdapter:
             await _refuse_malformed(send, e)
             return
         on_loop = ctx is not None and self.loop_capable and self._on_loop(ctx)
-        marks = self._marks(ctx) if on_loop and ctx is not None else _NO_MARKS
+        marks = (
+            self._marks(ctx)
+            if on_loop and self._any_marks and ctx is not None
+            else _NO_MARKS
+        )
         body: ReadBody | StreamedBody
         if ctx is not None and marks.streams_body:
             body = _streamed(ctx, receive)
@@ -492,7 +502,10 @@ def _wsgi_parts(
         return _no_write
 
     response_class = type(response)
-    if response_class.__dict__.get("_asgi_plain") or _plain_class(response_class):
+    plain = _PLAIN_CLASSES.get(response_class)
+    if plain is None:
+        plain = _PLAIN_CLASSES[response_class] = _plain_class(response_class)
+    if plain:
         # A stock response reads only the method from the environ: the
         # request's environ (built from the scope on first use) is spared.
         environ: dict[str, t.Any] = {"REQUEST_METHOD": ctx.request.method}
@@ -652,17 +665,19 @@ async def _cancel_on_disconnect(receive: Receive, task: t.Any) -> bool:
     return False
 
 
+#: Whether each response class seen is plain (:func:`_plain_class`), so
+#: that the answer, true or false, is found once per class.
+_PLAIN_CLASSES: weakref.WeakKeyDictionary[type, bool] = weakref.WeakKeyDictionary()
+
+
 def _plain_class(cls: type[Response]) -> bool:
     """Whether responses of ``cls`` read nothing but the method from the
-    environ; remembered on the class."""
-    plain = (
-        isinstance(cls, type)
-        and issubclass(cls, Response)
+    environ."""
+    return (
+        issubclass(cls, Response)
         and cls.supports_fast()
         and not cls.autocorrect_location_header
     )
-    cls._asgi_plain = plain  # type: ignore[attr-defined]
-    return plain
 
 
 def _converted(

@@ -18,6 +18,7 @@ from framework import (
     after_this_request,
     g,
     got_request_exception,
+    redirect,
     request,
     request_finished,
     request_started,
@@ -1221,3 +1222,19 @@ def test_sync_stream_stops_on_disconnect_even_when_send_succeeds(app: App) -> No
     sent = asyncio.run(main())
     assert closed.is_set()
     assert sent < 50
+
+
+def test_response_class_that_reads_the_environ_gets_the_real_one(app: App) -> None:
+    class AbsoluteLocations(app.response_class):  # type: ignore[name-defined, misc]
+        autocorrect_location_header = True
+
+    app.response_class = AbsoluteLocations
+
+    @app.get("/go")
+    def go() -> t.Any:
+        return redirect("/there")
+
+    for _ in range(2):  # the class is judged once, then remembered
+        result = call(app, scope(path="/go"))
+        assert result.status == 302
+        assert result.headers["location"] == "http://testserver/there"
