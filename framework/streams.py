@@ -33,7 +33,6 @@ class AsyncBody:
     def __init__(self, iterable: t.AsyncIterable[str | bytes]) -> None:
         self.iterable = iterable
         self._pump: _Pump | None = None
-        self._closed = False
 
     async def __aiter__(self) -> t.AsyncIterator[bytes]:
         async for chunk in self.iterable:
@@ -41,7 +40,6 @@ class AsyncBody:
 
     async def aclose(self) -> None:
         """Close the async iterable, running its ``finally`` blocks."""
-        self._closed = True
         aclose = getattr(self.iterable, "aclose", None)
         if aclose is not None:
             await aclose()
