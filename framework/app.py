@@ -369,7 +369,19 @@ class ASGIEntry:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one ASGI connection."""
-        await self.app.asgi_app(scope, receive, send)
+        app = self.app
+        adapter = app._http_adapter
+        if (
+            adapter is not None
+            and adapter.direct
+            and scope["type"] == "http"
+            and "asgi_app" not in app.__dict__
+        ):
+            # PERF: hello; asgi_app's frame skipped when nothing wraps or
+            # overrides it.
+            await adapter(app, scope, receive, send)
+        else:
+            await app.asgi_app(scope, receive, send)
 
     def __repr__(self) -> str:
         return f"<ASGIEntry of {self.app.name!r}>"
@@ -1564,6 +1576,7 @@ class App(Scaffold):
                 await lifespan.ensure_started(self)
                 self._freeze()
                 adapter = self._http_adapter = HTTPAdapter(self)
+                adapter.direct = type(self).asgi_app is App.asgi_app
             await adapter(self, scope, receive, send)
         elif kind == "lifespan":
             await lifespan.handle_lifespan(

@@ -42,7 +42,7 @@ from werkzeug.exceptions import (
 )
 from werkzeug.wsgi import FileWrapper
 
-from . import background
+from . import background, signals
 from .bodies import (
     NO_BODY,
     STREAM_BODY,
@@ -53,7 +53,7 @@ from .bodies import (
 )
 from .concurrency import CANCEL_ON_DISCONNECT, LoopBridge, ThreadHop, ThreadHopFull
 from .ctx import RequestContext
-from .dispatch import Dispatcher
+from .dispatch import Dispatcher, LoopPlan
 from .errors import ErrorHandling
 from .interfaces import Pipeline
 from .streams import AsyncBody, encoded
@@ -123,27 +123,37 @@ class HTTPAdapter:
         )
         # The strategies are fixed once setup is finished (first request).
         self._dispatcher: Dispatcher = app.dispatcher  # type: ignore[assignment]
+        #: Whether the app's ASGI entry may call this adapter directly for
+        #: an ``http`` scope: set by the app when its class does not
+        #: override ``asgi_app``.
+        self.direct = False
 
     async def __call__(
         self, app: AppLike, scope: Scope, receive: Receive, send: Send
     ) -> None:
         """Serve one HTTP request of ``app``."""
         ctx: RequestContext | None = None
+        plan: LoopPlan | None = None
         try:
-            facts = scope_facts(scope)
             if self.loop_capable and "wsgi_app" not in app.__dict__:
                 # Built before the body is read: where the request runs
                 # decides whether the body is read ahead at all.
-                ctx = RequestContext(
-                    app, request=app.request_class.from_scope(scope, NO_BODY, facts)
-                )
+                request = app.request_class.from_scope(scope, NO_BODY)
+                ctx = RequestContext(app, request=request)
+                facts = request._facts
+                if facts is None:  # a request class with its own __init__
+                    facts = scope_facts(scope)
+            else:
+                facts = scope_facts(scope)
         except _MALFORMED as e:
             await _refuse_malformed(send, e)
             return
-        on_loop = ctx is not None and self.loop_capable and self._on_loop(ctx)
+        if ctx is not None:
+            ctx.prematch()
+            plan = self._dispatcher.loop_plan(ctx)
         marks = (
             self._marks(ctx)
-            if on_loop and self._any_marks and ctx is not None
+            if plan is not None and self._any_marks and ctx is not None
             else _NO_MARKS
         )
         body: ReadBody | StreamedBody
@@ -198,14 +208,14 @@ class HTTPAdapter:
                     return
         assert ctx is not None
         try:
-            if marks.cancels:
-                ready = await _cancellable(
-                    _run_request_on_loop(ctx, send, receive, self), receive
-                )
-            elif on_loop:
-                ready = await _run_request_on_loop(ctx, send, receive, self)
-            else:
+            if plan is None:
                 ready = await self.hop.run(_run_request, ctx, send, receive)
+            elif marks.cancels:
+                ready = await _cancellable(
+                    _run_request_on_loop(ctx, plan, send, receive, self), receive
+                )
+            else:
+                ready = await _run_request_on_loop(ctx, plan, send, receive, self)
         except ThreadHopFull:
             await _send_error(
                 send, ServiceUnavailable("The server is busy; try again shortly.")
@@ -215,7 +225,19 @@ class HTTPAdapter:
             if body is not NO_BODY:
                 body.close()
         if ready is not None:
-            await _send_ready(send, receive, ready)
+            status, headers, content = ready
+            if type(content) is bytes:
+                # PERF: hello; _send_ready's two messages, without its frame.
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": status,
+                        "headers": headers,
+                    }
+                )
+                await send({"type": "http.response.body", "body": content})
+            else:
+                await _send_ready(send, receive, ready)
         if background.in_use:
             background.start_pending(ctx)
 
@@ -271,12 +293,6 @@ class HTTPAdapter:
             return app.request_context(scope_to_environ(scope, body.content_stream()))
         request = app.request_class.from_scope(scope, body, facts)
         return RequestContext(app, request=request)
-
-    def _on_loop(self, ctx: RequestContext) -> bool:
-        """Match the request, then ask the dispatcher whether its whole
-        chain may run on the loop."""
-        ctx.prematch()
-        return self._dispatcher.runs_on_loop(ctx)
 
     async def shutdown(self, timeout: float | None = None) -> bool:
         """Stop the thread pool, waiting ``timeout`` seconds for running
@@ -351,7 +367,11 @@ def _loop_capable(app: AppLike) -> bool:
 
 
 async def _run_request_on_loop(
-    ctx: RequestContext, send: Send, receive: Receive, adapter: HTTPAdapter
+    ctx: RequestContext,
+    plan: LoopPlan,
+    send: Send,
+    receive: Receive,
+    adapter: HTTPAdapter,
 ) -> _Ready | None:
     """The async twin of :func:`_run_request`: the whole request on the
     loop, in the server's task, with no thread hop."""
@@ -360,7 +380,10 @@ async def _run_request_on_loop(
     try:
         try:
             ctx.push()
-            response = await adapter._dispatcher.afull_dispatch(ctx)
+            if plan.bare and signals.request_path_quiet:
+                response = await adapter._dispatcher.abare_dispatch(ctx, plan)
+            else:
+                response = await adapter._dispatcher.afull_dispatch(ctx)
         except Exception as e:
             error = e
             errors: ErrorHandling = app.error_handling  # type: ignore[assignment]
@@ -368,17 +391,18 @@ async def _run_request_on_loop(
         except BaseException:
             error = sys.exc_info()[1]
             raise
-        status, headers, body = _wsgi_parts(response, ctx)
+        # PERF: hello; the fast lane of _wsgi_parts without its frame.
+        head = response.asgi_head(ctx.request.method)
+        status, headers, body = _wsgi_parts(response, ctx) if head is None else head
     finally:
-        _preserve(ctx)
+        scope = ctx.request._asgi_scope
+        if scope is not None and scope.get("extensions"):
+            _preserve(ctx)
         if error is not None and app.should_ignore_error(error):
             error = None
         ctx.pop(error)
-    if type(body) is list or type(body) is tuple:
-        try:
-            return status, headers, b"".join(body)
-        finally:
-            _close(body)
+    if type(body) is list or type(body) is tuple:  # neither has a close()
+        return status, headers, b"".join(body)
     if isinstance(body, _LoopBody):
         return status, headers, body
     # A streamed body is produced by sync code: pump it from one thread.

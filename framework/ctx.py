@@ -571,7 +571,14 @@ class RequestContext(AppContext):
         first = not tokens
         tokens.append(_cv_context.set(self))
         if first:
-            if self._outer is None and signals.appcontext_pushed.receivers:
+            if signals.request_path_quiet:
+                # PERF: ASGI hello; with no receiver for request_matched,
+                # a URL prematch() matched leaves match_request nothing to
+                # do.
+                if self._unannounced_match:
+                    self._unannounced_match = False
+                    return
+            elif self._outer is None and signals.appcontext_pushed.receivers:
                 signals.appcontext_pushed.send(
                     self.app, _async_wrapper=self.app.ensure_sync
                 )
@@ -616,7 +623,10 @@ class RequestContext(AppContext):
             # PERF: hello; most apps have no teardown_request callbacks.
             if not last:
                 pass  # an inner pop: the outermost one tears down
-            elif app.needs_request_teardown or signals.request_tearing_down.receivers:
+            elif app.needs_request_teardown or (
+                not signals.request_path_quiet
+                and signals.request_tearing_down.receivers
+            ):
                 errors = self.teardown_request(exc)
             else:
                 self.request.close()
@@ -634,12 +644,12 @@ class RequestContext(AppContext):
         # below: its callbacks release what the request held (a database
         # session), as Flask's do in that case too.
         if last and self._outer is None:
-            if (
-                app.needs_appcontext_teardown
-                or signals.appcontext_tearing_down.receivers
+            if app.needs_appcontext_teardown or (
+                not signals.request_path_quiet
+                and signals.appcontext_tearing_down.receivers
             ):
                 errors += self.teardown(exc)
-            if signals.appcontext_popped.receivers:
+            if not signals.request_path_quiet and signals.appcontext_popped.receivers:
                 signals.appcontext_popped.send(app, _async_wrapper=app.ensure_sync)
         try:
             if errors:

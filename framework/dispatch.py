@@ -115,6 +115,28 @@ class _LoopHooks:
     loop_ok: bool
 
 
+class LoopPlan:
+    """How a request of one endpoint runs on the event loop (see
+    :meth:`Dispatcher.loop_plan`).
+
+    :param call: the view to call, or ``None`` for a request no rule
+        matched.
+    :param is_async: whether ``call`` returns an awaitable.
+    :param bare: nothing runs around the view: no URL value preprocessor,
+        no ``before_request``, ``after_request`` or teardown callback, so
+        :meth:`Dispatcher.abare_dispatch` may take the request.
+    """
+
+    __slots__ = ("bare", "call", "is_async")
+
+    def __init__(
+        self, call: t.Callable[..., t.Any] | None, is_async: bool, bare: bool
+    ) -> None:
+        self.call = call
+        self.is_async = is_async
+        self.bare = bare
+
+
 def _kinds(funcs: t.Iterable[t.Callable[..., t.Any]]) -> list[CallKind]:
     from .concurrency import classify
 
@@ -135,12 +157,7 @@ class Dispatcher:
     _views: dict[str, t.Callable[..., t.Any]] = field(factory=dict, init=False)
     # The async twin's tables, filled on first use after each prepare().
     _loop_hooks: dict[str | None, _LoopHooks] = field(factory=dict, init=False)
-    _loop_plans: dict[str | None, bool] = field(factory=dict, init=False)
-    # Views planned to run on the loop: what to call, and whether it
-    # returns an awaitable.
-    _loop_views: dict[t.Callable[..., t.Any], tuple[t.Callable[..., t.Any], bool]] = (
-        field(factory=dict, init=False)
-    )
+    _loop_plans: dict[t.Any, LoopPlan | None] = field(factory=dict, init=False)
     # Endpoints of class-based views, planned per HTTP method.
     _per_method: set[str] = field(factory=set, init=False)
     # No reference to the app is kept: the app owns its dispatcher, and a
@@ -152,7 +169,6 @@ class Dispatcher:
         self._scoped = {}
         self._loop_hooks = {}
         self._loop_plans = {}
-        self._loop_views = {}
         self._per_method = set()
         self._views = {
             endpoint: self._sync_view(app, view)
@@ -371,54 +387,66 @@ class Dispatcher:
     # -- the async twin ------------------------------------------------------
     #
     # Run by the ASGI adapter on the event loop for a request whose whole
-    # chain may run there (see :meth:`runs_on_loop`); the same steps in the
+    # chain may run there (see :meth:`loop_plan`); the same steps in the
     # same order as full_dispatch, preprocess, dispatch, finalize and
     # process_response above, sharing their decisions (make_response, the
     # error handler lookup, the session save). Change both together.
 
-    def runs_on_loop(self, ctx: RequestContext) -> bool:
-        """Whether the request may run on the event loop, awaited, rather
-        than in a thread: its view, hooks and teardown callbacks are async
-        or loop-safe, and nothing else in its pipeline may block. Decided
-        once per endpoint; see :func:`framework.concurrency.classify`."""
-        for signal in _SENT_BY_CONTEXTS:
-            if signal.receivers:
-                # The contexts send these from sync code, where an async
-                # receiver could not be awaited.
-                return False
+    def loop_plan(self, ctx: RequestContext) -> LoopPlan | None:
+        """How the request may run on the event loop, awaited, rather than
+        in a thread; ``None`` when it may not: its view, hooks and teardown
+        callbacks are async or loop-safe, and nothing else in its pipeline
+        may block. Decided once per endpoint (per method for a class-based
+        view); see :func:`framework.concurrency.classify`."""
+        if not signals.request_path_quiet:
+            for signal in _SENT_BY_CONTEXTS:
+                if signal.receivers:
+                    # The contexts send these from sync code, where an
+                    # async receiver could not be awaited.
+                    return None
         request = ctx.request
         rule = request.url_rule
         key: t.Any = None if rule is None else rule.endpoint
         if key in self._per_method:
             # A MethodView may mix sync and async methods.
             key = (key, request.method)
-        plan = self._loop_plans.get(key)
-        if plan is None:
+        try:
+            return self._loop_plans[key]
+        except KeyError:
             plan = self._loop_plans[key] = self._plan(ctx, rule)
-        return plan
+            return plan
 
-    def _plan(self, ctx: RequestContext, rule: Rule | None) -> bool:
+    def _plan(self, ctx: RequestContext, rule: Rule | None) -> LoopPlan | None:
         from .concurrency import ON_LOOP, CallKind, classify
 
-        if rule is not None:
-            view = ctx.app.view_functions.get(rule.endpoint)
-            if view is None:
-                return False
-            if hasattr(view, "view_class"):
-                self._per_method.add(rule.endpoint)
-                on_loop = getattr(view, ON_LOOP, None)
-                if on_loop is None:
-                    return False
-                if classify(view, ctx.request.method) is CallKind.SYNC:
-                    return False
-                # as_view's function is sync: await its async entry instead.
-                self._loop_views[view] = (on_loop, True)
-            else:
-                kind = classify(view)
-                if kind is CallKind.SYNC:
-                    return False
-                self._loop_views[view] = (view, kind is CallKind.ASYNC)
-        return self._loop_hooks_for(ctx).loop_ok
+        app = ctx.app
+        hooks = self._loop_hooks_for(ctx)
+        if not hooks.loop_ok:
+            return None
+        bare = (
+            not hooks.preprocess
+            and not hooks.after_request
+            and not app.needs_request_teardown
+            and not app.needs_appcontext_teardown
+        )
+        if rule is None:
+            return LoopPlan(None, False, False)
+        view = app.view_functions.get(rule.endpoint)
+        if view is None:
+            return None
+        if hasattr(view, "view_class"):
+            self._per_method.add(rule.endpoint)
+            on_loop = getattr(view, ON_LOOP, None)
+            if on_loop is None:
+                return None
+            if classify(view, ctx.request.method) is CallKind.SYNC:
+                return None
+            # as_view's function is sync: await its async entry instead.
+            return LoopPlan(on_loop, True, bare)
+        kind = classify(view)
+        if kind is CallKind.SYNC:
+            return None
+        return LoopPlan(view, kind is CallKind.ASYNC, bare)
 
     def _loop_hooks_for(self, ctx: RequestContext) -> _LoopHooks:
         """The hooks of the request's blueprint scope."""
@@ -519,12 +547,53 @@ class Dispatcher:
             rule, "provide_automatic_options", False
         ):
             return ctx.app.pipeline.make_default_options_response(ctx)
-        view = ctx.app.view_functions[rule.endpoint]
-        call, is_async = self._loop_views.get(view) or (view, True)
+        plan = self.loop_plan(ctx)
+        if plan is None or plan.call is None:
+            # Not planned for the loop (called directly): await the view.
+            call, is_async = ctx.app.view_functions[rule.endpoint], True
+        else:
+            call, is_async = plan.call, plan.is_async
         rv: t.Any = call(**request.view_args)  # type: ignore[arg-type]
         if is_async:  # a loop-safe view returns its value
             rv = await rv
         return rv  # type: ignore[no-any-return]
+
+    async def abare_dispatch(self, ctx: RequestContext, plan: LoopPlan) -> Response:
+        """:meth:`afull_dispatch` for a request whose plan is bare (no hook
+        runs around its view) while no signal sent around a request has a
+        receiver: the view, then the response, with the same handling of
+        errors. Anything more (a callback of :func:`after_this_request`,
+        a session to save or renew) goes through :meth:`afinalize`."""
+        request = ctx.request
+        call = plan.call
+        if call is None or request.method == "OPTIONS":
+            return await self.afull_dispatch(ctx)
+        try:
+            rv: t.Any = call(**request.view_args)  # type: ignore[arg-type]
+            if plan.is_async:
+                rv = await rv
+        except Exception as e:
+            errors: ErrorHandling = ctx.app.error_handling  # type: ignore[assignment]
+            rv = await errors.ahandle_user(ctx, e)
+        else:
+            try:
+                response = ctx.app.pipeline.make_response(ctx, rv)
+            except HTTPException as e:
+                errors = ctx.app.error_handling  # type: ignore[assignment]
+                rv = await errors.ahandle_user(ctx, e)
+                return await self.afinalize(ctx, rv, True)
+            if (
+                ctx._after_request_functions is None
+                and ctx._loaded_session is None
+                and "HTTP_COOKIE" not in (ctx._facts or request.environ)
+            ):
+                return response
+            rv = response
+        try:
+            return await self.afinalize(ctx, rv)
+        except HTTPException as e:
+            errors = ctx.app.error_handling  # type: ignore[assignment]
+            return await self.afinalize(ctx, await errors.ahandle_user(ctx, e), True)
 
     async def afinalize(
         self,

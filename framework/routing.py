@@ -309,7 +309,12 @@ class Router:
         # state machine. Websocket upgrades (matched only to websocket rules)
         # take the general path.
         if static is not None and "HTTP_UPGRADE" not in environ:
-            self._check_trusted_hosts(request, ctx.app.config["TRUSTED_HOSTS"])
+            # PERF: hello; _check_trusted_hosts inline.
+            trusted_hosts = ctx.app.config["TRUSTED_HOSTS"]
+            if trusted_hosts is not self._trusted_hosts:
+                self._forget_hosts(trusted_hosts)
+            if trusted_hosts is not None:
+                request.trusted_hosts = trusted_hosts
             entries = static.get(request.path)
             if entries is not None and (
                 request.path != "/" or environ.get("PATH_INFO")

@@ -118,7 +118,7 @@ class View:
                 "methods": cls.methods,
                 "provide_automatic_options": cls.provide_automatic_options,
                 # The async entry the ASGI adapter awaits when the request
-                # runs on the loop (see Dispatcher.runs_on_loop).
+                # runs on the loop (see Dispatcher.loop_plan).
                 ON_LOOP: on_loop,
             },
         )

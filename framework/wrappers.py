@@ -365,26 +365,36 @@ class Request(_WerkzeugRequest):
         root_path: str = scope.get("root_path", "")
         if root_path:
             root_path, path = _split_root(root_path, path)
+        method: str = scope["method"]
+        scheme: str = scope.get("scheme") or "http"
         server = scope.get("server")
         client = scope.get("client")
+        query_string: bytes = scope.get("query_string", b"")
         raw = scope["headers"]
         if type(raw) is not list:
             raw = list(raw)
+        if facts is None:
+            # PERF: ASGI hello; the facts from the values read here.
+            facts = _facts_of(raw, method, root_path, path, query_string, scheme)
+            if server is not None:
+                facts["SERVER_NAME"] = server[0]
+                if server[1] is not None:
+                    facts["SERVER_PORT"] = str(server[1])
         headers = ScopeHeaders.__new__(ScopeHeaders)
         headers._raw = raw
         # What werkzeug's sansio __init__ sets, normalized the same way.
-        self.method = scope["method"].upper()
-        self.scheme = scope.get("scheme") or "http"
+        self.method = method.upper()
+        self.scheme = scheme
         self.server = None if server is None else (server[0], server[1])
         self.root_path = root_path.rstrip("/")
         self.path = "/" + path.lstrip("/")
-        self.query_string = scope.get("query_string", b"")
+        self.query_string = query_string
         self.headers = headers
         self.remote_addr = client[0] if client else None
         self.shallow = False
         self._asgi_scope = scope
         self._asgi_body = body
-        self._facts = scope_facts(scope) if facts is None else facts
+        self._facts = facts
         return self
 
     def _set_asgi_body(self, body: ReadBody | StreamedBody) -> None:
@@ -664,8 +674,42 @@ def scope_facts(scope: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
     :raise TypeError: a header is not a pair of bytes (checked here, so that
         no later read of a header fails inside the app).
     """
-    facts: dict[str, t.Any] = {}
-    for name, value in scope["headers"]:
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if root_path:
+        root_path, path = _split_root(root_path, path)
+    facts = _facts_of(
+        scope["headers"],
+        scope["method"],
+        root_path,
+        path,
+        scope.get("query_string", b""),
+        scope.get("scheme") or "http",
+    )
+    server = scope.get("server")
+    if server is not None:
+        _server_facts(facts, server)
+    return facts
+
+
+def _facts_of(
+    headers: t.Iterable[tuple[bytes, bytes]],
+    method: str,
+    root_path: str,
+    path: str,
+    query_string: bytes,
+    scheme: str,
+) -> dict[str, t.Any]:
+    """:func:`scope_facts` from the scope's values, the root path split off
+    the path; the server's are added by :func:`_server_facts`."""
+    facts: dict[str, t.Any] = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": _wsgi_str(root_path.rstrip("/")) if root_path else "",
+        "PATH_INFO": path if path.isascii() else _wsgi_str(path),
+        "QUERY_STRING": query_string.decode("latin-1"),
+        "wsgi.url_scheme": scheme,
+    }
+    for name, value in headers:
         if type(name) is not bytes or type(value) is not bytes:
             raise TypeError(f"An ASGI header is not a pair of bytes: {name!r}")
         key = _FACT_HEADERS.get(name)
@@ -675,21 +719,13 @@ def scope_facts(scope: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
             if before is not None:
                 text = f"{before}{'; ' if key == 'HTTP_COOKIE' else ', '}{text}"
             facts[key] = text
-    path: str = scope["path"]
-    root_path: str = scope.get("root_path", "")
-    if root_path:
-        root_path, path = _split_root(root_path, path)
-    facts["REQUEST_METHOD"] = scope["method"]
-    facts["SCRIPT_NAME"] = _wsgi_str(root_path.rstrip("/")) if root_path else ""
-    facts["PATH_INFO"] = path if path.isascii() else _wsgi_str(path)
-    facts["QUERY_STRING"] = scope.get("query_string", b"").decode("latin-1")
-    facts["wsgi.url_scheme"] = scope.get("scheme") or "http"
-    server = scope.get("server")
-    if server is not None:
-        facts["SERVER_NAME"] = server[0]
-        if server[1] is not None:
-            facts["SERVER_PORT"] = str(server[1])
     return facts
+
+
+def _server_facts(facts: dict[str, t.Any], server: t.Sequence[t.Any]) -> None:
+    facts["SERVER_NAME"] = server[0]
+    if server[1] is not None:
+        facts["SERVER_PORT"] = str(server[1])
 
 
 def _split_root(root_path: str, path: str) -> tuple[str, str]:
@@ -1114,7 +1150,9 @@ class Response(_WerkzeugResponse):
         body = () if method == "HEAD" else fast[1]
         if header_list == fast[0]:
             # PERF: hello; the type's bytes are cached, the length is new.
-            content_type = _asgi_value(header_list[0][1])
+            content_type = _ASGI_TYPES.get(header_list[0][1]) or _asgi_value(
+                header_list[0][1]
+            )
             length = header_list[1][1].encode("latin-1")
             return (
                 code,

@@ -696,6 +696,112 @@ def test_session_written_on_the_loop(app: App) -> None:
     assert result.headers["set-cookie"].startswith("session=")
 
 
+# -- a view with nothing around it (the bare lane) ---------------------------------
+
+
+def test_bare_view_runs_its_after_this_request_callback(app: App) -> None:
+    @app.get("/")
+    async def index() -> str:
+        @after_this_request
+        def stamp(response: t.Any) -> t.Any:
+            response.headers["X-Stamp"] = "stamped"
+            return response
+
+        return "hello"
+
+    result = call(app, scope())
+    assert (result.status, result.headers["x-stamp"]) == (200, "stamped")
+
+
+def test_bare_view_renews_a_session_it_never_touched(app: App) -> None:
+    app.secret_key = "test secret"
+
+    @app.get("/login")
+    async def login() -> str:
+        session.permanent = True
+        session["user"] = "ann"
+        return "in"
+
+    @app.get("/")
+    async def index() -> str:
+        return "hello"
+
+    cookie = call(app, scope(path="/login")).headers["set-cookie"].split(";")[0]
+    result = call(app, scope(headers=[(b"cookie", cookie.encode())]))
+    # SESSION_REFRESH_EACH_REQUEST renews a permanent session's cookie on
+    # every request that carries it, even when the view never reads it.
+    assert result.headers["set-cookie"].startswith("session=")
+    assert "Expires=" in result.headers["set-cookie"]
+    assert "set-cookie" not in call(app, scope()).headers
+
+
+def test_bare_view_returning_none_is_a_logged_500(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/")
+    async def index() -> None:
+        return None
+
+    result = call(app, scope())
+    assert result.status == 500
+    assert "returned None" in caplog.text
+
+
+def test_bare_view_errors_go_through_the_apps_handlers(app: App) -> None:
+    @app.get("/")
+    async def index() -> str:
+        raise LookupError("no such thing")
+
+    @app.errorhandler(LookupError)
+    async def handle(e: LookupError) -> tuple[str, int]:
+        return f"handled: {e}", 404
+
+    result = call(app, scope())
+    assert (result.status, result.body) == (404, b"handled: no such thing")
+
+
+def test_receivers_connected_after_the_first_request_are_sent(app: App) -> None:
+    sent: list[str] = []
+
+    @app.get("/")
+    async def index() -> str:
+        return "hello"
+
+    assert call(app, scope()).body == b"hello"
+
+    def started(sender: App, **extra: t.Any) -> None:
+        sent.append("started")
+
+    def finished(sender: App, response: t.Any, **extra: t.Any) -> None:
+        sent.append(f"finished {response.status_code}")
+
+    with request_started.connected_to(started, app):
+        with request_finished.connected_to(finished, app):
+            assert call(app, scope()).body == b"hello"
+    assert sent == ["started", "finished 200"]
+    # Disconnected again: the next request sends nothing.
+    assert call(app, scope()).body == b"hello"
+    assert sent == ["started", "finished 200"]
+
+
+def test_teardown_callbacks_of_a_loop_request_run(app: App) -> None:
+    torn_down: list[str] = []
+
+    @app.get("/")
+    async def index() -> str:
+        return "hello"
+
+    @app.teardown_appcontext
+    @loop_safe
+    def forget(exc: BaseException | None) -> None:
+        torn_down.append(_where())
+
+    assert call(app, scope()).body == b"hello"
+    assert torn_down == ["loop-thread"]
+
+
 def test_hooks_and_signals_fire_in_the_same_order_under_both_protocols(
     app: App,
 ) -> None:

@@ -398,3 +398,26 @@ def test_a_failing_tearing_down_receiver_does_not_stop_teardown(app: App) -> Non
     ):
         app.test_client().get("/")
     assert ran == ["appcontext"]
+
+
+def test_request_path_quiet_follows_connects_and_disconnects() -> None:
+    from framework import signals
+
+    def receiver(sender: object, **extra: object) -> None:
+        pass
+
+    assert signals.request_path_quiet
+    signals.appcontext_popped.connect(receiver)
+    try:
+        assert not signals.request_path_quiet
+        # Another receiver on another request signal keeps it loud after
+        # the first one leaves.
+        with signals.request_started.connected_to(receiver):
+            signals.appcontext_popped.disconnect(receiver)
+            assert not signals.request_path_quiet
+    finally:
+        signals.appcontext_popped.disconnect(receiver)
+    assert signals.request_path_quiet
+    # A signal that is not sent around every request leaves it alone.
+    with signals.template_rendered.connected_to(receiver):
+        assert signals.request_path_quiet
