@@ -410,6 +410,41 @@ def test_circular_reference_raises_value_error(app: App) -> None:
         jsonify(loop)
 
 
+def test_one_object_encoded_by_two_threads_at_once_is_not_circular() -> None:
+    # The reused C encoder keeps no table of the containers it is inside:
+    # a shared one would see the other thread's entry for this very dict.
+    import threading
+
+    app = App(__name__)
+    both_inside = threading.Barrier(2, timeout=10)
+
+    class Slow:
+        pass
+
+    def default(o: t.Any) -> t.Any:
+        both_inside.wait()
+        return "slow"
+
+    _json(app).default = default
+    shared = {"items": [Slow()]}
+    bodies: list[bytes] = []
+    errors: list[BaseException] = []
+
+    def encode() -> None:
+        try:
+            bodies.append(_body(app, shared))
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=encode) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert bodies == [b'{"items":["slow"]}\n'] * 2
+
+
 # -- options -----------------------------------------------------------------
 
 

@@ -157,14 +157,18 @@ class DefaultJSONProvider(JSONProvider):
 
     def __init__(self, app: AppLike) -> None:
         super().__init__(app)
-        self._encoders: dict[tuple[t.Any, ...], json.JSONEncoder] = {}
+        self._encoders: dict[tuple[t.Any, ...], t.Callable[[t.Any], str]] = {}
 
-    def _encoder(self, indent: int | None) -> json.JSONEncoder:
-        # PERF: JSON benchmark; json.dumps with options builds a new encoder
-        # on every call, this builds one per set of options.
+    def _encoder(self, indent: int | None) -> t.Callable[[t.Any], str]:
+        """The function encoding response bodies with the current options.
+
+        PERF: JSON benchmark; ``json.dumps`` with options builds a new
+        encoder on every call, and ``JSONEncoder.encode`` a new C encoder:
+        this builds one per set of options.
+        """
         key = (self.ensure_ascii, self.sort_keys, indent, self.default)
-        encoder = self._encoders.get(key)
-        if encoder is None:
+        encode = self._encoders.get(key)
+        if encode is None:
             encoder = json.JSONEncoder(
                 ensure_ascii=self.ensure_ascii,
                 sort_keys=self.sort_keys,
@@ -172,8 +176,8 @@ class DefaultJSONProvider(JSONProvider):
                 separators=(",", ":") if indent is None else None,
                 default=self.default,
             )
-            self._encoders[key] = encoder
-        return encoder
+            encode = self._encoders[key] = _reused_c_encoder(encoder)
+        return encode
 
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         """Serialize ``obj``; keyword arguments are passed to ``json.dumps``
@@ -209,12 +213,52 @@ class DefaultJSONProvider(JSONProvider):
         indent = None if compact else 2
         if type(self).dumps is DefaultJSONProvider.dumps:
             # PERF: JSON benchmark; a reused encoder, not one per call.
-            body = self._encoder(indent).encode(payload)
+            body = self._encoder(indent)(payload)
         elif indent is None:
             body = self.dumps(payload, separators=(",", ":"))
         else:
             body = self.dumps(payload, indent=indent)
         return self._json_response(f"{body}\n".encode(), self.mimetype)
+
+
+def _reused_c_encoder(encoder: json.JSONEncoder) -> t.Callable[[t.Any], str]:
+    """``encoder.encode``, with the C encoder it makes on each call made
+    once, where the standard library has one and the output is compact.
+
+    The C encoder is made without a table of the containers being encoded:
+    a shared one would be wrong when two threads encode the same object at
+    once. A circular reference then ends in ``RecursionError``, and the
+    object is encoded again by ``encoder.encode`` for its own error.
+    """
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None or encoder.indent is not None:  # pragma: no cover
+        return encoder.encode
+    strings = (
+        json.encoder.encode_basestring_ascii
+        if encoder.ensure_ascii
+        else json.encoder.encode_basestring
+    )
+    chunks = make(
+        None,
+        encoder.default,
+        strings,
+        None,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+
+    def encode(obj: t.Any) -> str:
+        try:
+            return "".join(chunks(obj, 0))
+        except RecursionError:
+            # A cycle, or nesting too deep: the checking encoder tells
+            # which, with the error the standard library raises.
+            return encoder.encode(obj)
+
+    return encode
 
 
 def _current_provider() -> interfaces.JSONProvider | None:
