@@ -777,9 +777,11 @@ def test_receivers_connected_after_the_first_request_are_sent(app: App) -> None:
     def finished(sender: App, response: t.Any, **extra: t.Any) -> None:
         sent.append(f"finished {response.status_code}")
 
-    with request_started.connected_to(started, app):
-        with request_finished.connected_to(finished, app):
-            assert call(app, scope()).body == b"hello"
+    with (
+        request_started.connected_to(started, app),
+        request_finished.connected_to(finished, app),
+    ):
+        assert call(app, scope()).body == b"hello"
     assert sent == ["started", "finished 200"]
     # Disconnected again: the next request sends nothing.
     assert call(app, scope()).body == b"hello"
