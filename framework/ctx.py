@@ -633,13 +633,10 @@ class RequestContext(AppContext):
         finally:
             active = _cv_context.get(None)
             _cv_context.reset(tokens.pop())
-            if last:
-                # Break the request <-> environ cycle for the collector (a
-                # request from a scope has one only if its environ was made).
-                if self._facts is None:
-                    self.request.environ["werkzeug.request"] = None
-                elif "environ" in self.request.__dict__:
-                    self.request.__dict__["environ"]["werkzeug.request"] = None
+            # Break the request <-> environ cycle for the collector (a
+            # request from a scope has one only if its environ was made).
+            if last and (self._facts is None or self.request._environ_made):
+                self.request.environ["werkzeug.request"] = None
         # The app role is torn down even after a wrong pop, which raises
         # below: its callbacks release what the request held (a database
         # session), as Flask's do in that case too.

@@ -212,7 +212,8 @@ class _ScopeEnviron:
         environ = scope_to_environ(scope, request._asgi_input())
         # As werkzeug's __init__ does for a request built from an environ.
         environ["werkzeug.request"] = request
-        request.__dict__["environ"] = environ
+        request.environ = environ  # the instance's own, found first from now on
+        request._environ_made = True
         return environ
 
 
@@ -232,7 +233,9 @@ class _DecodedOnRead:
     ) -> _DecodedOnRead | list[tuple[str, str]]:
         if headers is None:
             return self
-        decoded = headers.__dict__["_list"] = _decode_headers(headers._raw)
+        # An attribute, not __dict__["_list"]: reading __dict__ would turn
+        # the instance's inline attribute values into a dict.
+        decoded = headers._list = _decode_headers(headers._raw)
         return decoded
 
 
@@ -324,6 +327,13 @@ class Request(_WerkzeugRequest):
     #: environ is built only for code that asks for it; ``None`` for a
     #: request built from an environ.
     _facts: dict[str, t.Any] | None = None
+    # PERF: ASGI hello; flags rather than looking in the instance's
+    # __dict__, whose first read turns the inline attribute values into a
+    # dict (-1 us per request).
+    #: Whether the form was parsed (there may be files to close).
+    _form_loaded = False
+    #: Whether the environ of a request from a scope was built.
+    _environ_made = False
 
     @classmethod
     def from_scope(
@@ -402,9 +412,8 @@ class Request(_WerkzeugRequest):
         (the ASGI adapter matches the URL first, to know whether to read
         it); an environ built meanwhile gets it as its input too."""
         self._asgi_body = body
-        environ = self.__dict__.get("environ")
-        if environ is not None:
-            environ["wsgi.input"] = body.content_stream()
+        if self._environ_made:
+            self.environ["wsgi.input"] = body.content_stream()
 
     def _asgi_input(self) -> t.IO[bytes]:
         """The body of a request built by :meth:`from_scope` as a binary
@@ -444,11 +453,10 @@ class Request(_WerkzeugRequest):
     def want_form_data_parsed(self) -> bool:
         """Whether the body is parsed as a form: ``True`` when a
         ``Content-Type`` was sent."""
-        environ = self.__dict__.get("environ")
-        if environ is None:
+        if self._facts is not None and not self._environ_made:
             # A scope request whose environ was not built: the same header.
             return bool(self.headers.get("Content-Type"))
-        return bool(environ.get("CONTENT_TYPE"))
+        return bool(self.environ.get("CONTENT_TYPE"))
 
     @cached_property
     def stream(self) -> t.IO[bytes]:
@@ -473,7 +481,9 @@ class Request(_WerkzeugRequest):
             )
         if isinstance(self._asgi_body, StreamedBody):
             return self._asgi_body.stream(None)  # raises: the view streams it
-        environ = self.__dict__.get("environ")
+        environ: WSGIEnvironment | None = (
+            None if self._facts is not None and not self._environ_made else self.environ
+        )
         if environ is None and isinstance(self._asgi_body, ReadBody):
             # Read ahead by the ASGI adapter, which kept what the limits
             # need to raise the same errors as a WSGI read would.
@@ -548,7 +558,7 @@ class Request(_WerkzeugRequest):
         context calls it when the request ends."""
         # PERF: hello; werkzeug's close() costs ~1 us even with nothing
         # to close, and most requests never parse a form.
-        if "files" in self.__dict__:
+        if self._form_loaded:
             super().close()
 
     def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
@@ -562,6 +572,7 @@ class Request(_WerkzeugRequest):
         raise BadRequest("The request body is not valid JSON.")
 
     def _load_form_data(self) -> None:
+        self._form_loaded = True
         super()._load_form_data()
         # In debug mode, a file field read from a form that was not sent as
         # multipart explains itself instead of being a bare 400. The form is
