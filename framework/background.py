@@ -191,7 +191,13 @@ class BackgroundTasks:
                         self._threads -= 1
                         return
                 app, task = self._queue.popleft()
-            task.context.run(_run_sync, app, task)
+            try:
+                task.context.run(_run_sync, app, task)
+            except BaseException:
+                # A task that raised SystemExit, say: in a thread of its
+                # own it would have ended only that thread; here the pool
+                # would lose one, and its queue might wait for ever.
+                _log_failure(app, task)
             # Not kept while waiting: the app may go away meanwhile.
             del app, task
 

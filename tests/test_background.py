@@ -348,6 +348,22 @@ def test_a_failing_task_leaves_its_thread_to_the_next(
     assert "broken failed" in record.getMessage()
 
 
+def test_a_task_that_raises_system_exit_keeps_the_pools_thread(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = App("system_exit")
+    app.config["BACKGROUND_TASK_THREADS"] = 1
+    done = threading.Event()
+    with caplog.at_level(logging.ERROR, logger="system_exit"):
+        app.add_background_task(sys.exit, 3)
+        app.add_background_task(done.set)
+        assert done.wait(WAIT)
+        assert background_module.wait(app, WAIT)
+    assert app.background_tasks_state.threads == 1
+    (record,) = [r for r in caplog.records if r.name == "system_exit"]
+    assert "Background task exit failed" in record.getMessage()
+
+
 def test_shutdown_counts_the_tasks_that_never_got_a_thread(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
