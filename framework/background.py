@@ -7,15 +7,17 @@ Layer 2, a feature built on the contexts and :mod:`framework.concurrency`.
   protocol adapter says the response is out: under WSGI when the server
   closes the response iterable (:func:`attach`), under ASGI after the last
   body message (:func:`start_pending`). Outside a request it starts at once.
-- A sync task runs in a thread of its own; an async one on the serving
-  loop under ASGI, on the process's
+- A sync task runs in a thread of the app's own pool of at most
+  ``BACKGROUND_TASK_THREADS`` threads, started as needed; past that, tasks
+  wait in order for a free thread. An async one runs on the serving loop
+  under ASGI, on the process's
   :class:`~framework.concurrency.BackgroundLoop` under WSGI.
 - Each runs in a new app context of the app, in a copy of the context
   variables of the code that added it (an extension's own variables carry
   over; the request does not).
 - What a task raises is logged on ``app.logger``, never lost.
-- At shutdown, :func:`wait` (or :func:`wait_async`) gives running tasks up
-  to ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds.
+- At shutdown, :func:`wait` (or :func:`wait_async`) gives running and
+  waiting tasks up to ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds.
 
 In-process tasks die with the process: work that must survive a restart
 belongs in a task queue (see the manual's recipe with RQ).
@@ -23,9 +25,11 @@ belongs in a task queue (see the manual's recipe with RQ).
 
 from __future__ import annotations
 
+import collections
 import contextvars
 import functools
 import inspect
+import os
 import threading
 import typing as t
 import weakref
@@ -41,6 +45,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "DEFAULT_SHUTDOWN_TIMEOUT",
+    "DEFAULT_THREADS",
     "BackgroundTasks",
     "add",
     "attach",
@@ -52,6 +57,16 @@ __all__ = [
 #: Seconds shutdown waits for running tasks when the app's config has no
 #: ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT``.
 DEFAULT_SHUTDOWN_TIMEOUT = 5.0
+
+#: Threads for sync tasks when the app's config has no
+#: ``BACKGROUND_TASK_THREADS``: the standard library's thread pool default,
+#: enough for tasks that mostly wait (mail, HTTP calls) without letting a
+#: burst of them start a thread each.
+DEFAULT_THREADS = min(32, (os.cpu_count() or 1) + 4)
+
+#: Seconds an idle thread of the pool waits for a task before it ends: a
+#: burst's threads do not stay for good.
+_IDLE_THREAD_TIMEOUT = 30.0
 
 #: Whether any app of this process has added a background task: until
 #: then, the protocol adapters look for no request's pending tasks.
@@ -92,10 +107,21 @@ class _Task:
 
 
 class BackgroundTasks:
-    """An app's running background tasks, counted so that shutdown can
-    wait for them."""
+    """An app's background tasks, counted so that shutdown can wait for
+    them, and the bounded pool of threads that runs its sync ones."""
 
-    __slots__ = ("__weakref__", "_exit_registered", "_idle", "_running", "_tasks")
+    __slots__ = (
+        "__weakref__",
+        "_exit_registered",
+        "_idle",
+        "_limit",
+        "_queue",
+        "_running",
+        "_tasks",
+        "_threads",
+        "_waiting",
+        "_work",
+    )
 
     def __init__(self) -> None:
         self._idle = threading.Condition(threading.Lock())
@@ -103,11 +129,85 @@ class BackgroundTasks:
         # Strong references to the asyncio tasks: the loop keeps only weak ones.
         self._tasks: set[asyncio.Task[None]] = set()
         self._exit_registered = False
+        # The sync pool: tasks not yet taken by a thread, the threads there
+        # are, and how many of them wait for a task.
+        self._work = threading.Condition(threading.Lock())
+        self._queue: collections.deque[tuple[TaskApp, _Task]] = collections.deque()
+        self._threads = 0
+        self._waiting = 0
+        self._limit: int | None = None
+        _states.add(self)
 
     @property
     def running(self) -> int:
-        """How many tasks have started and not ended."""
+        """How many tasks were started and have not ended, those waiting
+        for a thread included."""
         return self._running
+
+    @property
+    def threads(self) -> int:
+        """How many threads the sync pool has now."""
+        return self._threads
+
+    @property
+    def queued(self) -> int:
+        """How many sync tasks wait for a free thread."""
+        return len(self._queue)
+
+    def _submit(self, app: TaskApp, task: _Task) -> None:
+        """Hand a sync task to the pool: to a waiting thread, to a new one
+        while there are fewer than the limit, or else to the queue."""
+        with self._work:
+            if self._limit is None:
+                self._limit = _thread_limit(app)
+            self._queue.append((app, task))
+            # A waiting thread that was told takes one task; more tasks
+            # than such threads need one of their own.
+            if len(self._queue) > self._waiting and self._threads < self._limit:
+                self._threads += 1
+                try:
+                    threading.Thread(
+                        target=self._serve,
+                        name=f"framework-background-{self._threads}",
+                        daemon=True,
+                    ).start()
+                except BaseException:
+                    self._threads -= 1
+                    self._queue.pop()
+                    raise
+            else:
+                self._work.notify()
+
+    def _serve(self) -> None:
+        """A pool thread: run queued tasks, in order, until none has come
+        for :data:`_IDLE_THREAD_TIMEOUT` seconds."""
+        while True:
+            with self._work:
+                while not self._queue:
+                    self._waiting += 1
+                    told = self._work.wait(_IDLE_THREAD_TIMEOUT)
+                    self._waiting -= 1
+                    if not told and not self._queue:
+                        self._threads -= 1
+                        return
+                app, task = self._queue.popleft()
+            try:
+                task.context.run(_run_sync, app, task)
+            except BaseException:
+                # A task that raised SystemExit, say: in a thread of its
+                # own it would have ended only that thread; here the pool
+                # would lose one, and its queue might wait for ever.
+                _log_failure(app, task)
+            # Not kept while waiting: the app may go away meanwhile.
+            del app, task
+
+    def _after_fork(self) -> None:
+        # A forked child has none of the parent's threads or tasks.
+        self._idle = threading.Condition(threading.Lock())
+        self._work = threading.Condition(threading.Lock())
+        self._running = self._threads = self._waiting = 0
+        self._queue.clear()
+        self._tasks.clear()
 
     def _begin(self) -> None:
         with self._idle:
@@ -118,6 +218,35 @@ class BackgroundTasks:
             self._running -= 1
             if not self._running:
                 self._idle.notify_all()
+
+
+#: Every app's pool, so that a forked child can reset them.
+_states: weakref.WeakSet[BackgroundTasks] = weakref.WeakSet()
+
+
+def _reset_after_fork() -> None:
+    for state in list(_states):
+        state._after_fork()
+
+
+if hasattr(os, "register_at_fork"):  # pragma: no branch - not on Windows
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def _thread_limit(app: TaskApp) -> int:
+    value = app.config.get("BACKGROUND_TASK_THREADS")
+    if value is None:
+        return DEFAULT_THREADS
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    app.logger.warning(
+        "BACKGROUND_TASK_THREADS must be a whole number, 1 or more, or None"
+        " (%d), not %r: using %d threads",
+        DEFAULT_THREADS,
+        value,
+        DEFAULT_THREADS,
+    )
+    return DEFAULT_THREADS
 
 
 def _name(f: object) -> str:
@@ -201,12 +330,7 @@ def _start(app: TaskApp, task: _Task) -> None:
         if _is_async(task.fn):
             _start_async(app, task)
         else:
-            threading.Thread(
-                target=task.context.run,
-                args=(_run_sync, app, task),
-                name=f"framework-background-{_name(task.fn)}",
-                daemon=True,
-            ).start()
+            state._submit(app, task)
     except BaseException:
         state._end()
         raise
@@ -322,11 +446,13 @@ def wait(app: TaskApp, timeout: float | t.Literal["config"] | None = "config") -
         done = state._idle.wait_for(lambda: not state._running, timeout)
         left = state._running
     if not done:
+        queued = state.queued
         app.logger.warning(
-            "%d background task(s) still running after %g s; not waiting any"
-            " longer (BACKGROUND_TASK_SHUTDOWN_TIMEOUT)",
+            "%d background task(s) still running after %g s%s; not waiting"
+            " any longer (BACKGROUND_TASK_SHUTDOWN_TIMEOUT)",
             left,
             timeout,
+            f" ({queued} of them never started: no thread was free)" if queued else "",
         )
     return done
 

@@ -8,16 +8,23 @@ typed in the browser in the frame that failed, which under ASGI may be a
 coroutine on the server's loop. So under ASGI the page is read-only: the
 traceback with the source around each line, no console, no PIN.
 
-uvicorn's reloader starts the server in a fresh process that imports the
-app by name, where werkzeug's re-runs the command line. The parent hands
-the child what the command line knew (the ``--app`` value, or the
-importable name of a custom group's ``create_app``) in an environment
-variable, and the child loads the app from it with :meth:`ScriptInfo.load_app
-<framework.cli.ScriptInfo.load_app>`, as the command did.
+With the reloader, uvicorn's supervisor starts the server in a fresh
+process that imports the app by name, where werkzeug's re-runs the command
+line. The parent hands the child what the command line knew (the ``--app``
+value, or the importable name of a custom group's ``create_app``) in an
+environment variable, and the child loads the app from it with
+:meth:`ScriptInfo.load_app <framework.cli.ScriptInfo.load_app>`, as the
+command did. Which files to watch is werkzeug's business, as under WSGI:
+the supervisor asks werkzeug's reloader loop (stat, or watchdog when it is
+installed) what changed, so ``--extra-files`` and ``--exclude-patterns``
+mean what they mean for ``framework run`` without ``--asgi``. A change stops
+the child with ``SIGTERM`` (its ``after_serving`` hooks run) and starts a
+new one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import logging
@@ -47,6 +54,8 @@ _CHILD_ENTRY = f"{__name__}:_app_in_child"
 #: ``--idle-timeout 0`` ("never"): uvicorn's keep-alive timeout takes a
 #: number of seconds, so a day stands for never.
 _NO_IDLE_TIMEOUT = 24 * 3600.0
+#: Seconds between two looks for changed files: werkzeug's own interval.
+_RELOAD_INTERVAL = 1.0
 
 
 class DebugTracebackMiddleware:
@@ -240,6 +249,79 @@ def _watched_folder(info: ScriptInfo) -> str | None:
     return None if filename is None else str(Path(filename).resolve().parent)
 
 
+def _changed_files_loop(
+    extra_files: t.Iterable[str], exclude_patterns: t.Iterable[str]
+) -> t.Any:
+    """werkzeug's reloader loop of choice (``auto``: watchdog when it is
+    installed, else stat), entered (its first look taken), noting the files
+    that changed in its ``changed`` set instead of ending the process.
+
+    werkzeug's loop decides a reload by calling ``trigger_reload``, which
+    exits with status 3 for werkzeug's parent to see; here the parent is
+    uvicorn's supervisor, which asks and restarts the child itself."""
+    from werkzeug._reloader import reloader_loops
+
+    # A class chosen at run time: typed loosely, as uvicorn_server does.
+    Base: t.Any = reloader_loops["auto"]
+
+    class Noting(Base):  # type: ignore[misc]
+        def __init__(self) -> None:
+            # Before the base's __init__: watchdog's hands its handler our
+            # trigger_reload there.
+            self.changed: set[str] = set()
+            super().__init__(
+                extra_files=extra_files,
+                exclude_patterns=exclude_patterns,
+                interval=_RELOAD_INTERVAL,
+            )
+
+        def trigger_reload(self, filename: str | bytes) -> None:
+            self.changed.add(os.fsdecode(filename))
+
+    loop = Noting()
+    loop.__enter__()
+    return loop
+
+
+def _watching_supervisor(
+    config: t.Any,
+    sock: t.Any,
+    extra_files: list[str],
+    exclude_patterns: list[str],
+) -> t.Any:
+    """uvicorn's reloading supervisor for ``config`` on ``sock``, watching
+    the files werkzeug's reloader would (the modules loaded so far, the
+    ``.py`` files of the non-system folders on ``sys.path``), the ``.py``
+    files of the folders and the files in ``extra_files``, less those that
+    match ``exclude_patterns``."""
+    import uvicorn
+    from uvicorn.supervisors.basereload import BaseReload
+
+    class WerkzeugWatch(BaseReload):
+        def __init__(self) -> None:
+            super().__init__(config, uvicorn.Server(config).run, [sock])
+            self.watch = _changed_files_loop(extra_files, exclude_patterns)
+            self.reloader_name = f"werkzeug's {self.watch.name} reloader"
+
+        def should_restart(self) -> list[Path] | None:
+            self.pause()
+            self.watch.run_step()
+            if not self.watch.changed:
+                return None
+            changed = sorted(Path(name) for name in self.watch.changed)
+            # A fresh first look, as werkzeug's fresh child would take: the
+            # new child loads what is there now.
+            self.watch.__exit__(None, None, None)
+            self.watch = _changed_files_loop(extra_files, exclude_patterns)
+            return changed
+
+        def shutdown(self) -> None:
+            self.watch.__exit__(None, None, None)
+            super().shutdown()
+
+    return WerkzeugWatch()
+
+
 def run_asgi_server(
     info: ScriptInfo,
     app: App,
@@ -250,6 +332,8 @@ def run_asgi_server(
     tracebacks: bool,
     ssl_files: tuple[str, str] | None = None,
     idle_timeout: float | None = None,
+    extra_files: t.Sequence[str] | None = None,
+    exclude_patterns: t.Sequence[str] | None = None,
 ) -> None:
     """Serve ``app.asgi`` with uvicorn until it is stopped: the server of
     ``framework run --asgi``.
@@ -259,13 +343,18 @@ def run_asgi_server(
     :param app: the app, already loaded (served as it is without reload).
     :param host: the interface to listen on.
     :param port: the port to listen on.
-    :param reload: restart when a Python file in the current folder or the
-        app's folder changes.
+    :param reload: restart when a file werkzeug's reloader watches changes
+        (the app's modules, the ``.py`` files of the current folder, of the
+        app's folder and of the other non-system folders on ``sys.path``).
     :param tracebacks: answer an unhandled exception with a traceback page
         (:class:`DebugTracebackMiddleware`).
     :param ssl_files: a certificate file and its key file, for HTTPS.
     :param idle_timeout: uvicorn's keep-alive timeout in seconds; ``None``
         for (nearly) never.
+    :param extra_files: more files (or folders, for their ``.py`` files)
+        the reloader watches.
+    :param exclude_patterns: :mod:`fnmatch` patterns of paths the reloader
+        ignores.
     :raises ImportError: when uvicorn is not installed.
     """
     import uvicorn
@@ -296,8 +385,14 @@ def run_asgi_server(
         uvicorn.run(served, **options)
         return
     os.environ[_CHILD_ENV] = json.dumps({**target, "tracebacks": tracebacks})
-    folders = [os.getcwd()]
-    app_folder = _watched_folder(info)
-    if app_folder is not None and app_folder not in folders:
-        folders.append(app_folder)
-    uvicorn.run(_CHILD_ENTRY, factory=True, reload=True, reload_dirs=folders, **options)
+    # werkzeug walks a folder given as an extra file for its .py files: the
+    # current folder and the app's are watched even when not on sys.path
+    # (the `framework` script puts its own folder there, not this one).
+    watched = [os.getcwd(), *filter(None, [_watched_folder(info)])]
+    config = uvicorn.Config(_CHILD_ENTRY, factory=True, **options)
+    sock = config.bind_socket()
+    supervisor = _watching_supervisor(
+        config, sock, [*watched, *(extra_files or ())], list(exclude_patterns or ())
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        supervisor.run()

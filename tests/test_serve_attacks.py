@@ -597,8 +597,8 @@ def test_slow_clients_do_not_starve_normal_ones(
 _TIGHT = ["--header-timeout", "1", "--idle-timeout", "2", "--connection-limit", "30"]
 
 #: Short deadlines and a small connection limit, so that reaching them takes
-#: a second, not minutes: each server with the ones it has (hypercorn has
-#: no connection limit, granian no idle timeout).
+#: a second, not minutes: each server with the ones it has (granian has no
+#: idle timeout).
 TIGHT = {
     "waitress": _TIGHT,
     "uvicorn": ["--server", "uvicorn", *_TIGHT],
@@ -609,6 +609,8 @@ TIGHT = {
         "1",
         "--idle-timeout",
         "2",
+        "--connection-limit",
+        "30",
     ],
     "granian": [
         "--server",
@@ -712,8 +714,6 @@ def test_at_the_limit_idle_connections_make_room(
     # idle timeout.
     if tight_server.name == "granian":
         request.applymarker(pytest.mark.xfail(strict=True, reason=GRANIAN_SILENT_GAP))
-    if tight_server.name == "hypercorn":
-        pytest.skip("hypercorn has no connection limit: nothing to make room in")
     with contextlib.ExitStack() as stack:
         for _ in range(30):
             stack.enter_context(

@@ -96,11 +96,7 @@ _REFUSED: dict[str, dict[tuple[str, ...], str]] = {
         " front against slow clients."
     },
     "uvicorn": {("timeout",): _NO_TIMEOUT},
-    "hypercorn": {
-        ("timeout",): _NO_TIMEOUT,
-        ("connection_limit",): "hypercorn has no connection limit; put a"
-        " proxy in front to cap connections.",
-    },
+    "hypercorn": {("timeout",): _NO_TIMEOUT},
     "granian": {
         ("timeout",): _NO_TIMEOUT,
         ("idle_timeout",): "granian has no idle timeout; a connection that"
@@ -352,9 +348,11 @@ def serve(
         process (1000 when ``None``); the process's open-file limit is
         raised to fit, as far as its hard limit allows. uvicorn: the same,
         and requests too: at the limit the connections idle longest are
-        closed, and with none idle new requests get a 503. granian:
-        connections served at once per worker (its backpressure), silent
-        ones included. Not gunicorn or hypercorn.
+        closed, and with none idle new requests get a 503. hypercorn:
+        connections served at once, per process; at the limit the
+        connections idle longest are closed, and with none idle new ones
+        wait to be served. granian: connections served at once per worker
+        (its backpressure), silent ones included. Not gunicorn.
     :param access_log: write a line per request to standard output, in
         gunicorn's format (the common log format with referrer and user
         agent) under the WSGI servers and hypercorn, in uvicorn's and
@@ -526,9 +524,7 @@ def _async_limits(
     limits = AsyncLimits(
         access_log=access_log, **{k: v for k, v in given.items() if v is not None}
     )
-    if name == "hypercorn":
-        limits = attrs.evolve(limits, connection_limit=None)
-    elif limits.connection_limit is not None:
+    if limits.connection_limit is not None:
         limits = attrs.evolve(
             limits, connection_limit=fit_open_files(limits.connection_limit)
         )

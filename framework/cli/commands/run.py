@@ -103,24 +103,13 @@ def _idle_timeout_option(
         ) from None
 
 
-def _refuse_for_asgi(
-    with_threads: bool,
-    cert: t.Any,
-    extra_files: list[str] | None,
-    exclude_patterns: list[str] | None,
-) -> None:
+def _refuse_for_asgi(with_threads: bool, cert: t.Any) -> None:
     """Refuse the options of werkzeug's server that uvicorn has no
     equivalent for, rather than ignore them."""
     if not with_threads:
         raise click.UsageError(
             "--without-threads has no meaning with --asgi: sync views run in"
             " the app's thread pool (ASGI_THREADS), async ones on the loop."
-        )
-    if extra_files or exclude_patterns:
-        raise click.UsageError(
-            "--extra-files and --exclude-patterns are werkzeug's reloader's;"
-            " with --asgi, uvicorn's reloader watches the .py files in the"
-            " current folder and the app's folder."
         )
     if cert is not None and not isinstance(cert, tuple):
         raise click.UsageError(
@@ -236,7 +225,7 @@ def run_command(
     --asgi, a read-only traceback page).
     """
     if asgi:
-        _refuse_for_asgi(with_threads, cert, extra_files, exclude_patterns)
+        _refuse_for_asgi(with_threads, cert)
         _require_uvicorn()
     served = _loaded_or_failing_app(info)
     debug = get_debug_flag()
@@ -265,6 +254,8 @@ def run_command(
             tracebacks=debugger,
             ssl_files=cert,
             idle_timeout=idle_timeout,
+            extra_files=extra_files,
+            exclude_patterns=exclude_patterns,
         )
         return
 

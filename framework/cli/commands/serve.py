@@ -80,8 +80,9 @@ __all__ = ["serve_command"]
     type=click.IntRange(min=1),
     default=None,
     help="waitress: open connections at most (1000), more wait to be accepted;"
-    " uvicorn: the same, a 503 when none is idle; granian:"
-    " connections at once per worker. Not gunicorn or hypercorn.",
+    " uvicorn: the same, a 503 when none is idle; hypercorn: the same, more"
+    " wait when none is idle; granian: connections at once per worker. Not"
+    " gunicorn.",
 )
 @click.option(
     "--access-log/--no-access-log",
@@ -128,7 +129,7 @@ def serve_command(
     \b
     uvicorn reads requests on its event loop and, hardened here, closes
     connections past --header-timeout and --idle-timeout too. hypercorn
-    has one timer for both (the shorter), and no connection limit.
+    has one timer for both (the shorter).
     granian has no --idle-timeout: a connection that sends nothing stays
     open, so put a proxy in front of it. --timeout is gunicorn's only.
 
