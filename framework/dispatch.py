@@ -24,7 +24,7 @@ import inspect
 import typing as t
 
 from attrs import define, field
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import RequestRedirect
 
 from . import signals
@@ -566,14 +566,24 @@ class Dispatcher:
         a session to save or renew) goes through :meth:`afinalize`."""
         request = ctx.request
         call = plan.call
-        if call is None or request.method == "OPTIONS":
+        if call is None:
+            routing_error = request.routing_exception
+            if type(routing_error) is not NotFound:
+                return await self.afull_dispatch(ctx)
+            # PERF: 404 benchmark; handled where adispatch would raise it
+            # (raise_routing_exception only changes redirects).
+            errors: ErrorHandling = ctx.app.error_handling  # type: ignore[assignment]
+            rv = await errors.ahandle_user(ctx, routing_error)
+            _drop_tracebacks(routing_error)
+            return await self._afinalize_handled(ctx, rv)
+        if request.method == "OPTIONS":
             return await self.afull_dispatch(ctx)
         try:
-            rv: t.Any = call(**request.view_args)  # type: ignore[arg-type]
+            rv = call(**request.view_args)  # type: ignore[arg-type]
             if plan.is_async:
                 rv = await rv
         except Exception as e:
-            errors: ErrorHandling = ctx.app.error_handling  # type: ignore[assignment]
+            errors = ctx.app.error_handling  # type: ignore[assignment]
             rv = await errors.ahandle_user(ctx, e)
         else:
             try:
@@ -589,10 +599,15 @@ class Dispatcher:
             ):
                 return response
             rv = response
+        return await self._afinalize_handled(ctx, rv)
+
+    async def _afinalize_handled(self, ctx: RequestContext, rv: t.Any) -> Response:
+        """:meth:`afinalize`, with an HTTP error it raises handled as
+        :meth:`afull_dispatch` does."""
         try:
             return await self.afinalize(ctx, rv)
         except HTTPException as e:
-            errors = ctx.app.error_handling  # type: ignore[assignment]
+            errors: ErrorHandling = ctx.app.error_handling  # type: ignore[assignment]
             return await self.afinalize(ctx, await errors.ahandle_user(ctx, e), True)
 
     async def afinalize(

@@ -125,7 +125,10 @@ class ResponseConverter:
             )
 
         if not isinstance(rv, response_class):
-            if hasattr(type(rv), "__aiter__"):
+            if isinstance(rv, HTTPException):
+                # PERF: 404 benchmark; before the Iterator check, an ABC's.
+                rv = self._from_http_exception(ctx, rv, response_class)
+            elif hasattr(type(rv), "__aiter__"):
                 # An async generator: a body streamed by async code.
                 rv = response_class(AsyncBody(rv), status=status, headers=headers)
                 status = headers = None
@@ -134,8 +137,6 @@ class ResponseConverter:
                 status = headers = None
             elif isinstance(rv, (dict, list)):
                 rv = app.json.response(rv)
-            elif isinstance(rv, HTTPException):
-                rv = self._from_http_exception(ctx, rv, response_class)
             elif isinstance(rv, _WerkzeugResponse) or callable(rv):
                 environ = ctx.request.environ if ctx.is_request_context else None
                 try:
@@ -195,16 +196,17 @@ class ResponseConverter:
             # the class when the instance carries nothing of its own and the
             # description is a plain class string, so it is rendered once per
             # class; otherwise it is rendered each time.
-            if exc.__dict__.keys() <= _PLAIN_INSTANCE and isinstance(
-                inspect.getattr_static(cls, "description", None), str
-            ):
+            if exc.__dict__.keys() <= _PLAIN_INSTANCE:
                 page = self._pages.get(cls)
-                if page is None:
+                if page is None and isinstance(
+                    inspect.getattr_static(cls, "description", None), str
+                ):
                     page = self._pages[cls] = (
                         exc.get_body(environ).encode(),
                         _status_line(exc.code),
                     )
-                return response_class.fast(page[0], _HTML, page[1])
+                if page is not None:
+                    return response_class.fast(page[0], _HTML, page[1])
             return response_class.fast(
                 exc.get_body(environ).encode(), _HTML, _status_line(exc.code)
             )

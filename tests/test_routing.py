@@ -1250,3 +1250,24 @@ def test_url_for_after_a_refused_host_uses_the_servers_address(
     ).get_environ()
     environ.update(SERVER_NAME=server_name, SERVER_PORT=port)
     assert serve(app, environ) == (400, expected)
+
+
+def test_a_remembered_miss_is_forgotten_when_the_router_prepares_again() -> None:
+    # The app prepares its router whenever setup changes (new rules), so a
+    # miss never outlives the rules it was a miss against.
+    app = App(__name__)
+    client = app.test_client()
+    assert client.get("/late").status_code == 404
+    assert client.get("/late").status_code == 404  # the remembered miss
+    assert app.router._misses
+    app.router.prepare(app)
+    assert not app.router._misses
+
+
+def test_remembered_misses_stay_bounded() -> None:
+    app = App(__name__)
+    client = app.test_client()
+    router = app.router
+    for n in range(router.binding_cache_size + 5):
+        assert client.get(f"/missing/{n}").status_code == 404
+    assert 0 < len(router._misses) <= router.binding_cache_size
