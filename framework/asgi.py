@@ -123,6 +123,7 @@ class HTTPAdapter:
         )
         # The strategies are fixed once setup is finished (first request).
         self._dispatcher: Dispatcher = app.dispatcher  # type: ignore[assignment]
+        self._router = app.router
         #: Whether the app's ASGI entry may call this adapter directly for
         #: an ``http`` scope: set by the app when its class does not
         #: override ``asgi_app``.
@@ -149,7 +150,7 @@ class HTTPAdapter:
             await _refuse_malformed(send, e)
             return
         if ctx is not None:
-            ctx.prematch()
+            ctx.prematch(self._router)
             plan = self._dispatcher.loop_plan(ctx)
         marks = (
             self._marks(ctx)

@@ -30,7 +30,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.routing import MapAdapter
 
-    from .interfaces import AppLike
+    from .interfaces import AppLike, Router
     from .sessions import SessionMixin
     from .typing import AfterRequestCallable
     from .wrappers import Request
@@ -504,17 +504,22 @@ class RequestContext(AppContext):
 
     # -- matching ----------------------------------------------------------
 
-    def prematch(self) -> None:
+    def prematch(self, router: Router | None = None) -> None:
         """Match the URL without sending a signal, so that a protocol
         adapter may match before it pushes; :meth:`push` still sends
         ``request_matched`` for the rule found. A routing error is stored
         on the request and raised later, during dispatch, after the
-        ``before_request`` hooks ran."""
+        ``before_request`` hooks ran.
+
+        :param router: the app's router, when the caller has it already.
+        """
         request = self.request
         if request.url_rule is not None or request.routing_exception is not None:
             return
+        if router is None:
+            router = self.app.router
         try:
-            request.url_rule, request.view_args = self.app.router.match(self)
+            request.url_rule, request.view_args = router.match(self)
         except HTTPException as e:  # 404, 405, redirects, bad hosts
             request.routing_exception = e
         else:

@@ -217,6 +217,17 @@ class _ScopeEnviron:
         return environ
 
 
+#: Whether :class:`Request` has its :class:`_ScopeEnviron` yet; a flag,
+#: since reading ``Request.__dict__`` makes a mapping proxy each time.
+_scope_environ_installed = False
+
+
+def _install_scope_environ() -> None:
+    global _scope_environ_installed
+    Request.environ = _ScopeEnviron()  # type: ignore[assignment]
+    _scope_environ_installed = True
+
+
 class _DecodedOnRead:
     """``ScopeHeaders._list``: the header list, decoded from the scope's
     bytes the first time a header is read, then kept in the instance dict
@@ -327,6 +338,9 @@ class Request(_WerkzeugRequest):
     #: environ is built only for code that asks for it; ``None`` for a
     #: request built from an environ.
     _facts: dict[str, t.Any] | None = None
+    #: werkzeug's flag against reading the body; set on each request built
+    #: from an environ, the class's ``False`` for one from a scope.
+    shallow: bool = False
     # PERF: ASGI hello; flags rather than looking in the instance's
     # __dict__, whose first read turns the inline attribute values into a
     # dict (-1 us per request).
@@ -365,11 +379,11 @@ class Request(_WerkzeugRequest):
             if isinstance(body, ReadBody):
                 body = body.content_stream()
             return cls(scope_to_environ(scope, body))
-        if "environ" not in Request.__dict__:
+        if not _scope_environ_installed:
             # PERF: WSGI hello; installed on first use, since a class-level
             # descriptor keeps Python from specializing every read of a
             # WSGI request's own environ (+1.4% instructions per hello).
-            Request.environ = _ScopeEnviron()  # type: ignore[assignment]
+            _install_scope_environ()
         self = cls.__new__(cls)
         path: str = scope["path"]
         root_path: str = scope.get("root_path", "")
@@ -401,7 +415,6 @@ class Request(_WerkzeugRequest):
         self.query_string = query_string
         self.headers = headers
         self.remote_addr = client[0] if client else None
-        self.shallow = False
         self._asgi_scope = scope
         self._asgi_body = body
         self._facts = facts
@@ -717,7 +730,7 @@ def _facts_of(
         "REQUEST_METHOD": method,
         "SCRIPT_NAME": _wsgi_str(root_path.rstrip("/")) if root_path else "",
         "PATH_INFO": path if path.isascii() else _wsgi_str(path),
-        "QUERY_STRING": query_string.decode("latin-1"),
+        "QUERY_STRING": query_string.decode("latin-1") if query_string else "",
         "wsgi.url_scheme": scheme,
     }
     for name, value in headers:

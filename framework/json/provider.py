@@ -54,10 +54,15 @@ class JSONProvider:
         fast = supports_fast is not None and supports_fast()
         self._fast_class = response_class if fast else None
 
-    def _json_response(self, body: bytes, mimetype: str) -> Response:
+    def _json_response(
+        self, body: bytes, mimetype: str, app: AppLike | None = None
+    ) -> Response:
         """A response with an encoded JSON ``body``, built the fast way when
-        the app's response class allows it."""
-        response_class = self.app.response_class
+        the app's response class allows it.
+
+        :param app: the app, when the caller has it already.
+        """
+        response_class = (self.app if app is None else app).response_class
         # PERF: JSON benchmark; skip the general constructor when allowed.
         if response_class is self._fast_class:
             content_type = self._content_types.get(mimetype)
@@ -207,9 +212,10 @@ class DefaultJSONProvider(JSONProvider):
         """A JSON response; indented in debug mode unless :attr:`compact`
         says otherwise."""
         payload = self._payload(args, kwargs)
+        app = self.app
         compact = self.compact
         if compact is None:
-            compact = not self.app.debug
+            compact = not app.debug
         indent = None if compact else 2
         if type(self).dumps is DefaultJSONProvider.dumps:
             # PERF: JSON benchmark; a reused encoder, not one per call.
@@ -218,7 +224,7 @@ class DefaultJSONProvider(JSONProvider):
             body = self.dumps(payload, separators=(",", ":"))
         else:
             body = self.dumps(payload, indent=indent)
-        return self._json_response(f"{body}\n".encode(), self.mimetype)
+        return self._json_response(f"{body}\n".encode(), self.mimetype, app)
 
 
 def _reused_c_encoder(encoder: json.JSONEncoder) -> t.Callable[[t.Any], str]:
