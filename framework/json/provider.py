@@ -211,7 +211,10 @@ class DefaultJSONProvider(JSONProvider):
     def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
         """A JSON response; indented in debug mode unless :attr:`compact`
         says otherwise."""
-        payload = self._payload(args, kwargs)
+        # PERF: JSON benchmark; one positional argument is the common call.
+        payload = (
+            args[0] if not kwargs and len(args) == 1 else self._payload(args, kwargs)
+        )
         app = self.app
         compact = self.compact
         if compact is None:
