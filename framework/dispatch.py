@@ -398,7 +398,7 @@ class Dispatcher:
         callbacks are async or loop-safe, and nothing else in its pipeline
         may block. Decided once per endpoint (per method for a class-based
         view); see :func:`framework.concurrency.classify`."""
-        if not signals.request_path_quiet:
+        if not signals.request_path_quiet and not signals.refresh_request_path_quiet():
             for signal in _SENT_BY_CONTEXTS:
                 if signal.receivers:
                     # The contexts send these from sync code, where an

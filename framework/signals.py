@@ -68,16 +68,23 @@ _REQUEST_PATH = (
 
 #: Whether none of the signals sent around every request has a receiver:
 #: then a request whose view has no hooks either may skip every send. One
-#: read instead of seven ``receivers`` checks (ASGI hello). Kept by
-#: :func:`_recount` on each ``connect`` and ``disconnect``; a weak receiver
-#: collected without a disconnect leaves it ``False``, which only costs the
-#: checks.
+#: read instead of seven ``receivers`` checks (ASGI hello). Kept on each
+#: ``connect`` and ``disconnect``; a weak receiver collected without a
+#: disconnect leaves it ``False`` until :func:`refresh_request_path_quiet`
+#: runs again (the dispatcher calls it while it is ``False``).
 request_path_quiet = True
 
 
-def _recount(signal: object, **kwargs: object) -> None:
+def refresh_request_path_quiet() -> bool:
+    """Count the receivers of the request signals again; the new value of
+    :data:`request_path_quiet`."""
     global request_path_quiet
     request_path_quiet = not any(s.receivers for s in _REQUEST_PATH)
+    return request_path_quiet
+
+
+def _recount(signal: object, **kwargs: object) -> None:
+    refresh_request_path_quiet()
 
 
 for _signal in _REQUEST_PATH:

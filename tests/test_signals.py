@@ -406,7 +406,9 @@ def test_request_path_quiet_follows_connects_and_disconnects() -> None:
     def receiver(sender: object, **extra: object) -> None:
         pass
 
-    assert signals.request_path_quiet
+    # Other tests may leave receivers behind: start from the true count.
+    quiet = signals.refresh_request_path_quiet()
+    assert quiet == (not any(s.receivers for s in signals._REQUEST_PATH))
     signals.appcontext_popped.connect(receiver)
     try:
         assert not signals.request_path_quiet
@@ -417,7 +419,27 @@ def test_request_path_quiet_follows_connects_and_disconnects() -> None:
             assert not signals.request_path_quiet
     finally:
         signals.appcontext_popped.disconnect(receiver)
-    assert signals.request_path_quiet
+    assert signals.request_path_quiet == quiet
     # A signal that is not sent around every request leaves it alone.
     with signals.template_rendered.connected_to(receiver):
-        assert signals.request_path_quiet
+        assert signals.request_path_quiet == quiet
+
+
+def test_a_collected_weak_receiver_stops_counting_at_the_next_refresh() -> None:
+    import gc
+
+    from framework import signals
+
+    quiet = signals.refresh_request_path_quiet()
+
+    def connect_a_passing_receiver() -> None:
+        def receiver(sender: object, **extra: object) -> None:
+            pass
+
+        signals.request_finished.connect(receiver)  # weak: dies on return
+
+    connect_a_passing_receiver()
+    gc.collect()
+    # No disconnect was called: the flag is stale until refreshed.
+    assert not signals.request_path_quiet
+    assert signals.refresh_request_path_quiet() == quiet
