@@ -10,7 +10,6 @@ strategies' calls through the override.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import inspect
 import logging
 import os
@@ -49,6 +48,10 @@ from .dispatch import Dispatcher
 from .errors import ErrorHandling
 from .interfaces import Pipeline
 from .json.provider import DefaultJSONProvider, JSONProvider
+from .package_paths import find_package as _find_package
+
+# Code written against Flask's flask.app imports it from here.
+from .package_paths import package_path as _package_path  # noqa: F401
 from .registries import WatchedDict, WatchedList, WatchedScopes
 from .responses import ResponseConverter
 from .routing import Router
@@ -132,60 +135,6 @@ class _Strategy(t.Generic[T]):
         obj._setup_version += 1
         if obj._pipeline_ready:
             obj._prepare()
-
-
-def _package_path(import_name: str) -> str:
-    """The folder holding the top-level package or module of
-    ``import_name``; the current directory when it can't be found (e.g.
-    ``__main__`` or an interactive session)."""
-    root_name = import_name.partition(".")[0]
-    try:
-        spec = importlib.util.find_spec(root_name)
-    except (ImportError, ValueError):
-        spec = None
-    if spec is None:
-        return os.getcwd()
-    locations = spec.submodule_search_locations
-    if not locations:
-        # A plain module: its folder.
-        return os.path.dirname(spec.origin or os.getcwd())
-    if spec.origin is not None and spec.origin != "namespace":
-        # A regular package: the folder containing the package folder.
-        return os.path.dirname(os.path.dirname(spec.origin))
-    # A namespace package spans folders: pick the one holding the app's part.
-    first = next(iter(locations))
-    try:
-        sub = importlib.util.find_spec(import_name)
-    except (ImportError, ValueError):
-        sub = None
-    if sub is not None and sub.submodule_search_locations:
-        own = pathlib.Path(os.path.commonpath(list(sub.submodule_search_locations)))
-        first = next((loc for loc in locations if own.is_relative_to(loc)), first)
-    return os.path.dirname(first)
-
-
-def _find_package(import_name: str) -> tuple[str | None, str]:
-    """``(installation prefix or None, package path)`` for ``import_name``;
-    see :func:`_install_prefix`."""
-    package_path = _package_path(import_name)
-    return _install_prefix(pathlib.PurePath(package_path)), package_path
-
-
-def _install_prefix(folder: pathlib.PurePath) -> str | None:
-    """The prefix a package in ``folder`` is installed under: ``sys.prefix``
-    when the folder is inside it; for a ``site-packages`` folder elsewhere
-    (a virtualenv), the folder above its ``lib`` (``lib/site-packages`` on
-    Windows, ``lib/pythonX.Y/site-packages`` on POSIX), or the folder that
-    holds it. ``None`` for a package that is not installed."""
-    python_prefix = pathlib.PurePath(os.path.abspath(sys.prefix))
-    if folder.is_relative_to(python_prefix):
-        return str(python_prefix)
-    if folder.name.lower() != "site-packages":
-        return None
-    for lib in folder.parents[:2]:
-        if lib.name.lower() == "lib":
-            return str(lib.parent)
-    return str(folder.parent)
 
 
 # An overridden App method becomes a pipeline step that looks the override up
