@@ -26,6 +26,7 @@ from werkzeug.utils import redirect as _werkzeug_redirect
 
 from . import background, interfaces, lifespan, signals
 from . import typing as ft
+from ._app.strategy_attribute import StrategyAttribute as _Strategy
 from .asgi import HTTPAdapter, Receive, Scope, Send, refuse_websocket
 from .blueprints import Blueprint
 from .config import (
@@ -101,40 +102,6 @@ def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
     if value is None or isinstance(value, timedelta):
         return value
     return timedelta(seconds=value)
-
-
-class _Strategy(t.Generic[T]):
-    """An ``App`` attribute holding a strategy: swappable by assignment until
-    the first request, refused afterwards."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-        self.slot = f"_{name}_strategy"
-
-    @t.overload
-    def __get__(self, obj: None, owner: type) -> _Strategy[T]: ...
-
-    @t.overload
-    def __get__(self, obj: App, owner: type) -> T: ...
-
-    def __get__(self, obj: App | None, owner: type) -> T | _Strategy[T]:
-        if obj is None:
-            return self
-        # PERF: not t.cast, a function call on every strategy access.
-        strategy: T = obj.__dict__[self.slot]
-        return strategy
-
-    def __set__(self, obj: App, value: T) -> None:
-        previous = obj.__dict__.get(self.slot)
-        if previous is not None:
-            obj._check_setup_finished(f"app.{self.name} = ...")
-            # A new router without a map of its own keeps the app's rules.
-            if getattr(value, "url_map", False) is None:
-                value.url_map = previous.url_map  # type: ignore[attr-defined]
-        obj.__dict__[self.slot] = value
-        obj._setup_version += 1
-        if obj._pipeline_ready:
-            obj._prepare()
 
 
 # An overridden App method becomes a pipeline step that looks the override up
