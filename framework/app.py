@@ -26,6 +26,7 @@ from werkzeug.utils import redirect as _werkzeug_redirect
 
 from . import background, interfaces, lifespan, signals
 from . import typing as ft
+from ._app.overrides import overridden, resolve_pipeline
 from ._app.strategy_attribute import StrategyAttribute as _Strategy
 from .asgi import HTTPAdapter, Receive, Scope, Send, refuse_websocket
 from .blueprints import Blueprint
@@ -47,7 +48,6 @@ from .ctx import (
 )
 from .dispatch import Dispatcher
 from .errors import ErrorHandling
-from .interfaces import Pipeline
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .package_paths import find_package as _find_package
 
@@ -104,23 +104,6 @@ def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
     return timedelta(seconds=value)
 
 
-# An overridden App method becomes a pipeline step that looks the override up
-# on ``ctx.app`` at each call rather than holding the bound method: the app
-# owns its pipeline, and a bound method in it would make the app a cycle that
-# only the cycle collector frees. The lookup costs only apps that override.
-
-
-def _no_ctx(method: str) -> t.Callable[..., t.Any]:
-    """The step for an override that takes no context: ``step(ctx, *args)``
-    calls ``ctx.app.<method>(*args)``."""
-
-    def step(ctx: t.Any, *args: t.Any) -> t.Any:
-        return getattr(ctx.app, method)(*args)
-
-    step.__name__ = method
-    return step
-
-
 def _sync_caller(
     func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]],
 ) -> t.Callable[..., t.Any]:
@@ -133,75 +116,6 @@ def _sync_caller(
         return run_coroutine(func(*args, **kwargs))
 
     return call
-
-
-def _with_request(method: str) -> t.Callable[..., t.Any]:
-    """The step for an override that takes the request, as Flask's
-    ``raise_routing_exception(request)`` does."""
-
-    def step(ctx: t.Any) -> t.Any:
-        return getattr(ctx.app, method)(ctx.request)
-
-    step.__name__ = method
-    return step
-
-
-def _teardown(method: str) -> t.Callable[..., t.Any]:
-    """The step for an overridden ``do_teardown_*``, which raises: the step
-    returns the errors instead."""
-
-    def step(ctx: t.Any, exc: BaseException | None) -> list[BaseException]:
-        try:
-            getattr(ctx.app, method)(exc)
-        except Exception as error:
-            return [error]
-        return []
-
-    step.__name__ = method
-    return step
-
-
-def _url_adapter(method: str) -> t.Callable[..., t.Any]:
-    """The step for an overridden ``create_url_adapter``, which takes the
-    request (``None`` in an app context)."""
-
-    def bind(ctx: AppContext) -> MapAdapter | None:
-        request = ctx.request if ctx.is_request_context else None
-        return getattr(ctx.app, method)(request)  # type: ignore[no-any-return]
-
-    bind.__name__ = method
-    return bind
-
-
-#: ``pipeline step -> (strategy, App method of the same meaning, adapter)``:
-#: how :meth:`App._prepare` resolves :attr:`App.pipeline`.
-_PIPELINE_STEPS: dict[str, tuple[str, str, t.Callable[[str], t.Any]]] = {
-    "full_dispatch": ("dispatcher", "full_dispatch_request", _no_ctx),
-    "preprocess": ("dispatcher", "preprocess_request", _no_ctx),
-    "dispatch": ("dispatcher", "dispatch_request", _no_ctx),
-    "raise_routing_exception": (
-        "dispatcher",
-        "raise_routing_exception",
-        _with_request,
-    ),
-    "finalize": ("dispatcher", "finalize_request", _no_ctx),
-    "process_response": ("dispatcher", "process_response", _no_ctx),
-    "make_default_options_response": (
-        "dispatcher",
-        "make_default_options_response",
-        _no_ctx,
-    ),
-    "teardown_request": ("dispatcher", "do_teardown_request", _teardown),
-    "teardown_appcontext": ("dispatcher", "do_teardown_appcontext", _teardown),
-    "make_response": ("response_converter", "make_response", _no_ctx),
-    "handle_http": ("error_handling", "handle_http_exception", _no_ctx),
-    "handle_user": ("error_handling", "handle_user_exception", _no_ctx),
-    "handle_unhandled": ("error_handling", "handle_exception", _no_ctx),
-    "trap_http_exception": ("error_handling", "trap_http_exception", _no_ctx),
-    "log_exception": ("error_handling", "log_exception", _no_ctx),
-    "bind": ("router", "create_url_adapter", _url_adapter),
-    "inject_url_defaults": ("router", "inject_url_defaults", _no_ctx),
-}
 
 
 def _static_view(app: App) -> t.Callable[..., Response]:
@@ -976,35 +890,22 @@ class App(Scaffold):
 
     # -- the pipeline ----------------------------------------------------
 
-    def _overridden(self, name: str) -> t.Callable[..., t.Any] | None:
-        """The override of ``App.<name>`` on this instance or its class, or
-        ``None`` when the default is in place."""
-        if name in self.__dict__:
-            return t.cast("t.Callable[..., t.Any]", self.__dict__[name])
-        if getattr(type(self), name) is not getattr(App, name):
-            return t.cast("t.Callable[..., t.Any]", getattr(self, name))
-        return None
-
     def _prepare(self) -> None:
         """Resolve :attr:`pipeline` and let each strategy precompute its
         tables. Runs at construction, at the first request, and before then
         whenever a context is created after setup changed."""
-        pipeline = Pipeline()
         strategies = {
             "router": self.router,
             "dispatcher": self.dispatcher,
             "response_converter": self.response_converter,
             "error_handling": self.error_handling,
         }
-        for step, (owner, method, adapt) in _PIPELINE_STEPS.items():
-            if self._overridden(method) is None:
-                setattr(pipeline, step, getattr(strategies[owner], step))
-            else:
-                setattr(pipeline, step, adapt(method))
         #: The resolved request pipeline; see
         #: :class:`~framework.interfaces.Pipeline`.
-        self.pipeline = pipeline
-        self._custom_request_context = self._overridden("request_context") is not None
+        self.pipeline = pipeline = resolve_pipeline(self, strategies, App)
+        self._custom_request_context = (
+            overridden(self, "request_context", App) is not None
+        )
         #: Whether a request's app context teardown has work to do besides
         #: the signal (callbacks, an override or a custom dispatcher).
         self.needs_appcontext_teardown = bool(self.teardown_appcontext_funcs) or (
