@@ -28,6 +28,10 @@ from . import background, interfaces, lifespan, signals
 from . import typing as ft
 from ._app.overrides import overridden, resolve_pipeline
 from ._app.strategy_attribute import StrategyAttribute as _Strategy
+from ._app.templates import T_template_filter as T_template_filter
+from ._app.templates import T_template_global as T_template_global
+from ._app.templates import T_template_test as T_template_test
+from ._app.templates import TemplateMethods
 from .asgi import HTTPAdapter, Receive, Scope, Send, refuse_websocket
 from .blueprints import Blueprint
 from .config import (
@@ -58,7 +62,7 @@ from .responses import ResponseConverter
 from .routing import Router
 from .scaffold import _SCOPED_REGISTRIES, Scaffold, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
-from .templating import DispatchingJinjaLoader, Environment, TemplateRenderer
+from .templating import Environment, TemplateRenderer
 from .wrappers import Request, Response, check_redirect_target
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -86,9 +90,6 @@ _sentinel: t.Any = object()
 T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
 T_serving = t.TypeVar("T_serving", bound=lifespan.ServingCallable)
 T_while_serving = t.TypeVar("T_while_serving", bound=lifespan.WhileServingCallable)
-T_template_filter = t.TypeVar("T_template_filter", bound=ft.TemplateFilterCallable)
-T_template_test = t.TypeVar("T_template_test", bound=ft.TemplateTestCallable)
-T_template_global = t.TypeVar("T_template_global", bound=ft.TemplateGlobalCallable)
 T_shell_context_processor = t.TypeVar(
     "T_shell_context_processor", bound=ft.ShellContextProcessorCallable
 )
@@ -168,22 +169,6 @@ def _view_setting(given: t.Any, view_func: t.Any, name: str) -> t.Any:
     return getattr(view_func, name, None)
 
 
-def _register_or_decorate(add: t.Callable[..., None], name_or_func: t.Any) -> t.Any:
-    """The ``template_*`` decorators: used bare (``@app.template_filter``),
-    ``name_or_func`` is the function, registered under its own name; called
-    (``@app.template_filter("name")``), it is the name, and the decorator
-    registers the function it gets under it."""
-    if callable(name_or_func):
-        add(name_or_func)
-        return name_or_func
-    return functools.partial(_add_and_return, add, name_or_func)
-
-
-def _add_and_return(add: t.Callable[..., None], name: str | None, f: T) -> T:
-    add(f, name=name)
-    return f
-
-
 class ASGIEntry:
     """An app's ASGI application (:attr:`App.asgi`): an object whose
     ``__call__`` is a coroutine function, as ASGI servers expect, calling
@@ -205,7 +190,7 @@ class ASGIEntry:
         return f"<ASGIEntry of {self.app.name!r}>"
 
 
-class App(Scaffold):
+class App(Scaffold, TemplateMethods):
     """The WSGI application: register views and hooks on it, then serve it.
 
     :param import_name: the name of the application package or module,
@@ -713,8 +698,6 @@ class App(Scaffold):
         """
         background.add(self, func, *args, **kwargs)
 
-    # -- templates -------------------------------------------------------
-
     @property
     def debug(self) -> bool:
         """``DEBUG``: show tracebacks in the browser, propagate errors, and
@@ -730,36 +713,6 @@ class App(Scaffold):
             and self.template_renderer.created
         ):
             self.jinja_env.auto_reload = value
-
-    @property
-    def jinja_env(self) -> Environment:
-        """The Jinja environment, created on first use."""
-        return self.template_renderer.environment(self)
-
-    def create_jinja_environment(self) -> Environment:
-        """Create :attr:`jinja_env`; override to customize it Flask-style."""
-        return self.template_renderer.create_environment(self)
-
-    def create_global_jinja_loader(self) -> DispatchingJinjaLoader:
-        """The loader of :attr:`jinja_env`: the app's template folder, then
-        the blueprints'."""
-        return DispatchingJinjaLoader(self)
-
-    def select_jinja_autoescape(self, filename: str | None) -> bool:
-        """Whether to autoescape a template: templates from strings, and
-        files ending in ``.html``, ``.htm``, ``.xml``, ``.xhtml`` or
-        ``.svg``."""
-        if filename is None:
-            return True
-        return filename.endswith((".html", ".htm", ".xml", ".xhtml", ".svg"))
-
-    def update_template_context(self, context: dict[str, t.Any]) -> None:
-        """Add what the context processors return to ``context``, without
-        overriding values already in it."""
-        ctx = _cv_context.get(None)
-        if ctx is not None and not ctx.is_request_context:
-            ctx = _with_request_beneath(ctx)
-        self.template_renderer.update_context(ctx, context)
 
     @setupmethod
     def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
@@ -783,83 +736,6 @@ class App(Scaffold):
     def iter_blueprints(self) -> t.ValuesView[Blueprint]:
         """The registered blueprints, in registration order."""
         return self.blueprints.values()
-
-    def _add_template_callable(
-        self, registry: dict[str, t.Any], kind: str, f: t.Any, name: str | None
-    ) -> None:
-        key = name or f.__name__
-        registry[key] = f
-        if self.template_renderer.created:
-            getattr(self.jinja_env, kind)[key] = f
-
-    @t.overload
-    def template_filter(self, name: T_template_filter) -> T_template_filter: ...
-
-    @t.overload
-    def template_filter(
-        self, name: str | None = None
-    ) -> t.Callable[[T_template_filter], T_template_filter]: ...
-
-    @setupmethod
-    def template_filter(
-        self, name: T_template_filter | str | None = None
-    ) -> T_template_filter | t.Callable[[T_template_filter], T_template_filter]:
-        """Register a Jinja filter: ``@app.template_filter`` or
-        ``@app.template_filter("name")``."""
-        return _register_or_decorate(self.add_template_filter, name)  # type: ignore[no-any-return]
-
-    @setupmethod
-    def add_template_filter(
-        self, f: ft.TemplateFilterCallable, name: str | None = None
-    ) -> None:
-        """Register a Jinja filter, named ``name`` or after the function."""
-        self._add_template_callable(self.template_filters, "filters", f, name)
-
-    @t.overload
-    def template_test(self, name: T_template_test) -> T_template_test: ...
-
-    @t.overload
-    def template_test(
-        self, name: str | None = None
-    ) -> t.Callable[[T_template_test], T_template_test]: ...
-
-    @setupmethod
-    def template_test(
-        self, name: T_template_test | str | None = None
-    ) -> T_template_test | t.Callable[[T_template_test], T_template_test]:
-        """Register a Jinja test: ``@app.template_test`` or
-        ``@app.template_test("name")``."""
-        return _register_or_decorate(self.add_template_test, name)  # type: ignore[no-any-return]
-
-    @setupmethod
-    def add_template_test(
-        self, f: ft.TemplateTestCallable, name: str | None = None
-    ) -> None:
-        """Register a Jinja test, named ``name`` or after the function."""
-        self._add_template_callable(self.template_tests, "tests", f, name)
-
-    @t.overload
-    def template_global(self, name: T_template_global) -> T_template_global: ...
-
-    @t.overload
-    def template_global(
-        self, name: str | None = None
-    ) -> t.Callable[[T_template_global], T_template_global]: ...
-
-    @setupmethod
-    def template_global(
-        self, name: T_template_global | str | None = None
-    ) -> T_template_global | t.Callable[[T_template_global], T_template_global]:
-        """Register a Jinja global: ``@app.template_global`` or
-        ``@app.template_global("name")``."""
-        return _register_or_decorate(self.add_template_global, name)  # type: ignore[no-any-return]
-
-    @setupmethod
-    def add_template_global(
-        self, f: ft.TemplateGlobalCallable, name: str | None = None
-    ) -> None:
-        """Register a Jinja global, named ``name`` or after the function."""
-        self._add_template_callable(self.template_globals, "globals", f, name)
 
     @setupmethod
     def shell_context_processor(
