@@ -21,8 +21,7 @@ import weakref
 from datetime import timedelta
 
 from werkzeug.exceptions import Aborter, BadRequest
-from werkzeug.routing import BuildError, Map, MapAdapter, Rule
-from werkzeug.utils import redirect as _werkzeug_redirect
+from werkzeug.routing import Map, Rule
 
 from . import background, interfaces, lifespan, signals
 from . import typing as ft
@@ -32,6 +31,7 @@ from ._app.templates import T_template_filter as T_template_filter
 from ._app.templates import T_template_global as T_template_global
 from ._app.templates import T_template_test as T_template_test
 from ._app.templates import TemplateMethods
+from ._app.urls import URLMethods
 from .asgi import HTTPAdapter, Receive, Scope, Send, refuse_websocket
 from .blueprints import Blueprint
 from .config import (
@@ -48,7 +48,6 @@ from .ctx import (
     RequestContext,
     _AppCtxGlobals,
     _cv_context,
-    _with_request_beneath,
 )
 from .dispatch import Dispatcher
 from .errors import ErrorHandling
@@ -63,7 +62,7 @@ from .routing import Router
 from .scaffold import _SCOPED_REGISTRIES, Scaffold, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
 from .templating import Environment, TemplateRenderer
-from .wrappers import Request, Response, check_redirect_target
+from .wrappers import Request, Response
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -142,20 +141,6 @@ def _unreadable_environ(
     return error.get_response()(environ, start_response)
 
 
-def _ask_build_handler(
-    handler: ft.URLBuildErrorHandler,
-    error: BuildError,
-    endpoint: str,
-    values: dict[str, t.Any],
-) -> tuple[str | None, BuildError]:
-    """One URL build error handler's answer: its URL (``None`` for none),
-    and the error to pass on, the one it raised if it raised one."""
-    try:
-        return handler(error, endpoint, values), error
-    except BuildError as raised:
-        return None, raised
-
-
 def _view_methods(view_func: t.Any) -> t.Any:
     """The methods a view declares (class-based views do), else ``GET``."""
     return getattr(view_func, "methods", None) or ("GET",)
@@ -190,7 +175,7 @@ class ASGIEntry:
         return f"<ASGIEntry of {self.app.name!r}>"
 
 
-class App(Scaffold, TemplateMethods):
+class App(Scaffold, TemplateMethods, URLMethods):
     """The WSGI application: register views and hooks on it, then serve it.
 
     :param import_name: the name of the application package or module,
@@ -1051,89 +1036,6 @@ class App(Scaffold, TemplateMethods):
             signals.session_saved.send(
                 self, _async_wrapper=self.ensure_sync, session=session
             )
-
-    # -- URLs ------------------------------------------------------------
-
-    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
-        """A URL adapter for ``request``, or for the app without a request
-        (needs ``SERVER_NAME``)."""
-        if request is None:
-            return self.router.bind(AppContext(self))
-        return self.router.bind(RequestContext(self, request=request))
-
-    def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
-        """Let the ``url_defaults`` callbacks fill in ``values``."""
-        self.router.inject_url_defaults(_cv_context.get(None), endpoint, values)
-
-    def url_for(
-        self,
-        /,
-        endpoint: str,
-        *,
-        _anchor: str | None = None,
-        _method: str | None = None,
-        _scheme: str | None = None,
-        _external: bool | None = None,
-        **values: t.Any,
-    ) -> str:
-        """Build the URL of ``endpoint``; see :func:`framework.url_for`."""
-        ctx = _cv_context.get(None)
-        if ctx is None:
-            ctx = AppContext(self)
-            in_request = False
-        elif ctx.is_request_context:
-            in_request = True
-        else:
-            ctx = _with_request_beneath(ctx)
-            in_request = ctx.is_request_context
-        if _external is None:
-            _external = _scheme is not None or not in_request
-        if endpoint[:1] == ".":
-            # Relative to the current blueprint, if any.
-            blueprint = ctx.request.blueprint if in_request else None
-            endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
-        try:
-            # PERF: keywords, not an options dict: url_for runs per link.
-            return self.router.build(
-                ctx,
-                endpoint,
-                values,
-                anchor=_anchor,
-                external=_external,
-                method=_method,
-                scheme=_scheme,
-            )
-        except BuildError as error:
-            # The handlers see what url_for was given, as in Flask: the
-            # values with the underscored options among them.
-            given = (("_anchor", _anchor), ("_method", _method), ("_scheme", _scheme))
-            values.update(given, _external=_external)
-            return self.handle_url_build_error(error, endpoint, values)
-
-    def handle_url_build_error(
-        self, error: BuildError, endpoint: str, values: dict[str, t.Any]
-    ) -> str:
-        """Ask each of :attr:`url_build_error_handlers` for a URL; raise the
-        error when none gives one. A handler that raises a ``BuildError``
-        hands that error to the next one (and to the caller, if it is the
-        last)."""
-        for handler in self.url_build_error_handlers:
-            url, error = _ask_build_handler(handler, error, endpoint, values)
-            if url is not None:
-                return url
-        raise error
-
-    def redirect(
-        self: _MakesResponses[ResponseT], location: str, code: int = 302
-    ) -> ResponseT:
-        """A redirect response of :attr:`response_class`.
-
-        :raises werkzeug.exceptions.BadRequest: ``location`` holds a control
-            character, such as CR or LF, which would split the header.
-        """
-        return _werkzeug_redirect(  # type: ignore[return-value]
-            check_redirect_target(location), code, Response=self.response_class
-        )
 
     # -- contexts and WSGI -------------------------------------------------
 

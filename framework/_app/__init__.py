@@ -8,3 +8,20 @@ Flask-named pipeline methods), or the machinery its composition runs on
 them is public API on its own: their methods are documented, and used, as
 methods of ``App``.
 """
+
+from __future__ import annotations
+
+import typing as t
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from ..wrappers import Response
+
+    ResponseT = t.TypeVar("ResponseT", bound=Response, covariant=True)
+
+    class MakesResponses(t.Protocol[ResponseT]):
+        """An app whose responses are ``ResponseT``: the self type of the
+        methods returning ``response_class`` instances, so that a subclass
+        setting ``response_class = MyResponse`` gets ``MyResponse`` back."""
+
+        @property
+        def response_class(self) -> type[ResponseT]: ...
