@@ -26,6 +26,9 @@ from werkzeug.routing import Map, Rule
 from . import background, interfaces, lifespan, signals
 from . import typing as ft
 from ._app.overrides import overridden, resolve_pipeline
+from ._app.serving import ServingMethods
+from ._app.serving import T_serving as T_serving
+from ._app.serving import T_while_serving as T_while_serving
 from ._app.strategy_attribute import StrategyAttribute as _Strategy
 from ._app.templates import T_template_filter as T_template_filter
 from ._app.templates import T_template_global as T_template_global
@@ -87,8 +90,6 @@ __all__ = ["App"]
 T = t.TypeVar("T")
 _sentinel: t.Any = object()
 T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
-T_serving = t.TypeVar("T_serving", bound=lifespan.ServingCallable)
-T_while_serving = t.TypeVar("T_while_serving", bound=lifespan.WhileServingCallable)
 T_shell_context_processor = t.TypeVar(
     "T_shell_context_processor", bound=ft.ShellContextProcessorCallable
 )
@@ -175,7 +176,7 @@ class ASGIEntry:
         return f"<ASGIEntry of {self.app.name!r}>"
 
 
-class App(Scaffold, TemplateMethods, URLMethods):
+class App(Scaffold, TemplateMethods, URLMethods, ServingMethods):
     """The WSGI application: register views and hooks on it, then serve it.
 
     :param import_name: the name of the application package or module,
@@ -594,94 +595,6 @@ class App(Scaffold, TemplateMethods, URLMethods):
         else:
             self.teardown_appcontext_funcs.append(f)
         return f
-
-    # -- serving lifespan and background tasks ----------------------------
-
-    @functools.cached_property
-    def serving_hooks(self) -> lifespan.ServingHooks:
-        """The serving hooks (:meth:`before_serving`, :meth:`while_serving`,
-        :meth:`after_serving`) and whether they ran in this process."""
-        return lifespan.ServingHooks()
-
-    @property
-    def before_serving_funcs(self) -> list[lifespan.ServingCallable]:
-        """The :meth:`before_serving` functions, in registration order."""
-        return self.serving_hooks.before_serving_funcs
-
-    @property
-    def after_serving_funcs(self) -> list[lifespan.ServingCallable]:
-        """The :meth:`after_serving` functions, in registration order (they
-        run in reverse)."""
-        return self.serving_hooks.after_serving_funcs
-
-    @property
-    def while_serving_gens(self) -> list[lifespan.WhileServingCallable]:
-        """The :meth:`while_serving` generator functions, in registration
-        order."""
-        return self.serving_hooks.while_serving_gens
-
-    @setupmethod
-    def before_serving(self, f: T_serving) -> T_serving:
-        """Run ``f()`` once when a server starts serving the app, before
-        any request, in an app context; sync or async. If it raises, the
-        server does not start (see :doc:`/lifespan` for when exactly each
-        server runs it).
-
-        :param f: the function; takes no arguments.
-        """
-        self.serving_hooks.before_serving_funcs.append(f)
-        return f
-
-    @setupmethod
-    def after_serving(self, f: T_serving) -> T_serving:
-        """Run ``f()`` once when the server stops serving the app, in an app
-        context, after the last response and the background tasks; sync or
-        async. These functions run in the reverse order of registration,
-        every one even when another raises.
-
-        :param f: the function; takes no arguments.
-        """
-        self.serving_hooks.after_serving_funcs.append(f)
-        return f
-
-    @setupmethod
-    def while_serving(self, f: T_while_serving) -> T_while_serving:
-        """Register an async generator function that yields once: its code
-        before the ``yield`` runs at startup (after the
-        :meth:`before_serving` functions), the code after it at shutdown
-        (after the :meth:`after_serving` functions). A resource opened with
-        ``async with`` around the ``yield`` lives as long as the server.
-
-        :param f: the async generator function; takes no arguments.
-        :raise TypeError: ``f`` is not an async generator function.
-        """
-        lifespan.check_while_serving(f)
-        self.serving_hooks.while_serving_gens.append(f)
-        return f
-
-    @functools.cached_property
-    def background_tasks_state(self) -> background.BackgroundTasks:
-        """The app's running background tasks (see
-        :meth:`add_background_task`)."""
-        return background.BackgroundTasks()
-
-    def add_background_task(
-        self, func: t.Callable[..., t.Any], /, *args: t.Any, **kwargs: t.Any
-    ) -> None:
-        """Run ``func(*args, **kwargs)`` in the background, in a new app
-        context: after the response is sent when called during a request,
-        at once otherwise. A sync function runs in a thread, an async one
-        on the event loop. What it raises is logged on :attr:`logger`.
-        Shutdown waits for running tasks up to
-        ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds; work that must outlive
-        the process belongs in a task queue (see :doc:`/lifespan`).
-
-        :param func: the function or coroutine function.
-        :param args: its positional arguments.
-        :param kwargs: its keyword arguments.
-        :raise TypeError: ``func`` is not callable.
-        """
-        background.add(self, func, *args, **kwargs)
 
     @property
     def debug(self) -> bool:
