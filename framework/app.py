@@ -25,6 +25,8 @@ from werkzeug.routing import Map, Rule
 
 from . import background, interfaces, lifespan, signals
 from . import typing as ft
+from ._app.commands import CommandLineMethods
+from ._app.commands import T_shell_context_processor as T_shell_context_processor
 from ._app.overrides import overridden, resolve_pipeline
 from ._app.serving import ServingMethods
 from ._app.serving import T_serving as T_serving
@@ -42,9 +44,7 @@ from .config import (
     Config,
     ConfigAttribute,
     ConfigLoader,
-    env_setting,
     get_debug_flag,
-    get_load_dotenv,
 )
 from .ctx import (
     AppContext,
@@ -71,7 +71,6 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
     from werkzeug.exceptions import HTTPException
 
-    from .cli import AppGroup
     from .testing import AppClient, AppCliRunner, AsyncAppClient
 
     ResponseT = t.TypeVar("ResponseT", bound=Response, covariant=True)
@@ -90,9 +89,6 @@ __all__ = ["App"]
 T = t.TypeVar("T")
 _sentinel: t.Any = object()
 T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
-T_shell_context_processor = t.TypeVar(
-    "T_shell_context_processor", bound=ft.ShellContextProcessorCallable
-)
 
 _PRESERVE_CONTEXT = "werkzeug.debug.preserve_context"
 #: A folder argument: a path, or ``None`` for no such folder.
@@ -176,7 +172,7 @@ class ASGIEntry:
         return f"<ASGIEntry of {self.app.name!r}>"
 
 
-class App(Scaffold, TemplateMethods, URLMethods, ServingMethods):
+class App(Scaffold, TemplateMethods, URLMethods, ServingMethods, CommandLineMethods):
     """The WSGI application: register views and hooks on it, then serve it.
 
     :param import_name: the name of the application package or module,
@@ -635,33 +631,6 @@ class App(Scaffold, TemplateMethods, URLMethods, ServingMethods):
         """The registered blueprints, in registration order."""
         return self.blueprints.values()
 
-    @setupmethod
-    def shell_context_processor(
-        self, f: T_shell_context_processor
-    ) -> T_shell_context_processor:
-        """Register a function returning names for the ``shell`` command."""
-        self.shell_context_processors.append(f)
-        return f
-
-    def make_shell_context(self) -> dict[str, t.Any]:
-        """The namespace of the ``shell`` command: ``app``, ``g`` and what
-        the shell context processors return."""
-        from .globals import g
-
-        namespace: dict[str, t.Any] = {"app": self, "g": g}
-        for processor in self.shell_context_processors:
-            namespace.update(processor())
-        return namespace
-
-    @functools.cached_property
-    def cli(self) -> AppGroup:
-        """The app's commands, run by ``framework --app APP NAME``: an
-        :class:`~framework.cli.AppGroup`; add them with
-        ``@app.cli.command()``. Created on first use."""
-        from .cli import AppGroup
-
-        return AppGroup(self.name)
-
     # -- the pipeline ----------------------------------------------------
 
     def _prepare(self) -> None:
@@ -1096,71 +1065,3 @@ class App(Scaffold, TemplateMethods, URLMethods, ServingMethods):
             await send(message)
 
         return send_after_pool
-
-    def run(
-        self,
-        host: str | None = None,
-        port: int | None = None,
-        debug: bool | None = None,
-        load_dotenv: bool = True,
-        *,
-        idle_timeout: float | None = 5.0,
-        **options: t.Any,
-    ) -> None:
-        """Serve the app with werkzeug's development server (not for
-        production: use a WSGI server such as gunicorn).
-
-        Does nothing when called while the ``framework`` command runs the
-        app's module (``FRAMEWORK_RUN_FROM_CLI`` is set): keep the call
-        under ``if __name__ == "__main__":``.
-
-        :param host: the interface to listen on; ``127.0.0.1`` by default.
-        :param port: the port; ``5000`` by default, or the one in
-            ``SERVER_NAME``.
-        :param debug: enable debug mode (reloader and debugger).
-        :param load_dotenv: load ``.env``, ``.frameworkenv`` and
-            ``.flaskenv`` first (with python-dotenv), and take debug mode
-            from ``FRAMEWORK_DEBUG`` or ``FLASK_DEBUG`` when set.
-        :param idle_timeout: close a connection that sends or reads nothing
-            for this many seconds (``framework run --idle-timeout``); ``0``
-            or ``None`` for never. Added to the ``request_handler`` option
-            when one is given (see :func:`framework.devserver.idle_timeout_options`).
-        :param options: passed to :func:`werkzeug.serving.run_simple`.
-            With ``threaded=False`` (and no ``processes``) a warning says
-            that one slow client blocks every other.
-        :raises ValueError: when ``idle_timeout`` is negative, infinite or
-            NaN.
-        """
-        from werkzeug.serving import is_running_from_reloader, run_simple
-
-        from . import cli, devserver
-
-        if env_setting("RUN_FROM_CLI") == "true":
-            if not is_running_from_reloader():
-                print(
-                    " * Ignoring app.run(): the 'framework' command is already"
-                    " serving or running this app. Call app.run() only under"
-                    ' if __name__ == "__main__":',
-                    file=sys.stderr,
-                )
-            return
-        if get_load_dotenv(load_dotenv):
-            cli.load_dotenv()
-            if env_setting("DEBUG") is not None:
-                self.debug = get_debug_flag()
-        if debug is not None:
-            self.debug = bool(debug)
-        # An explicit host or port wins, then SERVER_NAME's; 0 is a port
-        # (the system picks a free one), not a missing value.
-        name_host, _, name_port = (self.config.get("SERVER_NAME") or "").partition(":")
-        host = host or name_host or "127.0.0.1"
-        port = int(port if port is not None else name_port or 5000)
-        options.setdefault("use_reloader", self.debug)
-        options.setdefault("use_debugger", self.debug)
-        options.setdefault("threaded", True)
-        options = devserver.idle_timeout_options(idle_timeout, options)
-        one_at_a_time = not options["threaded"] and options.get("processes", 1) <= 1
-        if one_at_a_time and not is_running_from_reloader():
-            print(devserver.single_thread_warning(idle_timeout), file=sys.stderr)
-        cli.show_server_banner(self.debug, self.name)
-        run_simple(host, port, self, **options)
