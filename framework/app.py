@@ -36,6 +36,7 @@ from ._app.templates import T_template_filter as T_template_filter
 from ._app.templates import T_template_global as T_template_global
 from ._app.templates import T_template_test as T_template_test
 from ._app.templates import TemplateMethods
+from ._app.testing_tools import TestToolMethods
 from ._app.urls import URLMethods
 from .asgi import HTTPAdapter, Receive, Scope, Send, refuse_websocket
 from .blueprints import Blueprint
@@ -71,7 +72,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
     from werkzeug.exceptions import HTTPException
 
-    from .testing import AppClient, AppCliRunner, AsyncAppClient
+    from .testing import AppClient, AppCliRunner
 
     ResponseT = t.TypeVar("ResponseT", bound=Response, covariant=True)
 
@@ -172,7 +173,14 @@ class ASGIEntry:
         return f"<ASGIEntry of {self.app.name!r}>"
 
 
-class App(Scaffold, TemplateMethods, URLMethods, ServingMethods, CommandLineMethods):
+class App(
+    Scaffold,
+    TemplateMethods,
+    URLMethods,
+    ServingMethods,
+    CommandLineMethods,
+    TestToolMethods,
+):
     """The WSGI application: register views and hooks on it, then serve it.
 
     :param import_name: the name of the application package or module,
@@ -931,47 +939,6 @@ class App(Scaffold, TemplateMethods, URLMethods, ServingMethods, CommandLineMeth
         when a subclass overrides it."""
         self._prepare_if_changed()
         return RequestContext(self, environ)
-
-    def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> RequestContext:
-        """A request context for a request built from the arguments, which are
-        those of :class:`werkzeug.test.EnvironBuilder` (``path``, ``method``,
-        ``data``, ``json``, ``headers``, ``base_url``, ``subdomain``...)."""
-        from .testing import EnvironBuilder
-
-        builder = EnvironBuilder(self, *args, **kwargs)
-        try:
-            return self.request_context(builder.get_environ())
-        finally:
-            builder.close()
-
-    def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> AppClient:
-        """A test client for the app; see :class:`~framework.testing.AppClient`."""
-        from .testing import AppClient
-
-        cls = self.test_client_class or AppClient
-        return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
-
-    def async_test_client(self, **kwargs: t.Any) -> AsyncAppClient:
-        """A test client for async tests, which sends requests through the
-        app's ASGI callable; ``async with`` runs lifespan startup and
-        shutdown. See :class:`~framework.testing.AsyncAppClient`.
-
-        :param kwargs: passed to :class:`~framework.testing.AsyncAppClient`.
-        """
-        from .testing import AsyncAppClient
-
-        return AsyncAppClient(self, **kwargs)
-
-    def test_cli_runner(self, **kwargs: t.Any) -> AppCliRunner:
-        """A runner for the app's commands; see
-        :class:`~framework.testing.AppCliRunner`.
-
-        :param kwargs: passed to :class:`click.testing.CliRunner`.
-        """
-        from .testing import AppCliRunner
-
-        cls = self.test_cli_runner_class or AppCliRunner
-        return cls(self, **kwargs)
 
     def wsgi_app(
         self, environ: WSGIEnvironment, start_response: StartResponse
