@@ -10,6 +10,7 @@ strategies' calls through the override.
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import os
 import pathlib
@@ -26,10 +27,9 @@ from . import background, interfaces, lifespan, signals
 from . import typing as ft
 from ._app.commands import CommandLineMethods
 from ._app.commands import T_shell_context_processor as T_shell_context_processor
+from ._app.configuration import ConfigMethods
 from ._app.overrides import overridden, resolve_pipeline
 from ._app.pipeline_methods import PipelineMethods
-
-# framework.compat.flask.scaffold exports it, as Flask's module does.
 from ._app.pipeline_methods import _sentinel as _sentinel
 from ._app.serving import ServingMethods
 from ._app.serving import T_serving as T_serving
@@ -43,24 +43,12 @@ from ._app.testing_tools import TestToolMethods
 from ._app.urls import URLMethods
 from .asgi import HTTPAdapter, Receive, Scope, Send, refuse_websocket
 from .blueprints import Blueprint
-from .config import (
-    DEFAULT_CONFIG,
-    Config,
-    ConfigAttribute,
-    ConfigLoader,
-    get_debug_flag,
-)
-from .ctx import (
-    AppContext,
-    RequestContext,
-    _AppCtxGlobals,
-)
+from .config import DEFAULT_CONFIG, Config, ConfigAttribute, ConfigLoader
+from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .dispatch import Dispatcher
 from .errors import ErrorHandling
 from .json.provider import DefaultJSONProvider, JSONProvider
-from .package_paths import find_package as _find_package
-
-# Code written against Flask's flask.app imports it from here.
+from .package_paths import find_package as _find_package  # noqa: F401
 from .package_paths import package_path as _package_path  # noqa: F401
 from .registries import WatchedDict, WatchedList, WatchedScopes
 from .responses import ResponseConverter
@@ -75,18 +63,12 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
     from .testing import AppClient, AppCliRunner
 
-    ResponseT = t.TypeVar("ResponseT", bound=Response, covariant=True)
-
-    class _MakesResponses(t.Protocol[ResponseT]):
-        """An app whose responses are ``ResponseT``: the self type of the
-        methods returning ``response_class`` instances, so that a subclass
-        setting ``response_class = MyResponse`` gets ``MyResponse`` back."""
-
-        @property
-        def response_class(self) -> type[ResponseT]: ...
-
 
 __all__ = ["App"]
+
+# framework.compat.flask.scaffold exports _sentinel, _find_package and
+# _package_path from here, as Flask's modules do; the other names this
+# module had before App's parts moved to framework._app are in _MOVED.
 
 T = t.TypeVar("T")
 T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
@@ -161,6 +143,7 @@ class ASGIEntry:
 
 class App(
     Scaffold,
+    ConfigMethods,
     TemplateMethods,
     URLMethods,
     ServingMethods,
@@ -411,61 +394,6 @@ class App(
 
         return create_logger(self)
 
-    def make_config(self, instance_relative: bool = False) -> Config:
-        """Create :attr:`config` from :attr:`default_config`; ``DEBUG``
-        comes from the ``FRAMEWORK_DEBUG`` (or ``FLASK_DEBUG``) environment
-        variable: any value but empty, ``0``, ``false`` and ``no`` turns it
-        on. The config loads through :attr:`config_loader` and sends ``config_loaded``.
-
-        :param instance_relative: resolve relative config file names against
-            :attr:`instance_path` instead of :attr:`root_path`.
-        """
-        root_path = self.instance_path if instance_relative else self.root_path
-        defaults = dict(self.default_config)
-        defaults["DEBUG"] = get_debug_flag()
-        config = self.config_class(root_path, defaults)
-        config.attach_app(self)
-        return config
-
-    def load_settings(self, schema: type[T]) -> T:
-        """Check the current config against the attrs class ``schema`` and
-        return an instance of it, with values converted to the declared
-        types (``"8080"`` to ``8080`` for an ``int`` field). Call it once
-        the config is loaded, e.g. at the end of an app factory.
-
-        Field ``database_url`` reads the key ``DATABASE_URL``; see
-        :doc:`/configuration` for the conversions and nested settings.
-
-        :param schema: an attrs class, preferably ``@attrs.frozen``.
-        :raise framework.settings.SettingsError: listing every missing,
-            unconvertible or invalid key at once, with where it came from.
-        """
-        return self.config_loader.load_settings(self.config, schema)
-
-    def auto_find_instance_path(self) -> str:
-        """The default instance folder, found as Flask does: ``instance``
-        next to the package or module (``instance`` in the folder that holds
-        a package's folder), or ``<prefix>/var/<name>-instance`` when the
-        package is installed under a Python prefix (a virtualenv or
-        ``site-packages``)."""
-        prefix, package_path = _find_package(self.import_name)
-        if prefix is None:
-            return os.path.join(package_path, "instance")
-        return os.path.join(prefix, "var", f"{self.name}-instance")
-
-    def open_instance_resource(
-        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
-    ) -> t.IO[t.Any]:
-        """Open ``resource``, a path relative to :attr:`instance_path`; unlike
-        :meth:`open_resource`, any mode, writing included.
-
-        :param encoding: the text encoding, for text modes.
-        """
-        path = os.path.join(self.instance_path, resource)
-        if "b" in mode:
-            return open(path, mode)
-        return open(path, mode, encoding=encoding)
-
     def make_aborter(self) -> Aborter:
         """Create :attr:`aborter` from :attr:`aborter_class`."""
         return self.aborter_class()
@@ -586,22 +514,6 @@ class App(
         else:
             self.teardown_appcontext_funcs.append(f)
         return f
-
-    @property
-    def debug(self) -> bool:
-        """``DEBUG``: show tracebacks in the browser, propagate errors, and
-        reload templates when they change (unless ``TEMPLATES_AUTO_RELOAD``
-        says otherwise)."""
-        return bool(self.config["DEBUG"])
-
-    @debug.setter
-    def debug(self, value: bool) -> None:
-        self.config["DEBUG"] = value
-        if (
-            self.config["TEMPLATES_AUTO_RELOAD"] is None
-            and self.template_renderer.created
-        ):
-            self.jinja_env.auto_reload = value
 
     @setupmethod
     def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
@@ -860,3 +772,44 @@ class App(
             await send(message)
 
         return send_after_pool
+
+
+#: ``name -> (module, name there)``: the names this module defined or
+#: imported before App's parts moved to :mod:`framework._app`, for code that
+#: imports them from here (or from ``flask.app`` through the alias).
+_MOVED: dict[str, tuple[str, str]] = {
+    "_PIPELINE_STEPS": ("framework._app.overrides", "_PIPELINE_STEPS"),
+    "_no_ctx": ("framework._app.overrides", "_no_ctx"),
+    "_teardown": ("framework._app.overrides", "_teardown"),
+    "_url_adapter": ("framework._app.overrides", "_url_adapter"),
+    "_with_request": ("framework._app.overrides", "_with_request"),
+    "_sync_caller": ("framework._app.pipeline_methods", "_sync_caller"),
+    "_add_and_return": ("framework._app.templates", "_add_and_return"),
+    "_register_or_decorate": ("framework._app.templates", "_register_or_decorate"),
+    "_ask_build_handler": ("framework._app.urls", "_ask_build_handler"),
+    "_install_prefix": ("framework.package_paths", "install_prefix"),
+    "_cv_context": ("framework.ctx", "_cv_context"),
+    "_with_request_beneath": ("framework.ctx", "_with_request_beneath"),
+    "env_setting": ("framework.config", "env_setting"),
+    "get_debug_flag": ("framework.config", "get_debug_flag"),
+    "get_load_dotenv": ("framework.config", "get_load_dotenv"),
+    "Pipeline": ("framework.interfaces", "Pipeline"),
+    "DispatchingJinjaLoader": ("framework.templating", "DispatchingJinjaLoader"),
+    "check_redirect_target": ("framework.wrappers", "check_redirect_target"),
+    "BuildError": ("werkzeug.routing", "BuildError"),
+    "MapAdapter": ("werkzeug.routing", "MapAdapter"),
+    "_werkzeug_redirect": ("werkzeug.utils", "redirect"),
+}
+
+if not t.TYPE_CHECKING:
+    # Hidden from the type checker: new code names the new homes.
+
+    def __getattr__(name: str) -> t.Any:
+        """A name this module had before App's parts moved out."""
+        try:
+            module, attribute = _MOVED[name]
+        except KeyError:
+            raise AttributeError(
+                f"module {__name__!r} has no attribute {name!r}"
+            ) from None
+        return getattr(importlib.import_module(module), attribute)
