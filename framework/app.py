@@ -31,6 +31,8 @@ from ._app.configuration import ConfigMethods
 from ._app.overrides import overridden, resolve_pipeline
 from ._app.pipeline_methods import PipelineMethods
 from ._app.pipeline_methods import _sentinel as _sentinel
+from ._app.registration import RegistrationMethods
+from ._app.registration import T_teardown as T_teardown
 from ._app.serving import ServingMethods
 from ._app.serving import T_serving as T_serving
 from ._app.serving import T_while_serving as T_while_serving
@@ -53,7 +55,7 @@ from .package_paths import package_path as _package_path  # noqa: F401
 from .registries import WatchedDict, WatchedList, WatchedScopes
 from .responses import ResponseConverter
 from .routing import Router
-from .scaffold import _SCOPED_REGISTRIES, Scaffold, setupmethod
+from .scaffold import _SCOPED_REGISTRIES, Scaffold
 from .sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
 from .templating import Environment, TemplateRenderer
 from .wrappers import Request, Response
@@ -71,7 +73,6 @@ __all__ = ["App"]
 # module had before App's parts moved to framework._app are in _MOVED.
 
 T = t.TypeVar("T")
-T_teardown = t.TypeVar("T_teardown", bound=ft.TeardownCallable)
 
 _PRESERVE_CONTEXT = "werkzeug.debug.preserve_context"
 #: A folder argument: a path, or ``None`` for no such folder.
@@ -107,19 +108,6 @@ def _unreadable_environ(
     return error.get_response()(environ, start_response)
 
 
-def _view_methods(view_func: t.Any) -> t.Any:
-    """The methods a view declares (class-based views do), else ``GET``."""
-    return getattr(view_func, "methods", None) or ("GET",)
-
-
-def _view_setting(given: t.Any, view_func: t.Any, name: str) -> t.Any:
-    """``given`` unless it is ``None``; else the view's attribute ``name``
-    (``None`` when the view has none)."""
-    if given is not None:
-        return given
-    return getattr(view_func, name, None)
-
-
 class ASGIEntry:
     """An app's ASGI application (:attr:`App.asgi`): an object whose
     ``__call__`` is a coroutine function, as ASGI servers expect, calling
@@ -142,6 +130,8 @@ class ASGIEntry:
 
 
 class App(
+    # First: its add_url_rule is the app's, where Scaffold's is abstract.
+    RegistrationMethods,
     Scaffold,
     ConfigMethods,
     TemplateMethods,
@@ -429,115 +419,6 @@ class App(
                 " serves requests."
             )
 
-    @setupmethod
-    def add_url_rule(
-        self,
-        rule: str,
-        endpoint: str | None = None,
-        view_func: ft.RouteCallable | None = None,
-        provide_automatic_options: bool | None = None,
-        **options: t.Any,
-    ) -> None:
-        """Add a URL rule; see :meth:`route`.
-
-        :param rule: the URL rule string.
-        :param endpoint: the endpoint name; the view function's name when
-            ``None``.
-        :param view_func: the view; may be registered later with
-            :meth:`endpoint`.
-        :param provide_automatic_options: answer ``OPTIONS`` automatically;
-            defaults to the view's attribute of that name, then to
-            ``PROVIDE_AUTOMATIC_OPTIONS``.
-        :param options: ``methods`` and werkzeug ``Rule`` options.
-        """
-        if endpoint is None:
-            if view_func is None:
-                raise TypeError(
-                    f"add_url_rule({rule!r}) needs an endpoint or a view function."
-                )
-            endpoint = view_func.__name__
-        # Each setting comes from the call, else from the view's attribute
-        # of the same name (class-based views set them), else a default.
-        given = options.pop("methods", None)
-        methods = given if given is not None else _view_methods(view_func)
-        if isinstance(methods, str):
-            raise TypeError(
-                "methods must be a list of method names, such as"
-                f' methods=["{methods}"], not a string.'
-            )
-        allowed = {name.upper() for name in methods}
-        allowed.update(getattr(view_func, "required_methods", ()))
-        automatic = _view_setting(
-            provide_automatic_options, view_func, "provide_automatic_options"
-        )
-        if automatic is None:
-            automatic = "OPTIONS" not in allowed and bool(
-                self.config["PROVIDE_AUTOMATIC_OPTIONS"]
-            )
-        if automatic:
-            allowed.add("OPTIONS")
-        if view_func is not None:
-            self._check_endpoint_free(endpoint, view_func)
-        rule_obj = self.router.add_rule(self, rule, endpoint, allowed, options)
-        rule_obj.provide_automatic_options = bool(automatic)  # type: ignore[attr-defined]
-        if view_func is not None:
-            self.view_functions[endpoint] = view_func
-
-    def _check_endpoint_free(self, endpoint: str, view_func: ft.RouteCallable) -> None:
-        """Refuse a second view for an endpoint: ``url_for`` and dispatch
-        could not tell them apart."""
-        existing = self.view_functions.get(endpoint, view_func)
-        if existing != view_func:
-            raise AssertionError(
-                f"Endpoint {endpoint!r} already has the view"
-                f" {existing.__qualname__}; give the new rule its own"
-                " endpoint=... or reuse the same function."
-            )
-
-    @setupmethod
-    def teardown_appcontext(self, f: T_teardown, *, last: bool = False) -> T_teardown:
-        """Run ``f(exc)`` when an app context ends (after each request, and
-        after ``with app.app_context():``). Callbacks run in the reverse
-        order of registration; every one runs even when one raises.
-
-        :param f: the callback; ``exc`` is the unhandled exception that
-            ended the context, or ``None``.
-        :param last: run ``f`` after every callback registered without it,
-            whenever those were registered. For extensions that release a
-            resource the other callbacks may still use (a database
-            session): ``app.teardown_appcontext(close, last=True)``.
-        """
-        if last:
-            # The list runs in reverse: its head runs last.
-            self.teardown_appcontext_funcs.insert(self._last_teardowns, f)
-            self._last_teardowns += 1
-        else:
-            self.teardown_appcontext_funcs.append(f)
-        return f
-
-    @setupmethod
-    def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
-        """Register a blueprint's routes, hooks, templates and static files.
-
-        :param blueprint: the blueprint.
-        :param options: override the blueprint's own ``url_prefix``,
-            ``subdomain``, ``url_defaults``, or register it again under
-            another ``name``; other keys are kept in the setup state for
-            extensions.
-        """
-        blueprint.register(self, options)
-        if signals.blueprint_registered.receivers:
-            signals.blueprint_registered.send(
-                self,
-                _async_wrapper=self.ensure_sync,
-                blueprint=blueprint,
-                options=options,
-            )
-
-    def iter_blueprints(self) -> t.ValuesView[Blueprint]:
-        """The registered blueprints, in registration order."""
-        return self.blueprints.values()
-
     # -- setup compiled into the pipeline ---------------------------------
 
     def _prepare(self) -> None:
@@ -787,6 +668,8 @@ _MOVED: dict[str, tuple[str, str]] = {
     "_add_and_return": ("framework._app.templates", "_add_and_return"),
     "_register_or_decorate": ("framework._app.templates", "_register_or_decorate"),
     "_ask_build_handler": ("framework._app.urls", "_ask_build_handler"),
+    "_view_methods": ("framework._app.registration", "_view_methods"),
+    "_view_setting": ("framework._app.registration", "_view_setting"),
     "_install_prefix": ("framework.package_paths", "install_prefix"),
     "_cv_context": ("framework.ctx", "_cv_context"),
     "_with_request_beneath": ("framework.ctx", "_with_request_beneath"),
