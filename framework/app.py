@@ -36,6 +36,7 @@ from ._app.registration import T_teardown as T_teardown
 from ._app.serving import ServingMethods
 from ._app.serving import T_serving as T_serving
 from ._app.serving import T_while_serving as T_while_serving
+from ._app.sessions import SessionMethods
 from ._app.strategy_attribute import StrategyAttribute as _Strategy
 from ._app.templates import T_template_filter as T_template_filter
 from ._app.templates import T_template_global as T_template_global
@@ -56,7 +57,7 @@ from .registries import WatchedDict, WatchedList, WatchedScopes
 from .responses import ResponseConverter
 from .routing import Router
 from .scaffold import _SCOPED_REGISTRIES, Scaffold
-from .sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
+from .sessions import SecureCookieSessionInterface, SessionInterface
 from .templating import Environment, TemplateRenderer
 from .wrappers import Request, Response
 
@@ -140,6 +141,7 @@ class App(
     CommandLineMethods,
     TestToolMethods,
     PipelineMethods,
+    SessionMethods,
 ):
     """The WSGI application: register views and hooks on it, then serve it.
 
@@ -508,45 +510,6 @@ class App(
             self._got_first_request = True
         if signals.app_ready.receivers:
             signals.app_ready.send(self, _async_wrapper=self.ensure_sync)
-
-    # -- sessions ----------------------------------------------------------
-
-    def open_request_session(self, ctx: RequestContext) -> SessionMixin:
-        """Open the session of ``ctx`` through :attr:`session_interface`;
-        called on first use of ``session``."""
-        interface = self.session_interface
-        session = interface.open_session(self, ctx.request)
-        if session is None:
-            session = interface.make_null_session(self)
-        if signals.session_opened.receivers:
-            signals.session_opened.send(
-                self, _async_wrapper=self.ensure_sync, session=session
-            )
-        return session
-
-    def save_request_session(self, ctx: RequestContext, response: Response) -> None:
-        """Save the session of ``ctx`` on ``response``, unless it is a null
-        session; the dispatcher calls it for every response. A session the
-        request never opened is only renewed: when the request carries the
-        session cookie and ``SESSION_REFRESH_EACH_REQUEST`` asks for it."""
-        interface = self.session_interface
-        if not ctx.session_opened and (
-            # PERF: plain-text benchmark; no cookies, nothing to renew, and
-            # the Cookie header is not even parsed.
-            "HTTP_COOKIE" not in (ctx._facts or ctx.request.environ)
-            or not self.config["SESSION_REFRESH_EACH_REQUEST"]
-            or interface.get_cookie_name(self) not in ctx.request.cookies
-        ):
-            return
-        # Not ctx.session: saving is not a use, it must not mark it accessed.
-        session = ctx._session
-        if interface.is_null_session(session):
-            return
-        interface.save_session(self, session, response)
-        if signals.session_saved.receivers:
-            signals.session_saved.send(
-                self, _async_wrapper=self.ensure_sync, session=session
-            )
 
     # -- contexts and WSGI -------------------------------------------------
 
