@@ -5,6 +5,13 @@ public API. Its Flask-named methods (``make_response``, ``dispatch_request``,
 ``handle_exception``...) are thin: they delegate to a strategy. A subclass
 may override them Flask-style; :attr:`App.pipeline` then routes the
 strategies' calls through the override.
+
+App's methods are grouped by concern in :mod:`framework._app`, one class a
+module, which ``App`` inherits (registration, configuration, templates,
+URL building, serving, the command line, test tools, the pipeline methods,
+sessions). This module keeps the composition itself: the strategy and class
+attributes, the constructor, preparing the pipeline and freezing setup at
+the first request, and the WSGI and ASGI entry points.
 """
 
 from __future__ import annotations
