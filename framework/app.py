@@ -647,6 +647,8 @@ _MOVED: dict[str, tuple[str, str]] = {
     "get_debug_flag": ("framework.config", "get_debug_flag"),
     "get_load_dotenv": ("framework.config", "get_load_dotenv"),
     "Pipeline": ("framework.interfaces", "Pipeline"),
+    "SessionMixin": ("framework.sessions", "SessionMixin"),
+    "setupmethod": ("framework.scaffold", "setupmethod"),
     "DispatchingJinjaLoader": ("framework.templating", "DispatchingJinjaLoader"),
     "check_redirect_target": ("framework.wrappers", "check_redirect_target"),
     "BuildError": ("werkzeug.routing", "BuildError"),
