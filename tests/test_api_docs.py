@@ -10,6 +10,7 @@ import types
 import typing as t
 
 import pytest
+from docs_build import build_html
 
 import framework
 
@@ -201,22 +202,8 @@ def _part_names(part: type) -> list[str]:
 @pytest.fixture(scope="module")
 def api_html(tmp_path_factory: pytest.TempPathFactory) -> str:
     """docs/api.rst built alone, as HTML, with the manual's configuration."""
-    from sphinx.application import Sphinx
-
-    docs = pathlib.Path(__file__).resolve().parent.parent / "docs"
-    out = tmp_path_factory.mktemp("api")
-    Sphinx(
-        srcdir=str(docs),
-        confdir=str(docs),
-        outdir=str(out / "html"),
-        doctreedir=str(out / "doctrees"),
-        buildername="html",
-        status=None,
-        warning=None,
-        freshenv=True,
-        confoverrides={"root_doc": "api", "include_patterns": ["api.rst"]},
-    ).build()
-    return (out / "html" / "api.html").read_text(encoding="utf-8")
+    html = build_html(tmp_path_factory.mktemp("api"), "api", ["api.rst"])
+    return (html / "api.html").read_text(encoding="utf-8")
 
 
 def test_the_app_page_lists_the_methods_of_apps_parts(api_html: str) -> None:
