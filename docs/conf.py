@@ -7,6 +7,7 @@ extensions and theme are used: the build machine has no network access.
 from __future__ import annotations
 
 import sys
+import typing as t
 from pathlib import Path
 
 # Document the checkout next to this folder, even without an editable install.
@@ -51,3 +52,18 @@ html_theme_options = {
 # custom.css (alabaster links it from every page): on a phone, the text
 # before the sidebar.
 html_static_path = ["_static"]
+
+
+def _hide_app_parts(
+    app: object, name: str, obj: object, options: object, bases: list[type]
+) -> None:
+    """Leave App's parts (the classes of ``framework._app`` that group its
+    methods by concern) out of its "Bases:" line: their methods are listed
+    as App's own, and the classes are not API of their own."""
+    bases[:] = [
+        base for base in bases if not base.__module__.startswith("framework._app")
+    ]
+
+
+def setup(app: t.Any) -> None:
+    app.connect("autodoc-process-bases", _hide_app_parts)

@@ -10,10 +10,7 @@ error once the app has handled its first request.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
-import pathlib
-import sys
 import typing as t
 from collections import defaultdict
 from datetime import timedelta
@@ -24,6 +21,7 @@ from werkzeug.exceptions import HTTPException, default_exceptions
 from . import static
 from . import typing as ft
 from .ctx import _cv_context
+from .package_paths import find_package_path as find_package_path
 from .typing import RouteCallable
 
 # Flask's flask.sansio.scaffold defines these type variables, and code in the
@@ -101,23 +99,6 @@ def setupmethod(f: F) -> F:
         return f(self, *args, **kwargs)
 
     return t.cast(F, wrapper)
-
-
-def find_package_path(import_name: str) -> str:
-    """The folder that holds the module or package ``import_name``; the
-    working directory when it can't be found (an interactive session)."""
-    module = sys.modules.get(import_name.partition(":")[0])
-    file: str | None = getattr(module, "__file__", None)
-    if file is None:
-        try:
-            spec = importlib.util.find_spec(import_name)
-        except (ImportError, ValueError):
-            spec = None
-        if spec is None or spec.origin in (None, "namespace", "built-in", "frozen"):
-            return os.getcwd()
-        file = spec.origin
-    assert file is not None
-    return str(pathlib.Path(file).resolve().parent)
 
 
 def exception_class_and_code(

@@ -10,6 +10,7 @@ import types
 import typing as t
 
 import pytest
+from docs_build import build_html
 
 import framework
 
@@ -183,3 +184,61 @@ def test_api_reference_documents_only_public_names(module_name: str) -> None:
         )
     }
     assert named - set(module.__all__) == set()
+
+
+def _app_parts() -> list[type]:
+    """The classes of framework._app that App inherits its methods from."""
+    return [
+        base
+        for base in framework.App.__mro__
+        if base.__module__.startswith("framework._app")
+    ]
+
+
+def _part_names(part: type) -> list[str]:
+    return [name for name in vars(part) if not name.startswith("_")]
+
+
+@pytest.fixture(scope="module")
+def api_html(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """docs/api.rst built alone, as HTML, with the manual's configuration."""
+    html = build_html(tmp_path_factory.mktemp("api"), "api", ["api.rst"])
+    return (html / "api.html").read_text(encoding="utf-8")
+
+
+def test_the_app_page_lists_the_methods_of_apps_parts(api_html: str) -> None:
+    parts = _app_parts()
+    assert len(parts) >= 5
+    missing = [
+        f"{part.__name__}.{name}"
+        for part in parts
+        for name in _part_names(part)
+        if f'id="framework.App.{name}"' not in api_html
+    ]
+    assert missing == []
+
+
+def test_the_app_page_shows_no_part_as_a_class_of_its_own(api_html: str) -> None:
+    # Not in App's "Bases:" line, nor documented anywhere on the page.
+    assert "framework._app" not in api_html
+    for part in _app_parts():
+        assert part.__name__ not in api_html, part.__name__
+
+
+def _found(cls: type, name: str) -> object:
+    """``name`` as a lookup on ``cls`` finds it, before any descriptor runs."""
+    return next(vars(klass)[name] for klass in cls.__mro__ if name in vars(klass))
+
+
+def test_every_method_of_a_part_is_the_one_app_has() -> None:
+    # The parts' order among App's bases makes each of their methods App's
+    # (Scaffold's abstract add_url_rule included): no other base shadows one.
+    shadowed = [
+        f"{part.__name__}.{name}"
+        for part in _app_parts()
+        for name in vars(part)
+        if not name.startswith("__")
+        and name not in vars(framework.App)
+        and _found(framework.App, name) is not vars(part)[name]
+    ]
+    assert shadowed == []

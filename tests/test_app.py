@@ -459,3 +459,21 @@ def test_override_raise_routing_exception_gets_the_request() -> None:
     assert response.status_code == 404
     assert len(seen) == 1
     assert seen[0].path == "/missing"
+
+
+def test_names_framework_app_had_before_the_split_still_import() -> None:
+    import importlib
+
+    import framework.app as app_module
+    from framework._app.pipeline_methods import _sentinel
+    from framework.package_paths import find_package, package_path
+
+    # framework.compat.flask.scaffold exports these three from here.
+    assert app_module._sentinel is _sentinel
+    assert app_module._find_package is find_package
+    assert app_module._package_path is package_path
+    for name, (module, attribute) in app_module._MOVED.items():
+        moved = getattr(importlib.import_module(module), attribute)
+        assert getattr(app_module, name) is moved, name
+    with pytest.raises(AttributeError, match="no_such_name"):
+        app_module.no_such_name  # noqa: B018

@@ -23,6 +23,7 @@ import urllib.request
 
 import pytest
 from announced_server import announced_server
+from docs_build import build_html
 
 DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
 
@@ -112,24 +113,9 @@ document.getElementById("page").addEventListener("load", function () {{
 def tutorial_html(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     """The tutorial's pages built as HTML with the manual's configuration
     and static files (a few seconds, against a minute for the manual)."""
-    from sphinx.application import Sphinx
-
-    out = tmp_path_factory.mktemp("html")
-    Sphinx(
-        srcdir=str(DOCS),
-        confdir=str(DOCS),
-        outdir=str(out / "html"),
-        doctreedir=str(out / "doctrees"),
-        buildername="html",
-        status=None,
-        warning=None,
-        freshenv=True,
-        confoverrides={
-            "root_doc": "tutorial/index",
-            "include_patterns": ["tutorial/**"],
-        },
-    ).build()
-    return out / "html"
+    return build_html(
+        tmp_path_factory.mktemp("html"), "tutorial/index", ["tutorial/**"]
+    )
 
 
 def _measure(page: pathlib.Path, width: int, tmp_path: pathlib.Path) -> t.Any:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import typing as t
 
 import framework.scaffold as _scaffold
-from framework.app import _find_package as find_package
-from framework.app import _package_path as _find_package_path
 from framework.app import _sentinel as _sentinel
+from framework.package_paths import find_package as find_package
+from framework.package_paths import package_path as _find_package_path
 from framework.scaffold import Scaffold as Scaffold
 from framework.scaffold import find_package_path
 from framework.scaffold import setupmethod as setupmethod
