@@ -30,7 +30,8 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import WSGIEnvironment
     from werkzeug.routing import MapAdapter
 
-    from .interfaces import AppLike, Router
+    from . import interfaces
+    from .interfaces import AppLike
     from .sessions import SessionMixin
     from .typing import AfterRequestCallable
     from .wrappers import Request
@@ -504,7 +505,7 @@ class RequestContext(AppContext):
 
     # -- matching ----------------------------------------------------------
 
-    def prematch(self, router: Router | None = None) -> None:
+    def prematch(self, router: interfaces.Router[t.Any] | None = None) -> None:
         """Match the URL without sending a signal, so that a protocol
         adapter may match before it pushes; :meth:`push` still sends
         ``request_matched`` for the rule found. A routing error is stored
