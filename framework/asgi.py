@@ -152,6 +152,33 @@ class HTTPAdapter:
         if ctx is not None:
             ctx.prematch(self._router)
             plan = self._dispatcher.loop_plan(ctx)
+            if (
+                plan is not None
+                and not self._any_marks
+                and "CONTENT_LENGTH" not in facts
+                and "HTTP_TRANSFER_ENCODING" not in facts
+                and scope.get("http_version", "1.1") in _LENGTH_FRAMED
+            ):
+                # PERF: hello; on the loop with no body to read (the
+                # general path below, without its checks).
+                ready = await _run_request_on_loop(ctx, plan, send, receive, self)
+                if ready is not None:
+                    status, headers, content = ready
+                    if type(content) is bytes:
+                        # PERF: hello; _send's two messages, without its frame.
+                        await send(
+                            {
+                                "type": "http.response.start",
+                                "status": status,
+                                "headers": headers,
+                            }
+                        )
+                        await send({"type": "http.response.body", "body": content})
+                    else:
+                        await _send(send, receive, ready)
+                if background.in_use:
+                    background.start_pending(ctx)
+                return
         marks = (
             self._marks(ctx)
             if plan is not None and self._any_marks and ctx is not None
@@ -198,7 +225,7 @@ class HTTPAdapter:
             elif "wsgi_app" in app.__dict__:
                 ready = await self._through_wsgi(app, scope, read, send, receive)
                 if ready is not None:
-                    await _send_ready(send, receive, ready)
+                    await _send(send, receive, ready)
                 return
             else:
                 try:
@@ -226,19 +253,7 @@ class HTTPAdapter:
             if body is not NO_BODY:
                 body.close()
         if ready is not None:
-            status, headers, content = ready
-            if type(content) is bytes:
-                # PERF: hello; _send_ready's two messages, without its frame.
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": status,
-                        "headers": headers,
-                    }
-                )
-                await send({"type": "http.response.body", "body": content})
-            else:
-                await _send_ready(send, receive, ready)
+            await _send(send, receive, ready)
         if background.in_use:
             background.start_pending(ctx)
 
@@ -850,10 +865,13 @@ def _close(body: object) -> None:
 # -- on the loop -------------------------------------------------------------
 
 
-async def _send_ready(send: Send, receive: Receive, ready: _Ready) -> None:
+async def _send(send: Send, receive: Receive, ready: _Ready) -> None:
+    """Send a response ready on the loop: a whole body as one message."""
     status, headers, content = ready
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    if isinstance(content, _LoopBody):
+    if type(content) is bytes:
+        await send({"type": "http.response.body", "body": content})
+    elif isinstance(content, _LoopBody):
         await content.send(receive, send)
     else:
         await send({"type": "http.response.body", "body": content or b""})
