@@ -237,8 +237,18 @@ class Router:
                 script_name=config["APPLICATION_ROOT"],
                 url_scheme=config["PREFERRED_URL_SCHEME"],
             )
-        request = t.cast("RequestContext", ctx).request
-        environ = t.cast("RequestContext", ctx)._facts
+        request_ctx = t.cast("RequestContext", ctx)
+        binding, environ = self._binding(request_ctx)
+        return self._adapter(url_map, binding, environ, request_ctx.request.method)
+
+    def _binding(self, ctx: RequestContext) -> tuple[_Binding, t.Mapping[str, t.Any]]:
+        """What the request's URL adapter is bound to (server name, script
+        name, subdomain, scheme), found once per distinct set of host
+        headers and settings; and the environ values it came from."""
+        config = ctx.app.config
+        url_map = self._map()
+        request = ctx.request
+        environ: t.Mapping[str, t.Any] | None = ctx._facts
         if environ is None:
             environ = request.environ
         trusted_hosts = config["TRUSTED_HOSTS"]
@@ -288,6 +298,15 @@ class Router:
                 self._forget_hosts(trusted_hosts)
             self._bindings[key] = binding
             self._valid_hosts.add(environ.get("HTTP_HOST"))
+        return binding, environ
+
+    @staticmethod
+    def _adapter(
+        url_map: Map,
+        binding: _Binding,
+        environ: t.Mapping[str, t.Any],
+        method: str,
+    ) -> MapAdapter:
         return MapAdapter(
             url_map,
             binding[0],
@@ -295,7 +314,7 @@ class Router:
             binding[2],
             binding[3],
             wsgi_to_str(environ.get("PATH_INFO") or ""),
-            request.method,
+            method,
             wsgi_to_str(environ.get("QUERY_STRING", "")),
         )
 
@@ -331,27 +350,39 @@ class Router:
                             # and TRUSTED_HOSTS when set).
                             ctx.url_adapter  # noqa: B018
                         return rule, ({} if defaults is None else defaults.copy())
-        adapter = ctx.url_adapter
-        if adapter is None:  # pragma: no cover - a request always binds
-            raise BadRequest("The request could not be bound to the URL map.")
-        # PERF: 404 benchmark; werkzeug's matcher costs ~10 us to find no
-        # rule, and the same paths miss again and again (favicon.ico,
-        # robots.txt, scanners). A miss depends on the map, the host part,
-        # the path, the method and the websocket flag (the query string
-        # only shapes redirects, which are not misses).
-        miss = (
-            adapter.map,
-            adapter.server_name,
-            adapter.subdomain,
-            adapter.script_name,
-            adapter.url_scheme,
-            adapter.path_info,
-            adapter.default_method,
-            adapter.websocket,
-        )
         misses = self._misses
-        if miss in misses:
-            raise NotFound()
+        if getattr(ctx.app.pipeline.bind, "__self__", None) is self:
+            # PERF: 404 benchmark; the default binding: a remembered miss
+            # is found before the adapter is made.
+            binding, environ = self._binding(ctx)
+            miss: tuple[t.Any, ...] = (
+                binding,
+                environ.get("PATH_INFO") or "",
+                request.method,
+            )
+            if miss in misses:
+                raise NotFound()
+            adapter = self._adapter(self._map(), binding, environ, request.method)
+            ctx.url_adapter = adapter  # what ctx.url_adapter would make
+        else:
+            found = ctx.url_adapter
+            if found is None:  # pragma: no cover - a request always binds
+                raise BadRequest("The request could not be bound to the URL map.")
+            adapter = found
+            # A miss depends on the host part, the script root, the scheme
+            # (websockets), the path and the method; the query string only
+            # shapes redirects, which are not misses.
+            miss = (
+                adapter.map,
+                adapter.server_name,
+                adapter.subdomain,
+                adapter.script_name,
+                adapter.url_scheme,
+                adapter.path_info,
+                adapter.default_method,
+            )
+            if miss in misses:
+                raise NotFound()
         try:
             rule, args = adapter.match(return_rule=True)
         except NotFound as e:

@@ -1271,3 +1271,20 @@ def test_remembered_misses_stay_bounded() -> None:
     for n in range(router.binding_cache_size + 5):
         assert client.get(f"/missing/{n}").status_code == 404
     assert 0 < len(router._misses) <= router.binding_cache_size
+
+
+def test_a_remembered_miss_still_binds_the_context_on_a_hit() -> None:
+    # The default binding lane sets the context's URL adapter itself, the
+    # one url_for then builds with.
+    app = App(__name__)
+
+    @app.get("/items/<int:n>")
+    def item(n: int) -> str:
+        from framework import url_for
+
+        return url_for("item", n=n + 1, _external=True)
+
+    client = app.test_client()
+    assert client.get("/items/x").status_code == 404
+    assert client.get("/items/x").status_code == 404
+    assert client.get("/items/1").data == b"http://localhost/items/2"
