@@ -162,22 +162,27 @@ class HTTPAdapter:
                 # PERF: hello; on the loop with no body to read (the
                 # general path below, without its checks).
                 ready = await _run_request_on_loop(ctx, plan, send, receive, self)
-                if ready is not None:
-                    status, headers, content = ready
-                    if type(content) is bytes:
-                        # PERF: hello; _send's two messages, without its frame.
-                        await send(
-                            {
-                                "type": "http.response.start",
-                                "status": status,
-                                "headers": headers,
-                            }
-                        )
-                        await send({"type": "http.response.body", "body": content})
-                    else:
-                        await _send(send, receive, ready)
-                if background.in_use:
-                    background.start_pending(ctx)
+                try:
+                    if ready is not None:
+                        status, headers, content = ready
+                        if type(content) is bytes:
+                            # PERF: hello; _send's messages, without its frame.
+                            await send(
+                                {
+                                    "type": "http.response.start",
+                                    "status": status,
+                                    "headers": headers,
+                                }
+                            )
+                            await send({"type": "http.response.body", "body": content})
+                        else:
+                            await _send(send, receive, ready)
+                finally:
+                    # Even when the client left before the response was
+                    # sent: the request ran, so does the work it queued (a
+                    # WSGI server closes the response in that case too).
+                    if background.in_use:
+                        background.start_pending(ctx)
                 return
         marks = (
             self._marks(ctx)
@@ -252,10 +257,12 @@ class HTTPAdapter:
         finally:
             if body is not NO_BODY:
                 body.close()
-        if ready is not None:
-            await _send(send, receive, ready)
-        if background.in_use:
-            background.start_pending(ctx)
+        try:
+            if ready is not None:
+                await _send(send, receive, ready)
+        finally:
+            if background.in_use:  # as above, even when sending failed
+                background.start_pending(ctx)
 
     async def _through_wsgi(
         self,

@@ -534,6 +534,29 @@ def test_asgi_async_task_runs_on_the_serving_loop() -> None:
     ]
 
 
+@pytest.mark.parametrize("path", ["/sync", "/async"])
+def test_asgi_tasks_run_when_the_client_left_before_the_response(path: str) -> None:
+    # The view ran, so the work it queued runs, as under WSGI, where the
+    # server closes the response of a client that went away.
+    log: list[t.Any] = []
+    done = threading.Event()
+    app = recording_app(log, done)
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        raise OSError("the client went away")
+
+    async def main() -> None:
+        with pytest.raises(OSError):
+            await app.asgi(http_scope(path), receive, send)
+        assert await asyncio.to_thread(done.wait, WAIT)
+
+    asyncio.run(main())
+    assert any(entry[0] in ("sync task", "async task") for entry in log)
+
+
 def test_asgi_task_of_a_streamed_response_starts_after_the_last_chunk() -> None:
     log: list[t.Any] = []
     done = threading.Event()
