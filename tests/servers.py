@@ -8,10 +8,12 @@ are in tests/processes.py."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import typing as t
 import uuid
@@ -179,3 +181,12 @@ class ServerProcess:
             body=json.dumps(data).encode(),
             headers={"Content-Type": "application/json"},
         )
+
+
+def read_to_end(sock: socket.socket) -> bytes:
+    """What the server sends on ``sock`` until it closes it."""
+    received = b""
+    with contextlib.suppress(ConnectionResetError):
+        while data := sock.recv(65536):
+            received += data
+    return received

@@ -9,7 +9,6 @@ default server is an ASGI one."""
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import pathlib
 import signal
 import socket
@@ -21,7 +20,7 @@ import uuid
 
 import pytest
 from processes import free_port
-from servers import ServerProcess, server_environment
+from servers import ServerProcess, read_to_end, server_environment
 
 from framework import App, Blueprint
 from framework.concurrency import loop_safe
@@ -225,14 +224,6 @@ def test_a_slow_client_does_not_hold_up_the_others(server: ServerProcess) -> Non
     assert all(answered), answered
     assert answer.startswith(b"HTTP/1.1 200"), answer
     assert answer.endswith(b'"received":{"a":123}}\n'), answer
-
-
-def read_to_end(sock: socket.socket) -> bytes:
-    received = b""
-    with contextlib.suppress(ConnectionResetError):
-        while data := sock.recv(65536):
-            received += data
-    return received
 
 
 def test_a_client_that_goes_away_mid_stream(server: ServerProcess) -> None:

@@ -38,7 +38,7 @@ import typing as t
 
 import pytest
 from processes import free_port
-from servers import ServerProcess, server_environment
+from servers import ServerProcess, read_to_end, server_environment
 
 APP_SOURCE = textwrap.dedent(
     '''
@@ -641,15 +641,6 @@ def tight_server(
     process = start(attack_folder, TIGHT[request.param], request.param)
     yield process
     stopped_cleanly(process)
-
-
-def read_to_end(sock: socket.socket) -> bytes:
-    """What the server sends on ``sock`` until it closes it."""
-    received = b""
-    with contextlib.suppress(ConnectionResetError):
-        while data := sock.recv(65536):
-            received += data
-    return received
 
 
 def closed_within(sock: socket.socket, seconds: float) -> float | None:

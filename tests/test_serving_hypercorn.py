@@ -14,7 +14,7 @@ import typing as t
 
 import pytest
 from processes import free_port
-from servers import ServerProcess, server_environment
+from servers import ServerProcess, read_to_end, server_environment
 
 from framework.serving.hypercorn_server import limited_connections
 
@@ -69,14 +69,6 @@ def send_health(port: int) -> socket.socket:
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     sock.sendall(b"GET /health HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
     return sock
-
-
-def read_to_end(sock: socket.socket) -> bytes:
-    received = b""
-    with contextlib.suppress(ConnectionResetError):
-        while data := sock.recv(65536):
-            received += data
-    return received
 
 
 def test_the_banner_names_the_limit(server: ServerProcess) -> None:
