@@ -97,8 +97,10 @@ class ServingMethods:
     ) -> None:
         """Run ``func(*args, **kwargs)`` in the background, in a new app
         context: after the response is sent when called during a request,
-        at once otherwise. A sync function runs in a thread, an async one
-        on the event loop. What it raises is logged on :attr:`logger`.
+        at once otherwise. A sync function runs in the app's pool of
+        background threads (at most ``BACKGROUND_TASK_THREADS``; more tasks
+        wait for a free one), an async one on the event loop. What it
+        raises is logged on :attr:`logger`.
         Shutdown waits for running tasks up to
         ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds; work that must outlive
         the process belongs in a task queue (see :doc:`/lifespan`).
