@@ -15,6 +15,7 @@ from .globals import current_app as current_app
 from .globals import g as g
 from .globals import request as request
 from .globals import session as session
+from .globals import websocket as websocket
 from .helpers import abort as abort
 from .helpers import flash as flash
 from .helpers import get_flashed_messages as get_flashed_messages
@@ -31,15 +32,19 @@ from .signals import appcontext_pushed as appcontext_pushed
 from .signals import appcontext_tearing_down as appcontext_tearing_down
 from .signals import before_render_template as before_render_template
 from .signals import got_request_exception as got_request_exception
+from .signals import got_websocket_exception as got_websocket_exception
 from .signals import message_flashed as message_flashed
 from .signals import request_finished as request_finished
 from .signals import request_started as request_started
 from .signals import request_tearing_down as request_tearing_down
 from .signals import template_rendered as template_rendered
+from .signals import websocket_finished as websocket_finished
+from .signals import websocket_started as websocket_started
 from .templating import render_template as render_template
 from .templating import render_template_string as render_template_string
 from .templating import stream_template as stream_template
 from .templating import stream_template_string as stream_template_string
+from .websockets import WebSocketDisconnect as WebSocketDisconnect
 from .wrappers import Request as Request
 from .wrappers import Response as Response
 

@@ -51,7 +51,8 @@ from ._app.templates import T_template_test as T_template_test
 from ._app.templates import TemplateMethods
 from ._app.testing_tools import TestToolMethods
 from ._app.urls import URLMethods
-from .asgi import HTTPAdapter, Receive, Scope, Send, refuse_websocket
+from .asgi import HTTPAdapter, Receive, Scope, Send
+from .asgi_websocket import serve_websocket
 from .blueprints import Blueprint
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute, ConfigLoader
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
@@ -618,7 +619,11 @@ class App(
                 self, scope, receive, self._pool_closer(send)
             )
         elif kind == "websocket":
-            await refuse_websocket(scope, receive, send)
+            if not self.serving_hooks.started:
+                await lifespan.ensure_started(self)
+            if not self._got_first_request:
+                self._freeze()
+            await serve_websocket(self, scope, receive, send)
         else:
             raise ValueError(f"Unknown ASGI scope type {kind!r}.")
 

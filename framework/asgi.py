@@ -68,7 +68,6 @@ __all__ = [
     "Receive",
     "Scope",
     "Send",
-    "refuse_websocket",
 ]
 
 Scope = t.MutableMapping[str, t.Any]
@@ -903,9 +902,3 @@ async def _send_error(send: Send, error: HTTPException) -> None:
     status, headers = _converted(response.status, response.headers.to_wsgi_list())
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": response.get_data()})
-
-
-async def refuse_websocket(scope: Scope, receive: Receive, send: Send) -> None:
-    """Close a websocket handshake before accepting it (the server answers
-    403): websocket routes are not served yet."""
-    await send({"type": "websocket.close", "code": 1008})

@@ -100,6 +100,11 @@ DEFAULT_CONFIG: t.Mapping[str, t.Any] = {
     "ASGI_MAX_PENDING": None,
     "ASGI_BODY_SPOOL_SIZE": 1024 * 1024,
     "ASGI_BODY_TIMEOUT": 60.0,
+    # WebSocket connections (framework.websockets): the largest message a
+    # handler receives (1 MiB; larger closes with 1009), and how long a
+    # silent client is waited for (None: as long as the server keeps it).
+    "WEBSOCKET_MAX_MESSAGE_SIZE": 1024 * 1024,
+    "WEBSOCKET_IDLE_TIMEOUT": None,
 }
 
 

@@ -34,6 +34,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .interfaces import AppLike
     from .sessions import SessionMixin
     from .typing import AfterRequestCallable
+    from .websockets import WebSocket
     from .wrappers import Request
 
 #: The active context: an app context, or a request context (which is one).
@@ -62,6 +63,12 @@ Working outside of request context.
 
 Code that needs the current request (request, session) ran without one.
 In tests, use 'with app.test_request_context():' or the test client."""
+
+_NO_WEBSOCKET = """\
+Working outside of a WebSocket connection.
+
+Code that needs the current connection (websocket) ran outside an
+'@app.websocket' handler or its hooks."""
 
 
 class _NoSessionError(RuntimeError, AttributeError):
@@ -271,6 +278,15 @@ class AppContext:
     def request(self) -> Request:
         """The request of :attr:`request_context`."""
         return self.request_context.request
+
+    @property
+    def websocket(self) -> WebSocket:
+        """The WebSocket connection, which only the context of a connection
+        has (see :class:`framework.asgi_websocket.WebSocketContext`).
+
+        :raise RuntimeError: this is not a connection's context.
+        """
+        raise RuntimeError(_NO_WEBSOCKET)
 
     @property
     def session(self) -> SessionMixin:

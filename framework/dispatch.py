@@ -170,8 +170,20 @@ class Dispatcher:
         self._loop_hooks = {}
         self._loop_plans = {}
         self._per_method = set()
+        # A WebSocket handler can't run from a WSGI server: its endpoint
+        # answers 426 there, decided here, not per request.
+        from .websockets import needs_asgi
+
+        url_map = getattr(app, "url_map", None)
+        websocket_endpoints = (
+            {rule.endpoint for rule in url_map.iter_rules() if rule.websocket}
+            if url_map is not None
+            else set()
+        )
         self._views = {
-            endpoint: self._sync_view(app, view)
+            endpoint: needs_asgi
+            if endpoint in websocket_endpoints
+            else self._sync_view(app, view)
             for endpoint, view in app.view_functions.items()
         }
         specs: tuple[_Spec, ...] = (

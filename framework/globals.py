@@ -25,6 +25,7 @@ from .proxies import g as g
 from .proxies import request as request
 from .proxies import request_ctx as request_ctx
 from .proxies import session as session
+from .proxies import websocket as websocket
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .app import App

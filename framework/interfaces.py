@@ -199,6 +199,18 @@ class AppLike(ScaffoldLike, t.Protocol):
     @property
     def teardown_appcontext_funcs(self) -> list[TeardownCallable]: ...
     @property
+    def before_websocket_funcs(
+        self,
+    ) -> dict[AppOrBlueprintKey, list[t.Callable[[], t.Any]]]: ...
+    @property
+    def after_websocket_funcs(
+        self,
+    ) -> dict[AppOrBlueprintKey, list[t.Callable[[t.Any], t.Any]]]: ...
+    @property
+    def teardown_websocket_funcs(
+        self,
+    ) -> dict[AppOrBlueprintKey, list[t.Callable[[BaseException | None], t.Any]]]: ...
+    @property
     def url_value_preprocessors(
         self,
     ) -> dict[AppOrBlueprintKey, list[URLValuePreprocessorCallable]]: ...

@@ -15,14 +15,15 @@ import typing as t
 
 from werkzeug.local import LocalProxy
 
-from .ctx import _NO_APP, _NO_REQUEST, _cv_context
+from .ctx import _NO_APP, _NO_REQUEST, _NO_WEBSOCKET, _cv_context
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .ctx import AppContext, RequestContext, _AppCtxGlobals
     from .sessions import SessionMixin
+    from .websockets import WebSocket
     from .wrappers import Request
 
-__all__ = ["app_ctx", "g", "request", "request_ctx", "session"]
+__all__ = ["app_ctx", "g", "request", "request_ctx", "session", "websocket"]
 
 #: The active app context; during a request that was pushed on its own, the
 #: request context itself (see
@@ -45,4 +46,9 @@ request: Request = LocalProxy(  # type: ignore[assignment]
 #: The current session.
 session: SessionMixin = LocalProxy(  # type: ignore[assignment]
     _cv_context, "session", unbound_message=_NO_REQUEST
+)
+#: The current WebSocket connection, in an ``@app.websocket`` handler and
+#: its hooks.
+websocket: WebSocket = LocalProxy(  # type: ignore[assignment]
+    _cv_context, "websocket", unbound_message=_NO_WEBSOCKET
 )

@@ -10,6 +10,7 @@ error once the app has handled its first request.
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import typing as t
 from collections import defaultdict
@@ -58,6 +59,9 @@ _SCOPED_REGISTRIES = (
     "template_context_processors",
     "url_value_preprocessors",
     "url_default_functions",
+    "before_websocket_funcs",
+    "after_websocket_funcs",
+    "teardown_websocket_funcs",
 )
 
 _Fn = t.TypeVar("_Fn")
@@ -169,6 +173,12 @@ class Scaffold:
     url_value_preprocessors: _Scoped[ft.URLValuePreprocessorCallable]
     #: ``scope -> URL defaults callbacks``.
     url_default_functions: _Scoped[ft.URLDefaultCallable]
+    #: ``scope -> before_websocket hooks``, in registration order.
+    before_websocket_funcs: _Scoped[t.Callable[[], t.Any]]
+    #: ``scope -> after_websocket hooks`` (they run in reverse).
+    after_websocket_funcs: _Scoped[t.Callable[[t.Any], t.Any]]
+    #: ``scope -> teardown_websocket callbacks`` (they run in reverse).
+    teardown_websocket_funcs: _Scoped[t.Callable[[BaseException | None], t.Any]]
 
     def __init__(
         self,
@@ -348,6 +358,55 @@ class Scaffold:
         """Register a URL rule; see :meth:`route`. The app adds it to its
         router, a blueprint records it for its registrations."""
         raise NotImplementedError
+
+    @setupmethod
+    def websocket(self, rule: str, **options: t.Any) -> t.Callable[[F], F]:
+        """Register the decorated ``async def`` function as the handler of
+        WebSocket connections to ``rule``; it talks through the
+        :data:`~framework.websocket` global. Served under ASGI only: a
+        WSGI server answers the handshake with 426.
+
+        :param rule: the URL rule, with converters like any route.
+        :param options: ``endpoint`` and werkzeug
+            :class:`~werkzeug.routing.Rule` options, as for :meth:`route`.
+        :raise TypeError: the handler is not a coroutine function.
+        """
+
+        def register(f: t.Any) -> None:
+            if not inspect.iscoroutinefunction(f):
+                raise TypeError(
+                    f"The WebSocket handler {getattr(f, '__name__', f)!r} must"
+                    " be an 'async def' function: it awaits websocket.receive()"
+                    " and websocket.send()."
+                )
+            options.setdefault("provide_automatic_options", False)
+            self.add_url_rule(
+                rule, options.pop("endpoint", None), f, websocket=True, **options
+            )
+
+        return _handing_back(register)
+
+    @setupmethod
+    def before_websocket(self, f: F) -> F:
+        """Run ``f`` (async, or sync in a thread) before each WebSocket
+        handler of this scope. A non-``None`` return value refuses the
+        handshake with that response, and the handler is skipped."""
+        return self._own(self.before_websocket_funcs, f)
+
+    @setupmethod
+    def after_websocket(self, f: F) -> F:
+        """Run ``f`` after each WebSocket handler of this scope, with what
+        the handler returned (usually ``None``); a non-``None`` return value
+        replaces it. Hooks run in reverse registration order. Not run when
+        the handler raised."""
+        return self._own(self.after_websocket_funcs, f)
+
+    @setupmethod
+    def teardown_websocket(self, f: F) -> F:
+        """Run ``f`` when a WebSocket connection of this scope ends, with
+        the exception that ended it or ``None``; runs even after errors, and
+        what it raises is reported without stopping the other callbacks."""
+        return self._own(self.teardown_websocket_funcs, f)
 
     @setupmethod
     def endpoint(self, endpoint: str) -> t.Callable[[F], F]:

@@ -44,6 +44,15 @@ request_tearing_down: NamedSignal = _signals.signal("request-tearing-down")
 appcontext_tearing_down: NamedSignal = _signals.signal("appcontext-tearing-down")
 #: An application context was popped.
 appcontext_popped: NamedSignal = _signals.signal("appcontext-popped")
+#: A WebSocket connection's context is set up; no ``before_websocket`` hook
+#: has run yet (new, Quart's name).
+websocket_started: NamedSignal = _signals.signal("websocket-started")
+#: A WebSocket handler and its ``after_websocket`` hooks ended without an
+#: error (new, Quart's name).
+websocket_finished: NamedSignal = _signals.signal("websocket-finished")
+#: A WebSocket handler or hook raised, with ``exception``; the connection
+#: is closed with 1011 (new, Quart's name).
+got_websocket_exception: NamedSignal = _signals.signal("got-websocket-exception")
 
 # Setup, outside any request (all new).
 
@@ -101,6 +110,7 @@ __all__ = [
     "blueprint_registered",
     "config_loaded",
     "got_request_exception",
+    "got_websocket_exception",
     "message_flashed",
     "request_finished",
     "request_matched",
@@ -109,4 +119,6 @@ __all__ = [
     "session_opened",
     "session_saved",
     "template_rendered",
+    "websocket_finished",
+    "websocket_started",
 ]

@@ -47,6 +47,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .concurrency import BackgroundLoop
     from .ctx import RequestContext
     from .sessions import SessionMixin
+    from .testing_websocket import WebSocketTestConnection
 
 #: An ASGI 3 application: ``await app(scope, receive, send)``.
 ASGIApp: t.TypeAlias = "t.Callable[[Scope, Receive, Send], t.Awaitable[None]]"
@@ -1167,6 +1168,40 @@ class AsyncAppClient:
             yield StreamedResponse(response)
         finally:
             await _in_thread(response.close)
+
+    def websocket(
+        self,
+        path: str,
+        *,
+        headers: t.Mapping[str, str] | None = None,
+        subprotocols: t.Sequence[str] = (),
+    ) -> t.AsyncContextManager[WebSocketTestConnection]:
+        """Open a WebSocket connection to ``path`` (a query string may
+        follow), carrying the client's cookies::
+
+            async with client.websocket("/ws/lobby") as ws:
+                await ws.send("hello")
+                assert await ws.receive() == "lobby: hello"
+
+        :param headers: extra handshake headers.
+        :param subprotocols: the subprotocols to offer.
+        :raise framework.testing_websocket.WebSocketRejected: the app
+            refused the handshake (403, or its own response).
+        """
+        from .testing_websocket import connect
+
+        cookies = {
+            cookie.key: cookie.value
+            for cookie in getattr(self.client, "_cookies", {}).values()
+        }
+        return connect(
+            self.app,
+            path,
+            headers=headers,
+            subprotocols=subprotocols,
+            cookies=cookies,
+            timeout=self.timeout,
+        )
 
     def session_transaction(
         self, *args: t.Any, **kwargs: t.Any

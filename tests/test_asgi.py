@@ -484,7 +484,9 @@ def test_wsgi_middleware_on_wsgi_app_still_applies(
     assert caplog.text.count("wrapped by WSGI middleware") == 1  # once
 
 
-def test_websocket_is_refused_before_accept(app: App) -> None:
+def test_websocket_to_a_path_without_a_websocket_route_is_refused(
+    app: App,
+) -> None:
     messages: list[Message] = []
 
     async def receive() -> Message:
@@ -496,7 +498,8 @@ def test_websocket_is_refused_before_accept(app: App) -> None:
     ws = scope()
     ws["type"] = "websocket"
     asyncio.run(app.asgi(ws, receive, send))
-    assert messages == [{"type": "websocket.close", "code": 1008}]
+    # Closed before accepting: the server answers the handshake with 403.
+    assert messages == [{"type": "websocket.close", "code": 1008, "reason": ""}]
 
 
 def test_plain_request_never_builds_a_wsgi_environ(app: App) -> None:

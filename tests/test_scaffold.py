@@ -72,7 +72,7 @@ def test_every_scoped_registry_starts_empty_and_fills_per_scope(
     owner: type[App] | type[Blueprint],
 ) -> None:
     obj = App(__name__) if owner is App else Blueprint("bp", __name__)
-    assert len(_SCOPED_REGISTRIES) == 6
+    assert len(_SCOPED_REGISTRIES) == 9
     for name in _SCOPED_REGISTRIES:
         registry = getattr(obj, name)
         assert dict(registry) == {}
@@ -93,6 +93,9 @@ def test_every_scoped_registry_starts_empty_and_fills_per_scope(
         ("context_processor", "template_context_processors"),
         ("url_value_preprocessor", "url_value_preprocessors"),
         ("url_defaults", "url_default_functions"),
+        ("before_websocket", "before_websocket_funcs"),
+        ("after_websocket", "after_websocket_funcs"),
+        ("teardown_websocket", "teardown_websocket_funcs"),
     ],
 )
 def test_hook_decorators_append_under_the_own_scope_and_return_the_function(

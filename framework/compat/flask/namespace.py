@@ -17,6 +17,7 @@ from framework import Blueprint as Blueprint
 from framework import Config as Config
 from framework import Request as Request
 from framework import Response as Response
+from framework import WebSocketDisconnect as WebSocketDisconnect
 from framework import abort as abort
 from framework import after_this_request as after_this_request
 from framework import appcontext_popped as appcontext_popped
@@ -30,6 +31,7 @@ from framework import g as g
 from framework import get_flashed_messages as get_flashed_messages
 from framework import get_template_attribute as get_template_attribute
 from framework import got_request_exception as got_request_exception
+from framework import got_websocket_exception as got_websocket_exception
 from framework import has_app_context as has_app_context
 from framework import has_request_context as has_request_context
 from framework import json as json
@@ -51,6 +53,9 @@ from framework import stream_template_string as stream_template_string
 from framework import stream_with_context as stream_with_context
 from framework import template_rendered as template_rendered
 from framework import url_for as url_for
+from framework import websocket as websocket
+from framework import websocket_finished as websocket_finished
+from framework import websocket_started as websocket_started
 from framework.compat.flask import FLASK_MODULES
 
 #: Flask's name for the application class: ``Flask is App``.
