@@ -435,6 +435,33 @@ def test_a_wsgi_server_answers_the_handshake_with_426(app: App) -> None:
     assert client.get("/ws").status_code == 400
 
 
+def test_framework_routes_marks_websocket_routes(app: App) -> None:
+    @app.websocket("/live")
+    async def live() -> None:  # pragma: no cover - only listed
+        pass
+
+    @app.get("/page")
+    def page() -> str:  # pragma: no cover - only listed
+        return "page"
+
+    from framework.cli import routes_command
+
+    output = app.test_cli_runner().invoke(routes_command).output
+    lines = {line.split()[0]: line.split()[1] for line in output.splitlines()[2:]}
+    assert lines["live"] == "WEBSOCKET"
+    assert lines["page"] == "GET"
+
+
+def test_the_servers_get_the_apps_message_limit(app: App) -> None:
+    from framework.serving.limits import websocket_max_size
+
+    app.config["WEBSOCKET_MAX_MESSAGE_SIZE"] = 4096
+    assert websocket_max_size(app.asgi) == 4096
+    app.config["WEBSOCKET_MAX_MESSAGE_SIZE"] = None
+    assert websocket_max_size(app.asgi) is None
+    assert websocket_max_size(object()) is None  # not this framework's app
+
+
 # -- helpers --------------------------------------------------------------------
 
 
@@ -476,6 +503,7 @@ APP_SOURCE = """
 from framework import App, websocket
 
 app = App(__name__)
+app.config["WEBSOCKET_MAX_MESSAGE_SIZE"] = 1000
 
 
 @app.get("/health")
@@ -545,3 +573,20 @@ def test_a_real_uvicorn_refuses_an_unknown_path(
     with pytest.raises(InvalidStatus) as refused:
         run(main())
     assert refused.value.response.status_code in (403, 404)
+
+
+def test_a_real_uvicorn_closes_on_a_message_over_the_apps_limit(
+    uvicorn_server: ServerProcess,
+) -> None:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    async def main() -> int | None:
+        url = f"ws://127.0.0.1:{uvicorn_server.port}/echo/ann"
+        async with connect(url) as ws:
+            await ws.send("x" * 5000)
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+        return closed.value.rcvd.code if closed.value.rcvd else None
+
+    assert run(main()) == 1009

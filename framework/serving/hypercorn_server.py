@@ -35,6 +35,7 @@ import collections
 import contextlib
 import typing as t
 
+from .limits import websocket_max_size
 from .stopping import STOP_SIGNALS, on_stop_signals, parent_gone
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -75,6 +76,9 @@ def run_hypercorn(
     config.bind = [f"fd://{sock.detach()}"]
     config.keep_alive_timeout = min(limits.header_timeout, limits.idle_timeout)
     config.graceful_timeout = limits.graceful_timeout
+    ws_limit = websocket_max_size(app)
+    if ws_limit is not None:
+        config.websocket_max_message_size = ws_limit
     config.accesslog = "-" if limits.access_log else None
     config.errorlog = "-"
     if limits.connection_limit is None:

@@ -8,6 +8,8 @@ importing another server.
 
 from __future__ import annotations
 
+import typing as t
+
 import attrs
 
 __all__ = ["AsyncLimits", "fit_open_files"]
@@ -69,3 +71,19 @@ def fit_open_files(connections: int) -> int:
     if soft == resource.RLIM_INFINITY:
         return connections
     return max(1, min(connections, (soft - _SPARE_DESCRIPTORS) // _PER_CONNECTION))
+
+
+def websocket_max_size(asgi_app: t.Any) -> int | None:
+    """The app's ``WEBSOCKET_MAX_MESSAGE_SIZE``, for the server to enforce
+    too: it then refuses a larger message as it arrives, before holding it
+    all in memory (the app's own check sees only whole messages). ``None``
+    for an ASGI app that is not this framework's, or no limit.
+
+    :param asgi_app: what the server serves (``app.asgi``).
+    """
+    app = getattr(asgi_app, "app", None)
+    config = getattr(app, "config", None)
+    if not isinstance(config, dict):
+        return None
+    limit = config.get("WEBSOCKET_MAX_MESSAGE_SIZE")
+    return limit if isinstance(limit, int) and limit > 0 else None

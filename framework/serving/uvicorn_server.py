@@ -43,6 +43,7 @@ import typing as t
 
 import uvicorn
 
+from .limits import websocket_max_size
 from .stopping import STOP_SIGNALS, on_stop_signals, parent_gone
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -273,9 +274,13 @@ def run_uvicorn(
     :param stop_signals: the signals that stop it; a second one stops it at
         once.
     """
+    ws_limit = websocket_max_size(app)
     config = uvicorn.Config(
         app,
         http=hardened_protocol(_protocol_base(), limits),
+        # uvicorn's default is 16 MiB; the app's limit, enforced as frames
+        # arrive.
+        ws_max_size=ws_limit if ws_limit is not None else 16 * 1024 * 1024,
         lifespan="auto",
         access_log=limits.access_log,
         log_level="info",

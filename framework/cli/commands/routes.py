@@ -44,7 +44,12 @@ def routes_command(sort: str, all_methods: bool) -> None:
         (
             "methods",
             "Methods",
-            lambda r: ", ".join(sorted(set(r.methods or ()) - hidden)),
+            # A WebSocket route is not reached by an HTTP method.
+            lambda r: (
+                "WEBSOCKET"
+                if r.websocket
+                else ", ".join(sorted(set(r.methods or ()) - hidden))
+            ),
         ),
     ]
     if show_domain:
