@@ -360,6 +360,25 @@ def test_an_error_closes_with_1011_is_logged_and_signalled(
     assert "Exception in WebSocket handler /ws" in caplog.text
 
 
+def test_an_error_before_accepting_refuses_the_handshake_with_500(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.websocket("/ws")
+    async def broken() -> None:
+        raise RuntimeError("before accept")
+
+    async def main() -> None:
+        async with app.async_test_client().websocket("/ws"):
+            pass  # pragma: no cover - refused
+
+    with pytest.raises(WebSocketRejected) as refused:
+        run(main())
+    assert refused.value.status == 500
+    assert "Exception in WebSocket handler /ws" in caplog.text
+
+
 def test_under_testing_the_error_reaches_the_test(app: App) -> None:
     app.testing = True
 
