@@ -120,9 +120,12 @@ async def serve_websocket(
     ctx.push()
     try:
         try:
-            await _converse(app, ctx, handler, args)
-        except WebSocketDisconnect:
-            pass  # the client went away, or the app closed on a limit
+            try:
+                await _converse(app, ctx, handler, args)
+            except WebSocketDisconnect:
+                pass  # the client went away, or the app closed on a limit
+            if signals.websocket_finished.receivers:
+                await _send_signal(signals.websocket_finished, app)
         except Exception as e:
             error = e
             await _failed(app, ctx, e)
@@ -170,8 +173,6 @@ async def _converse(
         await _deny(ctx, response)
     else:
         await websocket.close()
-    if signals.websocket_finished.receivers:
-        await _send_signal(signals.websocket_finished, app)
 
 
 async def _failed(app: AppLike, ctx: WebSocketContext, error: Exception) -> None:

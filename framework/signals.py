@@ -47,8 +47,9 @@ appcontext_popped: NamedSignal = _signals.signal("appcontext-popped")
 #: A WebSocket connection's context is set up; no ``before_websocket`` hook
 #: has run yet (new, Quart's name).
 websocket_started: NamedSignal = _signals.signal("websocket-started")
-#: A WebSocket handler and its ``after_websocket`` hooks ended without an
-#: error (new, Quart's name).
+#: A WebSocket connection ended without an error in the app: the handler
+#: and its ``after_websocket`` hooks returned, or the client went away
+#: (new, Quart's name).
 websocket_finished: NamedSignal = _signals.signal("websocket-finished")
 #: A WebSocket handler or hook raised, with ``exception``; the connection
 #: is closed with 1011 (new, Quart's name).

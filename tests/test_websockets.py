@@ -322,9 +322,14 @@ def test_a_client_gone_mid_handler_raises_and_teardown_runs(app: App) -> None:
         async with app.async_test_client().websocket("/ws") as ws:
             await ws.close(1001)
 
-    run(main())
-    # A client going away is no error: teardown gets None.
-    assert events == ["gone 1001", "teardown None"]
+    def finished(sender: App) -> None:
+        events.append("finished")
+
+    with websocket_finished.connected_to(finished, app):
+        run(main())
+    # A client going away is no error: the connection finished, and
+    # teardown gets None.
+    assert events == ["gone 1001", "finished", "teardown None"]
 
 
 def test_an_error_closes_with_1011_is_logged_and_signalled(
