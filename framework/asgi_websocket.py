@@ -25,6 +25,7 @@ connection the adapter:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import sys
 import typing as t
@@ -120,10 +121,9 @@ async def serve_websocket(
     ctx.push()
     try:
         try:
-            try:
+            # The client went away, or the app closed on a limit: no error.
+            with contextlib.suppress(WebSocketDisconnect):
                 await _converse(app, ctx, handler, args)
-            except WebSocketDisconnect:
-                pass  # the client went away, or the app closed on a limit
             if signals.websocket_finished.receivers:
                 await _send_signal(signals.websocket_finished, app)
         except Exception as e:
