@@ -922,8 +922,11 @@ class ResponseHeaders(Headers):
 
     def __setitem__(self, key: t.Any, value: t.Any) -> None:
         if isinstance(key, str):
-            check_header_name(key)
-        elif isinstance(key, int):
+            # PERF: hooks benchmark; werkzeug's __setitem__ calls set(),
+            # which checks the name: once, not twice.
+            self.set(key, value)
+            return
+        if isinstance(key, int):
             check_header_name(value[0])
         else:
             value = list(value)
