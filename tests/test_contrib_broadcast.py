@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import pathlib
 import sys
 import textwrap
 import threading
@@ -596,3 +597,19 @@ def test_a_message_published_in_one_process_reaches_a_client_of_the_other(
     finally:
         stream.close()
         other.close()
+
+
+# -- the docs ----------------------------------------------------------------------
+
+
+def test_docs_page_examples_run() -> None:
+    # tests/test_docs.py runs the top-level pages only; this page is in
+    # docs/contrib/. Its examples use the memory backend.
+    from test_docs import python_blocks
+
+    page = pathlib.Path(__file__).resolve().parent.parent / "docs/contrib/broadcast.rst"
+    blocks = python_blocks(page)
+    assert len(blocks) >= 4
+    namespace: dict[str, object] = {"__name__": "docs_contrib_broadcast"}
+    for line, code in blocks:
+        exec(compile(code, f"broadcast.rst:{line}", "exec"), namespace)
