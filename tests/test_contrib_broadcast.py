@@ -208,6 +208,10 @@ def test_the_backend_is_chosen_by_config() -> None:
             "BROADCAST_REDIS_TIMEOUT must be a number of seconds above 0",
         ),
         (
+            {"BROADCAST_URL": "redis://h", "BROADCAST_REDIS_PING_INTERVAL": 0},
+            "BROADCAST_REDIS_PING_INTERVAL must be a number of seconds above 0",
+        ),
+        (
             {"BROADCAST_URL": "redis://h", "BROADCAST_REDIS_RETRY_MAX": "5"},
             "BROADCAST_REDIS_RETRY_MAX must be a number of seconds above 0",
         ),
@@ -483,6 +487,92 @@ async def test_redis_after_a_failure_attempts_wait_for_the_backoff(
         await backend.aclose()
 
 
+@in_loop
+async def test_redis_an_idle_subscription_outlives_the_timeouts(redis_url: str) -> None:
+    broadcast, backend = redis_app(
+        redis_url, BROADCAST_REDIS_TIMEOUT=0.2, BROADCAST_REDIS_PING_INTERVAL=0.3
+    )
+    try:
+        async with broadcast.subscribe("quiet") as subscription:
+            # Several pings answered, longer than every timeout.
+            assert await nothing_arrives(subscription, wait=1.2)
+            await broadcast.publish("quiet", "still here")
+            assert await receive(subscription) == "still here"
+    finally:
+        await backend.aclose()
+
+
+@in_loop
+async def test_redis_a_hung_server_ends_the_subscriptions(
+    private_server: RedisServer,
+) -> None:
+    broadcast, backend = redis_app(
+        private_server.url,
+        BROADCAST_REDIS_TIMEOUT=0.3,
+        BROADCAST_REDIS_PING_INTERVAL=0.2,
+        BROADCAST_REDIS_RETRY_MAX=0.1,
+    )
+    try:
+        async with broadcast.subscribe("room") as subscription:
+            # Frozen: the connection stays open, nothing is answered.
+            private_server.pause()
+            started = time.monotonic()
+            with pytest.raises(BroadcastUnavailable, match="no answer to a PING"):
+                await receive(subscription)
+            # A PING after 0.2 s of silence, then 0.3 s for its answer.
+            assert 0.4 < time.monotonic() - started < 3
+            with pytest.raises(BroadcastUnavailable, match="Timeout"):
+                await asyncio.sleep(0.15)  # past the backoff
+                await broadcast.publish("room", "x")
+        # A subscription Redis never confirms fails within the timeout and
+        # leaves nothing behind.
+        await asyncio.sleep(0.15)
+        with pytest.raises(BroadcastUnavailable):
+            async with broadcast.subscribe("other"):
+                pass
+        assert backend.subscriber_count("other") == 0
+        private_server.resume()
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                async with broadcast.subscribe("room") as subscription:
+                    await broadcast.publish("room", "awake")
+                    assert await receive(subscription) == "awake"
+                    break
+            except BroadcastUnavailable:
+                assert time.monotonic() < deadline, "did not recover"
+                await asyncio.sleep(0.05)
+    finally:
+        private_server.resume()
+        await backend.aclose()
+
+
+@in_loop
+async def test_redis_a_subscribe_cancelled_before_its_confirmation_leaves_nothing(
+    private_server: RedisServer,
+) -> None:
+    broadcast, backend = redis_app(private_server.url, BROADCAST_REDIS_TIMEOUT=5)
+    try:
+        async with broadcast.subscribe("warm"):
+            pass  # the pub/sub connection is open
+        private_server.pause()
+
+        async def subscribe() -> None:
+            async with broadcast.subscribe("room"):
+                pass
+
+        task = asyncio.create_task(subscribe())
+        while backend.subscriber_count("room") == 0:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert backend.subscriber_count("room") == 0
+    finally:
+        private_server.resume()
+        await backend.aclose()
+
+
 # -- two uvicorn processes, one Redis -------------------------------------------
 
 APP = """
@@ -576,7 +666,7 @@ class Stream:
 
 @pytest.mark.parametrize("publish", ["/publish", "/publish-sync"])
 def test_a_message_published_in_one_process_reaches_a_client_of_the_other(
-    two_servers: tuple[ServerProcess, ServerProcess], publish: str
+    two_servers: tuple[ServerProcess, ServerProcess], redis_url: str, publish: str
 ) -> None:
     a, b = two_servers
     group = f"room{publish.replace('/', '-')}"
@@ -586,6 +676,9 @@ def test_a_message_published_in_one_process_reaches_a_client_of_the_other(
         # Subscribed, and confirmed by Redis, before the first line is sent.
         assert stream.line() == "ready"
         assert other.line() == "ready"
+        with redis.Redis.from_url(redis_url) as client:
+            # One connection of each process listens.
+            assert client.pubsub_numsub(f"broadcast:{group}")[0][1] == 2
         for n in range(3):
             reply = b.request("POST", f"{publish}/{group}", body=f"hello {n}".encode())
             assert reply.status == 204, reply
@@ -597,6 +690,14 @@ def test_a_message_published_in_one_process_reaches_a_client_of_the_other(
     finally:
         stream.close()
         other.close()
+    # A client gone, its server's generator is cancelled and leaves the
+    # group: once both are gone, neither process listens to the channel.
+    channel = f"broadcast:{group}"
+    deadline = time.monotonic() + 10
+    with redis.Redis.from_url(redis_url) as client:
+        while client.pubsub_numsub(channel) != [(channel.encode(), 0)]:
+            assert time.monotonic() < deadline, client.pubsub_numsub(channel)
+            time.sleep(0.05)
 
 
 # -- the docs ----------------------------------------------------------------------

@@ -25,6 +25,7 @@ DEFAULTS: dict[str, t.Any] = {
     "BROADCAST_REDIS_PREFIX": "broadcast:",
     "BROADCAST_REDIS_TIMEOUT": 1.0,
     "BROADCAST_REDIS_RETRY_MAX": 5.0,
+    "BROADCAST_REDIS_PING_INTERVAL": 5.0,
 }
 
 
@@ -72,7 +73,11 @@ def create_backend(config: t.Mapping[str, t.Any]) -> Backend:
         from .redis_backend import RedisBackend
 
         numbers = {}
-        for key in ("BROADCAST_REDIS_TIMEOUT", "BROADCAST_REDIS_RETRY_MAX"):
+        for key in (
+            "BROADCAST_REDIS_TIMEOUT",
+            "BROADCAST_REDIS_RETRY_MAX",
+            "BROADCAST_REDIS_PING_INTERVAL",
+        ):
             value = settings[key]
             if (
                 isinstance(value, bool)
@@ -89,6 +94,7 @@ def create_backend(config: t.Mapping[str, t.Any]) -> Backend:
             queue_size=queue_size,
             timeout=numbers["BROADCAST_REDIS_TIMEOUT"],
             retry_max=numbers["BROADCAST_REDIS_RETRY_MAX"],
+            ping_interval=numbers["BROADCAST_REDIS_PING_INTERVAL"],
         )
     raise ValueError(
         f"BROADCAST_URL {url!r} names no broadcast backend: use memory:// (one"
@@ -126,6 +132,10 @@ class Broadcast:
     ``BROADCAST_REDIS_RETRY_MAX``
         The longest wait, in seconds, before trying Redis again after it
         failed (5.0); the wait starts at 0.1 s and doubles.
+    ``BROADCAST_REDIS_PING_INTERVAL``
+        After how many seconds of silence the pub/sub connection is checked
+        with a PING (5.0); no answer within ``BROADCAST_REDIS_TIMEOUT`` ends
+        the subscriptions as an outage.
 
     :param app: an app to set up right away.
     :param backend: use this backend instead of the one ``BROADCAST_URL``

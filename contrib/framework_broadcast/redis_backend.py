@@ -98,11 +98,13 @@ class _Hub:
                 NoBackoff(), 1, supported_errors=(redis.ConnectionError,)
             ),
         )
-        # No read timeout (a subscription waits as long as it likes) and no
+        # The reader passes its own timeout to each wait for a message; the
+        # socket timeout bounds the rest (the handshake, a SUBSCRIBE). No
         # retry: a lost connection must end the subscriptions with an error,
         # not resubscribe behind their back after messages were missed.
         self.listener = redis.asyncio.Redis.from_url(
             backend.url,
+            socket_timeout=timeout,
             socket_connect_timeout=timeout,
             socket_keepalive=True,
             retry=redis.asyncio.retry.Retry(NoBackoff(), 0),
@@ -172,12 +174,30 @@ class _Hub:
 
     async def read(self, pubsub: redis.asyncio.client.PubSub) -> None:
         """Hand each message to the subscriptions of its channel, until
-        the connection fails."""
+        the connection fails.
+
+        A connection that stays silent for ``ping_interval`` seconds gets a
+        PING; no answer within ``timeout`` counts as a failure: a hung
+        host, or a network that drops packets, would otherwise leave the
+        subscriptions waiting forever on a connection that never closes.
+        """
+        backend = self.backend
+        loop = asyncio.get_running_loop()
+        pinged_at: float | None = None
         try:
             while True:
-                message = await pubsub.get_message(timeout=None)
+                wait = backend.ping_interval if pinged_at is None else backend.timeout
+                message = await pubsub.get_message(timeout=wait)
                 if message is None:
+                    if pinged_at is None:
+                        await pubsub.ping()
+                        pinged_at = loop.time()
+                    elif loop.time() - pinged_at >= backend.timeout:
+                        raise TimeoutError(
+                            f"no answer to a PING within {backend.timeout}s"
+                        )
                     continue
+                pinged_at = None
                 kind = message["type"]
                 channel = message["channel"]
                 if kind == "message":
@@ -257,6 +277,8 @@ class RedisBackend:
         or confirm a subscription.
     :param retry_max: the longest wait, in seconds, before trying Redis
         again after it failed.
+    :param ping_interval: after how many seconds of silence the pub/sub
+        connection is checked with a PING.
     """
 
     def __init__(
@@ -267,8 +289,10 @@ class RedisBackend:
         queue_size: int = 1000,
         timeout: float = 1.0,
         retry_max: float = 5.0,
+        ping_interval: float = 5.0,
     ) -> None:
         self.url = url
+        self.ping_interval = ping_interval
         self.prefix = prefix
         self.queue_size = queue_size
         self.timeout = timeout
@@ -343,7 +367,13 @@ class RedisBackend:
         hub = self._hub()
         channel = self._channel(group)
         subscription = Subscription(group, self.queue_size)
-        await hub.add(channel, subscription)
+        try:
+            await hub.add(channel, subscription)
+        except BaseException:
+            # Cancelled while Redis confirmed it, say: not a member then.
+            subscription.close()
+            await asyncio.shield(hub.remove(channel, subscription))
+            raise
         try:
             yield subscription
         finally:
