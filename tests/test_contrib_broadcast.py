@@ -30,7 +30,7 @@ from processes import free_port
 from redis_server import RedisServer
 from servers import ServerProcess, server_environment
 
-from framework import App
+from framework import App, lifespan
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Coroutine[t.Any, t.Any, None]])
 
@@ -185,6 +185,18 @@ async def test_closing_the_backend_ends_subscriptions_quietly() -> None:
         await broadcast.publish("room", "last")
         await app.extensions["broadcast"].aclose()
         assert [m async for m in subscription] == ["last"]
+
+
+@in_loop
+async def test_the_app_stopping_ends_the_subscriptions(redis_url: str) -> None:
+    for url in ("memory://", redis_url):
+        app = make_app(url)
+        broadcast = Broadcast(app)
+        async with broadcast.subscribe("room") as subscription:
+            await lifespan.startup(app)
+            await lifespan.shutdown(app)
+            assert [m async for m in subscription] == []
+    assert pubsub_clients(redis_url) == 0
 
 
 def test_the_backend_is_chosen_by_config() -> None:
