@@ -35,6 +35,7 @@ from werkzeug.wrappers import Response as _WerkzeugResponse
 
 from .bodies import FormDataParser, ReadBody, StreamedBody, input_stream
 from .ctx import _cv_context
+from .streams import AsyncBody
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Iterable
@@ -990,6 +991,14 @@ class Response(_WerkzeugResponse):
     ) -> None:
         if type(headers) is not ResponseHeaders:
             headers = _response_headers(headers)
+        if (
+            response is not None
+            and type(response) is not AsyncBody
+            and hasattr(type(response), "__aiter__")
+        ):
+            # An async generator given directly, as make_response() wraps
+            # one: streamed by async code under either protocol.
+            response = AsyncBody(response)  # type: ignore[arg-type]
         super().__init__(
             response, status, headers, mimetype, content_type, direct_passthrough
         )

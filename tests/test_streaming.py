@@ -131,6 +131,25 @@ def test_stream_with_context_keeps_request_after_the_view_returned(app: App) -> 
     assert not has_request_context()
 
 
+def test_a_response_made_around_an_async_generator_streams(app: App) -> None:
+    # As make_response() does for a returned async generator: built
+    # directly, with its own mimetype, the response streams too.
+    from framework import Response
+
+    @app.route("/ticks")
+    async def ticks() -> Response:
+        async def generate() -> t.AsyncIterator[str]:
+            for n in range(3):
+                yield f"tick {n}\n"
+
+        return Response(generate(), mimetype="text/plain")
+
+    response = app.test_client().get("/ticks")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    assert response.data == b"tick 0\ntick 1\ntick 2\n"
+
+
 def test_stream_with_context_through_the_client(app: App) -> None:
     @app.route("/stream")
     def stream() -> t.Iterator[str]:
