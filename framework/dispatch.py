@@ -170,8 +170,10 @@ class Dispatcher:
         self._loop_hooks = {}
         self._loop_plans = {}
         self._per_method = set()
-        # A WebSocket handler can't run from a WSGI server: its endpoint
-        # answers 426 there, decided here, not per request.
+        # An @app.websocket handler (async) can't run from a WSGI server:
+        # its endpoint answers 426 there, decided here, not per request. A
+        # sync view on a websocket rule takes the socket over itself, as
+        # WSGI websocket libraries do (Flask-Sock), and keeps running.
         from .websockets import needs_asgi
 
         url_map = getattr(app, "url_map", None)
@@ -182,7 +184,7 @@ class Dispatcher:
         )
         self._views = {
             endpoint: needs_asgi
-            if endpoint in websocket_endpoints
+            if endpoint in websocket_endpoints and inspect.iscoroutinefunction(view)
             else self._sync_view(app, view)
             for endpoint, view in app.view_functions.items()
         }

@@ -459,6 +459,18 @@ def test_a_wsgi_server_answers_the_handshake_with_426(app: App) -> None:
     assert client.get("/ws").status_code == 400
 
 
+def test_a_sync_view_on_a_websocket_rule_still_runs_under_wsgi(app: App) -> None:
+    # WSGI websocket libraries (Flask-Sock) register a sync view on a
+    # websocket rule and take the socket over themselves: not a 426.
+    def take_over() -> str:
+        return "taken over"
+
+    app.add_url_rule("/sock", view_func=take_over, websocket=True)
+    upgrade = {"Upgrade": "websocket", "Connection": "Upgrade"}
+    response = app.test_client().get("/sock", headers=upgrade)
+    assert (response.status_code, response.data) == (200, b"taken over")
+
+
 def test_framework_routes_marks_websocket_routes(app: App) -> None:
     @app.websocket("/live")
     async def live() -> None:  # pragma: no cover - only listed
