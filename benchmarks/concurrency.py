@@ -178,6 +178,11 @@ class Server:
                 process.wait()
         self._log.close()
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id, once started."""
+        return None if self._process is None else self._process.pid
+
     def alive(self) -> bool:
         """Whether the server process is still running."""
         return self._process is not None and self._process.poll() is None

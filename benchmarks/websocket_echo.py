@@ -19,6 +19,12 @@ Each figure is compared with Starlette's in the same round; the table
 shows the median over the rounds. The goal (issue 19): framework's echo
 rate at least 0.95 of Starlette's.
 
+On a busy machine the rates swing with the scheduler (the client and the
+server wait on each other at every round trip), so the benchmark also
+reads each server's CPU time (``/proc/<pid>/stat``, on Linux) before and
+after each measure: the server's CPU per message and per handshake, summed
+over the rounds, is what the app costs, whatever else the machine does.
+
 The client is the ``websockets`` package's asyncio client (it comes with
 ``uvicorn[standard]``), on uvloop when installed, without compression or
 keepalive pings, so the bytes and the work per message are the same for
@@ -36,6 +42,7 @@ import argparse
 import contextlib
 import importlib.metadata
 import json
+import os
 import statistics
 import sys
 import time
@@ -86,12 +93,16 @@ class Rounds:
     :param echo: messages per second, sequential round trips.
     :param pipelined: messages per second, ``--window`` in flight.
     :param handshake: microseconds per connection opened and closed.
+    :param cpu_us: the server's CPU time per message (echo, pipelined) or
+        per connection (handshake) over all the rounds, in microseconds;
+        empty where the process's CPU time can't be read.
     """
 
     app: str
     echo: list[float] = field(default_factory=list)
     pipelined: list[float] = field(default_factory=list)
     handshake: list[float] = field(default_factory=list)
+    cpu_us: dict[str, float] = field(default_factory=dict)
 
     def figures(self, measure: str) -> list[float]:
         """The rounds of one measure.
@@ -100,6 +111,24 @@ class Rounds:
         """
         figures: list[float] = getattr(self, measure)
         return figures
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """The user and system CPU time a process has used, in seconds, from
+    ``/proc/<pid>/stat``; ``None`` where that can't be read (not Linux).
+
+    :param pid: the process id.
+    """
+    if pid is None:
+        return None
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return None
+    # After the command name, in parentheses: the state is field 3, utime
+    # and stime fields 14 and 15, in clock ticks.
+    fields = stat.rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # -- The client ------------------------------------------------------------------
@@ -198,6 +227,7 @@ async def handshake_time(port: int, handshakes: int) -> float:
 
 async def measure(
     ports: dict[str, int],
+    pids: dict[str, int | None],
     rounds: int,
     messages: int,
     window: int,
@@ -207,6 +237,7 @@ async def measure(
     """Check every app, warm it up, then time the rounds.
 
     :param ports: each app's server port, in the order of the table.
+    :param pids: each app's server process, to read its CPU time.
     :param rounds: how many rounds.
     :param messages: messages per round of echo and of pipelined.
     :param window: messages in flight in pipelined.
@@ -223,15 +254,31 @@ async def measure(
         await echo_rate(port, min(messages, 200), payload)
         await handshake_time(port, min(handshakes, 5))
     results = {app: Rounds(app) for app in apps}
+    cpu = {app: {key: 0.0 for key, *_ in MEASURES} for app in apps}
+    readable = all(cpu_seconds(pid) is not None for pid in pids.values())
+
+    async def timed(app: str, key: str, run: t.Awaitable[float]) -> None:
+        before = cpu_seconds(pids[app]) if readable else None
+        results[app].figures(key).append(await run)
+        if before is not None:
+            cpu[app][key] += (cpu_seconds(pids[app]) or before) - before
+
     for number in range(rounds):
         turn = number % len(apps)
         for app in apps[turn:] + apps[:turn]:
-            port, result = ports[app], results[app]
-            result.echo.append(await echo_rate(port, messages, payload))
-            result.pipelined.append(
-                await pipelined_rate(port, messages, payload, window)
+            port = ports[app]
+            await timed(app, "echo", echo_rate(port, messages, payload))
+            await timed(
+                app, "pipelined", pipelined_rate(port, messages, payload, window)
             )
-            result.handshake.append(await handshake_time(port, handshakes))
+            await timed(app, "handshake", handshake_time(port, handshakes))
+    if readable:
+        for app in apps:
+            per = {"echo": messages, "pipelined": messages, "handshake": handshakes}
+            results[app].cpu_us = {
+                key: spent / (per[key] * rounds) * 1e6
+                for key, spent in cpu[app].items()
+            }
     return [results[app] for app in apps]
 
 
@@ -272,6 +319,31 @@ def format_table(results: Sequence[Rounds]) -> str:
             cells.append(f"{statistics.median(result.figures(key)):,.0f}")
             share = ratio(results, result.app, key)
             cells.append("-" if share is None else f"{share:.3f}")
+        rows.append(tuple(cells))
+    return align_table(rows)
+
+
+def format_cpu(results: Sequence[Rounds]) -> str:
+    """Each server's CPU time per message and per handshake over all the
+    rounds, and its ratio to Starlette's; empty where it was not read.
+
+    :param results: every app's rounds.
+    """
+    by_app = {result.app: result for result in results}
+    reference = by_app.get(REFERENCE)
+    header = ["app"]
+    for _, heading, _, _ in MEASURES:
+        header += [f"{heading} µs", "/ Starlette"]
+    rows = [tuple(header)]
+    for result in results:
+        if not result.cpu_us:
+            return ""
+        cells = [result.app]
+        for key, _, _, _ in MEASURES:
+            mine = result.cpu_us[key]
+            cells.append(f"{mine:.1f}")
+            theirs = reference.cpu_us.get(key) if reference else None
+            cells.append(f"{mine / theirs:.3f}" if theirs else "-")
         rows.append(tuple(cells))
     return align_table(rows)
 
@@ -331,14 +403,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--rounds",
         type=positive_int,
-        default=10,
-        help="rounds of each measure per app (default: 10)",
+        default=20,
+        help="rounds of each measure per app (default: 20)",
     )
     parser.add_argument(
         "--messages",
         type=positive_int,
-        default=5000,
-        help="messages per round of echo and pipelined (default: 5000)",
+        default=2000,
+        help="messages per round of echo and pipelined (default: 2000)",
     )
     parser.add_argument(
         "--window",
@@ -349,8 +421,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--handshakes",
         type=positive_int,
-        default=300,
-        help="connections per round of handshake (default: 300)",
+        default=200,
+        help="connections per round of handshake (default: 200)",
     )
     parser.add_argument(
         "--size",
@@ -440,6 +512,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             results = run(
                 measure(
                     {app: s.port for app, s in servers.items()},
+                    {app: s.pid for app, s in servers.items()},
                     args.rounds,
                     args.messages,
                     args.window,
@@ -460,6 +533,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "better); / Starlette: the median of each round's ratio"
     )
     print(format_table(results))
+    cpu_table = format_cpu(results)
+    if cpu_table:
+        print()
+        print(
+            "the servers' CPU time (user + system) per message and per "
+            "handshake, over all the rounds (lower is better)"
+        )
+        print(cpu_table)
     goals = goal_rows(results, args.goal)
     if goals:
         print()

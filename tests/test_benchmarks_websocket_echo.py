@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,18 @@ from pathlib import Path
 import pytest
 
 from benchmarks.concurrency import ROOT
-from benchmarks.websocket_echo import Rounds, format_goals, format_table, ratio
+from benchmarks.websocket_echo import (
+    Rounds,
+    cpu_seconds,
+    format_cpu,
+    format_goals,
+    format_table,
+    ratio,
+)
+
+on_linux = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="reads /proc/<pid>/stat"
+)
 
 needs_uvicorn = pytest.mark.skipif(
     importlib.util.find_spec("uvicorn") is None
@@ -45,6 +57,8 @@ def test_a_tiny_run_times_every_measure_of_each_app(tmp_path: Path) -> None:
         for measure in ("echo", "pipelined", "handshake"):
             (figure,) = rounds[measure]
             assert figure > 0
+        if sys.platform.startswith("linux"):
+            assert set(rounds["cpu_us"]) == {"echo", "pipelined", "handshake"}
     assert [goal["met"] for goal in result["goals"]] == [True, True]
     assert "echo: framework / Starlette rate >= 0" in done.stdout
 
@@ -71,3 +85,26 @@ def test_a_rate_under_the_goal_is_not_met() -> None:
     assert goals[3].split()[-2:] == ["0.960", "yes"]
     # Without Starlette there is nothing to judge.
     assert format_goals([slow], 0.95).splitlines()[2:] == []
+
+
+@on_linux
+def test_a_process_cpu_time_is_read_from_proc() -> None:
+    start = cpu_seconds(os.getpid())
+    assert start is not None
+    sum(range(3_000_000))  # a few tens of milliseconds of work
+    now = cpu_seconds(os.getpid())
+    assert now is not None and now > start
+    assert cpu_seconds(None) is None
+
+
+def test_cpu_time_is_compared_with_starlettes() -> None:
+    cpu = {"echo": 30.0, "pipelined": 20.0, "handshake": 500.0}
+    framework = Rounds("framework", [1], [1], [1], cpu)
+    cpu = {"echo": 20.0, "pipelined": 20.0, "handshake": 1000.0}
+    starlette = Rounds("starlette", [1], [1], [1], cpu)
+    rows = format_cpu([framework, starlette]).splitlines()
+    assert rows[2].split() == [
+        "framework", "30.0", "1.500", "20.0", "1.000", "500.0", "0.500"
+    ]  # fmt: skip
+    # A run that could not read the servers' CPU time has no such table.
+    assert format_cpu([Rounds("framework", [1], [1], [1])]) == ""
