@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: test run docs bench bench-wsgi bench-asgi bench-concurrency soak clean servers flask-suite
+.PHONY: test run docs bench bench-wsgi bench-asgi bench-concurrency bench-websocket soak clean servers flask-suite
 
 # Run apt-get through sudo unless we already are root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -76,12 +76,14 @@ flask-suite: $(VENV)/.dev-installed
 
 # The WSGI scenarios against Flask, the ASGI scenarios against Starlette,
 # Quart, Falcon and Flask through a2wsgi, then 1,000 concurrent slow requests
-# on one uvicorn worker (benchmarks/README.md). Each also runs alone, its
+# on one uvicorn worker, then a WebSocket echo against Starlette's and
+# Quart's (benchmarks/README.md). Each also runs alone, its
 # options given through BENCH_ARGS: make bench-asgi BENCH_ARGS="--scenario hello".
 bench: $(VENV)/.bench-installed servers
 	$(BIN)/python -m benchmarks.run
 	$(BIN)/python -m benchmarks.asgi_run
 	$(BIN)/python -m benchmarks.concurrency
+	$(BIN)/python -m benchmarks.websocket_echo
 
 bench-wsgi: $(VENV)/.bench-installed servers
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
@@ -91,6 +93,9 @@ bench-asgi: $(VENV)/.bench-installed
 
 bench-concurrency: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.concurrency $(BENCH_ARGS)
+
+bench-websocket: $(VENV)/.bench-installed
+	$(BIN)/python -m benchmarks.websocket_echo $(BENCH_ARGS)
 
 # 300,000 mixed requests through `framework serve`, failing when a serving
 # process's memory grows by more than 5 MB after the warm-up or an answer is

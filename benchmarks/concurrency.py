@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 import typing as t
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -117,22 +117,23 @@ class Server:
     temporary file, read for that line and shown when something fails.
 
     :param target: the ``module:attribute`` to serve.
-    :param sleep: the seconds ``/sleep`` waits.
     :param options: more uvicorn options (``--loop``, ``--http``).
     :param timeout: seconds to wait for the server to start.
+    :param env: more environment variables for the server (the apps'
+        settings, such as ``BENCH_SLEEP_SECONDS``).
     """
 
     def __init__(
         self,
         target: str,
-        sleep: float,
         options: Sequence[str] = (),
         timeout: float = 30,
+        env: Mapping[str, str] | None = None,
     ) -> None:
         self.target = target
         self.options = list(options)
-        self.sleep = sleep
         self.timeout = timeout
+        self.env = dict(env or {})
         self.port = 0
         # Closed by __exit__: the server writes to it for the whole block.
         self._log = tempfile.TemporaryFile("w+")  # noqa: SIM115
@@ -149,7 +150,7 @@ class Server:
             "--host", "127.0.0.1", "--port", "0",
             "--no-access-log", "--log-level", "info", *self.options,
         ]  # fmt: skip
-        env = {**os.environ, "BENCH_SLEEP_SECONDS": str(self.sleep)}
+        env = {**os.environ, **self.env}
         self._process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT
         )
@@ -176,6 +177,11 @@ class Server:
                 process.kill()
                 process.wait()
         self._log.close()
+
+    @property
+    def pid(self) -> int | None:
+        """The server's process id, once started."""
+        return None if self._process is None else self._process.pid
 
     def alive(self) -> bool:
         """Whether the server process is still running."""
@@ -271,7 +277,8 @@ def run_batch(
     """
     batch = Batch(app, requests)
     _, run = client_runner()
-    with Server(TARGETS[app], sleep, options) as server:
+    env = {"BENCH_SLEEP_SECONDS": str(sleep)}
+    with Server(TARGETS[app], options, env=env) as server:
         # One request first: the app's first-request setup is not the batch's.
         status, _ = run(get(server.port, "/", timeout))
         if status != 200:
@@ -313,7 +320,16 @@ def format_table(batches: Sequence[Batch], goal: float) -> str:
             (batch.app, f"{batch.wall_s:.3f}", *stats,
              str(batch.requests - batch.ok), "yes" if met else "no")
         )  # fmt: skip
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return align_table(rows)
+
+
+def align_table(rows: Sequence[Sequence[str]]) -> str:
+    """Rows as an aligned text table, the first row the heading: the first
+    column left-aligned, the figures right-aligned.
+
+    :param rows: the cells, the heading first.
+    """
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
         "  ".join(
             cell.ljust(w) if i == 0 else cell.rjust(w)
