@@ -176,6 +176,9 @@ def test_the_websocket_global_outside_a_connection_says_so(app: App) -> None:
     def index() -> str:
         with pytest.raises(RuntimeError, match="outside of a WebSocket"):
             websocket.path  # noqa: B018
+        # The methods the proxy forwards directly say the same.
+        with pytest.raises(RuntimeError, match="outside of a WebSocket"):
+            websocket.receive  # noqa: B018
         return "ok"
 
     assert app.test_client().get("/").data == b"ok"
