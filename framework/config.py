@@ -100,6 +100,9 @@ DEFAULT_CONFIG: t.Mapping[str, t.Any] = {
     "ASGI_MAX_PENDING": None,
     "ASGI_BODY_SPOOL_SIZE": 1024 * 1024,
     "ASGI_BODY_TIMEOUT": 60.0,
+    # Server-sent events (framework.sse): seconds of silence before a
+    # keep-alive comment; 0 or None sends none.
+    "SSE_KEEPALIVE_INTERVAL": 15,
 }
 
 
