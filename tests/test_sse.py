@@ -6,6 +6,7 @@ server, and uvicorn) keeping a stream open past their timeouts."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import pathlib
 import sys
@@ -425,3 +426,187 @@ def test_asgi_disconnect_stops_the_generator_and_leaves_nothing_behind(
     assert eventually(lambda: not set(producers()) - before)
     expected = ["teardown"] if path == "/silent" else ["teardown", "teardown"]
     assert eventually(lambda: teardowns == expected), teardowns
+
+
+# -- real servers ---------------------------------------------------------------
+
+#: The app the real servers run. Streams write a file named after their
+#: ``tag`` when their generator ends, so the test sees that it was closed.
+SERVER_APP = """
+import asyncio
+import pathlib
+import time
+
+from framework import App, request
+from framework.sse import Event, EventStream, last_event_id
+
+app = App(__name__)
+HERE = pathlib.Path(__file__).parent
+
+
+@app.get("/health")
+def health():
+    return "ok"
+
+
+@app.get("/spaced")
+def spaced():
+    # Events further apart than the server's idle timeout, with keep-alives
+    # in between; then a silence longer than it with none at all.
+    def events():
+        for n in range(2):
+            yield Event(str(n), id=str(n))
+            time.sleep(1.5)
+        yield "last"
+
+    return EventStream(events(), keepalive=0.5)
+
+
+@app.get("/silent")
+def silent():
+    def events():
+        time.sleep(2.5)
+        yield "late"
+
+    return EventStream(events(), keepalive=0)
+
+
+@app.get("/async-spaced")
+async def async_spaced():
+    async def events():
+        for n in range(2):
+            yield Event(str(n), id=str(n))
+            await asyncio.sleep(1.5)
+        yield "last"
+
+    return EventStream(events(), keepalive=0.5)
+
+
+def ended(tag):
+    (HERE / f"ended-{tag}").write_text("yes")
+
+
+@app.get("/ticks")
+def ticks():
+    tag = request.args["tag"]
+    last = last_event_id()
+
+    def events():
+        try:
+            yield Event(f"resumed after {last}")
+            while True:
+                time.sleep(0.05)
+                yield "tick"
+        finally:
+            ended(tag)
+
+    return EventStream(events(), keepalive=0.5)
+
+
+@app.get("/async-ticks")
+async def async_ticks():
+    tag = request.args["tag"]
+
+    async def events():
+        try:
+            while True:
+                await asyncio.sleep(0.05)
+                yield "tick"
+        finally:
+            # Cancelled in the sleep, or closed at the yield.
+            ended(tag)
+
+    return EventStream(events(), keepalive=0.5)
+"""
+
+#: The idle timeout the servers get: shorter than the streams above.
+IDLE_TIMEOUT = 1
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
+    path = tmp_path_factory.mktemp("sse")
+    (path / "sseapp.py").write_text(SERVER_APP, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module", params=["waitress", "uvicorn"])
+def server(
+    request: pytest.FixtureRequest, folder: pathlib.Path
+) -> t.Iterator[ServerProcess]:
+    """``framework serve`` of the app with a short idle timeout: waitress,
+    what it runs by default for a WSGI app, then uvicorn."""
+    port = free_port()
+    argv = [sys.executable, "-m", "framework.cli", "--app", "sseapp", "serve"]
+    argv += ["--server", request.param, "--idle-timeout", str(IDLE_TIMEOUT)]
+    argv += ["--threads", "4", "--port", str(port)]
+    process = ServerProcess(
+        argv,
+        port=port,
+        folder=folder,
+        env=server_environment(folder, FRAMEWORK_SKIP_DOTENV="1"),
+        name=request.param,
+    )
+    process.wait_ready("/health", body=b"ok")
+    yield process
+    assert process.stop() == 0, process.output()
+    assert "Traceback" not in process.output(), process.output()
+
+
+@contextlib.contextmanager
+def _open(
+    server: ServerProcess, path: str, **headers: str
+) -> t.Iterator[http.client.HTTPResponse]:
+    """An open stream; the connection closes after the block."""
+    connection = server.connect(timeout=10)
+    try:
+        response = _get(connection, path, headers)
+        try:
+            yield response
+        finally:
+            # The response holds the socket open until it is closed too.
+            response.close()
+    finally:
+        connection.close()
+
+
+def _get(
+    connection: http.client.HTTPConnection, path: str, headers: dict[str, str]
+) -> http.client.HTTPResponse:
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    assert response.status == 200
+    assert response.getheader("Content-Type") == "text/event-stream; charset=utf-8"
+    assert response.getheader("Content-Length") is None
+    return response
+
+
+@pytest.mark.parametrize("path", ["/spaced", "/async-spaced", "/silent"])
+def test_stream_outlives_the_servers_idle_timeout(
+    server: ServerProcess, path: str
+) -> None:
+    started = time.monotonic()
+    with _open(server, path) as response:
+        body = response.read()
+    took = time.monotonic() - started
+    assert took > 2 * IDLE_TIMEOUT
+    if path == "/silent":
+        assert body == b"data: late\n\n"
+    else:
+        assert body.replace(KEEPALIVE, b"") == (
+            b"id: 0\ndata: 0\n\nid: 1\ndata: 1\n\ndata: last\n\n"
+        )
+        assert body.count(KEEPALIVE) >= 4
+
+
+@pytest.mark.parametrize("path", ["/ticks", "/async-ticks"])
+def test_client_going_away_ends_the_generator(
+    server: ServerProcess, path: str, folder: pathlib.Path
+) -> None:
+    tag = f"{server.name}-{path.strip('/')}"
+    with _open(server, f"{path}?tag={tag}", **{"Last-Event-ID": "7"}) as response:
+        if path == "/ticks":
+            assert response.readline() == b"data: resumed after 7\n"
+            assert response.readline() == b"\n"
+        assert response.readline() == b"data: tick\n"
+    assert eventually(lambda: (folder / f"ended-{tag}").exists(), 10), server.output()
