@@ -21,7 +21,7 @@ from servers import ServerProcess, server_environment
 from framework import App, stream_with_context
 from framework.sse import KEEPALIVE, Event, EventStream, encode_event, last_event_id
 
-Message = dict[str, t.Any]
+Message = t.MutableMapping[str, t.Any]
 
 
 @pytest.fixture
@@ -84,7 +84,7 @@ def test_events_are_frozen() -> None:
 @pytest.mark.parametrize("bad", ["a\nb", "a\rb", "a\r\ndata: injected", "a\0b"])
 def test_event_name_or_id_with_a_line_end_is_refused(field: str, bad: str) -> None:
     with pytest.raises(ValueError, match=f"event's {field} must not contain CR"):
-        Event("x", **{field: bad})
+        Event("x", **{field: bad})  # type: ignore[arg-type]
 
 
 def test_event_name_that_is_not_a_string_is_refused() -> None:
@@ -418,7 +418,7 @@ def test_asgi_disconnect_stops_the_generator_and_leaves_nothing_behind(
         got = await _leave_after(app, path, 4)
         assert all(chunk in (b"data: tick\n\n", KEEPALIVE) for chunk in got)
         await asyncio.sleep(0.1)
-        return asyncio.all_tasks() - {asyncio.current_task()}  # type: ignore[operator]
+        return asyncio.all_tasks() - {asyncio.current_task()}
 
     left = asyncio.run(main())
     assert closed.wait(5)
