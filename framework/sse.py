@@ -39,6 +39,11 @@ on the source of the events:
   (the CPU count plus 4), and each stream would hold one of its threads
   for its whole life.
 
+Each event and keep-alive also calls
+:data:`framework.streams.on_activity`: under gunicorn, ``framework serve``
+points it at the worker's heartbeat, so the ``sync`` worker streaming for
+longer than its ``timeout`` is not restarted while keep-alives flow.
+
 What a stream costs: under WSGI, a server thread for the stream's whole
 life (plus the producer thread for a sync source), so a deployment holds at
 most threads times worker processes streams at once; under ASGI, a task on the
@@ -58,6 +63,7 @@ import typing as t
 
 import attrs
 
+from . import streams
 from .ctx import _cv_context
 from .streams import AsyncBody
 from .wrappers import Response
@@ -255,17 +261,27 @@ async def _encoded(
             if keepalive is not None:
                 done, _ = await asyncio.wait({pending}, timeout=keepalive)
                 if not done:
+                    _active()
                     yield KEEPALIVE
                     continue
             item = await pending
             pending = None
             if item is _END:
                 return
+            _active()
             yield encode_event(item)
     finally:
         if pending is not None and not pending.done():
             pending.cancel()
         await source.stop(pending)
+
+
+def _active() -> None:
+    """Tell the server the stream is alive (see
+    :data:`framework.streams.on_activity`)."""
+    beat = streams.on_activity
+    if beat is not None:
+        beat()
 
 
 class _Source:
