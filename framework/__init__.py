@@ -40,6 +40,8 @@ from .signals import request_tearing_down as request_tearing_down
 from .signals import template_rendered as template_rendered
 from .signals import websocket_finished as websocket_finished
 from .signals import websocket_started as websocket_started
+from .sse import Event as Event
+from .sse import EventStream as EventStream
 from .templating import render_template as render_template
 from .templating import render_template_string as render_template_string
 from .templating import stream_template as stream_template

@@ -105,6 +105,9 @@ DEFAULT_CONFIG: t.Mapping[str, t.Any] = {
     # silent client is waited for (None: as long as the server keeps it).
     "WEBSOCKET_MAX_MESSAGE_SIZE": 1024 * 1024,
     "WEBSOCKET_IDLE_TIMEOUT": None,
+    # Server-sent events (framework.sse): seconds of silence before a
+    # keep-alive comment; 0 or None sends none.
+    "SSE_KEEPALIVE_INTERVAL": 15,
 }
 
 

@@ -18,9 +18,17 @@ import queue
 import threading
 import typing as t
 
-__all__ = ["AsyncBody", "encoded"]
+__all__ = ["AsyncBody", "encoded", "on_activity"]
 
 _DONE = object()
+
+#: Called, from any thread, each time a long-lived body (an
+#: :class:`~framework.sse.EventStream`) sends something, so that a server
+#: that restarts a worker it has not heard from for a while sees the stream
+#: as activity. ``framework serve`` sets it under gunicorn, whose ``sync``
+#: worker would otherwise be restarted while it streams for longer than
+#: its ``timeout``; ``None`` elsewhere.
+on_activity: t.Callable[[], object] | None = None
 
 
 class AsyncBody:

@@ -78,6 +78,7 @@ PUBLIC_MODULES = [
     "framework.json.tag",
     "framework.logging",
     "framework.serving",
+    "framework.sse",
     "framework.streams",
     "framework.serving.access_log",
     "framework.serving.gunicorn_server",

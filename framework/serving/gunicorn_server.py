@@ -79,8 +79,12 @@ def _start_serving(worker: t.Any) -> None:
     """gunicorn's ``post_worker_init``: the app's startup hooks, in the
     worker, before it serves. A failure ends the worker with gunicorn's
     boot-error status, on which the master stops rather than restart it."""
+    from .. import streams
     from ..lifespan import StartupFailed, start_serving
 
+    # A sync worker tells the master it is alive only between requests:
+    # long streams tell it on each event and keep-alive instead.
+    streams.on_activity = worker.notify
     try:
         start_serving(worker.wsgi)
     except StartupFailed as error:
