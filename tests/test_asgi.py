@@ -11,6 +11,7 @@ import time
 import typing as t
 
 import pytest
+from asgi_scopes import http_scope
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from framework import (
@@ -63,20 +64,9 @@ def scope(
     headers: t.Sequence[tuple[bytes, bytes]] = (),
     query: bytes = b"",
 ) -> Message:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query,
-        "root_path": "",
-        "headers": [(b"host", b"testserver"), *headers],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
+    """:func:`asgi_scopes.http_scope`, the method first (most tests here
+    vary it)."""
+    return http_scope(path, method, headers, query)
 
 
 async def exchange(

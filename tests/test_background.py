@@ -18,6 +18,7 @@ import time
 import typing as t
 
 import pytest
+from asgi_scopes import http_scope
 from processes import wait_until
 from redis_server import RedisServer
 from servers import server_environment
@@ -29,23 +30,6 @@ Message = dict[str, t.Any]
 
 #: How long a test waits for something that should happen.
 WAIT = 5.0
-
-
-def http_scope(path: str = "/") -> Message:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
 
 
 async def asgi_get(app: App, path: str, log: list[t.Any]) -> None:

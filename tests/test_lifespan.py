@@ -17,6 +17,7 @@ import threading
 import typing as t
 
 import pytest
+from asgi_scopes import http_scope
 from processes import free_port, wait_until
 from servers import ServerProcess, server_environment
 
@@ -719,23 +720,6 @@ def test_a_failed_startup_stops_uvicorn_with_the_reason(folder: pathlib.Path) ->
     )
     assert "Application startup failed. Exiting." in output
     assert events(folder) == []
-
-
-def http_scope(path: str) -> Message:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
 
 
 async def asgi_get(app: App, path: str) -> list[Message]:

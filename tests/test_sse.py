@@ -15,6 +15,7 @@ import time
 import typing as t
 
 import pytest
+from asgi_scopes import http_scope
 from processes import free_port
 from servers import ServerProcess, server_environment
 
@@ -319,23 +320,6 @@ def test_error_in_the_generator_reaches_the_test(app: App, transport: str) -> No
 # -- the client goes away, in-process under ASGI --------------------------------
 
 
-def _scope(path: str) -> Message:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
-
-
 async def _leave_after(app: App, path: str, chunks: int) -> list[bytes]:
     """GET ``path`` through ``app.asgi``; the client disconnects once it got
     ``chunks`` body chunks."""
@@ -357,7 +341,7 @@ async def _leave_after(app: App, path: str, chunks: int) -> list[bytes]:
             if len(got) >= chunks:
                 gone.set()
 
-    await asyncio.wait_for(app.asgi(_scope(path), receive, send), 10)
+    await asyncio.wait_for(app.asgi(http_scope(path), receive, send), 10)
     return got
 
 

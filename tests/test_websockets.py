@@ -13,6 +13,7 @@ import sys
 import typing as t
 
 import pytest
+from asgi_scopes import websocket_scope
 from processes import free_port
 from servers import ServerProcess, server_environment
 
@@ -507,20 +508,7 @@ def test_the_servers_get_the_apps_message_limit(app: App) -> None:
 async def raw_exchange(app: App, path: str, inbox: list[Message]) -> list[Message]:
     """Call ``app.asgi`` with a websocket scope offering no extensions, the
     messages of ``inbox`` then silence; what the app sent."""
-    scope: Message = {
-        "type": "websocket",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "scheme": "ws",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-        "subprotocols": [],
-    }
+    scope = websocket_scope(path)
     sent: list[Message] = []
 
     async def receive() -> Message:
