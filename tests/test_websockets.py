@@ -1,7 +1,7 @@
 """WebSocket routes (``@app.websocket``), the ``websocket`` global, their
 hooks, signals and limits (framework/websockets.py,
 framework/asgi_websocket.py), through the async test client and a real
-uvicorn on 127.0.0.1."""
+uvicorn, hypercorn and granian on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -546,10 +546,12 @@ async def echo(name):
 """
 
 
-@pytest.fixture(scope="module")
-def uvicorn_server(
+@pytest.fixture(scope="module", params=["uvicorn", "hypercorn", "granian"])
+def real_server(
+    request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> t.Iterator[ServerProcess]:
+    """``framework serve --server NAME`` of the echo app, one per server."""
     folder = tmp_path_factory.mktemp("websockets")
     (folder / "wsapp.py").write_text(APP_SOURCE, encoding="utf-8")
     port = free_port()
@@ -557,12 +559,12 @@ def uvicorn_server(
         [
             sys.executable,
             *("-m", "framework.cli", "--app", "wsapp", "serve"),
-            *("--server", "uvicorn", "--port", str(port)),
+            *("--server", request.param, "--port", str(port)),
         ],
         port=port,
         folder=pathlib.Path(folder),
         env=server_environment(folder, FRAMEWORK_SKIP_DOTENV="1"),
-        name="uvicorn",
+        name=request.param,
     )
     process.wait_ready("/health", body=b"ok")
     yield process
@@ -570,13 +572,13 @@ def uvicorn_server(
     assert "Traceback" not in process.output(), process.output()
 
 
-def test_a_real_uvicorn_serves_the_route_to_a_websockets_client(
-    uvicorn_server: ServerProcess,
+def test_a_real_server_serves_the_route_to_a_websockets_client(
+    real_server: ServerProcess,
 ) -> None:
     from websockets.asyncio.client import connect
 
     async def main() -> list[str | bytes]:
-        url = f"ws://127.0.0.1:{uvicorn_server.port}/echo/ann"
+        url = f"ws://127.0.0.1:{real_server.port}/echo/ann"
         async with connect(url) as ws:
             await ws.send("one")
             first = await ws.recv()
@@ -587,30 +589,30 @@ def test_a_real_uvicorn_serves_the_route_to_a_websockets_client(
     assert run(main()) == ["ann: one", 'ann: {"two": 2}']
 
 
-def test_a_real_uvicorn_refuses_an_unknown_path(
-    uvicorn_server: ServerProcess,
+def test_a_real_server_refuses_an_unknown_path(
+    real_server: ServerProcess,
 ) -> None:
     from websockets.asyncio.client import connect
     from websockets.exceptions import InvalidStatus
 
     async def main() -> None:
-        async with connect(f"ws://127.0.0.1:{uvicorn_server.port}/nowhere"):
+        async with connect(f"ws://127.0.0.1:{real_server.port}/nowhere"):
             pass  # pragma: no cover - refused
 
     with pytest.raises(InvalidStatus) as refused:
         run(main())
-    # uvicorn offers the denial-response extension: the app's own 404.
+    # All three offer the denial-response extension: the app's own 404.
     assert refused.value.response.status_code == 404
 
 
-def test_a_real_uvicorn_closes_on_a_message_over_the_apps_limit(
-    uvicorn_server: ServerProcess,
+def test_a_real_server_closes_on_a_message_over_the_apps_limit(
+    real_server: ServerProcess,
 ) -> None:
     from websockets.asyncio.client import connect
     from websockets.exceptions import ConnectionClosed
 
     async def main() -> int | None:
-        url = f"ws://127.0.0.1:{uvicorn_server.port}/echo/ann"
+        url = f"ws://127.0.0.1:{real_server.port}/echo/ann"
         async with connect(url) as ws:
             await ws.send("x" * 5000)
             with pytest.raises(ConnectionClosed) as closed:
