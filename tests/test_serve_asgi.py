@@ -25,7 +25,11 @@ from servers import ServerProcess, read_to_end, server_environment
 from framework import App, Blueprint
 from framework.concurrency import loop_safe
 from framework.serving import ServeError, serve
-from framework.serving.choice import async_functions, wants_asgi
+from framework.serving.choice import (
+    _has_websocket_routes,
+    async_functions,
+    wants_asgi,
+)
 from framework.views import MethodView
 
 ASGI_SERVERS = ("uvicorn", "hypercorn", "granian")
@@ -576,6 +580,20 @@ def test_loop_safe_sync_hooks_do_not_count() -> None:
         return response
 
     assert not wants_asgi(app)
+
+
+def test_websocket_routes_want_asgi_and_wsgi_socket_views_do_not() -> None:
+    app = sync_app()
+    # Flask-Sock's way: a sync view on a websocket rule, under WSGI.
+    app.add_url_rule("/sock", view_func=lambda: "", websocket=True)
+    assert not wants_asgi(app)
+
+    @app.websocket("/live")
+    async def live() -> None:  # pragma: no cover - only looked at
+        pass
+
+    assert wants_asgi(app)
+    assert _has_websocket_routes(app)
 
 
 def test_looking_does_not_freeze_the_app() -> None:

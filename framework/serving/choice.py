@@ -70,6 +70,13 @@ def _runs_on_loop(f: t.Callable[..., t.Any], method: str | None = None) -> bool:
 
 
 def _has_websocket_routes(app: object) -> bool:
-    """Whether ``app`` has websocket routes, which only an ASGI server
-    serves. Websocket routes come with issue 19: until then, none."""
-    return False
+    """Whether ``app`` has ``@app.websocket`` routes (an async handler on a
+    websocket rule), which only an ASGI server serves. A sync view on a
+    websocket rule takes a WSGI server's socket over itself (Flask-Sock),
+    so it does not count."""
+    url_map = getattr(app, "url_map", None)
+    views = getattr(app, "view_functions", {})
+    return url_map is not None and any(
+        rule.websocket and inspect.iscoroutinefunction(views.get(rule.endpoint))
+        for rule in url_map.iter_rules()
+    )
