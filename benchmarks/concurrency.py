@@ -341,6 +341,25 @@ def align_table(rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def add_uvicorn_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--loop`` and ``--http``, passed on to the uvicorn started.
+
+    :param parser: the benchmark's parser.
+    """
+    parser.add_argument(
+        "--loop",
+        choices=["auto", "asyncio", "uvloop"],
+        default="auto",
+        help="uvicorn's --loop (default: auto)",
+    )
+    parser.add_argument(
+        "--http",
+        choices=["auto", "h11", "httptools"],
+        default="auto",
+        help="uvicorn's --http (default: auto)",
+    )
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse the command line.
 
@@ -382,18 +401,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="wall time a batch must stay under, in seconds "
         f"(default: {GOAL_SECONDS} x --sleep)",
     )
-    parser.add_argument(
-        "--loop",
-        choices=["auto", "asyncio", "uvloop"],
-        default="auto",
-        help="uvicorn's --loop (default: auto)",
-    )
-    parser.add_argument(
-        "--http",
-        choices=["auto", "h11", "httptools"],
-        default="auto",
-        help="uvicorn's --http (default: auto)",
-    )
+    add_uvicorn_options(parser)
     parser.add_argument(
         "--json",
         type=Path,

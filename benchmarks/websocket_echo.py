@@ -54,6 +54,7 @@ from pathlib import Path
 from benchmarks.concurrency import (
     Server,
     ServerError,
+    add_uvicorn_options,
     align_table,
     client_runner,
     uvicorn_flavour,
@@ -437,18 +438,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="the least framework / Starlette echo rate that "
         f"meets the goal (default: {GOAL_RATIO})",
     )
-    parser.add_argument(
-        "--loop",
-        choices=["auto", "asyncio", "uvloop"],
-        default="auto",
-        help="uvicorn's --loop (default: auto)",
-    )
-    parser.add_argument(
-        "--http",
-        choices=["auto", "h11", "httptools"],
-        default="auto",
-        help="uvicorn's --http (default: auto)",
-    )
+    add_uvicorn_options(parser)
     parser.add_argument(
         "--ws",
         choices=["auto", "websockets", "websockets-sansio", "wsproto"],
