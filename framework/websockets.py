@@ -24,6 +24,8 @@ import typing as t
 
 from werkzeug.exceptions import HTTPException
 
+from .ctx import _cv_context
+
 if t.TYPE_CHECKING:  # pragma: no cover
     from .wrappers import Request
 
@@ -270,8 +272,6 @@ class WebSocket:
     async def send_json(self, value: t.Any) -> None:
         """Send ``value`` as a JSON text message (the app's JSON provider
         serializes it, so dates and dataclasses work as in responses)."""
-        from .ctx import _cv_context
-
         ctx = _cv_context.get(None)
         text = json.dumps(value) if ctx is None else ctx.app.json.dumps(value)
         await self.send(text)
