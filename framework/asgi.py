@@ -54,7 +54,7 @@ from .bodies import (
 from .concurrency import CANCEL_ON_DISCONNECT, LoopBridge, ThreadHop, ThreadHopFull
 from .ctx import RequestContext
 from .dispatch import Dispatcher, LoopPlan
-from .errors import ErrorHandling
+from .errors import ErrorHandling, propagates_exceptions
 from .interfaces import Pipeline
 from .streams import AsyncBody, encoded
 from .wrappers import Response, scope_facts, scope_to_environ
@@ -850,10 +850,7 @@ def _stream_failed(app: AppLike) -> bool:
     app propagates exceptions (testing, debug mode,
     ``PROPAGATE_EXCEPTIONS``): then say so, and the caller re-raises it to
     the server (or the test), as a WSGI server gets it."""
-    propagate = app.config["PROPAGATE_EXCEPTIONS"]
-    if propagate is None:
-        propagate = app.testing or app.debug
-    if propagate:
+    if propagates_exceptions(app):
         return True
     app.logger.exception(
         "Producing the response body failed after its headers were sent;"

@@ -34,6 +34,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import signals
 from .ctx import RequestContext
+from .errors import propagates_exceptions
 from .websockets import (
     GOING_AWAY,
     INTERNAL_ERROR,
@@ -187,10 +188,7 @@ async def _failed(app: AppLike, ctx: WebSocketContext, error: Exception) -> None
         websocket.state = WebSocketState.CLOSED
     else:
         await websocket.close(INTERNAL_ERROR, "internal error")
-    propagate = app.config["PROPAGATE_EXCEPTIONS"]
-    if propagate is None:
-        propagate = app.testing or app.debug
-    if propagate:
+    if propagates_exceptions(app):
         raise error
     app.logger.error(
         "Exception in WebSocket handler %s [%s]",

@@ -31,7 +31,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from .typing import ErrorHandlerCallable
     from .wrappers import Response
 
-__all__ = ["ErrorHandling"]
+__all__ = ["ErrorHandling", "propagates_exceptions"]
 
 #: ``{scope: {code or None: {exception class: handler}}}``, scope ``None``
 #: being the app and a dotted name a blueprint.
@@ -41,6 +41,19 @@ ErrorHandlerSpec = dict[
 ]
 
 _MISSING: t.Any = object()
+
+
+def propagates_exceptions(app: AppLike) -> bool:
+    """Whether an unhandled error is raised to the server (or the test)
+    rather than answered with 500: ``PROPAGATE_EXCEPTIONS``, which ``None``
+    leaves to testing or debug mode.
+
+    :param app: the app.
+    """
+    propagate = app.config["PROPAGATE_EXCEPTIONS"]
+    if propagate is None:
+        return bool(app.testing or app.debug)
+    return bool(propagate)
 
 
 @define(slots=True)
@@ -181,10 +194,7 @@ class ErrorHandling:
             signals.got_request_exception.send(
                 app, _async_wrapper=app.ensure_sync, exception=exc
             )
-        propagate = app.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = app.testing or app.debug
-        if propagate:
+        if propagates_exceptions(app):
             raise exc
         pipeline = app.pipeline
         pipeline.log_exception(ctx, (type(exc), exc, exc.__traceback__))
@@ -233,10 +243,7 @@ class ErrorHandling:
             await signals.got_request_exception.send_async(
                 app, _sync_wrapper=as_coroutine_function, exception=exc
             )
-        propagate = app.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = app.testing or app.debug
-        if propagate:
+        if propagates_exceptions(app):
             raise exc
         pipeline = app.pipeline
         pipeline.log_exception(ctx, (type(exc), exc, exc.__traceback__))

@@ -23,6 +23,7 @@ from .. import interfaces
 from .. import typing as ft
 from ..config import Config
 from ..ctx import AppContext, RequestContext, _cv_context
+from ..errors import propagates_exceptions
 from ..wrappers import Request, Response
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -221,8 +222,5 @@ class PipelineMethods:
                 "A teardown callback raised an exception",
                 exc_info=(type(error), error, error.__traceback__),
             )
-        propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = self.testing or self.debug
-        if propagate:
+        if propagates_exceptions(self):  # type: ignore[arg-type]
             raise errors[0]
