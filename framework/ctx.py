@@ -792,6 +792,7 @@ def keep_context_async(
     background loop), so the push and the pop happen in one context."""
 
     async def generate() -> t.AsyncIterator[T]:
+        closed = False
         try:
             with ctx:
                 try:
@@ -800,9 +801,19 @@ def keep_context_async(
                 except Exception:
                     ctx.app.pipeline.log_exception(ctx, sys.exc_info())
                     raise
+                finally:
+                    # Stopped early (the client went away): the body's own
+                    # cleanup runs now, while the context is still active.
+                    closed = True
+                    await _aclose(iterator)
         finally:
-            aclose = getattr(iterator, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            if not closed:  # the push failed
+                await _aclose(iterator)
 
     return generate()
+
+
+async def _aclose(iterator: t.AsyncIterator[t.Any]) -> None:
+    aclose = getattr(iterator, "aclose", None)
+    if aclose is not None:
+        await aclose()

@@ -37,11 +37,6 @@ pytestmark = pytest.mark.usefixtures("transport")
 #: streams go through both transports in the client tests here.
 calls_wsgi = pytest.mark.wsgi_only(reason="calls the WSGI callable itself")
 
-#: A test that calls the WSGI callable itself (:func:`call_wsgi`), to look
-#: at the body before WSGI's server iterates it: WSGI only. The same
-#: streams through both transports are the client tests here.
-calls_wsgi = pytest.mark.wsgi_only(reason="calls the WSGI callable itself")
-
 FIXTURES = Path(__file__).parent / "templates_fixture"
 
 
@@ -148,6 +143,31 @@ def test_a_response_made_around_an_async_generator_streams(app: App) -> None:
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
     assert response.data == b"tick 0\ntick 1\ntick 2\n"
+
+
+def test_an_async_stream_closed_early_cleans_up_in_its_context(app: App) -> None:
+    # The client leaves after the first chunk: the generator's finally
+    # block still sees the request (stream_with_context's promise).
+    cleanups: list[str] = []
+    stopped = threading.Event()
+
+    @app.route("/endless")
+    async def endless() -> t.AsyncIterator[str]:
+        async def generate() -> t.AsyncIterator[str]:
+            try:
+                while True:
+                    yield "tick\n"
+            finally:
+                cleanups.append(request.args["name"])
+                stopped.set()
+
+        return stream_with_context(generate())
+
+    response = app.test_client().get("/endless?name=ada", buffered=False)
+    assert next(iter(response.response)) == b"tick\n"
+    response.close()
+    assert stopped.wait(5)
+    assert cleanups == ["ada"]
 
 
 def test_stream_with_context_through_the_client(app: App) -> None:
