@@ -50,16 +50,17 @@ test: $(VENV)/.dev-installed servers browser
 	$(BIN)/python -m pytest -q
 	$(BIN)/python -m sphinx -q -W --keep-going -b html docs docs/_build/html
 
-# The blog needs the framework alone (its dependencies and contrib/'s
-# packages come with it), not the development tools. An environment that
-# `make test` set up, and that is still up to date, has it already.
+# The blog needs the framework (its dependencies and contrib/'s packages
+# come with it) and the asgi extra, uvicorn, which serves its live updates
+# over WebSockets; not the development tools. An environment that
+# `make test` set up, and that is still up to date, has them already.
 $(VENV)/.run-installed: pyproject.toml contrib | $(BIN)/python
 	@if [ -f $(VENV)/.dev-installed ] && [ ! pyproject.toml -nt $(VENV)/.dev-installed ] \
 		&& [ ! contrib -nt $(VENV)/.dev-installed ]; then \
 		echo "$(VENV) has the framework already (make test installed it)"; \
 	else \
-		echo "$(BIN)/python -m pip install --quiet -e ."; \
-		$(BIN)/python -m pip install --quiet -e .; \
+		echo "$(BIN)/python -m pip install --quiet -e '.[asgi]'"; \
+		$(BIN)/python -m pip install --quiet -e '.[asgi]'; \
 	fi
 	touch $@
 

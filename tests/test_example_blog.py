@@ -2,8 +2,10 @@
 its instance-folder config, the ``init-db`` command, accounts, posts with
 ownership checks, flashed messages, CSRF tokens in every form, the site's
 error pages for every bad input, excerpts, the favicon and the phone
-layout's markup, and the ``python -m examples.blog`` database bootstrap.
-(tests/test_example_blog_browser.py checks the pages in a real browser.)
+layout's markup, comments and their live updates (over a WebSocket and
+as server-sent events), and the ``python -m examples.blog`` database
+bootstrap. (tests/test_example_blog_browser.py checks the pages in a real
+browser.)
 
 The fixtures live here rather than in ``conftest.py``: they build this
 example's app, not the generic test app the other modules share.
@@ -11,6 +13,8 @@ example's app, not the generic test app the other modules share.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import re
 import sqlite3
@@ -652,16 +656,18 @@ def test_init_db_if_missing_keeps_existing_data(app: App) -> None:
     assert len(query(app, "SELECT * FROM user")) == 2
 
 
-def test_main_bootstraps_the_database_and_runs_the_server(
+def test_main_bootstraps_the_database_and_serves_the_app(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "blog.sqlite"
     app = create_app({"DATABASE": str(path), "SECRET_KEY": "x"})
-    runs: list[dict[str, t.Any]] = []
-    monkeypatch.setattr(app, "run", lambda **kwargs: runs.append(kwargs))
+    served: list[tuple[App, dict[str, t.Any]]] = []
+    monkeypatch.setattr(
+        blog_main, "serve", lambda app, **kwargs: served.append((app, kwargs))
+    )
     monkeypatch.setattr(blog_main, "create_app", lambda: app)
     blog_main.main(["--host", "0.0.0.0", "--port", "5057"])
-    assert runs == [{"host": "0.0.0.0", "port": 5057, "debug": False}]
+    assert served == [(app, {"host": "0.0.0.0", "port": 5057})]
     assert path.exists()
     assert "Initialized the database" in capsys.readouterr().out
 
@@ -676,8 +682,10 @@ def test_main_bootstraps_the_database_and_runs_the_server(
         ("GET", "/{}/update"),
         ("POST", "/{}/update"),
         ("POST", "/{}/delete"),
+        ("POST", "/{}/comments"),
+        ("GET", "/{}/comments"),
     ],
-    ids=["detail", "update page", "update", "delete"],
+    ids=["detail", "update page", "update", "delete", "comment", "comments"],
 )
 @pytest.mark.parametrize(
     "post_id",
@@ -789,6 +797,9 @@ FORMS = [
         id="update",
     ),
     pytest.param("alice", "/1/update", "/1/delete", {}, "/", id="delete"),
+    pytest.param(
+        "bob", "/1", "/1/comments", {"body": "Nice."}, "/1#comment-1", id="comment"
+    ),
 ]
 
 
@@ -847,14 +858,16 @@ def test_every_form_is_refused_without_its_token_with_the_400_page(
     assert f"<p>{message}</p>" in response.text
     # The page's nav still knows who is logged in.
     assert ("<span>alice</span>" in response.text) == (user == "alice")
+    assert ("<span>bob</span>" in response.text) == (user == "bob")
     # Nothing happened: no new user or post, the post unchanged, the user
     # still logged in (or still not).
     assert len(query(app, "SELECT * FROM user")) == 2
     assert [tuple(row) for row in query(app, "SELECT id, title FROM post")] == [
         (1, "First post")
     ]
+    assert query(app, "SELECT * FROM comment") == []
     with csrf_client.session_transaction() as session:
-        assert session.get("user_id") == (1 if user == "alice" else None)
+        assert session.get("user_id") == {"alice": 1, "bob": 2}.get(user or "")
 
 
 def test_a_post_without_a_session_token_asks_to_load_the_form_again(
@@ -879,6 +892,188 @@ def test_the_session_cookie_is_samesite_lax(client: AppClient, auth: Auth) -> No
     assert cookie.startswith("session=")
     assert "; SameSite=Lax" in cookie
     assert "; HttpOnly" in cookie
+
+
+# -- comments -------------------------------------------------------------
+
+
+def comment(client: AppClient, body: str, post_id: int = 1) -> t.Any:
+    return client.post(f"/{post_id}/comments", data={"body": body})
+
+
+def test_a_post_without_comments_says_so(client: AppClient) -> None:
+    page = client.get("/1").text
+    assert '<p id="no-comments">No comments yet.</p>' in page
+    assert '<ol id="comments"></ol>' in page
+
+
+def test_only_a_logged_in_user_sees_the_comment_form(
+    client: AppClient, auth: Auth
+) -> None:
+    assert 'action="/1/comments"' not in client.get("/1").text
+    assert "to comment." in client.get("/1").text
+    auth.login("bob")
+    assert 'action="/1/comments"' in client.get("/1").text
+
+
+def test_a_comment_is_stored_and_shown_under_its_post(
+    app: App, client: AppClient, auth: Auth
+) -> None:
+    auth.login("bob")
+    response = comment(client, "  Nice post.  ")
+    assert response.headers["Location"] == "/1#comment-1"
+    rows = query(app, "SELECT post_id, author_id, body FROM comment")
+    assert [tuple(row) for row in rows] == [(1, 2, "Nice post.")]
+    page = client.get("/1").text
+    assert '<li class="comment" id="comment-1" data-id="1">' in page
+    assert "bob on " in page
+    assert '<p class="body">Nice post.</p>' in page
+    assert '<p id="no-comments" hidden>' in page
+
+
+def test_comment_text_is_escaped(client: AppClient, auth: Auth) -> None:
+    auth.login()
+    comment(client, "<script>alert(1)</script>")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get("/1").text
+
+
+def test_commenting_needs_a_login(app: App, client: AppClient) -> None:
+    response = comment(client, "Anonymous.")
+    assert response.headers["Location"] == "/auth/login"
+    assert query(app, "SELECT * FROM comment") == []
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("", "A comment needs some text."),
+        ("   ", "A comment needs some text."),
+        ("x" * 2001, "That comment is too long (2000 characters at most)."),
+    ],
+    ids=["empty", "blank", "too long"],
+)
+def test_a_bad_comment_shows_the_post_again_with_a_400(
+    app: App, client: AppClient, auth: Auth, body: str, message: str
+) -> None:
+    auth.login()
+    response = comment(client, body)
+    assert response.status_code == 400
+    assert f'<p class="error">{message}</p>' in response.text
+    assert "<title>First post - Blog</title>" in response.text
+    assert query(app, "SELECT * FROM comment") == []
+
+
+def test_a_bad_comment_keeps_the_text_typed(client: AppClient, auth: Auth) -> None:
+    auth.login()
+    response = comment(client, "x" * 2001)
+    assert f">{'x' * 2001}</textarea>" in response.text
+
+
+def test_a_comment_on_a_missing_post_is_a_404(
+    app: App, client: AppClient, auth: Auth
+) -> None:
+    auth.login()
+    assert comment(client, "Hello?", post_id=2).status_code == 404
+    assert query(app, "SELECT * FROM comment") == []
+
+
+def test_deleting_a_post_deletes_its_comments(
+    app: App, client: AppClient, auth: Auth
+) -> None:
+    auth.login()
+    comment(client, "Mine.")
+    client.post("/1/delete")
+    assert query(app, "SELECT * FROM comment") == []
+
+
+def test_since_lists_the_comments_after_a_number(client: AppClient, auth: Auth) -> None:
+    auth.login()
+    for body in ("one", "two", "three"):
+        comment(client, body)
+    page = client.get("/1/comments?after=1").text
+    assert re.findall(r'id="comment-(\d+)"', page) == ["2", "3"]
+    assert client.get("/1/comments?after=3").text.strip() == ""
+
+
+@pytest.mark.parametrize(
+    "after", ["", "abc", "-5", "9" * 30, "-" + "9" * 30, "9" * 5000]
+)
+def test_since_takes_any_number_as_a_bound(
+    client: AppClient, auth: Auth, after: str
+) -> None:
+    auth.login()
+    comment(client, "one")
+    response = client.get(f"/1/comments?after={after}")
+    assert response.status_code == 200
+    # Beyond every comment, or no bound at all.
+    expected = [] if after == "9" * 30 else ["1"]
+    assert re.findall(r'id="comment-(\d+)"', response.text) == expected
+
+
+# -- live updates ----------------------------------------------------------
+
+
+def run(coro: t.Coroutine[t.Any, t.Any, t.Any]) -> t.Any:
+    return asyncio.run(coro)
+
+
+def test_every_open_page_gets_the_count_of_readers(app: App) -> None:
+    async def scenario() -> None:
+        client = app.async_test_client()
+        async with client.websocket("/1/live") as first:
+            assert await first.receive_json() == {"type": "readers", "count": 1}
+            async with client.websocket("/1/live") as second:
+                assert await second.receive_json() == {"type": "readers", "count": 2}
+                assert await first.receive_json() == {"type": "readers", "count": 2}
+            # The second page closed.
+            assert await first.receive_json() == {"type": "readers", "count": 1}
+
+    run(scenario())
+
+
+def test_readers_of_another_post_are_not_counted(app: App) -> None:
+    async def scenario() -> None:
+        client = app.async_test_client()
+        async with client.websocket("/1/live") as first:
+            await first.receive_json()
+            async with client.websocket("/2/live") as other:
+                assert await other.receive_json() == {"type": "readers", "count": 1}
+
+    run(scenario())
+
+
+def test_a_new_comment_reaches_every_open_page(app: App) -> None:
+    async def scenario() -> None:
+        client = app.async_test_client()
+        async with client.websocket("/1/live") as reader:
+            await reader.receive_json()
+            await client.post(
+                "/auth/login", data={"username": "bob", "password": "bob-password"}
+            )
+            await client.post("/1/comments", data={"body": "Live!"})
+            message = await reader.receive_json()
+        assert message["type"] == "comment"
+        assert message["id"] == 1
+        assert '<li class="comment" id="comment-1" data-id="1">' in message["html"]
+        assert '<p class="body">Live!</p>' in message["html"]
+
+    run(scenario())
+
+
+def test_the_live_updates_come_as_server_sent_events_too(app: App) -> None:
+    async def scenario() -> None:
+        client = app.async_test_client()
+        async with client.stream("/1/events") as response:
+            assert response.headers["Content-Type"].startswith("text/event-stream")
+            events = aiter(response)
+            first = (await anext(events)).decode()
+            assert first.startswith("data: ") and first.endswith("\n\n")
+            assert json.loads(first.removeprefix("data: ")) == {
+                "type": "readers",
+                "count": 1,
+            }
+
+    run(scenario())
 
 
 # -- the site's error pages -----------------------------------------------------

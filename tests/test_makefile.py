@@ -63,10 +63,10 @@ def make(checkout: Path, target: str) -> list[str]:
 RUN_BLOG = "-m examples.blog --host 127.0.0.1 --port 5000"
 
 
-def test_make_run_installs_the_framework_without_the_dev_extra(
+def test_make_run_installs_the_framework_and_its_asgi_server_only(
     checkout: Path,
 ) -> None:
-    assert make(checkout, "run") == ["-m pip install --quiet -e .", RUN_BLOG]
+    assert make(checkout, "run") == ["-m pip install --quiet -e .[asgi]", RUN_BLOG]
 
 
 def test_make_run_again_installs_nothing(checkout: Path) -> None:
@@ -91,4 +91,4 @@ def test_make_run_reinstalls_when_the_project_changed(checkout: Path) -> None:
     make(checkout, ".venv/.dev-installed")
     _age(checkout / ".venv" / ".dev-installed", seconds=50)
     (checkout / "pyproject.toml").write_text("[project]\nname = 'changed'\n")
-    assert make(checkout, "run") == ["-m pip install --quiet -e .", RUN_BLOG]
+    assert make(checkout, "run") == ["-m pip install --quiet -e .[asgi]", RUN_BLOG]

@@ -2,7 +2,8 @@
 
 :func:`create_app` builds it: configuration from the instance folder, CSRF
 protection for every form, the SQLite storage of :mod:`.db`, the ``auth``
-and ``blog`` blueprints, and the error pages. Try it with
+and ``blog`` blueprints, the comments and their live updates, and the
+error pages. Try it with
 ``python -m examples.blog``, or with the command line:
 ``framework --app examples.blog init-db``.
 """
@@ -17,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from framework import App, render_template
 
-from . import auth, blog, db
+from . import auth, blog, comments, db, live
 
 #: The errors the site answers with a page of its own, in its layout.
 #: 400 covers a form sent without its CSRF token.
@@ -56,6 +57,11 @@ def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> App:
     db.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(blog.bp)
+    app.register_blueprint(comments.bp)
+    # Live updates travel through broadcast groups: in this process unless
+    # BROADCAST_URL (in instance/config.py) names a Redis server.
+    live.broadcast.init_app(app)
+    app.register_blueprint(live.bp)
     # Every POST must send back the session's token, which the templates
     # put in each form with {{ csrf_token() }}; one without it is a 400.
     # Set up after auth, whose hook loads g.user first: the 400 page still

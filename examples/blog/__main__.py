@@ -1,6 +1,12 @@
-"""``python -m examples.blog [--host H] [--port P] [--debug]``: serve the
-blog with the development server, creating its database first if the file
-is missing."""
+"""``python -m examples.blog [--host H] [--port P]``: serve the blog as
+``make run`` does, creating its database first if the file is missing.
+
+It runs under the server ``framework serve`` picks: uvicorn, an ASGI
+server, when it is installed (the ``asgi`` extra), because the blog's live
+updates use a WebSocket; else waitress, where pages get them as
+server-sent events instead. For the reloader and the debugger, use
+``framework --app examples.blog run --debug``.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import os
 import click
 
 from framework import App
+from framework.serving import serve
 
 from . import create_app
 from .db import init_db
@@ -34,11 +41,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5000)
-    parser.add_argument("--debug", action="store_true")
     args = parser.parse_args(argv)
     app = create_app()
     init_db_if_missing(app)
-    app.run(host=args.host, port=args.port, debug=args.debug)
+    serve(app, host=args.host, port=args.port)
 
 
 if __name__ == "__main__":

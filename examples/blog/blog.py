@@ -4,7 +4,7 @@ their author may edit or delete one.
 Post ids in URLs use the ``int`` converter, so ``/abc/update`` is a 404
 before any view runs. A missing post is a 404 and someone else's post a
 403, each with a page saying so. The index shows the start of each post;
-its page shows the rest.
+its page shows the rest, and its comments (:mod:`.comments` writes them).
 """
 
 from __future__ import annotations
@@ -57,6 +57,21 @@ def get_post(post_id: int, check_author: bool = True) -> sqlite3.Row:
     return t.cast(sqlite3.Row, post)
 
 
+def get_comments(post_id: int, after: int = 0) -> list[sqlite3.Row]:
+    """The post's comments with their authors' names, oldest first: those
+    after comment number ``after`` (all of them by default)."""
+    return (
+        get_db()
+        .execute(
+            "SELECT c.id, c.body, c.created, u.username"
+            " FROM comment c JOIN user u ON c.author_id = u.id"
+            " WHERE c.post_id = ? AND c.id > ? ORDER BY c.id",
+            (post_id, after),
+        )
+        .fetchall()
+    )
+
+
 def _read_post_form() -> tuple[str, str, str | None]:
     """The form's title and body, and what is wrong with them."""
     title = request.form.get("title", "").strip()
@@ -90,7 +105,11 @@ def index() -> str:
 @bp.get("/<int:post_id>")
 def detail(post_id: int) -> str:
     """One post; anyone may read it."""
-    return render_template("blog/detail.html", post=get_post(post_id, False))
+    return render_template(
+        "blog/detail.html",
+        post=get_post(post_id, False),
+        comments=get_comments(post_id),
+    )
 
 
 @bp.route("/create", methods=["GET", "POST"])

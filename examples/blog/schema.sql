@@ -1,5 +1,6 @@
 -- The blog's tables. `init-db` runs this file: it starts from nothing, so
 -- running it again erases every user and post.
+DROP TABLE IF EXISTS comment;
 DROP TABLE IF EXISTS post;
 DROP TABLE IF EXISTS user;
 
@@ -16,3 +17,13 @@ CREATE TABLE post (
   title TEXT NOT NULL,
   body TEXT NOT NULL
 );
+
+-- Deleting a post deletes its comments (db.py turns foreign keys on).
+CREATE TABLE comment (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  post_id INTEGER NOT NULL REFERENCES post (id) ON DELETE CASCADE,
+  author_id INTEGER NOT NULL REFERENCES user (id),
+  created TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  body TEXT NOT NULL
+);
+CREATE INDEX comment_post ON comment (post_id, id);
