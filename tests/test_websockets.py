@@ -547,12 +547,11 @@ async def echo(name):
 """
 
 
-@pytest.fixture(scope="module", params=["uvicorn", "hypercorn", "granian"])
-def real_server(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
+def serve_echo_app(
+    tmp_path_factory: pytest.TempPathFactory, server: str, *options: str
 ) -> t.Iterator[ServerProcess]:
-    """``framework serve --server NAME`` of the echo app, one per server."""
+    """``framework serve --server SERVER`` of the echo app, until the
+    generator is closed; stopping it must be clean."""
     folder = tmp_path_factory.mktemp("websockets")
     (folder / "wsapp.py").write_text(APP_SOURCE, encoding="utf-8")
     port = free_port()
@@ -560,17 +559,26 @@ def real_server(
         [
             sys.executable,
             *("-m", "framework.cli", "--app", "wsapp", "serve"),
-            *("--server", request.param, "--port", str(port)),
+            *("--server", server, *options, "--port", str(port)),
         ],
         port=port,
         folder=pathlib.Path(folder),
         env=server_environment(folder, FRAMEWORK_SKIP_DOTENV="1"),
-        name=request.param,
+        name=server,
     )
     process.wait_ready("/health", body=b"ok")
     yield process
     assert process.stop() == 0, process.output()
     assert "Traceback" not in process.output(), process.output()
+
+
+@pytest.fixture(scope="module", params=["uvicorn", "hypercorn", "granian"])
+def real_server(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> t.Iterator[ServerProcess]:
+    """The echo app under each ASGI server."""
+    yield from serve_echo_app(tmp_path_factory, request.param)
 
 
 @pytest.fixture(scope="module", params=["waitress", "gunicorn"])
@@ -578,26 +586,9 @@ def wsgi_server(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> t.Iterator[ServerProcess]:
-    """``framework serve --server NAME`` of the echo app under a WSGI
-    server, chosen outright (the default would pick an ASGI one)."""
-    folder = tmp_path_factory.mktemp("websockets-wsgi")
-    (folder / "wsapp.py").write_text(APP_SOURCE, encoding="utf-8")
-    port = free_port()
-    process = ServerProcess(
-        [
-            sys.executable,
-            *("-m", "framework.cli", "--app", "wsapp", "serve"),
-            *("--server", request.param, "--workers", "1", "--port", str(port)),
-        ],
-        port=port,
-        folder=pathlib.Path(folder),
-        env=server_environment(folder, FRAMEWORK_SKIP_DOTENV="1"),
-        name=request.param,
-    )
-    process.wait_ready("/health", body=b"ok")
-    yield process
-    assert process.stop() == 0, process.output()
-    assert "Traceback" not in process.output(), process.output()
+    """The echo app under a WSGI server, chosen outright (the default
+    would pick an ASGI one)."""
+    yield from serve_echo_app(tmp_path_factory, request.param, "--workers", "1")
 
 
 def test_a_real_wsgi_server_answers_the_handshake_with_426(
