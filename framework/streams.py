@@ -20,7 +20,7 @@ import queue
 import threading
 import typing as t
 
-__all__ = ["AsyncBody", "drain", "draining", "encoded", "on_activity"]
+__all__ = ["AsyncBody", "drain", "draining", "encoded", "on_activity", "resume"]
 
 _DONE = object()
 
@@ -53,6 +53,15 @@ def drain() -> None:
         # RuntimeError: that loop is closed, its stream gone.
         with contextlib.suppress(RuntimeError):
             waiter.get_loop().call_soon_threadsafe(_wake, waiter)
+
+
+def resume() -> None:
+    """Undo :func:`drain` for the streams that start from now on: a server
+    starts serving in this process (after another one stopped in it, as
+    when servers are run in-process). ``framework serve``'s runners call
+    it as they start."""
+    global _draining
+    _draining = False
 
 
 def _wake(waiter: asyncio.Future[None]) -> None:

@@ -172,6 +172,55 @@ def test_async_generator_of_events(app: App, transport: str) -> None:
     assert app.test_client().get("/").data == b"data: one\n\nid: 2\ndata: two\n\n"
 
 
+@pytest.mark.parametrize("source", ["sync", "async"])
+def test_a_drain_ends_open_streams_until_resumed(
+    app: App, transport: str, source: str
+) -> None:
+    from framework import streams
+
+    closed: list[str] = []
+
+    def sync_events() -> t.Iterator[str]:
+        try:
+            yield "first"
+            while True:
+                time.sleep(0.01)
+                yield "more"
+        finally:
+            closed.append("sync")
+
+    async def async_events() -> t.AsyncIterator[str]:
+        try:
+            yield "first"
+            await asyncio.Event().wait()  # no event ever
+        finally:
+            closed.append("async")
+
+    @app.get("/")
+    def index() -> EventStream:
+        events = sync_events() if source == "sync" else async_events()
+        return EventStream(events, keepalive=0)
+
+    response = app.test_client().get("/", buffered=False)
+    chunks = iter(response.response)
+    assert next(chunks) == b"data: first\n\n"
+    try:
+        streams.drain()
+        rest = b"".join(chunks)  # ends: the server is stopping
+        # A new stream while draining ends at once too.
+        assert app.test_client().get("/").data == b""
+    finally:
+        streams.resume()
+    response.close()
+    assert set(rest.split(b"\n\n")) <= {b"data: more", b""}
+    # The first generator was closed (the second may never have started).
+    assert closed[:1] == [source]
+    # Serving again: streams run as usual.
+    response = app.test_client().get("/", buffered=False)
+    assert next(iter(response.response)) == b"data: first\n\n"
+    response.close()
+
+
 def test_keepalives_fill_the_silences_of_a_sync_generator(
     app: App, transport: str
 ) -> None:

@@ -85,6 +85,7 @@ def _start_serving(worker: t.Any) -> None:
     # A sync worker tells the master it is alive only between requests:
     # long streams tell it on each event and keep-alive instead.
     streams.on_activity = worker.notify
+    streams.resume()
     _drain_streams_on_stop(worker)
     try:
         start_serving(worker.wsgi)

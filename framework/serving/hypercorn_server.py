@@ -72,6 +72,7 @@ def run_hypercorn(
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
 
+    streams.resume()
     config = Config()
     # hypercorn makes its socket object from the descriptor and closes it.
     config.bind = [f"fd://{sock.detach()}"]

@@ -281,6 +281,7 @@ def run_uvicorn(
     :param stop_signals: the signals that stop it; a second one stops it at
         once.
     """
+    streams.resume()
     ws_limit = websocket_max_size(app)
     config = uvicorn.Config(
         app,

@@ -363,6 +363,7 @@ def run_waitress(
     :param stop_signals: the signals that stop the server; a second one
         stops it at once.
     """
+    streams.resume()
     on_main = threading.current_thread() is threading.main_thread()
     box: list[HardenedWaitress] = []
     signalled_early: list[int] = []
