@@ -44,6 +44,12 @@ Each event and keep-alive also calls
 points it at the worker's heartbeat, so the ``sync`` worker streaming for
 longer than its ``timeout`` is not restarted while keep-alives flow.
 
+When the server stops, ``framework serve`` calls
+:func:`framework.streams.drain`: every stream ends as if its source had
+(the generator is closed, teardown runs), so the server's drain is not
+held up for its whole grace period, and browsers reconnect to the next
+server with ``Last-Event-ID``.
+
 What a stream costs: under WSGI, a server thread for the stream's whole
 life (plus the producer thread for a sync source), so a deployment holds at
 most threads times worker processes streams at once; under ASGI, a task on the
@@ -77,6 +83,11 @@ KEEPALIVE = b": keep-alive\n\n"
 
 #: ``SSE_KEEPALIVE_INTERVAL`` when there is no app to ask.
 DEFAULT_KEEPALIVE = 15.0
+
+#: Seconds a stream ended by the server's stop waits for its sync
+#: generator to be closed (the ``next()`` it is in must return first)
+#: before the response ends.
+CLOSE_WAIT = 5.0
 
 _NEWLINE = re.compile(r"[\r\n]")
 #: Line ends in data: the event-stream format ends a line at any of them.
@@ -254,26 +265,36 @@ async def _encoded(
         _AsyncSource(events) if hasattr(events, "__aiter__") else _SyncSource(events)  # type: ignore[arg-type]
     )
     pending: asyncio.Future[t.Any] | None = None
+    drained = False
     try:
-        while True:
-            if pending is None:
-                pending = source.next()
-            if keepalive is not None:
-                done, _ = await asyncio.wait({pending}, timeout=keepalive)
+        with streams.draining() as stopping:
+            while True:
+                if pending is None:
+                    pending = source.next()
+                done, _ = await asyncio.wait(
+                    {pending, stopping},
+                    timeout=keepalive,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                if stopping in done:
+                    # The server is stopping: end here, and the browser
+                    # reconnects to the next one.
+                    drained = True
+                    return
                 if not done:
                     _active()
                     yield KEEPALIVE
                     continue
-            item = await pending
-            pending = None
-            if item is _END:
-                return
-            _active()
-            yield encode_event(item)
+                item = pending.result()
+                pending = None
+                if item is _END:
+                    return
+                _active()
+                yield encode_event(item)
     finally:
         if pending is not None and not pending.done():
             pending.cancel()
-        await source.stop(pending)
+        await source.stop(pending, drained)
 
 
 def _active() -> None:
@@ -291,8 +312,13 @@ class _Source:
         """A future of the next event, or of ``_END``."""
         raise NotImplementedError
 
-    async def stop(self, pending: asyncio.Future[t.Any] | None) -> None:
-        """Stop the source, closing the iterable."""
+    async def stop(self, pending: asyncio.Future[t.Any] | None, drained: bool) -> None:
+        """Stop the source, closing the iterable.
+
+        :param drained: the server is stopping (see
+            :func:`framework.streams.drain`), and the process may end as
+            soon as the response does.
+        """
         raise NotImplementedError
 
 
@@ -312,7 +338,7 @@ class _AsyncSource(_Source):
         except StopAsyncIteration:
             return _END
 
-    async def stop(self, pending: asyncio.Future[t.Any] | None) -> None:
+    async def stop(self, pending: asyncio.Future[t.Any] | None, drained: bool) -> None:
         if pending is not None:
             # Cancelled above: let it end, running the generator's finally.
             await asyncio.wait({pending})
@@ -338,8 +364,24 @@ class _SyncSource(_Source):
         self.producer.ask(deliver)
         return future
 
-    async def stop(self, pending: asyncio.Future[t.Any] | None) -> None:
+    async def stop(self, pending: asyncio.Future[t.Any] | None, drained: bool) -> None:
         self.producer.stop()
+        if not drained:
+            return
+        # The server exits once the response ends, which would cut the
+        # producer thread short: wait a bounded while for the generator's
+        # close, so that its finally blocks run. (Not when the client left:
+        # a WSGI server thread closing the response would wait too.)
+        loop = asyncio.get_running_loop()
+        closed: asyncio.Future[t.Any] = loop.create_future()
+
+        def settle() -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed
+                loop.call_soon_threadsafe(_settle, closed, None)
+
+        self.producer.when_finished(settle)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(closed, CLOSE_WAIT)
 
 
 def _settle(future: asyncio.Future[t.Any], item: t.Any) -> None:
@@ -363,6 +405,7 @@ class _Producer:
         self.thread: threading.Thread | None = None
         #: Set once the iterable is closed.
         self.finished = threading.Event()
+        self.finished_callbacks: list[t.Callable[[], None]] = []
 
     def ask(self, deliver: t.Callable[[t.Any], None]) -> None:
         """Get the next item, and pass it (or ``_END``, or the exception
@@ -413,6 +456,15 @@ class _Producer:
         finally:
             self._close()
 
+    def when_finished(self, callback: t.Callable[[], None]) -> None:
+        """Call ``callback`` once the iterable is closed: now if it is,
+        else from the thread that closes it."""
+        with self.condition:
+            if not self.finished.is_set():
+                self.finished_callbacks.append(callback)
+                return
+        callback()
+
     def _close(self) -> None:
         close = getattr(self.iterable, "close", None)
         try:
@@ -421,4 +473,8 @@ class _Producer:
         except Exception:
             _log.exception("Closing the events of a stream failed")
         finally:
-            self.finished.set()
+            with self.condition:
+                self.finished.set()
+                callbacks, self.finished_callbacks = self.finished_callbacks, []
+            for callback in callbacks:
+                callback()

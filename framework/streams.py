@@ -14,11 +14,13 @@ as a streamed body. :class:`AsyncBody` carries it in a response:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import queue
 import threading
 import typing as t
 
-__all__ = ["AsyncBody", "encoded", "on_activity"]
+__all__ = ["AsyncBody", "drain", "draining", "encoded", "on_activity"]
 
 _DONE = object()
 
@@ -29,6 +31,49 @@ _DONE = object()
 #: worker would otherwise be restarted while it streams for longer than
 #: its ``timeout``; ``None`` elsewhere.
 on_activity: t.Callable[[], object] | None = None
+
+# Set once the server stops; the futures of the streams waiting for it.
+_draining = False
+_drain_waiters: set[asyncio.Future[None]] = set()
+
+
+def drain() -> None:
+    """Tell every long-lived body (an :class:`~framework.sse.EventStream`)
+    of this process that the server is stopping: each ends, as if its
+    source had, so the server's drain does not wait out its whole grace
+    period for streams that never finish, and the browsers reconnect to
+    the next server. ``framework serve`` calls it when the server begins
+    to stop. Safe from any thread and from a signal handler: it only sets
+    a flag and schedules callbacks on the streams' loops.
+    """
+    global _draining
+    _draining = True
+    # A copy: a stream on another thread may come or go meanwhile.
+    for waiter in tuple(_drain_waiters):
+        # RuntimeError: that loop is closed, its stream gone.
+        with contextlib.suppress(RuntimeError):
+            waiter.get_loop().call_soon_threadsafe(_wake, waiter)
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+@contextlib.contextmanager
+def draining() -> t.Iterator[asyncio.Future[None]]:
+    """A future of the running loop, done once :func:`drain` is called
+    (at once if it was): what a long-lived body waits on beside its own
+    work. Forgotten when the block ends."""
+    waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    _drain_waiters.add(waiter)
+    if _draining:
+        waiter.set_result(None)
+    try:
+        yield waiter
+    finally:
+        _drain_waiters.discard(waiter)
+        waiter.cancel()
 
 
 class AsyncBody:

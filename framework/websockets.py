@@ -76,7 +76,12 @@ class MessageTooLarge(WebSocketDisconnect):
 
 class NeedsASGI(HTTPException):
     """A WebSocket handshake reached the app through a WSGI server, which
-    can't hand a connection over: 426, with a message that names the fix."""
+    can't hand a connection over: 426, with a message that names the fix.
+
+    Without the ``Upgrade`` header a 426 should carry: it is a hop-by-hop
+    header, which a WSGI app may not send (PEP 3333). waitress refuses the
+    response for it, and gunicorn would answer ``Connection: upgrade``.
+    """
 
     code = 426
     description = (
@@ -85,11 +90,6 @@ class NeedsASGI(HTTPException):
         " chooses one for an app with WebSocket routes; or uvicorn"
         " module:app.asgi)."
     )
-
-    def get_headers(self, *args: t.Any, **kwargs: t.Any) -> list[tuple[str, str]]:
-        """The page's headers, and ``Upgrade: websocket`` (a 426 names the
-        protocol to upgrade to)."""
-        return [*super().get_headers(*args, **kwargs), ("Upgrade", "websocket")]
 
 
 def needs_asgi(**view_args: t.Any) -> t.NoReturn:

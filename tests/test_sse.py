@@ -624,3 +624,59 @@ def test_client_going_away_ends_the_generator(
             assert response.readline() == b"\n"
         assert response.readline() == b"data: tick\n"
     assert eventually(lambda: (folder / f"ended-{tag}").exists(), 10), server.output()
+
+
+#: Long enough that a drain waiting for the streams would be caught.
+GRACEFUL_TIMEOUT = 30
+
+
+#: Each server, with its options, and the streams it holds at once in the
+#: test below: gunicorn's ``sync`` worker serves one request at a time.
+STOPPING = {
+    "waitress": ([], ["/ticks", "/async-ticks"]),
+    "gunicorn-sync": (["--threads", "1"], ["/ticks"]),
+    "gunicorn-gthread": (["--threads", "2"], ["/ticks", "/async-ticks"]),
+    "uvicorn": ([], ["/ticks", "/async-ticks"]),
+    "hypercorn": ([], ["/ticks", "/async-ticks"]),
+}
+
+
+@pytest.mark.parametrize("name", list(STOPPING))
+def test_stopping_the_server_ends_its_streams_at_once(
+    name: str, folder: pathlib.Path
+) -> None:
+    # A restart must not wait out the grace period for streams that never
+    # end: they end, their generators are closed, and the server exits.
+    options, paths = STOPPING[name]
+    port = free_port()
+    argv = [sys.executable, "-m", "framework.cli", "--app", "sseapp", "serve"]
+    argv += ["--server", name.partition("-")[0], "--workers", "1", *options]
+    argv += ["--port", str(port), "--graceful-timeout", str(GRACEFUL_TIMEOUT)]
+    process = ServerProcess(
+        argv,
+        port=port,
+        folder=folder,
+        env=server_environment(folder, FRAMEWORK_SKIP_DOTENV="1"),
+        name=name,
+    )
+    try:
+        process.wait_ready("/health", body=b"ok")
+        tags = {path: f"stop-{name}-{path.strip('/')}" for path in paths}
+        with contextlib.ExitStack() as streams:
+            responses = [
+                streams.enter_context(_open(process, f"{path}?tag={tag}"))
+                for path, tag in tags.items()
+            ]
+            for response in responses:
+                assert response.readline().startswith(b"data: ")
+            started = time.monotonic()
+            process.process.terminate()
+            for response in responses:
+                response.read()  # to the end of the stream: it ended
+            assert time.monotonic() - started < GRACEFUL_TIMEOUT / 3
+        status = process.process.wait(timeout=GRACEFUL_TIMEOUT / 3)
+        assert status == 0, process.output()
+        for tag in tags.values():
+            assert (folder / f"ended-{tag}").exists(), process.output()
+    finally:
+        process.kill()

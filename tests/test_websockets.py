@@ -457,7 +457,8 @@ def test_a_wsgi_server_answers_the_handshake_with_426(app: App) -> None:
     upgrade = {"Upgrade": "websocket", "Connection": "Upgrade"}
     response = client.get("/ws", headers=upgrade)
     assert response.status_code == 426
-    assert response.headers["Upgrade"] == "websocket"
+    # A hop-by-hop header, which WSGI servers refuse from an app.
+    assert "Upgrade" not in response.headers
     assert b"served only through ASGI" in response.data
     # A plain request to a WebSocket route is a 400, not the handler.
     assert client.get("/ws").status_code == 400
@@ -570,6 +571,51 @@ def real_server(
     yield process
     assert process.stop() == 0, process.output()
     assert "Traceback" not in process.output(), process.output()
+
+
+@pytest.fixture(scope="module", params=["waitress", "gunicorn"])
+def wsgi_server(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> t.Iterator[ServerProcess]:
+    """``framework serve --server NAME`` of the echo app under a WSGI
+    server, chosen outright (the default would pick an ASGI one)."""
+    folder = tmp_path_factory.mktemp("websockets-wsgi")
+    (folder / "wsapp.py").write_text(APP_SOURCE, encoding="utf-8")
+    port = free_port()
+    process = ServerProcess(
+        [
+            sys.executable,
+            *("-m", "framework.cli", "--app", "wsapp", "serve"),
+            *("--server", request.param, "--workers", "1", "--port", str(port)),
+        ],
+        port=port,
+        folder=pathlib.Path(folder),
+        env=server_environment(folder, FRAMEWORK_SKIP_DOTENV="1"),
+        name=request.param,
+    )
+    process.wait_ready("/health", body=b"ok")
+    yield process
+    assert process.stop() == 0, process.output()
+    assert "Traceback" not in process.output(), process.output()
+
+
+def test_a_real_wsgi_server_answers_the_handshake_with_426(
+    wsgi_server: ServerProcess,
+) -> None:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus
+
+    async def main() -> None:
+        async with connect(f"ws://127.0.0.1:{wsgi_server.port}/echo/ann"):
+            pass  # pragma: no cover - refused
+
+    with pytest.raises(InvalidStatus) as refused:
+        run(main())
+    response = refused.value.response
+    assert response.status_code == 426
+    assert b"served only through ASGI" in response.body
+    assert "upgrade" not in response.headers.get("Connection", "").lower()
 
 
 def test_a_real_server_serves_the_route_to_a_websockets_client(

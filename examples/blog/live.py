@@ -89,14 +89,21 @@ async def _count_reader(post_id: int, change: int) -> None:
 async def updates(post_id: int) -> t.AsyncIterator[dict[str, t.Any]]:
     """The messages for one open page of the post, until it closes: the
     count of readers (this page included) first, then every message sent
-    to the post's group."""
-    async with broadcast.subscribe(_group(post_id)) as subscription:
-        await _count_reader(post_id, 1)
-        try:
-            async for message in subscription:
-                yield message
-        finally:
-            await _count_reader(post_id, -1)
+    to the post's group.
+
+    If the broadcast fails (its Redis went away), the messages end, with a
+    warning in the log: the page connects again a little later.
+    """
+    try:
+        async with broadcast.subscribe(_group(post_id)) as subscription:
+            await _count_reader(post_id, 1)
+            try:
+                async for message in subscription:
+                    yield message
+            finally:
+                await _count_reader(post_id, -1)
+    except BroadcastError as e:
+        current_app.logger.warning("Live updates of post %s stopped: %s", post_id, e)
 
 
 @bp.websocket("/<int:post_id>/live")
@@ -113,14 +120,14 @@ async def socket(post_id: int) -> None:
             tasks.create_task(_until_closed())
     except* WebSocketDisconnect:
         pass  # the page was closed or went away
-    except* BroadcastError as errors:
-        current_app.logger.warning("Live updates stopped: %s", errors.exceptions[0])
-        await websocket.close(TRY_AGAIN_LATER, "Live updates are unavailable.")
 
 
 async def _send_updates(post_id: int) -> None:
     async for message in updates(post_id):
         await websocket.send_json(message)
+    # The updates stopped (the broadcast failed): ask the page to come back.
+    await websocket.close(TRY_AGAIN_LATER, "Live updates are unavailable.")
+    raise WebSocketDisconnect(TRY_AGAIN_LATER)
 
 
 async def _until_closed() -> None:

@@ -85,11 +85,34 @@ def _start_serving(worker: t.Any) -> None:
     # A sync worker tells the master it is alive only between requests:
     # long streams tell it on each event and keep-alive instead.
     streams.on_activity = worker.notify
+    _drain_streams_on_stop(worker)
     try:
         start_serving(worker.wsgi)
     except StartupFailed as error:
         worker.log.error("%s", error)
         raise SystemExit(3) from None
+
+
+def _drain_streams_on_stop(worker: t.Any) -> None:
+    """End the worker's event streams when it is told to stop gracefully
+    (``SIGTERM``), before gunicorn's own handler: a worker in the middle of
+    a stream would otherwise keep streaming until the master kills it at
+    the end of the grace period."""
+    import signal
+
+    from .. import streams
+
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def stop(signum: int, frame: t.Any) -> None:
+        streams.drain()
+        if callable(previous):
+            previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, stop)
+    # gunicorn's handlers are set to resume interrupted system calls; keep
+    # it so for the replacement.
+    signal.siginterrupt(signal.SIGTERM, False)
 
 
 def _stop_serving(server: t.Any, worker: t.Any) -> None:

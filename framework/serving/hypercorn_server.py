@@ -35,6 +35,7 @@ import collections
 import contextlib
 import typing as t
 
+from .. import streams
 from .limits import websocket_max_size
 from .stopping import STOP_SIGNALS, on_stop_signals, parent_gone
 
@@ -215,11 +216,11 @@ async def _serve(
     previous = on_stop_signals(drain, stop_signals)
 
     async def stop_requested() -> None:
-        while not stopping.is_set():
-            if parent_gone(parent):
-                return
+        while not stopping.is_set() and not parent_gone(parent):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), _PARENT_CHECK)
+        # Event streams end now, so that the drain of open requests is short.
+        streams.drain()
 
     try:
         await serve(app, config, shutdown_trigger=stop_requested, mode="asgi")

@@ -43,6 +43,7 @@ import typing as t
 
 import uvicorn
 
+from .. import streams
 from .limits import websocket_max_size
 from .stopping import STOP_SIGNALS, on_stop_signals, parent_gone
 
@@ -249,6 +250,12 @@ class _Server(uvicorn.Server):
 
     def drain(self) -> None:
         self.should_exit = True
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # However the stop came (a signal, the supervisor gone), event
+        # streams end first, so that the wait for open requests is short.
+        streams.drain()
+        await super().shutdown(sockets)
 
     async def on_tick(self, counter: int) -> bool:
         if counter % 10 == 0 and not self.should_exit and parent_gone(self.parent):

@@ -35,6 +35,7 @@ from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import TcpWSGIServer
 
+from .. import streams
 from ..lifespan import StartupFailed, start_serving, stop_serving
 from .limits import fit_open_files
 
@@ -265,6 +266,8 @@ class HardenedWaitress(TcpWSGIServer):
         self.pull_trigger()
 
     def _drain(self) -> None:
+        # Event streams end now rather than hold the drain to its deadline.
+        streams.drain()
         self._accept_waiting()
         # Refuse new connections from now on.
         wasyncore.dispatcher.close(self)

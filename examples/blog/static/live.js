@@ -51,6 +51,7 @@
   }
 
   function overEvents() {
+    section.dataset.transport = "events";
     const source = new EventSource(section.dataset.events);
     // Called again each time the browser reconnects by itself.
     source.onopen = catchUp;
@@ -60,6 +61,7 @@
   function overSocket() {
     const socket = new WebSocket(section.dataset.socket);
     socket.onopen = () => {
+      section.dataset.transport = "websocket";
       socketOpened = true;
       delay = FIRST_DELAY;
       catchUp();
