@@ -8,7 +8,9 @@ earlier one), each command of a ``console`` block is run and its output
 compared with the page's, and a ``pycon`` block is typed into the
 ``framework shell`` the block before opened. Servers started by a page
 (``run``, ``serve``) listen on a free port and are visited with real HTTP
-requests. The blog's own tests, shown on the tests page, run there too.
+requests: an account, a post and a comment, which reaches the post's live
+updates (server-sent events, and a WebSocket where the server takes
+them). The blog's own tests, shown on the tests page, run there too.
 
 Static checks beside it: every file of ``examples/blog`` is shown in full,
 and is named in the layout page's tree, and an early version of a file that
@@ -18,16 +20,23 @@ grows across pages holds nothing the final version doesn't.
 from __future__ import annotations
 
 import ast
+import contextlib
 import html.parser
+import http.client
 import http.cookiejar
+import importlib.metadata
 import importlib.util
 import io
+import json
 import os
 import re
 import shlex
 import subprocess
 import sys
+import time
+import tomllib
 import typing as t
+import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
@@ -36,6 +45,8 @@ from pathlib import Path
 import pytest
 from announced_server import announced_server
 from docutils import nodes
+from packaging.requirements import Requirement
+from websockets.sync.client import connect as websocket_connect
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -342,15 +353,65 @@ class Browser:
         with self.opener.open(self.base + path, timeout=30) as response:
             return response.status, response.read().decode()
 
-    def submit(self, path: str, **data: str) -> tuple[str, str]:
-        """Fill in the form of the page at ``path`` and send it; return the
-        path and the text of the page the redirect leads to."""
+    def first_get(self, path: str) -> tuple[int, str]:
+        """:meth:`get`, once the server listens: under a reloader (``run
+        --asgi --debug``) the address is announced when the socket is bound,
+        and the child process that listens on it may not be up yet."""
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                return self.get(path)
+            except urllib.error.URLError as e:
+                refused = isinstance(e.reason, ConnectionRefusedError)
+                if not refused or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def submit(
+        self, path: str, action: str | None = None, **data: str
+    ) -> tuple[str, str]:
+        """Fill in the form of the page at ``path`` and send it to ``action``
+        (``path`` itself by default); return the path and the text of the
+        page the redirect leads to."""
         _, page = self.get(path)
         parser = _HiddenInputs()
         parser.feed(page)
         body = urllib.parse.urlencode({**parser.fields, **data}).encode()
-        with self.opener.open(self.base + path, body, timeout=30) as response:
+        url = self.base + (action or path)
+        with self.opener.open(url, body, timeout=30) as response:
             return urllib.parse.urlsplit(response.url).path, response.read().decode()
+
+    def events(self, path: str) -> tuple[t.Any, t.Iterator[dict[str, t.Any]]]:
+        """Open the stream of server-sent events at ``path``: the response
+        (to close) and its events' data, parsed as JSON, as they come."""
+        response = self.opener.open(self.base + path, timeout=30)
+
+        def data() -> t.Iterator[dict[str, t.Any]]:
+            for line in response:
+                if line.startswith(b"data: "):  # not a keep-alive comment
+                    yield json.loads(line.removeprefix(b"data: "))
+
+        return response, data()
+
+    def websocket_status(self, path: str) -> int:
+        """The status of a WebSocket handshake at ``path`` that a server
+        without WebSockets refuses."""
+        address = urllib.parse.urlsplit(self.base)
+        connection = http.client.HTTPConnection(address.netloc, timeout=30)
+        try:
+            connection.request(
+                "GET",
+                path,
+                headers={
+                    "Connection": "Upgrade",
+                    "Upgrade": "websocket",
+                    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+                    "Sec-WebSocket-Version": "13",
+                },
+            )
+            return connection.getresponse().status
+        finally:
+            connection.close()
 
 
 @dataclass
@@ -404,7 +465,14 @@ class Reader:
             # environment has the framework; check it has the rest.
             if "install" in argv:
                 for requirement in argv[argv.index("install") + 1 :]:
-                    if requirement.startswith("-") or "/" in requirement:
+                    if requirement.startswith("-"):
+                        continue
+                    if "/" in requirement:
+                        # The framework's checkout: its extras must be here.
+                        for needed in _extras(requirement):
+                            assert _installed(needed), (
+                                f"{where}: {needed} is not installed here"
+                            )
                         continue
                     assert importlib.util.find_spec(requirement), (
                         f"{where}: {requirement} is not installed here"
@@ -473,21 +541,57 @@ class Reader:
     def serve(self, command: Command, argv: list[str]) -> None:
         """Start the page's server on a free port, visit it, stop it."""
         where = f"{command.page}.rst: $ {command.line}"
+        # `framework serve` picks uvicorn for the blog, which has WebSocket
+        # routes (uvicorn is installed here, as the asgi extra installs it
+        # for the reader); `run` serves through WSGI unless --asgi.
+        websockets = "serve" in argv or "--asgi" in argv
         with announced_server(argv, cwd=self.cwd, env=self.env) as url:
-            self.visit(where, Browser(url), "run" in argv)
+            self.visit(where, Browser(url), websockets)
 
-    def visit(self, where: str, browser: Browser, write_a_post: bool) -> None:
-        status, page = browser.get("/")
+    def visit(self, where: str, browser: Browser, websockets: bool) -> None:
+        """What the pages ask the reader to do: register, log in, write a
+        post and comment on it, which every open page of the post sees."""
+        status, page = browser.first_get("/")
         assert status == 200 and "<title>Posts - Blog</title>" in page, where
-        if not write_a_post:
-            return
-        # What the run page asks the reader to do.
         path, _ = browser.submit("/auth/register", username="reader", password="pw")
         assert path == "/auth/login", f"{where}: registering led to {path}"
         path, _ = browser.submit("/auth/login", username="reader", password="pw")
         assert path == "/", f"{where}: logging in led to {path}"
         path, page = browser.submit("/create", title="Typed along", body="It runs.")
         assert path == "/1" and "Typed along" in page, f"{where}: wrote {path}"
+        assert "No comments yet." in page, where
+        # A page of the post open, as live.js keeps it: over server-sent
+        # events, and over a WebSocket where the server takes them.
+        response, events = browser.events("/1/events")
+        with response, contextlib.ExitStack() as pages:
+            assert next(events) == {"type": "readers", "count": 1}, where
+            if websockets:
+                address = browser.base.replace("http://", "ws://", 1)
+                socket = pages.enter_context(
+                    websocket_connect(address + "/1/live", open_timeout=30)
+                )
+                readers = {"type": "readers", "count": 2}
+                assert json.loads(socket.recv(timeout=30)) == readers, where
+                assert next(events) == readers, where
+            else:
+                status = browser.websocket_status("/1/live")
+                assert status == 426, f"{where}: a WebSocket got {status}"
+            path, page = browser.submit(
+                "/1", action="/1/comments", body="Live from the tutorial."
+            )
+            shown = '<p class="body">Live from the tutorial.</p>'
+            assert path == "/1" and 'id="comment-1"' in page, f"{where}: {path}"
+            assert shown in page, where
+            live = [next(events)]
+            if websockets:
+                live.append(json.loads(socket.recv(timeout=30)))
+            for message in live:
+                assert message["type"] == "comment" and message["id"] == 1, where
+                assert shown in message["html"], where
+        # What a page that reconnects fetches.
+        _, missed = browser.get("/1/comments?after=0")
+        assert shown in missed, where
+        assert browser.get("/1/comments?after=1")[1].strip() == "", where
 
     def type_into_shell(self, session: Interpreter) -> None:
         shell, self.shell = self.shell, None
@@ -518,6 +622,30 @@ class Reader:
             f"{session.page}.rst: the shell printed {printed}, the page shows"
             f" {session.output}\n{result.stderr}"
         )
+
+
+def _extras(requirement: str) -> list[Requirement]:
+    """The requirements of the extras a path names, as in
+    ``/path/to/the/framework/checkout[asgi]``, for this platform."""
+    found = re.search(r"\[([\w,-]+)\]$", requirement)
+    if found is None:
+        return []
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        extras = tomllib.load(file)["project"]["optional-dependencies"]
+    return [
+        needed
+        for extra in found.group(1).split(",")
+        for needed in map(Requirement, extras[extra])
+        if needed.marker is None or needed.marker.evaluate()
+    ]
+
+
+def _installed(requirement: Requirement) -> bool:
+    try:
+        importlib.metadata.distribution(requirement.name)
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 def test_the_tutorial_can_be_typed_along(tutorial: Tutorial, tmp_path: Path) -> None:
