@@ -391,6 +391,10 @@ def run_asgi_server(
     watched = [os.getcwd(), *filter(None, [_watched_folder(info)])]
     config = uvicorn.Config(_CHILD_ENTRY, factory=True, **options)
     sock = config.bind_socket()
+    # uvicorn binds here and listens only in the child, once it has loaded
+    # the app: a client that comes as the banner shows would be refused.
+    # Listening now queues it until the child accepts.
+    sock.listen(config.backlog)
     supervisor = _watching_supervisor(
         config, sock, [*watched, *(extra_files or ())], list(exclude_patterns or ())
     )

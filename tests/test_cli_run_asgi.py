@@ -495,3 +495,34 @@ def test_traceback_page_names_chained_exceptions() -> None:
     assert "KeyError: &#x27;missing&#x27;" in page
     assert "RuntimeError: while handling it" in page
     assert "The above exception was the direct cause" in page
+
+
+def test_with_the_reloader_a_client_as_early_as_the_banner_is_served(
+    tmp_path: pathlib.Path,
+) -> None:
+    # The child loads the app after the banner; an app slow to import
+    # (here a second) must not see its first visitor refused meanwhile.
+    (tmp_path / "slowapp.py").write_text(
+        "import time\n"
+        "from framework import App\n"
+        "time.sleep(1)\n"
+        "app = App(__name__)\n"
+        "app.get('/')(lambda: 'ready')\n",
+        encoding="utf-8",
+    )
+    port = free_port()
+    argv = [sys.executable, "-m", "framework", "--app", "slowapp", "run"]
+    argv += ["--asgi", "--debug", "--port", str(port)]
+    env = {k: v for k, v in server_environment(tmp_path).items() if k not in _ENV}
+    env["FRAMEWORK_SKIP_DOTENV"] = "1"
+    server = ServerProcess(argv, port=port, folder=tmp_path, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while "Uvicorn running on" not in server.output():
+            assert time.monotonic() < deadline, server.output()
+            time.sleep(0.02)
+        # One try, no retry: a refused connection fails here.
+        reply = server.request("GET", "/", timeout=30)
+        assert (reply.status, reply.body) == (200, b"ready")
+    finally:
+        server.stop()

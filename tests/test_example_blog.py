@@ -17,6 +17,7 @@ import asyncio
 import json
 import os
 import re
+import socket
 import sqlite3
 import typing as t
 from pathlib import Path
@@ -670,6 +671,22 @@ def test_main_bootstraps_the_database_and_serves_the_app(
     assert served == [(app, {"host": "0.0.0.0", "port": 5057})]
     assert path.exists()
     assert "Initialized the database" in capsys.readouterr().out
+
+
+def test_main_says_why_it_cannot_serve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Port taken by another program: one line saying so, no traceback.
+    app = create_app({"DATABASE": str(tmp_path / "blog.sqlite"), "SECRET_KEY": "x"})
+    monkeypatch.setattr(blog_main, "create_app", lambda: app)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as exited:
+            blog_main.main(["--port", str(port)])
+    message = str(exited.value.code)
+    assert message.startswith(f"Error: Can't listen on http://127.0.0.1:{port}:")
 
 
 # -- ids out of range ------------------------------------------------------

@@ -3,9 +3,9 @@
 
 It runs under the server ``framework serve`` picks: uvicorn, an ASGI
 server, when it is installed (the ``asgi`` extra), because the blog's live
-updates use a WebSocket; else waitress, where pages get them as
-server-sent events instead. For the reloader and the debugger, use
-``framework --app examples.blog run --debug``.
+updates use a WebSocket; else waitress (the ``serve`` extra), where pages
+get them as server-sent events instead. For the reloader and the
+debugger, use ``framework --app examples.blog run --debug``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import os
 import click
 
 from framework import App
-from framework.serving import serve
+from framework.serving import ServeError, serve
 
 from . import create_app
 from .db import init_db
@@ -44,7 +44,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     app = create_app()
     init_db_if_missing(app)
-    serve(app, host=args.host, port=args.port)
+    try:
+        serve(app, host=args.host, port=args.port)
+    except ServeError as e:
+        # No server installed, or the port is taken: say so, no traceback.
+        raise SystemExit(f"Error: {e.format_message()}") from None
 
 
 if __name__ == "__main__":
