@@ -303,6 +303,29 @@ def build_json_large(kit: Kit) -> WSGIApplication:
     return t.cast("WSGIApplication", app)
 
 
+def build_json_large_fast(kit: Kit) -> WSGIApplication:
+    """:func:`build_json_large` with framework's fast JSON provider,
+    :class:`~framework.json.orjson.OrjsonProvider`, switched on as the
+    manual says; Flask keeps its default provider, the reference.
+
+    :param kit: the framework to build it with.
+    """
+    if kit is not FRAMEWORK:
+        return build_json_large(kit)
+    # Imported here: the other scenarios run without orjson.
+    from framework.json.orjson import OrjsonProvider
+
+    app = framework.App(__name__, json=OrjsonProvider())
+    jsonify = kit.jsonify
+    payload = large_payload()
+
+    def data() -> t.Any:
+        return jsonify(payload)
+
+    app.add_url_rule("/", view_func=data)
+    return t.cast("WSGIApplication", app)
+
+
 # -- The session scenario ---------------------------------------------------------
 
 
@@ -475,6 +498,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         "json-large",
         f"jsonify of a list of {JSON_RECORD_COUNT} dicts of 8 mixed-type keys",
         build_json_large,
+        "/",
+    ),
+    Scenario(
+        "json-large-orjson",
+        "json-large with framework's fast provider (OrjsonProvider); Flask"
+        " with its default",
+        build_json_large_fast,
         "/",
     ),
     Scenario(

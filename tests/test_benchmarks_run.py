@@ -23,6 +23,7 @@ ROWS = [
     "hooks",
     "template",
     "json-large",
+    "json-large-orjson",
     "session-write (cookie)",
     "session-write (redis)",
 ]

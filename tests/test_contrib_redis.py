@@ -43,6 +43,7 @@ from servers import ServerProcess, server_environment
 from werkzeug.test import TestResponse
 
 from framework import App, Response, send_file, session
+from framework.json.tag import TaggedJSONSerializer
 from framework.testing import AppClient
 
 #: Every test runs through both the WSGI and the ASGI transport.
@@ -204,12 +205,13 @@ def calls(store: redis.Redis, command: str) -> int:
 
 def commands(store: redis.Redis) -> dict[str, int]:
     """Every command the server ran since the stats reset, with how many
-    times, but the reset itself."""
+    times, but the reset itself and the tests' own ``INFO`` (see
+    :func:`round_trips`)."""
     stats = store.info("commandstats")
     return {
         name.removeprefix("cmdstat_"): int(value["calls"])
         for name, value in stats.items()
-        if name != "cmdstat_config|resetstat"
+        if name not in ("cmdstat_config|resetstat", "cmdstat_info")
     }
 
 
@@ -496,6 +498,162 @@ def test_permanent_session_cookie_expires_with_lifetime(
     assert "Expires=" in response.headers["Set-Cookie"]
     key = "session:" + sid_of(cookie.value)
     assert LIFETIME_S - 5 <= store.ttl(key) <= LIFETIME_S
+
+
+# -- round trips and work per request -----------------------------------------
+
+
+def reads(store: redis.Redis) -> int:
+    """How many reads from its clients' sockets the server has processed:
+    one per round trip of small commands, a pipeline's commands included,
+    and one for this very ``INFO``."""
+    return int(store.info("stats")["total_reads_processed"])
+
+
+@contextlib.contextmanager
+def round_trips(store: redis.Redis) -> t.Iterator[list[int]]:
+    """Count the round trips to the server of the block's requests: the
+    list it gives holds the count once the block is done."""
+    counted: list[int] = []
+    before = reads(store)
+    yield counted
+    counted.append(reads(store) - before - 1)
+
+
+class CountingSerializer(TaggedJSONSerializer):
+    """The sessions' serializer, counting its calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dumped = 0
+        self.loaded = 0
+
+    def dumps(self, value: t.Any) -> str:
+        self.dumped += 1
+        return super().dumps(value)
+
+    def loads(self, value: str | bytes) -> t.Any:
+        self.loaded += 1
+        return super().loads(value)
+
+
+def test_a_session_read_costs_one_round_trip_and_no_serialization(
+    app: App, client: AppClient, store: redis.Redis
+) -> None:
+    serializer = app.extensions["redis_sessions"].serializer = CountingSerializer()
+    client.post("/set/user/ann")
+    store.config_resetstat()
+    with round_trips(store) as counted:
+        response = client.get("/get/user")
+    assert response.text == "ann"
+    assert counted == [1]
+    assert commands(store) == {"getex": 1}
+    # Read once; an unchanged session is never written back, nor serialized.
+    assert (serializer.loaded, serializer.dumped) == (1, 1)
+
+
+def test_a_session_write_costs_one_round_trip_to_open_and_one_to_save(
+    client: AppClient, store: redis.Redis
+) -> None:
+    client.post("/incr")
+    store.config_resetstat()
+    with round_trips(store) as counted:
+        assert client.post("/incr").text == "2"
+    assert counted == [2]
+    assert commands(store) == {"getex": 1, "set": 1}
+
+
+def test_a_write_of_what_the_session_holds_is_not_saved(
+    client: AppClient, store: redis.Redis
+) -> None:
+    client.post("/set/user/ann")
+    key = "session:" + sid_of(cookie_value(client))
+    stored = store.get(key)
+    store.expire(key, 50)
+    store.config_resetstat()
+    with round_trips(store) as counted:
+        response = client.post("/set/user/ann")
+    # Marked modified, but it serializes to what Redis holds: the read
+    # renewed its time to live, and there is nothing to write or send.
+    assert counted == [1]
+    assert commands(store) == {"getex": 1}
+    assert "Set-Cookie" not in response.headers
+    assert store.get(key) == stored
+    assert store.ttl(key) > LIFETIME_S - 5
+    # A different value is written, as always.
+    store.config_resetstat()
+    assert "Set-Cookie" in client.post("/set/user/bob").headers
+    assert commands(store) == {"getex": 1, "set": 1}
+    assert client.get("/get/user").text == "bob"
+
+
+def test_a_write_of_what_the_session_holds_renews_it_without_refresh_on_read(
+    store: redis.Redis, redis_url: str
+) -> None:
+    # Without SESSION_REFRESH_EACH_REQUEST the read renews nothing, so a
+    # changed session is written, as the cookie session sends its cookie.
+    app = make_app(redis_url, SESSION_REFRESH_EACH_REQUEST=False)
+    client = app.test_client()
+    client.post("/set/user/ann")
+    key = "session:" + sid_of(cookie_value(client))
+    store.expire(key, 50)
+    store.config_resetstat()
+    response = client.post("/set/user/ann")
+    assert commands(store) == {"get": 1, "set": 1}
+    assert "Set-Cookie" in response.headers
+    assert store.ttl(key) > LIFETIME_S - 5
+
+
+def test_a_write_of_what_a_permanent_session_holds_refreshes_an_old_cookie(
+    app: App, client: AppClient, store: redis.Redis
+) -> None:
+    client.post("/permanent")
+    sid = sid_of(cookie_value(client))
+    client.set_cookie("session", signed(app, sid, age=61))
+    store.config_resetstat()
+    with round_trips(store) as counted:
+        response = client.post("/permanent")
+    assert counted == [2]
+    assert commands(store) == {"getex": 1, "expire": 1}
+    assert "Expires=" in response.headers["Set-Cookie"]
+    assert sid_of(cookie_value(client)) == sid
+    assert abs(signed_at(cookie_value(client)) - time.time()) < 5
+
+
+def test_a_new_session_for_a_stale_cookie_is_saved_in_one_round_trip(
+    client: AppClient, store: redis.Redis
+) -> None:
+    client.post("/set/user/ann")
+    old = sid_of(cookie_value(client))
+    store.delete("session:" + old)  # expired
+    store.config_resetstat()
+    with round_trips(store) as counted:
+        response = client.post("/set/user/eve")
+    # The read finds nothing; the write asks whether the old id was moved
+    # by a log in in the same round trip.
+    assert counted == [2]
+    assert commands(store) == {"getex": 1, "exists": 1, "set": 1}
+    new = sid_of(cookie_value(client))
+    assert new != old and "Set-Cookie" in response.headers
+    assert session_keys(store) == {f"session:{new}"}
+    assert client.get("/get/user").text == "eve"
+
+
+def test_the_cookie_refresh_interval_is_read_once(
+    store: redis.Redis, redis_url: str
+) -> None:
+    app = make_app(redis_url, SESSION_REDIS_COOKIE_REFRESH_INTERVAL=60)
+    client = app.test_client()
+    client.post("/permanent")
+    sid = sid_of(cookie_value(client))
+    # The first request that needs the interval reads it...
+    assert "Set-Cookie" not in client.get("/get/user").headers
+    # ...and later changes to the config are not read per request.
+    app.config["SESSION_REDIS_COOKIE_REFRESH_INTERVAL"] = 0
+    client.set_cookie("session", signed(app, sid, age=10))
+    assert "Set-Cookie" not in client.get("/get/user").headers
+    client.set_cookie("session", signed(app, sid, age=61))
+    assert "Set-Cookie" in client.get("/get/user").headers
 
 
 def test_refresh_of_a_young_cookie_sends_nothing_and_costs_no_command(

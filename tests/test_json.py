@@ -265,6 +265,51 @@ def test_json_provider_class_on_an_app_subclass(
     )
 
 
+@pytest.mark.parametrize("provider_class", PROVIDERS)
+def test_a_provider_made_without_an_app_is_bound_by_the_constructor(
+    provider_class: type[Provider],
+) -> None:
+    provider = provider_class()
+    app = App("test_app", json=provider)
+
+    @app.get("/")
+    def index() -> dict[str, t.Any]:
+        return {"b": "é", "a": 1}
+
+    assert app.json is provider
+    assert provider.app is app
+    assert app.test_client().get("/").data == b'{"a":1,"b":"\\u00e9"}\n'
+
+
+@pytest.mark.parametrize("provider_class", PROVIDERS)
+def test_a_provider_made_without_an_app_is_bound_by_assignment(
+    provider_class: type[Provider],
+) -> None:
+    app = App("test_app")
+    app.json = provider_class()
+    assert app.json.app is app
+    with app.app_context():
+        assert jsonify([1]).get_data() == b"[1]\n"
+
+
+def test_a_provider_without_an_app_says_how_to_give_it_one() -> None:
+    provider = OrjsonProvider()
+    # Serializing needs no app.
+    assert provider.dumps({"a": 1}, separators=(",", ":")) == '{"a":1}'
+    with pytest.raises(RuntimeError, match=r"pass it to App\(__name__, json=\.\.\.\)"):
+        provider.response({"a": 1})
+
+
+@pytest.mark.parametrize("provider_class", PROVIDERS)
+def test_a_provider_serves_one_app_only(provider_class: type[Provider]) -> None:
+    first = App("first", json=provider_class())
+    with pytest.raises(ValueError, match="already serves another app"):
+        App("second", json=first.json)
+    second = App("second")
+    with pytest.raises(ValueError, match="already serves another app"):
+        second.json = provider_class(first)
+
+
 # -- conversions -------------------------------------------------------------
 
 
@@ -969,6 +1014,149 @@ def test_documented_differences_between_the_providers() -> None:
             fast.json.loads(b'["\xed\xa0\x80"]')
         with pytest.raises(ValueError):
             fast.json.loads(b"\xef\xbb\xbf[1]")
+
+
+# -- the comparison table of docs/strategies.rst, row by row -------------------
+
+#: The default provider's answer (bytes, or the error it raises) is the
+#: fast one's too.
+SAME = object()
+
+#: ``(row, value, provider options, default provider's answer, OrjsonProvider's
+#: answer)``: an answer is the body of ``jsonify(value)``, or the class of
+#: the error it raises.
+TABLE: list[tuple[str, t.Any, dict[str, t.Any], t.Any, t.Any]] = [
+    (
+        "nan-infinity",
+        [math.nan, math.inf, -math.inf],
+        {},
+        b"[NaN,Infinity,-Infinity]\n",
+        b"[null,null,null]\n",
+    ),
+    ("enum-member", Color.RED, {}, TypeError, b'"red"\n'),
+    ("int-and-str-enum", [Level.HIGH, Mode.FAST], {}, b'[3,"fast"]\n', SAME),
+    (
+        "ints-beyond-64-bits",
+        [2**64, -(2**63) - 1, 10**20],
+        {},
+        b"[18446744073709551616,-9223372036854775809,100000000000000000000]\n",
+        SAME,
+    ),
+    (
+        "dates-datetimes",
+        [date(2024, 2, 29), MOMENT],
+        {},
+        f'["Thu, 29 Feb 2024 00:00:00 GMT","{MOMENT_HTTP}"]\n'.encode(),
+        SAME,
+    ),
+    ("time", time(1, 2), {}, TypeError, SAME),
+    ("uuid", IDENT, {}, f'"{IDENT}"\n'.encode(), SAME),
+    (
+        "decimal-dataclass-attrs-html",
+        [decimal.Decimal("1.10"), Point(1, 2), User("ada", []), Markup("<b>")],
+        {},
+        b'["1.10",{"x":1,"y":2},{"joined":null,"name":"ada","tags":[]},"<b>"]\n',
+        SAME,
+    ),
+    ("sort-keys-on", {"b": 1, "a": 2}, {}, b'{"a":2,"b":1}\n', SAME),
+    ("sort-keys-off", {"b": 1, "a": 2}, {"sort_keys": False}, b'{"b":1,"a":2}\n', SAME),
+    (
+        "ensure-ascii-on",
+        "é😀\x7f",
+        {},
+        b'"\\u00e9\\ud83d\\ude00\\u007f"\n',
+        SAME,
+    ),
+    (
+        "ensure-ascii-off",
+        "é😀\x7f",
+        {"ensure_ascii": False},
+        '"é😀\x7f"\n'.encode(),
+        SAME,
+    ),
+    ("compact", {"a": [1]}, {"compact": True}, b'{"a":[1]}\n', SAME),
+    (
+        "indented",
+        {"a": [1]},
+        {"compact": False},
+        b'{\n  "a": [\n    1\n  ]\n}\n',
+        SAME,
+    ),
+    ("bytes", b"raw", {}, TypeError, SAME),
+    (
+        "non-str-keys",
+        [{2: "b", 1.5: "a"}, {None: 0}, {True: 1}],
+        {},
+        b'[{"1.5":"a","2":"b"},{"null":0},{"true":1}]\n',
+        SAME,
+    ),
+    ("date-keys", {date(2020, 1, 1): 1}, {}, TypeError, SAME),
+    ("floats", [1e-7, 1e16, 0.00001], {}, b"[1e-07,1e+16,1e-05]\n", SAME),
+]
+
+
+def _answer(provider_class: type[Provider], value: t.Any, **options: t.Any) -> t.Any:
+    app = _new_app(provider_class)
+    for name, option in options.items():
+        setattr(app.json, name, option)
+    with app.app_context():
+        try:
+            return jsonify(value).get_data()
+        except (TypeError, ValueError) as error:
+            return type(error), str(error)
+
+
+@pytest.mark.parametrize(
+    ("value", "options", "default", "fast"),
+    [row[1:] for row in TABLE],
+    ids=[row[0] for row in TABLE],
+)
+def test_the_documented_table_row_by_row(
+    value: t.Any, options: dict[str, t.Any], default: t.Any, fast: t.Any
+) -> None:
+    got_default = _answer(DefaultJSONProvider, value, **options)
+    got_fast = _answer(OrjsonProvider, value, **options)
+    if isinstance(default, type):
+        assert got_default[0] is default
+    else:
+        assert got_default == default
+    if fast is SAME:
+        # The same bytes, or the same error with the same message.
+        assert got_fast == got_default
+    else:
+        assert got_fast == fast
+
+
+@pytest.mark.parametrize("provider_class", PROVIDERS)
+def test_the_documented_layout_under_debug(provider_class: type[Provider]) -> None:
+    """``compact = None``: indented in debug mode, compact otherwise."""
+    app = _new_app(provider_class)
+    with app.app_context():
+        assert jsonify({"a": 1}).get_data() == b'{"a":1}\n'
+    app.debug = True
+    with app.app_context():
+        assert jsonify({"a": 1}).get_data() == b'{\n  "a": 1\n}\n'
+
+
+def test_the_documented_custom_default_row() -> None:
+    """A custom ``default`` sees UUIDs and enum members under the default
+    provider only; orjson writes them itself."""
+    seen: list[t.Any] = []
+
+    def custom(value: t.Any) -> t.Any:
+        seen.append(value)
+        return "custom"
+
+    answers = []
+    for provider_class in PROVIDERS:
+        app = _new_app(provider_class)
+        app.json.default = custom  # type: ignore[attr-defined]
+        with app.app_context():
+            answers.append(jsonify([IDENT, Color.RED, Opaque]).get_data())
+    assert answers[0] == b'["custom","custom","custom"]\n'
+    assert answers[1] == f'["{IDENT}","red","custom"]\n'.encode()
+    assert seen[:3] == [IDENT, Color.RED, Opaque]
+    assert seen[3:] == [Opaque]
 
 
 def test_test_client_json_of_a_deeply_nested_body_is_a_value_error() -> None:

@@ -13,6 +13,7 @@ import math
 import secrets
 import time
 import typing as t
+import weakref
 from datetime import timedelta
 
 import redis
@@ -113,6 +114,10 @@ class RedisSession(SecureCookieSession):
         #: expired, or another request ended it or gave it a new id):
         #: this session stands in for that one. ``None`` otherwise.
         self.stale_sid: str | None = None
+        #: The serialized data as read from Redis, ``None`` for a session
+        #: not read from Redis: a changed session that serializes to the
+        #: same text is not written again.
+        self.stored_text: str | None = None
 
     @property
     def sid(self) -> str:
@@ -222,6 +227,10 @@ class RedisSessionInterface(SessionInterface):
         self.redis_client = redis_client
         #: What is put before the session id to make the Redis key.
         self.key_prefix = key_prefix
+        # Each app's cookie refresh interval, read from its config once.
+        self._refresh_intervals: weakref.WeakKeyDictionary[App, float] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def get_redis(self, app: App) -> redis.Redis:
         """The Redis client, built from ``app``'s config if none was given.
@@ -297,6 +306,9 @@ class RedisSessionInterface(SessionInterface):
         ``PERMANENT_SESSION_LIFETIME`` has passed since the last request.
         ``0`` sends it on every request (one ``EXPIRE`` more each).
 
+        Requests read it once per app, at the first one that needs it, and
+        keep it: set it before the app serves requests.
+
         :raise ValueError: if the config value is not a number of seconds
             (or a timedelta) of 0 or more.
         """
@@ -312,6 +324,17 @@ class RedisSessionInterface(SessionInterface):
                 f" (or a timedelta), not {value!r}."
             )
         return min(float(seconds), self.get_ttl(app) / 10)
+
+    def _refresh_interval(self, app: App) -> float:
+        """:meth:`get_cookie_refresh_interval`, read at the first request
+        that needs it and kept: the config is not read again per request."""
+        # PERF: session-write; a config read and its checks per request.
+        interval = self._refresh_intervals.get(app)
+        if interval is None:
+            interval = self._refresh_intervals[app] = self.get_cookie_refresh_interval(
+                app
+            )
+        return interval
 
     def get_retry_after(self, app: App) -> int | None:
         """The ``Retry-After`` of the 503 for a failed store:
@@ -383,16 +406,25 @@ class RedisSessionInterface(SessionInterface):
             return self.session_class(new=True)
         session = self.session_class(data, sid=sid)
         session.cookie_signed_at = signed_at.timestamp()
+        session.stored_text = text
         return session
 
     def save_session(self, app: App, session: SessionMixin, response: Response) -> None:
         """Store a changed session in Redis and send its cookie; delete an
         emptied one (key and cookie); move a regenerated one to its new id.
-        An unchanged session is not written: its time to live was renewed
-        when it was read, and a permanent session's cookie is sent again if
-        ``SESSION_REFRESH_EACH_REQUEST`` asks for it and the cookie is older
-        than :meth:`get_cookie_refresh_interval`. Adds ``Vary: Cookie`` when
-        the session was used.
+        An unchanged session is not written, nor serialized: its time to
+        live was renewed when it was read, and a permanent session's cookie
+        is sent again if ``SESSION_REFRESH_EACH_REQUEST`` asks for it and
+        the cookie is older than :meth:`get_cookie_refresh_interval`. A
+        session marked modified whose data serializes to what Redis holds
+        (a view that wrote a value already there, ``session.permanent =
+        True`` on every request) counts as unchanged when
+        ``SESSION_REFRESH_EACH_REQUEST`` is on: the read renewed it. Adds
+        ``Vary: Cookie`` when the session was used.
+
+        Round trips to Redis: none for an unchanged session with a young
+        cookie, one otherwise (one more, rarely, to undo a write that raced
+        with another request's log in or log out).
 
         Nothing is written, and no cookie sent or deleted, for a session
         that another request ended or gave a new id while this one ran.
@@ -416,9 +448,18 @@ class RedisSessionInterface(SessionInterface):
                     self._delete(app, session, response)
                 return
             if session.modified:
-                if not self._store(app, session):
+                payload = self.serializer.dumps(dict(session))
+                if self._holds(app, session, payload):
+                    # PERF: session-write; nothing new to write, and the
+                    # read renewed the time to live: no round trip.
+                    if not (session.permanent and self._refresh_cookie(app, session)):
+                        return
+                elif not self._store(app, session, payload):
                     return
-            elif not self._refresh_cookie(app, session):
+            elif not (
+                self.should_set_cookie(app, session)
+                and self._refresh_cookie(app, session)
+            ):
                 return
         except redis.RedisError as e:
             session.save_failed = True
@@ -438,23 +479,31 @@ class RedisSessionInterface(SessionInterface):
         )
         response.vary.add("Cookie")
 
-    def _refresh_cookie(self, app: App, session: RedisSession) -> bool:
-        """Whether to send an unchanged session's cookie again.
+    def _holds(self, app: App, session: RedisSession, payload: str) -> bool:
+        """Whether Redis holds ``payload`` already under the session's id,
+        as read by this request, with its time to live renewed by the read
+        (``SESSION_REFRESH_EACH_REQUEST``), so that writing it is useless."""
+        return (
+            payload == session.stored_text
+            and not session.regenerated
+            and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
+        )
 
-        Only a permanent session's, with ``SESSION_REFRESH_EACH_REQUEST``
-        on (:meth:`should_set_cookie`), and only when the cookie is older
-        than the refresh interval: then one ``EXPIRE`` confirms that the
-        session still exists under its id. Another request may have ended
-        it or given it a new id since it was read; sending the old id then
-        would replace the browser's new cookie with a dead one.
+    def _refresh_cookie(self, app: App, session: RedisSession) -> bool:
+        """Whether to send again the cookie of a session that is to be
+        sent (:meth:`should_set_cookie`) but has nothing new to store.
+
+        Only when the cookie is older than the refresh interval: then one
+        ``EXPIRE`` confirms that the session still exists under its id.
+        Another request may have ended it or given it a new id since it was
+        read; sending the old id then would replace the browser's new
+        cookie with a dead one.
         """
-        if not self.should_set_cookie(app, session):
-            return False
         signed_at = session.cookie_signed_at
         # Most requests of a permanent session stop here: a young cookie
         # costs no Redis command and no Set-Cookie.
         if signed_at is not None and time.time() - signed_at < (
-            self.get_cookie_refresh_interval(app)
+            self._refresh_interval(app)
         ):
             return False
         key = self.session_key(session.sid)
@@ -466,28 +515,39 @@ class RedisSessionInterface(SessionInterface):
         )
         return False
 
-    def _store(self, app: App, session: RedisSession) -> bool:
-        """Write the session's data under its id; ``False`` if it was not
-        written because another request ended the session or gave it a new
-        id meanwhile."""
+    def _store(self, app: App, session: RedisSession, payload: str) -> bool:
+        """Write ``payload``, the session's data, under its id in one round
+        trip; ``False`` if it was not written (or undone) because another
+        request ended the session or gave it a new id meanwhile."""
         client = self.get_redis(app)
-        payload = self.serializer.dumps(dict(session))
         ttl = self.get_ttl(app)
         key = self.session_key(session.sid)
         stored = session.stored_sid
         if stored is None:
             stale = session.stale_sid
-            if stale is not None and client.exists(self.moved_key(stale)):
-                # The cookie named a session that a log in gave a new id
-                # after the browser sent this request; a cookie for a fresh
-                # id would replace the browser's new one.
-                app.logger.warning(
-                    "The session was given a new id by another request before"
-                    " this one used it: this request's changes were not saved"
-                )
-                return False
-            # NX: a fresh random id never exists already; never overwrite one.
-            client.set(key, payload, ex=ttl, nx=True)
+            if stale is None:
+                # NX: a fresh random id never exists already; never
+                # overwrite one.
+                client.set(key, payload, ex=ttl, nx=True)
+            else:
+                # Whether the id the cookie named was moved, asked in the
+                # same round trip as the write.
+                pipe = client.pipeline(transaction=False)
+                pipe.exists(self.moved_key(stale))
+                pipe.set(key, payload, ex=ttl, nx=True)
+                moved, _ = pipe.execute()
+                if moved:
+                    # The cookie named a session that a log in gave a new id
+                    # after the browser sent this request; a cookie for the
+                    # fresh id would replace the browser's new one. Nobody
+                    # knows the fresh id: undoing the write is safe.
+                    client.delete(key)
+                    app.logger.warning(
+                        "The session was given a new id by another request"
+                        " before this one used it: this request's changes were"
+                        " not saved"
+                    )
+                    return False
         elif stored != session.sid:
             pipe = client.pipeline(transaction=True)
             pipe.delete(self.session_key(stored))
@@ -511,6 +571,7 @@ class RedisSessionInterface(SessionInterface):
             self._ended_elsewhere(app)
             return False
         session.stored_sid = session.sid
+        session.stored_text = payload
         return True
 
     def _ended_elsewhere(self, app: App) -> None:

@@ -36,19 +36,38 @@ class JSONProvider:
     implements ``dump``/``load``/``response`` on top of ``dumps``/``loads``.
 
     Subclass it, implement :meth:`dumps` and :meth:`loads`, and set it as
-    ``App.json_provider_class`` (or assign an instance to ``app.json``).
+    ``App.json_provider_class``, pass an instance to the app,
+    ``App(__name__, json=MyProvider())``, or assign one to ``app.json``.
 
-    :param app: the app the provider serves.
+    :param app: the app the provider serves; ``None`` for a provider passed
+        to ``App(json=...)`` or assigned to ``app.json``, which the app binds
+        to itself when it takes it.
     """
 
-    def __init__(self, app: AppLike) -> None:
-        self._app: weakref.ref[AppLike] = weakref.ref(app)
+    def __init__(self, app: AppLike | None = None) -> None:
+        self._app: weakref.ref[AppLike] | None = (
+            None if app is None else weakref.ref(app)
+        )
         self._fast_class: type[Response] | None = None
         self._content_types: dict[str, str] = {}
 
     def prepare(self, app: AppLike) -> None:
-        """Decide whether responses may take the fast construction path of
-        the app's response class; called by the app when setup changes."""
+        """Bind a provider made without an app to ``app``, and decide
+        whether responses may take the fast construction path of the app's
+        response class; called by the app when it takes the provider and
+        whenever setup changes.
+
+        :raise ValueError: if the provider already serves another app (a
+            provider may keep per-app caches: give each app its own).
+        """
+        bound = None if self._app is None else self._app()
+        if bound is None:
+            self._app = weakref.ref(app)
+        elif bound is not app:
+            raise ValueError(
+                f"This {type(self).__name__} already serves another app: give"
+                " each app its own provider instance."
+            )
         response_class = app.response_class
         supports_fast = getattr(response_class, "supports_fast", None)
         fast = supports_fast is not None and supports_fast()
@@ -76,9 +95,16 @@ class JSONProvider:
     @property
     def app(self) -> AppLike:
         """The app this provider belongs to."""
-        app = self._app()
-        if app is None:  # pragma: no cover - the app owns the provider
-            raise RuntimeError("The app of this JSON provider was garbage collected.")
+        app = None if self._app is None else self._app()
+        if app is None:
+            if self._app is None:
+                raise RuntimeError(
+                    f"This {type(self).__name__} serves no app yet: pass it to"
+                    " App(__name__, json=...) or assign it to app.json."
+                )
+            raise RuntimeError(  # pragma: no cover - the app owns the provider
+                "The app of this JSON provider was garbage collected."
+            )
         return app
 
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
@@ -160,7 +186,7 @@ class DefaultJSONProvider(JSONProvider):
     #: The mimetype of JSON responses.
     mimetype: str = "application/json"
 
-    def __init__(self, app: AppLike) -> None:
+    def __init__(self, app: AppLike | None = None) -> None:
         super().__init__(app)
         self._encoders: dict[tuple[t.Any, ...], t.Callable[[t.Any], str]] = {}
         #: The compact response lane (see :meth:`response`): the options
