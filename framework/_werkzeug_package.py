@@ -52,7 +52,10 @@ class _DeferredPackage(types.ModuleType):
             ) from None
 
 
+# Held while the package's __init__ runs: a thread reading a name meanwhile
+# waits for it. Re-entrant: the __init__'s own imports may read the package.
 _lock = threading.RLock()
+_running = False
 
 
 def _is_submodule(name: str) -> bool:
@@ -65,16 +68,21 @@ def _is_submodule(name: str) -> bool:
 
 def _run_init(module: types.ModuleType) -> None:
     """Run the package's own ``__init__`` in ``module``, once."""
+    global _running
     with _lock:
-        if type(module) is not _DeferredPackage:
+        # _running: the __init__ itself (its submodules) read a name it has
+        # not defined yet; that is the usual AttributeError, not a rerun.
+        if _running or type(module) is not _DeferredPackage:
             return
-        # A plain module from here on: names the __init__ is still defining
-        # (it imports submodules, which may look at their package) raise the
-        # usual AttributeError instead of running it a second time.
-        module.__class__ = types.ModuleType  # type: ignore[assignment]
         spec = module.__spec__
         assert spec is not None and spec.loader is not None
-        spec.loader.exec_module(module)
+        _running = True
+        try:
+            spec.loader.exec_module(module)
+        finally:
+            _running = False
+        # A plain module from here on: a missing name is a plain miss.
+        module.__class__ = types.ModuleType  # type: ignore[assignment]
 
 
 def install() -> None:
