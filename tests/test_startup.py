@@ -54,7 +54,8 @@ DEFERRED = (
 def _loaded_after(code: str) -> set[str]:
     """The modules a new interpreter has loaded after running ``code``."""
     program = textwrap.dedent(code) + (
-        "\nimport json as _json, sys as _sys\nprint(_json.dumps(sorted(_sys.modules)))\n"
+        "\nimport json as _json, sys as _sys"
+        "\nprint(_json.dumps(sorted(_sys.modules)))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", program],
