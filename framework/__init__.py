@@ -9,7 +9,7 @@ and the development server load when something first uses them.
 
 from __future__ import annotations
 
-import importlib
+import sys
 import typing as t
 
 from ._werkzeug_package import install as _install_werkzeug
@@ -181,7 +181,10 @@ def __getattr__(name: str) -> t.Any:
         module = _EXPORTS[name]
     except KeyError:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
-    loaded = importlib.import_module(f"{__name__}.{module}")
+    # __import__, not importlib.import_module: the interpreter's own import
+    # path, which ``python -X importtime`` sees and times as one entry.
+    __import__(f"{__name__}.{module}")
+    loaded = sys.modules[f"{__name__}.{module}"]
     value = loaded if module == name else getattr(loaded, name)
     _namespace[name] = value
     return value

@@ -19,7 +19,6 @@ werkzeug before the framework keeps the package as it is.
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import sys
 import threading
@@ -42,7 +41,8 @@ class _DeferredPackage(types.ModuleType):
         # name a submodule: import that alone, as the real package would have
         # (its __init__ imports most of them as a side effect).
         if not name.startswith("__") and _is_submodule(name):
-            return importlib.import_module(f"{_NAME}.{name}")
+            __import__(f"{_NAME}.{name}")  # seen by -X importtime
+            return sys.modules[f"{_NAME}.{name}"]
         _run_init(self)
         try:
             return self.__dict__[name]
