@@ -207,3 +207,43 @@ def test_star_import_gives_every_exported_name() -> None:
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no attribute 'Flask'"):
         framework.Flask  # noqa: B018
+
+
+def test_the_flask_alias_defers_the_same_modules() -> None:
+    loaded = _loaded_after(
+        """
+        import framework.compat.flask
+        framework.compat.flask.install()
+        from flask import Flask, jsonify, request
+        app = Flask("x")
+        """
+    )
+    assert _present(loaded, DEFERRED) == []
+
+
+def test_the_flask_alias_has_every_name_on_first_access() -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import framework, framework.compat.flask as c; c.install()\n"
+            "import flask\n"
+            "names = {}\n"
+            "exec('from flask import *', names)\n"
+            "print(sorted(set(framework.__all__) - set(names)),"
+            " flask.EventStream is framework.EventStream,"
+            " flask.Flask is framework.App)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["[]", "True", "True"]
+
+
+def test_the_flask_namespace_lists_every_framework_name() -> None:
+    from framework.compat.flask import namespace
+
+    assert namespace.__all__ == sorted({"Flask", *framework.__all__})
