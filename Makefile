@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: test run docs bench bench-wsgi bench-asgi bench-concurrency bench-websocket soak clean servers flask-suite
+.PHONY: test run docs bench bench-wsgi bench-asgi bench-concurrency bench-websocket bench-startup soak clean servers flask-suite
 
 # Run apt-get through sudo unless we already are root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -97,6 +97,12 @@ bench-concurrency: $(VENV)/.bench-installed
 
 bench-websocket: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.websocket_echo $(BENCH_ARGS)
+
+# Process start-up (import the package, create an app) against Flask and
+# Falcon, best of 15 new processes each: make bench-startup BENCH_ARGS="--rounds 30",
+# or BENCH_ARGS="--importtime 25" for where framework's time goes.
+bench-startup: $(VENV)/.bench-installed
+	$(BIN)/python -m benchmarks.startup $(BENCH_ARGS)
 
 # 300,000 mixed requests through `framework serve`, failing when a serving
 # process's memory grows by more than 5 MB after the warm-up or an answer is

@@ -35,6 +35,7 @@ from . import typing as ft
 from ._app.commands import CommandLineMethods
 from ._app.commands import T_shell_context_processor as T_shell_context_processor
 from ._app.configuration import ConfigMethods
+from ._app.deferred import DeferredImport
 from ._app.overrides import overridden, resolve_pipeline
 from ._app.pipeline_methods import PipelineMethods
 from ._app.pipeline_methods import _sentinel as _sentinel
@@ -51,8 +52,6 @@ from ._app.templates import T_template_test as T_template_test
 from ._app.templates import TemplateMethods
 from ._app.testing_tools import TestToolMethods
 from ._app.urls import URLMethods
-from .asgi import HTTPAdapter, Receive, Scope, Send
-from .asgi_websocket import serve_websocket
 from .blueprints import Blueprint
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute, ConfigLoader
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
@@ -66,12 +65,14 @@ from .responses import ResponseConverter
 from .routing import Router
 from .scaffold import _SCOPED_REGISTRIES, Scaffold
 from .sessions import SecureCookieSessionInterface, SessionInterface
-from .templating import Environment, TemplateRenderer
+from .templating import TemplateRenderer
 from .wrappers import Request, Response
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
+    from .asgi import HTTPAdapter, Receive, Scope, Send
+    from .jinja_environment import Environment
     from .testing import AppClient, AppCliRunner
 
 
@@ -239,8 +240,11 @@ class App(
     #: The config loading strategy: reads the sources of ``config.from_*``
     #: and checks typed settings (:meth:`load_settings`).
     config_loader: _Strategy[interfaces.ConfigLoader] = _Strategy()
-    #: The class of :attr:`jinja_env`.
-    jinja_environment: type[Environment] = Environment
+    #: The class of :attr:`jinja_env`. Jinja2 is imported when this is
+    #: first read, at the first template.
+    jinja_environment: type[Environment] = DeferredImport(  # type: ignore[assignment]
+        "framework.jinja_environment", "Environment"
+    )
     #: Options for the Jinja environment, e.g. ``{"trim_blocks": True}``;
     #: set before the environment is first used.
     jinja_options: dict[str, t.Any] = {}
@@ -609,6 +613,10 @@ class App(
         if kind == "http":
             adapter = self._http_adapter
             if adapter is None:
+                # The ASGI machinery (and asyncio) loads with the first ASGI
+                # request, not with the app: a WSGI process never needs it.
+                from .asgi import HTTPAdapter
+
                 await lifespan.ensure_started(self)
                 self._freeze()
                 adapter = self._http_adapter = HTTPAdapter(self)
@@ -619,6 +627,8 @@ class App(
                 self, scope, receive, self._pool_closer(send)
             )
         elif kind == "websocket":
+            from .asgi_websocket import serve_websocket
+
             if not self.serving_hooks.started:
                 await lifespan.ensure_started(self)
             if not self._got_first_request:

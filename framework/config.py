@@ -36,7 +36,6 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from . import interfaces, signals
-from .settings import load_settings
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from .interfaces import AppLike
@@ -547,6 +546,10 @@ class ConfigLoader:
     def load_settings(self, config: Config, schema: type[T]) -> T:
         """Check ``config`` against ``schema``; see
         :func:`framework.settings.load_settings`."""
+        # Loaded by the first check: an app without typed settings (most)
+        # never needs the module.
+        from .settings import load_settings
+
         return load_settings(config, schema, config.source_of)
 
 

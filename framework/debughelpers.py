@@ -21,7 +21,7 @@ import typing as t
 from jinja2.loaders import BaseLoader
 
 from .dispatch import FormDataRoutingRedirect
-from .templating import _log_lookup
+from .jinja_environment import _log_lookup
 from .wrappers import DebugFilesKeyError, attach_enctype_error_multidict
 
 if t.TYPE_CHECKING:  # pragma: no cover

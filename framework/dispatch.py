@@ -174,14 +174,15 @@ class Dispatcher:
         # its endpoint answers 426 there, decided here, not per request. A
         # sync view on a websocket rule takes the socket over itself, as
         # WSGI websocket libraries do (Flask-Sock), and keeps running.
-        from .websockets import needs_asgi
-
         url_map = getattr(app, "url_map", None)
         websocket_endpoints = (
             {rule.endpoint for rule in url_map.iter_rules() if rule.websocket}
             if url_map is not None
             else set()
         )
+        if websocket_endpoints:
+            # Only an app with websocket routes loads the WebSocket module.
+            from .websockets import needs_asgi
         self._views = {
             endpoint: needs_asgi
             if endpoint in websocket_endpoints and inspect.iscoroutinefunction(view)

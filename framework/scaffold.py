@@ -16,7 +16,6 @@ import typing as t
 from collections import defaultdict
 from datetime import timedelta
 
-from jinja2 import BaseLoader, FileSystemLoader
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from . import static
@@ -37,6 +36,8 @@ from .typing import T_url_defaults as T_url_defaults
 from .typing import T_url_value_preprocessor as T_url_value_preprocessor
 
 if t.TYPE_CHECKING:  # pragma: no cover
+    from jinja2 import BaseLoader
+
     from .errors import ErrorHandlerSpec
     from .interfaces import AppLike
     from .wrappers import Response
@@ -224,6 +225,9 @@ class Scaffold:
         for :attr:`template_folder`, or ``None`` without one."""
         if self.template_folder is None:
             return None
+        # Read by the app's template loader: Jinja2 is loaded by then.
+        from jinja2 import FileSystemLoader
+
         return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
 
     @property

@@ -14,11 +14,13 @@ as a streamed body. :class:`AsyncBody` carries it in a response:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import queue
 import threading
 import typing as t
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    import asyncio
 
 __all__ = ["AsyncBody", "drain", "draining", "encoded", "on_activity", "resume"]
 
@@ -74,6 +76,10 @@ def draining() -> t.Iterator[asyncio.Future[None]]:
     """A future of the running loop, done once :func:`drain` is called
     (at once if it was): what a long-lived body waits on beside its own
     work. Forgotten when the block ends."""
+    # Imported here: a running loop has loaded asyncio already, and a WSGI
+    # app that streams nothing async never needs it.
+    import asyncio
+
     waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     _drain_waiters.add(waiter)
     if _draining:

@@ -16,7 +16,6 @@ handler has not accepted it itself, as in Quart.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import enum
 import json
@@ -212,6 +211,11 @@ class WebSocket:
         if self.idle_timeout is None:
             message = await self._receive()
         else:
+            # Imported here: the running loop has loaded asyncio, and this
+            # module loads with every app (its dispatcher checks websocket
+            # rules), WSGI ones included.
+            import asyncio
+
             try:
                 message = await asyncio.wait_for(self._receive(), self.idle_timeout)
             except TimeoutError:

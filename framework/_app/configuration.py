@@ -15,10 +15,10 @@ import typing as t
 from .. import interfaces
 from ..config import Config, get_debug_flag
 from ..package_paths import find_package
-from ..templating import Environment
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from ..interfaces import AppLike
+    from ..jinja_environment import Environment
 
 __all__ = ["ConfigMethods"]
 

@@ -17,10 +17,10 @@ from .. import interfaces
 from .. import typing as ft
 from ..ctx import _cv_context, _with_request_beneath
 from ..scaffold import setupmethod
-from ..templating import DispatchingJinjaLoader, Environment
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from ..interfaces import AppLike
+    from ..jinja_environment import DispatchingJinjaLoader, Environment
 
 __all__ = ["TemplateMethods"]
 
@@ -68,6 +68,9 @@ class TemplateMethods:
     def create_global_jinja_loader(self) -> DispatchingJinjaLoader:
         """The loader of :attr:`jinja_env`: the app's template folder, then
         the blueprints'."""
+        # Jinja2 loads with the environment, at the first template.
+        from ..jinja_environment import DispatchingJinjaLoader
+
         return DispatchingJinjaLoader(t.cast("AppLike", self))
 
     def select_jinja_autoescape(self, filename: str | None) -> bool:
