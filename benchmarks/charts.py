@@ -1,0 +1,289 @@
+"""Charts of a benchmark run, and one results file: reads the JSON that
+``benchmarks.run``, ``benchmarks.asgi_run`` and ``benchmarks.servers`` wrote
+into a folder (``wsgi.json``, ``asgi.json``, ``servers.json``; any may be
+missing) and writes beside them:
+
+- ``wsgi-ratio.png``: each scenario's time over Flask's, one bar per
+  framework (lower is better);
+- ``asgi-ratio.png``: each scenario's time over Starlette's, one bar per
+  framework;
+- ``servers-rps.png``: requests per second through each server, one bar
+  per app (higher is better);
+- ``results.json``: the ratios and server rows of all three, with the
+  machine they were taken on; ``machine.txt``: the machine, in a line.
+
+Run it from the repository root (``make bench`` does)::
+
+    python -m benchmarks.charts benchmarks/results
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import typing as t
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["machine", "main", "summary"]
+
+#: The bars' colours, one per framework, the same in every chart.
+COLOURS = {
+    "framework": "#d62728",
+    "Flask": "#7f7f7f",
+    "Falcon": "#1f77b4",
+    "Bottle": "#2ca02c",
+    "Starlette": "#9467bd",
+    "starlette": "#9467bd",
+    "Quart": "#8c564b",
+    "quart": "#8c564b",
+    "falcon": "#1f77b4",
+    "flask-a2wsgi": "#7f7f7f",
+    "framework-def": "#ff9896",
+    "starlette-def": "#c5b0d5",
+    "raw": "#dddddd",
+}
+#: The ASGI peers drawn, and their labels.
+ASGI_BARS = {
+    "framework": "framework",
+    "quart": "Quart",
+    "falcon": "Falcon",
+    "flask-a2wsgi": "Flask+a2wsgi",
+}
+#: Charts are small: they go into the docs as they are.
+SIZE = (8.0, 3.6)
+DPI = 90
+
+
+def machine() -> dict[str, t.Any]:
+    """What the figures were taken on: CPU model, cores, Python, and the
+    load average when the charts were drawn (a loaded machine moves every
+    ratio)."""
+    model = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.partition(":")[2].strip()
+                break
+    except OSError:
+        pass
+    try:
+        load = [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        load = []
+    return {
+        "cpu": model,
+        "cpus": os.cpu_count(),
+        "system": platform.system(),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "load_average": load,
+    }
+
+
+def _load(folder: Path, name: str) -> dict[str, t.Any] | None:
+    path = folder / name
+    if not path.exists():
+        return None
+    return t.cast(dict[str, t.Any], json.loads(path.read_text(encoding="utf-8")))
+
+
+def summary(folder: Path) -> dict[str, t.Any]:
+    """The ratios of the in-process runs and the server rows, by run.
+
+    :param folder: where the runs wrote their JSON.
+    """
+    document: dict[str, t.Any] = {"machine": machine()}
+    wsgi = _load(folder, "wsgi.json")
+    if wsgi is not None:
+        document["wsgi"] = {
+            "versions": wsgi["versions"],
+            "reference": wsgi["reference"],
+            "ratios": {r["scenario"]: r["ratio"] for r in wsgi["results"]},
+            "framework_over_falcon": {
+                r["scenario"]: r["framework_over_falcon"] for r in wsgi["results"]
+            },
+            "goals": wsgi["goals"],
+        }
+    asgi = _load(folder, "asgi.json")
+    if asgi is not None:
+        document["asgi"] = {
+            "versions": asgi["versions"],
+            "reference": asgi["reference"],
+            "ratios": {r["scenario"]: r["ratio"] for r in asgi["results"]},
+            "goals": asgi["goals"],
+        }
+    served = _load(folder, "servers.json")
+    if served is not None:
+        document["servers"] = {
+            "versions": served["versions"],
+            "duration_s": served["duration_s"],
+            "connections": served["connections"],
+            "rows": served["rows"],
+            "verdicts": served["verdicts"],
+        }
+    return document
+
+
+def _bars(
+    axes: t.Any,
+    groups: Sequence[str],
+    series: dict[str, list[float | None]],
+    colours: dict[str, str],
+) -> None:
+    """Grouped bars: one group per entry of ``groups``, one bar per series
+    (a missing value leaves a gap)."""
+    width = 0.8 / max(1, len(series))
+    for index, (label, values) in enumerate(series.items()):
+        offsets = [
+            g + (index - (len(series) - 1) / 2) * width for g in range(len(groups))
+        ]
+        present = [
+            (x, v) for x, v in zip(offsets, values, strict=True) if v is not None
+        ]
+        if not present:
+            continue
+        axes.bar(
+            [x for x, _ in present],
+            [v for _, v in present],
+            width,
+            label=label,
+            color=colours.get(label),
+        )
+    tallest = max(
+        (v for values in series.values() for v in values if v is not None), default=1.0
+    )
+    # Head room for the legend above the tallest bar.
+    axes.set_ylim(0, tallest * 1.3)
+    axes.set_xticks(range(len(groups)))
+    axes.set_xticklabels(groups, rotation=30, ha="right", fontsize=8)
+    axes.tick_params(axis="y", labelsize=8)
+
+
+def ratio_chart(
+    path: Path,
+    ratios: dict[str, dict[str, float | None]],
+    bars: dict[str, str],
+    reference: str,
+) -> None:
+    """One group of bars per scenario: each framework's time over the
+    reference's, with a line at 1.
+
+    :param path: the PNG to write.
+    :param ratios: each scenario's ratios by peer name.
+    :param bars: the peers drawn, name to label.
+    :param reference: the reference's label, for the title.
+    """
+    import matplotlib.pyplot as plt
+
+    scenarios = list(ratios)
+    series = {
+        label: [ratios[s].get(name) for s in scenarios] for name, label in bars.items()
+    }
+    colours = {label: COLOURS.get(name, "#333333") for name, label in bars.items()}
+    figure, axes = plt.subplots(figsize=SIZE, dpi=DPI)
+    _bars(axes, scenarios, series, colours)
+    axes.axhline(1.0, color="black", linewidth=0.8)
+    axes.set_ylabel(f"time / {reference}'s (lower is better)", fontsize=8)
+    axes.set_title(
+        f"Time per request, in process, as a ratio to {reference}", fontsize=9
+    )
+    axes.legend(fontsize=7, ncol=len(series))
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def servers_chart(path: Path, rows: Sequence[dict[str, t.Any]]) -> None:
+    """One panel per server, one group of bars per scenario, one bar per
+    app: requests per second.
+
+    :param path: the PNG to write.
+    :param rows: the server rows of :mod:`benchmarks.servers`.
+    """
+    import matplotlib.pyplot as plt
+
+    timed = [row for row in rows if row["requests_per_second"] > 0]
+    names = list(dict.fromkeys(row["server"] for row in timed))
+    if not names:
+        return
+    columns = 2 if len(names) > 1 else 1
+    lines = (len(names) + columns - 1) // columns
+    figure, panels = plt.subplots(
+        lines, columns, figsize=(SIZE[0], 2.6 * lines), dpi=DPI, squeeze=False
+    )
+    for panel, server in zip(panels.flat, names, strict=False):
+        mine = [row for row in timed if row["server"] == server]
+        scenarios = list(dict.fromkeys(row["scenario"] for row in mine))
+        peers = list(dict.fromkeys(row["peer"] for row in mine))
+        rates = {
+            (row["scenario"], row["peer"]): row["requests_per_second"] for row in mine
+        }
+        series = {peer: [rates.get((s, peer)) for s in scenarios] for peer in peers}
+        _bars(panel, scenarios, series, COLOURS)
+        panel.set_title(f"{server}, 1 worker", fontsize=9)
+        panel.set_ylabel("requests/s", fontsize=8)
+        panel.legend(fontsize=6, ncol=3)
+    for panel in list(panels.flat)[len(names) :]:
+        panel.set_visible(False)
+    figure.suptitle("Through a server, wrk on loopback (higher is better)", fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Draw the charts of the runs in a folder and write its results file.
+
+    :param argv: the arguments; ``sys.argv[1:]`` when ``None``.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.charts",
+        description="Draw a benchmark run's charts and write its results.json.",
+    )
+    parser.add_argument("folder", type=Path, help="where the runs wrote their JSON")
+    args = parser.parse_args(argv)
+    import matplotlib
+
+    # No display: the charts only go to files.
+    matplotlib.use("Agg")
+    document = summary(args.folder)
+    written = []
+    if "wsgi" in document:
+        ratio_chart(
+            args.folder / "wsgi-ratio.png",
+            document["wsgi"]["ratios"],
+            {"framework": "framework", "Falcon": "Falcon", "Bottle": "Bottle"},
+            "Flask",
+        )
+        written.append("wsgi-ratio.png")
+    if "asgi" in document:
+        ratio_chart(
+            args.folder / "asgi-ratio.png",
+            document["asgi"]["ratios"],
+            ASGI_BARS,
+            "Starlette",
+        )
+        written.append("asgi-ratio.png")
+    if "servers" in document:
+        servers_chart(args.folder / "servers-rps.png", document["servers"]["rows"])
+        written.append("servers-rps.png")
+    (args.folder / "results.json").write_text(
+        json.dumps(document, indent=2) + "\n", encoding="utf-8"
+    )
+    described = document["machine"]
+    (args.folder / "machine.txt").write_text(
+        f"{described['cpu']}, {described['cpus']} cores, {described['system']},"
+        f" {described['python']}; load average {described['load_average']}\n",
+        encoding="utf-8",
+    )
+    print(
+        f"wrote {', '.join([*written, 'results.json', 'machine.txt'])} in {args.folder}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
