@@ -118,9 +118,9 @@ bench-concurrency: $(VENV)/.bench-installed
 bench-websocket: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.websocket_echo $(BENCH_ARGS)
 
-# 300,000 mixed requests through `framework serve`, failing when a serving
-# process's memory grows by more than 5 MB after the warm-up or an answer is
-# wrong (benchmarks/README.md). Minutes long, so not part of `make test`.
+# 300,000 mixed requests through `framework serve` (its WSGI default, then
+# uvicorn), failing when a serving process's memory grows by more than 5 MB
+# after the warm-up or an answer is wrong (benchmarks/README.md). Minutes long, so not part of `make test`.
 # Options go through SOAK_ARGS: make soak SOAK_ARGS="--server waitress".
 soak: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks.soak $(SOAK_ARGS)
