@@ -10,7 +10,10 @@ missing) and writes beside them:
 - ``servers-rps.png``: requests per second through each server, one bar
   per app (higher is better);
 - ``results.json``: the ratios and server rows of all three, with the
-  machine they were taken on; ``machine.txt``: the machine, in a line.
+  machine they were taken on; ``machine.txt``: the machine, in a line;
+- ``wsgi-table.inc``, ``asgi-table.inc``, ``servers-table.inc`` and
+  ``losses.inc``: the same figures as reST tables, and the list of where
+  framework loses, for the docs' Performance page (ratios only).
 
 Run it from the repository root (``make bench`` does)::
 
@@ -28,7 +31,7 @@ import typing as t
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["machine", "main", "summary"]
+__all__ = ["losses", "machine", "main", "summary", "tables"]
 
 #: The bars' colours, one per framework, the same in every chart.
 COLOURS = {
@@ -234,6 +237,151 @@ def servers_chart(path: Path, rows: Sequence[dict[str, t.Any]]) -> None:
     plt.close(figure)
 
 
+def _cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def list_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A reST ``list-table`` of ``rows`` under ``header``."""
+    lines = [".. list-table::", "   :header-rows: 1", ""]
+    for row in (header, *rows):
+        lines.append(f"   * - {row[0]}")
+        lines.extend(f"     - {cell}" for cell in row[1:])
+    return "\n".join(lines) + "\n"
+
+
+#: The WSGI columns of the docs' table.
+WSGI_COLUMNS = ("framework", "Falcon", "Bottle")
+#: The ASGI columns of the docs' table, and their headings.
+ASGI_COLUMNS = {
+    "framework": "framework",
+    "quart": "Quart",
+    "falcon": "Falcon",
+    "flask-a2wsgi": "Flask+a2wsgi",
+    "framework-def": "framework def",
+    "starlette-def": "Starlette def",
+}
+
+
+def tables(document: dict[str, t.Any]) -> dict[str, str]:
+    """The run's figures as reST tables, by file name; ratios only.
+
+    :param document: a :func:`summary`.
+    """
+    found: dict[str, str] = {}
+    wsgi = document.get("wsgi")
+    if wsgi is not None:
+        rows = [
+            (
+                scenario,
+                *(_cell(ratios.get(name)) for name in WSGI_COLUMNS),
+                _cell(wsgi["framework_over_falcon"].get(scenario)),
+            )
+            for scenario, ratios in wsgi["ratios"].items()
+        ]
+        found["wsgi-table.inc"] = list_table(
+            ("scenario", *WSGI_COLUMNS, "framework / Falcon"), rows
+        )
+    asgi = document.get("asgi")
+    if asgi is not None:
+        rows = []
+        for scenario, ratios in asgi["ratios"].items():
+            def_ratio = None
+            ours, theirs = ratios.get("framework-def"), ratios.get("starlette-def")
+            if ours is not None and theirs:
+                def_ratio = ours / theirs
+            rows.append(
+                (
+                    scenario,
+                    *(_cell(ratios.get(name)) for name in ASGI_COLUMNS),
+                    _cell(def_ratio),
+                )
+            )
+        found["asgi-table.inc"] = list_table(
+            ("scenario", *ASGI_COLUMNS.values(), "def / Starlette def"), rows
+        )
+    served = document.get("servers")
+    if served is not None:
+        rows = [
+            (
+                verdict["server"],
+                verdict["scenario"],
+                verdict["best_other"],
+                _cell(verdict["framework_over_best"]),
+                "-"
+                if verdict["share_of_raw"] is None
+                else f"{verdict['share_of_raw']:.0%}",
+                "yes" if verdict["server_bound"] else "no",
+            )
+            for verdict in served["verdicts"]
+        ]
+        found["servers-table.inc"] = list_table(
+            (
+                "server",
+                "scenario",
+                "best other",
+                "framework / best (req/s)",
+                "framework / bare app",
+                "server-bound",
+            ),
+            rows,
+        )
+    found["losses.inc"] = losses(document)
+    return found
+
+
+def losses(document: dict[str, t.Any]) -> str:
+    """Where framework loses in the run, as a reST bullet list: slower than
+    Falcon or Bottle in process, past the goals' ratios, slower than
+    Starlette, behind the best other framework through a server.
+
+    :param document: a :func:`summary`.
+    """
+    items: list[str] = []
+    wsgi = document.get("wsgi")
+    if wsgi is not None:
+        for scenario, ratios in wsgi["ratios"].items():
+            ours = ratios.get("framework")
+            slower = [
+                f"{ours / ratios[name]:.2f} times {name}'s"
+                for name in ("Falcon", "Bottle")
+                if ours and ratios.get(name) and ratios[name] < ours
+            ]
+            if slower:
+                items.append(
+                    f"WSGI, {scenario}: framework takes " + ", ".join(slower) + " time."
+                )
+        for goal in wsgi["goals"]:
+            if not goal["met"] and goal["against"] != "Falcon":
+                items.append(
+                    f"WSGI goal missed: {goal['scenario']}, {goal['peer']} /"
+                    f" {goal['against']} is {goal['ratio']:.2f} (goal:"
+                    f" at most {goal['most']})."
+                )
+    asgi = document.get("asgi")
+    if asgi is not None:
+        for goal in asgi["goals"]:
+            if not goal["met"]:
+                items.append(
+                    f"ASGI, {goal['scenario']}: {goal['peer']} /"
+                    f" {goal['against']} is {goal['ratio']:.2f} (goal: at most"
+                    f" {goal['most']})."
+                )
+    served = document.get("servers")
+    if served is not None:
+        for verdict in served["verdicts"]:
+            if not verdict["leads_or_ties"]:
+                bound = " (server-bound)" if verdict["server_bound"] else ""
+                items.append(
+                    f"{verdict['server']}, {verdict['scenario']}: framework"
+                    f" serves {verdict['framework_over_best']:.2f} of"
+                    f" {verdict['best_other']}'s requests per second{bound}."
+                )
+    if not items:
+        return "Nowhere in this run.\n"
+    return "\n".join(f"- {item}" for item in items) + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Draw the charts of the runs in a folder and write its results file.
 
@@ -273,6 +421,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     (args.folder / "results.json").write_text(
         json.dumps(document, indent=2) + "\n", encoding="utf-8"
     )
+    for name, text in tables(document).items():
+        (args.folder / name).write_text(text, encoding="utf-8")
+        written.append(name)
     described = document["machine"]
     (args.folder / "machine.txt").write_text(
         f"{described['cpu']}, {described['cpus']} cores, {described['system']},"

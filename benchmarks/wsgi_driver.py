@@ -94,7 +94,7 @@ def build_environ(call: Call, headers: dict[str, str] | None = None) -> WSGIEnvi
     builder = EnvironBuilder(
         path=call.path,
         method=call.method,
-        headers=headers,
+        headers=list((headers or {}).items()),
         data=call.body or None,
         content_type=call.content_type,
     )

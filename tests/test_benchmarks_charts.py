@@ -64,3 +64,11 @@ def test_charts_and_results_of_a_run(tmp_path: Path) -> None:
     assert "asgi" not in results
     assert results["machine"]["cpus"] >= 1
     assert "cores" in (tmp_path / "machine.txt").read_text()
+    # The docs' tables: ratios, never times.
+    table = (tmp_path / "wsgi-table.inc").read_text()
+    assert table.startswith(".. list-table::")
+    assert "0.06" in table and "1.67" in table
+    assert "µs" not in table
+    losses = (tmp_path / "losses.inc").read_text()
+    assert "WSGI, hello: framework takes 1.67 times Falcon's time." in losses
+    assert "WSGI, session" not in losses
