@@ -312,6 +312,7 @@ def tables(document: dict[str, t.Any]) -> dict[str, str]:
                 if verdict["share_of_raw"] is None
                 else f"{verdict['share_of_raw']:.0%}",
                 "yes" if verdict["server_bound"] else "no",
+                "yes" if verdict.get("noisy") else "no",
             )
             for verdict in served["verdicts"]
         ]
@@ -323,6 +324,7 @@ def tables(document: dict[str, t.Any]) -> dict[str, str]:
                 "framework / best (req/s)",
                 "framework / bare app",
                 "server-bound",
+                "noisy",
             ),
             rows,
         )
@@ -372,6 +374,8 @@ def losses(document: dict[str, t.Any]) -> str:
         for verdict in served["verdicts"]:
             if not verdict["leads_or_ties"]:
                 bound = " (server-bound)" if verdict["server_bound"] else ""
+                if verdict.get("noisy"):
+                    bound += " (noisy: the load changed during the run)"
                 items.append(
                     f"{verdict['server']}, {verdict['scenario']}: framework"
                     f" serves {verdict['framework_over_best']:.2f} of"

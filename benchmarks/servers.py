@@ -56,6 +56,9 @@ TIE = 0.95
 #: An app whose requests per second reach this share of the bare app's is
 #: held back by the server, not by itself.
 SERVER_BOUND = 0.8
+#: No app can serve more than the bare app: one that beats it by more than
+#: this share shows the machine's load changed under the run.
+NOISE = 1.1
 
 
 @dataclass(frozen=True)
@@ -383,9 +386,12 @@ def versions(servers: Sequence[Server]) -> dict[str, str]:
 
 def verdicts(rows: Sequence[Row]) -> list[dict[str, t.Any]]:
     """For each server and scenario: framework's requests per second over
-    the best other framework's, whether it leads or ties, and whether the
+    the best other framework's, whether it leads or ties, whether the
     server dominates (framework and the best other both reach
-    :data:`SERVER_BOUND` of the bare app's hello)."""
+    :data:`SERVER_BOUND` of the bare app's hello), and whether the figures
+    are noise (an app beat the bare app by more than :data:`NOISE`: the
+    machine's load changed between rows, and a longer run with more
+    ``--rounds`` is needed)."""
     timed = [row for row in rows if row.requests_per_second > 0]
     raw = {
         row.server: row.requests_per_second
@@ -420,6 +426,7 @@ def verdicts(rows: Sequence[Row]) -> list[dict[str, t.Any]]:
                 "leads_or_ties": ours >= TIE * best,
                 "share_of_raw": None if ceiling is None else ours / ceiling,
                 "server_bound": server_bound,
+                "noisy": ceiling is not None and max(ours, best) > NOISE * ceiling,
             }
         )
     return found
@@ -463,7 +470,15 @@ def format_report(rows: Sequence[Row]) -> str:
         )
     lines = [align_table(table), ""]
     verdict_rows: list[tuple[str, ...]] = [
-        ("server", "scenario", "vs", "framework/best", "lead or tie", "server-bound")
+        (
+            "server",
+            "scenario",
+            "vs",
+            "framework/best",
+            "lead or tie",
+            "server-bound",
+            "noisy",
+        )
     ]
     for verdict in verdicts(rows):
         verdict_rows.append(
@@ -474,13 +489,15 @@ def format_report(rows: Sequence[Row]) -> str:
                 f"{verdict['framework_over_best']:.2f}",
                 "yes" if verdict["leads_or_ties"] else "no",
                 "yes" if verdict["server_bound"] else "no",
+                "yes" if verdict["noisy"] else "no",
             )
         )
     if len(verdict_rows) > 1:
         lines.append(
             "framework's requests per second over the best other framework's"
             f" (a tie: at least {TIE}); server-bound: both reach"
-            f" {SERVER_BOUND:.0%} of the bare app's hello"
+            f" {SERVER_BOUND:.0%} of the bare app's hello; noisy: an app beat the"
+            " bare app, so the load changed during the run (use more --rounds)"
         )
         lines.append(align_table(verdict_rows))
     return "\n".join(lines)

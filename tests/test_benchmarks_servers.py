@@ -96,6 +96,16 @@ def test_verdicts_compare_with_the_best_other_app() -> None:
     assert found["json"]["leads_or_ties"] is False
     assert found["json"]["server_bound"] is False
     assert found["json"]["share_of_raw"] == pytest.approx(0.4)
+    assert not any(v["noisy"] for v in found.values())
+
+
+def test_an_app_faster_than_the_bare_app_marks_the_figures_noisy() -> None:
+    rows = [
+        row("granian", "hello", "raw", 4_000),
+        row("granian", "hello", "framework", 8_000),
+        row("granian", "hello", "Starlette", 9_000),
+    ]
+    assert [v["noisy"] for v in verdicts(rows)] == [True]
 
 
 def test_the_median_round_counts_and_a_failure_wins() -> None:
