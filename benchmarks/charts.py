@@ -155,11 +155,16 @@ def _bars(
             label=label,
             color=colours.get(label),
         )
-    tallest = max(
-        (v for values in series.values() for v in values if v is not None), default=1.0
-    )
-    # Head room for the legend above the tallest bar.
-    axes.set_ylim(0, tallest * 1.3)
+    values = [v for vs in series.values() for v in vs if v is not None and v > 0]
+    tallest = max(values, default=1.0)
+    if tallest / min(values, default=1.0) > 50:
+        # Ratios from 0.1 to 100 (Flask through a2wsgi next to Starlette):
+        # on a linear scale every bar but the tallest would be a sliver.
+        axes.set_yscale("log")
+        axes.set_ylim(min(values) / 2, tallest * 4)
+    else:
+        # Head room for the legend above the tallest bar.
+        axes.set_ylim(0, tallest * 1.3)
     axes.set_xticks(range(len(groups)))
     axes.set_xticklabels(groups, rotation=30, ha="right", fontsize=8)
     axes.tick_params(axis="y", labelsize=8)
