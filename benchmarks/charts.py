@@ -242,8 +242,12 @@ def servers_chart(path: Path, rows: Sequence[dict[str, t.Any]]) -> None:
     plt.close(figure)
 
 
+#: An empty cell (a bare "-" would start a list in a reST table's cell).
+NONE = "\N{EN DASH}"
+
+
 def _cell(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}"
+    return NONE if value is None else f"{value:.2f}"
 
 
 def list_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -255,6 +259,12 @@ def list_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: The ASGI runs' peer names, as the docs write them.
+ASGI_LABELS = {
+    "starlette": "Starlette",
+    "framework-def": "framework def",
+    "starlette-def": "Starlette def",
+}
 #: The WSGI columns of the docs' table.
 WSGI_COLUMNS = ("framework", "Falcon", "Bottle")
 #: The ASGI columns of the docs' table, and their headings.
@@ -263,8 +273,6 @@ ASGI_COLUMNS = {
     "quart": "Quart",
     "falcon": "Falcon",
     "flask-a2wsgi": "Flask+a2wsgi",
-    "framework-def": "framework def",
-    "starlette-def": "Starlette def",
 }
 
 
@@ -303,7 +311,7 @@ def tables(document: dict[str, t.Any]) -> dict[str, str]:
                 )
             )
         found["asgi-table.inc"] = list_table(
-            ("scenario", *ASGI_COLUMNS.values(), "def / Starlette def"), rows
+            ("scenario", *ASGI_COLUMNS.values(), "framework def / Starlette def"), rows
         )
     served = document.get("servers")
     if served is not None:
@@ -313,7 +321,7 @@ def tables(document: dict[str, t.Any]) -> dict[str, str]:
                 verdict["scenario"],
                 verdict["best_other"],
                 _cell(verdict["framework_over_best"]),
-                "-"
+                NONE
                 if verdict["share_of_raw"] is None
                 else f"{verdict['share_of_raw']:.0%}",
                 "yes" if verdict["server_bound"] else "no",
@@ -322,15 +330,7 @@ def tables(document: dict[str, t.Any]) -> dict[str, str]:
             for verdict in served["verdicts"]
         ]
         found["servers-table.inc"] = list_table(
-            (
-                "server",
-                "scenario",
-                "best other",
-                "framework / best (req/s)",
-                "framework / bare app",
-                "server-bound",
-                "noisy",
-            ),
+            ("server", "scenario", "vs", "ratio", "of bare", "server-bound", "noisy"),
             rows,
         )
     found["losses.inc"] = losses(document)
@@ -362,17 +362,18 @@ def losses(document: dict[str, t.Any]) -> str:
             if not goal["met"] and goal["against"] != "Falcon":
                 items.append(
                     f"WSGI goal missed: {goal['scenario']}, {goal['peer']} /"
-                    f" {goal['against']} is {goal['ratio']:.2f} (goal:"
+                    f" {goal['against']} is {goal['ratio']:.3f} (goal:"
                     f" at most {goal['most']})."
                 )
     asgi = document.get("asgi")
     if asgi is not None:
         for goal in asgi["goals"]:
             if not goal["met"]:
+                peer = ASGI_LABELS.get(goal["peer"], goal["peer"])
+                against = ASGI_LABELS.get(goal["against"], goal["against"])
                 items.append(
-                    f"ASGI, {goal['scenario']}: {goal['peer']} /"
-                    f" {goal['against']} is {goal['ratio']:.2f} (goal: at most"
-                    f" {goal['most']})."
+                    f"ASGI, {goal['scenario']}: {peer} / {against} is"
+                    f" {goal['ratio']:.3f} (goal: at most {goal['most']})."
                 )
     served = document.get("servers")
     if served is not None:
@@ -436,7 +437,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     described = document["machine"]
     (args.folder / "machine.txt").write_text(
         f"{described['cpu']}, {described['cpus']} cores, {described['system']},"
-        f" {described['python']}; load average {described['load_average']}\n",
+        f" {described['python']}\nload average (1, 5, 15 minutes) when the charts"
+        f" were drawn: {', '.join(map(str, described['load_average']))}\n",
         encoding="utf-8",
     )
     print(
