@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: test run docs bench bench-wsgi bench-asgi bench-concurrency bench-websocket bench-startup soak clean servers flask-suite
+.PHONY: test run docs bench bench-wsgi bench-asgi bench-servers bench-charts bench-concurrency bench-websocket bench-startup soak clean servers wrk flask-suite
 
 # Run apt-get through sudo unless we already are root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -75,22 +75,42 @@ docs: $(VENV)/.dev-installed
 flask-suite: $(VENV)/.dev-installed
 	$(BIN)/python tests/flask_suite/run.py
 
-# The WSGI scenarios against Flask, the ASGI scenarios against Starlette,
-# Quart, Falcon and Flask through a2wsgi, then 1,000 concurrent slow requests
-# on one uvicorn worker, then a WebSocket echo against Starlette's and
-# Quart's (benchmarks/README.md). Each also runs alone, its
-# options given through BENCH_ARGS: make bench-asgi BENCH_ARGS="--scenario hello".
-bench: $(VENV)/.bench-installed servers
-	$(BIN)/python -m benchmarks.run
-	$(BIN)/python -m benchmarks.asgi_run
+# wrk, the load generator of benchmarks/servers.py: Debian's package.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(APT_INSTALL) wrk; }
+
+# Where `make bench` writes its results (JSON) and charts (PNG).
+BENCH_OUT ?= benchmarks/results
+
+# The WSGI scenarios against Flask, Falcon and Bottle; the ASGI scenarios
+# against Starlette, Quart, Falcon and Flask through a2wsgi; hello, JSON and
+# a template page through gunicorn, uvicorn and granian under wrk; then
+# 1,000 concurrent slow requests on one uvicorn worker and a WebSocket echo
+# against Starlette's and Quart's (benchmarks/README.md). The first three
+# write JSON into $(BENCH_OUT), drawn as charts with results.json at the
+# end. Each also runs alone, its options given through BENCH_ARGS:
+# make bench-asgi BENCH_ARGS="--scenario hello".
+bench: $(VENV)/.bench-installed servers wrk
+	mkdir -p $(BENCH_OUT)
+	$(BIN)/python -m benchmarks.run --json $(BENCH_OUT)/wsgi.json
+	$(BIN)/python -m benchmarks.asgi_run --json $(BENCH_OUT)/asgi.json
+	$(BIN)/python -m benchmarks.servers --json $(BENCH_OUT)/servers.json
 	$(BIN)/python -m benchmarks.concurrency
 	$(BIN)/python -m benchmarks.websocket_echo
+	$(BIN)/python -m benchmarks.charts $(BENCH_OUT)
 
 bench-wsgi: $(VENV)/.bench-installed servers
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 bench-asgi: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.asgi_run $(BENCH_ARGS)
+
+bench-servers: $(VENV)/.bench-installed wrk
+	$(BIN)/python -m benchmarks.servers $(BENCH_ARGS)
+
+# Charts and results.json from the JSON already in $(BENCH_OUT).
+bench-charts: $(VENV)/.bench-installed
+	$(BIN)/python -m benchmarks.charts $(BENCH_OUT)
 
 bench-concurrency: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.concurrency $(BENCH_ARGS)
@@ -104,9 +124,10 @@ bench-websocket: $(VENV)/.bench-installed
 bench-startup: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.startup $(BENCH_ARGS)
 
-# 300,000 mixed requests through `framework serve`, failing when a serving
-# process's memory grows by more than 5 MB after the warm-up or an answer is
-# wrong (benchmarks/README.md). Minutes long, so not part of `make test`.
+# 300,000 mixed requests through `framework serve` (its WSGI default, then
+# uvicorn), failing when a serving process's memory grows by more than 5 MB
+# after the warm-up or an answer is wrong (benchmarks/README.md). Minutes
+# long, so not part of `make test`.
 # Options go through SOAK_ARGS: make soak SOAK_ARGS="--server waitress".
 soak: $(VENV)/.dev-installed
 	$(BIN)/python -m benchmarks.soak $(SOAK_ARGS)

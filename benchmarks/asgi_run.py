@@ -34,11 +34,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .asgi_driver import ASGIApp, Lifespan, Reply, Request, call_once, time_round
+from .payloads import records
 from .shapes import (
     ECHO_DATA,
     FORM_BODY,
     HELLO,
     JSON_DATA,
+    JSON_RECORD_COUNT,
     ROUTE_COUNT,
     SESSION_DATA,
     TEMPLATES,
@@ -237,6 +239,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         expect_body(b"tea x 3"),
     ),
     Scenario(
+        "json-large",
+        f"a list of {JSON_RECORD_COUNT} dicts of 8 mixed-type keys sent as JSON",
+        Request(),
+        expect_json(records(JSON_RECORD_COUNT)),
+    ),
+    Scenario(
         "session",
         "a cookie session read and written",
         Request(),
@@ -249,8 +257,7 @@ SCENARIO_NAMES = {scenario.name: scenario for scenario in SCENARIOS}
 #: The issue's goals: ``(scenario, peer, against, most)``: the peer's time
 #: over the other's is at most ``most``.
 GOALS: tuple[tuple[str, str, str, float], ...] = (
-    ("hello", "framework", "starlette", 1.0),
-    ("json", "framework", "starlette", 1.0),
+    *((s.name, "framework", "starlette", 1.0) for s in SCENARIOS),
     *((s.name, "framework-def", "starlette-def", 1.0) for s in SCENARIOS),
 )
 

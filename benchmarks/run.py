@@ -1,20 +1,27 @@
-"""Benchmark ``framework`` against Flask, request by request, in one process.
+"""Benchmark ``framework`` against Flask, Falcon and Bottle, request by
+request, in one process.
 
-Each scenario is a small app written once, as a function of the framework it
-is built with, so both apps are the same code. Both are called as raw WSGI
-callables, the way a server calls them, in alternating rounds; the result
-that matters is the ratio of the two times, never the times themselves.
+Each scenario is a small app. ``framework``'s and Flask's are written once,
+as a function of the framework they are built with (Flask's API is
+``framework``'s), so both apps are the same code; Falcon's and Bottle's are
+written the way their own docs write them (:mod:`benchmarks.peers`). Before
+anything is timed, every app's answer is compared with Flask's: a wrong
+answer can be fast. The apps are called as raw WSGI callables, the way a
+server calls them, in interleaved rounds; the results that matter are each
+app's time over Flask's in the same run, and ``framework``'s over Falcon's,
+never the times themselves.
 
 Run it from the repository root::
 
     python -m benchmarks.run
     python -m benchmarks.run --scenario hello --scenario json --rounds 10
+    python -m benchmarks.run --check
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
+import importlib
 import importlib.metadata
 import json
 import platform
@@ -22,39 +29,59 @@ import statistics
 import sys
 import time
 import typing as t
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import flask
-from werkzeug.test import EnvironBuilder
 
 import framework
 
 from .payloads import records
+from .peers import flaskapi
 
 # The scenarios' sizes and data, shared with the ASGI benchmarks.
 from .shapes import (
     BENCHMARKS_ROOT,
+    ECHO_DATA,
+    FORM_BODY,
+    JSON_RECORD_COUNT,
     ROUTE_COUNT,
     SESSION_DATA,
     SESSION_SECRET,
     TEMPLATE_ITEM_COUNT,
 )
+from .wsgi_driver import (
+    Call,
+    Prepared,
+    Reply,
+    answer_problems,
+    build_environ,
+    call_once,
+    prepare,
+    time_round,
+)
 
 if t.TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication, WSGIEnvironment
+    from _typeshed.wsgi import WSGIApplication
 
-#: The project's target for every framework/Flask ratio.
-GOAL_RATIO = 0.6
+#: The peer every ratio is taken against.
+REFERENCE = "Flask"
 
-#: How many records the large JSON scenario sends.
-JSON_RECORD_COUNT = 50
+#: The issue's goals, ``(scenario or None for every scenario, peer,
+#: against, most)``: the peer's time over the other's is at most ``most``.
+GOALS: tuple[tuple[str | None, str, str, float], ...] = (
+    ("hello", "framework", "Flask", 0.08),
+    (None, "framework", "Falcon", 1.3),
+    ("json-large", "framework", "Flask", 0.3),
+    ("session-write (redis)", "framework", "Flask", 1.0),
+)
 
 
 @dataclass(frozen=True)
 class Kit:
-    """What a scenario needs from one framework to build its app.
+    """What a scenario needs from one framework of Flask's API to build its
+    app.
 
     :param name: the label printed in the results.
     :param app_class: :class:`framework.App` or :class:`flask.Flask`.
@@ -62,6 +89,7 @@ class Kit:
     :param render_template: that framework's ``render_template``.
     :param jsonify: that framework's ``jsonify``.
     :param session: that framework's ``session`` proxy.
+    :param request: that framework's ``request`` proxy.
     """
 
     name: str
@@ -70,6 +98,7 @@ class Kit:
     render_template: Callable[..., str]
     jsonify: Callable[..., t.Any]
     session: t.Any
+    request: t.Any
 
 
 FRAMEWORK = Kit(
@@ -79,6 +108,7 @@ FRAMEWORK = Kit(
     framework.render_template,
     framework.jsonify,
     framework.session,
+    framework.request,
 )
 FLASK = Kit(
     "Flask",
@@ -87,6 +117,43 @@ FLASK = Kit(
     flask.render_template,
     flask.jsonify,
     flask.session,
+    flask.request,
+)
+
+
+@dataclass(frozen=True)
+class Peer:
+    """A framework whose apps are written in its own way, as a column.
+
+    :param name: its label, and the name ``--peer`` selects it by.
+    :param module: the module of :mod:`benchmarks.peers` holding its apps,
+        in a map ``WSGI`` of scenario name to app builder.
+    :param requires: the package it cannot do without.
+    """
+
+    name: str
+    module: str
+    requires: str
+
+    def builders(self) -> dict[str, Callable[[], WSGIApplication]]:
+        """Its app builders by scenario.
+
+        :raise ImportError: the framework is not installed.
+        """
+        module = importlib.import_module(f"benchmarks.peers.{self.module}")
+        return t.cast(dict[str, Callable[[], "WSGIApplication"]], module.WSGI)
+
+
+#: The peers beside framework and Flask.
+OTHER_PEERS: tuple[Peer, ...] = (
+    Peer("Falcon", "falcon_wsgi_peer", "falcon"),
+    Peer("Bottle", "bottle_peer", "bottle"),
+)
+#: Every column, in order.
+PEER_NAMES: tuple[str, ...] = (
+    FRAMEWORK.name,
+    FLASK.name,
+    *(peer.name for peer in OTHER_PEERS),
 )
 
 
@@ -96,54 +163,54 @@ class Scenario:
 
     :param name: the name ``--scenario`` selects it by.
     :param summary: what the scenario measures, for ``--help``.
-    :param build: builds the app from a :class:`Kit`.
-    :param path: the requested URL path.
+    :param build: builds framework's or Flask's app from a :class:`Kit`.
+    :param call: the timed request.
+    :param compare: what of a peer's answer must equal Flask's besides the
+        status and media type: ``"body"`` byte for byte, ``"json"`` as a
+        parsed document (spacing and key order are each framework's own),
+        or ``"status"`` alone (a 404 page is each framework's own).
+    :param headers: response headers every app must send as Flask does.
     :param run: how to check and time the scenario, when it is not the
-        usual framework/Flask pair of :func:`run_pair`.
+        usual one of :func:`run_peers`.
     """
 
     name: str
     summary: str
     build: Callable[[Kit], WSGIApplication]
-    path: str
-    run: Callable[[Scenario, int, int], list[Result]] | None = None
+    call: Call = field(default_factory=Call)
+    compare: str = "body"
+    headers: tuple[str, ...] = ()
+    run: Callable[[Scenario, int, int, Sequence[str]], list[Result]] | None = None
 
-
-@dataclass(frozen=True)
-class Reply:
-    """What a WSGI app sent back for one request."""
-
-    status: str
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
+    @property
+    def path(self) -> str:
+        """The requested URL path."""
+        return self.call.path
 
 
 @dataclass
 class Result:
-    """The timings of one scenario, in nanoseconds per request per round."""
+    """The timings of one scenario, in nanoseconds per request per round,
+    by peer name."""
 
     scenario: str
-    framework_ns: list[float] = field(default_factory=list)
-    flask_ns: list[float] = field(default_factory=list)
+    timings: dict[str, list[float]] = field(default_factory=dict)
 
-    @property
-    def framework_us(self) -> float:
-        """The median time per request of ``framework``, in microseconds."""
-        return statistics.median(self.framework_ns) / 1000
+    def median_us(self, peer: str) -> float | None:
+        """The peer's median time per request in µs; ``None`` if not timed."""
+        rounds = self.timings.get(peer)
+        return statistics.median(rounds) / 1000 if rounds else None
 
-    @property
-    def flask_us(self) -> float:
-        """The median time per request of Flask, in microseconds."""
-        return statistics.median(self.flask_ns) / 1000
-
-    @property
-    def ratio(self) -> float:
-        """``framework`` time over Flask time: lower is better."""
-        return self.framework_us / self.flask_us
+    def ratio(self, peer: str, against: str = REFERENCE) -> float | None:
+        """The peer's time over ``against``'s; ``None`` if either is missing."""
+        ours, theirs = self.median_us(peer), self.median_us(against)
+        if ours is None or theirs is None:
+            return None
+        return ours / theirs
 
 
 class MismatchError(AssertionError):
-    """The two apps of a scenario answered the same request differently."""
+    """Two apps of a scenario answered the same request differently."""
 
 
 # -- Scenarios ---------------------------------------------------------------
@@ -326,6 +393,24 @@ def build_json_large_fast(kit: Kit) -> WSGIApplication:
     return t.cast("WSGIApplication", app)
 
 
+def build_form(kit: Kit) -> WSGIApplication:
+    """An app whose ``POST /`` reads two fields of an urlencoded form.
+
+    :param kit: the framework to build it with.
+    """
+    return t.cast("WSGIApplication", flaskapi.build_form(kit.app_class, kit.request))
+
+
+def build_json_echo(kit: Kit) -> WSGIApplication:
+    """An app whose ``POST /`` answers with the JSON document it was sent.
+
+    :param kit: the framework to build it with.
+    """
+    return t.cast(
+        "WSGIApplication", flaskapi.build_json_echo(kit.app_class, kit.request)
+    )
+
+
 # -- The session scenario ---------------------------------------------------------
 
 
@@ -358,7 +443,7 @@ def session_cookie(app: WSGIApplication) -> str:
 
     :param app: an app of :func:`build_session_write`.
     """
-    reply = call_once(app, build_environ("/login"))
+    reply = call_once(app, build_environ(Call(path="/login")))
     for name, value in reply.headers:
         if name.lower() == "set-cookie" and value.startswith("session="):
             return value.partition(";")[0]
@@ -367,7 +452,7 @@ def session_cookie(app: WSGIApplication) -> str:
 
 def check_session_replies(
     scenario: Scenario,
-    apps: dict[str, tuple[WSGIApplication, WSGIEnvironment]],
+    apps: dict[str, Prepared],
     stored: Callable[[str, Reply], dict[str, t.Any]],
 ) -> None:
     """Raise :class:`MismatchError` unless every app answers the timed
@@ -378,11 +463,11 @@ def check_session_replies(
     stamp), so what each app saved is read back and compared instead.
 
     :param scenario: the session scenario.
-    :param apps: each app and the environ of its request, by name.
+    :param apps: each app and its request, by name.
     :param stored: reads back the session an app saved, from its reply.
     """
     expected = {**SESSION_DATA, "last_page": "/"}
-    replies = {name: call_once(app, environ) for name, (app, environ) in apps.items()}
+    replies = {name: call_once(*prepared) for name, prepared in apps.items()}
     problems: list[str] = []
     first_name, first = next(iter(replies.items()))
     for name, reply in replies.items():
@@ -400,14 +485,20 @@ def check_session_replies(
             problems.append(f"  {name} saved {saved!r}, not {expected!r}")
     if problems:
         raise MismatchError(
-            f"scenario {scenario.name!r} (GET {scenario.path}):\n" + "\n".join(problems)
+            f"scenario {scenario.name!r} ({scenario.call}):\n" + "\n".join(problems)
         )
 
 
-def run_session_write(scenario: Scenario, rounds: int, number: int) -> list[Result]:
+#: The column of framework's Redis sessions in the session scenario.
+REDIS_NAME = "framework+redis"
+
+
+def run_session_write(
+    scenario: Scenario, rounds: int, number: int, peers: Sequence[str] = ()
+) -> list[Result]:
     """Time a session write with framework's cookie sessions, framework's
     Redis sessions and Flask's cookie sessions, and compare both framework
-    variants with Flask.
+    variants with Flask. Falcon and Bottle have no sessions.
 
     A throwaway ``redis-server`` is started on 127.0.0.1 (the test suite's
     helper, ``tests/redis_server.py``) and stopped afterwards. Each app's
@@ -415,8 +506,11 @@ def run_session_write(scenario: Scenario, rounds: int, number: int) -> list[Resu
     and writes it back.
 
     :param scenario: the session scenario.
-    :param rounds: how many rounds each app runs.
+    :param rounds: how many rounds each app runs; 0 only checks the apps.
     :param number: how many requests make one round.
+    :param peers: unused: only framework and Flask have sessions.
+    :return: two results, ``(cookie)`` and ``(redis)``, each with the
+        framework variant under ``framework``.
     :raise MismatchError: if the apps answer differently.
     """
     # Imported here: the other scenarios need neither redis nor the server.
@@ -425,7 +519,6 @@ def run_session_write(scenario: Scenario, rounds: int, number: int) -> list[Resu
     from framework.sessions import SecureCookieSessionInterface
     from tests.redis_server import RedisServer
 
-    redis_name = "framework+redis"
     with RedisServer() as server:
         redis_app = t.cast("framework.App", scenario.build(FRAMEWORK))
         # The client the extension builds from the config, as an app gets it
@@ -434,11 +527,15 @@ def run_session_write(scenario: Scenario, rounds: int, number: int) -> list[Resu
         client = RedisSessions().init_app(redis_app).get_redis(redis_app)
         built = {
             FRAMEWORK.name: scenario.build(FRAMEWORK),
-            redis_name: t.cast("WSGIApplication", redis_app),
+            REDIS_NAME: t.cast("WSGIApplication", redis_app),
             FLASK.name: scenario.build(FLASK),
         }
         apps = {
-            name: (app, build_environ(scenario.path, {"Cookie": session_cookie(app)}))
+            name: (
+                app,
+                build_environ(scenario.call, {"Cookie": session_cookie(app)}),
+                b"",
+            )
             for name, app in built.items()
         }
         cookie_app = t.cast("framework.App", built[FRAMEWORK.name])
@@ -453,7 +550,7 @@ def run_session_write(scenario: Scenario, rounds: int, number: int) -> list[Resu
                 for header, value in reply.headers
                 if header.lower() == "set-cookie"
             )
-            if name != redis_name:
+            if name != REDIS_NAME:
                 # Flask's cookie format is framework's: one serializer reads both.
                 return t.cast(dict[str, t.Any], signing.loads(cookie))
             sid = id_signer.unsign(cookie).decode()
@@ -463,49 +560,79 @@ def run_session_write(scenario: Scenario, rounds: int, number: int) -> list[Resu
 
         try:
             check_session_replies(scenario, apps, stored)
-            timings = time_apps(apps, rounds, number)
+            timings = time_apps(apps, rounds, number) if rounds else {}
         finally:
             client.close()
+    if not timings:
+        return []
+    flask_rounds = timings[FLASK.name]
     return [
         Result(
-            f"{scenario.name} (cookie)", timings[FRAMEWORK.name], timings[FLASK.name]
+            f"{scenario.name} (cookie)",
+            {FRAMEWORK.name: timings[FRAMEWORK.name], FLASK.name: flask_rounds},
         ),
         Result(
-            f"{scenario.name} (redis)", timings[redis_name], list(timings[FLASK.name])
+            f"{scenario.name} (redis)",
+            {FRAMEWORK.name: timings[REDIS_NAME], FLASK.name: list(flask_rounds)},
         ),
     ]
 
 
 SCENARIOS: tuple[Scenario, ...] = (
-    Scenario("hello", "a view returning a plain string", build_hello, "/"),
-    Scenario("json", "a view returning a dict, sent as JSON", build_json, "/"),
+    Scenario("hello", "a view returning a plain string", build_hello),
+    Scenario(
+        "json", "a view returning a dict, sent as JSON", build_json, compare="json"
+    ),
     Scenario(
         "routing",
         f"matching one of {ROUTE_COUNT} rules with an int converter",
         build_routing,
-        f"/r{ROUTE_COUNT // 2}/12345",
+        Call(path=f"/r{ROUTE_COUNT // 2}/12345"),
     ),
-    Scenario("404", "a URL that matches none of a few rules", build_not_found, "/nope"),
-    Scenario("hooks", "3 before_request and 3 after_request hooks", build_hooks, "/"),
     Scenario(
         "template",
         f"rendering a template file looping over {TEMPLATE_ITEM_COUNT} "
         "autoescaped items",
         build_template,
-        "/",
+    ),
+    Scenario(
+        "form",
+        "two fields of a POSTed urlencoded form",
+        build_form,
+        Call("POST", "/", FORM_BODY, "application/x-www-form-urlencoded"),
+    ),
+    Scenario(
+        "json-echo",
+        "a POSTed JSON document parsed and sent back",
+        build_json_echo,
+        Call("POST", "/", json.dumps(ECHO_DATA).encode(), "application/json"),
+        compare="json",
+    ),
+    Scenario(
+        "404",
+        "a URL that matches none of a few rules",
+        build_not_found,
+        Call(path="/nope"),
+        compare="status",
+    ),
+    Scenario(
+        "hooks",
+        "3 before_request and 3 after_request hooks",
+        build_hooks,
+        headers=("X-After-0", "X-After-1", "X-After-2"),
     ),
     Scenario(
         "json-large",
-        f"jsonify of a list of {JSON_RECORD_COUNT} dicts of 8 mixed-type keys",
+        f"a list of {JSON_RECORD_COUNT} dicts of 8 mixed-type keys sent as JSON",
         build_json_large,
-        "/",
+        compare="json",
     ),
     Scenario(
         "json-large-orjson",
-        "json-large with framework's fast provider (OrjsonProvider); Flask"
-        " with its default",
+        "json-large with framework's fast provider (OrjsonProvider); the"
+        " others with their default",
         build_json_large_fast,
-        "/",
+        compare="json",
     ),
     Scenario(
         "session-write",
@@ -513,83 +640,23 @@ SCENARIOS: tuple[Scenario, ...] = (
         " and with Redis sessions (a local redis-server), each against Flask's"
         " cookie sessions",
         build_session_write,
-        "/",
         run=run_session_write,
     ),
 )
+SCENARIO_NAMES = {scenario.name: scenario for scenario in SCENARIOS}
 
 
 # -- Calling an app like a WSGI server ----------------------------------------
 
 
-def _ignore_start_response(
-    status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
-) -> Callable[[bytes], object]:
-    """A ``start_response`` that keeps nothing, so it costs both apps alike."""
-    return _ignore_write
-
-
-def _ignore_write(data: bytes) -> None:
-    """The ``write`` callable of :func:`_ignore_start_response`."""
-
-
-def build_environ(path: str, headers: dict[str, str] | None = None) -> WSGIEnvironment:
-    """The environ of a plain ``GET`` of ``path``, built once per scenario.
-
-    :param path: the requested URL path.
-    :param headers: request headers to send, e.g. ``Cookie``.
-    """
-    builder = EnvironBuilder(path=path, method="GET", headers=headers)
-    try:
-        return builder.get_environ()
-    finally:
-        builder.close()
-
-
-def _finish(body: Iterable[bytes]) -> bytes:
-    """Consume a WSGI body and close it, as a server must.
-
-    :param body: the iterable a WSGI app returned.
-    """
-    try:
-        return b"".join(body)
-    finally:
-        close = getattr(body, "close", None)
-        if close is not None:
-            close()
-
-
-def call_once(app: WSGIApplication, environ: WSGIEnvironment) -> Reply:
-    """Send one request and record the whole reply, for the sanity check.
-
-    :param app: the WSGI app.
-    :param environ: the prebuilt environ; a copy is sent.
-    """
-    sent: list[tuple[str, list[tuple[str, str]]]] = []
-
-    def start_response(
-        status: str, headers: list[tuple[str, str]], exc_info: t.Any = None
-    ) -> Callable[[bytes], object]:
-        sent.append((status, headers))
-        return _ignore_write
-
-    body = _finish(app(dict(environ), start_response))
-    status, headers = sent[-1]
-    return Reply(status, tuple(headers), body)
-
-
-def check_same(scenario: Scenario, apps: dict[str, WSGIApplication]) -> None:
-    """Raise :class:`MismatchError` unless both apps reply identically.
-
-    A broken app can be fast; comparing status, headers and body with Flask's
-    keeps it from looking good.
+def check_same(scenario: Scenario, ours: Reply, theirs: Reply) -> None:
+    """Raise :class:`MismatchError` unless framework's reply is Flask's,
+    status, headers and body alike: the two apps are the same code.
 
     :param scenario: the scenario the apps were built for.
-    :param apps: the apps, by :attr:`Kit.name`.
+    :param ours: framework's reply.
+    :param theirs: Flask's reply.
     """
-    environ = build_environ(scenario.path)
-    ours = call_once(apps[FRAMEWORK.name], environ)
-    theirs = call_once(apps[FLASK.name], environ)
     differences = [
         f"  {part}: framework={getattr(ours, part)!r}\n"
         f"  {' ' * len(part)}  Flask    ={getattr(theirs, part)!r}"
@@ -598,47 +665,15 @@ def check_same(scenario: Scenario, apps: dict[str, WSGIApplication]) -> None:
     ]
     if differences:
         raise MismatchError(
-            f"scenario {scenario.name!r} (GET {scenario.path}):\n"
-            + "\n".join(differences)
+            f"scenario {scenario.name!r} ({scenario.call}):\n" + "\n".join(differences)
         )
 
 
 # -- Timing --------------------------------------------------------------------
 
 
-def time_round(app: WSGIApplication, environ: WSGIEnvironment, number: int) -> float:
-    """Send ``number`` requests and return the mean nanoseconds per request.
-
-    The loop is inlined rather than calling :func:`_finish` so the harness
-    adds as little as possible to both sides; GC is off so a collection
-    triggered by one app's garbage is not billed to the other.
-
-    :param app: the WSGI app.
-    :param environ: the prebuilt environ; each request gets a copy.
-    :param number: how many requests to send.
-    """
-    start_response = _ignore_start_response
-    copy = environ.copy
-    gc.disable()
-    try:
-        start = time.perf_counter_ns()
-        for _ in range(number):
-            body = app(copy(), start_response)
-            for _chunk in body:
-                pass
-            close = getattr(body, "close", None)
-            if close is not None:
-                close()
-        elapsed = time.perf_counter_ns() - start
-    finally:
-        gc.enable()
-    return elapsed / number
-
-
 def time_apps(
-    apps: dict[str, tuple[WSGIApplication, WSGIEnvironment]],
-    rounds: int,
-    number: int,
+    apps: dict[str, Prepared], rounds: int, number: int
 ) -> dict[str, list[float]]:
     """Time several apps in interleaved rounds; return each one's round
     means, in nanoseconds per request.
@@ -646,7 +681,7 @@ def time_apps(
     Which app goes first rotates every round, so none always runs on the
     caches or CPU frequency another left behind.
 
-    :param apps: each app and the environ of its request, by name.
+    :param apps: each app and its request, by name.
     :param rounds: how many rounds each app runs.
     :param number: how many requests make one round.
     """
@@ -654,50 +689,76 @@ def time_apps(
     order = list(apps)
     # Warm every app up (first-request setup, lazy imports) off the clock.
     for name in order:
-        app, environ = apps[name]
-        time_round(app, environ, max(1, number // 10))
+        time_round(*apps[name], max(1, number // 10))
     for _ in range(rounds):
         for name in order:
-            app, environ = apps[name]
-            timings[name].append(time_round(app, environ, number))
+            timings[name].append(time_round(*apps[name], number))
         order.append(order.pop(0))
     return timings
 
 
-def time_scenario(
-    scenario: Scenario,
-    apps: dict[str, WSGIApplication],
-    rounds: int,
-    number: int,
-) -> Result:
-    """Time both apps of a scenario in alternating rounds.
+def peer_builders(
+    names: Sequence[str],
+) -> tuple[dict[str, dict[str, Callable[[], WSGIApplication]]], list[str]]:
+    """The app builders of the other peers among ``names``, by peer and
+    scenario, and a line for each that is not installed.
 
-    :param scenario: the scenario to time.
-    :param apps: the apps, by :attr:`Kit.name`.
-    :param rounds: how many rounds each app runs.
-    :param number: how many requests make one round.
+    :param names: the peers wanted.
     """
-    environ = build_environ(scenario.path)
-    timings = time_apps(
-        {name: (apps[name], environ) for name in (FRAMEWORK.name, FLASK.name)},
-        rounds,
-        number,
-    )
-    return Result(scenario.name, timings[FRAMEWORK.name], timings[FLASK.name])
+    builders: dict[str, dict[str, Callable[[], WSGIApplication]]] = {}
+    missing: list[str] = []
+    for peer in OTHER_PEERS:
+        if peer.name not in names:
+            continue
+        try:
+            builders[peer.name] = peer.builders()
+        except ImportError as error:
+            missing.append(
+                f"{peer.name}: not installed ({error}); pip install -e '.[bench]'"
+            )
+    return builders, missing
 
 
-def run_pair(scenario: Scenario, rounds: int, number: int) -> list[Result]:
-    """Build the scenario's app with each framework, check that they answer
-    alike, and time them.
+def run_peers(
+    scenario: Scenario, rounds: int, number: int, peers: Sequence[str] = PEER_NAMES
+) -> list[Result]:
+    """Build the scenario's app with each framework, check that each answers
+    as Flask does, and time them.
 
     :param scenario: the scenario to run.
-    :param rounds: how many rounds each app runs.
+    :param rounds: how many rounds each app runs; 0 only checks the apps.
     :param number: how many requests make one round.
-    :raise MismatchError: if the apps answer differently.
+    :param peers: the peers to time besides Flask (framework always runs).
+    :raise MismatchError: if an app answers differently from Flask.
     """
-    apps = {kit.name: scenario.build(kit) for kit in (FRAMEWORK, FLASK)}
-    check_same(scenario, apps)
-    return [time_scenario(scenario, apps, rounds, number)]
+    apps = {
+        kit.name: prepare(scenario.build(kit), scenario.call)
+        for kit in (FRAMEWORK, FLASK)
+    }
+    flask_reply = call_once(*apps[FLASK.name])
+    check_same(scenario, call_once(*apps[FRAMEWORK.name]), flask_reply)
+    builders, missing = peer_builders(peers)
+    if missing:
+        raise ImportError("; ".join(missing))
+    problems: list[str] = []
+    for name, by_scenario in builders.items():
+        build = by_scenario.get(scenario.name)
+        if build is None:
+            continue
+        prepared = prepare(build(), scenario.call)
+        wrong = answer_problems(
+            call_once(*prepared), flask_reply, scenario.compare, scenario.headers
+        )
+        if wrong:
+            problems.append(f"  {name}: " + "; ".join(wrong))
+        apps[name] = prepared
+    if problems:
+        raise MismatchError(
+            f"scenario {scenario.name!r} ({scenario.call}):\n" + "\n".join(problems)
+        )
+    if not rounds:
+        return []
+    return [Result(scenario.name, time_apps(apps, rounds, number))]
 
 
 # -- Reporting -----------------------------------------------------------------
@@ -705,70 +766,130 @@ def run_pair(scenario: Scenario, rounds: int, number: int) -> list[Result]:
 
 def versions() -> dict[str, str]:
     """The versions the results depend on."""
-    return {
+    found = {
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "framework": framework.__version__,
-        "flask": importlib.metadata.version("flask"),
-        "werkzeug": importlib.metadata.version("werkzeug"),
     }
+    for name in ("flask", "werkzeug", "falcon", "bottle", "jinja2"):
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
 
 
-def format_table(results: Sequence[Result]) -> str:
-    """The results as an aligned text table.
-
-    :param results: the timed scenarios, in order.
-    """
-    header = ("scenario", "framework µs", "Flask µs", "ratio", f"<= {GOAL_RATIO}")
-    rows = [
-        (
-            result.scenario,
-            f"{result.framework_us:.2f}",
-            f"{result.flask_us:.2f}",
-            f"{result.ratio:.3f}",
-            "yes" if result.ratio <= GOAL_RATIO else "no",
-        )
-        for result in results
-    ]
-    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+def align_table(rows: Sequence[Sequence[str]]) -> str:
+    """Rows as an aligned text table, the first row the heading; the first
+    column left-aligned, the others (numbers) right-aligned."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
         "  ".join(
-            # The scenario name reads best left-aligned, numbers right-aligned.
             cell.ljust(width) if i == 0 else cell.rjust(width)
             for i, (cell, width) in enumerate(zip(row, widths, strict=True))
         )
-        for row in (header, *rows)
+        for row in rows
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)
 
 
-def write_json(path: Path, results: Sequence[Result], rounds: int, number: int) -> None:
-    """Write the results, with every round's timing, as JSON.
+def _ratio_cell(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.3f}"
 
-    :param path: the file to write.
+
+def format_table(results: Sequence[Result], peers: Sequence[str] = PEER_NAMES) -> str:
+    """Each scenario's Flask time, every other peer's time over Flask's, and
+    framework's over Falcon's.
+
+    :param results: the timed scenarios, in order.
+    :param peers: the columns.
+    """
+    others = [name for name in peers if name != REFERENCE]
+    header = ("scenario", "Flask µs", *others, "framework/Falcon")
+    rows: list[tuple[str, ...]] = [header]
+    for result in results:
+        reference = result.median_us(REFERENCE)
+        rows.append(
+            (
+                result.scenario,
+                "-" if reference is None else f"{reference:.2f}",
+                *(_ratio_cell(result.ratio(name)) for name in others),
+                _ratio_cell(result.ratio(FRAMEWORK.name, "Falcon")),
+            )
+        )
+    return align_table(rows)
+
+
+def goal_rows(
+    results: Sequence[Result],
+) -> list[tuple[str, str, str, float, float, bool]]:
+    """The issue's goals the run can judge: ``(scenario, peer, against,
+    most, ratio, met)``."""
+    rows = []
+    for scenario, peer, against, most in GOALS:
+        for result in results:
+            if scenario is not None and result.scenario != scenario:
+                continue
+            ratio = result.ratio(peer, against)
+            if ratio is not None:
+                rows.append(
+                    (result.scenario, peer, against, most, ratio, ratio <= most)
+                )
+    return rows
+
+
+def format_goals(results: Sequence[Result]) -> str:
+    """The goals table: each goal's ratio and whether the run met it."""
+    rows: list[tuple[str, ...]] = [("goal", "ratio", "met")]
+    for scenario, peer, against, most, ratio, met in goal_rows(results):
+        rows.append(
+            (
+                f"{scenario}: {peer} / {against} <= {most}",
+                f"{ratio:.3f}",
+                "yes" if met else "no",
+            )
+        )
+    return align_table(rows)
+
+
+def to_json(results: Sequence[Result], rounds: int, number: int) -> dict[str, t.Any]:
+    """The results, with every round's timing, as a JSON document.
+
     :param results: the timed scenarios.
     :param rounds: the rounds each app ran.
     :param number: the requests per round.
     """
-    document = {
+    return {
         "versions": versions(),
         "rounds": rounds,
         "number": number,
-        "goal_ratio": GOAL_RATIO,
+        "reference": REFERENCE,
         "results": [
             {
                 "scenario": result.scenario,
-                "framework_us": result.framework_us,
-                "flask_us": result.flask_us,
-                "ratio": result.ratio,
-                "framework_rounds_us": [ns / 1000 for ns in result.framework_ns],
-                "flask_rounds_us": [ns / 1000 for ns in result.flask_ns],
+                "median_us": {name: result.median_us(name) for name in result.timings},
+                "ratio": {name: result.ratio(name) for name in result.timings},
+                "framework_over_falcon": result.ratio(FRAMEWORK.name, "Falcon"),
+                "rounds_us": {
+                    name: [ns / 1000 for ns in rounds_ns]
+                    for name, rounds_ns in result.timings.items()
+                },
             }
             for result in results
         ],
+        "goals": [
+            {
+                "scenario": scenario,
+                "peer": peer,
+                "against": against,
+                "most": most,
+                "ratio": ratio,
+                "met": met,
+            }
+            for scenario, peer, against, most, ratio, met in goal_rows(results)
+        ],
     }
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
 
 
 # -- Command line ----------------------------------------------------------------
@@ -792,8 +913,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.run",
-        description="Time framework against Flask on the same apps, in one "
-        "process, and print the framework/Flask ratios (lower is better).",
+        description="Time framework against Flask, Falcon and Bottle on the "
+        "same apps, in one process, and print each app's time over Flask's "
+        "and framework's over Falcon's (lower is better).",
         epilog="scenarios: " + "; ".join(f"{s.name}: {s.summary}" for s in SCENARIOS),
     )
     parser.add_argument(
@@ -811,16 +933,31 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--scenario",
         action="append",
-        choices=[s.name for s in SCENARIOS],
+        choices=list(SCENARIO_NAMES),
         metavar="NAME",
         help="run only this scenario; repeat for several (default: all). "
-        "Choices: " + ", ".join(s.name for s in SCENARIOS),
+        "Choices: " + ", ".join(SCENARIO_NAMES),
+    )
+    parser.add_argument(
+        "--peer",
+        action="append",
+        choices=[peer.name for peer in OTHER_PEERS],
+        metavar="NAME",
+        help="time only this peer besides framework and Flask; repeat for "
+        "several (default: all). Choices: "
+        + ", ".join(peer.name for peer in OTHER_PEERS),
     )
     parser.add_argument(
         "--json",
         type=Path,
         metavar="PATH",
         help="also write the results, with every round, as JSON to PATH",
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only check that every app answers every scenario as Flask does;"
+        " no timing",
     )
     return parser.parse_args(argv)
 
@@ -844,26 +981,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     :param argv: the arguments; ``sys.argv[1:]`` when ``None``.
     """
     args = parse_args(argv)
+    peers = (FRAMEWORK.name, FLASK.name, *(args.peer or PEER_NAMES[2:]))
     info = versions()
     print(
-        f"{info['implementation']} {info['python']}, framework {info['framework']}, "
-        f"Flask {info['flask']}, Werkzeug {info['werkzeug']}; "
-        f"{args.rounds} rounds x {args.number} requests, median of round means",
+        f"{info['implementation']} {info['python']}; "
+        + ", ".join(f"{name} {info[name]}" for name in list(info)[2:])
+        + f"; {args.rounds} rounds x {args.number} requests, median of round means",
         flush=True,
     )
+    rounds = 0 if args.check else args.rounds
     results: list[Result] = []
     failed = False
     for scenario in selected(args.scenario):
-        run = scenario.run or run_pair
+        run = scenario.run or run_peers
+        started = time.monotonic()
         try:
-            results.extend(run(scenario, args.rounds, args.number))
-        except MismatchError as error:
+            results.extend(run(scenario, rounds, args.number, peers))
+        except (MismatchError, ImportError) as error:
             print(f"MISMATCH, not timed: {error}", file=sys.stderr, flush=True)
             failed = True
+            continue
+        if args.check:
+            print(f"ok {scenario.name}", flush=True)
+        else:
+            print(f"  {scenario.name}: {time.monotonic() - started:.1f} s", flush=True)
+    if args.check:
+        return 1 if failed else 0
     print()
-    print(format_table(results))
+    print("time / Flask's time, in the same run (lower is better)")
+    print(format_table(results, peers))
+    print()
+    print(format_goals(results))
     if args.json is not None:
-        write_json(args.json, results, args.rounds, args.number)
+        document = to_json(results, args.rounds, args.number)
+        args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return 1 if failed else 0
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "FORM_BODY",
     "HELLO",
     "JSON_DATA",
+    "JSON_RECORD_COUNT",
     "NOT_FOUND_RULES",
     "ROUTE_COUNT",
     "SESSION_DATA",
@@ -49,6 +50,10 @@ HELLO = "Hello, World!"
 
 #: What the json scenario's view returns.
 JSON_DATA: dict[str, t.Any] = {"hello": "world", "n": 42}
+
+#: How many records the large JSON scenario sends
+#: (:func:`benchmarks.payloads.records`).
+JSON_RECORD_COUNT = 50
 
 #: The JSON document the json-echo scenario posts and gets back.
 ECHO_DATA: dict[str, t.Any] = {

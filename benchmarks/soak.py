@@ -2,7 +2,8 @@
 memory watched throughout.
 
 It starts ``framework --app benchmarks.soak_app serve`` on 127.0.0.1 (a
-free port) with serve's defaults, or the server and options given; sends
+free port), once with serve's defaults (a WSGI server) and once with
+``--server uvicorn`` (ASGI), or with the servers and options given; sends
 it 300,000 requests of a realistic mix (see :data:`MIX`) from load
 generators in processes of their own, over keep-alive connections; and
 reads the resident memory (``VmRSS``) of every process that serves
@@ -15,6 +16,7 @@ Run it from the repository root (Linux: it reads ``/proc``)::
 
     python -m benchmarks.soak
     python -m benchmarks.soak --server waitress --requests 100000 --json soak.json
+    python -m benchmarks.soak --server gunicorn --server granian
 
 ``benchmarks/README.md`` says how to read what it prints.
 """
@@ -939,8 +941,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--server",
-        choices=("auto", "gunicorn", "waitress"),
-        help="framework serve's --server (default: serve's own default)",
+        action="append",
+        choices=SERVERS,
+        help="framework serve's --server; repeat it to soak under several,"
+        " one after the other (default: " + " and ".join(DEFAULT_SERVERS) + ")",
     )
     parser.add_argument(
         "--workers", type=positive_int, help="framework serve's --workers"
@@ -962,6 +966,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+#: The servers ``--server`` takes: ``framework serve``'s.
+SERVERS = ("auto", "gunicorn", "waitress", "uvicorn", "hypercorn", "granian")
+#: The servers soaked by default: serve's own choice for this sync app (a
+#: WSGI server), and uvicorn, serving the same app through ASGI.
+DEFAULT_SERVERS = ("auto", "uvicorn")
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> t.NoReturn:
     raise KeyboardInterrupt
 
@@ -978,29 +989,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Stopped by SIGTERM (a CI timeout, kill), still stop the server and
     # the load generators on the way out.
     signal.signal(signal.SIGTERM, _interrupt)
+    runs: list[Run] = []
+    failed = False
     try:
-        run = soak(
-            requests=args.requests,
-            warmup=args.warmup,
-            clients=args.clients,
-            max_growth_mb=args.max_growth_mb,
-            interval=args.interval,
-            server=args.server,
-            workers=args.workers,
-            threads=args.threads,
-        )
-    except RuntimeError as e:
-        print(f"FAIL: {e}", file=sys.stderr)
-        return 1
+        for server in args.server or DEFAULT_SERVERS:
+            try:
+                run = soak(
+                    requests=args.requests,
+                    warmup=args.warmup,
+                    clients=args.clients,
+                    max_growth_mb=args.max_growth_mb,
+                    interval=args.interval,
+                    server=None if server == "auto" else server,
+                    workers=args.workers,
+                    threads=args.threads,
+                )
+            except RuntimeError as e:
+                print(f"FAIL ({server}): {e}", file=sys.stderr)
+                failed = True
+                continue
+            print(format_report(run), flush=True)
+            runs.append(run)
+            failed = failed or bool(run.failures)
     except KeyboardInterrupt:
         print("interrupted: the server and the load generators are stopped")
         return 130
-    print(format_report(run))
     if args.json is not None:
-        args.json.write_text(
-            json.dumps(to_json(run), indent=2) + "\n", encoding="utf-8"
-        )
-    return 1 if run.failures else 0
+        document = {"passed": not failed, "runs": [to_json(run) for run in runs]}
+        args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

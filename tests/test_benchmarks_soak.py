@@ -35,10 +35,11 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_short_soak_passes_against_serve_defaults(tmp_path: Path) -> None:
-    """2,000 requests of the whole mix through ``framework serve`` with its
-    defaults: every kind gets its expected status and body, and the memory
-    of every serving process is reported."""
+def test_short_soak_passes_under_wsgi_and_asgi(tmp_path: Path) -> None:
+    """1,000 requests of the whole mix through ``framework serve`` with its
+    defaults (a WSGI server), then 1,000 through ``--server uvicorn`` (the
+    same app through ASGI): under each, every kind gets its expected status
+    and body, and the memory of every serving process is reported."""
     report = tmp_path / "soak.json"
     done = subprocess.run(
         [
@@ -46,7 +47,7 @@ def test_short_soak_passes_against_serve_defaults(tmp_path: Path) -> None:
             "-m",
             "benchmarks.soak",
             "--requests",
-            "2000",
+            "1000",
             "--clients",
             "2",
             "--interval",
@@ -59,25 +60,28 @@ def test_short_soak_passes_against_serve_defaults(tmp_path: Path) -> None:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=240,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "PASS" in done.stdout
-    result = json.loads(report.read_text())
-    assert result["passed"] is True
-    assert result["failures"] == []
+    assert done.stdout.count("PASS") == 2
+    document = json.loads(report.read_text())
+    assert document["passed"] is True
+    runs = document["runs"]
+    assert [run["server"] for run in runs][1] == "uvicorn"
+    assert runs[0]["server"] != "uvicorn"
     expected = {kind.name: {str(kind.status)} for kind in MIX}
-    assert {name: set(counts) for name, counts in result["statuses"].items()} == (
-        expected
-    )
-    assert sum(n for c in result["statuses"].values() for n in c.values()) == 2000
-    assert result["wrong"] == {}
-    assert result["errors"] == {}
-    assert result["processes"]
-    for process in result["processes"]:
-        assert process["warmup_mb"] > 10
-        assert process["end_mb"] is not None
-    assert result["samples"][-1]["done"] == 2000
+    for result in runs:
+        assert result["passed"] is True
+        assert result["failures"] == []
+        assert {name: set(c) for name, c in result["statuses"].items()} == expected
+        assert sum(n for c in result["statuses"].values() for n in c.values()) == 1000
+        assert result["wrong"] == {}
+        assert result["errors"] == {}
+        assert result["processes"]
+        for process in result["processes"]:
+            assert process["warmup_mb"] > 10
+            assert process["end_mb"] is not None
+        assert result["samples"][-1]["done"] == 1000
 
 
 def samples(*points: tuple[int, dict[int, int]]) -> list[Sample]:

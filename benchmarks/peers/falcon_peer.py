@@ -13,9 +13,11 @@ import falcon.asgi
 import jinja2
 
 from ..asgi_driver import ASGIApp
+from ..payloads import records
 from ..shapes import (
     HELLO,
     JSON_DATA,
+    JSON_RECORD_COUNT,
     NOT_FOUND_RULES,
     ROUTE_COUNT,
     TEMPLATES,
@@ -53,6 +55,18 @@ class Data:
         self, req: falcon.asgi.Request, resp: falcon.asgi.Response
     ) -> None:
         resp.media = JSON_DATA
+
+
+class Large:
+    """The json-large resource."""
+
+    def __init__(self) -> None:
+        self.payload = records(JSON_RECORD_COUNT)
+
+    async def on_get(
+        self, req: falcon.asgi.Request, resp: falcon.asgi.Response
+    ) -> None:
+        resp.media = self.payload
 
 
 class Echo:
@@ -182,4 +196,5 @@ ASYNC: dict[str, Callable[[], ASGIApp]] = {
     "hooks": hooks,
     "template": lambda: _one_resource(Page()),
     "form": lambda: _one_resource(Order()),
+    "json-large": lambda: _one_resource(Large()),
 }

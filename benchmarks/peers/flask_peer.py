@@ -38,5 +38,6 @@ SYNC: dict[str, Callable[[], ASGIApp]] = {
     "hooks": _bridged(lambda: run.build_hooks(run.FLASK)),
     "template": _bridged(lambda: run.build_template(run.FLASK)),
     "form": _bridged(lambda: flaskapi.build_form(flask.Flask, flask.request)),
+    "json-large": _bridged(lambda: run.build_json_large(run.FLASK)),
     "session": _bridged(lambda: run.build_session_write(run.FLASK)),
 }

@@ -11,13 +11,15 @@ import typing as t
 from collections.abc import Callable
 
 import framework
-from framework import App, g, render_template, request, session
+from framework import App, g, jsonify, render_template, request, session
 
 from ..asgi_driver import ASGIApp
+from ..payloads import records
 from ..shapes import (
     BENCHMARKS_ROOT,
     HELLO,
     JSON_DATA,
+    JSON_RECORD_COUNT,
     NOT_FOUND_RULES,
     ROUTE_COUNT,
     SESSION_DATA,
@@ -64,6 +66,18 @@ def json_echo() -> ASGIApp:
     async def echo() -> t.Any:
         # The body was read before the view ran: no await needed.
         return request.get_json()
+
+    return _served(app)
+
+
+def json_large() -> ASGIApp:
+    """The json-large scenario's app."""
+    app = App(__name__)
+    payload = records(JSON_RECORD_COUNT)
+
+    @app.route("/")
+    async def data() -> t.Any:
+        return jsonify(payload)
 
     return _served(app)
 
@@ -178,6 +192,7 @@ ASYNC: dict[str, Callable[[], ASGIApp]] = {
     "hooks": hooks,
     "template": template,
     "form": form,
+    "json-large": json_large,
     "session": session_write,
 }
 
@@ -206,5 +221,6 @@ SYNC: dict[str, Callable[[], ASGIApp]] = {
     "hooks": _sync("build_hooks"),
     "template": _sync("build_template"),
     "form": lambda: _served(flaskapi.build_form(App, framework.request)),
+    "json-large": _sync("build_json_large"),
     "session": _sync("build_session_write"),
 }

@@ -6,13 +6,15 @@ from __future__ import annotations
 import typing as t
 from collections.abc import Callable
 
-from quart import Quart, g, render_template, request, session
+from quart import Quart, g, jsonify, render_template, request, session
 
 from ..asgi_driver import ASGIApp
+from ..payloads import records
 from ..shapes import (
     BENCHMARKS_ROOT,
     HELLO,
     JSON_DATA,
+    JSON_RECORD_COUNT,
     NOT_FOUND_RULES,
     ROUTE_COUNT,
     SESSION_DATA,
@@ -57,6 +59,18 @@ def json_echo() -> ASGIApp:
     @app.post("/")
     async def echo() -> t.Any:
         return await request.get_json()
+
+    return _served(app)
+
+
+def json_large() -> ASGIApp:
+    """The json-large scenario's app."""
+    app = Quart(__name__)
+    payload = records(JSON_RECORD_COUNT)
+
+    @app.route("/")
+    async def data() -> t.Any:
+        return jsonify(payload)
 
     return _served(app)
 
@@ -171,5 +185,6 @@ ASYNC: dict[str, Callable[[], ASGIApp]] = {
     "hooks": hooks,
     "template": template,
     "form": form,
+    "json-large": json_large,
     "session": session_write,
 }

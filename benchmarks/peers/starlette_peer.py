@@ -25,9 +25,11 @@ from starlette.types import ASGIApp as StarletteApp
 from starlette.types import Message, Receive, Scope, Send
 
 from ..asgi_driver import ASGIApp
+from ..payloads import records
 from ..shapes import (
     HELLO,
     JSON_DATA,
+    JSON_RECORD_COUNT,
     NOT_FOUND_RULES,
     ROUTE_COUNT,
     SESSION_DATA,
@@ -71,6 +73,22 @@ async def json_async(request: Request) -> Response:
 def json_sync(request: Request) -> Response:
     """The json endpoint, sync."""
     return JSONResponse(JSON_DATA)
+
+
+def json_large(sync: bool) -> ASGIApp:
+    """The json-large scenario's app."""
+    payload = records(JSON_RECORD_COUNT)
+    if sync:
+
+        def data(request: Request) -> Response:
+            return JSONResponse(payload)
+
+    else:
+
+        async def data(request: Request) -> Response:  # type: ignore[misc]
+            return JSONResponse(payload)
+
+    return _one_route(data)
 
 
 async def echo(request: Request) -> Response:
@@ -243,6 +261,7 @@ ASYNC: dict[str, Callable[[], ASGIApp]] = {
     "hooks": lambda: hooks(sync=False),
     "template": lambda: template(sync=False),
     "form": lambda: _one_route(order, ["POST"]),
+    "json-large": lambda: json_large(sync=False),
     "session": lambda: session_write(sync=False),
 }
 
@@ -254,5 +273,6 @@ SYNC: dict[str, Callable[[], ASGIApp]] = {
     "404": lambda: not_found(sync=True),
     "hooks": lambda: hooks(sync=True),
     "template": lambda: template(sync=True),
+    "json-large": lambda: json_large(sync=True),
     "session": lambda: session_write(sync=True),
 }
