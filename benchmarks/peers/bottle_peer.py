@@ -149,4 +149,6 @@ WSGI: dict[str, Callable[[], WSGIApplication]] = {
     "form": lambda: _one_route(order, "POST"),
     "json-echo": lambda: _one_route(echo, "POST"),
     "json-large": large,
+    # framework's fast JSON provider against the same app here.
+    "json-large-orjson": large,
 }

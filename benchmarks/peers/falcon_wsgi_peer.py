@@ -185,4 +185,6 @@ WSGI: dict[str, Callable[[], WSGIApplication]] = {
     "form": lambda: _one_resource(Order()),
     "json-echo": lambda: _one_resource(Echo()),
     "json-large": lambda: _one_resource(Large()),
+    # framework's fast JSON provider against the same app here.
+    "json-large-orjson": lambda: _one_resource(Large()),
 }
