@@ -57,6 +57,7 @@ __all__ = [
     "ReadBody",
     "StreamedBody",
     "input_stream",
+    "parse_urlencoded",
     "read_body",
     "stream_body",
 ]
@@ -443,16 +444,31 @@ class FormDataParser(_WerkzeugFormDataParser):
         content_length: int | None,
         options: dict[str, str],
     ) -> tuple[t.IO[bytes], MultiDict[str, str], MultiDict[str, FileStorage]]:
-        body = stream.read()
-        limit = self.max_form_memory_size
-        if limit is not None and len(body) > limit:
-            _check_urlencoded_sizes(body, limit)
-        items = parse_qsl(
+        form = parse_urlencoded(stream.read(), self.max_form_memory_size, self.cls)
+        return stream, form, self.cls()
+
+
+def parse_urlencoded(
+    body: bytes, limit: int | None, cls: type[MultiDict[str, t.Any]]
+) -> MultiDict[str, t.Any]:
+    """The fields of an ``application/x-www-form-urlencoded`` body, as
+    :class:`FormDataParser` reads them: invalid UTF-8 stays
+    percent-encoded, and a name or value longer than ``limit`` bytes once
+    decoded raises 413.
+
+    :param body: the whole body.
+    :param limit: ``max_form_memory_size``, or ``None`` for no limit.
+    :param cls: the multi-dict class to return.
+    """
+    if limit is not None and len(body) > limit:
+        _check_urlencoded_sizes(body, limit)
+    return cls(
+        parse_qsl(
             body.decode("utf-8", "werkzeug.url_quote"),
             keep_blank_values=True,
             errors="werkzeug.url_quote",
         )
-        return stream, self.cls(items), self.cls()
+    )
 
 
 def _check_urlencoded_sizes(body: bytes, limit: int) -> None:

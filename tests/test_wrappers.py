@@ -227,3 +227,80 @@ def test_uploaded_files_are_closed_when_the_request_ends(app: App) -> None:
     assert kept[0].stream.closed
     client.post("/ignore", data={"f": (io.BytesIO(b"data"), "a.txt")})
     assert "files" not in kept[1].__dict__  # closing did not parse the body
+
+
+class _ParserRequest(Request):
+    """Parses every form through its parser object, as werkzeug does."""
+
+    def make_form_data_parser(self) -> t.Any:
+        return super().make_form_data_parser()
+
+
+URLENCODED_BODIES = [
+    b"item=tea&count=3",
+    b"a=1&a=2&b=",
+    b"plus=a+b&pct=%41%42&bad=%FF&raw=\xff",
+    b"",
+    b"novalue&=empty",
+    b"long=" + b"x" * 50,
+    b"x" * 50 + b"=long-name",
+]
+
+
+@pytest.mark.parametrize("body", URLENCODED_BODIES)
+def test_urlencoded_form_read_directly_matches_the_parser(body: bytes) -> None:
+    """A urlencoded body parsed without a parser object (the default request
+    class) gives the form, files and status the parser gives."""
+    outcomes = []
+    for request_class in (Request, _ParserRequest):
+        app = App(__name__)
+        app.config["MAX_FORM_MEMORY_SIZE"] = 40
+        app.request_class = request_class
+
+        @app.post("/")
+        def form() -> t.Any:
+            return {
+                "class": type(request._get_current_object()).__name__,
+                "form": list(request.form.items(multi=True)),
+                "files": len(request.files),
+                "rest": request.stream.read(),
+            }
+
+        response = app.test_client().post(
+            "/",
+            data=body,
+            content_type="application/x-www-form-urlencoded",
+        )
+        answer = response.get_json(silent=True) or {}
+        assert answer.get("class", request_class.__name__) == request_class.__name__
+        answer.pop("class", None)
+        outcomes.append((response.status_code, answer))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_urlencoded_form_after_get_data_reads_the_cached_body() -> None:
+    app = App(__name__)
+
+    @app.post("/")
+    def form() -> t.Any:
+        raw = request.get_data()
+        return {"raw": raw.decode(), "form": request.form.to_dict()}
+
+    response = app.test_client().post(
+        "/", data=b"a=1&b=2", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.get_json() == {"raw": "a=1&b=2", "form": {"a": "1", "b": "2"}}
+
+
+def test_urlencoded_form_over_max_content_length_is_413() -> None:
+    app = App(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 10
+
+    @app.post("/")
+    def form() -> t.Any:
+        return request.form.to_dict()
+
+    response = app.test_client().post(
+        "/", data=b"a=" + b"1" * 20, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 413
