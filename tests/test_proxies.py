@@ -40,3 +40,36 @@ def test_a_request_proxy_outside_a_request_names_the_context(name: str) -> None:
 def test_an_app_proxy_outside_a_context_names_the_context(name: str) -> None:
     with pytest.raises(RuntimeError, match="application context"):
         bool(getattr(proxies, name).__dict__)
+
+
+def test_proxied_attributes_read_write_and_fail_as_the_object_does() -> None:
+    """The proxies reach public attributes directly; reads, writes, missing
+    names and private names behave as through werkzeug's proxy."""
+    app = App(__name__)
+    app.secret_key = "test"
+    g = framework.g
+    with app.test_request_context("/page?q=1"):
+        g.colour = "green"
+        assert framework.globals.app_ctx.g.colour == "green"
+        assert g.colour == "green"
+        assert g.get("colour") == "green"
+        assert not hasattr(g, "missing")
+        with pytest.raises(AttributeError, match="missing"):
+            _ = g.missing
+        with pytest.raises(AttributeError):
+            getattr(g, "")
+        g._private = 1
+        assert g._private == 1
+        assert g._get_current_object() is framework.globals.app_ctx.g
+        assert framework.request.args["q"] == "1"
+        assert framework.request.path == "/page"
+        assert isinstance(framework.request, framework.Request)
+        assert framework.current_app.name == app.name
+        framework.session["k"] = "v"
+        assert framework.session.get("k") == "v"
+    with pytest.raises(RuntimeError, match="application context"):
+        _ = g.colour
+    with pytest.raises(RuntimeError, match="application context"):
+        g.colour = "red"
+    with pytest.raises(RuntimeError, match="request context"):
+        _ = framework.request.path
