@@ -304,3 +304,23 @@ def test_urlencoded_form_over_max_content_length_is_413() -> None:
         "/", data=b"a=" + b"1" * 20, content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 413
+
+
+def test_setting_a_header_replaces_the_first_and_drops_the_others() -> None:
+    """``headers[name] = value`` does what werkzeug's ``set`` does, whatever
+    the case of the names."""
+    response = Response("body")
+    response.headers.add("X-A", "1")
+    response.headers.add("X-B", "2")
+    response.headers.add("x-a", "3")
+    response.headers["x-A"] = "4"
+    response.headers["X-New"] = "5"
+    assert [(k, v) for k, v in response.headers if k.startswith(("X", "x"))] == [
+        ("x-A", "4"),
+        ("X-B", "2"),
+        ("X-New", "5"),
+    ]
+    with pytest.raises(ValueError, match="Invalid header name"):
+        response.headers["Bad Name"] = "v"
+    with pytest.raises(ValueError, match="newline"):
+        response.headers["X-A"] = "a\nb"
