@@ -23,7 +23,7 @@ import sys
 import typing as t
 from urllib.parse import parse_qsl
 
-from werkzeug.datastructures import Headers
+from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.datastructures.mixins import ImmutableHeadersMixin
 from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser as _WerkzeugFormDataParser
@@ -356,6 +356,50 @@ class Request(_WerkzeugRequest):
     #: Whether the environ of a request from a scope was built.
     _environ_made = False
 
+    def __init__(
+        self,
+        environ: WSGIEnvironment,
+        populate_request: bool = True,
+        shallow: bool = False,
+    ) -> None:
+        """Build the request of a WSGI ``environ``: the same attributes as
+        werkzeug's constructor sets, from the same environ values.
+
+        :param environ: the WSGI environ.
+        :param populate_request: store the request in the environ, under
+            ``werkzeug.request``.
+        :param shallow: refuse to read the body (for middleware).
+        """
+        # PERF: hello; werkzeug's constructor runs in seven frames (its
+        # sansio base, the headers' two, the server, the two decodings).
+        get = environ.get
+        self.method = get("REQUEST_METHOD", "GET").upper()
+        self.scheme = get("wsgi.url_scheme", "http")
+        name = get("SERVER_NAME")
+        if name is None:
+            self.server = None
+        else:
+            try:
+                port: int | None = int(get("SERVER_PORT"))  # type: ignore[arg-type]
+            except (TypeError, ValueError):  # a Unix socket
+                port = None
+            self.server = (name, port)
+        # The WSGI strings carry UTF-8 bytes as latin-1 code points.
+        root = (get("SCRIPT_NAME") or "").encode("latin1")
+        self.root_path = root.decode(errors="replace").rstrip("/")
+        path = (get("PATH_INFO") or "").encode("latin1")
+        self.path = "/" + path.decode(errors="replace").lstrip("/")
+        self.query_string = get("QUERY_STRING", "").encode("latin1")
+        headers = EnvironHeaders.__new__(EnvironHeaders)
+        headers._list = []
+        headers.environ = environ
+        self.headers = headers
+        self.remote_addr = get("REMOTE_ADDR")
+        self.environ = environ
+        self.shallow = shallow
+        if populate_request and not shallow:
+            environ["werkzeug.request"] = self
+
     @classmethod
     def from_scope(
         cls,
@@ -382,7 +426,7 @@ class Request(_WerkzeugRequest):
             caller has it already.
         :raise TypeError: a header is not a pair of bytes.
         """
-        if cls.__init__ is not _WerkzeugRequest.__init__:
+        if cls.__init__ is not Request.__init__:
             if isinstance(body, ReadBody):
                 body = body.content_stream()
             return cls(scope_to_environ(scope, body))

@@ -324,3 +324,49 @@ def test_setting_a_header_replaces_the_first_and_drops_the_others() -> None:
         response.headers["Bad Name"] = "v"
     with pytest.raises(ValueError, match="newline"):
         response.headers["X-A"] = "a\nb"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"SERVER_PORT": "/tmp/app.sock"},
+        {"SERVER_NAME": None},
+        {"SCRIPT_NAME": "/root/", "PATH_INFO": "//page/"},
+        {"PATH_INFO": "/caf\xc3\xa9/\xff"},
+        {"PATH_INFO": None, "SCRIPT_NAME": None, "QUERY_STRING": None},
+        {"REQUEST_METHOD": "patch", "REMOTE_ADDR": None, "wsgi.url_scheme": None},
+        {"QUERY_STRING": "a=1&b=\xe9"},
+    ],
+)
+def test_request_from_an_environ_has_werkzeugs_attributes(
+    overrides: dict[str, t.Any],
+) -> None:
+    from werkzeug.wrappers import Request as WerkzeugRequest
+
+    environ = EnvironBuilder("/x", headers={"X-Thing": "1"}).get_environ()
+    environ["REMOTE_ADDR"] = "10.0.0.1"
+    for key, value in overrides.items():
+        if value is None:
+            environ.pop(key, None)
+        else:
+            environ[key] = value
+    ours = Request(dict(environ))
+    theirs = WerkzeugRequest(dict(environ))
+    names = [
+        "method",
+        "scheme",
+        "server",
+        "root_path",
+        "path",
+        "query_string",
+        "remote_addr",
+        "shallow",
+        "url",
+    ]
+    assert {n: getattr(ours, n) for n in names} == {
+        n: getattr(theirs, n) for n in names
+    }
+    assert list(ours.headers.items()) == list(theirs.headers.items())
+    assert ours.environ["werkzeug.request"] is ours
+    assert "werkzeug.request" not in Request(dict(environ), shallow=True).environ
