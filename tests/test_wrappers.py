@@ -370,3 +370,31 @@ def test_request_from_an_environ_has_werkzeugs_attributes(
     assert list(ours.headers.items()) == list(theirs.headers.items())
     assert ours.environ["werkzeug.request"] is ours
     assert "werkzeug.request" not in Request(dict(environ), shallow=True).environ
+
+
+@pytest.mark.parametrize(
+    ("content_type", "expected"),
+    [
+        ("application/json", True),
+        ("application/json; charset=utf-8", True),
+        ("Application/JSON", True),
+        ("application/vnd.api+json", True),
+        ("text/plain", False),
+        ("application/jsonx", False),
+        (None, False),
+    ],
+)
+def test_is_json_reads_the_content_type(
+    content_type: str | None, expected: bool
+) -> None:
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    environ = EnvironBuilder("/", method="POST", headers=headers).get_environ()
+    assert Request(environ).is_json is expected
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
+    assert Request.from_scope(scope).is_json is expected
