@@ -26,6 +26,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["app_ctx", "g", "request", "request_ctx", "session", "websocket"]
 
+
 def context_proxy(attribute: str, unbound_message: str) -> t.Any:
     """A :class:`~werkzeug.local.LocalProxy` of the active context's
     ``attribute`` that reaches the object's public attributes directly.
