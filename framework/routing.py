@@ -524,7 +524,7 @@ class Router:
                     misses.clear()
                 misses.add(miss)
             raise
-        return rule, t.cast("dict[str, t.Any]", args)
+        return rule, args
 
     def allowed_methods(self, ctx: RequestContext) -> list[str]:
         """The methods the request's URL accepts, for ``Allow`` headers."""

@@ -21,7 +21,6 @@ import logging
 import re
 import sys
 import typing as t
-from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.datastructures.mixins import ImmutableHeadersMixin
@@ -39,6 +38,7 @@ from .bodies import (
     StreamedBody,
     input_stream,
     parse_urlencoded,
+    query_fields,
 )
 from .ctx import _cv_context
 from .streams import AsyncBody
@@ -582,9 +582,7 @@ class Request(_WerkzeugRequest):
         (``%FF``), whether it was sent percent-encoded or as a raw byte
         (werkzeug answers 500 for the raw byte)."""
         query = self.query_string.decode("utf-8", "werkzeug.url_quote")
-        return self.parameter_storage_class(
-            parse_qsl(query, keep_blank_values=True, errors="werkzeug.url_quote")
-        )
+        return self.parameter_storage_class(query_fields(query))
 
     @cached_property
     def full_path(self) -> str:
@@ -608,7 +606,7 @@ class Request(_WerkzeugRequest):
     def endpoint(self) -> str | None:
         """The endpoint of the matched rule, or ``None``."""
         if self.url_rule is not None:
-            return t.cast(str, self.url_rule.endpoint)
+            return self.url_rule.endpoint  # type: ignore[no-any-return]
         return None
 
     @property
