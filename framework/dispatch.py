@@ -467,7 +467,9 @@ class Dispatcher:
             and not app.needs_appcontext_teardown
         )
         if rule is None:
-            return LoopPlan(None, False, False)
+            # No rule matched: a bare plan's plain 404 goes straight to the
+            # error handling (abare_dispatch); anything else, afull_dispatch.
+            return LoopPlan(None, False, bare)
         view = app.view_functions.get(rule.endpoint)
         if view is None:
             return None
