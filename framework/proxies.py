@@ -27,7 +27,9 @@ if t.TYPE_CHECKING:  # pragma: no cover
 __all__ = ["app_ctx", "g", "request", "request_ctx", "session", "websocket"]
 
 
-def context_proxy(attribute: str, unbound_message: str) -> t.Any:
+def context_proxy(
+    attribute: str, unbound_message: str, made: str | None = None
+) -> t.Any:
     """A :class:`~werkzeug.local.LocalProxy` of the active context's
     ``attribute`` that reaches the object's public attributes directly.
 
@@ -42,6 +44,9 @@ def context_proxy(attribute: str, unbound_message: str) -> t.Any:
     :param attribute: the attribute of the active context to proxy.
     :param unbound_message: the ``RuntimeError`` message outside any
         context.
+    :param made: a plain attribute of the context holding the object once
+        ``attribute`` (a property) made it, ``None`` before: read first,
+        so that the property's frame runs only until then.
     """
     target = operator.attrgetter(attribute)
     active = _cv_context.get
@@ -59,6 +64,27 @@ def context_proxy(attribute: str, unbound_message: str) -> t.Any:
         if ctx is None:
             raise RuntimeError(unbound_message)
         setattr(target(ctx), name, value)
+
+    if made is not None:
+        # PERF: hooks benchmark; the same, without the property's frame
+        # once the object exists.
+        slot = operator.attrgetter(made)
+
+        def __getattribute__(self: t.Any, name: str) -> t.Any:
+            if name[:1] == "_":
+                return object.__getattribute__(self, name)
+            ctx = active(None)
+            if ctx is None:
+                raise RuntimeError(unbound_message)
+            found = slot(ctx)
+            return getattr(target(ctx) if found is None else found, name)
+
+        def __setattr__(self: t.Any, name: str, value: t.Any) -> None:
+            ctx = active(None)
+            if ctx is None:
+                raise RuntimeError(unbound_message)
+            found = slot(ctx)
+            setattr(target(ctx) if found is None else found, name, value)
 
     proxy_class = type(
         "LocalProxy",
@@ -80,7 +106,7 @@ app_ctx: AppContext = LocalProxy(  # type: ignore[assignment]
     _cv_context, "app_context", unbound_message=_NO_APP
 )
 #: A namespace for data that lives as long as the app context.
-g: _AppCtxGlobals = context_proxy("g", _NO_APP)
+g: _AppCtxGlobals = context_proxy("g", _NO_APP, made="_g")
 #: The active request context.
 request_ctx: RequestContext = LocalProxy(  # type: ignore[assignment]
     _cv_context, "request_context", unbound_message=_NO_REQUEST

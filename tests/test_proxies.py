@@ -3,6 +3,8 @@ framework.globals (Flask's module for them) and the templates use."""
 
 from __future__ import annotations
 
+import typing as t
+
 import pytest
 
 import framework
@@ -73,3 +75,30 @@ def test_proxied_attributes_read_write_and_fail_as_the_object_does() -> None:
         g.colour = "red"
     with pytest.raises(RuntimeError, match="request context"):
         _ = framework.request.path
+
+
+def test_g_is_the_contexts_g_in_every_role() -> None:
+    """``g`` reads the namespace the active context has, whether it made it
+    itself, shares it with an outer app context, or is a request's app
+    role during ``teardown_appcontext``."""
+    app = App(__name__)
+    g = framework.g
+    seen: list[t.Any] = []
+
+    @app.get("/")
+    def index() -> str:
+        g.value = "set in view"
+        return "ok"
+
+    @app.teardown_appcontext
+    def after(exc: BaseException | None) -> None:
+        seen.append(g.get("value"))
+
+    app.test_client().get("/")
+    assert seen == ["set in view"]
+    with app.app_context() as outer:
+        g.outer = 1
+        with app.test_request_context("/"):
+            assert g.outer == 1
+            g.inner = 2
+        assert outer.g.inner == 2
