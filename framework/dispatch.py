@@ -160,6 +160,11 @@ class Dispatcher:
     _loop_plans: dict[t.Any, LoopPlan | None] = field(factory=dict, init=False)
     # Endpoints of class-based views, planned per HTTP method.
     _per_method: set[str] = field(factory=set, init=False)
+    # PERF: hello; whether the app's pipeline runs this dispatcher's own
+    # preprocess/process_response with nothing for them to do (no hook at
+    # all, no override), so full_dispatch and finalize skip their frames.
+    _no_preprocess: bool = field(default=False, init=False)
+    _no_after_hooks: bool = field(default=False, init=False)
     # No reference to the app is kept: the app owns its dispatcher, and a
     # back-reference would make the pair a cycle that only the cycle
     # collector frees. Each request brings the app in ``ctx.app``.
@@ -198,7 +203,21 @@ class Dispatcher:
         self._has_blueprint_hooks = any(
             name is not None and funcs for spec in specs for name, funcs in spec.items()
         )
-        self._app_hooks = self._compile(app, None)
+        self._app_hooks = hooks = self._compile(app, None)
+        pipeline = getattr(app, "pipeline", None)
+        self._no_preprocess = (
+            not self._has_blueprint_hooks
+            and not hooks.url_value_preprocessors
+            and not hooks.before_request
+            and _own_step(pipeline, "preprocess", self, Dispatcher.preprocess)
+        )
+        self._no_after_hooks = (
+            not self._has_blueprint_hooks
+            and not hooks.after_request
+            and _own_step(
+                pipeline, "process_response", self, Dispatcher.process_response
+            )
+        )
         self._teardown_appcontext = tuple(
             reversed([app.ensure_sync(f) for f in app.teardown_appcontext_funcs])
         )
@@ -256,7 +275,7 @@ class Dispatcher:
         try:
             if signals.request_started.receivers:
                 signals.request_started.send(app, _async_wrapper=app.ensure_sync)
-            rv = pipeline.preprocess(ctx)
+            rv = None if self._no_preprocess else pipeline.preprocess(ctx)
             if rv is None:
                 rv = pipeline.dispatch(ctx)
         except Exception as e:
@@ -339,7 +358,11 @@ class Dispatcher:
         pipeline = app.pipeline
         response = pipeline.make_response(ctx, rv)
         try:
-            response = pipeline.process_response(ctx, response)
+            if self._no_after_hooks and not ctx._after_request_functions:
+                # What process_response would do: only the session.
+                app.save_request_session(ctx, response)
+            else:
+                response = pipeline.process_response(ctx, response)
             if signals.request_finished.receivers:
                 signals.request_finished.send(
                     app, _async_wrapper=app.ensure_sync, response=response
@@ -445,7 +468,9 @@ class Dispatcher:
             and not app.needs_appcontext_teardown
         )
         if rule is None:
-            return LoopPlan(None, False, False)
+            # No rule matched: a bare plan's plain 404 goes straight to the
+            # error handling (abare_dispatch); anything else, afull_dispatch.
+            return LoopPlan(None, False, bare)
         view = app.view_functions.get(rule.endpoint)
         if view is None:
             return None
@@ -679,6 +704,18 @@ _SENT_BY_CONTEXTS = (
     signals.appcontext_tearing_down,
     signals.appcontext_popped,
 )
+
+
+def _own_step(
+    pipeline: t.Any, step: str, dispatcher: Dispatcher, method: t.Any
+) -> bool:
+    """Whether ``pipeline.<step>`` is ``method`` of ``dispatcher`` itself,
+    neither overridden by the app nor by a subclass."""
+    bound = getattr(pipeline, step, None)
+    return (
+        getattr(bound, "__self__", None) is dispatcher
+        and getattr(bound, "__func__", None) is method
+    )
 
 
 async def _send_async(signal: Signal, app: AppLike, **kwargs: t.Any) -> None:

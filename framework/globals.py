@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import typing as t
 
-from werkzeug.local import LocalProxy
-
-from .ctx import _NO_APP, _NO_REQUEST, _cv_context
+from .ctx import _NO_APP, _NO_REQUEST
 from .ctx import _cv_app as _cv_app  # Flask's private names, for extensions
 from .ctx import _cv_request as _cv_request
 from .proxies import app_ctx as app_ctx
+from .proxies import context_proxy
 from .proxies import g as g
 from .proxies import request as request
 from .proxies import request_ctx as request_ctx
@@ -46,9 +45,7 @@ _no_app_msg = _NO_APP
 _no_req_msg = _NO_REQUEST
 
 #: The app handling the current request or owning the current app context.
-current_app: App = LocalProxy(  # type: ignore[assignment]
-    _cv_context, "app", unbound_message=_NO_APP
-)
+current_app: App = context_proxy("app", _NO_APP)
 
 _RequestT = t.TypeVar("_RequestT", bound="Request")
 _RequestT_co = t.TypeVar("_RequestT_co", bound="Request", covariant=True)

@@ -20,7 +20,7 @@ from urllib.parse import quote as _url_quote
 
 from attrs import define, field
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
-from werkzeug.routing import Map, MapAdapter, Rule
+from werkzeug.routing import Map, MapAdapter, Rule, ValidationError
 from werkzeug.sansio.utils import get_host
 
 from .wrappers import blueprint_chain, scopes_outer_first
@@ -35,6 +35,18 @@ __all__ = ["Router", "wsgi_to_str"]
 _ANCHOR_SAFE = "%!#$&'()*+,/:;=?@"
 
 _StaticEntry = tuple[Rule, dict[str, t.Any] | None]
+#: A rule matched without werkzeug's matcher (see :meth:`Router._dynamic_table`):
+#: the rule, its whole-path pattern's ``fullmatch``, the pattern's group names,
+#: the converters in the same order, and the rule's defaults.
+_DynamicEntry = tuple[
+    Rule,
+    t.Callable[[str], "re.Match[str] | None"],
+    tuple[str, ...],
+    tuple[tuple[str, t.Any], ...],
+    "dict[str, t.Any] | None",
+]
+#: A converter group in a werkzeug rule part's pattern.
+_CONVERTER_GROUP = re.compile(r"\(\?P<__werkzeug_(\d+)>")
 #: What binding derived from an environ: server name, script name,
 #: subdomain, URL scheme (``ws``/``wss`` for websocket upgrades).
 _Binding = tuple[str, str, str | None, str]
@@ -126,6 +138,7 @@ class Router:
     _static: dict[str, tuple[_StaticEntry, ...]] | None = field(
         default=None, init=False
     )
+    _dynamic: dict[str, _DynamicEntry] = field(factory=dict, init=False)
     _bindings: dict[tuple[t.Any, ...], _Binding] = field(factory=dict, init=False)
     #: Host headers that bound without error, emptied with the bindings.
     _valid_hosts: set[str | None] = field(factory=set, init=False)
@@ -158,6 +171,7 @@ class Router:
                 blueprints.update(blueprint_chain(rule.endpoint.rpartition(".")[0]))
         self._url_defaults = {bp: self._url_defaults_for(bp) for bp in blueprints}
         self._static = self._static_table(url_map)
+        self._dynamic = self._dynamic_table(url_map) if self._static is not None else {}
 
     def _static_table(self, url_map: Map) -> dict[str, tuple[_StaticEntry, ...]] | None:
         if self._host_matching or self._subdomain_matching:
@@ -182,6 +196,112 @@ class Router:
             defaults = dict(rule.defaults) if rule.defaults else None
             static.setdefault(rule.rule, []).append((rule, defaults))
         return {path: tuple(entries) for path, entries in static.items()}
+
+    def _dynamic_table(self, url_map: Map) -> dict[str, _DynamicEntry]:
+        """Rules with converters that a request can be matched to without
+        werkzeug's matcher, by the first segment of their path.
+
+        PERF: routing benchmark (200 rules); werkzeug's matcher walks its
+        state machine in nested closures and builds an adapter first.
+
+        A rule qualifies when it alone starts with its first segment, that
+        segment is fixed text, and every other segment is fixed text or
+        converters that stay within the segment. werkzeug's matcher tries
+        the fixed transition of a segment before any converter, and below
+        that segment there is only this rule, so when the whole path
+        matches the rule's pattern werkzeug finds the same rule. Anything
+        else (no match, another method, a failed conversion, a slash too
+        many or too few) goes to werkzeug's matcher, which decides the 404,
+        405 or redirect.
+        """
+        by_endpoint: dict[str, int] = {}
+        by_segment: dict[str, list[Rule]] = {}
+        domain = url_map.default_subdomain or ""
+        for rule in url_map.iter_rules():
+            by_endpoint[rule.endpoint] = by_endpoint.get(rule.endpoint, 0) + 1
+            parts = getattr(rule, "_parts", None)
+            if not parts or len(parts) < 3 or not parts[2].static:
+                continue  # a converter first: only werkzeug's matcher
+            by_segment.setdefault(parts[2].content, []).append(rule)
+        table: dict[str, _DynamicEntry] = {}
+        for segment, rules in by_segment.items():
+            if len(rules) != 1:
+                continue
+            rule = rules[0]
+            entry = self._dynamic_entry(rule, domain)
+            if entry is not None and by_endpoint[rule.endpoint] == 1:
+                table[segment] = entry
+        return table
+
+    @staticmethod
+    def _dynamic_entry(rule: Rule, domain: str) -> _DynamicEntry | None:
+        """The table entry of ``rule``, or ``None`` when it doesn't
+        qualify (see :meth:`_dynamic_table`)."""
+        if (
+            not rule.arguments
+            or rule.build_only
+            or rule.redirect_to is not None
+            or rule.websocket
+            or rule.alias
+            or rule.methods is None
+            or rule.subdomain not in ("", domain)
+        ):
+            return None
+        parts = rule._parts
+        if not parts[0].static or parts[0].content != domain:
+            return None
+        pieces: list[str] = []
+        names: list[str] = []
+        for part in parts[1:]:
+            if part.static:
+                pieces.append(re.escape(part.content))
+                continue
+            content: str = part.content
+            if part.final or part.suffixed or not content.endswith(r"\Z"):
+                return None
+            found = [int(n) for n in _CONVERTER_GROUP.findall(content)]
+            if found != list(range(len(found))) or not found:
+                return None
+            base = len(names)
+
+            def rename(match: re.Match[str], base: int = base) -> str:
+                return f"(?P<_c{base + int(match.group(1))}>"
+
+            pieces.append(_CONVERTER_GROUP.sub(rename, content[:-2]))
+            names.extend(f"_c{base + n}" for n in found)
+        converters = tuple(rule._converters.items())
+        if not names or len(converters) != len(names):
+            return None
+        try:
+            pattern = re.compile("/".join(pieces))
+        except re.error:
+            return None
+        defaults = dict(rule.defaults) if rule.defaults else None
+        return rule, pattern.fullmatch, tuple(names), converters, defaults
+
+    @staticmethod
+    def _match_dynamic(
+        entry: _DynamicEntry, path: str, method: str
+    ) -> tuple[Rule, dict[str, t.Any]] | None:
+        """``path`` matched to the rule of its first segment's ``entry`` in
+        :meth:`_dynamic_table`, with the converted arguments; ``None`` for
+        werkzeug's matcher to decide."""
+        rule, fullmatch, names, converters, defaults = entry
+        if method not in rule.methods:  # type: ignore[operator]
+            return None  # a 405, or another rule: werkzeug's matcher decides
+        found = fullmatch(path)
+        if found is None:
+            return None
+        values = found.group(*names) if len(names) > 1 else (found[names[0]],)
+        args: dict[str, t.Any] = {}
+        try:
+            for (name, converter), value in zip(converters, values, strict=True):
+                args[name] = converter.to_python(value)
+        except ValidationError:
+            return None
+        if defaults is not None:
+            args.update(defaults)
+        return rule, args
 
     def _forget_hosts(self, trusted_hosts: t.Any) -> None:
         """Empty the binding caches: they were checked against other
@@ -350,6 +470,19 @@ class Router:
                             # and TRUSTED_HOSTS when set).
                             ctx.url_adapter  # noqa: B018
                         return rule, ({} if defaults is None else defaults.copy())
+            elif self._dynamic:
+                path = request.path
+                end = path.find("/", 1)
+                entry = self._dynamic.get(path[1:end] if end > 0 else path[1:])
+                matched = (
+                    None
+                    if entry is None
+                    else self._match_dynamic(entry, path, request.method)
+                )
+                if matched is not None:
+                    if environ.get("HTTP_HOST") not in self._valid_hosts:
+                        ctx.url_adapter  # noqa: B018 (validates the host)
+                    return matched
         misses = self._misses
         if getattr(ctx.app.pipeline.bind, "__self__", None) is self:
             # PERF: 404 benchmark; the default binding: a remembered miss
@@ -391,7 +524,7 @@ class Router:
                     misses.clear()
                 misses.add(miss)
             raise
-        return rule, t.cast("dict[str, t.Any]", args)
+        return rule, args
 
     def allowed_methods(self, ctx: RequestContext) -> list[str]:
         """The methods the request's URL accepts, for ``Allow`` headers."""

@@ -171,6 +171,9 @@ class MethodView(View):
     #: The HTTP method functions that are ``async def``, found when the
     #: class is created so that requests don't check.
     _async_methods: t.ClassVar[frozenset[str]] = frozenset()
+    #: The HTTP methods (lowercase) the class defines a method for, found
+    #: when the class is created so that requests don't search for them.
+    _handlers: t.ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -179,6 +182,7 @@ class MethodView(View):
             for name in _HTTP_METHODS
             if inspect.iscoroutinefunction(getattr(cls, name, None))
         )
+        cls._handlers = frozenset(name for name in _HTTP_METHODS if hasattr(cls, name))
         if "methods" in cls.__dict__:
             return
         methods: set[str] = set()
@@ -196,6 +200,10 @@ class MethodView(View):
                 "A MethodView dispatches a request: call it through a route."
             )
         method = ctx.request.method.lower()
+        if method in self._handlers:
+            # PERF: defined by the class; only another method (HEAD
+            # without head(), or one set on the instance) is looked for.
+            return method
         name = method
         if not hasattr(self, name) and method == "head":
             name = "get"

@@ -1339,3 +1339,22 @@ def test_response_class_that_reads_the_environ_gets_the_real_one(app: App) -> No
         result = call(app, scope(path="/go"))
         assert result.status == 302
         assert result.headers["location"] == "http://testserver/there"
+
+
+def test_unmatched_requests_of_an_app_without_hooks(app: App) -> None:
+    """With nothing around the views, a 404 is handled where it is found,
+    and a 405 or a slash redirect still goes the whole way."""
+
+    @app.get("/items/")
+    async def items() -> str:
+        return "items"
+
+    missing = call(app, scope(path="/nope"))
+    assert missing.status == 404
+    assert b"Not Found" in missing.body
+    wrong = call(app, scope("POST", path="/items/"))
+    assert wrong.status == 405
+    assert set(wrong.headers["allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    slash = call(app, scope(path="/items"))
+    assert slash.status == 308
+    assert slash.headers["location"].endswith("/items/")

@@ -403,6 +403,15 @@ def build_mixed_app() -> tuple[App, list[tuple[str | None, t.Any]]]:
     # werkzeug never matches a build-only rule; it only builds URLs
     add("/build-only", "build_only", view, build_only=True)
     add("/ws", "ws", view, websocket=True)
+    # alone under their first segment: matched without werkzeug's matcher
+    add("/num/<int:n>", "num", view)
+    add("/pair/<int:a>-<int:b>", "pair", view)
+    add("/deep/<int:n>/end", "deep", view)
+    add("/slash/<name>/", "slash", view)
+    add("/lim/<int(min=3):n>", "lim", view)
+    add("/defs/<int:n>", "defs", view, defaults={"extra": 1})
+    add("/posted/<int:n>", "posted", view, methods=["POST"])
+    add("/nonstrict/<int:n>", "nonstrict", view, strict_slashes=False)
 
     records: list[tuple[str | None, t.Any]] = []
 
@@ -468,6 +477,29 @@ PATHS = [
     "/ws",
     "about",  # no leading slash
     "/nothing/here",
+    "/num/5",
+    "/num/x",
+    "/num/5/",
+    "/num//5",
+    "/num/05",
+    "/num",
+    "/num/",
+    "/num/5/6",
+    "/pair/3-4",
+    "/pair/3",
+    "/deep/4/end",
+    "/deep/4/end/",
+    "/deep/4",
+    "/slash/a",
+    "/slash/a/",
+    "/slash//",
+    "/lim/2",
+    "/lim/9",
+    "/defs/3",
+    "/posted/1",
+    "/nonstrict/1",
+    "/nonstrict/1/",
+    wsgi_path("/num/日本"),
 ]
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 

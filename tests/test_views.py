@@ -484,3 +484,23 @@ def test_view_class_set_on_the_function_is_the_one_instantiated(app: App) -> Non
     assert client.get("/swap").text == "first"
     view.view_class = Second  # type: ignore[attr-defined]
     assert client.get("/swap").text == "second"
+
+
+def test_method_view_finds_a_method_added_after_the_class() -> None:
+    """The methods found when the class was made answer without a search;
+    one added later is still found."""
+
+    class Thing(MethodView):
+        def get(self) -> str:
+            return "got"
+
+    def post(self: Thing) -> str:
+        return "posted"
+
+    app = App(__name__)
+    app.add_url_rule("/", view_func=Thing.as_view("thing"), methods=["GET", "POST"])
+    Thing.post = post  # type: ignore[attr-defined]
+    client = app.test_client()
+    assert client.get("/").get_data(as_text=True) == "got"
+    assert client.head("/").status_code == 200
+    assert client.post("/").get_data(as_text=True) == "posted"

@@ -227,3 +227,174 @@ def test_uploaded_files_are_closed_when_the_request_ends(app: App) -> None:
     assert kept[0].stream.closed
     client.post("/ignore", data={"f": (io.BytesIO(b"data"), "a.txt")})
     assert "files" not in kept[1].__dict__  # closing did not parse the body
+
+
+class _ParserRequest(Request):
+    """Parses every form through its parser object, as werkzeug does."""
+
+    def make_form_data_parser(self) -> t.Any:
+        return super().make_form_data_parser()
+
+
+URLENCODED_BODIES = [
+    b"item=tea&count=3",
+    b"a=1&a=2&b=",
+    b"plus=a+b&pct=%41%42&bad=%FF&raw=\xff",
+    b"",
+    b"novalue&=empty",
+    b"long=" + b"x" * 50,
+    b"x" * 50 + b"=long-name",
+]
+
+
+@pytest.mark.parametrize("body", URLENCODED_BODIES)
+def test_urlencoded_form_read_directly_matches_the_parser(body: bytes) -> None:
+    """A urlencoded body parsed without a parser object (the default request
+    class) gives the form, files and status the parser gives."""
+    outcomes = []
+    for request_class in (Request, _ParserRequest):
+        app = App(__name__)
+        app.config["MAX_FORM_MEMORY_SIZE"] = 40
+        app.request_class = request_class
+
+        @app.post("/")
+        def form() -> t.Any:
+            return {
+                "class": type(request._get_current_object()).__name__,
+                "form": list(request.form.items(multi=True)),
+                "files": len(request.files),
+                "rest": request.stream.read(),
+            }
+
+        response = app.test_client().post(
+            "/",
+            data=body,
+            content_type="application/x-www-form-urlencoded",
+        )
+        answer = response.get_json(silent=True) or {}
+        assert answer.get("class", request_class.__name__) == request_class.__name__
+        answer.pop("class", None)
+        outcomes.append((response.status_code, answer))
+    assert outcomes[0] == outcomes[1]
+
+
+def test_urlencoded_form_after_get_data_reads_the_cached_body() -> None:
+    app = App(__name__)
+
+    @app.post("/")
+    def form() -> t.Any:
+        raw = request.get_data()
+        return {"raw": raw.decode(), "form": request.form.to_dict()}
+
+    response = app.test_client().post(
+        "/", data=b"a=1&b=2", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.get_json() == {"raw": "a=1&b=2", "form": {"a": "1", "b": "2"}}
+
+
+def test_urlencoded_form_over_max_content_length_is_413() -> None:
+    app = App(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = 10
+
+    @app.post("/")
+    def form() -> t.Any:
+        return request.form.to_dict()
+
+    response = app.test_client().post(
+        "/", data=b"a=" + b"1" * 20, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 413
+
+
+def test_setting_a_header_replaces_the_first_and_drops_the_others() -> None:
+    """``headers[name] = value`` does what werkzeug's ``set`` does, whatever
+    the case of the names."""
+    response = Response("body")
+    response.headers.add("X-A", "1")
+    response.headers.add("X-B", "2")
+    response.headers.add("x-a", "3")
+    response.headers["x-A"] = "4"
+    response.headers["X-New"] = "5"
+    assert [(k, v) for k, v in response.headers if k.startswith(("X", "x"))] == [
+        ("x-A", "4"),
+        ("X-B", "2"),
+        ("X-New", "5"),
+    ]
+    with pytest.raises(ValueError, match="Invalid header name"):
+        response.headers["Bad Name"] = "v"
+    with pytest.raises(ValueError, match="newline"):
+        response.headers["X-A"] = "a\nb"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"SERVER_PORT": "/tmp/app.sock"},
+        {"SERVER_NAME": None},
+        {"SCRIPT_NAME": "/root/", "PATH_INFO": "//page/"},
+        {"PATH_INFO": "/caf\xc3\xa9/\xff"},
+        {"PATH_INFO": None, "SCRIPT_NAME": None, "QUERY_STRING": None},
+        {"REQUEST_METHOD": "patch", "REMOTE_ADDR": None, "wsgi.url_scheme": None},
+        {"QUERY_STRING": "a=1&b=\xe9"},
+    ],
+)
+def test_request_from_an_environ_has_werkzeugs_attributes(
+    overrides: dict[str, t.Any],
+) -> None:
+    from werkzeug.wrappers import Request as WerkzeugRequest
+
+    environ = EnvironBuilder("/x", headers={"X-Thing": "1"}).get_environ()
+    environ["REMOTE_ADDR"] = "10.0.0.1"
+    for key, value in overrides.items():
+        if value is None:
+            environ.pop(key, None)
+        else:
+            environ[key] = value
+    ours = Request(dict(environ))
+    theirs = WerkzeugRequest(dict(environ))
+    names = [
+        "method",
+        "scheme",
+        "server",
+        "root_path",
+        "path",
+        "query_string",
+        "remote_addr",
+        "shallow",
+        "url",
+    ]
+    assert {n: getattr(ours, n) for n in names} == {
+        n: getattr(theirs, n) for n in names
+    }
+    assert list(ours.headers.items()) == list(theirs.headers.items())
+    assert ours.environ["werkzeug.request"] is ours
+    assert "werkzeug.request" not in Request(dict(environ), shallow=True).environ
+
+
+@pytest.mark.parametrize(
+    ("content_type", "expected"),
+    [
+        ("application/json", True),
+        ("application/json; charset=utf-8", True),
+        ("Application/JSON", True),
+        ("application/vnd.api+json", True),
+        ("text/plain", False),
+        ("application/jsonx", False),
+        (None, False),
+    ],
+)
+def test_is_json_reads_the_content_type(
+    content_type: str | None, expected: bool
+) -> None:
+    headers = {} if content_type is None else {"Content-Type": content_type}
+    environ = EnvironBuilder("/", method="POST", headers=headers).get_environ()
+    assert Request(environ).is_json is expected
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "query_string": b"",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+    }
+    assert Request.from_scope(scope).is_json is expected

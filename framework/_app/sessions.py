@@ -52,7 +52,7 @@ class SessionMethods:
         request never opened is only renewed: when the request carries the
         session cookie and ``SESSION_REFRESH_EACH_REQUEST`` asks for it."""
         interface = self.session_interface
-        if not ctx.session_opened and (
+        if ctx._loaded_session is None and (
             # PERF: plain-text benchmark; no cookies, nothing to renew, and
             # the Cookie header is not even parsed.
             "HTTP_COOKIE" not in (ctx._facts or ctx.request.environ)
