@@ -586,6 +586,9 @@ class App(
             if error is not None and self.should_ignore_error(error):
                 error = None
             ctx.pop(error)
+            # The exception's traceback holds this frame: let go of it, or
+            # the request would wait for the cycle collector.
+            error = None
 
     def __call__(
         self, environ: WSGIEnvironment, start_response: StartResponse

@@ -423,6 +423,7 @@ async def _run_request_on_loop(
         if error is not None and app.should_ignore_error(error):
             error = None
         ctx.pop(error)
+        error = None  # its traceback holds this frame: no cycle
     if type(body) is list or type(body) is tuple:  # neither has a close()
         return status, headers, b"".join(body)
     if isinstance(body, _LoopBody):
@@ -471,6 +472,7 @@ def _run_request(ctx: RequestContext, send: Send, receive: Receive) -> _Ready | 
         if error is not None and app.should_ignore_error(error):
             error = None
         ctx.pop(error)
+        error = None  # its traceback holds this frame: no cycle
     return _finish(status, headers, body, send, receive, app)
 
 

@@ -181,7 +181,12 @@ class ErrorHandling:
             return pipeline.handle_http(ctx, exc)
         handler = self.find_handler(ctx, exc)
         if handler is None:
-            raise exc
+            try:
+                raise exc
+            finally:
+                # Its traceback holds this frame, which holds it: let go,
+                # or the request would wait for the cycle collector.
+                del exc
         return self._call(ctx, handler, exc)
 
     def handle_unhandled(self, ctx: RequestContext, exc: Exception) -> Response:

@@ -83,10 +83,14 @@ class Noted:
             scope["tests.memory.marker"] = scope_marker
             self.note("scope", scope_marker)
 
-    def survivors(self) -> list[str]:
+    def survivors(self, collect: bool = True) -> list[str]:
         """The names of the noted objects still alive after a full
-        collection."""
-        gc.collect()
+        collection (or, with ``collect=False``, right now).
+
+        :param collect: run the cyclic garbage collector first.
+        """
+        if collect:
+            gc.collect()
         return sorted(name for name, find in self.finders.items() if find() is not None)
 
 
@@ -183,6 +187,44 @@ def test_nothing_of_a_request_survives_it(
         expected.add("scope")
     assert set(noted.finders) == expected
     assert noted.survivors() == []
+
+
+@pytest.mark.parametrize(("path", "status", "body"), CASES)
+def test_a_request_is_freed_without_the_cycle_collector(
+    request: pytest.FixtureRequest,
+    leak_app: App,
+    noted: Noted,
+    transport: str,
+    caplog: pytest.LogCaptureFixture,
+    path: str,
+    status: int,
+    body: bytes | None,
+) -> None:
+    # Freed as soon as the last reference goes: no reference cycle keeps a
+    # request (a 500's exception and its traceback included) until the
+    # collector happens to run.
+    if transport == "asgi" and path in ("/stream", "/missing"):
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="under ASGI a ClientDisconnected raised by the test"
+                " transport's send, kept by a future, holds the thread hop's"
+                " frames (concurrency._run_on, asgi._finish) in a cycle:"
+                " freed by the collector only",
+            )
+        )
+    gc.collect()
+    gc.disable()
+    try:
+        response = leak_app.test_client().get(path)
+        assert response.status_code == status
+        response.close()
+        del response
+        for record in caplog.records:  # see the test above
+            record.exc_info = None
+        assert noted.survivors(collect=False) == []
+    finally:
+        gc.enable()
 
 
 def test_unhandled_route_404_leaves_nothing(
