@@ -73,7 +73,7 @@ REFERENCE = "Flask"
 GOALS: tuple[tuple[str | None, str, str, float], ...] = (
     ("hello", "framework", "Flask", 0.08),
     (None, "framework", "Falcon", 1.3),
-    ("json-large", "framework", "Flask", 0.3),
+    ("json-large-orjson", "framework", "Flask", 0.3),
     ("session-write (redis)", "framework", "Flask", 1.0),
 )
 
