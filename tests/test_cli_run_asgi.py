@@ -308,11 +308,13 @@ def test_cert_and_key_serve_https(app_folder: pathlib.Path) -> None:
 
 
 def wait_for_body(
-    server: ServerProcess, expected: bytes, touched: pathlib.Path, timeout: float = 8
+    server: ServerProcess, expected: bytes, touched: pathlib.Path, timeout: float = 30
 ) -> Reply:
     """The first reply to ``GET /`` whose body holds ``expected``. Each
     second without it, ``touched`` gets a later time stamp: a change made
-    while the reloader took its first look is seen only by the next."""
+    while the reloader took its first look is seen only by the next. The
+    timeout is generous because a restart on a loaded machine re-imports
+    everything; a passing wait returns as soon as the body appears."""
     deadline = time.monotonic() + timeout
     bump = time.monotonic() + 1
     bumps = 0
