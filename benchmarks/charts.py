@@ -13,7 +13,9 @@ missing) and writes beside them:
   machine they were taken on; ``machine.txt``: the machine, in a line;
 - ``wsgi-table.inc``, ``asgi-table.inc``, ``servers-table.inc`` and
   ``losses.inc``: the same figures as reST tables, and the list of where
-  framework loses, for the docs' Performance page (ratios only).
+  framework loses, for the docs' Performance page (ratios only), each
+  ratio with the interquartile range of its rounds where the run gave one,
+  and each goal's verdict by instructions where the run was given counts.
 
 Run it from the repository root (``make bench`` does)::
 
@@ -108,6 +110,16 @@ def summary(folder: Path) -> dict[str, t.Any]:
             "framework_over_falcon": {
                 r["scenario"]: r["framework_over_falcon"] for r in wsgi["results"]
             },
+            "framework_over_falcon_spread": {
+                r["scenario"]: r.get("framework_over_falcon_spread")
+                for r in wsgi["results"]
+            },
+            "ratio_spread": {
+                r["scenario"]: r.get("ratio_spread", {}) for r in wsgi["results"]
+            },
+            "framework_over": {
+                r["scenario"]: r.get("framework_over", {}) for r in wsgi["results"]
+            },
             "goals": wsgi["goals"],
         }
     asgi = _load(folder, "asgi.json")
@@ -116,6 +128,9 @@ def summary(folder: Path) -> dict[str, t.Any]:
             "versions": asgi["versions"],
             "reference": asgi["reference"],
             "ratios": {r["scenario"]: r["ratio"] for r in asgi["results"]},
+            "ratio_spread": {
+                r["scenario"]: r.get("ratio_spread", {}) for r in asgi["results"]
+            },
             "goals": asgi["goals"],
         }
     served = _load(folder, "servers.json")
@@ -250,6 +265,23 @@ def _cell(value: float | None) -> str:
     return NONE if value is None else f"{value:.2f}"
 
 
+def _spread_cell(value: float | None, spread: dict[str, t.Any] | None) -> str:
+    """A ratio, and the interquartile range of its rounds when known."""
+    if value is None or not spread:
+        return _cell(value)
+    return f"{value:.2f} [{spread['q1']:.2f}{NONE}{spread['q3']:.2f}]"
+
+
+def _iqr_text(spread: dict[str, t.Any] | None, digits: int = 2) -> str:
+    """`` (middle half of the rounds: 1.10 to 1.25)``, or nothing."""
+    if not spread or spread.get("rounds", 0) < 2:
+        return ""
+    return (
+        f" (middle half of the rounds: {spread['q1']:.{digits}f} to"
+        f" {spread['q3']:.{digits}f})"
+    )
+
+
 def list_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """A reST ``list-table`` of ``rows`` under ``header``."""
     lines = [".. list-table::", "   :header-rows: 1", ""]
@@ -284,11 +316,14 @@ def tables(document: dict[str, t.Any]) -> dict[str, str]:
     found: dict[str, str] = {}
     wsgi = document.get("wsgi")
     if wsgi is not None:
+        spreads = wsgi.get("framework_over_falcon_spread", {})
         rows = [
             (
                 scenario,
                 *(_cell(ratios.get(name)) for name in WSGI_COLUMNS),
-                _cell(wsgi["framework_over_falcon"].get(scenario)),
+                _spread_cell(
+                    wsgi["framework_over_falcon"].get(scenario), spreads.get(scenario)
+                ),
             )
             for scenario, ratios in wsgi["ratios"].items()
         ]
@@ -298,6 +333,7 @@ def tables(document: dict[str, t.Any]) -> dict[str, str]:
     asgi = document.get("asgi")
     if asgi is not None:
         rows = []
+        spreads = asgi.get("ratio_spread", {})
         for scenario, ratios in asgi["ratios"].items():
             def_ratio = None
             ours, theirs = ratios.get("framework-def"), ratios.get("starlette-def")
@@ -306,7 +342,11 @@ def tables(document: dict[str, t.Any]) -> dict[str, str]:
             rows.append(
                 (
                     scenario,
-                    *(_cell(ratios.get(name)) for name in ASGI_COLUMNS),
+                    _spread_cell(
+                        ratios.get("framework"),
+                        spreads.get(scenario, {}).get("framework"),
+                    ),
+                    *(_cell(ratios.get(name)) for name in list(ASGI_COLUMNS)[1:]),
                     _cell(def_ratio),
                 )
             )
@@ -320,7 +360,8 @@ def tables(document: dict[str, t.Any]) -> dict[str, str]:
                 verdict["server"],
                 verdict["scenario"],
                 verdict["best_other"],
-                _cell(verdict["framework_over_best"]),
+                _spread_cell(verdict["framework_over_best"], verdict.get("spread")),
+                _cell(verdict.get("cpu_over_best")),
                 NONE
                 if verdict["share_of_raw"] is None
                 else f"{verdict['share_of_raw']:.0%}",
@@ -330,11 +371,39 @@ def tables(document: dict[str, t.Any]) -> dict[str, str]:
             for verdict in served["verdicts"]
         ]
         found["servers-table.inc"] = list_table(
-            ("server", "scenario", "vs", "ratio", "of bare", "server-bound", "noisy"),
+            (
+                "server",
+                "scenario",
+                "vs",
+                "ratio [IQR]",
+                "CPU ratio",
+                "of bare",
+                "server-bound",
+                "noisy",
+            ),
             rows,
         )
     found["losses.inc"] = losses(document)
     return found
+
+
+def _missed(goal: dict[str, t.Any]) -> bool:
+    """The goal was missed by time, or, where it was not timed, by
+    instructions."""
+    if goal.get("met") is not None:
+        return not goal["met"]
+    return goal.get("instructions_met") is False
+
+
+def _goal_figures(goal: dict[str, t.Any]) -> str:
+    """A goal's time ratio with the middle half of its rounds, and its
+    instruction ratio, as far as the run has them."""
+    parts = []
+    if goal.get("ratio") is not None:
+        parts.append(f"{goal['ratio']:.3f}{_iqr_text(goal.get('spread'), 3)}")
+    if goal.get("instructions_ratio") is not None:
+        parts.append(f"{goal['instructions_ratio']:.3f} by instructions")
+    return ", ".join(parts) or NONE
 
 
 def losses(document: dict[str, t.Any]) -> str:
@@ -348,32 +417,40 @@ def losses(document: dict[str, t.Any]) -> str:
     wsgi = document.get("wsgi")
     if wsgi is not None:
         for scenario, ratios in wsgi["ratios"].items():
-            ours = ratios.get("framework")
-            slower = [
-                f"{ours / ratios[name]:.2f} times {name}'s"
-                for name in ("Falcon", "Bottle")
-                if ours and ratios.get(name) and ratios[name] < ours
-            ]
+            direct = wsgi.get("framework_over", {}).get(scenario, {})
+            slower = []
+            for name in ("Falcon", "Bottle"):
+                spread = direct.get(name)
+                # The median of per-round ratios where the run gave it; a
+                # ratio of the two ratios to Flask's in an older run.
+                if spread:
+                    over = spread["median"]
+                elif ratios.get("framework") and ratios.get(name):
+                    over = ratios["framework"] / ratios[name]
+                else:
+                    continue
+                if over > 1:
+                    slower.append(f"{over:.2f} times {name}'s time{_iqr_text(spread)}")
             if slower:
                 items.append(
-                    f"WSGI, {scenario}: framework takes " + ", ".join(slower) + " time."
+                    f"WSGI, {scenario}: framework takes " + "; ".join(slower) + "."
                 )
         for goal in wsgi["goals"]:
-            if not goal["met"] and goal["against"] != "Falcon":
+            if _missed(goal) and goal["against"] != "Falcon":
                 items.append(
                     f"WSGI goal missed: {goal['scenario']}, {goal['peer']} /"
-                    f" {goal['against']} is {goal['ratio']:.3f} (goal:"
+                    f" {goal['against']} is {_goal_figures(goal)} (goal:"
                     f" at most {goal['most']})."
                 )
     asgi = document.get("asgi")
     if asgi is not None:
         for goal in asgi["goals"]:
-            if not goal["met"]:
+            if _missed(goal):
                 peer = ASGI_LABELS.get(goal["peer"], goal["peer"])
                 against = ASGI_LABELS.get(goal["against"], goal["against"])
                 items.append(
                     f"ASGI, {goal['scenario']}: {peer} / {against} is"
-                    f" {goal['ratio']:.3f} (goal: at most {goal['most']})."
+                    f" {_goal_figures(goal)} (goal: at most {goal['most']})."
                 )
     served = document.get("servers")
     if served is not None:
@@ -385,7 +462,8 @@ def losses(document: dict[str, t.Any]) -> str:
                 items.append(
                     f"{verdict['server']}, {verdict['scenario']}: framework"
                     f" serves {verdict['framework_over_best']:.2f} of"
-                    f" {verdict['best_other']}'s requests per second{bound}."
+                    f" {verdict['best_other']}'s requests per second"
+                    f"{_iqr_text(verdict.get('spread'))}{bound}."
                 )
     if not items:
         return "Nowhere in this run.\n"

@@ -944,6 +944,11 @@ def to_json(
                     name: spread_json(result, name, REFERENCE)
                     for name in result.timings
                 },
+                "framework_over": {
+                    name: spread_json(result, FRAMEWORK.name, name)
+                    for name in result.timings
+                    if name != FRAMEWORK.name
+                },
                 "framework_over_falcon": result.ratio(FRAMEWORK.name, "Falcon"),
                 "framework_over_falcon_spread": spread_json(
                     result, FRAMEWORK.name, "Falcon"
