@@ -140,7 +140,8 @@ bench-websocket: $(VENV)/.bench-installed
 
 # Process start-up (import the package, create an app) against Flask and
 # Falcon, best of 15 new processes each: make bench-startup BENCH_ARGS="--rounds 30",
-# or BENCH_ARGS="--importtime 25" for where framework's time goes.
+# or BENCH_ARGS="--importtime 25" for where the time of framework, Flask and
+# Falcon goes (python -X importtime: a summary, then each one's slowest imports).
 bench-startup: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.startup $(BENCH_ARGS)
 
