@@ -61,7 +61,7 @@ from .shapes import (
     SESSION_SECRET,
     TEMPLATE_ITEM_COUNT,
 )
-from .spread import Spread, round_ratios, slices
+from .spread import Spread, round_ratios
 from .wsgi_driver import (
     Call,
     Prepared,
@@ -70,7 +70,7 @@ from .wsgi_driver import (
     build_environ,
     call_once,
     prepare,
-    time_round,
+    time_apps,
 )
 
 if t.TYPE_CHECKING:
@@ -716,41 +716,6 @@ def check_same(scenario: Scenario, ours: Reply, theirs: Reply) -> None:
 
 
 # -- Timing --------------------------------------------------------------------
-
-
-def time_apps(
-    apps: dict[str, Prepared], rounds: int, number: int, parts: int = SLICES
-) -> dict[str, list[float]]:
-    """Time several apps in interleaved rounds; return each one's round
-    means, in nanoseconds per request.
-
-    Each round is cut into ``parts`` slices and the apps take turns slice
-    by slice (ABAB..., not AAAA then BBBB): a round of each app then spans
-    the same stretch of time, so a burst of load on a shared machine falls
-    on all of them, and the round's ratio of two apps stays fair. Which app
-    goes first rotates every slice, so none always runs on the caches or
-    CPU frequency another left behind.
-
-    :param apps: each app and its request, by name.
-    :param rounds: how many rounds each app runs.
-    :param number: how many requests make one round.
-    :param parts: how many slices make one round.
-    """
-    timings: dict[str, list[float]] = {name: [] for name in apps}
-    order = list(apps)
-    # Warm every app up (first-request setup, lazy imports) off the clock.
-    for name in order:
-        time_round(*apps[name], max(1, number // 10))
-    sizes = slices(number, parts)
-    for _ in range(rounds):
-        spent = dict.fromkeys(order, 0.0)
-        for size in sizes:
-            for name in order:
-                spent[name] += time_round(*apps[name], size) * size
-            order.append(order.pop(0))
-        for name, total in spent.items():
-            timings[name].append(total / number)
-    return timings
 
 
 def peer_builders(

@@ -241,6 +241,9 @@ def test_a_tiny_run_prints_both_tables_and_writes_json(tmp_path: Path) -> None:
         assert all(len(v) == 2 for v in result["rounds_us"].values())
         assert result["ratio"]["starlette"] == 1.0
         assert result["requests_per_round"] == {"starlette": 3, "framework": 3}
+        assert result["ratio_spread"]["framework"]["rounds"] == 2
+    assert document["slices"] == 10
+    assert document["goals"][0]["spread"]["rounds"] == 2
 
 
 def test_profile_prints_a_listing(capsys: pytest.CaptureFixture[str]) -> None:
@@ -296,3 +299,38 @@ def test_without_number_each_app_gets_its_own_round_size(
     )
     assert failures == []
     assert result.numbers["slow"] <= 10 < result.numbers["quick"]
+
+
+def test_apps_take_turns_slice_by_slice_within_a_round(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    """ABAB within a round, not AAAA then BBBB: each app's round spans the
+    same stretch of time as the other's."""
+    calls: list[str] = []
+
+    def app_named(name: str) -> t.Any:
+        async def app(scope: t.Any, receive: t.Any, send: t.Any) -> None:
+            if scope["type"] == "lifespan":
+                raise ValueError("no lifespan")
+            calls.append(name)
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"Hello, World!"})
+
+        return app
+
+    result, failures = asgi_run.run_scenario(
+        loop,
+        SCENARIO_NAMES["hello"],
+        {"A": lambda: app_named("A"), "B": lambda: app_named("B")},
+        rounds=2,
+        number=4,
+        parts=2,
+    )
+    assert failures == []
+    assert {name: len(rounds) for name, rounds in result.timings.items()} == {
+        "A": 2,
+        "B": 2,
+    }
+    timed = "".join(calls)
+    # The check (1 request each) and the warm-up (2 x 20 each) come first.
+    assert timed[-16:] == "AABB" + "BBAA" + "AABB" + "BBAA"
