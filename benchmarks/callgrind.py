@@ -65,21 +65,30 @@ def count(
     :param env: the process's environment (this one's when ``None``).
     :raise RuntimeError: the run failed or callgrind wrote no summary.
     """
-    done = subprocess.run(
+    process = subprocess.Popen(
         [
             "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
             sys.executable, "-m", module, "--send", *send,
         ],
         cwd=ROOT,
         env=None if env is None else dict(env),
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
     )  # fmt: skip
-    found = collected(done.stderr)
-    if done.returncode != 0 or found is None:
-        raise RuntimeError(f"{' '.join(send)}: {done.stderr[-2000:]}")
+    _RUNNING.add(process)
+    try:
+        _, report = process.communicate()
+    finally:
+        _RUNNING.discard(process)
+    found = collected(report)
+    if process.returncode != 0 or found is None:
+        raise RuntimeError(f"{' '.join(send)}: {report[-2000:]}")
     return found
+
+
+#: The callgrind runs under way, to stop if the count is interrupted.
+_RUNNING: set[subprocess.Popen[str]] = set()
 
 
 def per_request(
@@ -124,8 +133,17 @@ def count_jobs(
             progress(f"  {job[1]} / {job[0]}: {value:,.0f}")
         return value
 
-    with ThreadPoolExecutor(parallel) as pool:
+    pool = ThreadPoolExecutor(parallel)
+    try:
         values = list(pool.map(one, jobs))
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM) or a run failed: start no other run
+        # and stop those under way, rather than wait minutes for them.
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in list(_RUNNING):
+            process.kill()
+        raise
+    pool.shutdown()
     counts: dict[str, dict[str, float]] = {}
     for (peer, row), value in zip(jobs, values, strict=True):
         counts.setdefault(row, {})[peer] = value

@@ -145,31 +145,54 @@ def summary(folder: Path) -> dict[str, t.Any]:
     return document
 
 
+#: A bar's whisker: the first and third quartile of its rounds.
+Whisker = tuple[float, float] | None
+
+
 def _bars(
     axes: t.Any,
     groups: Sequence[str],
     series: dict[str, list[float | None]],
     colours: dict[str, str],
+    whiskers: dict[str, list[Whisker]] | None = None,
 ) -> None:
     """Grouped bars: one group per entry of ``groups``, one bar per series
-    (a missing value leaves a gap)."""
+    (a missing value leaves a gap), each with a whisker over the middle
+    half of its rounds where ``whiskers`` has one."""
     width = 0.8 / max(1, len(series))
     for index, (label, values) in enumerate(series.items()):
         offsets = [
             g + (index - (len(series) - 1) / 2) * width for g in range(len(groups))
         ]
+        spans = (whiskers or {}).get(label) or [None] * len(values)
         present = [
-            (x, v) for x, v in zip(offsets, values, strict=True) if v is not None
+            (x, v, span)
+            for x, v, span in zip(offsets, values, spans, strict=True)
+            if v is not None
         ]
         if not present:
             continue
         axes.bar(
-            [x for x, _ in present],
-            [v for _, v in present],
+            [x for x, _, _ in present],
+            [v for _, v, _ in present],
             width,
             label=label,
             color=colours.get(label),
         )
+        spanned = [(x, v, span) for x, v, span in present if span is not None]
+        if spanned:
+            axes.errorbar(
+                [x for x, _, _ in spanned],
+                [v for _, v, _ in spanned],
+                yerr=[
+                    [max(0.0, v - span[0]) for _, v, span in spanned],
+                    [max(0.0, span[1] - v) for _, v, span in spanned],
+                ],
+                fmt="none",
+                ecolor="black",
+                elinewidth=0.8,
+                capsize=1.5,
+            )
     values = [v for vs in series.values() for v in vs if v is not None and v > 0]
     tallest = max(values, default=1.0)
     if tallest / min(values, default=1.0) > 50:
@@ -185,19 +208,29 @@ def _bars(
     axes.tick_params(axis="y", labelsize=8)
 
 
+def _whisker(spread: dict[str, t.Any] | None) -> Whisker:
+    """The quartiles of a spread of several rounds; ``None`` otherwise."""
+    if not spread or spread.get("rounds", 0) < 2:
+        return None
+    return (float(spread["q1"]), float(spread["q3"]))
+
+
 def ratio_chart(
     path: Path,
     ratios: dict[str, dict[str, float | None]],
     bars: dict[str, str],
     reference: str,
+    spreads: dict[str, dict[str, t.Any]] | None = None,
 ) -> None:
     """One group of bars per scenario: each framework's time over the
-    reference's, with a line at 1.
+    reference's, with a line at 1, and a whisker over the middle half of
+    the rounds where the run gave the spread.
 
     :param path: the PNG to write.
     :param ratios: each scenario's ratios by peer name.
     :param bars: the peers drawn, name to label.
     :param reference: the reference's label, for the title.
+    :param spreads: each scenario's ratio spreads by peer name, if any.
     """
     import matplotlib.pyplot as plt
 
@@ -206,8 +239,12 @@ def ratio_chart(
         label: [ratios[s].get(name) for s in scenarios] for name, label in bars.items()
     }
     colours = {label: COLOURS.get(name, "#333333") for name, label in bars.items()}
+    whiskers = {
+        label: [_whisker((spreads or {}).get(s, {}).get(name)) for s in scenarios]
+        for name, label in bars.items()
+    }
     figure, axes = plt.subplots(figsize=SIZE, dpi=DPI)
-    _bars(axes, scenarios, series, colours)
+    _bars(axes, scenarios, series, colours, whiskers)
     axes.axhline(1.0, color="black", linewidth=0.8)
     axes.set_ylabel(f"time / {reference}'s (lower is better)", fontsize=8)
     axes.set_title(
@@ -245,7 +282,11 @@ def servers_chart(path: Path, rows: Sequence[dict[str, t.Any]]) -> None:
             (row["scenario"], row["peer"]): row["requests_per_second"] for row in mine
         }
         series = {peer: [rates.get((s, peer)) for s in scenarios] for peer in peers}
-        _bars(panel, scenarios, series, COLOURS)
+        spans = {(row["scenario"], row["peer"]): row.get("spread") for row in mine}
+        whiskers = {
+            peer: [_whisker(spans.get((s, peer))) for s in scenarios] for peer in peers
+        }
+        _bars(panel, scenarios, series, COLOURS, whiskers)
         panel.set_title(f"{server}, 1 worker", fontsize=9)
         panel.set_ylabel("requests/s", fontsize=8)
         panel.legend(fontsize=6, ncol=3)
@@ -493,6 +534,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             document["wsgi"]["ratios"],
             {"framework": "framework", "Falcon": "Falcon", "Bottle": "Bottle"},
             "Flask",
+            document["wsgi"].get("ratio_spread"),
         )
         written.append("wsgi-ratio.png")
     if "asgi" in document:
@@ -501,6 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             document["asgi"]["ratios"],
             ASGI_BARS,
             "Starlette",
+            document["asgi"].get("ratio_spread"),
         )
         written.append("asgi-ratio.png")
     if "servers" in document:

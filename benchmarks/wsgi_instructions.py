@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 import typing as t
 from collections.abc import Iterator, Sequence
@@ -260,6 +261,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"MISMATCH, not counted: {error}", file=sys.stderr)
         return 1
     needs_redis = any(SESSION_ROWS.get(row) == "redis" for _, row in todo)
+    # Stopped with SIGTERM, still stop the throwaway redis-server on the way
+    # out, as the context manager does for Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     with redis_if_needed(needs_redis) as env:
         if args.check:
             saved = dict(os.environ)

@@ -87,6 +87,7 @@ def test_tables_and_losses_carry_the_spread_and_the_instructions(
             {
                 "scenario": "hello",
                 "ratio": {"framework": 0.09, "Flask": 1.0, "Falcon": 0.06},
+                "ratio_spread": {"framework": spread(0.09, 0.085, 0.095)},
                 "framework_over": {"Falcon": spread(1.2, 1.1, 1.4)},
                 "framework_over_falcon": 1.2,
                 "framework_over_falcon_spread": spread(1.2, 1.1, 1.4),
@@ -120,6 +121,8 @@ def test_tables_and_losses_carry_the_spread_and_the_instructions(
     write(tmp_path, "wsgi.json", wsgi)
     write(tmp_path, "servers.json", servers)
     assert charts.main([str(tmp_path)]) == 0
+    # The bars get whiskers over the middle half of their rounds.
+    assert (tmp_path / "wsgi-ratio.png").read_bytes().startswith(PNG)
     assert "1.20 [1.10\N{EN DASH}1.40]" in (tmp_path / "wsgi-table.inc").read_text()
     served = (tmp_path / "servers-table.inc").read_text()
     assert "0.90 [0.85\N{EN DASH}1.02]" in served and "1.05" in served
