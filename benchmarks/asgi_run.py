@@ -420,7 +420,9 @@ def run_scenario(
     shared machine the load changes from second to second). Each round is
     cut into ``parts`` slices and the apps take turns slice by slice, so
     their rounds span the same stretch of time and a round's ratio of two
-    apps compares them under the same load.
+    apps compares them under the same load. A round's figure for an app is
+    the median of its slices' means, so a slice the scheduler interrupted
+    is an outlier, not a tenth of the round.
 
     :param loop: the event loop every app runs on.
     :param scenario: the scenario.
@@ -457,22 +459,23 @@ def run_scenario(
             result.numbers[name] = number or round_size(mean, round_ms)
         sizes = {name: slices(result.numbers[name], parts) for name in order}
         for _ in range(rounds):
-            spent = dict.fromkeys(order, 0.0)
+            means: dict[str, list[float]] = {name: [] for name in order}
             for index in range(parts):
                 for name in list(order):
                     if index >= len(sizes[name]):
                         continue
                     app, scope, message = prepared[name]
-                    size = sizes[name][index]
-                    mean = loop.run_until_complete(
-                        time_round(app, scope, message, size)
+                    means[name].append(
+                        loop.run_until_complete(
+                            time_round(app, scope, message, sizes[name][index])
+                        )
                     )
-                    spent[name] += mean * size
                 # Which app goes first rotates, so none always runs on the
                 # caches or CPU frequency another left behind.
                 order.append(order.pop(0))
-            for name, total in spent.items():
-                result.timings[name].append(total / result.numbers[name])
+            # The median slice: one the scheduler interrupted is an outlier.
+            for name, values in means.items():
+                result.timings[name].append(statistics.median(values))
     finally:
         for one in started.values():
             one.stop(loop)

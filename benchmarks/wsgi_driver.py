@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import io
 import json
+import statistics
 import time
 import typing as t
 from collections.abc import Callable, Iterable, Sequence
@@ -258,6 +259,11 @@ def time_apps(
     goes first rotates every slice, so none always runs on the caches or
     CPU frequency another left behind.
 
+    A round's figure for an app is the median of its slices' means: a
+    slice the scheduler interrupted (another process took the core for a
+    few milliseconds) is an outlier among the slices, not a twentieth of
+    the round's time.
+
     :param apps: each app and its request, by name.
     :param rounds: how many rounds each app runs.
     :param number: how many requests make one round.
@@ -270,11 +276,11 @@ def time_apps(
         time_round(*apps[name], max(1, number // 10))
     sizes = slices(number, parts)
     for _ in range(rounds):
-        spent = dict.fromkeys(order, 0.0)
+        means: dict[str, list[float]] = {name: [] for name in order}
         for size in sizes:
             for name in order:
-                spent[name] += time_round(*apps[name], size) * size
+                means[name].append(time_round(*apps[name], size))
             order.append(order.pop(0))
-        for name, total in spent.items():
-            timings[name].append(total / number)
+        for name, values in means.items():
+            timings[name].append(statistics.median(values))
     return timings
