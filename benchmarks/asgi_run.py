@@ -382,8 +382,10 @@ class Started:
         loop.run_until_complete(self.lifespan.shutdown())
 
 
-#: The slices each round is cut into, the apps taking turns slice by slice.
-SLICES = 10
+#: The slices each round is cut into, the apps taking turns slice by slice:
+#: with rounds of 25 ms, slices of half a millisecond, well under a
+#: scheduler's time slice, so most run uninterrupted on a busy machine.
+SLICES = 50
 
 #: Requests in each warm-up round; the second one's time per request sizes
 #: the timed rounds.
@@ -431,7 +433,8 @@ def run_scenario(
     :param number: requests per round, the same for every app; ``None`` to
         size each app's rounds by ``round_ms``.
     :param round_ms: the length of a round, in milliseconds.
-    :param parts: how many slices make one round.
+    :param parts: how many slices make one round: with rounds sized by
+        ``round_ms``, each app's slices last about the same time.
     :return: the timings, and one line per peer that failed.
     """
     started: dict[str, Started] = {}
@@ -450,22 +453,23 @@ def run_scenario(
             for name, one in started.items()
         }
         order = list(prepared)
+        means: dict[str, float] = {}
         for name in order:  # warm-up, off the clock
             app, scope, message = prepared[name]
             for _ in range(2):
-                mean = loop.run_until_complete(
+                means[name] = loop.run_until_complete(
                     time_round(app, scope, message, WARMUP_REQUESTS)
                 )
-            result.numbers[name] = number or round_size(mean, round_ms)
+            result.numbers[name] = number or round_size(means[name], round_ms)
         sizes = {name: slices(result.numbers[name], parts) for name in order}
         for _ in range(rounds):
-            means: dict[str, list[float]] = {name: [] for name in order}
+            slice_means: dict[str, list[float]] = {name: [] for name in order}
             for index in range(parts):
                 for name in list(order):
                     if index >= len(sizes[name]):
                         continue
                     app, scope, message = prepared[name]
-                    means[name].append(
+                    slice_means[name].append(
                         loop.run_until_complete(
                             time_round(app, scope, message, sizes[name][index])
                         )
@@ -474,7 +478,7 @@ def run_scenario(
                 # caches or CPU frequency another left behind.
                 order.append(order.pop(0))
             # The median slice: one the scheduler interrupted is an outlier.
-            for name, values in means.items():
+            for name, values in slice_means.items():
                 result.timings[name].append(statistics.median(values))
     finally:
         for one in started.values():

@@ -79,7 +79,9 @@ if t.TYPE_CHECKING:
 #: The peer every ratio is taken against.
 REFERENCE = "Flask"
 
-#: The slices each round is cut into, the apps taking turns slice by slice.
+#: The slices each round is cut into, the apps taking turns slice by slice:
+#: 50 requests each by default, enough for an app's caches to warm up again
+#: after a switch.
 SLICES = 20
 
 #: The issue's goals, ``(scenario or None for every scenario, peer,

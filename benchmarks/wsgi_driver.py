@@ -262,7 +262,11 @@ def time_apps(
     A round's figure for an app is the median of its slices' means: a
     slice the scheduler interrupted (another process took the core for a
     few milliseconds) is an outlier among the slices, not a twentieth of
-    the round's time.
+    the round's time. A slice should still hold some tens of requests:
+    after a switch an app starts on caches another app filled, and over a
+    few requests that costs the fast app a larger share of its time than
+    the slow one (hooks, framework/Falcon: about 2.1 with slices of 8 of
+    Falcon's requests, 2.8 with 50, as with whole rounds).
 
     :param apps: each app and its request, by name.
     :param rounds: how many rounds each app runs.

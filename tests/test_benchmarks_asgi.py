@@ -242,7 +242,7 @@ def test_a_tiny_run_prints_both_tables_and_writes_json(tmp_path: Path) -> None:
         assert result["ratio"]["starlette"] == 1.0
         assert result["requests_per_round"] == {"starlette": 3, "framework": 3}
         assert result["ratio_spread"]["framework"]["rounds"] == 2
-    assert document["slices"] == 10
+    assert document["slices"] == 50
     assert document["goals"][0]["spread"]["rounds"] == 2
 
 
