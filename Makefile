@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: test run docs bench bench-wsgi bench-asgi bench-servers bench-charts bench-concurrency bench-websocket bench-startup soak clean servers wrk flask-suite
+.PHONY: test run docs bench bench-wsgi bench-asgi bench-servers bench-charts bench-concurrency bench-websocket bench-startup bench-instructions soak clean servers wrk valgrind flask-suite
 
 # Run apt-get through sudo unless we already are root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -79,8 +79,16 @@ flask-suite: $(VENV)/.dev-installed
 wrk:
 	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(APT_INSTALL) wrk; }
 
+# valgrind, whose callgrind counts instructions per request: Debian's package.
+valgrind:
+	@command -v valgrind >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(APT_INSTALL) valgrind; }
+
 # Where `make bench` writes its results (JSON) and charts (PNG).
 BENCH_OUT ?= benchmarks/results
+# Instruction counts of an earlier `make bench-instructions`, if any: the
+# timed runs' goals tables then judge each goal by instructions as well.
+WSGI_COUNTS := $(wildcard $(BENCH_OUT)/wsgi-instructions.json)
+ASGI_COUNTS := $(wildcard $(BENCH_OUT)/asgi-instructions.json)
 
 # The WSGI scenarios against Flask, Falcon and Bottle; the ASGI scenarios
 # against Starlette, Quart, Falcon and Flask through a2wsgi; hello, JSON and
@@ -92,8 +100,8 @@ BENCH_OUT ?= benchmarks/results
 # make bench-asgi BENCH_ARGS="--scenario hello".
 bench: $(VENV)/.bench-installed servers wrk
 	mkdir -p $(BENCH_OUT)
-	$(BIN)/python -m benchmarks.run --json $(BENCH_OUT)/wsgi.json
-	$(BIN)/python -m benchmarks.asgi_run --json $(BENCH_OUT)/asgi.json
+	$(BIN)/python -m benchmarks.run --json $(BENCH_OUT)/wsgi.json $(if $(WSGI_COUNTS),--instructions $(WSGI_COUNTS))
+	$(BIN)/python -m benchmarks.asgi_run --json $(BENCH_OUT)/asgi.json $(if $(ASGI_COUNTS),--instructions $(ASGI_COUNTS))
 	$(BIN)/python -m benchmarks.servers --json $(BENCH_OUT)/servers.json
 	$(BIN)/python -m benchmarks.concurrency
 	$(BIN)/python -m benchmarks.websocket_echo
@@ -108,6 +116,18 @@ bench-asgi: $(VENV)/.bench-installed
 bench-servers: $(VENV)/.bench-installed wrk
 	$(BIN)/python -m benchmarks.servers $(BENCH_ARGS)
 
+# CPU instructions per request (callgrind), which the machine's load cannot
+# move: every WSGI row for framework, Flask, Falcon and Bottle, every ASGI
+# scenario for Starlette, framework and Falcon, with the goals judged by
+# them. Counts go to $(BENCH_OUT)/*-instructions.json, which a later
+# `make bench` shows beside the timed verdicts. Tens of minutes (callgrind
+# runs Python about 50 times slower); options through BENCH_ARGS, e.g.
+# make bench-instructions BENCH_ARGS="--scenario hello --requests 500".
+bench-instructions: $(VENV)/.bench-installed servers valgrind
+	mkdir -p $(BENCH_OUT)
+	$(BIN)/python -m benchmarks.wsgi_instructions --json $(BENCH_OUT)/wsgi-instructions.json $(BENCH_ARGS)
+	$(BIN)/python -m benchmarks.asgi_instructions --json $(BENCH_OUT)/asgi-instructions.json $(BENCH_ARGS)
+
 # Charts and results.json from the JSON already in $(BENCH_OUT).
 bench-charts: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.charts $(BENCH_OUT)
@@ -120,7 +140,8 @@ bench-websocket: $(VENV)/.bench-installed
 
 # Process start-up (import the package, create an app) against Flask and
 # Falcon, best of 15 new processes each: make bench-startup BENCH_ARGS="--rounds 30",
-# or BENCH_ARGS="--importtime 25" for where framework's time goes.
+# or BENCH_ARGS="--importtime 25" for where the time of framework, Flask and
+# Falcon goes (python -X importtime: a summary, then each one's slowest imports).
 bench-startup: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.startup $(BENCH_ARGS)
 

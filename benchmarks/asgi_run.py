@@ -7,6 +7,13 @@ interleaved rounds. The result that matters is each app's time over
 Starlette's (``async def`` endpoint) time in the same run, never the times
 themselves.
 
+Within a round the apps take turns slice by slice (ABAB..., not AAAA then
+BBBB); each round gives one ratio, and a figure is the median of those
+per-round ratios, printed with its interquartile range
+(:mod:`benchmarks.spread`). ``--instructions`` adds callgrind's counts
+(:mod:`benchmarks.asgi_instructions`) to the goals table, which then judges
+each goal by time and by instructions.
+
 Run it from the repository root::
 
     python -m benchmarks.asgi_run
@@ -34,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .asgi_driver import ASGIApp, Lifespan, Reply, Request, call_once, time_round
+from .goals import LEGEND, Counts, Goal, Verdict, format_verdicts, judge, read_counts
 from .payloads import records
 from .shapes import (
     ECHO_DATA,
@@ -46,6 +54,7 @@ from .shapes import (
     TEMPLATES,
     template_items,
 )
+from .spread import Spread, round_ratios, slices
 
 #: The peer every ratio is taken against.
 REFERENCE = "starlette"
@@ -256,7 +265,7 @@ SCENARIO_NAMES = {scenario.name: scenario for scenario in SCENARIOS}
 
 #: The issue's goals: ``(scenario, peer, against, most)``: the peer's time
 #: over the other's is at most ``most``.
-GOALS: tuple[tuple[str, str, str, float], ...] = (
+GOALS: tuple[Goal, ...] = (
     *((s.name, "framework", "starlette", 1.0) for s in SCENARIOS),
     *((s.name, "framework-def", "starlette-def", 1.0) for s in SCENARIOS),
 )
@@ -281,12 +290,19 @@ class Result:
         rounds = self.timings.get(peer)
         return statistics.median(rounds) / 1000 if rounds else None
 
-    def ratio(self, peer: str, against: str = REFERENCE) -> float | None:
-        """The peer's time over ``against``'s; ``None`` if either is missing."""
-        ours, theirs = self.median_us(peer), self.median_us(against)
-        if ours is None or theirs is None:
+    def spread(self, peer: str, against: str = REFERENCE) -> Spread | None:
+        """The peer's time over ``against``'s, round by round: their median
+        and spread; ``None`` if either was not timed."""
+        ours, theirs = self.timings.get(peer), self.timings.get(against)
+        if not ours or not theirs:
             return None
-        return ours / theirs
+        return Spread.of(round_ratios(ours, theirs))
+
+    def ratio(self, peer: str, against: str = REFERENCE) -> float | None:
+        """The median of the peer's per-round time over ``against``'s;
+        ``None`` if either is missing."""
+        spread = self.spread(peer, against)
+        return None if spread is None else spread.median
 
 
 # -- Running ---------------------------------------------------------------------
@@ -366,6 +382,11 @@ class Started:
         loop.run_until_complete(self.lifespan.shutdown())
 
 
+#: The slices each round is cut into, the apps taking turns slice by slice:
+#: with rounds of 25 ms, slices of half a millisecond, well under a
+#: scheduler's time slice, so most run uninterrupted on a busy machine.
+SLICES = 50
+
 #: Requests in each warm-up round; the second one's time per request sizes
 #: the timed rounds.
 WARMUP_REQUESTS = 20
@@ -387,6 +408,7 @@ def run_scenario(
     rounds: int,
     number: int | None = None,
     round_ms: float = 25.0,
+    parts: int = SLICES,
 ) -> tuple[Result, list[str]]:
     """Build, check and time each peer's app of ``scenario``.
 
@@ -397,7 +419,12 @@ def run_scenario(
     ``round_ms``, from its warm-up: an app 50 times slower than another
     then does not spend 50 times as long on the clock in each round, so the
     apps take turns often and all meet the machine's load alike (on a
-    shared machine the load changes from second to second).
+    shared machine the load changes from second to second). Each round is
+    cut into ``parts`` slices and the apps take turns slice by slice, so
+    their rounds span the same stretch of time and a round's ratio of two
+    apps compares them under the same load. A round's figure for an app is
+    the median of its slices' means, so a slice the scheduler interrupted
+    is an outlier, not a tenth of the round.
 
     :param loop: the event loop every app runs on.
     :param scenario: the scenario.
@@ -406,6 +433,8 @@ def run_scenario(
     :param number: requests per round, the same for every app; ``None`` to
         size each app's rounds by ``round_ms``.
     :param round_ms: the length of a round, in milliseconds.
+    :param parts: how many slices make one round: with rounds sized by
+        ``round_ms``, each app's slices last about the same time.
     :return: the timings, and one line per peer that failed.
     """
     started: dict[str, Started] = {}
@@ -424,24 +453,33 @@ def run_scenario(
             for name, one in started.items()
         }
         order = list(prepared)
+        means: dict[str, float] = {}
         for name in order:  # warm-up, off the clock
             app, scope, message = prepared[name]
             for _ in range(2):
-                mean = loop.run_until_complete(
+                means[name] = loop.run_until_complete(
                     time_round(app, scope, message, WARMUP_REQUESTS)
                 )
-            result.numbers[name] = number or round_size(mean, round_ms)
+            result.numbers[name] = number or round_size(means[name], round_ms)
+        sizes = {name: slices(result.numbers[name], parts) for name in order}
         for _ in range(rounds):
-            for name in order:
-                app, scope, message = prepared[name]
-                result.timings[name].append(
-                    loop.run_until_complete(
-                        time_round(app, scope, message, result.numbers[name])
+            slice_means: dict[str, list[float]] = {name: [] for name in order}
+            for index in range(parts):
+                for name in list(order):
+                    if index >= len(sizes[name]):
+                        continue
+                    app, scope, message = prepared[name]
+                    slice_means[name].append(
+                        loop.run_until_complete(
+                            time_round(app, scope, message, sizes[name][index])
+                        )
                     )
-                )
-            # Which app goes first rotates, so none always runs on the caches
-            # or CPU frequency another left behind.
-            order.append(order.pop(0))
+                # Which app goes first rotates, so none always runs on the
+                # caches or CPU frequency another left behind.
+                order.append(order.pop(0))
+            # The median slice: one the scheduler interrupted is an outlier.
+            for name, values in slice_means.items():
+                result.timings[name].append(statistics.median(values))
     finally:
         for one in started.values():
             one.stop(loop)
@@ -526,7 +564,8 @@ def align_table(rows: list[tuple[str, ...]]) -> str:
 
 
 def format_table(results: Sequence[Result], peers: Sequence[Peer]) -> str:
-    """Each scenario's Starlette time and every peer's ratio to it.
+    """Each scenario's Starlette time and every peer's ratio to it: the
+    median of per-round ratios, with their interquartile range in brackets.
 
     :param results: the timed scenarios.
     :param peers: the columns, the reference first.
@@ -538,54 +577,64 @@ def format_table(results: Sequence[Result], peers: Sequence[Peer]) -> str:
         reference = result.median_us(REFERENCE)
         cells = [result.scenario, "-" if reference is None else f"{reference:.2f}"]
         for peer in others:
-            ratio = result.ratio(peer.name)
-            cells.append("-" if ratio is None else f"{ratio:.3f}")
+            spread = result.spread(peer.name)
+            cells.append("-" if spread is None else spread.cell())
         rows.append(tuple(cells))
     return align_table(rows)
 
 
-def goal_rows(
-    results: Sequence[Result],
-) -> list[tuple[str, str, str, float, float, bool]]:
-    """The issue's goals that the run can judge: ``(scenario, peer,
-    against, most, ratio, met)``."""
+def goal_rows(results: Sequence[Result], counts: Counts | None = None) -> list[Verdict]:
+    """The issue's goals that the run can judge, by time and, where
+    ``counts`` has them, by instructions.
+
+    :param results: the timed scenarios (none: judge by instructions alone).
+    :param counts: instructions per request by scenario and peer
+        (:mod:`benchmarks.asgi_instructions`), if counted.
+    """
     by_name = {result.scenario: result for result in results}
-    rows = []
-    for scenario, peer, against, most in GOALS:
+    rows = list(by_name)
+    rows += [row for row in counts or {} if row not in by_name]
+
+    def time(scenario: str, peer: str, against: str) -> Spread | None:
         result = by_name.get(scenario)
-        ratio = None if result is None else result.ratio(peer, against)
-        if ratio is not None:
-            rows.append((scenario, peer, against, most, ratio, ratio <= most))
-    return rows
+        return None if result is None else result.spread(peer, against)
+
+    return judge(GOALS, rows, time, counts)
 
 
-def format_goals(results: Sequence[Result]) -> str:
-    """The goals table: each goal's ratio and whether the run met it."""
-    rows: list[tuple[str, ...]] = [("goal", "ratio", "met")]
+def format_goals(results: Sequence[Result], counts: Counts | None = None) -> str:
+    """The goals table: each goal's ratio and whether the run met it, by
+    time and by instructions."""
     labels = {peer.name: peer.label for peer in PEERS}
-    for scenario, peer, against, most, ratio, met in goal_rows(results):
-        rows.append(
-            (
-                f"{scenario}: {labels[peer]} / {labels[against]} <= {most}",
-                f"{ratio:.3f}",
-                "yes" if met else "no",
-            )
-        )
-    return align_table(rows)
+    return format_verdicts(
+        goal_rows(results, counts), align_table, lambda name: labels[name]
+    )
 
 
-def write_json(path: Path, results: Sequence[Result], args: argparse.Namespace) -> None:
+def write_json(
+    path: Path,
+    results: Sequence[Result],
+    args: argparse.Namespace,
+    counts: Counts | None = None,
+) -> None:
     """Write the results, every round included, as JSON.
 
     :param path: the file to write.
     :param results: the timed scenarios.
     :param args: the command line's options.
+    :param counts: instructions per request by scenario and peer, if counted.
     """
+
+    def spread_json(result: Result, peer: str) -> t.Any:
+        spread = result.spread(peer)
+        return None if spread is None else spread.as_json()
+
     document = {
         "versions": versions(),
         "rounds": args.rounds,
         "number": args.number,
         "round_ms": args.round_ms,
+        "slices": args.slices,
         "reference": REFERENCE,
         "results": [
             {
@@ -593,6 +642,10 @@ def write_json(path: Path, results: Sequence[Result], args: argparse.Namespace) 
                 "median_us": {name: result.median_us(name) for name in result.timings},
                 "requests_per_round": result.numbers,
                 "ratio": {name: result.ratio(name) for name in result.timings},
+                "ratio_spread": {
+                    name: spread_json(result, name) for name in result.timings
+                },
+                "instructions": dict((counts or {}).get(result.scenario, {})),
                 "rounds_us": {
                     name: [ns / 1000 for ns in rounds_ns]
                     for name, rounds_ns in result.timings.items()
@@ -600,17 +653,7 @@ def write_json(path: Path, results: Sequence[Result], args: argparse.Namespace) 
             }
             for result in results
         ],
-        "goals": [
-            {
-                "scenario": scenario,
-                "peer": peer,
-                "against": against,
-                "most": most,
-                "ratio": ratio,
-                "met": met,
-            }
-            for scenario, peer, against, most, ratio, met in goal_rows(results)
-        ],
+        "goals": [verdict.as_json() for verdict in goal_rows(results, counts)],
     }
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
 
@@ -656,6 +699,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=25.0,
         help="the length of each app's rounds, in milliseconds, when "
         "--number is not given (default: 25)",
+    )
+    parser.add_argument(
+        "--slices",
+        type=positive_int,
+        default=SLICES,
+        help="slices each round is cut into, the apps taking turns slice by"
+        f" slice (default: {SLICES})",
+    )
+    parser.add_argument(
+        "--instructions",
+        type=Path,
+        metavar="PATH",
+        help="instructions per request, as python -m benchmarks.asgi_instructions"
+        " --json wrote them: the goals table judges each goal by them too",
     )
     parser.add_argument(
         "--scenario",
@@ -780,7 +837,8 @@ def run(
         + ", ".join(f"{name} {info[name]}" for name in list(info)[2:])
         + f"; {args.rounds} rounds of "
         + (f"{args.number} requests" if args.number else f"~{args.round_ms:g} ms")
-        + " per app, median of round means",
+        + f" per app in {args.slices} interleaved slices; median of per-round"
+        " ratios [interquartile range]",
         flush=True,
     )
     failed = False
@@ -812,6 +870,7 @@ def run(
             args.rounds,
             args.number,
             args.round_ms,
+            args.slices,
         )
         for failure in failures:
             print(f"WRONG ANSWER, not timed: {failure}", file=sys.stderr, flush=True)
@@ -822,9 +881,11 @@ def run(
     print("time / Starlette's async endpoint's time, in the same run (lower is better)")
     print(format_table(results, timed))
     print()
-    print(format_goals(results))
+    counts = None if args.instructions is None else read_counts(args.instructions)
+    print(format_goals(results, counts))
+    print(LEGEND)
     if args.json is not None:
-        write_json(args.json, results, args)
+        write_json(args.json, results, args, counts)
     return 1 if failed else 0
 
 

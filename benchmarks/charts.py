@@ -13,7 +13,9 @@ missing) and writes beside them:
   machine they were taken on; ``machine.txt``: the machine, in a line;
 - ``wsgi-table.inc``, ``asgi-table.inc``, ``servers-table.inc`` and
   ``losses.inc``: the same figures as reST tables, and the list of where
-  framework loses, for the docs' Performance page (ratios only).
+  framework loses, for the docs' Performance page (ratios only), each
+  ratio with the interquartile range of its rounds where the run gave one,
+  and each goal's verdict by instructions where the run was given counts.
 
 Run it from the repository root (``make bench`` does)::
 
@@ -108,6 +110,16 @@ def summary(folder: Path) -> dict[str, t.Any]:
             "framework_over_falcon": {
                 r["scenario"]: r["framework_over_falcon"] for r in wsgi["results"]
             },
+            "framework_over_falcon_spread": {
+                r["scenario"]: r.get("framework_over_falcon_spread")
+                for r in wsgi["results"]
+            },
+            "ratio_spread": {
+                r["scenario"]: r.get("ratio_spread", {}) for r in wsgi["results"]
+            },
+            "framework_over": {
+                r["scenario"]: r.get("framework_over", {}) for r in wsgi["results"]
+            },
             "goals": wsgi["goals"],
         }
     asgi = _load(folder, "asgi.json")
@@ -116,6 +128,9 @@ def summary(folder: Path) -> dict[str, t.Any]:
             "versions": asgi["versions"],
             "reference": asgi["reference"],
             "ratios": {r["scenario"]: r["ratio"] for r in asgi["results"]},
+            "ratio_spread": {
+                r["scenario"]: r.get("ratio_spread", {}) for r in asgi["results"]
+            },
             "goals": asgi["goals"],
         }
     served = _load(folder, "servers.json")
@@ -130,31 +145,54 @@ def summary(folder: Path) -> dict[str, t.Any]:
     return document
 
 
+#: A bar's whisker: the first and third quartile of its rounds.
+Whisker = tuple[float, float] | None
+
+
 def _bars(
     axes: t.Any,
     groups: Sequence[str],
     series: dict[str, list[float | None]],
     colours: dict[str, str],
+    whiskers: dict[str, list[Whisker]] | None = None,
 ) -> None:
     """Grouped bars: one group per entry of ``groups``, one bar per series
-    (a missing value leaves a gap)."""
+    (a missing value leaves a gap), each with a whisker over the middle
+    half of its rounds where ``whiskers`` has one."""
     width = 0.8 / max(1, len(series))
     for index, (label, values) in enumerate(series.items()):
         offsets = [
             g + (index - (len(series) - 1) / 2) * width for g in range(len(groups))
         ]
+        spans = (whiskers or {}).get(label) or [None] * len(values)
         present = [
-            (x, v) for x, v in zip(offsets, values, strict=True) if v is not None
+            (x, v, span)
+            for x, v, span in zip(offsets, values, spans, strict=True)
+            if v is not None
         ]
         if not present:
             continue
         axes.bar(
-            [x for x, _ in present],
-            [v for _, v in present],
+            [x for x, _, _ in present],
+            [v for _, v, _ in present],
             width,
             label=label,
             color=colours.get(label),
         )
+        spanned = [(x, v, span) for x, v, span in present if span is not None]
+        if spanned:
+            axes.errorbar(
+                [x for x, _, _ in spanned],
+                [v for _, v, _ in spanned],
+                yerr=[
+                    [max(0.0, v - span[0]) for _, v, span in spanned],
+                    [max(0.0, span[1] - v) for _, v, span in spanned],
+                ],
+                fmt="none",
+                ecolor="black",
+                elinewidth=0.8,
+                capsize=1.5,
+            )
     values = [v for vs in series.values() for v in vs if v is not None and v > 0]
     tallest = max(values, default=1.0)
     if tallest / min(values, default=1.0) > 50:
@@ -170,19 +208,29 @@ def _bars(
     axes.tick_params(axis="y", labelsize=8)
 
 
+def _whisker(spread: dict[str, t.Any] | None) -> Whisker:
+    """The quartiles of a spread of several rounds; ``None`` otherwise."""
+    if not spread or spread.get("rounds", 0) < 2:
+        return None
+    return (float(spread["q1"]), float(spread["q3"]))
+
+
 def ratio_chart(
     path: Path,
     ratios: dict[str, dict[str, float | None]],
     bars: dict[str, str],
     reference: str,
+    spreads: dict[str, dict[str, t.Any]] | None = None,
 ) -> None:
     """One group of bars per scenario: each framework's time over the
-    reference's, with a line at 1.
+    reference's, with a line at 1, and a whisker over the middle half of
+    the rounds where the run gave the spread.
 
     :param path: the PNG to write.
     :param ratios: each scenario's ratios by peer name.
     :param bars: the peers drawn, name to label.
     :param reference: the reference's label, for the title.
+    :param spreads: each scenario's ratio spreads by peer name, if any.
     """
     import matplotlib.pyplot as plt
 
@@ -191,8 +239,12 @@ def ratio_chart(
         label: [ratios[s].get(name) for s in scenarios] for name, label in bars.items()
     }
     colours = {label: COLOURS.get(name, "#333333") for name, label in bars.items()}
+    whiskers = {
+        label: [_whisker((spreads or {}).get(s, {}).get(name)) for s in scenarios]
+        for name, label in bars.items()
+    }
     figure, axes = plt.subplots(figsize=SIZE, dpi=DPI)
-    _bars(axes, scenarios, series, colours)
+    _bars(axes, scenarios, series, colours, whiskers)
     axes.axhline(1.0, color="black", linewidth=0.8)
     axes.set_ylabel(f"time / {reference}'s (lower is better)", fontsize=8)
     axes.set_title(
@@ -230,7 +282,11 @@ def servers_chart(path: Path, rows: Sequence[dict[str, t.Any]]) -> None:
             (row["scenario"], row["peer"]): row["requests_per_second"] for row in mine
         }
         series = {peer: [rates.get((s, peer)) for s in scenarios] for peer in peers}
-        _bars(panel, scenarios, series, COLOURS)
+        spans = {(row["scenario"], row["peer"]): row.get("spread") for row in mine}
+        whiskers = {
+            peer: [_whisker(spans.get((s, peer))) for s in scenarios] for peer in peers
+        }
+        _bars(panel, scenarios, series, COLOURS, whiskers)
         panel.set_title(f"{server}, 1 worker", fontsize=9)
         panel.set_ylabel("requests/s", fontsize=8)
         panel.legend(fontsize=6, ncol=3)
@@ -248,6 +304,23 @@ NONE = "\N{EN DASH}"
 
 def _cell(value: float | None) -> str:
     return NONE if value is None else f"{value:.2f}"
+
+
+def _spread_cell(value: float | None, spread: dict[str, t.Any] | None) -> str:
+    """A ratio, and the interquartile range of its rounds when known."""
+    if value is None or not spread:
+        return _cell(value)
+    return f"{value:.2f} [{spread['q1']:.2f}{NONE}{spread['q3']:.2f}]"
+
+
+def _iqr_text(spread: dict[str, t.Any] | None, digits: int = 2) -> str:
+    """`` (middle half of the rounds: 1.10 to 1.25)``, or nothing."""
+    if not spread or spread.get("rounds", 0) < 2:
+        return ""
+    return (
+        f" (middle half of the rounds: {spread['q1']:.{digits}f} to"
+        f" {spread['q3']:.{digits}f})"
+    )
 
 
 def list_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -284,11 +357,14 @@ def tables(document: dict[str, t.Any]) -> dict[str, str]:
     found: dict[str, str] = {}
     wsgi = document.get("wsgi")
     if wsgi is not None:
+        spreads = wsgi.get("framework_over_falcon_spread", {})
         rows = [
             (
                 scenario,
                 *(_cell(ratios.get(name)) for name in WSGI_COLUMNS),
-                _cell(wsgi["framework_over_falcon"].get(scenario)),
+                _spread_cell(
+                    wsgi["framework_over_falcon"].get(scenario), spreads.get(scenario)
+                ),
             )
             for scenario, ratios in wsgi["ratios"].items()
         ]
@@ -298,6 +374,7 @@ def tables(document: dict[str, t.Any]) -> dict[str, str]:
     asgi = document.get("asgi")
     if asgi is not None:
         rows = []
+        spreads = asgi.get("ratio_spread", {})
         for scenario, ratios in asgi["ratios"].items():
             def_ratio = None
             ours, theirs = ratios.get("framework-def"), ratios.get("starlette-def")
@@ -306,7 +383,11 @@ def tables(document: dict[str, t.Any]) -> dict[str, str]:
             rows.append(
                 (
                     scenario,
-                    *(_cell(ratios.get(name)) for name in ASGI_COLUMNS),
+                    _spread_cell(
+                        ratios.get("framework"),
+                        spreads.get(scenario, {}).get("framework"),
+                    ),
+                    *(_cell(ratios.get(name)) for name in list(ASGI_COLUMNS)[1:]),
                     _cell(def_ratio),
                 )
             )
@@ -320,7 +401,8 @@ def tables(document: dict[str, t.Any]) -> dict[str, str]:
                 verdict["server"],
                 verdict["scenario"],
                 verdict["best_other"],
-                _cell(verdict["framework_over_best"]),
+                _spread_cell(verdict["framework_over_best"], verdict.get("spread")),
+                _cell(verdict.get("cpu_over_best")),
                 NONE
                 if verdict["share_of_raw"] is None
                 else f"{verdict['share_of_raw']:.0%}",
@@ -330,11 +412,39 @@ def tables(document: dict[str, t.Any]) -> dict[str, str]:
             for verdict in served["verdicts"]
         ]
         found["servers-table.inc"] = list_table(
-            ("server", "scenario", "vs", "ratio", "of bare", "server-bound", "noisy"),
+            (
+                "server",
+                "scenario",
+                "vs",
+                "ratio [IQR]",
+                "CPU ratio",
+                "of bare",
+                "server-bound",
+                "noisy",
+            ),
             rows,
         )
     found["losses.inc"] = losses(document)
     return found
+
+
+def _missed(goal: dict[str, t.Any]) -> bool:
+    """The goal was missed by time, or, where it was not timed, by
+    instructions."""
+    if goal.get("met") is not None:
+        return not goal["met"]
+    return goal.get("instructions_met") is False
+
+
+def _goal_figures(goal: dict[str, t.Any]) -> str:
+    """A goal's time ratio with the middle half of its rounds, and its
+    instruction ratio, as far as the run has them."""
+    parts = []
+    if goal.get("ratio") is not None:
+        parts.append(f"{goal['ratio']:.3f}{_iqr_text(goal.get('spread'), 3)}")
+    if goal.get("instructions_ratio") is not None:
+        parts.append(f"{goal['instructions_ratio']:.3f} by instructions")
+    return ", ".join(parts) or NONE
 
 
 def losses(document: dict[str, t.Any]) -> str:
@@ -348,32 +458,40 @@ def losses(document: dict[str, t.Any]) -> str:
     wsgi = document.get("wsgi")
     if wsgi is not None:
         for scenario, ratios in wsgi["ratios"].items():
-            ours = ratios.get("framework")
-            slower = [
-                f"{ours / ratios[name]:.2f} times {name}'s"
-                for name in ("Falcon", "Bottle")
-                if ours and ratios.get(name) and ratios[name] < ours
-            ]
+            direct = wsgi.get("framework_over", {}).get(scenario, {})
+            slower = []
+            for name in ("Falcon", "Bottle"):
+                spread = direct.get(name)
+                # The median of per-round ratios where the run gave it; a
+                # ratio of the two ratios to Flask's in an older run.
+                if spread:
+                    over = spread["median"]
+                elif ratios.get("framework") and ratios.get(name):
+                    over = ratios["framework"] / ratios[name]
+                else:
+                    continue
+                if over > 1:
+                    slower.append(f"{over:.2f} times {name}'s time{_iqr_text(spread)}")
             if slower:
                 items.append(
-                    f"WSGI, {scenario}: framework takes " + ", ".join(slower) + " time."
+                    f"WSGI, {scenario}: framework takes " + "; ".join(slower) + "."
                 )
         for goal in wsgi["goals"]:
-            if not goal["met"] and goal["against"] != "Falcon":
+            if _missed(goal) and goal["against"] != "Falcon":
                 items.append(
                     f"WSGI goal missed: {goal['scenario']}, {goal['peer']} /"
-                    f" {goal['against']} is {goal['ratio']:.3f} (goal:"
+                    f" {goal['against']} is {_goal_figures(goal)} (goal:"
                     f" at most {goal['most']})."
                 )
     asgi = document.get("asgi")
     if asgi is not None:
         for goal in asgi["goals"]:
-            if not goal["met"]:
+            if _missed(goal):
                 peer = ASGI_LABELS.get(goal["peer"], goal["peer"])
                 against = ASGI_LABELS.get(goal["against"], goal["against"])
                 items.append(
                     f"ASGI, {goal['scenario']}: {peer} / {against} is"
-                    f" {goal['ratio']:.3f} (goal: at most {goal['most']})."
+                    f" {_goal_figures(goal)} (goal: at most {goal['most']})."
                 )
     served = document.get("servers")
     if served is not None:
@@ -385,7 +503,8 @@ def losses(document: dict[str, t.Any]) -> str:
                 items.append(
                     f"{verdict['server']}, {verdict['scenario']}: framework"
                     f" serves {verdict['framework_over_best']:.2f} of"
-                    f" {verdict['best_other']}'s requests per second{bound}."
+                    f" {verdict['best_other']}'s requests per second"
+                    f"{_iqr_text(verdict.get('spread'))}{bound}."
                 )
     if not items:
         return "Nowhere in this run.\n"
@@ -415,6 +534,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             document["wsgi"]["ratios"],
             {"framework": "framework", "Falcon": "Falcon", "Bottle": "Bottle"},
             "Flask",
+            document["wsgi"].get("ratio_spread"),
         )
         written.append("wsgi-ratio.png")
     if "asgi" in document:
@@ -423,6 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             document["asgi"]["ratios"],
             ASGI_BARS,
             "Starlette",
+            document["asgi"].get("ratio_spread"),
         )
         written.append("asgi-ratio.png")
     if "servers" in document:

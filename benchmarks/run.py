@@ -11,11 +11,20 @@ server calls them, in interleaved rounds; the results that matter are each
 app's time over Flask's in the same run, and ``framework``'s over Falcon's,
 never the times themselves.
 
+Within a round the apps take turns slice by slice (ABAB..., not AAAA then
+BBBB), so each app's round spans the same stretch of the machine's load as
+the others'; each round gives one ratio, and a figure is the median of
+those per-round ratios, printed with its interquartile range
+(:mod:`benchmarks.spread`). ``--instructions`` adds callgrind's counts
+(:mod:`benchmarks.wsgi_instructions`) to the goals table, which then judges
+each goal by time and by instructions.
+
 Run it from the repository root::
 
     python -m benchmarks.run
     python -m benchmarks.run --scenario hello --scenario json --rounds 10
     python -m benchmarks.run --check
+    python -m benchmarks.run --instructions benchmarks/results/wsgi-instructions.json
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ import flask
 
 import framework
 
+from .goals import LEGEND, Counts, Goal, Verdict, format_verdicts, judge, read_counts
 from .payloads import records
 from .peers import flaskapi
 
@@ -51,6 +61,7 @@ from .shapes import (
     SESSION_SECRET,
     TEMPLATE_ITEM_COUNT,
 )
+from .spread import Spread, round_ratios
 from .wsgi_driver import (
     Call,
     Prepared,
@@ -59,7 +70,7 @@ from .wsgi_driver import (
     build_environ,
     call_once,
     prepare,
-    time_round,
+    time_apps,
 )
 
 if t.TYPE_CHECKING:
@@ -68,9 +79,14 @@ if t.TYPE_CHECKING:
 #: The peer every ratio is taken against.
 REFERENCE = "Flask"
 
+#: The slices each round is cut into, the apps taking turns slice by slice:
+#: 50 requests each by default, enough for an app's caches to warm up again
+#: after a switch.
+SLICES = 20
+
 #: The issue's goals, ``(scenario or None for every scenario, peer,
 #: against, most)``: the peer's time over the other's is at most ``most``.
-GOALS: tuple[tuple[str | None, str, str, float], ...] = (
+GOALS: tuple[Goal, ...] = (
     ("hello", "framework", "Flask", 0.08),
     (None, "framework", "Falcon", 1.3),
     ("json-large-orjson", "framework", "Flask", 0.3),
@@ -157,6 +173,21 @@ PEER_NAMES: tuple[str, ...] = (
 )
 
 
+class Runner(t.Protocol):
+    """How a scenario is checked and timed: :func:`run_peers`, or a
+    scenario's own way (:func:`run_session_write`)."""
+
+    def __call__(
+        self,
+        scenario: Scenario,
+        rounds: int,
+        number: int,
+        peers: Sequence[str] = ...,
+        *,
+        parts: int = ...,
+    ) -> list[Result]: ...
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One app to build for each framework, and the request to send it.
@@ -180,7 +211,7 @@ class Scenario:
     call: Call = field(default_factory=Call)
     compare: str = "body"
     headers: tuple[str, ...] = ()
-    run: Callable[[Scenario, int, int, Sequence[str]], list[Result]] | None = None
+    run: Runner | None = None
 
     @property
     def path(self) -> str:
@@ -201,12 +232,23 @@ class Result:
         rounds = self.timings.get(peer)
         return statistics.median(rounds) / 1000 if rounds else None
 
-    def ratio(self, peer: str, against: str = REFERENCE) -> float | None:
-        """The peer's time over ``against``'s; ``None`` if either is missing."""
-        ours, theirs = self.median_us(peer), self.median_us(against)
-        if ours is None or theirs is None:
+    def spread(self, peer: str, against: str = REFERENCE) -> Spread | None:
+        """The peer's time over ``against``'s, round by round: their median
+        and spread; ``None`` if either was not timed.
+
+        The two ran slice by slice within each round, so a round's ratio
+        compares them under the same load.
+        """
+        ours, theirs = self.timings.get(peer), self.timings.get(against)
+        if not ours or not theirs:
             return None
-        return ours / theirs
+        return Spread.of(round_ratios(ours, theirs))
+
+    def ratio(self, peer: str, against: str = REFERENCE) -> float | None:
+        """The median of the peer's per-round time over ``against``'s;
+        ``None`` if either is missing."""
+        spread = self.spread(peer, against)
+        return None if spread is None else spread.median
 
 
 class MismatchError(AssertionError):
@@ -494,7 +536,12 @@ REDIS_NAME = "framework+redis"
 
 
 def run_session_write(
-    scenario: Scenario, rounds: int, number: int, peers: Sequence[str] = ()
+    scenario: Scenario,
+    rounds: int,
+    number: int,
+    peers: Sequence[str] = (),
+    *,
+    parts: int = SLICES,
 ) -> list[Result]:
     """Time a session write with framework's cookie sessions, framework's
     Redis sessions and Flask's cookie sessions, and compare both framework
@@ -509,6 +556,7 @@ def run_session_write(
     :param rounds: how many rounds each app runs; 0 only checks the apps.
     :param number: how many requests make one round.
     :param peers: unused: only framework and Flask have sessions.
+    :param parts: the slices of each round the apps take turns in.
     :return: two results, ``(cookie)`` and ``(redis)``, each with the
         framework variant under ``framework``.
     :raise MismatchError: if the apps answer differently.
@@ -560,7 +608,7 @@ def run_session_write(
 
         try:
             check_session_replies(scenario, apps, stored)
-            timings = time_apps(apps, rounds, number) if rounds else {}
+            timings = time_apps(apps, rounds, number, parts) if rounds else {}
         finally:
             client.close()
     if not timings:
@@ -672,31 +720,6 @@ def check_same(scenario: Scenario, ours: Reply, theirs: Reply) -> None:
 # -- Timing --------------------------------------------------------------------
 
 
-def time_apps(
-    apps: dict[str, Prepared], rounds: int, number: int
-) -> dict[str, list[float]]:
-    """Time several apps in interleaved rounds; return each one's round
-    means, in nanoseconds per request.
-
-    Which app goes first rotates every round, so none always runs on the
-    caches or CPU frequency another left behind.
-
-    :param apps: each app and its request, by name.
-    :param rounds: how many rounds each app runs.
-    :param number: how many requests make one round.
-    """
-    timings: dict[str, list[float]] = {name: [] for name in apps}
-    order = list(apps)
-    # Warm every app up (first-request setup, lazy imports) off the clock.
-    for name in order:
-        time_round(*apps[name], max(1, number // 10))
-    for _ in range(rounds):
-        for name in order:
-            timings[name].append(time_round(*apps[name], number))
-        order.append(order.pop(0))
-    return timings
-
-
 def peer_builders(
     names: Sequence[str],
 ) -> tuple[dict[str, dict[str, Callable[[], WSGIApplication]]], list[str]]:
@@ -720,7 +743,12 @@ def peer_builders(
 
 
 def run_peers(
-    scenario: Scenario, rounds: int, number: int, peers: Sequence[str] = PEER_NAMES
+    scenario: Scenario,
+    rounds: int,
+    number: int,
+    peers: Sequence[str] = PEER_NAMES,
+    *,
+    parts: int = SLICES,
 ) -> list[Result]:
     """Build the scenario's app with each framework, check that each answers
     as Flask does, and time them.
@@ -729,6 +757,7 @@ def run_peers(
     :param rounds: how many rounds each app runs; 0 only checks the apps.
     :param number: how many requests make one round.
     :param peers: the peers to time besides Flask (framework always runs).
+    :param parts: the slices of each round the apps take turns in.
     :raise MismatchError: if an app answers differently from Flask.
     """
     apps = {
@@ -758,7 +787,7 @@ def run_peers(
         )
     if not rounds:
         return []
-    return [Result(scenario.name, time_apps(apps, rounds, number))]
+    return [Result(scenario.name, time_apps(apps, rounds, number, parts))]
 
 
 # -- Reporting -----------------------------------------------------------------
@@ -794,13 +823,14 @@ def align_table(rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def _ratio_cell(ratio: float | None) -> str:
-    return "-" if ratio is None else f"{ratio:.3f}"
+def _ratio_cell(spread: Spread | None) -> str:
+    return "-" if spread is None else spread.cell()
 
 
 def format_table(results: Sequence[Result], peers: Sequence[str] = PEER_NAMES) -> str:
     """Each scenario's Flask time, every other peer's time over Flask's, and
-    framework's over Falcon's.
+    framework's over Falcon's: the median of per-round ratios, with their
+    interquartile range in brackets.
 
     :param results: the timed scenarios, in order.
     :param peers: the columns.
@@ -814,63 +844,83 @@ def format_table(results: Sequence[Result], peers: Sequence[str] = PEER_NAMES) -
             (
                 result.scenario,
                 "-" if reference is None else f"{reference:.2f}",
-                *(_ratio_cell(result.ratio(name)) for name in others),
-                _ratio_cell(result.ratio(FRAMEWORK.name, "Falcon")),
+                *(_ratio_cell(result.spread(name)) for name in others),
+                _ratio_cell(result.spread(FRAMEWORK.name, "Falcon")),
             )
         )
     return align_table(rows)
 
 
-def goal_rows(
+def goal_rows(results: Sequence[Result], counts: Counts | None = None) -> list[Verdict]:
+    """The issue's goals the run can judge, by time and, where ``counts``
+    has them, by instructions.
+
+    :param results: the timed scenarios (none: judge by instructions alone).
+    :param counts: instructions per request by row and peer
+        (:mod:`benchmarks.wsgi_instructions`), if counted.
+    """
+    by_name = {result.scenario: result for result in results}
+    rows = list(by_name)
+    rows += [row for row in counts or {} if row not in by_name]
+
+    def time(scenario: str, peer: str, against: str) -> Spread | None:
+        result = by_name.get(scenario)
+        return None if result is None else result.spread(peer, against)
+
+    return judge(GOALS, rows, time, counts)
+
+
+def format_goals(results: Sequence[Result], counts: Counts | None = None) -> str:
+    """The goals table: each goal's ratio and whether the run met it, by
+    time and by instructions."""
+    return format_verdicts(goal_rows(results, counts), align_table)
+
+
+def to_json(
     results: Sequence[Result],
-) -> list[tuple[str, str, str, float, float, bool]]:
-    """The issue's goals the run can judge: ``(scenario, peer, against,
-    most, ratio, met)``."""
-    rows = []
-    for scenario, peer, against, most in GOALS:
-        for result in results:
-            if scenario is not None and result.scenario != scenario:
-                continue
-            ratio = result.ratio(peer, against)
-            if ratio is not None:
-                rows.append(
-                    (result.scenario, peer, against, most, ratio, ratio <= most)
-                )
-    return rows
-
-
-def format_goals(results: Sequence[Result]) -> str:
-    """The goals table: each goal's ratio and whether the run met it."""
-    rows: list[tuple[str, ...]] = [("goal", "ratio", "met")]
-    for scenario, peer, against, most, ratio, met in goal_rows(results):
-        rows.append(
-            (
-                f"{scenario}: {peer} / {against} <= {most}",
-                f"{ratio:.3f}",
-                "yes" if met else "no",
-            )
-        )
-    return align_table(rows)
-
-
-def to_json(results: Sequence[Result], rounds: int, number: int) -> dict[str, t.Any]:
+    rounds: int,
+    number: int,
+    parts: int = SLICES,
+    counts: Counts | None = None,
+) -> dict[str, t.Any]:
     """The results, with every round's timing, as a JSON document.
 
     :param results: the timed scenarios.
     :param rounds: the rounds each app ran.
     :param number: the requests per round.
+    :param parts: the slices each round was cut into.
+    :param counts: instructions per request by row and peer, if counted.
     """
+
+    def spread_json(result: Result, peer: str, against: str) -> t.Any:
+        spread = result.spread(peer, against)
+        return None if spread is None else spread.as_json()
+
     return {
         "versions": versions(),
         "rounds": rounds,
         "number": number,
+        "slices": parts,
         "reference": REFERENCE,
         "results": [
             {
                 "scenario": result.scenario,
                 "median_us": {name: result.median_us(name) for name in result.timings},
                 "ratio": {name: result.ratio(name) for name in result.timings},
+                "ratio_spread": {
+                    name: spread_json(result, name, REFERENCE)
+                    for name in result.timings
+                },
+                "framework_over": {
+                    name: spread_json(result, FRAMEWORK.name, name)
+                    for name in result.timings
+                    if name != FRAMEWORK.name
+                },
                 "framework_over_falcon": result.ratio(FRAMEWORK.name, "Falcon"),
+                "framework_over_falcon_spread": spread_json(
+                    result, FRAMEWORK.name, "Falcon"
+                ),
+                "instructions": dict((counts or {}).get(result.scenario, {})),
                 "rounds_us": {
                     name: [ns / 1000 for ns in rounds_ns]
                     for name, rounds_ns in result.timings.items()
@@ -878,17 +928,7 @@ def to_json(results: Sequence[Result], rounds: int, number: int) -> dict[str, t.
             }
             for result in results
         ],
-        "goals": [
-            {
-                "scenario": scenario,
-                "peer": peer,
-                "against": against,
-                "most": most,
-                "ratio": ratio,
-                "met": met,
-            }
-            for scenario, peer, against, most, ratio, met in goal_rows(results)
-        ],
+        "goals": [verdict.as_json() for verdict in goal_rows(results, counts)],
     }
 
 
@@ -929,6 +969,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=positive_int,
         default=1000,
         help="requests per round (default: 1000)",
+    )
+    parser.add_argument(
+        "--slices",
+        type=positive_int,
+        default=SLICES,
+        help="slices each round is cut into, the apps taking turns slice by"
+        f" slice (default: {SLICES})",
+    )
+    parser.add_argument(
+        "--instructions",
+        type=Path,
+        metavar="PATH",
+        help="instructions per request, as python -m benchmarks.wsgi_instructions"
+        " --json wrote them: the goals table judges each goal by them too",
     )
     parser.add_argument(
         "--scenario",
@@ -981,12 +1035,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     :param argv: the arguments; ``sys.argv[1:]`` when ``None``.
     """
     args = parse_args(argv)
+    counts = None if args.instructions is None else read_counts(args.instructions)
     peers = (FRAMEWORK.name, FLASK.name, *(args.peer or PEER_NAMES[2:]))
     info = versions()
     print(
         f"{info['implementation']} {info['python']}; "
         + ", ".join(f"{name} {info[name]}" for name in list(info)[2:])
-        + f"; {args.rounds} rounds x {args.number} requests, median of round means",
+        + f"; {args.rounds} rounds x {args.number} requests in {args.slices}"
+        " interleaved slices; median of per-round ratios [interquartile range]",
         flush=True,
     )
     rounds = 0 if args.check else args.rounds
@@ -996,7 +1052,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = scenario.run or run_peers
         started = time.monotonic()
         try:
-            results.extend(run(scenario, rounds, args.number, peers))
+            results.extend(run(scenario, rounds, args.number, peers, parts=args.slices))
         except (MismatchError, ImportError) as error:
             print(f"MISMATCH, not timed: {error}", file=sys.stderr, flush=True)
             failed = True
@@ -1011,9 +1067,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("time / Flask's time, in the same run (lower is better)")
     print(format_table(results, peers))
     print()
-    print(format_goals(results))
+    print(format_goals(results, counts))
+    print(LEGEND)
     if args.json is not None:
-        document = to_json(results, args.rounds, args.number)
+        document = to_json(results, args.rounds, args.number, args.slices, counts)
         args.json.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return 1 if failed else 0
 

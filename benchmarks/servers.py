@@ -3,9 +3,14 @@ a load generator: ``framework`` against Flask, Falcon and Bottle under
 gunicorn (sync and gthread workers), and against Starlette, Quart and
 Falcon's ASGI app under uvicorn and granian; one worker each.
 
-Each row starts the server on a free port of 127.0.0.1 with one app of
-:mod:`benchmarks.served`, checks its answer, warms it up, and runs ``wrk``
-(Debian's package; ``make bench`` installs it) for a few seconds. A bare
+For each server and scenario, every peer's app of :mod:`benchmarks.served`
+is started in a server of its own on a free port of 127.0.0.1, its answer
+checked and warmed up; then the apps take turns under ``wrk`` (Debian's
+package; ``make bench`` installs it) in several short rounds, A B C A B C
+..., the first one rotating, so a change of the machine's load falls on
+every app alike. A row is the median round, with the spread of the rounds;
+framework's ratio to the best other app is the median of the per-round
+ratios, with their spread. A bare
 app with no framework at all (``raw``) is run too: the most the server
 gives one worker, so the report can say where the server, not the app,
 sets the pace. On a machine of two or more cores the server is pinned to
@@ -15,7 +20,7 @@ on the same one.
 Run it from the repository root::
 
     python -m benchmarks.servers
-    python -m benchmarks.servers --server uvicorn --scenario hello --duration 10
+    python -m benchmarks.servers --server uvicorn --scenario hello --rounds 9
 """
 
 from __future__ import annotations
@@ -31,17 +36,18 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
-import time
 import typing as t
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from benchmarks.served import ASGI_PEERS, SCENARIOS, WSGI_PEERS
 from benchmarks.shapes import HELLO, JSON_DATA, TEMPLATES, template_items
+from benchmarks.spread import Spread, round_ratios
 from tests.processes import wait_or_kill, wait_until
 
 #: The repository's root: servers run there, so ``benchmarks`` imports.
@@ -121,17 +127,23 @@ SERVER_NAMES = {server.name: server for server in SERVERS}
 
 @dataclass
 class Row:
-    """One app under one server, loaded for a few seconds.
+    """One app under one server, loaded in several short rounds.
 
     :param server: the server's name.
     :param scenario: the scenario.
     :param peer: the app's framework (``raw``: no framework).
-    :param requests_per_second: what ``wrk`` counted.
-    :param p50_ms: the median latency.
-    :param p99_ms: the 99th percentile latency.
-    :param requests: the requests completed.
-    :param errors: socket errors and non-2xx answers ``wrk`` saw.
+    :param requests_per_second: the median round's requests per second.
+    :param p50_ms: the median latency, the median over the rounds.
+    :param p99_ms: the 99th percentile latency, the median over the rounds.
+    :param requests: the requests completed, over all the rounds.
+    :param errors: socket errors and non-2xx answers ``wrk`` saw, over all
+        the rounds.
     :param problem: why the row was not timed, if it was not.
+    :param rounds_rps: each round's requests per second, in the order run.
+    :param cpu_us_per_request: the serving processes' CPU time (user +
+        system, every process of the server's tree) over the requests
+        served, in µs; 0 where ``/proc`` cannot be read. The machine's
+        other load moves it far less than the rate.
     """
 
     server: str
@@ -143,6 +155,39 @@ class Row:
     requests: int = 0
     errors: int = 0
     problem: str = ""
+    rounds_rps: list[float] = field(default_factory=list)
+    cpu_us_per_request: float = 0.0
+
+    def add(self, figures: dict[str, float], cpu_seconds: float | None = None) -> None:
+        """Take one round's figures (:func:`parse_wrk`) into the row: its
+        rate among the rounds, its latency into the medians.
+
+        :param figures: what one run of ``wrk`` reported.
+        :param cpu_seconds: the server's CPU time during the round, if read.
+        """
+        if cpu_seconds is not None and figures["requests"]:
+            self._cpu += cpu_seconds
+            self._cpu_requests += int(figures["requests"])
+            self.cpu_us_per_request = self._cpu / self._cpu_requests * 1e6
+        self.rounds_rps.append(figures["requests_per_second"])
+        self._p50.append(figures["p50_ms"])
+        self._p99.append(figures["p99_ms"])
+        self.requests += int(figures["requests"])
+        self.errors += int(figures["errors"])
+        self.requests_per_second = statistics.median(self.rounds_rps)
+        self.p50_ms = statistics.median(self._p50)
+        self.p99_ms = statistics.median(self._p99)
+
+    def __post_init__(self) -> None:
+        self._p50: list[float] = []
+        self._p99: list[float] = []
+        self._cpu = 0.0
+        self._cpu_requests = 0
+
+    @property
+    def spread(self) -> Spread | None:
+        """The rounds' requests per second: median and spread."""
+        return Spread.of(self.rounds_rps)
 
 
 # -- Checking an answer ------------------------------------------------------------
@@ -191,6 +236,41 @@ def fetch(port: int) -> tuple[int, bytes]:
 
 
 # -- Running a server and the load generator ------------------------------------
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user + system) of process ``pid`` and all its
+    descendants (gunicorn's workers, granian's), from ``/proc``; ``None``
+    where ``/proc`` cannot be read (not Linux).
+
+    :param pid: the server's process id.
+    """
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        stats = list(Path("/proc").glob("[0-9]*/stat"))
+    except OSError:
+        return None
+    for path in stats:
+        try:
+            text = path.read_text(encoding="ascii", errors="replace")
+        except OSError:
+            continue  # gone since the listing
+        # The command name, in brackets, may hold spaces: split after it.
+        fields = text.rpartition(")")[2].split()
+        process = int(path.parent.name)
+        parents[process] = int(fields[1])
+        times[process] = (int(fields[11]) + int(fields[12])) / tick
+    if pid not in times:
+        return None
+    family = {pid}
+    grown = True
+    while grown:
+        children = {child for child, parent in parents.items() if parent in family}
+        grown = not children <= family
+        family |= children
+    return sum(times[member] for member in family)
 
 
 def free_port() -> int:
@@ -289,24 +369,45 @@ def run_wrk(
     return parse_wrk(done.stdout)
 
 
-def load_one(
+@dataclass
+class Running:
+    """A server started with one app, answering on its port.
+
+    :param peer: the app's framework.
+    :param process: the server's process.
+    :param port: its port on 127.0.0.1.
+    """
+
+    peer: str
+    process: subprocess.Popen[bytes]
+    port: int
+
+    def stop(self) -> None:
+        """Ask the server to exit (SIGTERM); kill it if it takes too long."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            wait_or_kill(self.process, STOP_TIMEOUT)
+
+
+def start(
     server: Server,
     scenario: str,
     peer: str,
     args: argparse.Namespace,
     log_folder: Path,
-) -> Row:
-    """Start ``server`` with ``peer``'s app of ``scenario``, check its
-    answer, warm it up, load it, stop it.
+) -> tuple[Running, str]:
+    """Start ``server`` with ``peer``'s app of ``scenario`` and check its
+    answer.
 
     :param server: the server.
     :param scenario: the scenario.
     :param peer: the app's framework.
     :param args: the command line's options.
     :param log_folder: where the server's output goes.
+    :return: the running server, and what is wrong with its answer (empty
+        if nothing; the caller stops it either way).
     """
-    row = Row(server.name, scenario, peer)
-    server_prefix, wrk_prefix = pinning() if args.pin else ([], [])
+    server_prefix = pinning()[0] if args.pin else []
     port = free_port()
     log_path = log_folder / f"{server.name}-{scenario}-{peer}.log"
     with log_path.open("wb") as log:
@@ -318,49 +419,85 @@ def load_one(
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    try:
-        answer: list[tuple[int, bytes]] = []
+    running = Running(peer, process, port)
+    answer: list[tuple[int, bytes]] = []
 
-        def answers() -> bool:
-            try:
-                answer.append(fetch(port))
-            except OSError:
-                return False
-            return True
+    def answers() -> bool:
+        try:
+            answer.append(fetch(port))
+        except OSError:
+            return False
+        return True
 
-        if not wait_until(answers, process, START_TIMEOUT):
-            output = log_path.read_text(errors="replace").splitlines()[-15:]
-            row.problem = "did not start: " + " | ".join(output)
-            return row
-        row.problem = answer_problem(scenario, *answer[-1])
-        if row.problem or args.check:
-            return row
-        if args.warmup > 0:
-            run_wrk(port, args.warmup, args.connections, wrk_prefix)
-        figures = run_wrk(port, args.duration, args.connections, wrk_prefix)
-        row.requests_per_second = figures["requests_per_second"]
-        row.p50_ms = figures["p50_ms"]
-        row.p99_ms = figures["p99_ms"]
-        row.requests = int(figures["requests"])
-        row.errors = int(figures["errors"])
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            wait_or_kill(process, STOP_TIMEOUT)
-    return row
+    if not wait_until(answers, process, START_TIMEOUT):
+        output = log_path.read_text(errors="replace").splitlines()[-15:]
+        return running, "did not start: " + " | ".join(output)
+    return running, answer_problem(scenario, *answer[-1])
 
 
-def median_row(rounds: Sequence[Row]) -> Row:
-    """The round of median requests per second; the first failed one if
-    any failed.
+def load_group(
+    server: Server,
+    scenario: str,
+    peers: Sequence[str],
+    args: argparse.Namespace,
+    log_folder: Path,
+    progress: t.Callable[[str], None] = print,
+) -> list[Row]:
+    """Every peer's app of ``scenario`` under ``server``: start each in a
+    server of its own, check its answer, warm it up, then load them in
+    turn for ``args.rounds`` short rounds of ``args.duration`` seconds,
+    the first one rotating every round; stop them all.
 
-    :param rounds: one app's rounds under one server.
+    The servers all stay up while the others are loaded (an idle server
+    costs nothing), so the rounds can take turns without a restart between
+    them, and a round of each app spans about the same stretch of time.
+
+    :param server: the server.
+    :param scenario: the scenario.
+    :param peers: the apps' frameworks.
+    :param args: the command line's options.
+    :param log_folder: where the servers' output goes.
+    :param progress: told of each round, a line each.
     """
-    failed = [row for row in rounds if row.problem]
-    if failed:
-        return failed[0]
-    ordered = sorted(rounds, key=lambda row: row.requests_per_second)
-    return ordered[(len(ordered) - 1) // 2]
+    rows = {peer: Row(server.name, scenario, peer) for peer in peers}
+    running: list[Running] = []
+    wrk_prefix = pinning()[1] if args.pin else []
+    try:
+        for peer in peers:
+            started, problem = start(server, scenario, peer, args, log_folder)
+            if problem:
+                rows[peer].problem = problem
+                started.stop()
+                progress(f"  {server.name} {scenario} {peer}: {problem}")
+                continue
+            running.append(started)
+            if args.check:
+                progress(f"  {server.name} {scenario} {peer}: ok")
+        if args.check:
+            return list(rows.values())
+        if args.warmup > 0:
+            for one in running:
+                run_wrk(one.port, args.warmup, args.connections, wrk_prefix)
+        for number in range(args.rounds):
+            # Which app goes first rotates, so a change in the machine's
+            # load does not always fall on the same one.
+            shift = number % max(1, len(running))
+            for one in running[shift:] + running[:shift]:
+                before = tree_cpu_seconds(one.process.pid)
+                figures = run_wrk(one.port, args.duration, args.connections, wrk_prefix)
+                after = tree_cpu_seconds(one.process.pid)
+                rows[one.peer].add(
+                    figures,
+                    None if before is None or after is None else after - before,
+                )
+                progress(
+                    f"  {server.name} {scenario} {one.peer} round {number + 1}:"
+                    f" {figures['requests_per_second']:.0f} req/s"
+                )
+    finally:
+        for one in running:
+            one.stop()
+    return list(rows.values())
 
 
 # -- Reporting --------------------------------------------------------------------
@@ -386,7 +523,9 @@ def versions(servers: Sequence[Server]) -> dict[str, str]:
 
 def verdicts(rows: Sequence[Row]) -> list[dict[str, t.Any]]:
     """For each server and scenario: framework's requests per second over
-    the best other framework's, whether it leads or ties, whether the
+    the best other framework's (the one of the highest median rate), the
+    median of per-round ratios and their spread, whether it leads or ties,
+    whether the
     server dominates (framework and the best other both reach
     :data:`SERVER_BOUND` of the bare app's hello), and whether the figures
     are noise (an app beat the bare app by more than :data:`NOISE`: the
@@ -401,16 +540,26 @@ def verdicts(rows: Sequence[Row]) -> list[dict[str, t.Any]]:
     found = []
     groups = dict.fromkeys((row.server, row.scenario) for row in timed)
     for server, scenario in groups:
-        group = {
-            row.peer: row.requests_per_second
+        by_peer = {
+            row.peer: row
             for row in timed
             if (row.server, row.scenario) == (server, scenario) and row.peer != "raw"
         }
+        group = {peer: row.requests_per_second for peer, row in by_peer.items()}
         ours = group.pop("framework", None)
         if ours is None or not group:
             continue
         best_peer = max(group, key=lambda peer: group[peer])
         best = group[best_peer]
+        # Round by round: the two were loaded a moment apart in each round.
+        ours_rounds = by_peer["framework"].rounds_rps
+        best_rounds = by_peer[best_peer].rounds_rps
+        spread = (
+            Spread.of(round_ratios(ours_rounds, best_rounds))
+            if ours_rounds and len(ours_rounds) == len(best_rounds)
+            else None
+        )
+        ratio = ours / best if spread is None else spread.median
         ceiling = raw.get(server)
         server_bound = (
             ceiling is not None
@@ -422,8 +571,17 @@ def verdicts(rows: Sequence[Row]) -> list[dict[str, t.Any]]:
                 "server": server,
                 "scenario": scenario,
                 "best_other": best_peer,
-                "framework_over_best": ours / best,
-                "leads_or_ties": ours >= TIE * best,
+                "framework_over_best": ratio,
+                "cpu_over_best": (
+                    by_peer["framework"].cpu_us_per_request
+                    / by_peer[best_peer].cpu_us_per_request
+                    if by_peer[best_peer].cpu_us_per_request
+                    else None
+                ),
+                "spread": None if spread is None else spread.as_json(),
+                "leads_or_ties": ratio >= TIE,
+                # The middle half of the rounds lies on one side of a tie.
+                "sure": spread is not None and (spread.q1 >= TIE or spread.q3 < TIE),
                 "share_of_raw": None if ceiling is None else ours / ceiling,
                 "server_bound": server_bound,
                 "noisy": ceiling is not None and max(ours, best) > NOISE * ceiling,
@@ -446,23 +604,46 @@ def align_table(rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+def _spread_fields(document: dict[str, t.Any]) -> dict[str, t.Any]:
+    """A :class:`Spread`'s fields from its JSON object."""
+    return {
+        "median": document["median"],
+        "q1": document["q1"],
+        "q3": document["q3"],
+        "low": document["min"],
+        "high": document["max"],
+        "rounds": document["rounds"],
+    }
+
+
 def format_report(rows: Sequence[Row]) -> str:
     """The rows as a table, then the verdict of each server and scenario."""
     table: list[tuple[str, ...]] = [
-        ("server", "scenario", "app", "req/s", "p50 ms", "p99 ms", "errors")
+        (
+            "server",
+            "scenario",
+            "app",
+            "req/s [IQR]",
+            "CPU µs/req",
+            "p50 ms",
+            "p99 ms",
+            "errors",
+        )
     ]
     for row in rows:
         if row.problem:
             table.append(
-                (row.server, row.scenario, row.peer, "-", "-", "-", row.problem[:60])
+                (row.server, row.scenario, row.peer, *["-"] * 4, row.problem[:60])
             )
             continue
+        spread = row.spread
         table.append(
             (
                 row.server,
                 row.scenario,
                 row.peer,
-                f"{row.requests_per_second:.0f}",
+                "-" if spread is None else spread.cell(0),
+                f"{row.cpu_us_per_request:.1f}" if row.cpu_us_per_request else "-",
                 f"{row.p50_ms:.2f}",
                 f"{row.p99_ms:.2f}",
                 str(row.errors),
@@ -474,7 +655,8 @@ def format_report(rows: Sequence[Row]) -> str:
             "server",
             "scenario",
             "vs",
-            "framework/best",
+            "framework/best [IQR]",
+            "CPU/best",
             "lead or tie",
             "server-bound",
             "noisy",
@@ -486,16 +668,26 @@ def format_report(rows: Sequence[Row]) -> str:
                 verdict["server"],
                 verdict["scenario"],
                 verdict["best_other"],
-                f"{verdict['framework_over_best']:.2f}",
-                "yes" if verdict["leads_or_ties"] else "no",
+                f"{verdict['framework_over_best']:.2f}"
+                if verdict["spread"] is None
+                else Spread(**_spread_fields(verdict["spread"])).cell(2),
+                "-"
+                if verdict["cpu_over_best"] is None
+                else f"{verdict['cpu_over_best']:.2f}",
+                ("yes" if verdict["leads_or_ties"] else "no")
+                + ("" if verdict["sure"] else "?"),
                 "yes" if verdict["server_bound"] else "no",
                 "yes" if verdict["noisy"] else "no",
             )
         )
     if len(verdict_rows) > 1:
         lines.append(
-            "framework's requests per second over the best other framework's"
-            f" (a tie: at least {TIE}); server-bound: both reach"
+            "framework's requests per second over the best other framework's,"
+            " the median of per-round ratios [their interquartile range]"
+            f" (a tie: at least {TIE}); CPU/best: framework's server CPU time"
+            " per request over the same app's (lower is better); '?': the middle"
+            " half of the rounds spans the tie line; server-bound:"
+            " both reach"
             f" {SERVER_BOUND:.0%} of the bare app's hello; noisy: an app beat the"
             " bare app, so the load changed during the run (use more --rounds)"
         )
@@ -517,12 +709,26 @@ def to_json(
         "duration_s": args.duration,
         "rounds": args.rounds,
         "connections": args.connections,
-        "rows": [asdict(row) for row in rows],
+        "rows": [
+            {
+                **asdict(row),
+                "spread": None if row.spread is None else row.spread.as_json(),
+            }
+            for row in rows
+        ],
         "verdicts": verdicts(rows),
     }
 
 
 # -- Command line ----------------------------------------------------------------
+
+
+def positive_int(text: str) -> int:
+    """Parse a whole number that must be at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
+    return value
 
 
 def positive_float(text: str) -> float:
@@ -547,15 +753,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--duration",
         type=positive_float,
-        default=3.0,
-        help="seconds of load per row (default: 3; 30 for steadier figures)",
+        default=1.0,
+        help="seconds of load per round (default: 1; whole seconds, as wrk takes them)",
     )
     parser.add_argument(
         "--rounds",
-        type=int,
-        default=1,
-        help="rows per app, in rotating order; the median counts (default: 1;"
-        " 3 or more on a shared machine)",
+        type=positive_int,
+        default=5,
+        help="rounds per app, the apps taking turns round by round; the median"
+        " counts (default: 5; more on a shared machine)",
     )
     parser.add_argument(
         "--warmup",
@@ -627,7 +833,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     info = versions(servers)
     print(
         ", ".join(f"{name} {version}" for name, version in info.items())
-        + f"; {args.duration:g} s per row, {args.connections} connections,"
+        + f"; {args.rounds} rounds of {args.duration:g} s per app, the apps"
+        f" taking turns; {args.connections} connections,"
         + (
             " server and wrk pinned to a core each" if args.pin and pinning()[0] else ""
         ),
@@ -643,26 +850,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                     if (peer != "raw" or scenario == "hello")
                     and (wanted is None or peer in wanted)
                 ]
-                rounds: dict[str, list[Row]] = {peer: [] for peer in peers}
-                for number in range(1 if args.check else args.rounds):
-                    # Which app goes first rotates, so a change in the
-                    # machine's load does not always fall on the same one.
-                    shift = number % len(peers)
-                    for peer in peers[shift:] + peers[:shift]:
-                        started = time.monotonic()
-                        row = load_one(server, scenario, peer, args, Path(folder))
-                        rounds[peer].append(row)
-                        outcome = row.problem or (
-                            "ok"
-                            if args.check
-                            else f"{row.requests_per_second:.0f} req/s"
-                        )
-                        print(
-                            f"  {server.name} {scenario} {peer}: {outcome}"
-                            f" ({time.monotonic() - started:.1f} s)",
-                            flush=True,
-                        )
-                rows.extend(median_row(rounds[peer]) for peer in peers)
+                rows.extend(
+                    load_group(
+                        server,
+                        scenario,
+                        peers,
+                        args,
+                        Path(folder),
+                        lambda line: print(line, flush=True),
+                    )
+                )
     failed = any(row.problem or row.errors for row in rows)
     if not args.check:
         print()

@@ -15,11 +15,16 @@ Run it from the repository root::
 
     python -m benchmarks.startup
     python -m benchmarks.startup --rounds 30
-    python -m benchmarks.startup --importtime 25   # where framework's time goes
+    python -m benchmarks.startup --importtime 25   # where each one's time goes
+    python -m benchmarks.startup --importtime 15 --peer framework
 
-``--importtime N`` prints, instead, the N slowest imports of framework's
-program by cumulative time (``python -X importtime``, each module's best of
-five runs); the interpreter's own start-up (``site``...) is among them.
+``--importtime N`` prints, instead, for framework, Flask and Falcon (or the
+``--peer`` given), the N slowest imports of each program by cumulative
+time (``python -X importtime``, each module's best of five runs), after a
+summary of all three: how many modules each imports and their total import
+time (the sum of every module's own time), as ratios to Flask's and
+Falcon's. The interpreter's own start-up (``site``...) is left out of the
+summary, being the same for all; it shows among the slowest imports.
 """
 
 from __future__ import annotations
@@ -147,13 +152,32 @@ def report(best: dict[str, tuple[float, float]]) -> str:
     return "\n".join(lines)
 
 
-def importtime(code: str, top: int, runs: int = 5) -> str:
-    """The ``top`` slowest imports of ``code`` by cumulative time, from
-    ``python -X importtime``: each module's smallest figures over ``runs``
-    runs, which a busy machine disturbs least.
+#: Modules every interpreter imports before the program runs: the same for
+#: every peer, so left out of the summary's totals.
+INTERPRETER = ("site", "encodings", "_frozen_importlib_external", "zipimport")
+
+
+def parse_importtime(report: str) -> dict[str, tuple[int, int]]:
+    """The modules of a ``python -X importtime`` report, each with its
+    cumulative and own time in µs.
+
+    :param report: what the interpreter wrote to stderr.
+    """
+    found: dict[str, tuple[int, int]] = {}
+    for line in report.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        own, cumulative, name = line[len("import time:") :].split("|")
+        found[name.strip()] = (int(cumulative), int(own))
+    return found
+
+
+def import_profile(code: str, runs: int = 5) -> dict[str, tuple[int, int]]:
+    """Each module ``code`` imports, with its smallest cumulative and own
+    time in µs over ``runs`` runs of ``python -X importtime``, which a busy
+    machine disturbs least.
 
     :param code: the program.
-    :param top: how many entries to keep.
     :param runs: how many times to run it.
     """
     best: dict[str, tuple[int, int]] = {}
@@ -165,20 +189,71 @@ def importtime(code: str, top: int, runs: int = 5) -> str:
             text=True,
             check=True,
         )
-        for line in done.stderr.splitlines():
-            if not line.startswith("import time:") or "cumulative" in line:
-                continue
-            own, cumulative, name = line[len("import time:") :].split("|")
-            key = name.strip()
-            previous = best.get(key, (1 << 62, 1 << 62))
-            best[key] = (
-                min(previous[0], int(cumulative)),
-                min(previous[1], int(own)),
-            )
-    rows = sorted(((cum, own, name) for name, (cum, own) in best.items()), reverse=True)
+        for name, (cumulative, own) in parse_importtime(done.stderr).items():
+            previous = best.get(name, (1 << 62, 1 << 62))
+            best[name] = (min(previous[0], cumulative), min(previous[1], own))
+    return best
+
+
+def own_total(profile: dict[str, tuple[int, int]]) -> int:
+    """The program's import time in µs, net of the interpreter's own: the
+    sum of every module's own time, the interpreter's start-up modules
+    (:data:`INTERPRETER`) left out.
+
+    :param profile: a :func:`import_profile`.
+    """
+    return sum(
+        own
+        for name, (_, own) in profile.items()
+        if name.split(".")[0] not in INTERPRETER
+    )
+
+
+def format_imports(profile: dict[str, tuple[int, int]], top: int) -> str:
+    """The ``top`` slowest imports by cumulative time.
+
+    :param profile: a :func:`import_profile`.
+    :param top: how many entries to keep.
+    """
+    rows = sorted(
+        ((cum, own, name) for name, (cum, own) in profile.items()), reverse=True
+    )
     out = [f"{'cumulative µs':>13} {'self µs':>8}  module ({len(rows)} imported)"]
     out += [f"{cum:>13} {own:>8}  {name}" for cum, own, name in rows[:top]]
     return "\n".join(out)
+
+
+def importtime(code: str, top: int, runs: int = 5) -> str:
+    """The ``top`` slowest imports of ``code`` by cumulative time.
+
+    :param code: the program.
+    :param top: how many entries to keep.
+    :param runs: how many times to run it; each module's best counts.
+    """
+    return format_imports(import_profile(code, runs), top)
+
+
+def imports_summary(profiles: dict[str, dict[str, tuple[int, int]]]) -> str:
+    """For each peer: the modules imported and the total import time, net
+    of the interpreter's own, as ratios to Flask's and Falcon's.
+
+    :param profiles: each peer's :func:`import_profile`, by name.
+    """
+    totals = {name: own_total(profile) for name, profile in profiles.items()}
+
+    def ratio(name: str, to: str) -> str:
+        return f"{totals[name] / totals[to]:.2f}" if totals.get(to) else "-"
+
+    lines = [
+        f"{'process':<10} {'modules':>7} {'/Flask':>7} {'/Falcon':>8}"
+        f"  (import time, the sum of every module's own; best of each)",
+    ]
+    for name, profile in profiles.items():
+        lines.append(
+            f"{name:<10} {len(profile):>7} {ratio(name, 'flask'):>7}"
+            f" {ratio(name, 'falcon'):>8}"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -195,11 +270,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--importtime",
         type=int,
         metavar="N",
-        help="print framework's N slowest imports instead of timing",
+        help="print each peer's N slowest imports (python -X importtime),"
+        " after a summary of their import times, instead of timing",
+    )
+    parser.add_argument(
+        "--importtime-runs",
+        type=int,
+        default=5,
+        metavar="N",
+        help="runs of each program for --importtime; each module's best counts"
+        " (default: 5)",
     )
     args = parser.parse_args(argv)
     if args.importtime:
-        print(importtime(PEERS["framework"], args.importtime))
+        names = args.peer or list(PEERS)
+        profiles = {
+            name: import_profile(PEERS[name], max(1, args.importtime_runs))
+            for name in names
+        }
+        print(imports_summary(profiles))
+        for name, profile in profiles.items():
+            print(f"\n{name}: {PEERS[name]}")
+            print(format_imports(profile, args.importtime))
         return 0
     programs = {"python": BASELINE}
     programs.update({name: PEERS[name] for name in args.peer or PEERS})

@@ -170,28 +170,57 @@ def test_a_wrong_app_is_reported_and_left_untimed(
     assert failures[0].startswith("hello / framework: MismatchError")
 
 
-def test_ratios_and_goals_come_from_the_medians() -> None:
+def test_ratios_and_goals_come_from_per_round_ratios() -> None:
+    """A ratio is the median of each round's ratio (the two apps ran in the
+    same round), not a ratio of two medians: here the median rounds are
+    11 and 10 µs (0.909), but round by round framework takes 1.5, 0.5 and
+    0.8 of Starlette's time."""
     result = Result(
         "hello",
         {
             "starlette": [10_000.0, 12_000.0, 11_000.0],
-            "framework": [9_000.0, 20_000.0, 10_000.0],
-            "framework-def": [90_000.0],
-            "starlette-def": [100_000.0],
+            "framework": [15_000.0, 6_000.0, 8_800.0],
+            "framework-def": [90_000.0, 90_000.0, 90_000.0],
+            "starlette-def": [100_000.0, 100_000.0, 100_000.0],
         },
     )
     assert result.median_us("starlette") == 11.0
-    assert result.ratio("framework") == pytest.approx(10 / 11)
+    assert result.ratio("framework") == pytest.approx(0.8)
+    spread = result.spread("framework")
+    assert spread is not None
+    assert (spread.low, spread.high, spread.rounds) == (0.5, 1.5, 3)
     assert result.ratio("quart") is None
-    goals = asgi_run.goal_rows([result])
-    assert ("hello", "framework", "starlette", 1.0, pytest.approx(10 / 11), True) in [
-        (s, p, a, m, r, met) for s, p, a, m, r, met in goals
-    ]
-    assert [g for g in goals if g[1] == "framework-def"] == [
-        ("hello", "framework-def", "starlette-def", 1.0, 0.9, True)
-    ]
+    goals = {(g.scenario, g.peer): g for g in asgi_run.goal_rows([result])}
+    assert goals["hello", "framework"].ratio == pytest.approx(0.8)
+    assert goals["hello", "framework"].met is True
+    # The middle half of the rounds (0.65 to 1.15) spans the goal of 1.0.
+    assert goals["hello", "framework"].sure is False
+    assert goals["hello", "framework-def"].ratio == pytest.approx(0.9)
+    assert goals["hello", "framework-def"].instructions is None
     table = asgi_run.format_table([result], PEERS)
-    assert "11.00" in table and "0.909" in table
+    assert "11.00" in table and "0.800 [0.650-1.150]" in table
+
+
+def test_goals_are_judged_by_instructions_too() -> None:
+    result = Result("hello", {"starlette": [10_000.0], "framework": [12_000.0]})
+    counts = {
+        "hello": {"starlette": 80_000.0, "framework": 72_000.0},
+        "json": {"starlette": 100_000.0, "framework": 90_000.0},
+    }
+    goals = {(g.scenario, g.peer): g for g in asgi_run.goal_rows([result], counts)}
+    hello = goals["hello", "framework"]
+    assert (hello.met, hello.instructions_met) == (False, True)
+    assert hello.instructions == pytest.approx(0.9)
+    # Counted but not timed: judged by instructions alone.
+    json_goal = goals["json", "framework"]
+    assert (json_goal.time, json_goal.met, json_goal.instructions_met) == (
+        None,
+        None,
+        True,
+    )
+    table = asgi_run.format_goals([result], counts)
+    assert "hello: framework / Starlette <= 1.0" in table
+    assert "0.900" in table
 
 
 def test_a_tiny_run_prints_both_tables_and_writes_json(tmp_path: Path) -> None:
@@ -212,6 +241,9 @@ def test_a_tiny_run_prints_both_tables_and_writes_json(tmp_path: Path) -> None:
         assert all(len(v) == 2 for v in result["rounds_us"].values())
         assert result["ratio"]["starlette"] == 1.0
         assert result["requests_per_round"] == {"starlette": 3, "framework": 3}
+        assert result["ratio_spread"]["framework"]["rounds"] == 2
+    assert document["slices"] == 50
+    assert document["goals"][0]["spread"]["rounds"] == 2
 
 
 def test_profile_prints_a_listing(capsys: pytest.CaptureFixture[str]) -> None:
@@ -267,3 +299,38 @@ def test_without_number_each_app_gets_its_own_round_size(
     )
     assert failures == []
     assert result.numbers["slow"] <= 10 < result.numbers["quick"]
+
+
+def test_apps_take_turns_slice_by_slice_within_a_round(
+    loop: asyncio.AbstractEventLoop,
+) -> None:
+    """ABAB within a round, not AAAA then BBBB: each app's round spans the
+    same stretch of time as the other's."""
+    calls: list[str] = []
+
+    def app_named(name: str) -> t.Any:
+        async def app(scope: t.Any, receive: t.Any, send: t.Any) -> None:
+            if scope["type"] == "lifespan":
+                raise ValueError("no lifespan")
+            calls.append(name)
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"Hello, World!"})
+
+        return app
+
+    result, failures = asgi_run.run_scenario(
+        loop,
+        SCENARIO_NAMES["hello"],
+        {"A": lambda: app_named("A"), "B": lambda: app_named("B")},
+        rounds=2,
+        number=4,
+        parts=2,
+    )
+    assert failures == []
+    assert {name: len(rounds) for name, rounds in result.timings.items()} == {
+        "A": 2,
+        "B": 2,
+    }
+    timed = "".join(calls)
+    # The check (1 request each) and the warm-up (2 x 20 each) come first.
+    assert timed[-16:] == "AABB" + "BBAA" + "AABB" + "BBAA"

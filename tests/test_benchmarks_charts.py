@@ -72,3 +72,70 @@ def test_charts_and_results_of_a_run(tmp_path: Path) -> None:
     losses = (tmp_path / "losses.inc").read_text()
     assert "WSGI, hello: framework takes 1.67 times Falcon's time." in losses
     assert "WSGI, session" not in losses
+
+
+def spread(median: float, q1: float, q3: float) -> dict[str, float]:
+    return {"median": median, "q1": q1, "q3": q3, "min": q1, "max": q3, "rounds": 9}
+
+
+def test_tables_and_losses_carry_the_spread_and_the_instructions(
+    tmp_path: Path,
+) -> None:
+    wsgi = {
+        **WSGI,
+        "results": [
+            {
+                "scenario": "hello",
+                "ratio": {"framework": 0.09, "Flask": 1.0, "Falcon": 0.06},
+                "ratio_spread": {"framework": spread(0.09, 0.085, 0.095)},
+                "framework_over": {"Falcon": spread(1.2, 1.1, 1.4)},
+                "framework_over_falcon": 1.2,
+                "framework_over_falcon_spread": spread(1.2, 1.1, 1.4),
+            }
+        ],
+        "goals": [
+            {
+                "scenario": "hello", "peer": "framework", "against": "Flask",
+                "most": 0.08, "ratio": 0.09, "met": False,
+                "spread": spread(0.09, 0.085, 0.095),
+                "instructions_ratio": 0.17, "instructions_met": False,
+            },
+            {
+                "scenario": "form", "peer": "framework", "against": "Flask",
+                "most": 0.08, "ratio": None, "met": None, "spread": None,
+                "instructions_ratio": 0.5, "instructions_met": False,
+            },
+        ],
+    }  # fmt: skip
+    servers = {
+        **SERVERS,
+        "verdicts": [
+            {
+                "server": "uvicorn", "scenario": "hello", "best_other": "Falcon",
+                "framework_over_best": 0.9, "spread": spread(0.9, 0.85, 1.02),
+                "cpu_over_best": 1.05, "leads_or_ties": False, "sure": False,
+                "share_of_raw": 0.6, "server_bound": False, "noisy": False,
+            }
+        ],
+    }  # fmt: skip
+    write(tmp_path, "wsgi.json", wsgi)
+    write(tmp_path, "servers.json", servers)
+    assert charts.main([str(tmp_path)]) == 0
+    # The bars get whiskers over the middle half of their rounds.
+    assert (tmp_path / "wsgi-ratio.png").read_bytes().startswith(PNG)
+    assert "1.20 [1.10\N{EN DASH}1.40]" in (tmp_path / "wsgi-table.inc").read_text()
+    served = (tmp_path / "servers-table.inc").read_text()
+    assert "0.90 [0.85\N{EN DASH}1.02]" in served and "1.05" in served
+    losses = (tmp_path / "losses.inc").read_text().splitlines()
+    assert losses == [
+        "- WSGI, hello: framework takes 1.20 times Falcon's time (middle half"
+        " of the rounds: 1.10 to 1.40).",
+        "- WSGI goal missed: hello, framework / Flask is 0.090 (middle half of"
+        " the rounds: 0.085 to 0.095), 0.170 by instructions (goal: at most"
+        " 0.08).",
+        # Counted, not timed: judged by instructions.
+        "- WSGI goal missed: form, framework / Flask is 0.500 by instructions"
+        " (goal: at most 0.08).",
+        "- uvicorn, hello: framework serves 0.90 of Falcon's requests per"
+        " second (middle half of the rounds: 0.85 to 1.02).",
+    ]

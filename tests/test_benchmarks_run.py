@@ -13,13 +13,21 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import typing as t
 from pathlib import Path
 
 import pytest
 
 from benchmarks.concurrency import ROOT
 from benchmarks.peers import bottle_peer, falcon_wsgi_peer
-from benchmarks.wsgi_driver import Call, Reply, answer_problems, call_once, prepare
+from benchmarks.wsgi_driver import (
+    Call,
+    Reply,
+    answer_problems,
+    call_once,
+    prepare,
+    time_apps,
+)
 
 #: The scenarios, in order.
 SCENARIOS = [
@@ -81,6 +89,37 @@ def test_every_wsgi_scenario_runs(tmp_path: Path) -> None:
         assert set(by_row[row]["ratio"]) == {"framework", "Flask"}
     assert "framework/Falcon" in done.stdout
     assert "hello: framework / Flask <= 0.08" in done.stdout
+    assert document["slices"] == 20
+    hello = by_row["hello"]
+    # Every ratio comes with the spread of its rounds.
+    assert hello["ratio_spread"]["Flask"]["median"] == 1.0
+    assert hello["framework_over"]["Falcon"]["rounds"] == 1
+    assert (
+        hello["framework_over_falcon"]
+        == (hello["framework_over_falcon_spread"]["median"])
+    )
+    goal = document["goals"][0]
+    assert goal["spread"]["rounds"] == 1
+    assert goal["instructions_ratio"] is None
+
+
+def test_the_goals_are_judged_by_instructions_given(tmp_path: Path) -> None:
+    counts = tmp_path / "wsgi-instructions.json"
+    counts.write_text(
+        json.dumps({"counts": {"hello": {"framework": 50_000, "Flask": 500_000}}})
+    )
+    out = tmp_path / "wsgi.json"
+    done = run_benchmark(
+        "--scenario", "hello", "--peer", "Falcon", "--rounds", "2",
+        "--number", "4", "--slices", "2", "--instructions", str(counts),
+        "--json", str(out),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    line = next(line for line in done.stdout.splitlines() if line.startswith("hello: "))
+    assert line.split()[-2:] == ["0.100", "no"]
+    goal = json.loads(out.read_text())["goals"][0]
+    assert goal["instructions_ratio"] == 0.1
+    assert goal["instructions_met"] is False
 
 
 def test_the_other_peers_have_an_app_of_every_scenario_but_sessions() -> None:
@@ -172,3 +211,26 @@ def test_a_body_reaches_every_request() -> None:
     )
     assert call_once(*prepared).body == b"tea x 3"
     assert call_once(*prepared).body == b"tea x 3"
+
+
+def test_apps_take_turns_slice_by_slice_within_a_round() -> None:
+    """ABAB within a round, not AAAA then BBBB; the first app rotates."""
+    calls: list[str] = []
+
+    def app_named(name: str) -> t.Any:
+        def app(environ: t.Any, start_response: t.Any) -> list[bytes]:
+            calls.append(name)
+            start_response("200 OK", [])
+            return [b""]
+
+        return app
+
+    apps = {name: prepare(app_named(name), Call()) for name in "AB"}
+    timings = time_apps(apps, rounds=2, number=4, parts=2)
+    assert {name: len(rounds) for name, rounds in timings.items()} == {
+        "A": 2,
+        "B": 2,
+    }
+    assert all(value > 0 for rounds in timings.values() for value in rounds)
+    # One warm-up request each, then per round two slices of two requests.
+    assert "".join(calls) == "AB" + "AABB" + "BBAA" + "AABB" + "BBAA"

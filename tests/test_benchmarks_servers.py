@@ -9,6 +9,7 @@ and stopped by the benchmark itself.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,13 @@ import pytest
 
 from benchmarks import servers
 from benchmarks.concurrency import ROOT
-from benchmarks.servers import Row, answer_problem, median_row, parse_wrk, verdicts
+from benchmarks.servers import (
+    Row,
+    answer_problem,
+    parse_wrk,
+    tree_cpu_seconds,
+    verdicts,
+)
 from benchmarks.shapes import HELLO
 
 WRK_REPORT = """\
@@ -74,8 +81,20 @@ def test_right_answers_pass() -> None:
     assert answer_problem("template", 200, servers.rendered_template()) == ""
 
 
-def row(server: str, scenario: str, peer: str, rate: float) -> Row:
-    return Row(server, scenario, peer, requests_per_second=rate)
+def row(server: str, scenario: str, peer: str, *rates: float) -> Row:
+    """A row loaded in one round per rate."""
+    loaded = Row(server, scenario, peer)
+    for rate in rates:
+        loaded.add(
+            {
+                "requests_per_second": rate,
+                "p50_ms": 1.0,
+                "p99_ms": 2.0,
+                "requests": rate,
+                "errors": 0.0,
+            }
+        )
+    return loaded
 
 
 def test_verdicts_compare_with_the_best_other_app() -> None:
@@ -108,11 +127,68 @@ def test_an_app_faster_than_the_bare_app_marks_the_figures_noisy() -> None:
     assert [v["noisy"] for v in verdicts(rows)] == [True]
 
 
-def test_the_median_round_counts_and_a_failure_wins() -> None:
-    rounds = [row("s", "hello", "a", rate) for rate in (5.0, 1.0, 3.0)]
-    assert median_row(rounds).requests_per_second == 3.0
-    broken = Row("s", "hello", "a", problem="status 500")
-    assert median_row([*rounds, broken]) is broken
+def test_a_row_is_its_median_round_with_the_spread() -> None:
+    loaded = row("s", "hello", "a", 5.0, 1.0, 3.0, 4.0)
+    assert loaded.requests_per_second == 3.5
+    assert loaded.rounds_rps == [5.0, 1.0, 3.0, 4.0]
+    assert loaded.requests == 13
+    spread = loaded.spread
+    assert spread is not None and (spread.low, spread.high) == (1.0, 5.0)
+
+
+def test_cpu_per_request_sums_the_rounds() -> None:
+    loaded = Row("s", "hello", "a")
+    figures = {"requests_per_second": 1.0, "p50_ms": 1.0, "p99_ms": 1.0}
+    loaded.add({**figures, "requests": 1000.0, "errors": 0.0}, 0.05)
+    loaded.add({**figures, "requests": 3000.0, "errors": 0.0}, 0.25)
+    assert loaded.cpu_us_per_request == pytest.approx(75.0)
+
+
+def test_framework_is_compared_round_by_round() -> None:
+    """The verdict is the median of per-round ratios: the rounds of
+    framework and of the best other app were loaded a moment apart."""
+    rows = [
+        row("uvicorn", "json", "framework", 900, 400, 1000),
+        row("uvicorn", "json", "Starlette", 1000, 500, 800),
+    ]
+    [verdict] = verdicts(rows)
+    # Per round: 0.9, 0.8, 1.25.
+    assert verdict["framework_over_best"] == pytest.approx(0.9)
+    assert verdict["spread"]["min"] == pytest.approx(0.8)
+    assert verdict["spread"]["max"] == pytest.approx(1.25)
+    assert verdict["leads_or_ties"] is False
+    # The middle half of the rounds (0.85 to 1.075) spans the tie line.
+    assert verdict["sure"] is False
+
+
+def test_the_cpu_of_a_process_tree() -> None:
+    """A process's CPU time counts in its parent's tree; a process that
+    has exited has none."""
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("no /proc")
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time\nend = time.process_time() + 0.2\n"
+            "while time.process_time() < end: pass\nprint('busy', flush=True)\n"
+            "input()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline() == "busy\n"
+        theirs = tree_cpu_seconds(child.pid)
+        mine = tree_cpu_seconds(os.getpid())
+        assert theirs is not None and mine is not None
+        assert theirs >= 0.15
+        assert mine >= theirs
+    finally:
+        child.communicate("\n", timeout=30)
+    assert tree_cpu_seconds(child.pid) is None
 
 
 def run_benchmark(*args: str) -> subprocess.CompletedProcess[str]:
@@ -150,7 +226,7 @@ def test_a_short_load_run_writes_its_rows(tmp_path: Path) -> None:
     out = tmp_path / "servers.json"
     done = run_benchmark(
         "--scenario", "hello", "--server", "granian", "--peer", "Starlette",
-        "--duration", "1", "--warmup", "0", "--connections", "4",
+        "--duration", "1", "--rounds", "2", "--warmup", "0", "--connections", "4",
         "--json", str(out),
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
@@ -160,5 +236,9 @@ def test_a_short_load_run_writes_its_rows(tmp_path: Path) -> None:
     for found in rows.values():
         assert found["requests_per_second"] > 0 and found["errors"] == 0
         assert 0 < found["p50_ms"] <= found["p99_ms"]
+        # Two rounds each, taking turns; the server's CPU per request read.
+        assert len(found["rounds_rps"]) == 2
+        assert found["spread"]["rounds"] == 2
+        assert found["cpu_us_per_request"] > 0
     assert [v["best_other"] for v in document["verdicts"]] == ["Starlette"]
     assert "framework/best" in done.stdout
