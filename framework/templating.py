@@ -132,11 +132,16 @@ class TemplateRenderer:
     _processors: dict[str | None, tuple[t.Callable[[], t.Any], ...]] = field(
         factory=dict, init=False
     )
+    #: Whether the app had no context processor at all when last prepared.
+    _no_processors: bool = field(default=False, init=False)
 
     def prepare(self, app: AppLike) -> None:
         """Forget compiled context processor chains (they are rebuilt per
-        blueprint on first use)."""
+        blueprint on first use), and note whether there are any."""
         self._processors = {}
+        # PERF: template; most apps have none, and a render then skips
+        # the request's blueprint and the chain lookup.
+        self._no_processors = not any(app.template_context_processors.values())
 
     def environment(self, app: AppLike) -> Environment:
         """The app's Jinja environment, created on first use through
@@ -194,7 +199,7 @@ class TemplateRenderer:
     def update_context(self, ctx: AppContext | None, context: dict[str, t.Any]) -> None:
         """Add what the context processors return to ``context``; values
         already in ``context`` (passed by the caller) win."""
-        if ctx is None:
+        if ctx is None or self._no_processors:
             return
         blueprint = ctx.request.blueprint if ctx.is_request_context else None
         funcs = self._context_processors(ctx.app, blueprint)

@@ -335,6 +335,18 @@ def test_context_processor_registered_while_a_context_is_active_is_used(
         assert render_template_string("{{ late|default('none') }}") == "here"
 
 
+def test_context_processor_appended_to_the_registry_after_a_render_is_used(
+    app: App,
+) -> None:
+    """Flask code that appends to ``template_context_processors`` directly,
+    for the app or a blueprint, after a render that found none."""
+    with app.app_context():
+        assert render_template_string("{{ late|default('none') }}") == "none"
+    app.template_context_processors[None].append(lambda: {"late": "here"})
+    with app.app_context():
+        assert render_template_string("{{ late|default('none') }}") == "here"
+
+
 def test_update_template_context_respects_passed_values(app: App) -> None:
     @app.context_processor
     def values() -> dict[str, t.Any]:
