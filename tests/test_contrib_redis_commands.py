@@ -12,7 +12,7 @@ import typing as t
 
 import pytest
 import redis
-from framework_redis import RedisSessionInterface, create_client
+from framework_redis import RedisSessionInterface, RedisSessions, create_client
 from framework_redis.commands import KeptConnections, pack_command, serves
 from redis_server import RedisServer
 
@@ -238,3 +238,36 @@ def test_other_clients_send_through_their_own_methods(redis_url: str) -> None:
         ) == [b"1", 0]
     finally:
         blocking.close()
+
+
+def test_session_requests_reuse_one_connection_and_one_round_trip_each(
+    redis_url: str, client: redis.Redis
+) -> None:
+    """Through an app: after the first request, requests one after the
+    other open no connection, and a session write that holds what Redis
+    has costs its one GETEX round trip."""
+    app = App(__name__)
+    app.secret_key = "commands-test"
+    app.config["SESSION_REDIS_URL"] = redis_url
+    interface = RedisSessions().init_app(app)
+
+    @app.get("/visit")
+    def visit() -> str:
+        session["page"] = "/"
+        return "ok"
+
+    try:
+        browser = app.test_client()
+        browser.get("/visit")
+        stats = client.info("stats")
+        for _ in range(20):
+            assert browser.get("/visit").text == "ok"
+        after = client.info("stats")
+        assert (
+            after["total_connections_received"] == stats["total_connections_received"]
+        )
+        # One read per request, and one for the INFO above.
+        reads = after["total_reads_processed"] - stats["total_reads_processed"]
+        assert reads == 20 + 1
+    finally:
+        interface.get_redis(app).close()
