@@ -578,6 +578,20 @@ def test_select_jinja_autoescape_overridden_in_a_subclass() -> None:
         assert render_template_string("{{ v }}", v="<b>") == "&lt;b&gt;"
 
 
+def test_select_jinja_autoescape_set_on_the_app_before_the_environment() -> None:
+    """Set on the instance before the environment exists, it is the rule, as
+    an override is; the default rule renders as the method says."""
+    app = make_app()
+    app.select_jinja_autoescape = lambda filename: True  # type: ignore[method-assign]
+    with app.app_context():
+        assert render_template("escape.txt", value="<b>") == "&lt;b&gt;"
+    plain = make_app()
+    with plain.app_context():
+        assert render_template("escape.txt", value="<b>") == "<b>"
+        assert render_template("escape.xml", value="<b>") == "&lt;b&gt;"
+        assert render_template_string("{{ v }}", v="<b>") == "&lt;b&gt;"
+
+
 # -- the environment -----------------------------------------------------------
 
 
