@@ -90,6 +90,7 @@ GOALS: tuple[Goal, ...] = (
     ("hello", "framework", "Flask", 0.08),
     (None, "framework", "Falcon", 1.3),
     ("json-large-orjson", "framework", "Flask", 0.3),
+    ("json-large-msgspec", "framework", "Flask", 0.3),
     ("session-write (redis)", "framework", "Flask", 1.0),
 )
 
@@ -453,6 +454,29 @@ def build_json_echo(kit: Kit) -> WSGIApplication:
     )
 
 
+def build_json_large_msgspec(kit: Kit) -> WSGIApplication:
+    """:func:`build_json_large_fast` with the msgspec provider,
+    :class:`~framework.json.msgspec.MsgspecProvider`; Flask keeps its
+    default provider, the reference.
+
+    :param kit: the framework to build it with.
+    """
+    if kit is not FRAMEWORK:
+        return build_json_large(kit)
+    # Imported here: the other scenarios run without msgspec.
+    from framework.json.msgspec import MsgspecProvider
+
+    app = framework.App(__name__, json=MsgspecProvider())
+    jsonify = kit.jsonify
+    payload = large_payload()
+
+    def data() -> t.Any:
+        return jsonify(payload)
+
+    app.add_url_rule("/", view_func=data)
+    return t.cast("WSGIApplication", app)
+
+
 # -- The session scenario ---------------------------------------------------------
 
 
@@ -680,6 +704,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         "json-large with framework's fast provider (OrjsonProvider); the"
         " others with their default",
         build_json_large_fast,
+        compare="json",
+    ),
+    Scenario(
+        "json-large-msgspec",
+        "json-large with framework's msgspec provider (MsgspecProvider); the"
+        " others with their default",
+        build_json_large_msgspec,
         compare="json",
     ),
     Scenario(

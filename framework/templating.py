@@ -111,6 +111,27 @@ class _WeakApp:
         setattr(instance, self._ref_name, _AppRef(app))
 
 
+#: The file name endings of the templates the default rule autoescapes.
+_AUTOESCAPED = (".html", ".htm", ".xml", ".xhtml", ".svg")
+
+
+def _autoescape_by_extension(filename: str | None) -> bool:
+    """The default autoescape rule, for Jinja to call without the app."""
+    return filename is None or filename.endswith(_AUTOESCAPED)
+
+
+def select_jinja_autoescape(app: t.Any, filename: str | None) -> bool:
+    """Whether to autoescape a template: templates from strings, and
+    files ending in ``.html``, ``.htm``, ``.xml``, ``.xhtml`` or
+    ``.svg``. ``App.select_jinja_autoescape``, unless a subclass overrides
+    it.
+
+    :param app: the app.
+    :param filename: the template's name, ``None`` for a string template.
+    """
+    return _autoescape_by_extension(filename)
+
+
 def _add_flask_defaults(ctx: AppContext, context: dict[str, t.Any]) -> None:
     # Flask's default context processor puts g, and in a request the request,
     # into every context; here the templates get them as globals instead, at
@@ -132,11 +153,16 @@ class TemplateRenderer:
     _processors: dict[str | None, tuple[t.Callable[[], t.Any], ...]] = field(
         factory=dict, init=False
     )
+    #: Whether the app had no context processor at all when last prepared.
+    _no_processors: bool = field(default=False, init=False)
 
     def prepare(self, app: AppLike) -> None:
         """Forget compiled context processor chains (they are rebuilt per
-        blueprint on first use)."""
+        blueprint on first use), and note whether there are any."""
         self._processors = {}
+        # PERF: template; most apps have none, and a render then skips
+        # the request's blueprint and the chain lookup.
+        self._no_processors = not any(app.template_context_processors.values())
 
     def environment(self, app: AppLike) -> Environment:
         """The app's Jinja environment, created on first use through
@@ -157,7 +183,14 @@ class TemplateRenderer:
         and the app's JSON provider for ``|tojson``."""
         app_ref = _AppRef(app)
         options = dict(app.jinja_options)
-        options.setdefault("autoescape", app_ref.method("select_jinja_autoescape"))
+        method = getattr(app, "select_jinja_autoescape", None)
+        chooser = getattr(method, "__func__", None)
+        if chooser is select_jinja_autoescape:
+            # PERF: template; Jinja asks at every render. The default rule
+            # needs no app, so it skips the weak reference and the method.
+            options.setdefault("autoescape", _autoescape_by_extension)
+        else:
+            options.setdefault("autoescape", app_ref.method("select_jinja_autoescape"))
         if "auto_reload" not in options:
             auto_reload = app.config["TEMPLATES_AUTO_RELOAD"]
             options["auto_reload"] = app.debug if auto_reload is None else auto_reload
@@ -194,7 +227,7 @@ class TemplateRenderer:
     def update_context(self, ctx: AppContext | None, context: dict[str, t.Any]) -> None:
         """Add what the context processors return to ``context``; values
         already in ``context`` (passed by the caller) win."""
-        if ctx is None:
+        if ctx is None or self._no_processors:
             return
         blueprint = ctx.request.blueprint if ctx.is_request_context else None
         funcs = self._context_processors(ctx.app, blueprint)

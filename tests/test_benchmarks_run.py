@@ -41,6 +41,7 @@ SCENARIOS = [
     "hooks",
     "json-large",
     "json-large-orjson",
+    "json-large-msgspec",
     "session-write",
 ]
 #: The rows of a full run, in order; session-write gives two.

@@ -335,6 +335,18 @@ def test_context_processor_registered_while_a_context_is_active_is_used(
         assert render_template_string("{{ late|default('none') }}") == "here"
 
 
+def test_context_processor_appended_to_the_registry_after_a_render_is_used(
+    app: App,
+) -> None:
+    """Flask code that appends to ``template_context_processors`` directly,
+    for the app or a blueprint, after a render that found none."""
+    with app.app_context():
+        assert render_template_string("{{ late|default('none') }}") == "none"
+    app.template_context_processors[None].append(lambda: {"late": "here"})
+    with app.app_context():
+        assert render_template_string("{{ late|default('none') }}") == "here"
+
+
 def test_update_template_context_respects_passed_values(app: App) -> None:
     @app.context_processor
     def values() -> dict[str, t.Any]:
@@ -563,6 +575,20 @@ def test_select_jinja_autoescape_overridden_in_a_subclass() -> None:
     with app.app_context():
         assert render_template("escape.txt", value="<b>") == "&lt;b&gt;"
         assert render_template("escape.xml", value="<b>") == "<b>"
+        assert render_template_string("{{ v }}", v="<b>") == "&lt;b&gt;"
+
+
+def test_select_jinja_autoescape_set_on_the_app_before_the_environment() -> None:
+    """Set on the instance before the environment exists, it is the rule, as
+    an override is; the default rule renders as the method says."""
+    app = make_app()
+    app.select_jinja_autoescape = lambda filename: True  # type: ignore[method-assign]
+    with app.app_context():
+        assert render_template("escape.txt", value="<b>") == "&lt;b&gt;"
+    plain = make_app()
+    with plain.app_context():
+        assert render_template("escape.txt", value="<b>") == "<b>"
+        assert render_template("escape.xml", value="<b>") == "&lt;b&gt;"
         assert render_template_string("{{ v }}", v="<b>") == "&lt;b&gt;"
 
 

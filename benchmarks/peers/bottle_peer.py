@@ -149,6 +149,7 @@ WSGI: dict[str, Callable[[], WSGIApplication]] = {
     "form": lambda: _one_route(order, "POST"),
     "json-echo": lambda: _one_route(echo, "POST"),
     "json-large": large,
-    # framework's fast JSON provider against the same app here.
+    # framework's fast JSON providers against the same app here.
     "json-large-orjson": large,
+    "json-large-msgspec": large,
 }

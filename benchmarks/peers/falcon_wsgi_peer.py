@@ -185,6 +185,7 @@ WSGI: dict[str, Callable[[], WSGIApplication]] = {
     "form": lambda: _one_resource(Order()),
     "json-echo": lambda: _one_resource(Echo()),
     "json-large": lambda: _one_resource(Large()),
-    # framework's fast JSON provider against the same app here.
+    # framework's fast JSON providers against the same app here.
     "json-large-orjson": lambda: _one_resource(Large()),
+    "json-large-msgspec": lambda: _one_resource(Large()),
 }

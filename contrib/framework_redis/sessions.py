@@ -32,6 +32,7 @@ from framework.sessions import (
 )
 
 from .client import DEFAULTS, create_client
+from .commands import KeptConnections, serves
 
 if t.TYPE_CHECKING:
     from framework import App, Request, Response
@@ -217,6 +218,9 @@ class RedisSessionInterface(SessionInterface):
     #: The last signer :meth:`get_signer` made, with the keys it was made
     #: for.
     _signer: tuple[tuple[str | bytes, ...], TimestampSigner] | None = None
+    #: The client :meth:`execute` last sent through, with its kept
+    #: connections (``None`` for a client that sends its own commands).
+    _sender: tuple[redis.Redis, KeptConnections | None] | None = None
 
     def __init__(
         self,
@@ -241,6 +245,64 @@ class RedisSessionInterface(SessionInterface):
         if client is None:
             client = self.redis_client = create_client(app.config)
         return client
+
+    def execute(self, app: App, *args: str) -> t.Any:
+        """Send one command to :meth:`get_redis`'s client and return its
+        reply: bytes (or ``str`` with ``decode_responses``) or ``None`` for
+        ``GET``, ``None`` for a conditional ``SET`` that did not set, a
+        number for ``EXPIRE`` and ``DEL`` (``bool()`` of each reply means
+        what the command's success means).
+
+        A plain redis-py client sends on a connection the interface keeps,
+        which spares each command a pool checkout (see
+        :mod:`framework_redis.commands`); any other client sends through
+        its ``execute_command``.
+
+        :param app: the app whose client to use.
+        :param args: the command's name and arguments.
+        :raise redis.RedisError: if the command fails.
+        """
+        client, kept = self._senders(app)
+        if kept is None:
+            # Typed here: redis-py's execute_command is not.
+            send: t.Callable[..., t.Any] = client.execute_command
+            return send(*args)
+        encode = kept.encode
+        return kept.execute(*[encode(arg) for arg in args])
+
+    def execute_many(
+        self, app: App, commands: t.Sequence[tuple[str, ...]], transaction: bool
+    ) -> list[t.Any]:
+        """Send ``commands`` in one round trip (a pipeline) and return their
+        replies, as :meth:`execute` returns one.
+
+        :param app: the app whose client to use.
+        :param commands: each command's name and arguments.
+        :param transaction: whether they run as one ``MULTI``/``EXEC``
+            transaction.
+        :raise redis.RedisError: if a command fails.
+        """
+        client, kept = self._senders(app)
+        if kept is None:
+            pipe = client.pipeline(transaction=transaction)
+            queue: t.Callable[..., t.Any] = pipe.execute_command
+            for command in commands:
+                queue(*command)
+            return pipe.execute()
+        encode = kept.encode
+        return kept.pipeline(
+            [[encode(arg) for arg in command] for command in commands], transaction
+        )
+
+    def _senders(self, app: App) -> tuple[redis.Redis, KeptConnections | None]:
+        """:meth:`get_redis`'s client, with its kept connections if
+        :func:`~framework_redis.commands.serves` accepts it."""
+        client = self.get_redis(app)
+        sender = self._sender
+        if sender is None or sender[0] is not client:
+            kept = KeptConnections(client) if serves(client) else None
+            sender = self._sender = (client, kept)
+        return sender
 
     def session_key(self, sid: str) -> str:
         """The Redis key of the session ``sid``."""
@@ -378,12 +440,11 @@ class RedisSessionInterface(SessionInterface):
             # one) lands here too: a new session, the old one is not found.
             return self.session_class(new=True)
         key = self.session_key(sid)
-        client = self.get_redis(app)
         try:
             if app.config["SESSION_REFRESH_EACH_REQUEST"]:
-                raw = client.getex(key, ex=self.get_ttl(app))
+                raw = self.execute(app, "GETEX", key, "EX", str(self.get_ttl(app)))
             else:
-                raw = client.get(key)
+                raw = self.execute(app, "GET", key)
         except redis.RedisError as e:
             request.environ[_FAILED] = True
             self._fail(app, e, "reading")
@@ -507,7 +568,7 @@ class RedisSessionInterface(SessionInterface):
         ):
             return False
         key = self.session_key(session.sid)
-        if self.get_redis(app).expire(key, self.get_ttl(app)):
+        if self.execute(app, "EXPIRE", key, str(self.get_ttl(app))):
             return True
         app.logger.debug(
             "The session was ended or given a new id by another request while"
@@ -519,7 +580,6 @@ class RedisSessionInterface(SessionInterface):
         """Write ``payload``, the session's data, under its id in one round
         trip; ``False`` if it was not written (or undone) because another
         request ended the session or gave it a new id meanwhile."""
-        client = self.get_redis(app)
         ttl = self.get_ttl(app)
         key = self.session_key(session.sid)
         stored = session.stored_sid
@@ -528,20 +588,24 @@ class RedisSessionInterface(SessionInterface):
             if stale is None:
                 # NX: a fresh random id never exists already; never
                 # overwrite one.
-                client.set(key, payload, ex=ttl, nx=True)
+                self.execute(app, "SET", key, payload, "EX", str(ttl), "NX")
             else:
                 # Whether the id the cookie named was moved, asked in the
                 # same round trip as the write.
-                pipe = client.pipeline(transaction=False)
-                pipe.exists(self.moved_key(stale))
-                pipe.set(key, payload, ex=ttl, nx=True)
-                moved, _ = pipe.execute()
+                moved, _ = self.execute_many(
+                    app,
+                    [
+                        ("EXISTS", self.moved_key(stale)),
+                        ("SET", key, payload, "EX", str(ttl), "NX"),
+                    ],
+                    transaction=False,
+                )
                 if moved:
                     # The cookie named a session that a log in gave a new id
                     # after the browser sent this request; a cookie for the
                     # fresh id would replace the browser's new one. Nobody
                     # knows the fresh id: undoing the write is safe.
-                    client.delete(key)
+                    self.execute(app, "DEL", key)
                     app.logger.warning(
                         "The session was given a new id by another request"
                         " before this one used it: this request's changes were"
@@ -549,11 +613,15 @@ class RedisSessionInterface(SessionInterface):
                     )
                     return False
         elif stored != session.sid:
-            pipe = client.pipeline(transaction=True)
-            pipe.delete(self.session_key(stored))
-            pipe.set(key, payload, ex=ttl, nx=True)
-            pipe.set(self.moved_key(stored), b"", ex=self.moved_key_ttl)
-            deleted, created, _ = pipe.execute()
+            deleted, created, _ = self.execute_many(
+                app,
+                [
+                    ("DEL", self.session_key(stored)),
+                    ("SET", key, payload, "EX", str(ttl), "NX"),
+                    ("SET", self.moved_key(stored), "", "EX", str(self.moved_key_ttl)),
+                ],
+                transaction=True,
+            )
             if not deleted and created:
                 # The old id was gone: another request ended the session
                 # (or moved it) meanwhile, and a move must not bring it back
@@ -561,13 +629,13 @@ class RedisSessionInterface(SessionInterface):
                 # the write now is safe. (Nothing deleted and nothing
                 # created is this very move applied once already, its
                 # answer lost and the command retried: a success.)
-                client.delete(key)
+                self.execute(app, "DEL", key)
                 self._ended_elsewhere(app)
                 return False
         # XX: only while the session still exists. A concurrent request
         # that logged out (deleted it) or regenerated its id must not see it
         # brought back by a request that still had the old id.
-        elif not client.set(key, payload, ex=ttl, xx=True):
+        elif not self.execute(app, "SET", key, payload, "EX", str(ttl), "XX"):
             self._ended_elsewhere(app)
             return False
         session.stored_sid = session.sid
@@ -595,7 +663,7 @@ class RedisSessionInterface(SessionInterface):
         if stored is None:
             return
         session.stored_sid = None
-        if not self.get_redis(app).delete(self.session_key(stored)):
+        if not self.execute(app, "DEL", self.session_key(stored)):
             app.logger.debug(
                 "The session was ended or given a new id by another request"
                 " while this one emptied it: its cookie is left as it is"

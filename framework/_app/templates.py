@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import typing as t
 
-from .. import interfaces
+from .. import interfaces, templating
 from .. import typing as ft
 from ..ctx import _cv_context, _with_request_beneath
 from ..scaffold import setupmethod
@@ -73,13 +73,10 @@ class TemplateMethods:
 
         return DispatchingJinjaLoader(t.cast("AppLike", self))
 
-    def select_jinja_autoescape(self, filename: str | None) -> bool:
-        """Whether to autoescape a template: templates from strings, and
-        files ending in ``.html``, ``.htm``, ``.xml``, ``.xhtml`` or
-        ``.svg``."""
-        if filename is None:
-            return True
-        return filename.endswith((".html", ".htm", ".xml", ".xhtml", ".svg"))
+    #: Whether to autoescape a template: templates from strings, and files
+    #: ending in ``.html``, ``.htm``, ``.xml``, ``.xhtml`` or ``.svg``;
+    #: override it Flask-style to change the rule.
+    select_jinja_autoescape = templating.select_jinja_autoescape
 
     def update_template_context(self, context: dict[str, t.Any]) -> None:
         """Add what the context processors return to ``context``, without

@@ -58,11 +58,9 @@ The differences that remain:
 
 from __future__ import annotations
 
-import codecs
 import json
 import re
 import typing as t
-from json.encoder import encode_basestring_ascii
 
 try:
     import orjson
@@ -72,6 +70,7 @@ except ImportError as error:  # pragma: no cover - orjson is a dev dependency
         " pip install orjson (the 'orjson' extra)."
     ) from error
 
+from .escape import escape_non_ascii
 from .provider import JSONProvider, default
 
 if t.TYPE_CHECKING:  # pragma: no cover
@@ -98,44 +97,6 @@ _DUMPS_KWARGS = frozenset(
 #: text, this search 8 us; the ``0.0000`` search 5 us against 7 us.
 _SHORT_EXPONENT = re.compile(rb"e-[0-9](?![0-9])").search
 _LEADING_ZEROS = re.compile(rb"0\.0000").search
-
-
-def _escape_run(error: UnicodeError) -> tuple[str, int]:
-    r"""The codec error handler of :func:`_escape_non_ascii`: a run of
-    non-ASCII characters as ``\uXXXX`` escapes."""
-    if not isinstance(error, UnicodeEncodeError):  # pragma: no cover
-        raise error
-    run = error.object[error.start : error.end]
-    return encode_basestring_ascii(run)[1:-1], error.end
-
-
-_ESCAPE_RUNS = "framework.json.orjson.escape"
-codecs.register_error(_ESCAPE_RUNS, _escape_run)
-
-
-def _escape_non_ascii(body: bytes) -> bytes:
-    r"""Escape the non-ASCII characters and DEL of orjson's output as
-    ``ensure_ascii`` does; they only occur in strings.
-
-    A few of them (the usual case: names and places in ASCII data) are
-    escaped run by run, by an error handler of the ASCII codec. Many of them
-    are escaped all at once: the whole output is escaped as if it were one
-    string, by the standard library's C function, and the escapes that are
-    not about those characters are undone: ``\\``, ``\"``, and ``\n`` for
-    the newlines of indented output (strings hold no raw newline). Every
-    backslash of the escaped text starts an escape, so the ``\\`` found from
-    the left are whole escapes; they are replaced first, by NUL, which the
-    escaped text cannot hold, and restored last, after which the ``\"`` and
-    ``\n`` left are whole escapes too.
-    """
-    text = body.decode()
-    # A run costs a call of the handler, a byte of the escape-all path a few
-    # nanoseconds; a non-ASCII character has at least one byte more than 1.
-    if (len(body) - len(text)) * 64 <= len(body):
-        return text.replace("\x7f", "\\u007f").encode("ascii", _ESCAPE_RUNS)
-    text = encode_basestring_ascii(text)[1:-1]
-    text = text.replace("\\\\", "\x00").replace('\\"', '"').replace("\\n", "\n")
-    return text.replace("\x00", "\\").encode()
 
 
 def _layout(indent: t.Any, separators: t.Any) -> int | None:
@@ -218,7 +179,7 @@ class OrjsonProvider(JSONProvider):
             )
             return f"{text}\n".encode() if newline else text.encode()
         if ensure_ascii and (not body.isascii() or b"\x7f" in body):
-            return _escape_non_ascii(body)
+            return escape_non_ascii(body)
         return body
 
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:

@@ -1,0 +1,238 @@
+r"""A fast JSON provider backed by `msgspec <https://jcristharif.com/msgspec/>`_.
+
+Layer 2. Install msgspec (the ``msgspec`` extra) and switch it on where the
+app is created, ``App(__name__, json=MsgspecProvider())``; Flask's ways work
+too: ``json_provider_class = MsgspecProvider`` on an ``App`` subclass, or
+``app.json = MsgspecProvider(app)`` before the first request. The manual's
+:doc:`/strategies` page compares it with the default provider case by case.
+
+:class:`MsgspecProvider` has the options of
+:class:`~framework.json.provider.DefaultJSONProvider` (``default``,
+``ensure_ascii``, ``sort_keys``, ``compact``, ``mimetype``) and the default
+provider's layout: responses are compact (``{"a":1}``) or indented by 2
+spaces with ``": "`` after keys, and end with a newline; ``dumps(obj)``
+writes ``json.dumps``'s ``", "`` and ``": "``; with ``ensure_ascii`` (the
+default) non-ASCII characters and DEL are escaped as ``\uXXXX`` after
+msgspec wrote UTF-8. What msgspec refuses (keys that are not strings while
+keys are sorted, float subclasses, circular references, types that
+``default`` refuses) is written by the standard library exactly as the
+default provider writes it, or refused with its error.
+
+Unlike :mod:`framework.json.orjson`, it does not make msgspec write the
+default provider's bytes where msgspec has a format of its own; these are
+the differences (each is a row of the table in :doc:`/strategies`):
+
+- ``NaN`` and ``±Infinity`` are written as ``null``.
+- ``enum.Enum`` members are written as their value, without calling
+  :attr:`~MsgspecProvider.default`.
+- dates, datetimes and times are written in ISO 8601 (RFC 3339):
+  ``"2024-02-29"``, ``"2024-02-29T12:00:00Z"``, ``"01:02:00"``, not as HTTP
+  dates; ``time`` is written, not refused.
+- ``bytes`` are written as base64 strings, sets and frozensets as arrays,
+  where the default provider refuses them.
+- attrs instances leave out their private (``_name``) attributes.
+- floats are the same numbers in another spelling: ``1e16``, ``1e-7`` and
+  ``0.00001`` where Python writes ``1e+16``, ``1e-07`` and ``1e-05``.
+- with ``sort_keys`` off, ``date``, ``datetime`` and ``UUID`` keys are
+  written as strings; the default provider refuses them.
+- :meth:`~MsgspecProvider.loads` is strict: it refuses ``NaN``/``Infinity``
+  literals, lone surrogate escapes, a UTF-8 BOM, UTF-16/32 documents and
+  numbers beyond a float's range (a 400 in ``request.get_json()``); it
+  reads integers beyond 64 bits exactly. It takes no keyword arguments.
+- :meth:`~MsgspecProvider.dumps` takes only ``default``, ``ensure_ascii``,
+  ``sort_keys``, ``indent`` and ``separators``.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as t
+
+try:
+    import msgspec
+except ImportError as error:  # pragma: no cover - msgspec is a dev dependency
+    raise ImportError(
+        "framework.json.msgspec needs the 'msgspec' package; install it with"
+        " pip install msgspec (the 'msgspec' extra)."
+    ) from error
+
+from .escape import escape_non_ascii
+from .provider import JSONProvider, default
+
+if t.TYPE_CHECKING:  # pragma: no cover
+    from ..wrappers import Response
+
+__all__ = ["MsgspecProvider"]
+
+# The layouts msgspec writes, as ``msgspec.json.format``'s indent: compact
+# (separators=(",", ":")), json.dumps's default (", " and ": " on one line)
+# and indent=2.
+_COMPACT = -1
+_SPACED = 0
+_INDENT_2 = 2
+
+_DUMPS_KWARGS = frozenset(
+    {"default", "ensure_ascii", "sort_keys", "indent", "separators"}
+)
+
+#: What msgspec raises for a value it does not write: an unsupported type
+#: ``default`` refuses, keys that are not strings (while sorting), nesting
+#: too deep or circular.
+_REFUSED = (TypeError, msgspec.EncodeError, RecursionError, OverflowError)
+
+
+def _layout(indent: t.Any, separators: t.Any) -> int | None:
+    """The layout msgspec can write for these ``json.dumps`` arguments, or
+    ``None`` when only the standard library can."""
+    if separators is not None:
+        try:
+            separators = tuple(separators)
+        except TypeError:
+            return None
+    if indent is None:
+        if separators is None or separators == (", ", ": "):
+            return _SPACED
+        return _COMPACT if separators == (",", ":") else None
+    two_spaces = (indent == 2 and type(indent) is int) or indent == "  "
+    if two_spaces and (separators is None or separators == (",", ": ")):
+        return _INDENT_2
+    return None
+
+
+class MsgspecProvider(JSONProvider):
+    """A JSON provider that serializes with msgspec, in the default
+    provider's layout; see the module documentation for where its output
+    differs.
+
+    Options are plain attributes, read on each call, so they may be changed
+    on ``app.json`` at any time before or during setup.
+    """
+
+    #: The function called for objects msgspec does not serialize itself.
+    default: t.Callable[[t.Any], t.Any] = staticmethod(default)
+    #: Escape non-ASCII characters as ``\uXXXX`` escapes.
+    ensure_ascii: bool = True
+    #: Sort the keys of objects, which makes output stable for caching.
+    sort_keys: bool = True
+    #: ``True`` for compact output, ``False`` for indented output, ``None`` for
+    #: indented in debug mode and compact otherwise (responses only).
+    compact: bool | None = None
+    #: The mimetype of JSON responses.
+    mimetype: str = "application/json"
+
+    #: The last encoder made, with the ``default`` and ``sort_keys`` it was
+    #: made for: an encoder is made once, not per call.
+    _encoder: tuple[t.Any, bool, msgspec.json.Encoder] | None = None
+
+    def _encoder_for(
+        self, default: t.Callable[[t.Any], t.Any] | None, sort_keys: bool
+    ) -> msgspec.json.Encoder:
+        """An encoder calling ``default`` for what msgspec cannot write."""
+        kept = self._encoder
+        if kept is not None and kept[0] is default and kept[1] is sort_keys:
+            return kept[2]
+        encoder = msgspec.json.Encoder(
+            enc_hook=default, order="sorted" if sort_keys else None
+        )
+        self._encoder = (default, sort_keys, encoder)
+        return encoder
+
+    def _encode(
+        self,
+        obj: t.Any,
+        default: t.Callable[[t.Any], t.Any] | None,
+        ensure_ascii: bool,
+        sort_keys: bool,
+        layout: int,
+        newline: bool = False,
+    ) -> bytes:
+        """Serialize ``obj`` in ``layout``; what msgspec refuses, as the
+        standard library writes it."""
+        try:
+            body = self._encoder_for(default, sort_keys).encode(obj)
+        except _REFUSED:
+            body = None
+        if body is None:
+            # Called outside the except block, so that the default
+            # provider's error is not chained to msgspec's.
+            text = json.dumps(
+                obj,
+                default=default,
+                ensure_ascii=ensure_ascii,
+                sort_keys=sort_keys,
+                indent=2 if layout == _INDENT_2 else None,
+                separators=(",", ":") if layout == _COMPACT else None,
+            )
+            return f"{text}\n".encode() if newline else text.encode()
+        if layout != _COMPACT:
+            body = msgspec.json.format(body, indent=layout)
+        if ensure_ascii and (not body.isascii() or b"\x7f" in body):
+            body = escape_non_ascii(body)
+        return body + b"\n" if newline else body
+
+    def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
+        """Serialize ``obj`` with the provider's options, in the layout of
+        ``json.dumps`` with the same arguments.
+
+        :param kwargs: ``default``, ``ensure_ascii`` and ``sort_keys``
+            override the provider's options; ``indent`` and ``separators``
+            are those of ``json.dumps``. Other arguments raise ``TypeError``.
+        """
+        unknown = kwargs.keys() - _DUMPS_KWARGS
+        if unknown:
+            names = ", ".join(sorted(unknown))
+            raise TypeError(
+                f"{type(self).__name__}.dumps() does not take {names}; it takes"
+                " default, ensure_ascii, indent, separators and sort_keys."
+                " Use DefaultJSONProvider for the other json.dumps arguments."
+            )
+        default = kwargs.get("default", self.default)
+        ensure_ascii = bool(kwargs.get("ensure_ascii", self.ensure_ascii))
+        sort_keys = bool(kwargs.get("sort_keys", self.sort_keys))
+        indent = kwargs.get("indent")
+        separators = kwargs.get("separators")
+        layout = _layout(indent, separators)
+        if layout is None:
+            return json.dumps(
+                obj,
+                default=default,
+                ensure_ascii=ensure_ascii,
+                sort_keys=sort_keys,
+                indent=indent,
+                separators=separators,
+            )
+        return self._encode(obj, default, ensure_ascii, sort_keys, layout).decode()
+
+    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
+        """Deserialize with ``msgspec.json.decode``. Invalid JSON, invalid
+        UTF-8 and numbers out of range raise ``msgspec.DecodeError``, a
+        ``ValueError``; it takes no keyword arguments."""
+        if kwargs:
+            names = ", ".join(sorted(kwargs))
+            raise TypeError(
+                f"{type(self).__name__}.loads() takes no keyword arguments (got"
+                f" {names}); use DefaultJSONProvider for json.loads arguments."
+            )
+        return msgspec.json.decode(s)
+
+    def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
+        """A JSON response; indented in debug mode unless :attr:`compact`
+        says otherwise."""
+        payload = self._payload(args, kwargs)
+        compact = self.compact
+        if compact is None:
+            compact = not self.app.debug
+        if type(self).dumps is MsgspecProvider.dumps:
+            body = self._encode(
+                payload,
+                self.default,
+                self.ensure_ascii,
+                self.sort_keys,
+                _COMPACT if compact else _INDENT_2,
+                newline=True,
+            )
+        elif compact:
+            body = f"{self.dumps(payload, separators=(',', ':'))}\n".encode()
+        else:
+            body = f"{self.dumps(payload, indent=2)}\n".encode()
+        return self._json_response(body, self.mimetype)
