@@ -419,30 +419,52 @@ class Request(_WerkzeugRequest):
         get = environ.get
         self.method = get("REQUEST_METHOD", "GET").upper()
         self.scheme = get("wsgi.url_scheme", "http")
-        name = get("SERVER_NAME")
-        if name is None:
-            self.server = None
+        # The WSGI strings carry UTF-8 bytes as latin-1 code points; an
+        # ASCII string reads the same either way.
+        root = get("SCRIPT_NAME")
+        if not root:
+            self.root_path = ""
+        elif root.isascii():
+            self.root_path = root.rstrip("/")
         else:
-            try:
-                port: int | None = int(get("SERVER_PORT"))  # type: ignore[arg-type]
-            except (TypeError, ValueError):  # a Unix socket
-                port = None
-            self.server = (name, port)
-        # The WSGI strings carry UTF-8 bytes as latin-1 code points.
-        root = (get("SCRIPT_NAME") or "").encode("latin1")
-        self.root_path = root.decode(errors="replace").rstrip("/")
-        path = (get("PATH_INFO") or "").encode("latin1")
-        self.path = "/" + path.decode(errors="replace").lstrip("/")
+            self.root_path = root.encode("latin1").decode(errors="replace").rstrip("/")
+        path = get("PATH_INFO") or ""
+        if not path.isascii():
+            path = path.encode("latin1").decode(errors="replace")
+        self.path = "/" + path.lstrip("/")
         self.query_string = get("QUERY_STRING", "").encode("latin1")
-        headers = EnvironHeaders.__new__(EnvironHeaders)
-        headers._list = []
-        headers.environ = environ
-        self.headers = headers
+        # server and headers are made on first read (see below).
         self.remote_addr = get("REMOTE_ADDR")
         self.environ = environ
         self.shallow = shallow
         if populate_request and not shallow:
             environ["werkzeug.request"] = self
+
+    @_Cached
+    def server(self) -> tuple[str, int | None] | None:
+        """The server's address, ``(host, port)``; the port is ``None`` for
+        a Unix socket, the whole is ``None`` when the server gave none.
+        Made from the environ on first read (PERF: hello; most requests
+        never read it)."""
+        environ = self.environ
+        name = environ.get("SERVER_NAME")
+        if name is None:
+            return None
+        try:
+            port: int | None = int(environ.get("SERVER_PORT"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):  # a Unix socket
+            port = None
+        return (name, port)
+
+    @_Cached
+    def headers(self) -> Headers:
+        """The request headers, read-only, by case-insensitive name. Made
+        on first read (PERF: hello; they read the environ, which most
+        requests' code reads directly)."""
+        headers = EnvironHeaders.__new__(EnvironHeaders)
+        headers._list = []
+        headers.environ = self.environ
+        return headers
 
     @classmethod
     def from_scope(
