@@ -416,29 +416,56 @@ class Request(_WerkzeugRequest):
         """
         # PERF: hello; werkzeug's constructor runs in seven frames (its
         # sansio base, the headers' two, the server, the two decodings).
-        get = environ.get
-        self.method = get("REQUEST_METHOD", "GET").upper()
-        self.scheme = get("wsgi.url_scheme", "http")
+        # PERF: hello; only what every request reads is set here: the rest
+        # (scheme, root_path, query_string, remote_addr, server, headers)
+        # is made from the environ on first read, below.
+        self.method = environ.get("REQUEST_METHOD", "GET").upper()
         # The WSGI strings carry UTF-8 bytes as latin-1 code points; an
         # ASCII string reads the same either way.
-        root = get("SCRIPT_NAME")
-        if not root:
-            self.root_path = ""
-        elif root.isascii():
-            self.root_path = root.rstrip("/")
-        else:
-            self.root_path = root.encode("latin1").decode(errors="replace").rstrip("/")
-        path = get("PATH_INFO") or ""
+        path = environ.get("PATH_INFO") or ""
         if not path.isascii():
             path = path.encode("latin1").decode(errors="replace")
         self.path = "/" + path.lstrip("/")
-        self.query_string = get("QUERY_STRING", "").encode("latin1")
-        # server and headers are made on first read (see below).
-        self.remote_addr = get("REMOTE_ADDR")
+        # Raise UnicodeError now, as werkzeug's constructor would, for a
+        # string no request can be built from (the app answers 400),
+        # rather than when it is read.
+        text = environ.get("QUERY_STRING")
+        if text and not text.isascii():
+            text.encode("latin1")
+        text = environ.get("SCRIPT_NAME")
+        if text and not text.isascii():
+            text.encode("latin1")
         self.environ = environ
-        self.shallow = shallow
-        if populate_request and not shallow:
+        if shallow:
+            self.shallow = True
+        elif populate_request:
             environ["werkzeug.request"] = self
+
+    @_Cached
+    def scheme(self) -> str:
+        """The URL scheme of the request, ``http`` or ``https``."""
+        return self.environ.get("wsgi.url_scheme", "http")  # type: ignore[no-any-return]
+
+    @_Cached
+    def root_path(self) -> str:
+        """The path the app is mounted at, without a trailing slash
+        (``SCRIPT_NAME``)."""
+        root = self.environ.get("SCRIPT_NAME")
+        if not root:
+            return ""
+        if not root.isascii():
+            root = root.encode("latin1").decode(errors="replace")
+        return root.rstrip("/")  # type: ignore[no-any-return]
+
+    @_Cached
+    def query_string(self) -> bytes:
+        """The raw query string, the part of the URL after ``?``."""
+        return self.environ.get("QUERY_STRING", "").encode("latin1")  # type: ignore[no-any-return]
+
+    @_Cached
+    def remote_addr(self) -> str | None:
+        """The client's address, as the server gives it."""
+        return self.environ.get("REMOTE_ADDR")
 
     @_Cached
     def server(self) -> tuple[str, int | None] | None:
@@ -1395,16 +1422,22 @@ class Response(_WerkzeugResponse):
         :param status: the full status line, e.g. ``"404 NOT FOUND"``.
         """
         self = cls.__new__(cls)
-        header_list = [
-            ("Content-Type", content_type),
-            ("Content-Length", str(len(body))),
-        ]
+        # PERF: hello; str() of an int and int() of a status line cost
+        # more than the rest of this method: both are looked up.
+        size = len(body)
+        length = _LENGTH_TEXT[size] if size < _LENGTHS_KEPT else str(size)
+        header_list = [("Content-Type", content_type), ("Content-Length", length)]
         # Not ResponseHeaders(): its __init__ only makes the list replaced here.
         headers = ResponseHeaders.__new__(ResponseHeaders)
         headers._list = header_list.copy()
         self.headers = headers
         self._status = status
-        self._status_code = int(status[:3])
+        code = _STATUS_CODES.get(status)
+        if code is None:
+            code = int(status[:3])
+            if len(_STATUS_CODES) < _NAMES_KEPT:
+                _STATUS_CODES[status] = code
+        self._status_code = code
         self.direct_passthrough = False
         self._on_close = []
         body_list = [body]
@@ -1481,6 +1514,15 @@ class Response(_WerkzeugResponse):
         if ctx is None:
             return super().max_cookie_size
         return ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
+
+
+#: The Content-Length values of bodies shorter than this many bytes are
+#: made once, in :data:`_LENGTH_TEXT`.
+_LENGTHS_KEPT = 2048
+_LENGTH_TEXT = [str(size) for size in range(_LENGTHS_KEPT)]
+#: The status codes of status lines :meth:`Response.fast` was given; few,
+#: and bounded all the same.
+_STATUS_CODES: dict[str, int] = {}
 
 
 #: ASGI header names (lowercase bytes) of response header names seen;
