@@ -54,7 +54,7 @@ def context_proxy(
     active = _cv_context.get
 
     def __getattribute__(self: t.Any, name: str) -> t.Any:
-        if name[:1] == "_":
+        if name and name[0] == "_":
             return object.__getattribute__(self, name)
         ctx = active(None)
         if ctx is None:
@@ -75,7 +75,7 @@ def context_proxy(
             raise ValueError(f"context_proxy(made={made!r}): only '_g' is known")
 
         def __getattribute__(self: t.Any, name: str) -> t.Any:
-            if name[:1] == "_":
+            if name and name[0] == "_":
                 return object.__getattribute__(self, name)
             ctx = active(None)
             if ctx is None:
