@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import json as _stdlib_json
 import logging
-import operator
 import re
 import sys
 import typing as t
@@ -1133,8 +1132,6 @@ def scopes_outer_first(blueprint: str | None) -> list[str | None]:
 #: An HTTP header name: a token (RFC 9110), so no spaces, colons, CR or LF.
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _NEWLINE = re.compile(r"[\r\n]")
-#: The name of a ``(name, value)`` header pair.
-_first = operator.itemgetter(0)
 #: Header names found valid by :meth:`ResponseHeaders.__setitem__`;
 #: bounded, so that made-up names can't grow it without end.
 _CHECKED_NAMES: set[str] = set()
@@ -1212,21 +1209,17 @@ class ResponseHeaders(Headers):
             if "\n" in value or "\r" in value:
                 raise ValueError("Header values must not contain newline characters.")
             headers = self._list
+            size = len(key)
             lowered = key.lower()
-            # PERF: hooks benchmark; the names are lowered and compared by
-            # C code, and only a name already there takes the Python loop.
-            if lowered not in map(str.lower, map(_first, headers)):
-                headers.append((key, value))
-                return
             for index, (name, _) in enumerate(headers):
-                if name.lower() == lowered:
+                if len(name) == size and name.lower() == lowered:
                     headers[index] = (key, value)
-                    later = headers[index + 1 :]
-                    if lowered in map(str.lower, map(_first, later)):
-                        headers[index + 1 :] = [
-                            h for h in later if h[0].lower() != lowered
-                        ]
+                    headers[index + 1 :] = [
+                        h for h in headers[index + 1 :] if h[0].lower() != lowered
+                    ]
                     return
+            headers.append((key, value))
+            return
         if isinstance(key, str):
             # werkzeug's __setitem__ calls set(), which checks the name:
             # once, not twice.
@@ -1566,10 +1559,18 @@ def _plain_headers(headers: Headers) -> bool:
     if type(headers) is not ResponseHeaders:
         # Replaced by an object whose names were never checked.
         return False
-    # PERF: hooks benchmark; the names lowered and searched by C code.
-    names = list(map(str.lower, map(_first, headers._list)))
-    return (
-        "content-length" in names
-        and "location" not in names
-        and "content-location" not in names
-    )
+    has_length = False
+    # PERF: hooks benchmark; only names of the lengths looked for are
+    # lowered.
+    for key, _ in headers._list:
+        size = len(key)
+        if size == 14:
+            if key == "Content-Length" or key.lower() == "content-length":
+                has_length = True
+        elif (size == 8 or size == 16) and key.lower() in _REWRITTEN:
+            return False
+    return has_length
+
+
+#: The headers werkzeug's WSGI header pass may rewrite, lowercase.
+_REWRITTEN = frozenset({"location", "content-location"})
