@@ -160,11 +160,13 @@ class Dispatcher:
     _loop_plans: dict[t.Any, LoopPlan | None] = field(factory=dict, init=False)
     # Endpoints of class-based views, planned per HTTP method.
     _per_method: set[str] = field(factory=set, init=False)
-    # PERF: hello; whether the app's pipeline runs this dispatcher's own
-    # preprocess/process_response with nothing for them to do (no hook at
-    # all, no override), so full_dispatch and finalize skip their frames.
-    _no_preprocess: bool = field(default=False, init=False)
-    _no_after_hooks: bool = field(default=False, init=False)
+    # PERF: hello and hooks benchmarks; when the app's pipeline runs this
+    # dispatcher's own preprocess/process_response and no blueprint has
+    # hooks, the app's before_request and after_request hooks (maybe
+    # none), which full_dispatch and finalize then run inline, without
+    # the frames of those steps; ``None`` otherwise.
+    _flat_before: Hooks | None = field(default=None, init=False)
+    _flat_after: Hooks | None = field(default=None, init=False)
     # No reference to the app is kept: the app owns its dispatcher, and a
     # back-reference would make the pair a cycle that only the cycle
     # collector frees. Each request brings the app in ``ctx.app``.
@@ -205,18 +207,20 @@ class Dispatcher:
         )
         self._app_hooks = hooks = self._compile(app, None)
         pipeline = getattr(app, "pipeline", None)
-        self._no_preprocess = (
-            not self._has_blueprint_hooks
+        self._flat_before = (
+            hooks.before_request
+            if not self._has_blueprint_hooks
             and not hooks.url_value_preprocessors
-            and not hooks.before_request
             and _own_step(pipeline, "preprocess", self, Dispatcher.preprocess)
+            else None
         )
-        self._no_after_hooks = (
-            not self._has_blueprint_hooks
-            and not hooks.after_request
+        self._flat_after = (
+            hooks.after_request
+            if not self._has_blueprint_hooks
             and _own_step(
                 pipeline, "process_response", self, Dispatcher.process_response
             )
+            else None
         )
         self._teardown_appcontext = tuple(
             reversed([app.ensure_sync(f) for f in app.teardown_appcontext_funcs])
@@ -275,7 +279,17 @@ class Dispatcher:
         try:
             if signals.request_started.receivers:
                 signals.request_started.send(app, _async_wrapper=app.ensure_sync)
-            rv = None if self._no_preprocess else pipeline.preprocess(ctx)
+            before = self._flat_before
+            if before is None:
+                rv = pipeline.preprocess(ctx)
+            else:
+                # What preprocess would do: the hooks, in order, until one
+                # returns a value.
+                rv = None
+                for func in before:
+                    rv = func()
+                    if rv is not None:
+                        break
             if rv is None:
                 rv = pipeline.dispatch(ctx)
         except Exception as e:
@@ -358,8 +372,12 @@ class Dispatcher:
         pipeline = app.pipeline
         response = pipeline.make_response(ctx, rv)
         try:
-            if self._no_after_hooks and not ctx._after_request_functions:
-                # What process_response would do: only the session.
+            after = self._flat_after
+            if after is not None and not ctx._after_request_functions:
+                # What process_response would do: the hooks, then the
+                # session.
+                for func in after:
+                    response = func(response)
                 app.save_request_session(ctx, response)
             else:
                 response = pipeline.process_response(ctx, response)

@@ -46,13 +46,15 @@ def context_proxy(
         context.
     :param made: a plain attribute of the context holding the object once
         ``attribute`` (a property) made it, ``None`` before: read first,
-        so that the property's frame runs only until then.
+        so that the property's frame runs only until then. Only ``"_g"``
+        (``g``'s) is supported; it is read as a plain attribute.
+    :raise ValueError: ``made`` is another name.
     """
     target = operator.attrgetter(attribute)
     active = _cv_context.get
 
     def __getattribute__(self: t.Any, name: str) -> t.Any:
-        if name[:1] == "_":
+        if name and name[0] == "_":
             return object.__getattribute__(self, name)
         ctx = active(None)
         if ctx is None:
@@ -67,23 +69,25 @@ def context_proxy(
 
     if made is not None:
         # PERF: hooks benchmark; the same, without the property's frame
-        # once the object exists.
-        slot = operator.attrgetter(made)
+        # once the object exists. ``_g``, the one slot made for, is read
+        # directly: an attribute load is cheaper than an attrgetter call.
+        if made != "_g":
+            raise ValueError(f"context_proxy(made={made!r}): only '_g' is known")
 
         def __getattribute__(self: t.Any, name: str) -> t.Any:
-            if name[:1] == "_":
+            if name and name[0] == "_":
                 return object.__getattribute__(self, name)
             ctx = active(None)
             if ctx is None:
                 raise RuntimeError(unbound_message)
-            found = slot(ctx)
+            found = ctx._g
             return getattr(target(ctx) if found is None else found, name)
 
         def __setattr__(self: t.Any, name: str, value: t.Any) -> None:
             ctx = active(None)
             if ctx is None:
                 raise RuntimeError(unbound_message)
-            found = slot(ctx)
+            found = ctx._g
             setattr(target(ctx) if found is None else found, name, value)
 
     proxy_class = type(

@@ -28,7 +28,6 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.formparser import FormDataParser as _WerkzeugFormDataParser
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.urls import iri_to_uri
-from werkzeug.utils import cached_property
 from werkzeug.wrappers import Request as _WerkzeugRequest
 from werkzeug.wrappers import Response as _WerkzeugResponse
 
@@ -36,9 +35,10 @@ from .bodies import (
     FormDataParser,
     ReadBody,
     StreamedBody,
+    empty_multidict,
+    fields_multidict,
     input_stream,
     parse_urlencoded,
-    query_fields,
 )
 from .ctx import _cv_context
 from .streams import AsyncBody
@@ -49,7 +49,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from http import HTTPStatus
 
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
-    from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+    from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
     from werkzeug.routing import Rule
 
 # DebugFilesKeyError and attach_enctype_error_multidict are defined here, by
@@ -101,6 +101,10 @@ class _Limit:
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
         self.werkzeug_default = getattr(_WerkzeugRequest, name)
+        #: The attribute holding a value assigned on the request; the
+        #: class's ``None`` until then.
+        self.assigned = f"_assigned_{name}"
+        setattr(owner, self.assigned, None)
 
     @t.overload
     def __get__(self, request: None, owner: type) -> _Limit: ...
@@ -111,7 +115,9 @@ class _Limit:
     def __get__(self, request: object | None, owner: type) -> _Limit | int | None:
         if request is None:
             return self
-        assigned = request.__dict__.get(self.name)
+        # An attribute of its own, not __dict__ (which reading would make
+        # on CPython 3.11, about 1 us).
+        assigned = getattr(request, self.assigned)
         if assigned is not None:
             return assigned  # type: ignore[no-any-return]
         ctx = _cv_context.get(None)
@@ -120,7 +126,42 @@ class _Limit:
         return ctx.app.config[self.config_key]  # type: ignore[no-any-return]
 
     def __set__(self, request: object, value: int | None) -> None:
-        request.__dict__[self.name] = value
+        setattr(request, self.assigned, value)
+
+
+_T = t.TypeVar("_T")
+
+
+class _Cached(t.Generic[_T]):
+    """A request attribute computed on first read and kept on the instance,
+    as werkzeug's ``cached_property`` does; ``del request.form`` forgets
+    it, and assigning one replaces it.
+
+    PERF: form post and JSON body in benchmarks. werkzeug's is a data
+    descriptor: every read of ``request.form`` runs its ``__get__`` frame,
+    and the first one reads the instance's ``__dict__`` (on CPython 3.11
+    that turns the inline attribute values into a dict). This one has no
+    ``__set__``: the value is an ordinary instance attribute, found before
+    the descriptor on later reads, with no Python frame.
+    """
+
+    def __init__(self, compute: t.Callable[[t.Any], _T]) -> None:
+        self.compute = compute
+        self.__doc__ = compute.__doc__
+        self.__name__ = compute.__name__
+
+    @t.overload
+    def __get__(self, request: None, owner: type) -> _Cached[_T]: ...
+
+    @t.overload
+    def __get__(self, request: object, owner: type) -> _T: ...
+
+    def __get__(self, request: object | None, owner: type) -> _Cached[_T] | _T:
+        if request is None:
+            return self
+        value = self.compute(request)
+        setattr(request, self.__name__, value)
+        return value
 
 
 class DebugFilesKeyError(KeyError, AssertionError):
@@ -353,6 +394,9 @@ class Request(_WerkzeugRequest):
     # dict (-1 us per request).
     #: Whether the form was parsed (there may be files to close).
     _form_loaded = False
+    #: Whether the form was an urlencoded body parsed here, which has no
+    #: files to close.
+    _form_urlencoded = False
     #: Whether the environ of a request from a scope was built.
     _environ_made = False
 
@@ -372,33 +416,82 @@ class Request(_WerkzeugRequest):
         """
         # PERF: hello; werkzeug's constructor runs in seven frames (its
         # sansio base, the headers' two, the server, the two decodings).
-        get = environ.get
-        self.method = get("REQUEST_METHOD", "GET").upper()
-        self.scheme = get("wsgi.url_scheme", "http")
-        name = get("SERVER_NAME")
+        # PERF: hello; only what every request reads is set here: the rest
+        # (scheme, root_path, query_string, remote_addr, server, headers)
+        # is made from the environ on first read, below.
+        self.method = environ.get("REQUEST_METHOD", "GET").upper()
+        # The WSGI strings carry UTF-8 bytes as latin-1 code points; an
+        # ASCII string reads the same either way.
+        path = environ.get("PATH_INFO") or ""
+        if not path.isascii():
+            path = path.encode("latin1").decode(errors="replace")
+        self.path = "/" + path.lstrip("/")
+        # Raise UnicodeError now, as werkzeug's constructor would, for a
+        # string no request can be built from (the app answers 400),
+        # rather than when it is read.
+        text = environ.get("QUERY_STRING")
+        if text and not text.isascii():
+            text.encode("latin1")
+        text = environ.get("SCRIPT_NAME")
+        if text and not text.isascii():
+            text.encode("latin1")
+        self.environ = environ
+        if shallow:
+            self.shallow = True
+        elif populate_request:
+            environ["werkzeug.request"] = self
+
+    @_Cached
+    def scheme(self) -> str:
+        """The URL scheme of the request, ``http`` or ``https``."""
+        return self.environ.get("wsgi.url_scheme", "http")  # type: ignore[no-any-return]
+
+    @_Cached
+    def root_path(self) -> str:
+        """The path the app is mounted at, without a trailing slash
+        (``SCRIPT_NAME``)."""
+        root = self.environ.get("SCRIPT_NAME")
+        if not root:
+            return ""
+        if not root.isascii():
+            root = root.encode("latin1").decode(errors="replace")
+        return root.rstrip("/")  # type: ignore[no-any-return]
+
+    @_Cached
+    def query_string(self) -> bytes:
+        """The raw query string, the part of the URL after ``?``."""
+        return self.environ.get("QUERY_STRING", "").encode("latin1")  # type: ignore[no-any-return]
+
+    @_Cached
+    def remote_addr(self) -> str | None:
+        """The client's address, as the server gives it."""
+        return self.environ.get("REMOTE_ADDR")
+
+    @_Cached
+    def server(self) -> tuple[str, int | None] | None:
+        """The server's address, ``(host, port)``; the port is ``None`` for
+        a Unix socket, the whole is ``None`` when the server gave none.
+        Made from the environ on first read (PERF: hello; most requests
+        never read it)."""
+        environ = self.environ
+        name = environ.get("SERVER_NAME")
         if name is None:
-            self.server = None
-        else:
-            try:
-                port: int | None = int(get("SERVER_PORT"))  # type: ignore[arg-type]
-            except (TypeError, ValueError):  # a Unix socket
-                port = None
-            self.server = (name, port)
-        # The WSGI strings carry UTF-8 bytes as latin-1 code points.
-        root = (get("SCRIPT_NAME") or "").encode("latin1")
-        self.root_path = root.decode(errors="replace").rstrip("/")
-        path = (get("PATH_INFO") or "").encode("latin1")
-        self.path = "/" + path.decode(errors="replace").lstrip("/")
-        self.query_string = get("QUERY_STRING", "").encode("latin1")
+            return None
+        try:
+            port: int | None = int(environ.get("SERVER_PORT"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):  # a Unix socket
+            port = None
+        return (name, port)
+
+    @_Cached
+    def headers(self) -> Headers:
+        """The request headers, read-only, by case-insensitive name. Made
+        on first read (PERF: hello; they read the environ, which most
+        requests' code reads directly)."""
         headers = EnvironHeaders.__new__(EnvironHeaders)
         headers._list = []
-        headers.environ = environ
-        self.headers = headers
-        self.remote_addr = get("REMOTE_ADDR")
-        self.environ = environ
-        self.shallow = shallow
-        if populate_request and not shallow:
-            environ["werkzeug.request"] = self
+        headers.environ = self.environ
+        return headers
 
     @classmethod
     def from_scope(
@@ -522,7 +615,7 @@ class Request(_WerkzeugRequest):
             return bool(self.headers.get("Content-Type"))
         return bool(self.environ.get("CONTENT_TYPE"))
 
-    @cached_property
+    @_Cached
     def stream(self) -> t.IO[bytes]:
         """The request body, read at most once, within its limits.
 
@@ -576,15 +669,44 @@ class Request(_WerkzeugRequest):
             content_type = self.environ.get("CONTENT_TYPE")
         return content_type == "application/json" or super().is_json
 
-    @cached_property
+    def get_json(
+        self, force: bool = False, silent: bool = False, cache: bool = True
+    ) -> t.Any | None:
+        """The body parsed as JSON, with the app's JSON provider; see
+        werkzeug's :meth:`~werkzeug.wrappers.Request.get_json` for the
+        arguments. A body that is not JSON is a 415, invalid JSON a 400
+        (see :meth:`on_json_loading_failed`).
+        """
+        if force or silent or not cache or not _plain_json(type(self)):
+            return super().get_json(force, silent, cache)
+        # PERF: JSON body in benchmark; the usual call, get_json(), in four
+        # frames fewer than werkzeug's: its get_data and the JSON module's.
+        parsed = self._cached_json[0]
+        if parsed is not Ellipsis:
+            return parsed
+        if not self.is_json:
+            return self.on_json_loading_failed(None)
+        data = getattr(self, "_cached_data", None)
+        if data is None:
+            data = self._cached_data = self.stream.read()
+        try:
+            parsed = self.json_module.loads(data)
+        except ValueError as e:
+            parsed = self.on_json_loading_failed(e)
+            self._cached_json = (parsed, self._cached_json[1])
+        else:
+            self._cached_json = (parsed, parsed)
+        return parsed
+
+    @_Cached
     def args(self) -> MultiDict[str, str]:
         """The parsed query string. Invalid UTF-8 stays percent-encoded
         (``%FF``), whether it was sent percent-encoded or as a raw byte
         (werkzeug answers 500 for the raw byte)."""
         query = self.query_string.decode("utf-8", "werkzeug.url_quote")
-        return self.parameter_storage_class(query_fields(query))
+        return fields_multidict(query, self.parameter_storage_class)
 
-    @cached_property
+    @_Cached
     def full_path(self) -> str:
         """The path and the query string, ``/page?q=1``. Invalid UTF-8 in the
         query string stays percent-encoded (werkzeug raises on a raw
@@ -592,7 +714,7 @@ class Request(_WerkzeugRequest):
         query = self.query_string.decode("utf-8", "werkzeug.url_quote")
         return f"{self.path}?{query}"
 
-    @cached_property
+    @_Cached
     def cookies(self) -> ImmutableMultiDict[str, str]:
         """The cookies the client sent, decoded as UTF-8; invalid bytes
         become U+FFFD (werkzeug reads raw bytes as latin-1)."""
@@ -601,6 +723,21 @@ class Request(_WerkzeugRequest):
             header.encode("latin-1", "replace").decode("utf-8", "replace"),
             cls=self.dict_storage_class,
         )
+
+    @_Cached
+    def form(self) -> ImmutableMultiDict[str, str]:
+        """The form fields of a urlencoded or multipart body, parsed on first
+        read (uploaded files are in :attr:`files`); empty for other
+        bodies. A malformed body is a 400, one over the limits a 413."""
+        self._load_form_data()
+        return self.form
+
+    @_Cached
+    def files(self) -> ImmutableMultiDict[str, FileStorage]:
+        """The uploaded files of a multipart body, by field name, parsed on
+        first read; empty for other bodies."""
+        self._load_form_data()
+        return self.files
 
     @property
     def endpoint(self) -> str | None:
@@ -632,7 +769,7 @@ class Request(_WerkzeugRequest):
         context calls it when the request ends."""
         # PERF: hello; werkzeug's close() costs ~1 us even with nothing
         # to close, and most requests never parse a form.
-        if self._form_loaded:
+        if self._form_loaded and not self._form_urlencoded:
             super().close()
 
     def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
@@ -646,7 +783,13 @@ class Request(_WerkzeugRequest):
         raise BadRequest("The request body is not valid JSON.")
 
     def _load_form_data(self) -> None:
-        self._form_loaded = True
+        if self._form_loaded:
+            # Parsed before, unless the form was deleted since (reading
+            # vars() costs, but only here, off the usual path).
+            if "form" in vars(self):
+                return
+        else:
+            self._form_loaded = True
         if self._parse_urlencoded_here():
             multipart = False
         else:
@@ -673,12 +816,15 @@ class Request(_WerkzeugRequest):
         :func:`~framework.bodies.parse_urlencoded` is its parsing.
         """
         cls = type(self)
-        if (
-            cls.form_data_parser_class is not FormDataParser
-            or cls.make_form_data_parser is not _WerkzeugRequest.make_form_data_parser
-            or cls._get_stream_for_parsing
-            is not _WerkzeugRequest._get_stream_for_parsing
-        ):
+        plain = _PLAIN_FORMS.get(cls)
+        if plain is None:
+            plain = _PLAIN_FORMS[cls] = (
+                cls.form_data_parser_class is FormDataParser
+                and cls.make_form_data_parser is _WerkzeugRequest.make_form_data_parser
+                and cls._get_stream_for_parsing
+                is _WerkzeugRequest._get_stream_for_parsing
+            )
+        if not plain:
             return False
         if self._facts is not None and not self._environ_made:
             content_type = self.headers.get("Content-Type")
@@ -686,10 +832,9 @@ class Request(_WerkzeugRequest):
             content_type = self.environ.get("CONTENT_TYPE")
         if content_type != "application/x-www-form-urlencoded":
             return False
-        d = self.__dict__
-        if "form" in d:
-            return True
-        stream = self._get_stream_for_parsing()
+        # What werkzeug's _get_stream_for_parsing does.
+        cached_data = getattr(self, "_cached_data", None)
+        stream = io.BytesIO(cached_data) if cached_data is not None else self.stream
         storage = self.parameter_storage_class
         try:
             form = parse_urlencoded(stream.read(), self.max_form_memory_size, storage)
@@ -697,8 +842,29 @@ class Request(_WerkzeugRequest):
             raise BadRequest(
                 "The application/x-www-form-urlencoded body is malformed."
             ) from e
-        d["stream"], d["form"], d["files"] = stream, form, storage()
+        # Attributes, not __dict__ entries: see _Cached.
+        self.stream = stream
+        self.form = form  # type: ignore[assignment]
+        self.files = empty_multidict(storage)  # type: ignore[assignment]
+        self._form_urlencoded = True
         return True
+
+
+#: Whether each request class reads its body the default way, for
+#: :meth:`Request.get_json`'s fast path; few classes.
+_PLAIN_JSON: dict[type, bool] = {}
+
+
+def _plain_json(cls: type[Request]) -> bool:
+    plain = _PLAIN_JSON.get(cls)
+    if plain is None:
+        plain = _PLAIN_JSON[cls] = cls.get_data is _WerkzeugRequest.get_data
+    return plain
+
+
+#: Whether each request class parses urlencoded forms the default way
+#: (see :meth:`Request._parse_urlencoded_here`); few classes.
+_PLAIN_FORMS: dict[type, bool] = {}
 
 
 def _report_body_error(line: str) -> None:
@@ -966,6 +1132,9 @@ def scopes_outer_first(blueprint: str | None) -> list[str | None]:
 #: An HTTP header name: a token (RFC 9110), so no spaces, colons, CR or LF.
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _NEWLINE = re.compile(r"[\r\n]")
+#: Header names found valid by :meth:`ResponseHeaders.__setitem__`;
+#: bounded, so that made-up names can't grow it without end.
+_CHECKED_NAMES: set[str] = set()
 #: What a cookie name, domain or path may not contain: control characters
 #: (CR and LF among them), and ``;`` which would start a cookie attribute.
 _COOKIE_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f;]")
@@ -1030,15 +1199,20 @@ class ResponseHeaders(Headers):
             # PERF: hooks benchmark; what set() does for a plain name and
             # value, in one frame instead of four: the name's and the
             # value's checks, then the first header of that name replaced
-            # and any later one removed, or the header appended.
-            if _HEADER_NAME.fullmatch(key) is None:
+            # and any later one removed, or the header appended. A name
+            # checked once is remembered; only names of the same length
+            # are lowered to compare.
+            if key not in _CHECKED_NAMES:
                 check_header_name(key)
-            if _NEWLINE.search(value) is not None:
+                if len(_CHECKED_NAMES) < _NAMES_KEPT:
+                    _CHECKED_NAMES.add(key)
+            if "\n" in value or "\r" in value:
                 raise ValueError("Header values must not contain newline characters.")
             headers = self._list
+            size = len(key)
             lowered = key.lower()
             for index, (name, _) in enumerate(headers):
-                if name.lower() == lowered:
+                if len(name) == size and name.lower() == lowered:
                     headers[index] = (key, value)
                     headers[index + 1 :] = [
                         h for h in headers[index + 1 :] if h[0].lower() != lowered
@@ -1248,16 +1422,22 @@ class Response(_WerkzeugResponse):
         :param status: the full status line, e.g. ``"404 NOT FOUND"``.
         """
         self = cls.__new__(cls)
-        header_list = [
-            ("Content-Type", content_type),
-            ("Content-Length", str(len(body))),
-        ]
+        # PERF: hello; str() of an int and int() of a status line cost
+        # more than the rest of this method: both are looked up.
+        size = len(body)
+        length = _LENGTH_TEXT[size] if size < _LENGTHS_KEPT else str(size)
+        header_list = [("Content-Type", content_type), ("Content-Length", length)]
         # Not ResponseHeaders(): its __init__ only makes the list replaced here.
         headers = ResponseHeaders.__new__(ResponseHeaders)
         headers._list = header_list.copy()
         self.headers = headers
         self._status = status
-        self._status_code = int(status[:3])
+        code = _STATUS_CODES.get(status)
+        if code is None:
+            code = int(status[:3])
+            if len(_STATUS_CODES) < _NAMES_KEPT:
+                _STATUS_CODES[status] = code
+        self._status_code = code
         self.direct_passthrough = False
         self._on_close = []
         body_list = [body]
@@ -1336,6 +1516,15 @@ class Response(_WerkzeugResponse):
         return ctx.app.config["MAX_COOKIE_SIZE"]  # type: ignore[no-any-return]
 
 
+#: The Content-Length values of bodies shorter than this many bytes are
+#: made once, in :data:`_LENGTH_TEXT`.
+_LENGTHS_KEPT = 2048
+_LENGTH_TEXT = [str(size) for size in range(_LENGTHS_KEPT)]
+#: The status codes of status lines :meth:`Response.fast` was given; few,
+#: and bounded all the same.
+_STATUS_CODES: dict[str, int] = {}
+
+
 #: ASGI header names (lowercase bytes) of response header names seen;
 #: bounded, so that made-up names can't grow it without end.
 _ASGI_NAMES: dict[str, bytes] = {}
@@ -1371,10 +1560,17 @@ def _plain_headers(headers: Headers) -> bool:
         # Replaced by an object whose names were never checked.
         return False
     has_length = False
+    # PERF: hooks benchmark; only names of the lengths looked for are
+    # lowered.
     for key, _ in headers._list:
-        lower = key.lower()
-        if lower == "content-length":
-            has_length = True
-        elif lower == "location" or lower == "content-location":
+        size = len(key)
+        if size == 14:
+            if key == "Content-Length" or key.lower() == "content-length":
+                has_length = True
+        elif (size == 8 or size == 16) and key.lower() in _REWRITTEN:
             return False
     return has_length
+
+
+#: The headers werkzeug's WSGI header pass may rewrite, lowercase.
+_REWRITTEN = frozenset({"location", "content-location"})

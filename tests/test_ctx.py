@@ -159,6 +159,52 @@ def test_g_methods(app: App) -> None:
 
 
 @pytest.mark.one_transport
+def test_g_get_reads_only_what_was_set(app: App) -> None:
+    with app.app_context():
+        # The namespace's own methods and Python's attributes are not
+        # values set on g.
+        assert g.get("pop") is None
+        assert g.get("get", "dflt") == "dflt"
+        assert g.get("__class__") is None
+        assert g.get("_display_name") is None
+        assert g.get(3, "dflt") == "dflt"  # type: ignore[arg-type]
+        g.pop = "set"  # type: ignore[assignment]
+        assert g.get("pop") == "set"
+        g.n = 0
+        assert g.get("n", 5) == 0
+        g.nothing = None
+        assert g.get("nothing", 5) is None
+
+
+@pytest.mark.one_transport
+def test_g_get_of_a_subclass_ignores_its_attributes(app: App) -> None:
+    class WithDefaults(_AppCtxGlobals):
+        limit = 10
+
+        @property
+        def computed(self) -> int:
+            return 1
+
+    class Lenient(_AppCtxGlobals):
+        def __getattr__(self, name: str) -> t.Any:
+            return "made up"
+
+    app.app_ctx_globals_class = WithDefaults
+    with app.app_context():
+        assert g.limit == 10
+        assert g.get("limit") is None
+        assert g.get("computed") is None
+        g.limit = 3
+        assert g.get("limit") == 3
+    app.app_ctx_globals_class = Lenient
+    with app.app_context():
+        assert g.anything == "made up"
+        assert g.get("anything") is None
+        g.anything = 1
+        assert g.get("anything") == 1
+
+
+@pytest.mark.one_transport
 def test_custom_app_ctx_globals_class(app: App) -> None:
     class MyGlobals(_AppCtxGlobals):
         def answer(self) -> int:

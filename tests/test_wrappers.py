@@ -8,6 +8,8 @@ import io
 import typing as t
 
 import pytest
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -324,6 +326,127 @@ def test_setting_a_header_replaces_the_first_and_drops_the_others() -> None:
         response.headers["Bad Name"] = "v"
     with pytest.raises(ValueError, match="newline"):
         response.headers["X-A"] = "a\nb"
+
+
+def test_a_refused_header_name_stays_refused_and_names_are_told_apart() -> None:
+    response = Response("body")
+    for _ in range(2):
+        with pytest.raises(ValueError, match="Invalid header name"):
+            response.headers["Bad:Name"] = "v"
+    response.headers["X-Aa"] = "1"
+    response.headers["X-Ab"] = "2"
+    response.headers["x-aa"] = "3"
+    response.headers["X-Longer"] = "4"
+    assert [(k, v) for k, v in response.headers if k.lower().startswith("x")] == [
+        ("x-aa", "3"),
+        ("X-Ab", "2"),
+        ("X-Longer", "4"),
+    ]
+
+
+def _form_request(body: bytes, **environ: t.Any) -> Request:
+    return Request(
+        EnvironBuilder(
+            "/",
+            method="POST",
+            data=body,
+            content_type="application/x-www-form-urlencoded",
+            environ_overrides=environ,
+        ).get_environ()
+    )
+
+
+def test_the_form_is_parsed_once_and_kept_on_the_request() -> None:
+    req = _form_request(b"a=1&a=2")
+    form = req.form
+    assert form.getlist("a") == ["1", "2"]
+    assert req.form is form
+    assert "form" in vars(req) and "files" in vars(req)
+    # get_data(parse_form_data=True) does not parse the consumed body again.
+    assert req.get_data(parse_form_data=True) == b""
+    assert req.form is form
+    assert len(req.files) == 0
+
+
+def test_a_deleted_or_assigned_form_is_forgotten_or_replaced() -> None:
+    req = _form_request(b"a=1")
+    first = req.form
+    del req.form
+    # Parsed again, from the body already read: werkzeug's behaviour.
+    assert req.form is not first
+    replacement = ImmutableMultiDict([("b", "2")])
+    req.form = replacement  # type: ignore[assignment]
+    assert req.form is replacement
+
+
+def test_a_limit_assigned_on_the_request_wins_over_the_config(app: App) -> None:
+    with app.test_request_context(
+        "/", method="POST", data=b"a=" + b"1" * 20,
+        content_type="application/x-www-form-urlencoded",
+    ):  # fmt: skip
+        req = request._get_current_object()
+        assert req.max_content_length is None
+        req.max_content_length = 5
+        assert req.max_content_length == 5
+        assert "max_content_length" not in vars(req)
+        with pytest.raises(RequestEntityTooLarge):
+            req.form  # noqa: B018
+        req.max_content_length = None
+        app.config["MAX_CONTENT_LENGTH"] = 7
+        assert req.max_content_length == 7
+
+
+def test_get_json_parses_once_and_keeps_the_body(app: App) -> None:
+    with app.test_request_context("/", method="POST", json={"a": [1, 2]}):
+        req = request._get_current_object()
+        parsed = req.get_json()
+        assert parsed == {"a": [1, 2]}
+        assert req.get_json() is parsed
+        assert req.get_json(silent=True) is parsed
+        assert req.get_data() == b'{"a": [1, 2]}'
+        assert req.json is parsed
+
+
+def test_get_json_after_get_data_parses_the_cached_body(app: App) -> None:
+    with app.test_request_context("/", method="POST", json=[1]):
+        assert request.get_data() == b"[1]"
+        assert request.get_json() == [1]
+
+
+def test_get_json_of_invalid_json_is_400_and_silent_is_none(app: App) -> None:
+    with app.test_request_context(
+        "/", method="POST", data=b"{nope", content_type="application/json"
+    ):
+        with pytest.raises(BadRequest):
+            request.get_json()
+        assert request.get_json(silent=True) is None
+        with pytest.raises(BadRequest):
+            request.get_json()
+
+
+def test_get_json_of_another_type_is_415_unless_forced(app: App) -> None:
+    with app.test_request_context(
+        "/", method="POST", data=b"[2]", content_type="text/plain"
+    ):
+        with pytest.raises(UnsupportedMediaType):
+            request.get_json()
+        assert request.get_json(silent=True) is None
+        assert request.get_json(force=True) == [2]
+
+
+def test_get_json_of_a_class_with_its_own_get_data_uses_it(app: App) -> None:
+    class Rewriting(Request):
+        def get_data(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+            return b'{"rewritten": true}'
+
+    app.request_class = Rewriting
+
+    @app.post("/")
+    def echo() -> t.Any:
+        return request.get_json()
+
+    response = app.test_client().post("/", json={"a": 1})
+    assert response.get_json() == {"rewritten": True}
 
 
 @pytest.mark.parametrize(
