@@ -342,9 +342,11 @@ def _mark_after(number: int) -> Callable[[t.Any], t.Any]:
 
     :param number: the number of the hook, put in the header's name.
     """
+    # Named once, as Falcon's and Bottle's hooks name theirs.
+    name = f"X-After-{number}"
 
     def hook(response: t.Any) -> t.Any:
-        response.headers[f"X-After-{number}"] = "1"
+        response.headers[name] = "1"
         return response
 
     return hook

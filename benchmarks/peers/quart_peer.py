@@ -112,8 +112,11 @@ def _count_before() -> Callable[[], t.Awaitable[None]]:
 
 
 def _mark_after(number: int) -> Callable[[t.Any], t.Awaitable[t.Any]]:
+    # Named once, as the other peers' hooks name theirs.
+    name = f"X-After-{number}"
+
     async def hook(response: t.Any) -> t.Any:
-        response.headers[f"X-After-{number}"] = "1"
+        response.headers[name] = "1"
         return response
 
     return hook
