@@ -790,3 +790,14 @@ def test_session_json_serializer_is_the_cookie_serializer() -> None:
     assert session_json_serializer.loads(dumped) == {
         "when": datetime(2020, 1, 2, tzinfo=UTC)
     }
+
+
+@pytest.mark.parametrize("key", [b"", b"k" * 20, b"long" * 40])
+def test_sha1_mac_is_hmac_sha1(key: bytes) -> None:
+    import hmac
+
+    from framework.sessions import _Sha1Mac
+
+    mac = _Sha1Mac(key)
+    for message in (b"", b"payload.stamp", b"x" * 200):
+        assert mac.digest(message) == hmac.digest(key, message, "sha1")
