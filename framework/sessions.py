@@ -10,7 +10,6 @@ with, expired, forged or garbage simply gives an empty session.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import hmac
@@ -411,6 +410,7 @@ _UNREAD = object()
 
 #: base64's URL-safe alphabet from the standard one.
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 
 def _b64(data: bytes) -> bytes:
@@ -423,7 +423,7 @@ def _unb64(data: bytes) -> bytes:
     anything it would read in a lenient way is left to it."""
     if data.translate(None, _B64_ALPHABET):
         raise ValueError("not URL-safe base64")
-    return base64.urlsafe_b64decode(data + b"=" * (-len(data) % 4))
+    return binascii.a2b_base64(data.translate(_FROM_URLSAFE) + b"=" * (-len(data) % 4))
 
 
 _B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -574,6 +574,9 @@ class SecureCookieSessionInterface(SessionInterface[AppT]):
 #: and its expiry date, by cookie name, options and whether it expires.
 _COOKIE_TEMPLATES: dict[tuple[t.Any, ...], tuple[str, str, str]] = {}
 _EXPIRES_MARK = "expires-9a3f51"
+#: :class:`framework.wrappers.Response`, imported on first use (a layer
+#: above this module's).
+_own_response: type[Response] | None = None
 #: Values set without quoting: what signed session values are made of.
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.-]*")
 
@@ -593,17 +596,20 @@ def _set_cookie_header(
     PERF: session-write; werkzeug formats and checks every part of the
     header on each call, when only the value and the date change.
     """
-    from .wrappers import Response as OwnResponse
+    global _own_response
+    if _own_response is None:
+        from .wrappers import Response as OwnResponse
 
+        _own_response = OwnResponse
     if (
-        type(response).set_cookie is not OwnResponse.set_cookie
+        type(response).set_cookie is not _own_response.set_cookie
         or _PLAIN_VALUE.fullmatch(value) is None
     ):
         return None
     key = (name, expires is not None, *options.values())
     template = _COOKIE_TEMPLATES.get(key)
     if template is None:
-        sample = OwnResponse()
+        sample = _own_response()
         mark = _EXPIRES_MARK if expires is not None else None
         sample.set_cookie(name, "v", expires=mark, **options)
         made = sample.headers["Set-Cookie"]
