@@ -828,7 +828,13 @@ class _DisconnectFlag:
             {sending, watcher}, return_when=asyncio.FIRST_COMPLETED
         )
         if sending in done:
-            sending.result()
+            try:
+                sending.result()
+            finally:
+                # A raised error's traceback holds this frame, and the task
+                # holds the error: no cycle once the frame lets go of it.
+                done.clear()
+                del sending
             return
         sending.cancel()
         raise OSError("The client disconnected.")

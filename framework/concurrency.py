@@ -489,6 +489,10 @@ class ThreadHop:
             raise
         except BaseException:
             _copy_back(context, self.exclude)
+            # The error's traceback holds this frame: without the future
+            # (and the call holding it) that holds the error, the frame and
+            # the error are no reference cycle, freed without the collector.
+            del future, call
             raise
         _copy_back(context, self.exclude)
         return result
@@ -691,12 +695,15 @@ def _run_on(
         if box:
             loop.call_soon_threadsafe(box[0].cancel)
         raise
-    task = box[0]
+    task = box.pop()
     try:
         return task.result()
     finally:
         if not task.cancelled():
             _copy_back(context, exclude)
+        # A raised error's traceback holds this frame, and the task holds
+        # the error: no cycle once the frame lets go of the task.
+        del task
 
 
 class BackgroundLoop:

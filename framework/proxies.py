@@ -121,39 +121,6 @@ request: Request = context_proxy("request", _NO_REQUEST)
 session: SessionMixin = context_proxy("session", _NO_REQUEST)
 
 
-class _Forwarded:
-    """An attribute of a proxy's class that reads the same attribute of the
-    proxied object. Without it werkzeug's proxy reaches the object's
-    attribute only after a failed lookup on itself, an ``AttributeError``
-    made and dropped: about 1 us on CPython 3.11, twice per message of a
-    WebSocket echo."""
-
-    __slots__ = ("name",)
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, proxy: t.Any, owner: type | None = None) -> t.Any:
-        if proxy is None:
-            return self
-        return getattr(proxy._get_current_object(), self.name)
-
-
-class _WebSocketProxy(LocalProxy):  # type: ignore[type-arg]
-    """The ``websocket`` proxy, its conversation methods forwarded directly
-    (PERF: WebSocket echo benchmark)."""
-
-    __slots__ = ()
-    accept = _Forwarded()
-    receive = _Forwarded()
-    receive_json = _Forwarded()
-    send = _Forwarded()
-    send_json = _Forwarded()
-    close = _Forwarded()
-
-
 #: The current WebSocket connection, in an ``@app.websocket`` handler and
 #: its hooks.
-websocket: WebSocket = _WebSocketProxy(  # type: ignore[assignment]
-    _cv_context, "websocket", unbound_message=_NO_WEBSOCKET
-)
+websocket: WebSocket = context_proxy("websocket", _NO_WEBSOCKET)

@@ -401,7 +401,12 @@ class _Exchange:
             return
         resume = self._resume = self.loop.create_future()
         self.events.put(("message", message))
-        await resume
+        try:
+            await resume
+        finally:
+            # A ClientDisconnected set on the future has this frame in its
+            # traceback: no cycle once the frame lets go of the future.
+            del resume
 
     def _wake(self) -> None:
         resume, self._resume = self._resume, None

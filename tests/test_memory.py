@@ -191,7 +191,6 @@ def test_nothing_of_a_request_survives_it(
 
 @pytest.mark.parametrize(("path", "status", "body"), CASES)
 def test_a_request_is_freed_without_the_cycle_collector(
-    request: pytest.FixtureRequest,
     leak_app: App,
     noted: Noted,
     transport: str,
@@ -203,16 +202,6 @@ def test_a_request_is_freed_without_the_cycle_collector(
     # Freed as soon as the last reference goes: no reference cycle keeps a
     # request (a 500's exception and its traceback included) until the
     # collector happens to run.
-    if transport == "asgi" and path in ("/stream", "/missing"):
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="under ASGI a ClientDisconnected raised by the test"
-                " transport's send, kept by a future, holds the thread hop's"
-                " frames (concurrency._run_on, asgi._finish) in a cycle:"
-                " freed by the collector only",
-            )
-        )
     gc.collect()
     gc.disable()
     try:

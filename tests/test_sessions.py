@@ -566,6 +566,167 @@ def test_key_caching_signer_signs_like_itsdangerous_and_checks_every_key() -> No
             ours.unsign(TimestampSigner("other key", salt="s").sign("v"))
 
 
+def _itsdangerous_serializer(*keys: str) -> URLSafeTimedSerializer:
+    """The serializer Flask signs session cookies with, for comparison."""
+    return URLSafeTimedSerializer(
+        list(keys),
+        salt="cookie-session",
+        serializer=SecureCookieSessionInterface.serializer,
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"user": "ann"},
+        {},
+        # Compressible: written zlib-compressed, behind a dot.
+        {"csrf_token": "0123456789abcdef" * 4},
+        {"t": (1, 2), "b": b"\x00\xff", "u": uuid.UUID(int=7), "m": Markup("<b>")},
+        {"text": "\u00e9\u4e2d" * 30, "n": [1.5, None, True]},
+    ],
+)
+def test_session_serializer_writes_and_reads_itsdangerous_format_exactly(
+    app: App, data: dict[str, t.Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    # The same second for both: the timestamp is part of the cookie.
+    monkeypatch.setattr(time, "time", lambda: 1_700_000_000.5)
+    app.config["SECRET_KEY_FALLBACKS"] = ["old secret"]
+    ours = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert ours is not None
+    theirs = _itsdangerous_serializer("old secret", "test secret")
+    written = ours.dumps(data)
+    assert written == theirs.dumps(data)
+    assert ours.loads(written, max_age=60) == data
+    assert ours.loads(theirs.dumps(data), max_age=60) == data
+    old = _itsdangerous_serializer("old secret").dumps(data)
+    assert ours.loads(old, max_age=60) == theirs.loads(old, max_age=60)
+
+
+def test_session_serializer_raises_as_itsdangerous_does_for_bad_cookies(
+    app: App,
+) -> None:
+    from itsdangerous import BadPayload, BadSignature, SignatureExpired
+
+    ours = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert ours is not None
+    theirs = _itsdangerous_serializer("test secret")
+    good = theirs.dumps({"user": "ann"})
+    with pytest.raises(BadSignature):
+        ours.loads(good[:-2] + "xx", max_age=60)
+    with pytest.raises(BadSignature):
+        ours.loads(_itsdangerous_serializer("other").dumps({"a": 1}), max_age=60)
+    with pytest.raises(SignatureExpired):
+        ours.loads(good, max_age=-1)
+    with pytest.raises(BadSignature):
+        ours.loads("no-dots-at-all", max_age=60)
+    with pytest.raises(BadSignature):
+        ours.loads("caf\u00e9.x.y", max_age=60)
+    signer = theirs.make_signer()
+    with pytest.raises(BadPayload):  # signed, but not JSON
+        ours.loads(signer.sign(base64_encode(b"{not json")).decode(), max_age=60)
+    with pytest.raises(BadPayload):  # signed, marked compressed, but not zlib
+        ours.loads(signer.sign(b"." + base64_encode(b"plain")).decode(), max_age=60)
+
+
+def test_session_serializer_reads_what_itsdangerous_reads_leniently(
+    app: App,
+) -> None:
+    ours = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert ours is not None
+    theirs = _itsdangerous_serializer("test secret")
+    good = theirs.dumps({"user": "ann"})
+    payload, stamp, signature = good.split(".")
+    # itsdangerous skips non-ASCII characters in the signature; the short
+    # way leaves such a cookie to it.
+    odd = f"{payload}.{stamp}.{signature[:5]}\u00e9{signature[5:]}"
+    assert theirs.loads(odd, max_age=60) == {"user": "ann"}
+    assert ours.loads(odd, max_age=60) == {"user": "ann"}
+
+
+def test_a_custom_digest_still_signs_through_itsdangerous(app: App) -> None:
+    class Sha256Sessions(SecureCookieSessionInterface[App]):
+        digest_method = staticmethod(hashlib.sha256)
+
+    ours = Sha256Sessions().get_signing_serializer(app)
+    assert ours is not None
+    theirs = URLSafeTimedSerializer(
+        "test secret",
+        salt="cookie-session",
+        serializer=SecureCookieSessionInterface.serializer,
+        signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha256},
+    )
+    assert theirs.loads(ours.dumps({"a": 1})) == {"a": 1}
+    assert ours.loads(theirs.dumps({"a": 1}), max_age=60) == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {},
+        {"SESSION_COOKIE_DOMAIN": "example.com", "SESSION_COOKIE_SECURE": True},
+        {"SESSION_COOKIE_SAMESITE": "Lax", "SESSION_COOKIE_HTTPONLY": False},
+        {"SESSION_COOKIE_PARTITIONED": True, "SESSION_COOKIE_PATH": "/app"},
+        {"SESSION_COOKIE_NAME": "sid", "PERMANENT": True},
+    ],
+)
+def test_session_cookie_header_is_werkzeugs(app: App, config: dict[str, t.Any]) -> None:
+    from werkzeug.http import dump_cookie
+
+    permanent = config.pop("PERMANENT", False)
+    app.config.update(config)
+
+    @app.post("/login")
+    def login() -> str:
+        session.permanent = permanent
+        session["user"] = "ann"
+        return "ok"
+
+    response = app.test_client().post("/login")
+    header = response.headers["Set-Cookie"]
+    name, _, rest = header.partition("=")
+    value = rest.partition(";")[0]
+    expires = None
+    if permanent:
+        expires = rest.partition("Expires=")[2].partition(";")[0]
+        assert expires
+    interface = app.session_interface
+    assert isinstance(interface, SecureCookieSessionInterface)
+    assert header == dump_cookie(
+        interface.get_cookie_name(app),
+        value,
+        expires=expires,
+        **interface._cookie_options(app),
+    )
+    assert name == interface.get_cookie_name(app)
+
+
+def test_session_cookie_over_the_size_limit_still_warns(app: App) -> None:
+    app.config["MAX_COOKIE_SIZE"] = 50
+
+    @app.post("/big")
+    def big() -> str:
+        session["data"] = "x" * 100
+        return "ok"
+
+    with pytest.warns(UserWarning, match="cookie"):
+        response = app.test_client().post("/big")
+    assert "session=" in response.headers["Set-Cookie"]
+
+
+def test_session_adds_cookie_to_an_existing_vary_header(app: App) -> None:
+    @app.get("/vary")
+    def vary() -> t.Any:
+        session.get("x")
+        return "ok", {"Vary": "Accept-Encoding"}
+
+    response = app.test_client().get("/vary")
+    assert response.headers["Vary"] == "Accept-Encoding, Cookie"
+
+
 # -- session.accessed and Vary: Cookie, as Flask sets them ------------------------
 
 
@@ -629,3 +790,14 @@ def test_session_json_serializer_is_the_cookie_serializer() -> None:
     assert session_json_serializer.loads(dumped) == {
         "when": datetime(2020, 1, 2, tzinfo=UTC)
     }
+
+
+@pytest.mark.parametrize("key", [b"", b"k" * 20, b"long" * 40])
+def test_sha1_mac_is_hmac_sha1(key: bytes) -> None:
+    import hmac
+
+    from framework.sessions import _Sha1Mac
+
+    mac = _Sha1Mac(key)
+    for message in (b"", b"payload.stamp", b"x" * 200):
+        assert mac.digest(message) == hmac.digest(key, message, "sha1")

@@ -836,3 +836,26 @@ def test_a_wsgi_request_keeps_its_own_environ() -> None:
     stream = io.BytesIO(b"new")
     request.environ = {**environ, "wsgi.input": stream}
     assert request.environ["wsgi.input"] is stream
+
+
+@pytest.mark.parametrize(
+    ("types", "expected"),
+    [
+        ([b"application/json"], True),
+        ([b"application/vnd.api+json"], True),
+        ([b"text/plain"], False),
+        ([], False),
+        # Joined into one value, which is no JSON type.
+        ([b"application/json", b"text/plain"], False),
+    ],
+)
+def test_is_json_from_the_scope_is_as_from_its_environ(
+    types: list[bytes], expected: bool
+) -> None:
+    scope = make_scope(
+        headers=[(b"host", b"x"), *((b"content-type", v) for v in types)]
+    )
+    from_scope = Request.from_scope(scope)
+    from_environ = Request(scope_to_environ(scope, io.BytesIO()))
+    assert from_scope.is_json is expected
+    assert from_environ.is_json is expected
