@@ -45,7 +45,6 @@ the differences (each is a row of the table in :doc:`/strategies`):
 
 from __future__ import annotations
 
-import json
 import typing as t
 
 try:
@@ -57,10 +56,7 @@ except ImportError as error:  # pragma: no cover - msgspec is a dev dependency
     ) from error
 
 from .escape import escape_non_ascii
-from .provider import JSONProvider, default
-
-if t.TYPE_CHECKING:  # pragma: no cover
-    from ..wrappers import Response
+from .fast import FastProvider
 
 __all__ = ["MsgspecProvider"]
 
@@ -70,10 +66,6 @@ __all__ = ["MsgspecProvider"]
 _COMPACT = -1
 _SPACED = 0
 _INDENT_2 = 2
-
-_DUMPS_KWARGS = frozenset(
-    {"default", "ensure_ascii", "sort_keys", "indent", "separators"}
-)
 
 #: What msgspec raises for a value it does not write: an unsupported type
 #: ``default`` refuses, keys that are not strings (while sorting), nesting
@@ -99,26 +91,17 @@ def _layout(indent: t.Any, separators: t.Any) -> int | None:
     return None
 
 
-class MsgspecProvider(JSONProvider):
+class MsgspecProvider(FastProvider):
     """A JSON provider that serializes with msgspec, in the default
     provider's layout; see the module documentation for where its output
-    differs.
-
-    Options are plain attributes, read on each call, so they may be changed
-    on ``app.json`` at any time before or during setup.
+    differs. :meth:`loads` is ``msgspec.json.decode``: invalid JSON,
+    invalid UTF-8 and numbers out of range raise ``msgspec.DecodeError``, a
+    ``ValueError``.
     """
 
-    #: The function called for objects msgspec does not serialize itself.
-    default: t.Callable[[t.Any], t.Any] = staticmethod(default)
-    #: Escape non-ASCII characters as ``\uXXXX`` escapes.
-    ensure_ascii: bool = True
-    #: Sort the keys of objects, which makes output stable for caching.
-    sort_keys: bool = True
-    #: ``True`` for compact output, ``False`` for indented output, ``None`` for
-    #: indented in debug mode and compact otherwise (responses only).
-    compact: bool | None = None
-    #: The mimetype of JSON responses.
-    mimetype: str = "application/json"
+    _COMPACT = _COMPACT
+    _INDENT_2 = _INDENT_2
+    _layout = staticmethod(_layout)
 
     #: The last encoder made, with the ``default`` and ``sort_keys`` it was
     #: made for: an encoder is made once, not per call.
@@ -153,86 +136,14 @@ class MsgspecProvider(JSONProvider):
         except _REFUSED:
             body = None
         if body is None:
-            # Called outside the except block, so that the default
-            # provider's error is not chained to msgspec's.
-            text = json.dumps(
-                obj,
-                default=default,
-                ensure_ascii=ensure_ascii,
-                sort_keys=sort_keys,
-                indent=2 if layout == _INDENT_2 else None,
-                separators=(",", ":") if layout == _COMPACT else None,
+            return self._standard(
+                obj, default, ensure_ascii, sort_keys, layout, newline
             )
-            return f"{text}\n".encode() if newline else text.encode()
         if layout != _COMPACT:
             body = msgspec.json.format(body, indent=layout)
         if ensure_ascii and (not body.isascii() or b"\x7f" in body):
             body = escape_non_ascii(body)
         return body + b"\n" if newline else body
 
-    def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
-        """Serialize ``obj`` with the provider's options, in the layout of
-        ``json.dumps`` with the same arguments.
-
-        :param kwargs: ``default``, ``ensure_ascii`` and ``sort_keys``
-            override the provider's options; ``indent`` and ``separators``
-            are those of ``json.dumps``. Other arguments raise ``TypeError``.
-        """
-        unknown = kwargs.keys() - _DUMPS_KWARGS
-        if unknown:
-            names = ", ".join(sorted(unknown))
-            raise TypeError(
-                f"{type(self).__name__}.dumps() does not take {names}; it takes"
-                " default, ensure_ascii, indent, separators and sort_keys."
-                " Use DefaultJSONProvider for the other json.dumps arguments."
-            )
-        default = kwargs.get("default", self.default)
-        ensure_ascii = bool(kwargs.get("ensure_ascii", self.ensure_ascii))
-        sort_keys = bool(kwargs.get("sort_keys", self.sort_keys))
-        indent = kwargs.get("indent")
-        separators = kwargs.get("separators")
-        layout = _layout(indent, separators)
-        if layout is None:
-            return json.dumps(
-                obj,
-                default=default,
-                ensure_ascii=ensure_ascii,
-                sort_keys=sort_keys,
-                indent=indent,
-                separators=separators,
-            )
-        return self._encode(obj, default, ensure_ascii, sort_keys, layout).decode()
-
-    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
-        """Deserialize with ``msgspec.json.decode``. Invalid JSON, invalid
-        UTF-8 and numbers out of range raise ``msgspec.DecodeError``, a
-        ``ValueError``; it takes no keyword arguments."""
-        if kwargs:
-            names = ", ".join(sorted(kwargs))
-            raise TypeError(
-                f"{type(self).__name__}.loads() takes no keyword arguments (got"
-                f" {names}); use DefaultJSONProvider for json.loads arguments."
-            )
+    def _decode(self, s: str | bytes) -> t.Any:
         return msgspec.json.decode(s)
-
-    def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
-        """A JSON response; indented in debug mode unless :attr:`compact`
-        says otherwise."""
-        payload = self._payload(args, kwargs)
-        compact = self.compact
-        if compact is None:
-            compact = not self.app.debug
-        if type(self).dumps is MsgspecProvider.dumps:
-            body = self._encode(
-                payload,
-                self.default,
-                self.ensure_ascii,
-                self.sort_keys,
-                _COMPACT if compact else _INDENT_2,
-                newline=True,
-            )
-        elif compact:
-            body = f"{self.dumps(payload, separators=(',', ':'))}\n".encode()
-        else:
-            body = f"{self.dumps(payload, indent=2)}\n".encode()
-        return self._json_response(body, self.mimetype)

@@ -58,7 +58,6 @@ The differences that remain:
 
 from __future__ import annotations
 
-import json
 import re
 import typing as t
 
@@ -71,10 +70,7 @@ except ImportError as error:  # pragma: no cover - orjson is a dev dependency
     ) from error
 
 from .escape import escape_non_ascii
-from .provider import JSONProvider, default
-
-if t.TYPE_CHECKING:  # pragma: no cover
-    from ..wrappers import Response
+from .fast import FastProvider
 
 __all__ = ["OrjsonProvider"]
 
@@ -85,10 +81,6 @@ _BASE_OPTION = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLAS
 # The layouts orjson writes: json.dumps's separators=(",", ":") and indent=2.
 _COMPACT = 0
 _INDENT_2 = 1
-
-_DUMPS_KWARGS = frozenset(
-    {"default", "ensure_ascii", "sort_keys", "indent", "separators"}
-)
 
 #: How orjson writes some floats that Python writes otherwise: ``1e-7`` and
 #: ``0.00001`` where Python writes ``1e-07`` and ``1e-05``. Two patterns, each
@@ -116,27 +108,19 @@ def _layout(indent: t.Any, separators: t.Any) -> int | None:
     return None
 
 
-class OrjsonProvider(JSONProvider):
+class OrjsonProvider(FastProvider):
     """A JSON provider that serializes with orjson and writes what
     :class:`~framework.json.provider.DefaultJSONProvider` writes; see the
-    module documentation for the few differences.
-
-    Options are plain attributes, read on each call, so they may be changed
-    on ``app.json`` at any time before or during setup.
+    module documentation for the few differences. Dates, datetimes and
+    dataclasses go to :attr:`default`, as with the standard library.
+    :meth:`loads` is ``orjson.loads``: invalid JSON, invalid UTF-8 and
+    documents nested too deeply raise ``orjson.JSONDecodeError``, a
+    ``json.JSONDecodeError``.
     """
 
-    #: The function called for objects orjson does not serialize itself,
-    #: and for dates, datetimes and dataclasses.
-    default: t.Callable[[t.Any], t.Any] = staticmethod(default)
-    #: Escape non-ASCII characters as ``\uXXXX`` escapes.
-    ensure_ascii: bool = True
-    #: Sort the keys of objects, which makes output stable for caching.
-    sort_keys: bool = True
-    #: ``True`` for compact output, ``False`` for indented output, ``None`` for
-    #: indented in debug mode and compact otherwise (responses only).
-    compact: bool | None = None
-    #: The mimetype of JSON responses.
-    mimetype: str = "application/json"
+    _COMPACT = _COMPACT
+    _INDENT_2 = _INDENT_2
+    _layout = staticmethod(_layout)
 
     def _encode(
         self,
@@ -167,93 +151,13 @@ class OrjsonProvider(JSONProvider):
             body = None
         if body is None:
             # What orjson can't write, the standard library writes or
-            # refuses with the default provider's error; called outside the
-            # except block so that error is not chained to orjson's.
-            text = json.dumps(
-                obj,
-                default=default,
-                ensure_ascii=ensure_ascii,
-                sort_keys=sort_keys,
-                indent=2 if layout == _INDENT_2 else None,
-                separators=(",", ":") if layout == _COMPACT else None,
+            # refuses.
+            return self._standard(
+                obj, default, ensure_ascii, sort_keys, layout, newline
             )
-            return f"{text}\n".encode() if newline else text.encode()
         if ensure_ascii and (not body.isascii() or b"\x7f" in body):
             return escape_non_ascii(body)
         return body
 
-    def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
-        """Serialize ``obj`` as ``json.dumps`` with the provider's options
-        would.
-
-        :param kwargs: ``default``, ``ensure_ascii`` and ``sort_keys``
-            override the provider's options; ``indent`` and ``separators``
-            are those of ``json.dumps``. Other arguments raise ``TypeError``.
-        """
-        if not kwargs:
-            # json.dumps's default layout, with ", " and ": ", which orjson
-            # does not write.
-            return json.dumps(
-                obj,
-                default=self.default,
-                ensure_ascii=self.ensure_ascii,
-                sort_keys=self.sort_keys,
-            )
-        unknown = kwargs.keys() - _DUMPS_KWARGS
-        if unknown:
-            names = ", ".join(sorted(unknown))
-            raise TypeError(
-                f"{type(self).__name__}.dumps() does not take {names}; it takes"
-                " default, ensure_ascii, indent, separators and sort_keys."
-                " Use DefaultJSONProvider for the other json.dumps arguments."
-            )
-        default = kwargs.get("default", self.default)
-        ensure_ascii = bool(kwargs.get("ensure_ascii", self.ensure_ascii))
-        sort_keys = bool(kwargs.get("sort_keys", self.sort_keys))
-        indent = kwargs.get("indent")
-        separators = kwargs.get("separators")
-        layout = _layout(indent, separators)
-        if layout is None:
-            return json.dumps(
-                obj,
-                default=default,
-                ensure_ascii=ensure_ascii,
-                sort_keys=sort_keys,
-                indent=indent,
-                separators=separators,
-            )
-        return self._encode(obj, default, ensure_ascii, sort_keys, layout).decode()
-
-    def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
-        """Deserialize with ``orjson.loads``. Invalid JSON, invalid UTF-8
-        and documents nested too deeply raise ``orjson.JSONDecodeError``, a
-        ``json.JSONDecodeError``; it takes no keyword arguments."""
-        if kwargs:
-            names = ", ".join(sorted(kwargs))
-            raise TypeError(
-                f"{type(self).__name__}.loads() takes no keyword arguments (got"
-                f" {names}); use DefaultJSONProvider for json.loads arguments."
-            )
+    def _decode(self, s: str | bytes) -> t.Any:
         return orjson.loads(s)
-
-    def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
-        """A JSON response; indented in debug mode unless :attr:`compact`
-        says otherwise."""
-        payload = self._payload(args, kwargs)
-        compact = self.compact
-        if compact is None:
-            compact = not self.app.debug
-        if type(self).dumps is OrjsonProvider.dumps:
-            body = self._encode(
-                payload,
-                self.default,
-                self.ensure_ascii,
-                self.sort_keys,
-                _COMPACT if compact else _INDENT_2,
-                newline=True,
-            )
-        elif compact:
-            body = f"{self.dumps(payload, separators=(',', ':'))}\n".encode()
-        else:
-            body = f"{self.dumps(payload, indent=2)}\n".encode()
-        return self._json_response(body, self.mimetype)
