@@ -52,6 +52,7 @@ from ._app.templates import T_template_test as T_template_test
 from ._app.templates import TemplateMethods
 from ._app.testing_tools import TestToolMethods
 from ._app.urls import URLMethods
+from .binding import ViewBinder
 from .blueprints import Blueprint
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute, ConfigLoader
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
@@ -185,7 +186,8 @@ class App(
     :param root_path: the root path; derived from ``import_name`` when
         ``None``.
     :param router: a :class:`~framework.interfaces.Router` to use instead of
-        ``router_class()``. ``dispatcher``, ``response_converter``,
+        ``router_class()``. ``dispatcher``, ``view_binder``,
+        ``response_converter``,
         ``error_handling``, ``json``, ``template_renderer`` and
         ``config_loader`` work the same way.
     """
@@ -219,6 +221,7 @@ class App(
     response_converter_class: type[ResponseConverter] = ResponseConverter
     error_handling_class: type[ErrorHandling] = ErrorHandling
     config_loader_class: type[ConfigLoader] = ConfigLoader
+    view_binder_class: type[ViewBinder] = ViewBinder
     #: How sessions are opened and saved.
     session_interface: SessionInterface = SecureCookieSessionInterface()
     #: The defaults :attr:`config` starts from.
@@ -230,6 +233,8 @@ class App(
     dispatcher: _Strategy[interfaces.Dispatcher] = _Strategy()
     #: The return-value-to-response strategy.
     response_converter: _Strategy[interfaces.ResponseConverter] = _Strategy()
+    #: What the pipeline calls for each view (the view itself by default).
+    view_binder: _Strategy[interfaces.ViewBinder] = _Strategy()
     #: The error handler strategy.
     error_handling: _Strategy[interfaces.ErrorHandling] = _Strategy()
     #: The JSON provider: ``app.json.dumps(...)``, ``app.json.response(...)``.
@@ -275,6 +280,7 @@ class App(
         *,
         router: interfaces.Router | None = None,
         dispatcher: interfaces.Dispatcher | None = None,
+        view_binder: interfaces.ViewBinder | None = None,
         response_converter: interfaces.ResponseConverter | None = None,
         error_handling: interfaces.ErrorHandling | None = None,
         json: interfaces.JSONProvider | None = None,
@@ -348,6 +354,9 @@ class App(
             self.router.url_map.host_matching = True
         self.dispatcher = (
             dispatcher if dispatcher is not None else self.dispatcher_class()
+        )
+        self.view_binder = (
+            view_binder if view_binder is not None else self.view_binder_class()
         )
         self.response_converter = (
             response_converter
@@ -453,6 +462,8 @@ class App(
         whenever a context is created after setup changed."""
         strategies = {
             "router": self.router,
+            # Before the dispatcher: its prepare() binds the views.
+            "view_binder": self.view_binder,
             "dispatcher": self.dispatcher,
             "response_converter": self.response_converter,
             "error_handling": self.error_handling,

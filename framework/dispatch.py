@@ -155,6 +155,10 @@ class Dispatcher:
         factory=dict, init=False
     )
     _views: dict[str, t.Callable[..., t.Any]] = field(factory=dict, init=False)
+    # The views as the app's view binder made them, by endpoint.
+    _bound: dict[str, tuple[t.Callable[..., t.Any], t.Callable[..., t.Any]]] = field(
+        factory=dict, init=False
+    )
     # The async twin's tables, filled on first use after each prepare().
     _loop_hooks: dict[str | None, _LoopHooks] = field(factory=dict, init=False)
     _loop_plans: dict[t.Any, LoopPlan | None] = field(factory=dict, init=False)
@@ -190,11 +194,22 @@ class Dispatcher:
         if websocket_endpoints:
             # Only an app with websocket routes loads the WebSocket module.
             from .websockets import needs_asgi
+        # Each view as the app's binder made it; websocket handlers as
+        # registered (they take the socket, not the request's input).
+        self._bound = {
+            endpoint: (
+                view,
+                view
+                if endpoint in websocket_endpoints
+                else app.view_binder.bind(app, endpoint, view),
+            )
+            for endpoint, view in app.view_functions.items()
+        }
         self._views = {
             endpoint: needs_asgi
             if endpoint in websocket_endpoints and inspect.iscoroutinefunction(view)
             else self._sync_view(app, view)
-            for endpoint, view in app.view_functions.items()
+            for endpoint, (_, view) in self._bound.items()
         }
         specs: tuple[_Spec, ...] = (
             app.url_value_preprocessors,
@@ -225,6 +240,16 @@ class Dispatcher:
         self._teardown_appcontext = tuple(
             reversed([app.ensure_sync(f) for f in app.teardown_appcontext_funcs])
         )
+
+    def _bound_view(self, app: AppLike, endpoint: str) -> t.Callable[..., t.Any]:
+        """The endpoint's view as the app's binder made it at prepare();
+        bound now for a view registered without a prepare since."""
+        view = app.view_functions[endpoint]
+        registered, bound = self._bound.get(endpoint, (None, None))
+        if registered is not view or bound is None:
+            bound = app.view_binder.bind(app, endpoint, view)
+            self._bound[endpoint] = (view, bound)
+        return bound
 
     def _sync_view(
         self, app: AppLike, view: t.Callable[..., t.Any]
@@ -333,7 +358,7 @@ class Dispatcher:
         # PERF: plain-text benchmark; views are made sync-safe at prepare().
         sync_view = self._views.get(rule.endpoint)
         if sync_view is None:  # a view set on view_functions after prepare()
-            view = ctx.app.view_functions[rule.endpoint]
+            view = self._bound_view(ctx.app, rule.endpoint)
             sync_view = self._views[rule.endpoint] = self._sync_view(ctx.app, view)
         return sync_view(**request.view_args)  # type: ignore[arg-type, no-any-return]
 
@@ -489,9 +514,9 @@ class Dispatcher:
             # No rule matched: a bare plan's plain 404 goes straight to the
             # error handling (abare_dispatch); anything else, afull_dispatch.
             return LoopPlan(None, False, bare)
-        view = app.view_functions.get(rule.endpoint)
-        if view is None:
+        if rule.endpoint not in app.view_functions:
             return None
+        view = self._bound_view(app, rule.endpoint)
         if hasattr(view, "view_class"):
             self._per_method.add(rule.endpoint)
             on_loop = getattr(view, ON_LOOP, None)
@@ -608,7 +633,7 @@ class Dispatcher:
         plan = self.loop_plan(ctx)
         if plan is None or plan.call is None:
             # Not planned for the loop (called directly): await the view.
-            call, is_async = ctx.app.view_functions[rule.endpoint], True
+            call, is_async = self._bound_view(ctx.app, rule.endpoint), True
         else:
             call, is_async = plan.call, plan.is_async
         rv: t.Any = call(**request.view_args)  # type: ignore[arg-type]

@@ -84,6 +84,7 @@ __all__ = [
     "Router",
     "ScaffoldLike",
     "TemplateRenderer",
+    "ViewBinder",
 ]
 
 
@@ -156,6 +157,8 @@ class AppLike(ScaffoldLike, t.Protocol):
     def pipeline(self) -> Pipeline: ...
     @property
     def dispatcher(self) -> Dispatcher[t.Any]: ...
+    @property
+    def view_binder(self) -> ViewBinder[t.Any]: ...
     @property
     def error_handling(self) -> ErrorHandling[t.Any]: ...
     @property
@@ -371,6 +374,43 @@ class Dispatcher(t.Protocol[AppT_contra]):
         self, ctx: AppContext, exc: BaseException | None
     ) -> list[BaseException]:
         """Run every ``teardown_appcontext`` callback; return what they raised."""
+        ...
+
+
+@t.runtime_checkable
+class ViewBinder(t.Protocol[AppT_contra]):
+    """Makes, from each registered view, the callable the pipeline calls
+    with the URL's values as keyword arguments.
+
+    :meth:`bind` runs at setup, when the dispatcher prepares (again after
+    any change to the app's setup), never per request: a binder compiles
+    whatever it needs from the view (its signature, its type hints) there.
+    It may be called more than once for the same view, so a binder whose
+    work is costly keeps what it made per view.
+
+    What :meth:`bind` returns must be called like the view: with the URL's
+    values as keyword arguments, returning what a view may return. It must
+    be a coroutine function exactly when the view is one, and keep the
+    view's attributes (``functools.wraps`` does both for a wrapper), which
+    the pipeline reads to decide where the view runs. A class-based view
+    (a function with ``view_class``) is awaited on the event loop through
+    its class, so a binder that changes how its methods are called binds
+    the methods rather than wrapping the function. WebSocket handlers are
+    not bound.
+
+    Binders compose: an extension that adds one keeps the app's binder and
+    calls it for the views it leaves alone.
+    """
+
+    def bind(
+        self, app: AppT_contra, endpoint: str, view: RouteCallable
+    ) -> RouteCallable:
+        """The callable the pipeline calls for ``view``.
+
+        :param app: the app the view is registered on.
+        :param endpoint: the view's endpoint.
+        :param view: the registered view.
+        """
         ...
 
 
