@@ -28,13 +28,17 @@ import pytest
 
 import framework.json
 from framework import App, jsonify, request
+from framework.json.fast import FastProvider
+from framework.json.msgspec import MsgspecProvider
 from framework.json.orjson import OrjsonProvider
 from framework.json.provider import DefaultJSONProvider
 from framework.testing import AppClient
 from framework.wrappers import Response
 
-Provider = DefaultJSONProvider | OrjsonProvider
+Provider = DefaultJSONProvider | OrjsonProvider | MsgspecProvider | FastProvider
 PROVIDERS: list[type[Provider]] = [DefaultJSONProvider, OrjsonProvider]
+#: The providers built on FastProvider, for what their base decides.
+FAST_PROVIDERS: list[type[FastProvider]] = [OrjsonProvider, MsgspecProvider]
 
 
 def _new_app(provider_class: type[Provider] | None = None) -> App:
@@ -816,15 +820,21 @@ def test_round_trip(app: App) -> None:
 # -- OrjsonProvider specifics ------------------------------------------------
 
 
-def test_orjson_dumps_rejects_unknown_keyword_arguments() -> None:
-    app = _new_app(OrjsonProvider)
+@pytest.mark.parametrize("provider_class", FAST_PROVIDERS)
+def test_fast_dumps_rejects_unknown_keyword_arguments(
+    provider_class: type[FastProvider],
+) -> None:
+    app = _new_app(provider_class)
     with pytest.raises(TypeError, match="does not take allow_nan, cls") as caught:
         app.json.dumps([1], cls=None, allow_nan=False)
     assert "DefaultJSONProvider" in str(caught.value)
 
 
-def test_orjson_loads_rejects_keyword_arguments() -> None:
-    app = _new_app(OrjsonProvider)
+@pytest.mark.parametrize("provider_class", FAST_PROVIDERS)
+def test_fast_loads_rejects_keyword_arguments(
+    provider_class: type[FastProvider],
+) -> None:
+    app = _new_app(provider_class)
     with pytest.raises(TypeError, match="no keyword arguments"):
         app.json.loads("[1]", parse_float=decimal.Decimal)
 
@@ -836,14 +846,20 @@ def test_orjson_loads_errors_are_json_decode_errors() -> None:
             app.json.loads(document)
 
 
-def test_importing_without_orjson_names_the_extra(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    ("library", "module"),
+    [("orjson", "framework.json.orjson"), ("msgspec", "framework.json.msgspec")],
+)
+def test_importing_without_the_library_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, library: str, module: str
 ) -> None:
     # None in sys.modules is how Python itself marks a module unimportable.
-    monkeypatch.setitem(sys.modules, "orjson", None)
-    monkeypatch.delitem(sys.modules, "framework.json.orjson")
-    with pytest.raises(ImportError, match=r"pip install orjson \(the 'orjson' extra\)"):
-        importlib.import_module("framework.json.orjson")
+    monkeypatch.setitem(sys.modules, library, None)
+    monkeypatch.delitem(sys.modules, module)
+    with pytest.raises(
+        ImportError, match=rf"pip install {library} \(the '{library}' extra\)"
+    ):
+        importlib.import_module(module)
 
 
 # -- both providers write the same bytes -------------------------------------
@@ -1127,7 +1143,7 @@ def test_the_documented_table_row_by_row(
         assert got_fast == fast
 
 
-@pytest.mark.parametrize("provider_class", PROVIDERS)
+@pytest.mark.parametrize("provider_class", [*PROVIDERS, MsgspecProvider])
 def test_the_documented_layout_under_debug(provider_class: type[Provider]) -> None:
     """``compact = None``: indented in debug mode, compact otherwise."""
     app = _new_app(provider_class)

@@ -2,8 +2,10 @@
 :mod:`framework.json.msgspec`) share: the default provider's options, the
 arguments ``dumps`` and ``loads`` take, and the response.
 
-Layer 2. A subclass says which ``json.dumps`` layouts its library writes
-(:meth:`FastProvider._layout`) and how it writes one (:meth:`FastProvider._encode`);
+Layer 2. A subclass says which ``json.dumps`` layouts its library writes (its
+``_COMPACT``, ``_INDENT_2`` and ``_SPACED`` values, which
+:meth:`FastProvider._layout` picks from) and how it writes one
+(:meth:`FastProvider._encode`);
 what it cannot write, :meth:`FastProvider._standard` writes as the default
 provider would.
 """
@@ -46,16 +48,30 @@ class FastProvider(JSONProvider):
     #: The mimetype of JSON responses.
     mimetype: str = "application/json"
 
-    #: The subclass's layout for ``separators=(",", ":")`` and for
-    #: ``indent=2``, as :meth:`_layout` returns them.
+    #: The subclass's layouts: for ``separators=(",", ":")``, for
+    #: ``indent=2``, and for ``json.dumps``'s default ``", "`` and ``": "``
+    #: on one line (``None`` when the library cannot write that one).
     _COMPACT: t.ClassVar[int]
     _INDENT_2: t.ClassVar[int]
+    _SPACED: t.ClassVar[int | None] = None
 
-    @staticmethod
-    def _layout(indent: t.Any, separators: t.Any) -> int | None:
+    @classmethod
+    def _layout(cls, indent: t.Any, separators: t.Any) -> int | None:
         """The layout the library writes for these ``json.dumps`` arguments,
         or ``None`` when only the standard library can."""
-        raise NotImplementedError
+        if separators is not None:
+            try:
+                separators = tuple(separators)
+            except TypeError:
+                return None
+        if indent is None:
+            if separators is None or separators == (", ", ": "):
+                return cls._SPACED
+            return cls._COMPACT if separators == (",", ":") else None
+        two_spaces = (indent == 2 and type(indent) is int) or indent == "  "
+        if two_spaces and (separators is None or separators == (",", ": ")):
+            return cls._INDENT_2
+        return None
 
     def _encode(
         self,

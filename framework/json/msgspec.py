@@ -73,24 +73,6 @@ _INDENT_2 = 2
 _REFUSED = (TypeError, msgspec.EncodeError, RecursionError, OverflowError)
 
 
-def _layout(indent: t.Any, separators: t.Any) -> int | None:
-    """The layout msgspec can write for these ``json.dumps`` arguments, or
-    ``None`` when only the standard library can."""
-    if separators is not None:
-        try:
-            separators = tuple(separators)
-        except TypeError:
-            return None
-    if indent is None:
-        if separators is None or separators == (", ", ": "):
-            return _SPACED
-        return _COMPACT if separators == (",", ":") else None
-    two_spaces = (indent == 2 and type(indent) is int) or indent == "  "
-    if two_spaces and (separators is None or separators == (",", ": ")):
-        return _INDENT_2
-    return None
-
-
 class MsgspecProvider(FastProvider):
     """A JSON provider that serializes with msgspec, in the default
     provider's layout; see the module documentation for where its output
@@ -101,7 +83,7 @@ class MsgspecProvider(FastProvider):
 
     _COMPACT = _COMPACT
     _INDENT_2 = _INDENT_2
-    _layout = staticmethod(_layout)
+    _SPACED = _SPACED
 
     #: The last encoder made, with the ``default`` and ``sort_keys`` it was
     #: made for: an encoder is made once, not per call.

@@ -91,23 +91,6 @@ _SHORT_EXPONENT = re.compile(rb"e-[0-9](?![0-9])").search
 _LEADING_ZEROS = re.compile(rb"0\.0000").search
 
 
-def _layout(indent: t.Any, separators: t.Any) -> int | None:
-    """The layout orjson can write for these ``json.dumps`` arguments, or
-    ``None`` when only the standard library can."""
-    if separators is not None:
-        try:
-            separators = tuple(separators)
-        except TypeError:
-            return None
-    if indent is None:
-        # json.dumps's default separators, (", ", ": "), are not orjson's.
-        return _COMPACT if separators == (",", ":") else None
-    two_spaces = (indent == 2 and type(indent) is int) or indent == "  "
-    if two_spaces and (separators is None or separators == (",", ": ")):
-        return _INDENT_2
-    return None
-
-
 class OrjsonProvider(FastProvider):
     """A JSON provider that serializes with orjson and writes what
     :class:`~framework.json.provider.DefaultJSONProvider` writes; see the
@@ -120,7 +103,6 @@ class OrjsonProvider(FastProvider):
 
     _COMPACT = _COMPACT
     _INDENT_2 = _INDENT_2
-    _layout = staticmethod(_layout)
 
     def _encode(
         self,
