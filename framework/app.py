@@ -319,6 +319,8 @@ class App(
         self.config = self.make_config(instance_relative_config)
         #: Extensions keep their per-app state here, under their name.
         self.extensions: dict[str, t.Any] = {}
+        # What ensure_sync made of each function (see sync_callable).
+        self._sync_callables: dict[t.Callable[..., t.Any], t.Callable[..., t.Any]] = {}
         #: Functions called with ``(error, endpoint, values)`` when
         #: :meth:`url_for` fails; the first that returns a URL wins.
         self.url_build_error_handlers: list[ft.URLBuildErrorHandler] = []

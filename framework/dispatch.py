@@ -151,9 +151,6 @@ class Dispatcher:
     _scoped: dict[str | None, _CompiledHooks] = field(factory=dict, init=False)
     _has_blueprint_hooks: bool = field(default=False, init=False)
     _teardown_appcontext: Hooks = field(default=(), init=False)
-    _synced_views: dict[t.Callable[..., t.Any], t.Callable[..., t.Any]] = field(
-        factory=dict, init=False
-    )
     _views: dict[str, t.Callable[..., t.Any]] = field(factory=dict, init=False)
     # The views as the app's view binder made them, by endpoint.
     _bound: dict[str, tuple[t.Callable[..., t.Any], t.Callable[..., t.Any]]] = field(
@@ -208,7 +205,7 @@ class Dispatcher:
         self._views = {
             endpoint: needs_asgi
             if endpoint in websocket_endpoints and inspect.iscoroutinefunction(view)
-            else self._sync_view(app, view)
+            else app.sync_callable(view)
             for endpoint, (_, view) in self._bound.items()
         }
         specs: tuple[_Spec, ...] = (
@@ -238,7 +235,7 @@ class Dispatcher:
             else None
         )
         self._teardown_appcontext = tuple(
-            reversed([app.ensure_sync(f) for f in app.teardown_appcontext_funcs])
+            reversed([app.sync_callable(f) for f in app.teardown_appcontext_funcs])
         )
 
     def _bound_view(self, app: AppLike, endpoint: str) -> t.Callable[..., t.Any]:
@@ -251,19 +248,10 @@ class Dispatcher:
             self._bound[endpoint] = (view, bound)
         return bound
 
-    def _sync_view(
-        self, app: AppLike, view: t.Callable[..., t.Any]
-    ) -> t.Callable[..., t.Any]:
-        """``app.ensure_sync(view)``, once per view across prepares."""
-        sync_view = self._synced_views.get(view)
-        if sync_view is None:
-            sync_view = self._synced_views[view] = app.ensure_sync(view)
-        return sync_view
-
     def _compile(self, app: AppLike, blueprint: str | None) -> _CompiledHooks:
         outer_first = scopes_outer_first(blueprint)
         inner_first = list(reversed(outer_first))
-        sync = app.ensure_sync
+        sync = app.sync_callable
 
         def collect(spec: _Spec, names: list[str | None], backwards: bool) -> Hooks:
             out: list[t.Callable[..., t.Any]] = []
@@ -359,7 +347,7 @@ class Dispatcher:
         sync_view = self._views.get(rule.endpoint)
         if sync_view is None:  # a view set on view_functions after prepare()
             view = self._bound_view(ctx.app, rule.endpoint)
-            sync_view = self._views[rule.endpoint] = self._sync_view(ctx.app, view)
+            sync_view = self._views[rule.endpoint] = ctx.app.sync_callable(view)
         return sync_view(**request.view_args)  # type: ignore[arg-type, no-any-return]
 
     def raise_routing_exception(self, ctx: RequestContext) -> t.NoReturn:

@@ -68,7 +68,6 @@ class ErrorHandling:
     _cache: dict[tuple[str | None, type[BaseException]], t.Any] = field(
         factory=dict, init=False
     )
-    _sync: dict[t.Any, t.Callable[..., t.Any]] = field(factory=dict, init=False)
     _kinds: dict[t.Any, CallKind] = field(factory=dict, init=False)
 
     def prepare(self, app: AppLike) -> None:
@@ -77,20 +76,15 @@ class ErrorHandling:
         self._spec = app.error_handler_spec
         self._cache.clear()
         # PERF: no per-error async check; handlers are wrapped at setup.
-        self._sync = {
-            handler: app.ensure_sync(handler)
-            for codes in self._spec.values()
-            for handlers in codes.values()
-            for handler in handlers.values()
-        }
+        for codes in self._spec.values():
+            for handlers in codes.values():
+                for handler in handlers.values():
+                    app.sync_callable(handler)
 
     def _call(self, ctx: AppContext, handler: t.Any, exc: t.Any) -> t.Any:
-        """Call ``handler`` with ``exc``, as wrapped at :meth:`prepare` (or
-        now, for a handler found elsewhere)."""
-        sync = self._sync.get(handler)
-        if sync is None:
-            sync = ctx.app.ensure_sync(handler)
-        return sync(exc)
+        """Call ``handler`` with ``exc``, as the app wrapped it at
+        :meth:`prepare` (or now, for a handler found elsewhere)."""
+        return ctx.app.sync_callable(handler)(exc)
 
     def find_handler(
         self, ctx: AppContext, exc: BaseException

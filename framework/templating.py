@@ -216,7 +216,7 @@ class TemplateRenderer:
         if funcs is None:
             spec = app.template_context_processors
             funcs = tuple(
-                app.ensure_sync(f)
+                app.sync_callable(f)
                 for name in scopes_outer_first(blueprint)
                 for f in spec.get(name, ())
             )

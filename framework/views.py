@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import inspect
 import typing as t
-import weakref
 
 from . import typing as ft
 from .concurrency import ON_LOOP
 from .ctx import _cv_context
 
 if t.TYPE_CHECKING:  # pragma: no cover
-    from .interfaces import AppLike
+    pass
 
 __all__ = ["MethodView", "View"]
 
@@ -130,13 +129,6 @@ def _stamped(function: _F, attributes: dict[str, t.Any]) -> _F:
     return function
 
 
-#: ``{app: {async method function: its app.ensure_sync wrapper}}``, so each
-#: async method of a view class is wrapped once per app.
-_synced: weakref.WeakKeyDictionary[AppLike, dict[t.Any, t.Callable[..., t.Any]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def _call(
     instance: View, name: str, kwargs: dict[str, t.Any]
 ) -> ft.ResponseReturnValue:
@@ -148,7 +140,8 @@ def _call_async(
     instance: View, name: str, kwargs: dict[str, t.Any]
 ) -> ft.ResponseReturnValue:
     """Call the async method ``name`` of a view through the app's
-    ``ensure_sync``, wrapping the class's function once per app."""
+    ``ensure_sync``, wrapping the class's function once per app
+    (:meth:`~framework.App.sync_callable`)."""
     func = getattr(type(instance), name)
     ctx = _cv_context.get(None)
     if ctx is None:
@@ -156,10 +149,7 @@ def _call_async(
             f"{type(instance).__qualname__}.{name} is async: call it through"
             " a route, where the app runs it to completion."
         )
-    wrappers = _synced.setdefault(ctx.app, {})
-    sync = wrappers.get(func)
-    if sync is None:
-        sync = wrappers[func] = ctx.app.ensure_sync(func)
+    sync = ctx.app.sync_callable(func)
     return t.cast(ft.ResponseReturnValue, sync(instance, **kwargs))
 
 

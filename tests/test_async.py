@@ -314,3 +314,31 @@ def test_no_coroutine_checks_per_request(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def _refuse(self: App, func: t.Callable[..., t.Any]) -> t.NoReturn:
     raise AssertionError(f"ensure_sync({func!r}) called during a request")
+
+
+def test_one_function_in_several_places_is_wrapped_once() -> None:
+    """A coroutine function registered under two endpoints and as an async
+    MethodView method, prepared again after setup changed, is wrapped by
+    ensure_sync once: the app keeps one memo (sync_callable)."""
+    app = CountingApp(__name__)
+
+    async def shared() -> str:
+        return "shared"
+
+    app.add_url_rule("/a", "a", shared)
+    app.add_url_rule("/b", "b", shared)
+
+    class Items(MethodView):
+        async def get(self) -> str:
+            return "items"
+
+    app.add_url_rule("/items", view_func=Items.as_view("items"))
+    with app.app_context():  # prepares the strategies once
+        pass
+    app.add_url_rule("/c", "c", shared)  # setup changed: prepared again
+    client = app.test_client()
+    for url in ("/a", "/b", "/c", "/items", "/items"):
+        assert client.get(url).status_code == 200
+    assert app.wrapped[shared] == 1
+    assert app.wrapped[Items.get] == 1
+    assert app.sync_callable(shared) is app.sync_callable(shared)

@@ -68,6 +68,8 @@ class PipelineMethods:
         def logger(self) -> logging.Logger: ...
         def _prepare_if_changed(self) -> None: ...
 
+        _sync_callables: dict[t.Callable[..., t.Any], t.Callable[..., t.Any]]
+
     def _current_context(self) -> AppContext:
         self._prepare_if_changed()
         ctx = _cv_context.get(None)
@@ -93,6 +95,19 @@ class PipelineMethods:
         if inspect.iscoroutinefunction(func):
             return self.async_to_sync(func)
         return func
+
+    def sync_callable(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """:meth:`ensure_sync` of ``func``, made once per function for this
+        app: the strategies ask for a view's, a hook's or a handler's here
+        at setup, so that a function registered in several places, or
+        prepared again, is wrapped once.
+
+        :param func: a view, hook, handler or other callback.
+        """
+        made = self._sync_callables.get(func)
+        if made is None:
+            made = self._sync_callables[func] = self.ensure_sync(func)
+        return made
 
     def async_to_sync(
         self, func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]
