@@ -16,6 +16,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from framework import (
     App,
+    Response,
     after_this_request,
     g,
     got_request_exception,
@@ -566,6 +567,39 @@ def test_all_async_request_makes_no_thread_hop(app: App) -> None:
         "after loop-thread",
         "teardown loop-thread",
     ]
+
+
+def test_a_body_held_in_memory_is_sent_from_the_loop(app: App) -> None:
+    """A response that isn't a fast one (a Location werkzeug rewrites, a
+    class of the app's own) but holds its body in memory is sent from the
+    loop; one with a callback to run at close is sent from a thread, where
+    the callback may block."""
+    places: list[str] = []
+
+    class Traced(Response):
+        def iter_encoded(self) -> t.Iterator[bytes]:
+            for chunk in super().iter_encoded():
+                places.append(_where())  # where the body is read
+                yield chunk
+
+    @app.post("/items")
+    async def create() -> Response:
+        return Traced(b"{}", 201, {"Location": "/items/é"})
+
+    @app.post("/closing")
+    async def closing() -> Response:
+        response = Traced(b"{}", 201)
+        response.call_on_close(lambda: places.append(f"closed {_where()}"))
+        return response
+
+    created = call(app, scope("POST", "/items"))
+    assert created.messages[0]["status"] == 201
+    assert (b"location", b"/items/%C3%A9") in created.messages[0]["headers"]
+    assert created.body == b"{}"
+    assert places == ["loop-thread"]
+    places.clear()
+    assert call(app, scope("POST", "/closing")).body == b"{}"
+    assert places == ["pool", "closed pool"]
 
 
 def test_one_sync_hook_puts_the_whole_request_in_one_hop(app: App) -> None:

@@ -51,6 +51,20 @@ def _general(response: Response) -> WerkzeugResponse:
     return clone
 
 
+#: Location values werkzeug's header pass sends as they are, and values it
+#: rewrites or may rewrite (iri_to_uri quotes, drops or lower-cases).
+LOCATIONS_KEPT = ["/", "/items/1", "/a;b=c/@x:y", "/search?q=a%20b&page=2", "/~u/?x"]
+LOCATIONS_REWRITTEN = [
+    "/späť",
+    "/a b",
+    "/a?",
+    "/a#top",
+    "//other.example/x",
+    "http://Example.com/a",
+    "items/1",
+    '/a"b',
+]
+
 MUTATIONS: list[tuple[str, t.Callable[[Response], None]]] = [
     ("untouched", lambda r: None),
     ("header added", lambda r: r.headers.__setitem__("X-Extra", "1")),
@@ -63,6 +77,12 @@ MUTATIONS: list[tuple[str, t.Callable[[Response], None]]] = [
     ("status 304", lambda r: setattr(r, "status_code", 304)),
     ("location set", lambda r: r.headers.__setitem__("Location", "/späť")),
     ("content location set", lambda r: r.headers.__setitem__("Content-Location", "/é")),
+    *(
+        (f"location {value}", lambda r, v=value: r.headers.__setitem__("Location", v))
+        for value in LOCATIONS_KEPT + LOCATIONS_REWRITTEN
+        # Sent as a path on this host, unlike werkzeug (get_wsgi_headers).
+        if not value.startswith("//")
+    ),
     ("body replaced", lambda r: r.set_data(b"replaced body")),
     ("content length removed", lambda r: r.headers.__delitem__("Content-Length")),
     ("cookie set", lambda r: r.set_cookie("k", "v")),
@@ -78,6 +98,28 @@ def test_fast_response_sends_what_the_general_path_sends(
     mutate(fast)
     expected = _send(_general(fast), method)
     assert _send(fast, method) == expected
+
+
+@pytest.mark.parametrize("header", ["Location", "Content-Location"])
+def test_a_location_sent_unchanged_keeps_the_fast_lane(header: str) -> None:
+    """A 201 or a redirect to a plain path stays in the fast lane (under
+    ASGI, its body is not sent from a thread); anything werkzeug would
+    rewrite leaves it."""
+
+    def head(value: str, autocorrect: bool = False) -> t.Any:
+        response = Response.fast(b"{}", "application/json", "201 CREATED")
+        response.headers[header] = value
+        response.autocorrect_location_header = autocorrect
+        return response.asgi_head("POST")
+
+    for value in LOCATIONS_KEPT:
+        found = head(value)
+        assert found is not None, value
+        assert (header.lower().encode(), value.encode()) in found[1]
+    for value in LOCATIONS_REWRITTEN:
+        assert head(value) is None, value
+    # werkzeug makes a Location absolute when asked to.
+    assert (head("/items/1", autocorrect=True) is None) is (header == "Location")
 
 
 def test_fast_error_status_line_and_on_close() -> None:
