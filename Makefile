@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: test run docs bench bench-wsgi bench-asgi bench-servers bench-charts bench-concurrency bench-websocket bench-startup bench-instructions soak clean servers wrk valgrind flask-suite
+.PHONY: test run docs bench bench-wsgi bench-asgi bench-api bench-servers bench-charts bench-concurrency bench-websocket bench-startup bench-instructions soak clean servers wrk valgrind flask-suite
 
 # Run apt-get through sudo unless we already are root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -92,9 +92,11 @@ ASGI_COUNTS := $(wildcard $(BENCH_OUT)/asgi-instructions.json)
 
 # The WSGI scenarios against Flask, Falcon and Bottle; the ASGI scenarios
 # against Starlette, Quart, Falcon and Flask through a2wsgi; hello, JSON and
-# a template page through gunicorn, uvicorn and granian under wrk; then
-# 1,000 concurrent slow requests on one uvicorn worker and a WebSocket echo
-# against Starlette's and Quart's (benchmarks/README.md). The first three
+# a template page through gunicorn, uvicorn and granian under wrk; the
+# typed-API scenarios against FastAPI, Litestar and Starlette+msgspec
+# (ASGI) and APIFlask, flask-smorest and Flask+msgspec (WSGI); then 1,000
+# concurrent slow requests on one uvicorn worker and a WebSocket echo
+# against Starlette's and Quart's (benchmarks/README.md). The first four
 # write JSON into $(BENCH_OUT), drawn as charts with results.json at the
 # end. Each also runs alone, its options given through BENCH_ARGS:
 # make bench-asgi BENCH_ARGS="--scenario hello".
@@ -103,6 +105,7 @@ bench: $(VENV)/.bench-installed servers wrk
 	$(BIN)/python -m benchmarks.run --json $(BENCH_OUT)/wsgi.json $(if $(WSGI_COUNTS),--instructions $(WSGI_COUNTS))
 	$(BIN)/python -m benchmarks.asgi_run --json $(BENCH_OUT)/asgi.json $(if $(ASGI_COUNTS),--instructions $(ASGI_COUNTS))
 	$(BIN)/python -m benchmarks.servers --json $(BENCH_OUT)/servers.json
+	$(BIN)/python -m benchmarks.api_run --json $(BENCH_OUT)/api.json
 	$(BIN)/python -m benchmarks.concurrency
 	$(BIN)/python -m benchmarks.websocket_echo
 	$(BIN)/python -m benchmarks.charts $(BENCH_OUT)
@@ -112,6 +115,12 @@ bench-wsgi: $(VENV)/.bench-installed servers
 
 bench-asgi: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks.asgi_run $(BENCH_ARGS)
+
+# The typed-API scenarios alone (issue 21): a nested POST, a GET with
+# typed query parameters and a 422, under ASGI and WSGI, e.g.
+# make bench-api BENCH_ARGS="--interface asgi --scenario create".
+bench-api: $(VENV)/.bench-installed
+	$(BIN)/python -m benchmarks.api_run $(BENCH_ARGS)
 
 bench-servers: $(VENV)/.bench-installed wrk
 	$(BIN)/python -m benchmarks.servers $(BENCH_ARGS)

@@ -48,12 +48,14 @@ class Request:
     :param body: the request body, sent in one ``http.request`` message.
     :param headers: request headers besides ``host`` (and ``content-length``,
         added when there is a body).
+    :param query: the query string, already encoded, without the ``?``.
     """
 
     method: str = "GET"
     path: str = "/"
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
+    query: str = ""
 
     def scope(self) -> dict[str, t.Any]:
         """The HTTP scope of this request, as uvicorn would build it.
@@ -77,7 +79,7 @@ class Request:
             "scheme": "http",
             "path": self.path,
             "raw_path": self.path.encode("ascii"),
-            "query_string": b"",
+            "query_string": self.query.encode("ascii"),
             "root_path": "",
             "headers": headers,
             "client": ("127.0.0.1", 50000),

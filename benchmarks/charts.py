@@ -1,7 +1,7 @@
 """Charts of a benchmark run, and one results file: reads the JSON that
-``benchmarks.run``, ``benchmarks.asgi_run`` and ``benchmarks.servers`` wrote
-into a folder (``wsgi.json``, ``asgi.json``, ``servers.json``; any may be
-missing) and writes beside them:
+``benchmarks.run``, ``benchmarks.asgi_run``, ``benchmarks.servers`` and
+``benchmarks.api_run`` wrote into a folder (``wsgi.json``, ``asgi.json``,
+``servers.json``, ``api.json``; any may be missing) and writes beside them:
 
 - ``wsgi-ratio.png``: each scenario's time over Flask's, one bar per
   framework (lower is better);
@@ -9,10 +9,13 @@ missing) and writes beside them:
   framework;
 - ``servers-rps.png``: requests per second through each server, one bar
   per app (higher is better);
-- ``results.json``: the ratios and server rows of all three, with the
+- ``api-asgi-ratio.png`` and ``api-wsgi-ratio.png``: each typed-API
+  scenario's time over FastAPI's (ASGI) and APIFlask's (WSGI);
+- ``results.json``: the ratios and server rows of all four, with the
   machine they were taken on; ``machine.txt``: the machine, in a line;
-- ``wsgi-table.inc``, ``asgi-table.inc``, ``servers-table.inc`` and
-  ``losses.inc``: the same figures as reST tables, and the list of where
+- ``wsgi-table.inc``, ``asgi-table.inc``, ``servers-table.inc``,
+  ``api-table.inc`` and ``losses.inc``: the same figures as reST tables,
+  and the list of where
   framework loses, for the docs' Performance page (ratios only), each
   ratio with the interquartile range of its rounds where the run gave one,
   and each goal's verdict by instructions where the run was given counts.
@@ -50,6 +53,13 @@ COLOURS = {
     "framework-def": "#ff9896",
     "starlette-def": "#c5b0d5",
     "raw": "#dddddd",
+    "framework-wsgi": "#d62728",
+    "fastapi": "#17becf",
+    "litestar": "#bcbd22",
+    "starlette-msgspec": "#9467bd",
+    "apiflask": "#e377c2",
+    "flask-smorest": "#8c564b",
+    "flask-msgspec": "#7f7f7f",
 }
 #: The ASGI peers drawn, and their labels.
 ASGI_BARS = {
@@ -133,6 +143,26 @@ def summary(folder: Path) -> dict[str, t.Any]:
             },
             "goals": asgi["goals"],
         }
+    api = _load(folder, "api.json")
+    if api is not None:
+        document["api"] = {"versions": api["versions"]}
+        for interface in ("asgi", "wsgi"):
+            part = api.get(interface)
+            if part is None:
+                continue
+            document["api"][interface] = {
+                "reference": part["reference"],
+                "framework": part["framework"],
+                "labels": part.get("labels", {}),
+                "ratios": {r["scenario"]: r["ratio"] for r in part["results"]},
+                "ratio_spread": {
+                    r["scenario"]: r.get("ratio_spread", {}) for r in part["results"]
+                },
+                "framework_over": {
+                    r["scenario"]: r.get("framework_over", {}) for r in part["results"]
+                },
+                "goals": part["goals"],
+            }
     served = _load(folder, "servers.json")
     if served is not None:
         document["servers"] = {
@@ -424,8 +454,45 @@ def tables(document: dict[str, t.Any]) -> dict[str, str]:
             ),
             rows,
         )
+    api = document.get("api")
+    for interface, against in API_AGAINST.items():
+        part = (api or {}).get(interface)
+        if part is not None:
+            found[f"api-{interface}-table.inc"] = api_table(part, against)
     found["losses.inc"] = losses(document)
     return found
+
+
+#: framework's time over each of these, per interface, in the docs' tables
+#: of the typed-API scenarios: the rivals and the hand-written floor.
+API_AGAINST = {
+    "asgi": ("litestar", "starlette-msgspec", "fastapi"),
+    "wsgi": ("apiflask", "flask-smorest", "flask-msgspec"),
+}
+
+
+def api_table(part: dict[str, t.Any], against: Sequence[str]) -> str:
+    """One interface's typed-API scenarios as a reST table: framework's
+    time over each of ``against``'s, with the interquartile range of the
+    rounds.
+
+    :param part: an interface of the ``api`` part of a :func:`summary`.
+    :param against: the peers framework is divided by, one column each.
+    """
+    labels = part.get("labels", {})
+    rows = []
+    for scenario, over in part["framework_over"].items():
+        cells = []
+        for name in against:
+            spread = over.get(name)
+            cells.append(
+                _spread_cell(None if spread is None else spread["median"], spread)
+            )
+        rows.append((scenario, *cells))
+    return list_table(
+        ("scenario", *(f"framework / {labels.get(name, name)}" for name in against)),
+        rows,
+    )
 
 
 def _missed(goal: dict[str, t.Any]) -> bool:
@@ -493,6 +560,19 @@ def losses(document: dict[str, t.Any]) -> str:
                     f"ASGI, {goal['scenario']}: {peer} / {against} is"
                     f" {_goal_figures(goal)} (goal: at most {goal['most']})."
                 )
+    api = document.get("api") or {}
+    for interface in API_AGAINST:
+        part = api.get(interface)
+        if part is None:
+            continue
+        labels = part.get("labels", {})
+        for goal in part["goals"]:
+            if _missed(goal):
+                items.append(
+                    f"Typed APIs, {interface.upper()}, {goal['scenario']}:"
+                    f" framework / {labels.get(goal['against'], goal['against'])}"
+                    f" is {_goal_figures(goal)} (goal: at most {goal['most']})."
+                )
     served = document.get("servers")
     if served is not None:
         for verdict in served["verdicts"]:
@@ -509,6 +589,15 @@ def losses(document: dict[str, t.Any]) -> str:
     if not items:
         return "Nowhere in this run.\n"
     return "\n".join(f"- {item}" for item in items) + "\n"
+
+
+def _api_bars(part: dict[str, t.Any]) -> list[str]:
+    """The peers of a typed-API chart: every one timed but the reference,
+    framework first."""
+    names = dict.fromkeys(name for ratios in part["ratios"].values() for name in ratios)
+    names.pop(part["reference"], None)
+    ours = part["framework"]
+    return ([ours] if ours in names else []) + [n for n in names if n != ours]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -546,6 +635,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             document["asgi"].get("ratio_spread"),
         )
         written.append("asgi-ratio.png")
+    for interface, part in document.get("api", {}).items():
+        if interface not in API_AGAINST:
+            continue
+        labels = part.get("labels", {})
+        ratio_chart(
+            args.folder / f"api-{interface}-ratio.png",
+            part["ratios"],
+            {name: labels.get(name, name) for name in _api_bars(part)},
+            labels.get(part["reference"], part["reference"]),
+            part.get("ratio_spread"),
+        )
+        written.append(f"api-{interface}-ratio.png")
     if "servers" in document:
         servers_chart(args.folder / "servers-rps.png", document["servers"]["rows"])
         written.append("servers-rps.png")

@@ -65,6 +65,14 @@ def test_a_get_has_no_content_length() -> None:
     assert Request().scope()["headers"] == [(b"host", b"localhost")]
 
 
+def test_the_query_string_goes_into_the_scope_apart_from_the_path() -> None:
+    scope = Request(path="/orders", query="limit=5&tag=a&tag=b").scope()
+    assert scope["path"] == "/orders"
+    assert scope["raw_path"] == b"/orders"
+    assert scope["query_string"] == b"limit=5&tag=a&tag=b"
+    assert Request().scope()["query_string"] == b""
+
+
 def test_call_once_collects_status_headers_and_every_body_chunk() -> None:
     reply = asyncio.run(call_once(echo_app, Request("PUT", "/p", b"data")))
     assert reply == Reply(201, (("x-path", "/p"),), b"PUT data")

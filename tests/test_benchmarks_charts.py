@@ -5,6 +5,7 @@ machine; a run that is missing leaves out its chart, not the others."""
 from __future__ import annotations
 
 import json
+import typing as t
 from pathlib import Path
 
 from benchmarks import charts
@@ -138,4 +139,63 @@ def test_tables_and_losses_carry_the_spread_and_the_instructions(
         " (goal: at most 0.08).",
         "- uvicorn, hello: framework serves 0.90 of Falcon's requests per"
         " second (middle half of the rounds: 0.85 to 1.02).",
+    ]
+
+
+def api_part(reference: str, ours: str, rival: str, over: float) -> dict[str, t.Any]:
+    """One interface of an api.json: framework, the reference and a rival."""
+    return {
+        "reference": reference,
+        "framework": ours,
+        "labels": {reference: reference.title(), ours: "framework", rival: "Rival"},
+        "results": [
+            {
+                "scenario": "create",
+                "ratio": {reference: 1.0, ours: 0.2, rival: 0.2 / over},
+                "ratio_spread": {ours: spread(0.2, 0.19, 0.21)},
+                "framework_over": {
+                    reference: spread(0.2, 0.19, 0.21),
+                    rival: spread(over, over - 0.1, over + 0.1),
+                },
+            }
+        ],
+        "goals": [
+            {
+                "scenario": "create", "peer": ours, "against": rival, "most": 1.0,
+                "ratio": over, "met": over <= 1.0,
+                "spread": spread(over, over - 0.1, over + 0.1),
+                "instructions_ratio": None, "instructions_met": None,
+            }
+        ],
+    }  # fmt: skip
+
+
+def test_the_typed_api_run_gets_its_charts_tables_and_losses(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "api.json",
+        {
+            "versions": {"fastapi": "0.165.0"},
+            "asgi": api_part("fastapi", "framework", "litestar", 1.3),
+            "wsgi": api_part("apiflask", "framework-wsgi", "flask-msgspec", 0.8),
+        },
+    )
+    assert charts.main([str(tmp_path)]) == 0
+    for interface in ("asgi", "wsgi"):
+        assert (tmp_path / f"api-{interface}-ratio.png").read_bytes().startswith(PNG)
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["api"]["asgi"]["ratios"]["create"]["framework"] == 0.2
+    assert results["api"]["wsgi"]["reference"] == "apiflask"
+    asgi_table = (tmp_path / "api-asgi-table.inc").read_text()
+    assert "framework / Rival" in asgi_table  # litestar, by its label
+    assert "1.30 [1.20\N{EN DASH}1.40]" in asgi_table
+    assert "framework / Fastapi" in asgi_table
+    assert "µs" not in asgi_table
+    wsgi_table = (tmp_path / "api-wsgi-table.inc").read_text()
+    assert "framework / Apiflask" in wsgi_table
+    assert "0.80 [0.70\N{EN DASH}0.90]" in wsgi_table
+    # Only the goal missed is a loss.
+    assert (tmp_path / "losses.inc").read_text().splitlines() == [
+        "- Typed APIs, ASGI, create: framework / Rival is 1.300 (middle half of"
+        " the rounds: 1.200 to 1.400) (goal: at most 1.0)."
     ]
