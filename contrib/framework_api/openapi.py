@@ -312,10 +312,9 @@ class OpenAPIGenerator:
 
     # -- the document ---------------------------------------------------
 
-    def generate(self, url_map: Map, routes: t.Iterable[Route]) -> dict[str, t.Any]:
+    def generate(self, routes: t.Iterable[Route]) -> dict[str, t.Any]:
         """The OpenAPI document of ``routes``.
 
-        :param url_map: the app's URL map.
         :param routes: (rule, method, operation) triples, as
             :func:`operation_routes` gives them.
         :raise TypeError: when a type cannot be described.
@@ -391,8 +390,9 @@ class OpenAPIGenerator:
 
     def path_item(self, path: str, operations: dict[str, t.Any]) -> dict[str, t.Any]:
         """The path item of ``path``, from its operations by lower-case
-        method."""
-        return operations
+        method, listed in OpenAPI's order of methods."""
+        order = [method.lower() for method in _PATH_ITEM_METHODS]
+        return {m: operations[m] for m in sorted(operations, key=order.index)}
 
     @staticmethod
     def _unique(wanted: str, taken: set[str]) -> str:
