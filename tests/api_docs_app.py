@@ -1,5 +1,6 @@
-"""A small app with an OpenAPI document and its /docs page, for
-tests/test_contrib_api_docs_ui.py (served for real to the browser test).
+"""A small app with an OpenAPI document, its /docs page and the ``api``
+commands, for tests/test_contrib_api_docs_ui.py (served for real to the
+browser test) and tests/test_contrib_api_cli.py.
 
 Its one view is a plain one that reads its query itself; the document
 describes it from an operation written by hand, as the binder would make
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import typing as t
 
+from framework_api.cli import add_api_commands
 from framework_api.docs_ui import register_docs
 from framework_api.openapi import OpenAPIGenerator, operation_routes
 from framework_api.operations import Operation, ParamSpec, ReturnSpec, Source
@@ -50,10 +52,11 @@ def build_spec(app: App) -> dict[str, t.Any]:
 
 def create_app(**docs: t.Any) -> App:
     """The app, its docs registered with ``docs`` (register_docs's
-    options)."""
+    options), and the ``api`` commands."""
     app = App(__name__)
     app.add_url_rule("/greet", view_func=greet)
     register_docs(app, docs.pop("build_spec", build_spec), **docs)
+    add_api_commands(app.cli, build_spec)
     return app
 
 
