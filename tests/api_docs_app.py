@@ -16,7 +16,7 @@ from framework_api.docs_ui import register_docs
 from framework_api.openapi import OpenAPIGenerator, operation_routes
 from framework_api.operations import Operation, ParamSpec, ReturnSpec, Source
 
-from framework import App, request
+from framework import App, Response, request
 
 
 def greet() -> dict[str, str]:
@@ -57,6 +57,13 @@ def create_app(**docs: t.Any) -> App:
     app.add_url_rule("/greet", view_func=greet)
     register_docs(app, docs.pop("build_spec", build_spec), **docs)
     add_api_commands(app.cli, build_spec)
+
+    @app.after_request
+    def no_inline_scripts(response: Response) -> Response:
+        # The page must work under a strict policy: no inline script.
+        response.headers["Content-Security-Policy"] = "script-src 'self'"
+        return response
+
     return app
 
 

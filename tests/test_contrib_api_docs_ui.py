@@ -4,8 +4,9 @@ openapi-ui-bundles package (so it works offline), and how each is cached.
 
 The app is tests/api_docs_app.py. The last tests open /docs in the
 session's headless Chromium against the app served for real (waitress on
-127.0.0.1, a port the system picks): the page renders the operation, and
-"Try it out" sends a request that the view answers.
+127.0.0.1, a port the system picks, under a ``script-src 'self'`` Content
+Security Policy): the page renders the operation, and "Try it out" sends
+a request that the view answers.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ def test_the_page_names_no_other_server_and_each_asset_is_served(app: App) -> No
     assert page.mimetype == "text/html"
     html = page.get_data(as_text=True)
     assert not re.search(r"(?i)https?:|//[a-z]", html)
+    # No inline script: the page works under "script-src 'self'" (the
+    # browser test below serves it so).
+    assert re.findall(r"<script(?![^>]* src=)", html) == []
     found = links(html)
     assert len(found) == 5
     served = {}
