@@ -817,3 +817,18 @@ def test_decorators_add_up_and_leave_the_function_as_it_is() -> None:
     assert documentation.response_examples == (("one", 1),)
     assert view() == "same"
     assert documentation_of(lambda: None).security is None
+
+
+def test_each_document_is_a_copy_of_the_generators_options() -> None:
+    app, ops = build_app()
+    made = generator()
+    first = made.generate(operation_routes(app.url_map, ops))
+    first["servers"].append({"url": "/elsewhere"})
+    first["components"]["securitySchemes"]["bearer"]["scheme"] = "basic"
+    first["security"].clear()
+    first["tags"][0]["description"] = "changed"
+    second = made.generate(operation_routes(app.url_map, ops))
+    assert second["servers"] == [{"url": "https://shop.example"}]
+    assert second["components"]["securitySchemes"] == SCHEMES
+    assert second["security"] == [{"bearer": []}]
+    assert second["tags"][0]["description"] == "What the shop sells."

@@ -17,6 +17,7 @@ generator and override that method.
 from __future__ import annotations
 
 import collections.abc as cabc
+import copy
 import re
 import types
 import typing as t
@@ -353,7 +354,7 @@ class OpenAPIGenerator:
         document: dict[str, t.Any] = {"openapi": self.openapi_version}
         document["info"] = self.info()
         if self.servers:
-            document["servers"] = self.servers
+            document["servers"] = copy.deepcopy(self.servers)
         document["paths"] = {
             path: self.path_item(path, methods) for path, methods in paths.items()
         }
@@ -361,12 +362,12 @@ class OpenAPIGenerator:
         if schemas.components:
             components["schemas"] = schemas.components
         if self.security_schemes:
-            components["securitySchemes"] = self.security_schemes
+            components["securitySchemes"] = copy.deepcopy(self.security_schemes)
         if components:
             document["components"] = components
         if self.security is not None:
             self._check_schemes(self.security, "The document's global security")
-            document["security"] = self.security
+            document["security"] = copy.deepcopy(self.security)
         tags = self.tag_objects(used_tags)
         if tags:
             document["tags"] = tags
@@ -377,13 +378,13 @@ class OpenAPIGenerator:
         info: dict[str, t.Any] = {"title": self.title, "version": self.version}
         if self.description:
             info["description"] = self.description
-        info.update(self.info_extra)
+        info.update(copy.deepcopy(self.info_extra))
         return info
 
     def tag_objects(self, used: list[str]) -> list[dict[str, t.Any]]:
         """The document's ``tags``: the configured ones, in their order,
         then the others the operations use, in the order they appear."""
-        tags = list(self.tags)
+        tags = copy.deepcopy(self.tags)
         named = {tag["name"] for tag in tags}
         tags.extend({"name": name} for name in used if name not in named)
         return tags
