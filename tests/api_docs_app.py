@@ -1,0 +1,70 @@
+"""A small app with an OpenAPI document, its /docs page and the ``api``
+commands, for tests/test_contrib_api_docs_ui.py (served for real to the
+browser test) and tests/test_contrib_api_cli.py.
+
+Its one view is a plain one that reads its query itself; the document
+describes it from an operation written by hand, as the binder would make
+it for a typed view.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from framework_api.cli import add_api_commands
+from framework_api.docs_ui import register_docs
+from framework_api.openapi import OpenAPIGenerator, operation_routes
+from framework_api.operations import Operation, ParamSpec, ReturnSpec, Source
+
+from framework import App, Response, request
+
+
+def greet() -> dict[str, str]:
+    """Greet someone."""
+    return {"greeting": f"Hello, {request.args.get('name', 'nobody')}!"}
+
+
+OPERATIONS = [
+    Operation(
+        "greet",
+        None,
+        greet,
+        params=(
+            ParamSpec("name", Source.QUERY, "name", str, description="Who to greet."),
+        ),
+        returns=ReturnSpec(dict[str, str], description="The greeting."),
+        summary="Greet someone.",
+        tags=("greetings",),
+    )
+]
+
+#: How many times the document was made, per app.
+BUILDS: dict[int, int] = {}
+
+
+def build_spec(app: App) -> dict[str, t.Any]:
+    BUILDS[id(app)] = BUILDS.get(id(app), 0) + 1
+    generator = OpenAPIGenerator(
+        title="Greeter", version="1.0", tags={"greetings": "Saying hello."}
+    )
+    return generator.generate(operation_routes(app.url_map, OPERATIONS))
+
+
+def create_app(**docs: t.Any) -> App:
+    """The app, its docs registered with ``docs`` (register_docs's
+    options), and the ``api`` commands."""
+    app = App(__name__)
+    app.add_url_rule("/greet", view_func=greet)
+    register_docs(app, docs.pop("build_spec", build_spec), **docs)
+    add_api_commands(app.cli, build_spec)
+
+    @app.after_request
+    def no_inline_scripts(response: Response) -> Response:
+        # The page must work under a strict policy: no inline script.
+        response.headers["Content-Security-Policy"] = "script-src 'self'"
+        return response
+
+    return app
+
+
+app = create_app()
