@@ -17,6 +17,7 @@ from framework.interfaces import ViewBinder as ViewBinderProtocol
 from framework.typing import RouteCallable
 from framework.views import MethodView
 
+
 class Doubling(ViewBinder):
     """Binds views that take ``n``: the view sees ``n`` doubled. Counts the
     binds, so tests can tell setup from requests."""

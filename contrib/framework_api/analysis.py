@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import types
 import typing as t
 
 import msgspec
@@ -124,6 +125,15 @@ def _constrained(annotation: t.Any) -> bool:
     return isinstance(base, type) and issubclass(base, enum.Enum)
 
 
+def _is_optional_model(annotation: t.Any) -> bool:
+    """A model, or a model or ``None``: ``Item | None``."""
+    base = strip_annotated(annotation)[0]
+    if t.get_origin(base) in (t.Union, types.UnionType):
+        members = [m for m in t.get_args(base) if m is not type(None)]
+        return len(members) == 1 and is_model(members[0])
+    return is_model(base)
+
+
 def _header_key(name: str) -> str:
     return "-".join(part.capitalize() for part in name.split("_"))
 
@@ -206,7 +216,7 @@ def analyse_function(
             )
             continue
         is_body = isinstance(marker, (BodyParam, FormParam)) or (
-            marker is None and is_model(annotation)
+            marker is None and _is_optional_model(annotation)
         )
         if marker is None and not is_body:
             continue

@@ -247,6 +247,8 @@ def _json_body_step(body: BodySpec, limit: int) -> Step:
                 values[name] = validate_json(data)
             except PydanticError as e:
                 return _pydantic_errors(e)
+            except RecursionError as e:
+                raise malformed(e) from None
             return None
 
         return pydantic_step
@@ -265,7 +267,7 @@ def _json_body_step(body: BodySpec, limit: int) -> Step:
             values[name] = decode(data)
         except ValidationError as e:
             return body_errors(data, annotation, limit, str(e))
-        except DecodeError as e:
+        except (DecodeError, RecursionError) as e:
             raise malformed(e) from None
         return None
 
@@ -381,9 +383,9 @@ def compile_operation(
     body_step: Step | None = None
     if operation.body is not None:
         if _is_form(operation.body):
-            body_step = _form_body_step(operation.body, max_errors)
+            body_step = _form_body_step(operation.body, max_errors + 1)
         else:
-            body_step = _json_body_step(operation.body, max_errors)
+            body_step = _json_body_step(operation.body, max_errors + 1)
 
     prepare: Prepare | None
     if params is not None and body_step is not None:
@@ -395,7 +397,7 @@ def compile_operation(
             if more:
                 errors = more if errors is None else errors + more
             if errors:
-                raise invalid(errors[:max_errors])
+                raise invalid(errors, max_errors)
 
         prepare = prepare_both
     elif body_step is not None:
@@ -413,13 +415,13 @@ def compile_operation(
                 if data and request.is_json:
                     try:
                         values[name] = decode(data)
-                    except DecodeError:
+                    except (DecodeError, RecursionError):
                         pass
                     else:
                         return
                 errors = read(request, values)
                 if errors:
-                    raise invalid(errors)
+                    raise invalid(errors, max_errors)
 
             prepare = prepare_json
         else:
@@ -427,7 +429,7 @@ def compile_operation(
             def prepare_body(request: Request, values: Values) -> None:
                 errors = read(request, values)
                 if errors:
-                    raise invalid(errors)
+                    raise invalid(errors, max_errors)
 
             prepare = prepare_body
     elif params is not None:
@@ -436,7 +438,7 @@ def compile_operation(
         def prepare_params(request: Request, values: Values) -> None:
             errors = read(request, values)
             if errors:
-                raise invalid(errors[:max_errors])
+                raise invalid(errors, max_errors)
 
         prepare = prepare_params
     else:

@@ -19,6 +19,7 @@ by field, to report every error: slower, but only invalid requests pay.
 from __future__ import annotations
 
 import collections.abc as cabc
+import contextlib
 import http
 import re
 import types
@@ -189,10 +190,21 @@ class InvalidResponse(Problem, InternalServerError):
     code = 500
 
 
-def invalid(errors: list[dict[str, t.Any]]) -> InvalidRequest:
-    """The 422 for ``errors``."""
+def invalid(errors: list[dict[str, t.Any]], limit: int | None = None) -> InvalidRequest:
+    """The 422 for ``errors``.
+
+    :param errors: what was wrong.
+    :param limit: the most errors listed; the collecting passes stop one
+        error past it, so that more errors than listed can be said.
+    """
     count = len(errors)
-    detail = "1 field is invalid." if count == 1 else f"{count} fields are invalid."
+    if limit is not None and count > limit:
+        errors = errors[:limit]
+        detail = f"More than {limit} fields are invalid; the first {limit} are listed."
+    elif count == 1:
+        detail = "1 field is invalid."
+    else:
+        detail = f"{count} fields are invalid."
     return InvalidRequest(detail=detail, errors=errors)
 
 
@@ -357,10 +369,13 @@ def body_errors(
     """
     try:
         value = msgspec.json.decode(data)
-    except msgspec.DecodeError as e:
+    except (msgspec.DecodeError, RecursionError) as e:
         raise malformed(e) from None
     collector = Collector(limit)
-    collector.walk(value, annotation, [], strict=True)
+    # A recursive model nested deeper than Python's stack: what was found
+    # is reported, else the fast decode's message.
+    with contextlib.suppress(RecursionError):
+        collector.walk(value, annotation, [], strict=True)
     if not collector.errors:
         detail, below = _split_message(fallback)
         collector.body(below, detail)
@@ -369,4 +384,6 @@ def body_errors(
 
 def malformed(error: Exception) -> MalformedBody:
     """The 400 for a body msgspec could not parse."""
+    if isinstance(error, RecursionError):
+        return MalformedBody(detail="The body is nested too deeply.")
     return MalformedBody(detail=f"The body is not valid JSON: {error}.")
