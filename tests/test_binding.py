@@ -86,9 +86,7 @@ def test_the_pipeline_calls_what_the_binder_made(transport: str) -> None:
     assert client.get("/plain/5").text == "5"
 
 
-def test_an_async_view_bound_as_a_coroutine_function_still_runs_on_the_loop() -> (
-    None
-):
+def test_an_async_view_bound_as_a_coroutine_function_still_runs_on_the_loop() -> None:
     app = _app(Doubling())
     text = app.test_client(transport="asgi").get("/async/1").text
     # Under the ASGI test transport the loop runs in the client's thread;
