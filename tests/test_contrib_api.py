@@ -596,6 +596,14 @@ def test_hints_the_binder_cannot_bind_fail_at_setup() -> None:
         @app.get("/")
         def view(**a: Query[str]) -> None: ...
 
+    def unresolvable(app: App) -> None:
+        class Local(msgspec.Struct):
+            a: int
+
+        @app.post("/")
+        def view(a: Body[Local]) -> None: ...
+
+    fails(unresolvable, "can't be resolved .*name 'Local' is not defined")
     fails(two_bodies, "both read the request body")
     fails(body_and_form, "both read the request body")
     fails(form_of_scalar, "takes a model class")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import inspect
+import re
 import types
 import typing as t
 
@@ -61,10 +62,17 @@ def path_arguments(app: t.Any, endpoint: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def _resolve_hints(function: t.Callable[..., t.Any]) -> dict[str, t.Any]:
+#: Words of an annotation that can only mean the extension: one that can't
+#: be resolved but says one of them is an error, not an untyped view.
+_OWN_WORDS = re.compile(r"\b(Query|Header|Cookie|Body|Form|Created|Reply)\[")
+
+
+def _resolve_hints(function: t.Callable[..., t.Any], where: str) -> dict[str, t.Any]:
     """The function's type hints, resolved. A hint that can't be resolved
     (a name imported only for the type checker) is left out rather than
-    failing: a view that is not typed must keep working."""
+    failing: a view that is not typed must keep working. One that names a
+    marker, ``Created`` or ``Reply`` raises ``TypeError``: the view was
+    meant to be typed."""
     try:
         return t.get_type_hints(function, include_extras=True)
     except Exception:
@@ -77,7 +85,14 @@ def _resolve_hints(function: t.Callable[..., t.Any]) -> dict[str, t.Any]:
         if isinstance(annotation, str):
             try:
                 annotation = eval(annotation, namespace)
-            except Exception:
+            except Exception as e:
+                if _OWN_WORDS.search(annotation):
+                    raise TypeError(
+                        f"{where}: the annotation {annotation!r} of"
+                        f" {'the return' if name == 'return' else repr(name)}"
+                        f" can't be resolved ({e}); define the names it uses"
+                        " at module level."
+                    ) from None
                 continue
         hints[name] = annotation
     return hints
@@ -183,7 +198,7 @@ def analyse_function(
         signature = inspect.signature(function)
     except (TypeError, ValueError):
         return None
-    hints = _resolve_hints(function)
+    hints = _resolve_hints(function, where)
     parameters = list(signature.parameters.values())
     if skip_first and parameters:
         parameters = parameters[1:]
