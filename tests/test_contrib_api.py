@@ -650,3 +650,19 @@ def test_pydantic_models_are_validated_by_pydantic() -> None:
     ]
     malformed = client.post("/pyd", data="{", content_type="application/json")
     assert malformed.status_code == 400
+
+
+@pytest.mark.one_transport
+def test_the_manual_page_examples_run() -> None:
+    from test_docs import DOCS, python_blocks
+
+    namespace: dict[str, t.Any] = {"__name__": "docs_contrib_api"}
+    page = DOCS / "contrib" / "api.rst"
+    blocks = python_blocks(page)
+    assert len(blocks) >= 4
+    for line, code in blocks:
+        # dont_inherit: not this module's "from __future__ import annotations".
+        exec(compile(code, f"{page}:{line}", "exec", dont_inherit=True), namespace)
+    client = namespace["app"].test_client()
+    assert client.delete("/items/99").get_json()["detail"] == "No item 99."
+    assert client.get("/search?q=pen&page=0").status_code == 422
