@@ -24,6 +24,7 @@ converted values.
 from __future__ import annotations
 
 import collections.abc as cabc
+import copy
 import functools
 import inspect
 import types
@@ -105,10 +106,15 @@ def _error_detail(error: Exception) -> str:
 
 
 def _params_step(
-    operation: Operation, validated_path: t.AbstractSet[str]
-) -> Step | None:
+    operation: Operation,
+    validated_path: t.AbstractSet[str],
+    raise_limit: int | None = None,
+) -> t.Callable[[Request, Values], t.Any] | None:
     """The step reading the query, header and cookie parameters, and
-    checking the path parameters with constraints."""
+    checking the path parameters with constraints. It returns the errors
+    it found; with ``raise_limit``, it raises them as a 422 listing at
+    most that many instead (the whole preparation of a view without a
+    body)."""
     from .analysis import _constrained
 
     specs = [
@@ -119,17 +125,16 @@ def _params_step(
     ]
     if not specs:
         return None
-    fields: dict[str, t.Any] = {}
+    fields: list[tuple[str, t.Any] | tuple[str, t.Any, t.Any]] = []
     query: list[tuple[str, str, bool]] = []
     headers: list[tuple[str, str, bool]] = []
     cookies: list[tuple[str, str, bool]] = []
     path: list[str] = []
     for spec in specs:
-        fields[spec.name] = (
-            t.Required[spec.annotation]
-            if spec.required
-            else t.NotRequired[spec.annotation]
-        )
+        if spec.required:
+            fields.append((spec.name, spec.annotation))
+        else:
+            fields.append((spec.name, spec.annotation, _struct_default(spec.default)))
         entry = (spec.name, spec.key, _is_multi(spec.annotation))
         if spec.source is Source.QUERY:
             query.append(entry)
@@ -139,13 +144,13 @@ def _params_step(
             cookies.append(entry)
         else:
             path.append(spec.name)
-    # One conversion for all of them, into a TypedDict made for the view:
-    # its result holds only the parameters sent, so the view's defaults
-    # apply to the others.
-    make_typed_dict: t.Any = t.TypedDict
-    params_type: t.Any = make_typed_dict(f"{operation.endpoint}_parameters", fields)
+    # One conversion for all of them, into a Struct made for the view with
+    # the view's defaults. PERF: the typed GET benchmark; msgspec converts
+    # into a Struct in a third of the time it takes for a TypedDict.
+    params_type: t.Any = msgspec.defstruct("Parameters", fields, kw_only=True)
     msgspec.json.Decoder(params_type)  # a type msgspec refuses fails now
     convert = msgspec.convert
+    asdict = msgspec.structs.asdict
     query_fields = tuple(query)
     header_fields = tuple(headers)
     cookie_fields = tuple(cookies)
@@ -189,7 +194,17 @@ def _params_step(
     def step(request: Request, values: Values) -> Errors | None:
         raw: Values = {}
         if query_fields:
-            gather(request.args, query_fields, raw)
+            # PERF: the typed GET benchmark; the query string inline.
+            args = request.args
+            for name, key, multi in query_fields:
+                if multi:
+                    found = args.getlist(key)
+                    if found:
+                        raw[name] = found
+                else:
+                    value = args.get(key)
+                    if value is not None:
+                        raw[name] = value
         if header_fields:
             gather(request.headers, header_fields, raw)
         if cookie_fields:
@@ -198,14 +213,54 @@ def _params_step(
             if name in values:
                 raw[name] = values[name]
         try:
-            values.update(convert(raw, params_type, strict=False))
+            values.update(asdict(convert(raw, params_type, strict=False)))
         except msgspec.ValidationError as e:
             return errors_of(raw) or [
                 {"in": "query", "name": "", "detail": _error_detail(e)}
             ]
         return None
 
-    return step
+    if raise_limit is None:
+        return step
+    limit = raise_limit
+
+    def step_raising(request: Request, values: Values) -> None:
+        raw: Values = {}
+        if query_fields:
+            args = request.args
+            for name, key, multi in query_fields:
+                if multi:
+                    found = args.getlist(key)
+                    if found:
+                        raw[name] = found
+                else:
+                    value = args.get(key)
+                    if value is not None:
+                        raw[name] = value
+        if header_fields or cookie_fields or path_fields:
+            errors = step(request, values)
+            if errors:
+                raise invalid(errors, limit)
+            return
+        try:
+            values.update(asdict(convert(raw, params_type, strict=False)))
+        except msgspec.ValidationError as e:
+            raise invalid(
+                errors_of(raw)
+                or [{"in": "query", "name": "", "detail": _error_detail(e)}],
+                limit,
+            ) from None
+
+    return step_raising
+
+
+def _struct_default(default: t.Any) -> t.Any:
+    """A default for a field of the parameters' Struct: the view's own; a
+    copy of it per request for a non-empty list, dict or set (msgspec
+    refuses sharing those)."""
+    if isinstance(default, (list, dict, set, bytearray)) and default:
+        return msgspec.field(default_factory=functools.partial(copy.copy, default))
+    return default
 
 
 def _missing_body(body: BodySpec) -> Errors:
@@ -379,7 +434,9 @@ def compile_operation(
     :param max_errors: the most errors a 422 lists.
     """
     path_names = {spec.name for spec in operation.params if spec.source is Source.PATH}
-    params = _params_step(operation, path_names)
+    params = _params_step(
+        operation, path_names, None if operation.body is not None else max_errors
+    )
     body_step: Step | None = None
     if operation.body is not None:
         if _is_form(operation.body):
@@ -433,14 +490,7 @@ def compile_operation(
 
             prepare = prepare_body
     elif params is not None:
-        read = params
-
-        def prepare_params(request: Request, values: Values) -> None:
-            errors = read(request, values)
-            if errors:
-                raise invalid(errors, max_errors)
-
-        prepare = prepare_params
+        prepare = params
     else:
         prepare = None
 
