@@ -652,6 +652,25 @@ def test_pydantic_models_are_validated_by_pydantic() -> None:
     assert malformed.status_code == 400
 
 
+@pytest.mark.skipif(pydantic is None, reason="pydantic is not installed")
+def test_pydantic_forms_and_response_validation() -> None:
+    app = make_app()
+    app.config["API_VALIDATE_RESPONSES"] = True
+
+    @app.post("/pyd-form")
+    def create(data: Form[PydItem]) -> PydItem:
+        return data
+
+    client = app.test_client()
+    assert client.post("/pyd-form", data={"name": "a", "price": "2"}).get_json() == {
+        "name": "a",
+        "price": 2.0,
+    }
+    bad = client.post("/pyd-form", data={"name": "a", "price": "-1"})
+    assert bad.status_code == 422
+    assert [e["pointer"] for e in bad.get_json()["errors"]] == ["#/price"]
+
+
 @pytest.mark.one_transport
 def test_the_manual_page_examples_run() -> None:
     from test_docs import DOCS, python_blocks

@@ -27,7 +27,7 @@ from .models import is_model, strip_annotated
 from .operations import BodySpec, Operation, ParamSpec, ReturnSpec, Source
 from .returns import return_spec
 
-__all__ = ["analyse_function", "analyse_view", "path_arguments"]
+__all__ = ["analyse_function", "analyse_view", "is_constrained", "path_arguments"]
 
 _METHOD_NAMES = ("get", "post", "put", "patch", "delete", "head", "options", "trace")
 
@@ -126,7 +126,7 @@ def _meta_value(annotation: t.Any, attribute: str) -> t.Any:
     return None
 
 
-def _constrained(annotation: t.Any) -> bool:
+def is_constrained(annotation: t.Any) -> bool:
     """Whether a path parameter's annotation checks more than its
     converter does: ``Meta`` constraints, a ``Literal`` or an ``Enum``."""
     base, metadata = strip_annotated(annotation)

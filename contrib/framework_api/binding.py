@@ -36,6 +36,7 @@ from framework.binding import ViewBinder
 from framework.concurrency import ON_LOOP
 from framework.globals import request as request_proxy
 
+from .analysis import is_constrained
 from .markers import FORM_MEDIA_TYPES, FormParam
 from .models import (
     is_pydantic,
@@ -115,13 +116,11 @@ def _params_step(
     it found; with ``raise_limit``, it raises them as a 422 listing at
     most that many instead (the whole preparation of a view without a
     body)."""
-    from .analysis import _constrained
-
     specs = [
         spec
         for spec in operation.params
         if spec.source is not Source.PATH
-        or (spec.name in validated_path and _constrained(spec.annotation))
+        or (spec.name in validated_path and is_constrained(spec.annotation))
     ]
     if not specs:
         return None
