@@ -564,20 +564,6 @@ def _wsgi_parts(
     path = _path_of(body, ctx)
     if path is not None:
         return status, headers, _PathSend(path, body)
-    if (
-        plain
-        and not response.direct_passthrough
-        and not response._on_close
-        and type(response.response) in (list, tuple)
-    ):
-        # PERF: a buffered body that fast() did not make (a 201 with a
-        # Location, a 204, a problem page): iterating its list runs no user
-        # code, so it is joined here rather than pumped as a stream from a
-        # thread, which cost ~1 ms per request in-process on the loop.
-        try:
-            return status, headers, [b"".join(body)]
-        finally:
-            _close(body)
     return status, headers, body
 
 

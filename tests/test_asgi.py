@@ -16,7 +16,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from framework import (
     App,
-    Response,
     after_this_request,
     g,
     got_request_exception,
@@ -374,26 +373,6 @@ def test_streamed_response_is_sent_chunk_by_chunk(app: App) -> None:
         True,
         False,
     ]
-
-
-def test_a_buffered_response_is_sent_whole_from_the_loop(app: App) -> None:
-    # Not a stream: a response of bytes with a Location header (which the
-    # fast lane leaves to werkzeug's header pass) goes out in one message.
-    @app.post("/")
-    async def index() -> Response:
-        return Response(b"made", 201, {"Location": "/things/1"})
-
-    @app.get("/none")
-    async def none() -> Response:
-        return Response(status=204)
-
-    result = call(app, scope("POST"))
-    assert result.messages[0]["status"] == 201
-    assert (b"location", b"/things/1") in result.messages[0]["headers"]
-    assert result.messages[1:] == [{"type": "http.response.body", "body": b"made"}]
-    result = call(app, scope("GET", "/none"))
-    assert result.messages[0]["status"] == 204
-    assert result.messages[1:] == [{"type": "http.response.body", "body": b""}]
 
 
 def test_stream_is_closed_when_the_client_goes_away(app: App) -> None:
