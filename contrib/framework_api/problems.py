@@ -468,9 +468,10 @@ def body_errors(
         raise malformed(e) from None
     collector = Collector(limit)
     # A recursive model nested deeper than Python's stack: what was found
-    # is reported, else the fast decode's message.
+    # is reported, else the fast decode's message. The whole value is known
+    # to fail (the fast decode did): its parts are checked straight away.
     with contextlib.suppress(RecursionError):
-        collector.walk(value, annotation, [], strict=True)
+        shape_of(annotation).descend(collector, value, [], True)
     if not collector.errors:
         detail, below = _split_message(fallback)
         collector.body(below, detail)
