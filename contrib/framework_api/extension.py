@@ -1,0 +1,191 @@
+"""The :class:`Api` extension object: ``Api(app)`` or ``api.init_app(app)``.
+
+It installs :class:`~framework_api.binding.ApiBinder` in front of the app's
+view binder, answers :class:`~framework_api.Problem` exceptions with
+problem details, and keeps what it found in each view for the OpenAPI
+generator (:meth:`Api.operations`).
+"""
+
+from __future__ import annotations
+
+import typing as t
+import weakref
+
+import msgspec
+
+from framework.concurrency import loop_safe
+
+from .analysis import analyse_view
+from .binding import ApiBinder
+from .problems import PROBLEM_MEDIA_TYPE, Problem
+from .returns import status_line
+
+if t.TYPE_CHECKING:
+    from werkzeug.routing import Rule
+
+    from framework import App
+    from framework.wrappers import Response
+
+    from .operations import Operation
+
+__all__ = ["DEFAULTS", "EXTENSION_KEY", "Api"]
+
+#: The key of :attr:`App.extensions <framework.App.extensions>` the
+#: extension is stored under.
+EXTENSION_KEY: t.Final[str] = "api"
+
+#: The config keys and their defaults, set by :meth:`Api.init_app`.
+DEFAULTS: dict[str, t.Any] = {
+    # Check every typed view's return value against its annotation (for
+    # development: it decodes each response again).
+    "API_VALIDATE_RESPONSES": False,
+    # The most errors one 422 lists: a body with a million wrong items
+    # gets an answer of bounded size.
+    "API_MAX_ERRORS": 100,
+}
+
+_encode = msgspec.json.Encoder().encode
+
+_Analysed = dict[str, tuple[t.Any, "dict[str | None, Operation] | None"]]
+
+
+class Api:
+    """Typed views for an app: their parameters validated and converted
+    from the request, their return values serialised, from their type
+    hints; bad input answered with RFC 9457 problem details.
+
+    ::
+
+        app = App(__name__)
+        api = Api(app)
+
+    or, with an app factory, ``api = Api()`` then ``api.init_app(app)``.
+    One ``Api`` may serve several apps.
+
+    :param app: the app to set up now.
+    """
+
+    def __init__(self, app: App | None = None) -> None:
+        self._analysed: weakref.WeakKeyDictionary[t.Any, _Analysed] = (
+            weakref.WeakKeyDictionary()
+        )
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: App) -> None:
+        """Set up ``app``: its config defaults, the binder in front of its
+        view binder, the problem details error handler. Call it before
+        the app's first request.
+
+        :param app: the app.
+        """
+        for key, value in DEFAULTS.items():
+            app.config.setdefault(key, value)
+        app.extensions[EXTENSION_KEY] = self
+        binder = app.view_binder
+        if not (isinstance(binder, ApiBinder) and binder.api is self):
+            app.view_binder = ApiBinder(binder, self)
+        app.register_error_handler(Problem, self._problem_handler())
+
+    # -- what the binder and the OpenAPI generator share --------------------
+
+    def settings(self, app: t.Any) -> tuple[bool, int]:
+        """``(API_VALIDATE_RESPONSES, API_MAX_ERRORS)`` of ``app``."""
+        config = app.config
+        return (
+            bool(
+                config.get("API_VALIDATE_RESPONSES", DEFAULTS["API_VALIDATE_RESPONSES"])
+            ),
+            int(config.get("API_MAX_ERRORS", DEFAULTS["API_MAX_ERRORS"])),
+        )
+
+    def analyse(
+        self, app: t.Any, endpoint: str, view: t.Callable[..., t.Any]
+    ) -> dict[str | None, Operation] | None:
+        """The operations of ``view`` by HTTP method (``None`` for a view
+        function), or ``None`` when it is not typed; analysed once per
+        view and kept.
+
+        :param app: the app the view is registered on.
+        :param endpoint: its endpoint.
+        :param view: the registered view.
+        :raise TypeError: the view's hints can't be bound.
+        """
+        found = self._analysed.get(app)
+        if found is None:
+            found = self._analysed[app] = {}
+        cached = found.get(endpoint)
+        if cached is not None and cached[0] is view:
+            return cached[1]
+        operations = analyse_view(app, endpoint, view)
+        found[endpoint] = (view, operations)
+        return operations
+
+    def operations(self, app: App) -> t.Iterator[tuple[Rule, str, Operation]]:
+        """Every typed operation of ``app``: ``(rule, method, operation)``
+        for each URL rule and each HTTP method it serves (``HEAD`` and
+        automatic ``OPTIONS`` left out), in the URL map's order.
+
+        :param app: an app this extension was set up on.
+        :raise TypeError: a view's hints can't be bound.
+        """
+        for rule in app.url_map.iter_rules():
+            if getattr(rule, "websocket", False):
+                continue
+            view = app.view_functions.get(rule.endpoint)
+            if view is None:
+                continue
+            found = self.analyse(app, rule.endpoint, view)
+            if found is None:
+                continue
+            for method in sorted(rule.methods or ()):
+                operation = found.get(method)
+                if operation is None:
+                    if method in ("HEAD", "OPTIONS"):
+                        continue
+                    operation = found.get(None)
+                if operation is not None:
+                    yield rule, method, operation
+
+    # -- problems ------------------------------------------------------------
+
+    def _problem_handler(self) -> t.Callable[[Problem], Response]:
+        # PERF: the 422 benchmark (ASGI); marked loop-safe, the handler runs
+        # inline on the loop rather than in a thread: it only encodes.
+        def answer_problem(error: Problem) -> Response:
+            return self.handle_problem(error)
+
+        return loop_safe(answer_problem)
+
+    def handle_problem(self, error: Problem) -> Response:
+        """The error handler registered for :class:`Problem`: answers with
+        :meth:`problem_response`.
+
+        :param error: the problem raised.
+        """
+        return self.problem_response(error)
+
+    def problem_response(self, problem: Problem) -> Response:
+        """The response for ``problem``: its :meth:`~Problem.to_dict` as
+        ``application/problem+json``, with its status and headers.
+        Override it to change every problem response of the app (add
+        members, log, translate). Under ASGI it runs on the event loop:
+        keep it free of blocking IO.
+
+        :param problem: the problem raised.
+        """
+        from framework import current_app
+
+        response_class = current_app.response_class
+        body = _encode(problem.to_dict())
+        supports_fast = getattr(response_class, "supports_fast", None)
+        if supports_fast is not None and supports_fast():
+            # PERF: the 422 benchmark; the response built the fast way.
+            response = response_class.fast(
+                body, PROBLEM_MEDIA_TYPE, status_line(problem.status)
+            )
+        else:
+            response = response_class(body, problem.status, mimetype=PROBLEM_MEDIA_TYPE)
+        if problem.headers:
+            response.headers.update(problem.headers)
+        return response

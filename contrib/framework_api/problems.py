@@ -1,0 +1,485 @@
+"""Problem details (RFC 9457) for what a client sent wrong, and the second
+pass that finds every wrong field.
+
+A request the binder refuses raises a :class:`Problem`, an
+:class:`~werkzeug.exceptions.HTTPException`: :class:`InvalidRequest` (422)
+for input that does not match the view's hints, :class:`MalformedBody`
+(400) for a body that is not JSON, :class:`UnsupportedBodyType` (415) for
+a body in a content type the view does not take. Each also subclasses
+werkzeug's exception for its status, so ``@app.errorhandler(422)`` and
+``except BadRequest`` see them. The :class:`~framework_api.Api` extension
+answers them with ``application/problem+json`` (see
+:meth:`Api.problem_response <framework_api.Api.problem_response>`).
+
+msgspec stops at the first error. Once the fast decode failed, the
+functions at the end of this module walk the input against its type, field
+by field, to report every error: slower, but only invalid requests pay.
+"""
+
+from __future__ import annotations
+
+import collections.abc as cabc
+import contextlib
+import http
+import re
+import types
+import typing as t
+
+import msgspec
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    InternalServerError,
+    UnprocessableEntity,
+    UnsupportedMediaType,
+)
+
+from .models import is_model, model_fields, strip_annotated
+
+if t.TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
+__all__ = [
+    "PROBLEM_MEDIA_TYPE",
+    "InvalidRequest",
+    "InvalidResponse",
+    "MalformedBody",
+    "Problem",
+    "UnsupportedBodyType",
+]
+
+#: The content type of a problem details body.
+PROBLEM_MEDIA_TYPE: t.Final[str] = "application/problem+json"
+
+#: RFC 9110's reason phrases where Python's differ by version.
+_TITLES = {422: "Unprocessable Content", 413: "Content Too Large"}
+
+_encode = msgspec.json.Encoder().encode
+
+
+def _title(status: int) -> str:
+    title = _TITLES.get(status)
+    if title is not None:
+        return title
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+class Problem(HTTPException):
+    """An error answered with an RFC 9457 problem details body.
+
+    Raise it from a view or a hook with any status; the
+    :class:`~framework_api.Api` extension answers it with
+    ``application/problem+json``::
+
+        raise Problem(404, "No item 7.", type="https://example.com/no-item")
+
+    :param status: the HTTP status; the class's ``code`` by default.
+    :param detail: a sentence about this occurrence, for the client.
+    :param title: a short summary of the problem type; the status's reason
+        phrase by default.
+    :param type: a URI naming the problem type; ``"about:blank"`` when
+        the status says it all.
+    :param instance: a URI naming this occurrence.
+    :param errors: what was wrong, one dict per error (``in``, ``name`` or
+        ``pointer``, ``detail``).
+    :param headers: headers to send with the response.
+    :param extensions: more members of the problem object.
+    """
+
+    code: int | None = None
+
+    def __init__(
+        self,
+        status: int | None = None,
+        detail: str | None = None,
+        *,
+        title: str | None = None,
+        type: str = "about:blank",
+        instance: str | None = None,
+        errors: list[dict[str, t.Any]] | None = None,
+        headers: t.Mapping[str, str] | None = None,
+        **extensions: t.Any,
+    ) -> None:
+        super().__init__(description=detail)
+        if status is not None:
+            self.code = status
+        if self.code is None:
+            raise TypeError("Problem() needs a status.")
+        self.title = title if title is not None else _title(self.code)
+        self.type = type
+        self.instance = instance
+        self.errors = errors
+        self.headers = dict(headers) if headers else {}
+        self.extensions = extensions
+
+    @property
+    def status(self) -> int:
+        """The HTTP status code."""
+        assert self.code is not None
+        return self.code
+
+    @property
+    def detail(self) -> str | None:
+        """The problem's detail sentence."""
+        return self.description
+
+    def to_dict(self) -> dict[str, t.Any]:
+        """The problem object, as sent in the body."""
+        body: dict[str, t.Any] = {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+        }
+        if self.description is not None:
+            body["detail"] = self.description
+        if self.instance is not None:
+            body["instance"] = self.instance
+        if self.errors is not None:
+            body["errors"] = self.errors
+        body.update(self.extensions)
+        return body
+
+    def get_headers(
+        self,
+        environ: WSGIEnvironment | None = None,
+        scope: dict[str, t.Any] | None = None,
+    ) -> list[tuple[str, str]]:
+        """The response headers: the problem content type and ``headers``."""
+        return [("Content-Type", PROBLEM_MEDIA_TYPE), *self.headers.items()]
+
+    def get_body(
+        self,
+        environ: WSGIEnvironment | None = None,
+        scope: dict[str, t.Any] | None = None,
+    ) -> str:
+        """The problem object as JSON."""
+        return _encode(self.to_dict()).decode()
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.title}: {self.description}"
+
+
+class InvalidRequest(Problem, UnprocessableEntity):
+    """The request's input does not match the view's type hints: **422**,
+    with every wrong field in ``errors``."""
+
+    code = 422
+
+
+class MalformedBody(Problem, BadRequest):
+    """The body is not valid JSON (or not a readable form): **400**."""
+
+    code = 400
+
+
+class UnsupportedBodyType(Problem, UnsupportedMediaType):
+    """The body was sent in a content type the view does not take:
+    **415**."""
+
+    code = 415
+
+
+class InvalidResponse(Problem, InternalServerError):
+    """A view returned a value that does not match its return annotation,
+    found when ``API_VALIDATE_RESPONSES`` is on: **500**, the server's
+    fault, logged with the reason."""
+
+    code = 500
+
+
+def invalid(errors: list[dict[str, t.Any]], limit: int | None = None) -> InvalidRequest:
+    """The 422 for ``errors``.
+
+    :param errors: what was wrong.
+    :param limit: the most errors listed; the collecting passes stop one
+        error past it, so that more errors than listed can be said.
+    """
+    count = len(errors)
+    if limit is not None and count > limit:
+        errors = errors[:limit]
+        detail = f"More than {limit} fields are invalid; the first {limit} are listed."
+    elif count == 1:
+        detail = "1 field is invalid."
+    else:
+        detail = f"{count} fields are invalid."
+    return InvalidRequest(detail=detail, errors=errors)
+
+
+# -- the second pass -------------------------------------------------------
+
+_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\.\.\.\]")
+
+
+def _split_message(message: str) -> tuple[str, list[str | int]]:
+    """msgspec's ``"Expected `int`, got `str` - at `$.items[0].price`"`` as
+    the detail and the path below the value converted."""
+    detail, found, path = message.partition(" - at `")
+    if not found:
+        return message, []
+    path = path.rstrip("`")
+    if path.startswith("`key` in `"):
+        path = path[len("`key` in `") :]
+    parts: list[str | int] = []
+    for match in _PATH_PART.finditer(path.removeprefix("$")):
+        name, index = match.groups()
+        if name is not None:
+            parts.append(name)
+        elif index is not None:
+            parts.append(int(index))
+    return detail, parts
+
+
+def pointer(parts: t.Iterable[str | int]) -> str:
+    """An RFC 6901 JSON pointer in a URI fragment: ``#/items/0/name``."""
+    text = "".join(
+        "/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts
+    )
+    return "#" + text
+
+
+class Collector:
+    """Gathers the errors of one request, up to ``limit``.
+
+    :param limit: the most errors reported; more are counted, not listed.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.errors: list[dict[str, t.Any]] = []
+
+    @property
+    def full(self) -> bool:
+        """Whether the limit was reached."""
+        return len(self.errors) >= self.limit
+
+    def add(self, error: dict[str, t.Any]) -> None:
+        """Keep ``error`` unless the limit was reached."""
+        if not self.full:
+            self.errors.append(error)
+
+    def body(self, parts: list[str | int], detail: str) -> None:
+        """An error in the body at ``parts``."""
+        self.add({"in": "body", "pointer": pointer(parts), "detail": detail})
+
+    def walk(
+        self, value: t.Any, annotation: t.Any, parts: list[str | int], strict: bool
+    ) -> None:
+        """Check ``value`` (decoded JSON, or strings from a form) against
+        ``annotation`` and record every error below ``parts``."""
+        self.check(value, shape_of(annotation), parts, strict)
+
+    def check(
+        self, value: t.Any, shape: _Shape, parts: list[str | int], strict: bool
+    ) -> None:
+        """:meth:`walk` with the annotation's shape made already."""
+        if len(self.errors) >= self.limit:
+            return
+        try:
+            if strict:
+                # PERF: the 422 benchmark; JSON through the type's own
+                # decoder, made once, is several times faster than
+                # msgspec.convert, which rebuilds its view of an Annotated
+                # type on every call (and is exactly the first pass's rule).
+                shape.decoder()(_encode(value))
+            else:
+                _convert(value, shape.annotation, strict=False)
+        except msgspec.ValidationError as e:
+            error = str(e)
+        else:
+            return
+        before = len(self.errors)
+        shape.descend(self, value, parts, strict)
+        if len(self.errors) == before:
+            detail, below = _split_message(error)
+            self.body([*parts, *below], detail)
+
+
+_convert = msgspec.convert
+
+
+class _Shape:
+    """What the second pass knows of a type, made once per type: what to
+    convert a value to, and where to look below it when that fails (the
+    fields of a model, the items of a list, the values of a dict)."""
+
+    __slots__ = (
+        "_decode",
+        "_fields",
+        "annotation",
+        "forbid",
+        "items",
+        "kind",
+        "model",
+    )
+
+    def __init__(self, annotation: t.Any) -> None:
+        self.annotation = annotation
+        self.kind = "leaf"
+        self.items: tuple[_Shape, ...] = ()
+        self.model: t.Any = None
+        self.forbid = False
+        self._fields: tuple[tuple[str, bool, _Shape], ...] | None = None
+        self._decode: t.Callable[[bytes], t.Any] | None = None
+        base = strip_annotated(annotation)[0]
+        origin = t.get_origin(base)
+        arguments = t.get_args(base)
+        if is_model(base):
+            self.kind = "model"
+            self.model = base
+            config = getattr(base, "__struct_config__", None)
+            self.forbid = bool(config is not None and config.forbid_unknown_fields)
+        elif origin is tuple and arguments and arguments[-1] is not Ellipsis:
+            self.kind = "tuple"
+            self.items = tuple(shape_of(a) for a in arguments)
+        elif origin in _SEQUENCES and len(arguments) in (1, 2):
+            self.kind = "sequence"
+            self.items = (shape_of(arguments[0]),)
+        elif origin in _MAPPINGS and len(arguments) == 2:
+            self.kind = "mapping"
+            self.items = (shape_of(arguments[1]),)
+        elif origin in _UNIONS:
+            members = [a for a in arguments if a is not type(None)]
+            if len(members) == 1:
+                self.kind = "optional"
+                self.items = (shape_of(members[0]),)
+
+    def decoder(self) -> t.Callable[[bytes], t.Any]:
+        """The JSON decoder of the annotation, made on first use."""
+        decode = self._decode
+        if decode is None:
+            decode = self._decode = msgspec.json.Decoder(self.annotation).decode
+        return decode
+
+    def fields(self) -> tuple[tuple[str, bool, _Shape], ...] | None:
+        """``(wire name, required, shape)`` of each field of a model; made
+        on first use, so that a model that contains itself is finite."""
+        if self._fields is None:
+            found = model_fields(self.model)
+            if found is None:
+                return None
+            self._fields = tuple(
+                (field.wire_name, field.required, shape_of(field.annotation))
+                for field in found
+            )
+        return self._fields
+
+    def descend(
+        self,
+        collector: Collector,
+        value: t.Any,
+        parts: list[str | int],
+        strict: bool,
+    ) -> None:
+        """Check the parts of ``value`` that failed as a whole."""
+        kind = self.kind
+        if kind == "model":
+            if not isinstance(value, dict):
+                return
+            fields = self.fields()
+            if fields is None:
+                return
+            for wire_name, required, shape in fields:
+                if wire_name in value:
+                    collector.check(
+                        value[wire_name], shape, [*parts, wire_name], strict
+                    )
+                elif required:
+                    collector.body(
+                        [*parts, wire_name],
+                        f"Object missing required field `{wire_name}`",
+                    )
+            if self.forbid:
+                known = {wire_name for wire_name, _, _ in fields}
+                for key in value:
+                    if key not in known:
+                        collector.body(
+                            [*parts, key], f"Object contains unknown field `{key}`"
+                        )
+        elif kind == "sequence":
+            if isinstance(value, list):
+                item = self.items[0]
+                for index, element in enumerate(value):
+                    collector.check(element, item, [*parts, index], strict)
+        elif kind == "tuple":
+            if isinstance(value, list) and len(value) == len(self.items):
+                for index, (element, item) in enumerate(
+                    zip(value, self.items, strict=True)
+                ):
+                    collector.check(element, item, [*parts, index], strict)
+        elif kind == "mapping":
+            if isinstance(value, dict):
+                item = self.items[0]
+                for key, element in value.items():
+                    collector.check(element, item, [*parts, key], strict)
+        elif kind == "optional" and value is not None:
+            self.items[0].descend(collector, value, parts, strict)
+
+
+_shapes: dict[t.Any, _Shape] = {}
+
+
+def shape_of(annotation: t.Any) -> _Shape:
+    """The :class:`_Shape` of ``annotation``, made once."""
+    try:
+        found = _shapes.get(annotation)
+    except TypeError:  # an unhashable annotation: made each time
+        return _Shape(annotation)
+    if found is None:
+        found = _shapes[annotation] = _Shape(annotation)
+    return found
+
+
+_SEQUENCES: frozenset[t.Any] = frozenset(
+    {
+        list,
+        set,
+        frozenset,
+        tuple,
+        cabc.Sequence,
+        cabc.MutableSequence,
+        cabc.Set,
+        cabc.MutableSet,
+        cabc.Collection,
+    }
+)
+_MAPPINGS: frozenset[t.Any] = frozenset({dict, cabc.Mapping, cabc.MutableMapping})
+_UNIONS: frozenset[t.Any] = frozenset({t.Union, types.UnionType})
+
+
+def body_errors(
+    data: bytes, annotation: t.Any, limit: int, fallback: str
+) -> list[dict[str, t.Any]]:
+    """Every error of a JSON body whose typed decode failed.
+
+    :param data: the body.
+    :param annotation: the type it was decoded into.
+    :param limit: the most errors to list.
+    :param fallback: the fast decode's message, reported when the walk
+        finds nothing (a check only the decoder makes).
+    :raise MalformedBody: the body is not JSON after all (the typed decode
+        stopped before the syntax error).
+    """
+    try:
+        value = msgspec.json.decode(data)
+    except (msgspec.DecodeError, RecursionError) as e:
+        raise malformed(e) from None
+    collector = Collector(limit)
+    # A recursive model nested deeper than Python's stack: what was found
+    # is reported, else the fast decode's message. The whole value is known
+    # to fail (the fast decode did): its parts are checked straight away.
+    with contextlib.suppress(RecursionError):
+        shape_of(annotation).descend(collector, value, [], True)
+    if not collector.errors:
+        detail, below = _split_message(fallback)
+        collector.body(below, detail)
+    return collector.errors
+
+
+def malformed(error: Exception) -> MalformedBody:
+    """The 400 for a body msgspec could not parse."""
+    if isinstance(error, RecursionError):
+        return MalformedBody(detail="The body is nested too deeply.")
+    return MalformedBody(detail=f"The body is not valid JSON: {error}.")

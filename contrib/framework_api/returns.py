@@ -1,0 +1,249 @@
+"""What a typed view returns, and how it becomes a response.
+
+A view whose return annotation is a model (``-> Item``), a list or dict of
+models, :class:`Created` or :class:`Reply` has its return value encoded to
+JSON by a :class:`msgspec.json.Encoder` made once for the view. A view may
+still return a response object: it is passed through.
+
+With ``API_VALIDATE_RESPONSES`` on (for development), the encoded body is
+decoded again against the annotation; a mismatch is the server's bug, so it
+is logged and answered with 500 (:class:`~framework_api.InvalidResponse`).
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import attrs
+import msgspec
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.sansio.response import Response as SansIOResponse
+
+from .models import is_pydantic, mentions_model, mentions_pydantic
+from .operations import ReturnSpec
+from .problems import InvalidResponse
+
+if t.TYPE_CHECKING:
+    from framework.wrappers import Response
+
+__all__ = ["Created", "Reply", "make_finisher", "return_spec", "status_line"]
+
+T = t.TypeVar("T")
+
+JSON_MEDIA_TYPE = "application/json"
+
+
+@attrs.define(slots=True)
+class Reply(t.Generic[T]):
+    """A body with its status and headers: ``-> Reply[Item]``, then
+    ``return Reply(item, status=202, headers={"Retry-After": "5"})``.
+
+    :param body: the value encoded as the response body.
+    :param status: the response status.
+    :param headers: more response headers.
+    """
+
+    body: T
+    status: int = 200
+    headers: t.Mapping[str, str] | None = None
+
+
+@attrs.define(slots=True)
+class Created(t.Generic[T]):
+    """A new resource: **201 Created**, with a ``Location`` header when
+    ``location`` is given. ``-> Created[Item]``, then
+    ``return Created(item, location=f"/items/{item.id}")``.
+
+    :param body: the value encoded as the response body.
+    :param location: the URL of the new resource.
+    :param headers: more response headers.
+    """
+
+    body: T
+    location: str | None = None
+    headers: t.Mapping[str, str] | None = None
+
+
+def return_spec(annotation: t.Any, typed: bool) -> ReturnSpec | None:
+    """The :class:`~framework_api.operations.ReturnSpec` of a return
+    annotation, or ``None`` when the extension leaves the value to the app.
+
+    :param annotation: the resolved return annotation.
+    :param typed: whether the view is typed by its parameters, in which
+        case ``-> None`` means **204 No Content**.
+    """
+    origin = t.get_origin(annotation)
+    if origin is Created or annotation is Created:
+        body = t.get_args(annotation)[0] if origin is Created else t.Any
+        return ReturnSpec(
+            annotation=None if body is type(None) else body,
+            status=201,
+            description="Created",
+        )
+    if origin is Reply or annotation is Reply:
+        body = t.get_args(annotation)[0] if origin is Reply else t.Any
+        return ReturnSpec(annotation=None if body is type(None) else body)
+    if annotation is None or annotation is type(None):
+        if typed:
+            return ReturnSpec(annotation=None, status=204, description="No Content")
+        return None
+    if mentions_model(annotation):
+        return ReturnSpec(annotation=_without_responses(annotation))
+    return None
+
+
+def _without_responses(annotation: t.Any) -> t.Any:
+    """``Item | Response`` as ``Item``: a response object is passed
+    through, so it is no part of the body's type."""
+    if t.get_origin(annotation) in (t.Union, type(int | str)):
+        members = [
+            member
+            for member in t.get_args(annotation)
+            if not (isinstance(member, type) and issubclass(member, SansIOResponse))
+        ]
+        if len(members) == 1:
+            return members[0]
+        return t.Union[tuple(members)]  # noqa: UP007
+    return annotation
+
+
+def _enc_hook(value: t.Any) -> t.Any:
+    # Only pydantic models reach here among the supported return types.
+    dump = getattr(value, "model_dump", None)
+    if dump is not None and is_pydantic(type(value)):
+        return dump(mode="json")
+    raise NotImplementedError(
+        f"Objects of type {type(value).__name__} can't be encoded."
+    )
+
+
+def status_line(status: int) -> str:
+    """The status line werkzeug sends for ``status``: ``201 CREATED``."""
+    reason = HTTP_STATUS_CODES.get(status)
+    return f"{status} {reason.upper()}" if reason else f"{status} UNKNOWN"
+
+
+def make_finisher(
+    app: t.Any,
+    spec: ReturnSpec,
+    where: str,
+    validate: bool,
+) -> t.Callable[[t.Any], t.Any]:
+    """The function that turns a view's return value into a response.
+
+    :param app: the app (its ``response_class`` and logger).
+    :param spec: what the view returns.
+    :param where: the view's name, for the log line of a bad response.
+    :param validate: check the value against the annotation first.
+    """
+    response_class: type[Response] = app.response_class
+    supports_fast = getattr(response_class, "supports_fast", None)
+    fast = (
+        response_class.fast if supports_fast is not None and supports_fast() else None
+    )
+    annotation = spec.annotation
+    encode = msgspec.json.Encoder(enc_hook=_enc_hook).encode
+    check: t.Callable[[t.Any, bytes], None] | None = None
+    if validate and annotation is not None:
+        check = _checker(app, annotation, where)
+
+    def respond(body: bytes, status: int) -> Response:
+        if fast is not None:
+            return fast(body, JSON_MEDIA_TYPE, status_line(status))
+        return response_class(body, status, mimetype=JSON_MEDIA_TYPE)
+
+    if spec.annotation is None:
+
+        def encode_body(value: t.Any) -> bytes:
+            return b""
+
+    elif check is not None:
+        checked = check
+
+        def encode_body(value: t.Any) -> bytes:
+            data = encode(value)
+            checked(value, data)
+            return data
+
+    else:
+        encode_body = encode  # type: ignore[assignment]
+
+    plain_status = status_line(spec.status)
+    default_status = spec.status
+
+    # PERF: the typed POST benchmark; a view returning exactly its
+    # annotated class goes straight to the encoder.
+    plain = (
+        annotation
+        if fast is not None
+        and check is None
+        and isinstance(annotation, type)
+        and t.get_origin(annotation) is None
+        and spec.status != 204
+        else None
+    )
+
+    def finish(rv: t.Any) -> t.Any:
+        if type(rv) is plain:
+            return fast(encode(rv), JSON_MEDIA_TYPE, plain_status)  # type: ignore[misc]
+        if isinstance(rv, SansIOResponse):
+            return rv
+        kind = type(rv)
+        if kind is Created:
+            response = respond(encode_body(rv.body), 201)
+            if rv.location is not None:
+                response.headers["Location"] = rv.location
+            if rv.headers:
+                response.headers.update(rv.headers)
+            return response
+        if kind is Reply:
+            response = respond(encode_body(rv.body), rv.status)
+            if rv.headers:
+                response.headers.update(rv.headers)
+            return response
+        if default_status == 204:
+            response = response_class(status=204)
+            response.headers.pop("Content-Type", None)
+            return response
+        if fast is not None:
+            # PERF: the typed POST benchmark; the plain return of a model.
+            return fast(encode_body(rv), JSON_MEDIA_TYPE, plain_status)
+        return respond(encode_body(rv), default_status)
+
+    return finish
+
+
+def _checker(
+    app: t.Any, annotation: t.Any, where: str
+) -> t.Callable[[t.Any, bytes], None]:
+    """A check of an encoded return value against ``annotation`` that logs
+    and raises :class:`InvalidResponse` on a mismatch."""
+    if mentions_pydantic(annotation):
+        from pydantic import TypeAdapter
+
+        adapter: t.Any = TypeAdapter(annotation)
+
+        def validate(data: bytes) -> t.Any:
+            return adapter.validate_json(data)
+
+        errors: tuple[type[Exception], ...] = (ValueError,)
+    else:
+        validate = msgspec.json.Decoder(annotation).decode  # type: ignore[assignment]
+        errors = (msgspec.ValidationError,)
+
+    def check(value: t.Any, data: bytes) -> None:
+        try:
+            validate(data)
+        except errors as e:
+            app.logger.error(
+                "%s returned a value that does not match its return annotation %r: %s",
+                where,
+                annotation,
+                e,
+            )
+            raise InvalidResponse(
+                detail="The server made a response that does not match its"
+                " declared type."
+            ) from None
+
+    return check
