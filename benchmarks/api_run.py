@@ -148,20 +148,6 @@ GOALS: dict[str, tuple[Goal, ...]] = {
 }
 
 
-def framework_api_missing() -> str | None:
-    """Why framework's apps cannot be built yet, or ``None`` if they can.
-
-    Issue 21's extension is being written: until ``framework_api.Api``
-    exists, framework's columns are skipped with this reason rather than
-    failing the run. Any other import error of framework's apps fails it.
-    """
-    try:
-        from framework_api import Api  # noqa: F401
-    except ImportError as error:
-        return f"framework_api.Api cannot be imported ({error})"
-    return None
-
-
 @dataclass(frozen=True)
 class Scenario:
     """One request, sent to every peer under both interfaces, and what a
@@ -350,31 +336,23 @@ SCENARIO_NAMES = {scenario.name: scenario for scenario in SCENARIOS}
 
 def load(
     peers: Sequence[Peer],
-) -> tuple[dict[str, dict[str, Callable[[], t.Any]]], list[str], list[str]]:
+) -> tuple[dict[str, dict[str, Callable[[], t.Any]]], list[str]]:
     """Each peer's app builders, by name; the peers that cannot run.
 
     :param peers: the peers wanted.
-    :return: the builders; one line per peer skipped (framework's, while
-        ``framework_api`` lacks ``Api``); one line per peer missing (not
-        installed), which fails the run.
+    :return: the builders; one line per peer missing (not installed),
+        which fails the run.
     """
     builders: dict[str, dict[str, Callable[[], t.Any]]] = {}
-    skipped: list[str] = []
     missing: list[str] = []
-    # TODO(issue 21): remove this guard once framework_api.Api is on main,
-    # so that framework's columns can never be skipped silently.
-    framework_reason = framework_api_missing()
     for peer in peers:
-        if peer in (FRAMEWORK_ASGI, FRAMEWORK_WSGI) and framework_reason is not None:
-            skipped.append(f"{peer.name}: skipped, {framework_reason}")
-            continue
         try:
             builders[peer.name] = peer.builders()
         except ImportError as error:
             missing.append(
                 f"{peer.name}: not installed ({error}); pip install -e '.[bench]'"
             )
-    return builders, skipped, missing
+    return builders, missing
 
 
 # -- Checking ---------------------------------------------------------------------
@@ -723,9 +701,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     scenarios = [s for s in SCENARIOS if not args.scenario or s.name in args.scenario]
     peers = selected_peers(args)
-    builders, skipped, missing = load(peers)
-    for line in skipped:
-        print(line, flush=True)
+    builders, missing = load(peers)
     for line in missing:
         print(line, file=sys.stderr, flush=True)
     loop = asyncio.new_event_loop()

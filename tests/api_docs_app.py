@@ -1,22 +1,27 @@
-"""A small app with an OpenAPI document, its /docs page and the ``api``
-commands, for tests/test_contrib_api_docs_ui.py (served for real to the
-browser test) and tests/test_contrib_api_cli.py.
+"""Small apps with an OpenAPI document, its /docs page and the ``api``
+commands, for tests/test_contrib_api_docs_ui.py and
+tests/test_contrib_api_cli.py.
 
-Its one view is a plain one that reads its query itself; the document
-describes it from an operation written by hand, as the binder would make
-it for a typed view.
+``app``'s one view is a plain one that reads its query itself; the
+document describes it from an operation written by hand, as the binder
+would make it for a typed view, so that the page and the command are
+tested on their own. ``typed_app`` is the same API as a user writes it,
+a typed view and :class:`~framework_api.Api`: the browser test is served
+that one.
 """
 
 from __future__ import annotations
 
 import typing as t
 
+import msgspec
+from framework_api import Api, Query
 from framework_api.cli import add_api_commands
 from framework_api.docs_ui import register_docs
 from framework_api.openapi import OpenAPIGenerator, operation_routes
 from framework_api.operations import Operation, ParamSpec, ReturnSpec, Source
 
-from framework import App, Response, request
+from framework import App, Blueprint, Response, request
 
 
 def greet() -> dict[str, str]:
@@ -58,13 +63,44 @@ def create_app(**docs: t.Any) -> App:
     register_docs(app, docs.pop("build_spec", build_spec), **docs)
     add_api_commands(app.cli, build_spec)
 
-    @app.after_request
-    def no_inline_scripts(response: Response) -> Response:
-        # The page must work under a strict policy: no inline script.
-        response.headers["Content-Security-Policy"] = "script-src 'self'"
-        return response
+    app.after_request(_no_inline_scripts)
+    return app
 
+
+def _no_inline_scripts(response: Response) -> Response:
+    # The page must work under a strict policy: no inline script.
+    response.headers["Content-Security-Policy"] = "script-src 'self'"
+    return response
+
+
+class Greeting(msgspec.Struct):
+    greeting: str
+
+
+def create_typed_app() -> App:
+    """The API of :func:`create_app` as a user writes it: a typed view in
+    a blueprint (its tag), documented by :class:`~framework_api.Api`."""
+    app = App(__name__)
+    Api(
+        app,
+        title="Greeter",
+        version="1.0",
+        docs_title="API documentation",
+        tags={"greetings": "Saying hello."},
+    )
+    greetings = Blueprint("greetings", __name__)
+
+    @greetings.get("/greet")
+    def greet(
+        name: Query[t.Annotated[str, msgspec.Meta(description="Who to greet.")]],
+    ) -> Greeting:
+        """Greet someone."""
+        return Greeting(f"Hello, {name}!")
+
+    app.register_blueprint(greetings)
+    app.after_request(_no_inline_scripts)
     return app
 
 
 app = create_app()
+typed_app = create_typed_app()

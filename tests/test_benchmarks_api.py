@@ -35,12 +35,6 @@ from benchmarks.asgi_driver import Reply as AsgiReply
 from benchmarks.concurrency import ROOT
 from benchmarks.wsgi_driver import Reply as WsgiReply
 
-FRAMEWORK_PEERS = (FRAMEWORK_ASGI, FRAMEWORK_WSGI)
-# TODO(issue 21): once framework_api.Api is on main, drop this and the
-# branches on it below (and the guard in api_run.load): framework's apps must
-# then always be checked and timed.
-FRAMEWORK_MISSING = api_run.framework_api_missing()
-
 
 def run_benchmark(*args: str) -> subprocess.CompletedProcess[str]:
     """``python -m benchmarks.api_run ARGS`` from the repository root."""
@@ -53,29 +47,14 @@ def run_benchmark(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def expected_peers() -> list[Peer]:
-    """The peers the driver checks and times: all of them, framework's once
-    ``framework_api`` has its ``Api``."""
-    if FRAMEWORK_MISSING is None:
-        return list(PEERS)
-    return [peer for peer in PEERS if peer not in FRAMEWORK_PEERS]
-
-
 def test_every_app_answers_every_scenario_right() -> None:
     done = run_benchmark("--check")
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     checked = [line for line in lines if line.startswith(("ok ", "WRONG "))]
     assert checked == [
-        f"ok {peer.name} {scenario.name}"
-        for peer in expected_peers()
-        for scenario in SCENARIOS
+        f"ok {peer.name} {scenario.name}" for peer in PEERS for scenario in SCENARIOS
     ], done.stdout
-    if FRAMEWORK_MISSING is not None:
-        for peer in FRAMEWORK_PEERS:
-            assert f"{peer.name}: skipped, framework_api.Api cannot be imported" in (
-                done.stdout
-            )
 
 
 def test_a_tiny_run_times_every_peer_and_writes_its_json(tmp_path: Path) -> None:
@@ -92,13 +71,12 @@ def test_a_tiny_run_times_every_peer_and_writes_its_json(tmp_path: Path) -> None
         part = document[interface]
         assert part["reference"] == reference
         assert [r["scenario"] for r in part["results"]] == list(SCENARIO_NAMES)
-        names = {p.name for p in expected_peers() if p.interface == interface}
+        names = {p.name for p in PEERS if p.interface == interface}
         for row in part["results"]:
             assert set(row["ratio"]) == names
             assert row["ratio"][reference] == 1.0
             assert all(len(rounds) == 2 for rounds in row["rounds_us"].values())
-        # Goals are judged exactly when framework was timed.
-        assert bool(part["goals"]) == (FRAMEWORK_MISSING is None)
+        assert part["goals"], "framework's goals are judged"
 
 
 # -- The check, on made-up replies ---------------------------------------------

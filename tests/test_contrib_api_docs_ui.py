@@ -2,8 +2,8 @@
 Swagger UI page at /docs, with its assets served from the installed
 openapi-ui-bundles package (so it works offline), and how each is cached.
 
-The app is tests/api_docs_app.py. The last tests open /docs in the
-session's headless Chromium against the app served for real (waitress on
+The apps are in tests/api_docs_app.py. The last tests open /docs in the
+session's headless Chromium against its typed app served for real (waitress on
 127.0.0.1, a port the system picks, under a ``script-src 'self'`` Content
 Security Policy): the page renders the operation, and "Try it out" sends
 a request that the view answers.
@@ -215,8 +215,10 @@ def test_the_document_is_made_once_and_revalidated(app: App) -> None:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[str]:
-    """tests/api_docs_app.py served by waitress on 127.0.0.1; its base URL."""
-    argv = [sys.executable, "-m", "framework", "--app", "api_docs_app:app", "serve"]
+    """tests/api_docs_app.py's typed app served by waitress on 127.0.0.1;
+    its base URL."""
+    argv = [sys.executable, "-m", "framework", "--app", "api_docs_app:typed_app"]
+    argv += ["serve"]
     argv += ["--server", "waitress", "--host", "127.0.0.1"]
     with announced_server(
         argv,

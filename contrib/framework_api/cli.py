@@ -50,7 +50,7 @@ def api_commands(build_spec: SpecBuilder) -> AppGroup:
     def spec(output: str, indent: int) -> None:
         """Write the app's OpenAPI document as JSON."""
         try:
-            document = build_spec(current_app)
+            document = build_spec(current_app._get_current_object())  # type: ignore[attr-defined]
         except (TypeError, ValueError) as e:
             raise click.ClickException(f"Can't make the OpenAPI document: {e}") from e
         text = json.dumps(document, indent=indent or None, ensure_ascii=False)

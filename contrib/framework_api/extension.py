@@ -17,6 +17,9 @@ from framework.concurrency import loop_safe
 
 from .analysis import analyse_view
 from .binding import ApiBinder
+from .cli import add_api_commands
+from .docs_ui import register_docs
+from .openapi import OpenAPIGenerator, operation_routes
 from .problems import PROBLEM_MEDIA_TYPE, Problem
 from .returns import status_line
 
@@ -60,25 +63,73 @@ class Api:
         api = Api(app)
 
     or, with an app factory, ``api = Api()`` then ``api.init_app(app)``.
-    One ``Api`` may serve several apps.
+    One ``Api`` may serve several apps. Each gets the OpenAPI document at
+    ``openapi_url``, a documentation page at ``docs_url`` and the
+    ``framework api spec`` command.
 
     :param app: the app to set up now.
+    :param title: the API's name, in the document and on the page.
+    :param version: the API's version (``info.version``), not OpenAPI's.
+    :param openapi_url: where the OpenAPI document is served; ``None``
+        serves neither it nor the page (``framework api spec`` still
+        writes it).
+    :param docs_url: where the documentation page is served (Swagger UI,
+        from the ``openapi-ui-bundles`` package: it works offline);
+        ``None`` serves no page.
+    :param docs_title: the page's title; ``title`` by default.
+    :param ui_config: Swagger UI options over ours (JSON values).
+    :param document: more options of :attr:`generator_class`, declared
+        once for the whole API: ``description``, ``info``, ``servers``,
+        ``tags``, ``security_schemes``, ``security``, ``schema_hook``.
     """
 
-    def __init__(self, app: App | None = None) -> None:
+    #: The class that makes the OpenAPI document; subclass
+    #: :class:`~framework_api.openapi.OpenAPIGenerator` and set it here to
+    #: change the document.
+    generator_class: type[OpenAPIGenerator] = OpenAPIGenerator
+
+    def __init__(
+        self,
+        app: App | None = None,
+        *,
+        title: str = "API",
+        version: str = "0.1.0",
+        openapi_url: str | None = "/openapi.json",
+        docs_url: str | None = "/docs",
+        docs_title: str | None = None,
+        ui_config: t.Mapping[str, t.Any] | None = None,
+        **document: t.Any,
+    ) -> None:
         self._analysed: weakref.WeakKeyDictionary[t.Any, _Analysed] = (
             weakref.WeakKeyDictionary()
         )
+        self.openapi_url = openapi_url
+        self.docs_url = docs_url
+        self.docs_title = docs_title or title
+        self.ui_config = dict(ui_config or {})
+        #: Makes the OpenAPI document (:meth:`spec`).
+        self.generator = self.generator_class(title=title, version=version, **document)
         if app is not None:
             self.init_app(app)
 
     def init_app(self, app: App) -> None:
         """Set up ``app``: its config defaults, the binder in front of its
-        view binder, the problem details error handler. Call it before
-        the app's first request.
+        view binder, the problem details error handler, the OpenAPI
+        document, its page and the ``api`` commands. Call it before the
+        app's first request; calling it again for the same app does
+        nothing.
 
         :param app: the app.
+        :raise ValueError: another ``Api`` already set the app up.
         """
+        current = app.extensions.get(EXTENSION_KEY)
+        if current is self:
+            return
+        if current is not None:
+            raise ValueError(
+                "This app already has an Api; one Api serves an app (it may"
+                " serve several apps)."
+            )
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
         app.extensions[EXTENSION_KEY] = self
@@ -86,6 +137,29 @@ class Api:
         if not (isinstance(binder, ApiBinder) and binder.api is self):
             app.view_binder = ApiBinder(binder, self)
         app.register_error_handler(Problem, self._problem_handler())
+        if self.openapi_url is not None:
+            register_docs(
+                app,
+                self.spec,
+                spec_url=self.openapi_url,
+                docs_url=self.docs_url,
+                title=self.docs_title,
+                ui_config=self.ui_config,
+            )
+        add_api_commands(app.cli, self.spec)
+
+    def spec(self, app: App) -> dict[str, t.Any]:
+        """The OpenAPI 3.1 document of ``app``'s typed views, as a dict.
+
+        :param app: an app this extension was set up on.
+        :raise TypeError: a view's hints can't be bound or described.
+        """
+        operations = [
+            operation
+            for endpoint, view in app.view_functions.items()
+            for operation in (self.analyse(app, endpoint, view) or {}).values()
+        ]
+        return self.generator.generate(operation_routes(app.url_map, operations))
 
     # -- what the binder and the OpenAPI generator share --------------------
 
