@@ -1,13 +1,11 @@
 """framework's apps of the API benchmarks (:mod:`benchmarks.api_run`),
 written as a user of ``framework_api`` writes them: msgspec Structs with
-``Meta`` constraints, the body and query parameters taken from the view's
-hints, the answer serialised by its return annotation.
+``Meta`` constraints (:mod:`.msgspec_api_models`), the body and query
+parameters taken from the view's hints, the answer serialised by its
+return annotation.
 
 :data:`ASGI` has ``async def`` views, served by ``app.asgi``; :data:`WSGI`
-the same views as plain ``def``, served as a WSGI app. Importing this module
-fails with :class:`ImportError` while ``framework_api`` has no ``Api``
-(the extension is being written); the driver then skips framework's column
-and says why.
+the same views as plain ``def``, served as a WSGI app.
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ import typing as t
 from collections.abc import Callable
 from typing import Annotated
 
-import msgspec
 from framework_api import Api, Created, Query
 from msgspec import Meta
 
@@ -24,58 +21,13 @@ from framework import App
 
 from ..api_shapes import (
     CREATED_ID,
-    EMAIL_MAX,
-    EMAIL_MIN,
-    ITEMS_MAX,
     LIMIT_DEFAULT,
     LIMIT_MAX,
-    NAME_MAX,
-    NOTE_MAX,
-    QUANTITY_MAX,
-    SKU_MAX,
 )
 from ..asgi_driver import ASGIApp
+from .msgspec_api_models import NewOrder, Order, OrderSummary
 
 __all__ = ["ASGI", "WSGI"]
-
-
-class Customer(msgspec.Struct):
-    """Who orders."""
-
-    name: Annotated[str, Meta(min_length=1, max_length=NAME_MAX)]
-    email: Annotated[str, Meta(min_length=EMAIL_MIN, max_length=EMAIL_MAX)]
-    vip: bool = False
-
-
-class LineItem(msgspec.Struct):
-    """One line of an order."""
-
-    sku: Annotated[str, Meta(min_length=1, max_length=SKU_MAX)]
-    quantity: Annotated[int, Meta(gt=0, le=QUANTITY_MAX)]
-    unit_price: Annotated[float, Meta(gt=0)]
-
-
-class NewOrder(msgspec.Struct):
-    """An order as the client sends it."""
-
-    customer: Customer
-    items: Annotated[list[LineItem], Meta(min_length=1, max_length=ITEMS_MAX)]
-    note: Annotated[str, Meta(max_length=NOTE_MAX)] | None = None
-
-
-class Order(NewOrder, kw_only=True):
-    """An order as stored: with its id."""
-
-    id: int
-
-
-class OrderSummary(msgspec.Struct):
-    """One order of a list."""
-
-    id: int
-    customer: str
-    paid: bool
-    tags: list[str]
 
 
 Limit = Annotated[int, Meta(ge=1, le=LIMIT_MAX)]

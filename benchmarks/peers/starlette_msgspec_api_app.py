@@ -24,60 +24,15 @@ from starlette.routing import Route
 
 from ..api_shapes import (
     CREATED_ID,
-    EMAIL_MAX,
-    EMAIL_MIN,
-    ITEMS_MAX,
     LIMIT_DEFAULT,
     LIMIT_MAX,
-    NAME_MAX,
-    NOTE_MAX,
-    QUANTITY_MAX,
-    SKU_MAX,
 )
 from ..asgi_driver import ASGIApp
+from .msgspec_api_models import NewOrder, Order, OrderSummary
 
 __all__ = ["ASGI"]
 
 JSON = "application/json"
-
-
-class Customer(msgspec.Struct):
-    """Who orders."""
-
-    name: Annotated[str, Meta(min_length=1, max_length=NAME_MAX)]
-    email: Annotated[str, Meta(min_length=EMAIL_MIN, max_length=EMAIL_MAX)]
-    vip: bool = False
-
-
-class LineItem(msgspec.Struct):
-    """One line of an order."""
-
-    sku: Annotated[str, Meta(min_length=1, max_length=SKU_MAX)]
-    quantity: Annotated[int, Meta(gt=0, le=QUANTITY_MAX)]
-    unit_price: Annotated[float, Meta(gt=0)]
-
-
-class NewOrder(msgspec.Struct):
-    """An order as the client sends it."""
-
-    customer: Customer
-    items: Annotated[list[LineItem], Meta(min_length=1, max_length=ITEMS_MAX)]
-    note: Annotated[str, Meta(max_length=NOTE_MAX)] | None = None
-
-
-class Order(NewOrder, kw_only=True):
-    """An order as stored: with its id."""
-
-    id: int
-
-
-class OrderSummary(msgspec.Struct):
-    """One order of a list."""
-
-    id: int
-    customer: str
-    paid: bool
-    tags: list[str]
 
 
 class ListQuery(msgspec.Struct):
