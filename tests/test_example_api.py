@@ -1,11 +1,14 @@
 """The bookshelf of ``examples/api`` (the "Typed APIs" page walks through
 it) works end to end, on both transports: typed bodies, query parameters
 and headers; every bad field listed in one 422; the 400, 401, 404 and 415
-answers as problem details; and its OpenAPI 3.1 document and /docs page."""
+answers as problem details; and its OpenAPI 3.1 document and /docs page.
+And the page shows every file of the example whole."""
 
 from __future__ import annotations
 
+import re
 import typing as t
+from pathlib import Path
 
 import pytest
 from openapi_spec_validator import OpenAPIV31SpecValidator
@@ -192,3 +195,23 @@ def test_a_new_app_has_a_shelf_of_its_own() -> None:
     first, second = create_app(), create_app()
     first.extensions["bookshelf"].books.clear()
     assert len(second.extensions["bookshelf"].books) == 3
+
+
+ROOT = Path(__file__).resolve().parent.parent
+#: A literalinclude of the example, and its option lines.
+_INCLUDE = re.compile(
+    r"^\.\. literalinclude:: \.\./examples/api/(\S+)\n((?:   :.*\n)*)", re.M
+)
+
+
+@pytest.mark.one_transport
+def test_the_page_shows_every_file_of_the_example_whole() -> None:
+    page = (ROOT / "docs" / "typed-apis.rst").read_text(encoding="utf-8")
+    whole = {
+        name
+        for name, options in _INCLUDE.findall(page)
+        # Only a caption: the whole file, not a part of it.
+        if all(line.strip().startswith(":caption:") for line in options.splitlines())
+    }
+    files = {path.name for path in (ROOT / "examples" / "api").glob("*.py")}
+    assert files - whole == set(), "add a literalinclude of the whole file"
