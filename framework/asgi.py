@@ -154,13 +154,28 @@ class HTTPAdapter:
             if (
                 plan is not None
                 and not self._any_marks
-                and "CONTENT_LENGTH" not in facts
                 and "HTTP_TRANSFER_ENCODING" not in facts
                 and scope.get("http_version", "1.1") in _LENGTH_FRAMED
             ):
-                # PERF: hello; on the loop with no body to read (the
-                # general path below, without its checks).
-                ready = await _run_request_on_loop(ctx, plan, send, receive, self)
+                # PERF: hello, json-echo and API create; on the loop with no
+                # body or a declared one (the general path below, without
+                # its checks).
+                declared = facts.get("CONTENT_LENGTH")
+                if declared is None:
+                    ready = await _run_request_on_loop(ctx, plan, send, receive, self)
+                else:
+                    read = await self._read(app, send, receive, declared, False)
+                    if read is None:
+                        return
+                    if read is not NO_BODY:
+                        ctx.request._set_asgi_body(read)
+                    try:
+                        ready = await _run_request_on_loop(
+                            ctx, plan, send, receive, self
+                        )
+                    finally:
+                        if read is not NO_BODY:
+                            read.close()
                 try:
                     if ready is not None:
                         status, headers, content = ready
@@ -201,27 +216,10 @@ class HTTPAdapter:
             if length is None and not chunked:
                 read = NO_BODY  # PERF: hello; no coroutine to await
             else:
-                try:
-                    read = await read_body(
-                        receive,
-                        content_length=length,
-                        chunked=chunked,
-                        max_length=app.config["MAX_CONTENT_LENGTH"],
-                        spool_size=self.spool_size,
-                        timeout=self.body_timeout,
-                    )
-                except ClientGone:
-                    # Usually nobody is left to answer; but some servers
-                    # (granian) report a body cut short or malformed this
-                    # way while the client still waits: it gets its 400.
-                    with contextlib.suppress(OSError, RuntimeError):
-                        await _send_error(
-                            send, BadRequest("The request body was cut short.")
-                        )
+                found = await self._read(app, send, receive, length, chunked)
+                if found is None:
                     return
-                except HTTPException as e:  # 408: the body did not arrive in time
-                    await _send_error(send, e)
-                    return
+                read = found
             body = read
             if ctx is not None:
                 if read is not NO_BODY:  # from_scope was given NO_BODY
@@ -262,6 +260,36 @@ class HTTPAdapter:
         finally:
             if background.in_use:  # as above, even when sending failed
                 background.start_pending(ctx)
+
+    async def _read(
+        self,
+        app: AppLike,
+        send: Send,
+        receive: Receive,
+        length: str | None,
+        chunked: bool,
+    ) -> ReadBody | None:
+        """The request body, read ahead (:func:`read_body`); ``None`` when
+        the client was answered instead, or is gone."""
+        try:
+            return await read_body(
+                receive,
+                content_length=length,
+                chunked=chunked,
+                max_length=app.config["MAX_CONTENT_LENGTH"],
+                spool_size=self.spool_size,
+                timeout=self.body_timeout,
+            )
+        except ClientGone:
+            # Usually nobody is left to answer; but some servers (granian)
+            # report a body cut short or malformed this way while the
+            # client still waits: it gets its 400.
+            with contextlib.suppress(OSError, RuntimeError):
+                await _send_error(send, BadRequest("The request body was cut short."))
+            return None
+        except HTTPException as e:  # 408: the body did not arrive in time
+            await _send_error(send, e)
+            return None
 
     async def _through_wsgi(
         self,

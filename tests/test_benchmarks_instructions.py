@@ -120,3 +120,17 @@ def test_a_send_run_is_what_callgrind_counts() -> None:
     done = run_module("benchmarks.wsgi_instructions", "--send", "Falcon", "hello", "3")
     assert done.returncode == 0, done.stderr
     assert done.stdout == ""
+
+
+def test_the_api_apps_are_checked_and_sent_requests() -> None:
+    """benchmarks/api_instructions.py: the apps it counts by default answer
+    every API scenario right, and an ASGI and a WSGI ``--send`` run, what
+    callgrind counts, print nothing."""
+    done = run_module("benchmarks.api_instructions", "--check")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ok framework create" in done.stdout.splitlines()
+    assert "ok framework-wsgi invalid" in done.stdout.splitlines()
+    for peer, scenario in (("framework", "create"), ("framework-wsgi", "invalid")):
+        done = run_module("benchmarks.api_instructions", "--send", peer, scenario, "3")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == ""

@@ -426,6 +426,41 @@ def test_a_body_slower_than_the_timeout_is_408_and_closes_the_file() -> None:
     assert open_fds() == before
 
 
+def test_a_first_message_that_never_comes_is_408_and_the_wait_cancelled() -> None:
+    """The first receive() is begun by hand (a message at hand needs no
+    deadline); one that waits is still bounded by the timeout, and its wait
+    is cancelled as an await's would be."""
+    cancelled: list[bool] = []
+
+    async def receive() -> Message:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+        raise AssertionError("the timeout did not stop the read")
+
+    started = time.monotonic()
+    with pytest.raises(RequestTimeout):
+        read(receive, content_length="10", timeout=0.1)
+    assert time.monotonic() - started < 5
+    assert cancelled == [True]
+
+
+@pytest.mark.parametrize("timeout", [None, 10.0])
+def test_a_receive_returning_a_future_is_awaited(timeout: float | None) -> None:
+    """receive() may return any awaitable, here a future set later."""
+
+    def receive() -> asyncio.Future[Message]:
+        future = asyncio.get_running_loop().create_future()
+        message = {"type": "http.request", "body": b"hello", "more_body": False}
+        asyncio.get_running_loop().call_later(0.01, future.set_result, message)
+        return future
+
+    body = read(receive, content_length="5", timeout=timeout)
+    assert body.stream(None).read() == b"hello"
+
+
 def test_the_timeout_bounds_the_whole_body_not_each_message() -> None:
     """A drip feed, each message well within the timeout, still times out:
     the timeout is for the whole body."""

@@ -122,6 +122,36 @@ def test_a_location_sent_unchanged_keeps_the_fast_lane(header: str) -> None:
     assert (head("/items/1", autocorrect=True) is None) is (header == "Location")
 
 
+@pytest.mark.parametrize("method", ["POST", "HEAD"])
+@pytest.mark.parametrize("location", LOCATIONS_KEPT + LOCATIONS_REWRITTEN)
+def test_a_location_given_to_fast_is_sent_as_if_set_after(
+    location: str, method: str
+) -> None:
+    """``fast(..., location=)`` sends what setting the header afterwards
+    sends, under WSGI and ASGI, and keeps the fast lane exactly when that
+    would."""
+    given = Response.fast(b"{}", "application/json", "201 CREATED", location)
+    set_after = Response.fast(b"{}", "application/json", "201 CREATED")
+    set_after.headers["Location"] = location
+    assert given.location == location
+    head = given.asgi_head(method)
+    assert head == set_after.asgi_head(method)
+    assert (head is None) is (location in LOCATIONS_REWRITTEN)
+    assert _send(given, method) == _send(set_after, method)
+
+
+def test_a_location_given_to_fast_is_checked_and_corrected() -> None:
+    with pytest.raises(ValueError, match="newline"):
+        Response.fast(b"", "text/plain", "302 FOUND", "/a\r\nSet-Cookie: x=1")
+
+    class Absolute(Response):
+        autocorrect_location_header = True
+
+    response = Absolute.fast(b"", "text/plain", "302 FOUND", "/items/1")
+    assert response.asgi_head("GET") is None
+    assert dict(_send(response)[1])["Location"] == "http://localhost/items/1"
+
+
 def test_fast_error_status_line_and_on_close() -> None:
     closed: list[bool] = []
     fast = Response.fast(b"gone", "text/plain", "410 GONE")

@@ -234,17 +234,24 @@ def _split_message(message: str) -> tuple[str, list[str | int]]:
 
 def pointer(parts: t.Iterable[str | int]) -> str:
     """An RFC 6901 JSON pointer in a URI fragment: ``#/items/0/name``."""
-    text = "".join(
-        "/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts
-    )
-    return "#" + text
+    return "#" + "".join(map(_step, parts))
+
+
+def _step(part: str | int) -> str:
+    """One step of a JSON pointer, ``/name``, escaped."""
+    return "/" + str(part).replace("~", "~0").replace("/", "~1")
 
 
 class Collector:
     """Gathers the errors of one request, up to ``limit``.
 
+    The second pass works with pointers as text (``/items/0``, the URI
+    fragment without its ``#``), each field's step made once per type.
+
     :param limit: the most errors reported; more are counted, not listed.
     """
+
+    __slots__ = ("errors", "limit")
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -262,42 +269,72 @@ class Collector:
 
     def body(self, parts: list[str | int], detail: str) -> None:
         """An error in the body at ``parts``."""
-        self.add({"in": "body", "pointer": pointer(parts), "detail": detail})
+        self.at(pointer(parts)[1:], detail)
+
+    def at(self, where: str, detail: str) -> None:
+        """An error in the body at the pointer ``where`` (without ``#``)."""
+        errors = self.errors
+        if len(errors) < self.limit:
+            errors.append({"in": "body", "pointer": "#" + where, "detail": detail})
 
     def walk(
         self, value: t.Any, annotation: t.Any, parts: list[str | int], strict: bool
     ) -> None:
         """Check ``value`` (decoded JSON, or strings from a form) against
         ``annotation`` and record every error below ``parts``."""
-        self.check(value, shape_of(annotation), parts, strict)
+        self.check(value, shape_of(annotation), pointer(parts)[1:], strict)
 
     def check(
-        self, value: t.Any, shape: _Shape, parts: list[str | int], strict: bool
+        self,
+        value: t.Any,
+        shape: _Shape,
+        where: str,
+        strict: bool,
+        known: _Found | None = None,
     ) -> None:
-        """:meth:`walk` with the annotation's shape made already."""
-        if len(self.errors) >= self.limit:
+        """:meth:`walk` with the annotation's shape made already, at the
+        pointer ``where``.
+
+        :param known: what is wrong with ``value``, when the check of what
+            holds it found it already: msgspec's message and the path below
+            ``value`` it names (:func:`_split_message`).
+        """
+        errors = self.errors
+        if len(errors) >= self.limit:
             return
-        try:
-            if strict:
-                # PERF: the 422 benchmark; JSON through the type's own
-                # decoder, made once, is several times faster than
-                # msgspec.convert, which rebuilds its view of an Annotated
-                # type on every call (and is exactly the first pass's rule).
-                shape.decoder()(_encode(value))
+        if known is None:
+            try:
+                if strict:
+                    # PERF: the 422 benchmark; JSON through the type's own
+                    # decoder, made once, is several times faster than
+                    # msgspec.convert, which rebuilds its view of an
+                    # Annotated type on every call (and is exactly the first
+                    # pass's rule).
+                    (shape.decode or shape.decoder())(_encode(value))
+                else:
+                    _convert(value, shape.annotation, strict=False)
+            except msgspec.ValidationError as e:
+                known = _split_message(str(e))
             else:
-                _convert(value, shape.annotation, strict=False)
-        except msgspec.ValidationError as e:
-            error = str(e)
-        else:
-            return
-        before = len(self.errors)
-        shape.descend(self, value, parts, strict)
-        if len(self.errors) == before:
-            detail, below = _split_message(error)
-            self.body([*parts, *below], detail)
+                return
+        if shape.kind is not _LEAF:
+            before = len(errors)
+            shape.descend(self, value, where, strict, known)
+            if len(errors) != before:
+                return
+        detail, below = known
+        self.at(where + "".join(map(_step, below)) if below else where, detail)
+
+
+#: msgspec's message of an error, and the path below the value it names.
+_Found = tuple[str, list[str | int]]
 
 
 _convert = msgspec.convert
+
+_LEAF = "leaf"
+_MODEL = "model"
+_SEQUENCE = "sequence"
 
 
 class _Shape:
@@ -306,9 +343,9 @@ class _Shape:
     fields of a model, the items of a list, the values of a dict)."""
 
     __slots__ = (
-        "_decode",
         "_fields",
         "annotation",
+        "decode",
         "forbid",
         "items",
         "kind",
@@ -317,17 +354,18 @@ class _Shape:
 
     def __init__(self, annotation: t.Any) -> None:
         self.annotation = annotation
-        self.kind = "leaf"
+        self.kind = _LEAF
         self.items: tuple[_Shape, ...] = ()
         self.model: t.Any = None
         self.forbid = False
-        self._fields: tuple[tuple[str, bool, _Shape], ...] | None = None
-        self._decode: t.Callable[[bytes], t.Any] | None = None
+        self._fields: tuple[tuple[str, str, bool, _Shape], ...] | None = None
+        #: The JSON decoder of the annotation, once :meth:`decoder` made it.
+        self.decode: t.Callable[[bytes], t.Any] | None = None
         base = strip_annotated(annotation)[0]
         origin = t.get_origin(base)
         arguments = t.get_args(base)
         if is_model(base):
-            self.kind = "model"
+            self.kind = _MODEL
             self.model = base
             config = getattr(base, "__struct_config__", None)
             self.forbid = bool(config is not None and config.forbid_unknown_fields)
@@ -335,7 +373,7 @@ class _Shape:
             self.kind = "tuple"
             self.items = tuple(shape_of(a) for a in arguments)
         elif origin in _SEQUENCES and len(arguments) in (1, 2):
-            self.kind = "sequence"
+            self.kind = _SEQUENCE
             self.items = (shape_of(arguments[0]),)
         elif origin in _MAPPINGS and len(arguments) == 2:
             self.kind = "mapping"
@@ -348,20 +386,26 @@ class _Shape:
 
     def decoder(self) -> t.Callable[[bytes], t.Any]:
         """The JSON decoder of the annotation, made on first use."""
-        decode = self._decode
+        decode = self.decode
         if decode is None:
-            decode = self._decode = msgspec.json.Decoder(self.annotation).decode
+            decode = self.decode = msgspec.json.Decoder(self.annotation).decode
         return decode
 
-    def fields(self) -> tuple[tuple[str, bool, _Shape], ...] | None:
-        """``(wire name, required, shape)`` of each field of a model; made
-        on first use, so that a model that contains itself is finite."""
+    def fields(self) -> tuple[tuple[str, str, bool, _Shape], ...] | None:
+        """``(wire name, pointer step, required, shape)`` of each field of a
+        model; made on first use, so that a model that contains itself is
+        finite."""
         if self._fields is None:
             found = model_fields(self.model)
             if found is None:
                 return None
             self._fields = tuple(
-                (field.wire_name, field.required, shape_of(field.annotation))
+                (
+                    field.wire_name,
+                    _step(field.wire_name),
+                    field.required,
+                    shape_of(field.annotation),
+                )
                 for field in found
             )
         return self._fields
@@ -370,52 +414,87 @@ class _Shape:
         self,
         collector: Collector,
         value: t.Any,
-        parts: list[str | int],
+        where: str,
         strict: bool,
+        known: _Found | None = None,
     ) -> None:
-        """Check the parts of ``value`` that failed as a whole."""
+        """Check the parts of ``value`` that failed as a whole.
+
+        :param known: msgspec's message about ``value`` and the path it
+            names: the part that path goes through is known to fail with
+            that message, and is not checked again (PERF: the 422
+            benchmark).
+        """
         kind = self.kind
-        if kind == "model":
-            if not isinstance(value, dict):
+        path = known[1] if known is not None else None
+        if kind is _MODEL:
+            if type(value) is not dict:
                 return
-            fields = self.fields()
+            fields = self._fields or self.fields()
             if fields is None:
                 return
-            for wire_name, required, shape in fields:
+            check = collector.check
+            first = path[0] if path else None
+            for wire_name, step, required, shape in fields:
                 if wire_name in value:
-                    collector.check(
-                        value[wire_name], shape, [*parts, wire_name], strict
-                    )
+                    item = value[wire_name]
+                    if wire_name == first:
+                        assert known is not None and path is not None
+                        below = (known[0], path[1:])
+                        check(item, shape, where + step, strict, below)
+                    elif strict and shape.kind is _LEAF:
+                        # PERF: the 422 benchmark; what check() does for a
+                        # field with nothing below it, without its frame.
+                        try:
+                            (shape.decode or shape.decoder())(_encode(item))
+                        except msgspec.ValidationError as e:
+                            detail, rest = _split_message(str(e))
+                            if rest:
+                                collector.at(
+                                    where + step + "".join(map(_step, rest)), detail
+                                )
+                            else:
+                                collector.at(where + step, detail)
+                    else:
+                        check(item, shape, where + step, strict)
                 elif required:
-                    collector.body(
-                        [*parts, wire_name],
-                        f"Object missing required field `{wire_name}`",
+                    collector.at(
+                        where + step, f"Object missing required field `{wire_name}`"
                     )
             if self.forbid:
-                known = {wire_name for wire_name, _, _ in fields}
+                known_names = {field[0] for field in fields}
                 for key in value:
-                    if key not in known:
-                        collector.body(
-                            [*parts, key], f"Object contains unknown field `{key}`"
+                    if key not in known_names:
+                        collector.at(
+                            where + _step(key), f"Object contains unknown field `{key}`"
                         )
-        elif kind == "sequence":
-            if isinstance(value, list):
+        elif kind is _SEQUENCE:
+            if type(value) is list:
                 item = self.items[0]
+                check = collector.check
+                first = path[0] if path else None
                 for index, element in enumerate(value):
-                    collector.check(element, item, [*parts, index], strict)
+                    if index == first and type(first) is int:
+                        assert known is not None and path is not None
+                        below = (known[0], path[1:])
+                        check(element, item, f"{where}/{index}", strict, below)
+                    else:
+                        check(element, item, f"{where}/{index}", strict)
         elif kind == "tuple":
-            if isinstance(value, list) and len(value) == len(self.items):
+            if type(value) is list and len(value) == len(self.items):
                 for index, (element, item) in enumerate(
                     zip(value, self.items, strict=True)
                 ):
-                    collector.check(element, item, [*parts, index], strict)
+                    collector.check(element, item, f"{where}/{index}", strict)
         elif kind == "mapping":
-            if isinstance(value, dict):
+            # msgspec names a value of a dict by ``[...]``, not its key:
+            # the path can't say which one failed.
+            if type(value) is dict:
                 item = self.items[0]
                 for key, element in value.items():
-                    collector.check(element, item, [*parts, key], strict)
+                    collector.check(element, item, where + _step(key), strict)
         elif kind == "optional" and value is not None:
-            self.items[0].descend(collector, value, parts, strict)
+            self.items[0].descend(collector, value, where, strict, known)
 
 
 _shapes: dict[t.Any, _Shape] = {}
@@ -467,13 +546,15 @@ def body_errors(
     except (msgspec.DecodeError, RecursionError) as e:
         raise malformed(e) from None
     collector = Collector(limit)
+    known = _split_message(fallback)
     # A recursive model nested deeper than Python's stack: what was found
     # is reported, else the fast decode's message. The whole value is known
-    # to fail (the fast decode did): its parts are checked straight away.
+    # to fail (the fast decode did, with that message): its parts are
+    # checked straight away, the one its message names known to fail.
     with contextlib.suppress(RecursionError):
-        shape_of(annotation).descend(collector, value, [], True)
+        shape_of(annotation).descend(collector, value, "", True, known)
     if not collector.errors:
-        detail, below = _split_message(fallback)
+        detail, below = known
         collector.body(below, detail)
     return collector.errors
 

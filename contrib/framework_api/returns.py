@@ -152,6 +152,8 @@ def make_finisher(
             return fast(body, JSON_MEDIA_TYPE, status_line(status))
         return response_class(body, status, mimetype=JSON_MEDIA_TYPE)
 
+    created_status = status_line(201)
+
     if spec.annotation is None:
 
         def encode_body(value: t.Any) -> bytes:
@@ -190,9 +192,16 @@ def make_finisher(
             return rv
         kind = type(rv)
         if kind is Created:
-            response = respond(encode_body(rv.body), 201)
-            if rv.location is not None:
-                response.headers["Location"] = rv.location
+            if fast is not None:
+                # PERF: the typed POST benchmark; the Location set with the
+                # response, which keeps it in the fast lane.
+                response = fast(
+                    encode_body(rv.body), JSON_MEDIA_TYPE, created_status, rv.location
+                )
+            else:
+                response = respond(encode_body(rv.body), 201)
+                if rv.location is not None:
+                    response.headers["Location"] = rv.location
             if rv.headers:
                 response.headers.update(rv.headers)
             return response
