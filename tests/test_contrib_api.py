@@ -685,3 +685,60 @@ def test_the_manual_page_examples_run() -> None:
     client = namespace["app"].test_client()
     assert client.delete("/items/99").get_json()["detail"] == "No item 99."
     assert client.get("/search?q=pen&page=0").status_code == 422
+
+
+class Shelf(msgspec.Struct):
+    id: int
+
+
+def _reply_or_response(x: Query[int] = 0) -> Reply[Shelf] | Response:
+    return Reply(Shelf(1), status=200)
+
+
+def _created_or_response(x: Query[int] = 0) -> Created[Shelf] | Response:
+    return Created(Shelf(1), location="/shelves/1")
+
+
+@pytest.mark.parametrize(
+    ("view", "status"), [(_reply_or_response, 200), (_created_or_response, 201)]
+)
+def test_a_reply_or_response_union_is_described_and_checked_by_its_body(
+    view: t.Callable[..., t.Any], status: int
+) -> None:
+    """``-> Reply[T] | Response``: a returned response passes through, so
+    the body is a ``T``, in the document and for response validation."""
+    app = App(__name__)
+    app.config["API_VALIDATE_RESPONSES"] = True
+    Api(app)
+    app.add_url_rule("/s", view_func=view)
+    client = app.test_client()
+    answer = client.get("/s")
+    assert answer.status_code == status
+    assert answer.json == {"id": 1}
+    responses = client.get("/openapi.json").json["paths"]["/s"]["get"]["responses"]
+    assert responses[str(status)]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Shelf"
+    }
+
+
+def test_a_reply_or_created_of_none_has_no_body_and_no_content_type() -> None:
+    app = App(__name__)
+    Api(app)
+
+    @app.delete("/s/<int:i>")
+    def remove(i: int, reason: Query[str] = "") -> Reply[None]:
+        return Reply(None, status=204)
+
+    @app.post("/s")
+    def make(name: Query[str]) -> Created[None]:
+        return Created(None, location="/s/1")
+
+    client = app.test_client()
+    removed = client.delete("/s/1")
+    assert removed.status_code == 204
+    assert "Content-Type" not in removed.headers and removed.data == b""
+    made = client.post("/s?name=x")
+    assert made.status_code == 201 and made.headers["Location"] == "/s/1"
+    assert "Content-Type" not in made.headers and made.data == b""
+    document = client.get("/openapi.json").json["paths"]
+    assert "content" not in document["/s/{i}"]["delete"]["responses"]["204"]

@@ -72,6 +72,8 @@ def return_spec(annotation: t.Any, typed: bool) -> ReturnSpec | None:
     :param typed: whether the view is typed by its parameters, in which
         case ``-> None`` means **204 No Content**.
     """
+    # ``Created[Item] | Response`` is a Created: a response is passed through.
+    annotation = _without_responses(annotation)
     origin = t.get_origin(annotation)
     if origin is Created or annotation is Created:
         body = t.get_args(annotation)[0] if origin is Created else t.Any
@@ -82,7 +84,10 @@ def return_spec(annotation: t.Any, typed: bool) -> ReturnSpec | None:
         )
     if origin is Reply or annotation is Reply:
         body = t.get_args(annotation)[0] if origin is Reply else t.Any
-        return ReturnSpec(annotation=None if body is type(None) else body)
+        if body is type(None):
+            # A reply without a body: 204 unless the view says otherwise.
+            return ReturnSpec(annotation=None, status=204, description="No Content")
+        return ReturnSpec(annotation=body)
     if annotation is None or annotation is type(None):
         if typed:
             return ReturnSpec(annotation=None, status=204, description="No Content")
@@ -148,6 +153,11 @@ def make_finisher(
         check = _checker(app, annotation, where)
 
     def respond(body: bytes, status: int) -> Response:
+        if annotation is None:
+            # No body, so no Content-Type either (a 204, or a bodiless 201).
+            response = response_class(status=status)
+            response.headers.pop("Content-Type", None)
+            return response
         if fast is not None:
             return fast(body, JSON_MEDIA_TYPE, status_line(status))
         return response_class(body, status, mimetype=JSON_MEDIA_TYPE)
@@ -192,7 +202,7 @@ def make_finisher(
             return rv
         kind = type(rv)
         if kind is Created:
-            if fast is not None:
+            if fast is not None and annotation is not None:
                 # PERF: the typed POST benchmark; the Location set with the
                 # response, which keeps it in the fast lane.
                 response = fast(
