@@ -79,8 +79,13 @@ ResponseClass = t.TypeVar("ResponseClass", bound="SansioResponse")
 #: ``None`` for the app itself.
 AppOrBlueprintKey = t.Optional[str]
 
-#: A view function, called with the URL's variables.
-RouteCallable = _SyncOrAsync[..., ResponseReturnValue]
+#: A view function, called with the URL's variables. Any callable: what it
+#: returns is made a response when it answers (a ``ResponseReturnValue``
+#: for the app's response converter), and a view binder (``app.view_binder``;
+#: the ``framework_api`` extension) may turn other values into one, so a
+#: typed view returning a model or ``Created[...]`` passes ``mypy --strict``.
+#: Flask's alias allows only ``ResponseReturnValue`` returns.
+RouteCallable = t.Callable[..., t.Any]
 #: A ``before_request`` hook: ``None`` to go on, anything else to answer.
 BeforeRequestCallable = _SyncOrAsync[[], t.Optional[ResponseReturnValue]]
 #: An ``after_request`` hook: takes the response and returns the one to send.

@@ -657,9 +657,9 @@ class ApiBinder(ViewBinder):
                 for method, operation in operations.items()
             }
             if isinstance(getattr(view, "view_class", None), type):
-                bound = t.cast("RouteCallable", _bind_class_view(view, pairs))
+                bound = _bind_class_view(view, pairs)
             else:
                 prepare, finish = pairs[None]
-                bound = t.cast("RouteCallable", _bind_function(view, prepare, finish))
+                bound = _bind_function(view, prepare, finish)
         self._bound[endpoint] = (view, settings, bound)
         return bound
