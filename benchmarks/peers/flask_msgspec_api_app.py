@@ -12,31 +12,18 @@ from __future__ import annotations
 
 import typing as t
 from collections.abc import Callable
-from typing import Annotated
 
 import msgspec
 from flask import Flask, Response, request
-from msgspec import Meta
 
 from ..api_shapes import (
     CREATED_ID,
-    LIMIT_DEFAULT,
-    LIMIT_MAX,
 )
-from .msgspec_api_models import NewOrder, Order, OrderSummary
+from .msgspec_api_models import ListQuery, NewOrder, Order, OrderSummary
 
 __all__ = ["WSGI"]
 
 JSON = "application/json"
-
-
-class ListQuery(msgspec.Struct):
-    """The list's query parameters."""
-
-    limit: Annotated[int, Meta(ge=1, le=LIMIT_MAX)] = LIMIT_DEFAULT
-    paid: bool = False
-    customer: str | None = None
-    tag: list[str] = []
 
 
 decode_order = msgspec.json.Decoder(NewOrder).decode

@@ -18,13 +18,15 @@ from ..api_shapes import (
     EMAIL_MAX,
     EMAIL_MIN,
     ITEMS_MAX,
+    LIMIT_DEFAULT,
+    LIMIT_MAX,
     NAME_MAX,
     NOTE_MAX,
     QUANTITY_MAX,
     SKU_MAX,
 )
 
-__all__ = ["Customer", "LineItem", "NewOrder", "Order", "OrderSummary"]
+__all__ = ["Customer", "LineItem", "ListQuery", "NewOrder", "Order", "OrderSummary"]
 
 
 class Customer(msgspec.Struct):
@@ -64,3 +66,13 @@ class OrderSummary(msgspec.Struct):
     customer: str
     paid: bool
     tags: list[str]
+
+
+class ListQuery(msgspec.Struct):
+    """The list's query parameters, as the hand-written floors convert
+    them (framework and Litestar take them from their views' hints)."""
+
+    limit: Annotated[int, Meta(ge=1, le=LIMIT_MAX)] = LIMIT_DEFAULT
+    paid: bool = False
+    customer: str | None = None
+    tag: list[str] = []

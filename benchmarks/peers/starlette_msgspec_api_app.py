@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import typing as t
 from collections.abc import Callable
-from typing import Annotated
 
 import msgspec
-from msgspec import Meta
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -24,24 +22,13 @@ from starlette.routing import Route
 
 from ..api_shapes import (
     CREATED_ID,
-    LIMIT_DEFAULT,
-    LIMIT_MAX,
 )
 from ..asgi_driver import ASGIApp
-from .msgspec_api_models import NewOrder, Order, OrderSummary
+from .msgspec_api_models import ListQuery, NewOrder, Order, OrderSummary
 
 __all__ = ["ASGI"]
 
 JSON = "application/json"
-
-
-class ListQuery(msgspec.Struct):
-    """The list's query parameters."""
-
-    limit: Annotated[int, Meta(ge=1, le=LIMIT_MAX)] = LIMIT_DEFAULT
-    paid: bool = False
-    customer: str | None = None
-    tag: list[str] = []
 
 
 decode_order = msgspec.json.Decoder(NewOrder).decode
