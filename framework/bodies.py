@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
+import types
 import typing as t
 import weakref
 from urllib.parse import unquote, unquote_to_bytes
@@ -884,10 +885,12 @@ async def read_body(
     # small body, as usual) answers without waiting, and then no deadline
     # is set at all; one that has to wait is awaited below, under it.
     awaited = receive()
-    steps = getattr(awaited, "__await__", None)
     first: t.Awaitable[t.Mapping[str, t.Any]] = awaited
-    if steps is not None:
-        steps = steps()
+    # Only a coroutine (an ``async def receive``) is stepped by hand; any
+    # other awaitable (granian's future, a plain iterator) is awaited as
+    # usual.
+    if type(awaited) is _Coroutine:
+        steps = awaited.__await__()
         try:
             waiting = steps.send(None)
         except StopIteration as done:
@@ -1031,6 +1034,10 @@ def _deadlines_of(loop: asyncio.AbstractEventLoop) -> _Deadlines:
         deadlines = _deadlines[loop] = _Deadlines()
     _last = (weakref.ref(loop), deadlines)
     return deadlines
+
+
+#: The type of a coroutine object, which :func:`read_body` may step by hand.
+_Coroutine = types.CoroutineType
 
 
 class _AtHand:

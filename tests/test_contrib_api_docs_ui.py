@@ -192,6 +192,8 @@ def test_without_the_bundle_package_the_error_says_what_to_install(
 
 
 def test_the_document_is_made_once_and_revalidated(app: App) -> None:
+    # BUILDS is keyed by id(): an app of an earlier test may have had it.
+    built_before = api_docs_app.BUILDS.get(id(app), 0)
     client = app.test_client()
     first = client.get("/openapi.json")
     assert first.status_code == 200
@@ -202,7 +204,7 @@ def test_the_document_is_made_once_and_revalidated(app: App) -> None:
     second = client.get("/openapi.json")
     assert second.get_data() == first.get_data()
     # Once for the first request, once for the comparison above.
-    assert api_docs_app.BUILDS[id(app)] == 2
+    assert api_docs_app.BUILDS[id(app)] == built_before + 2
     etag = first.headers["ETag"]
     assert (
         client.get("/openapi.json", headers={"If-None-Match": etag}).status_code == 304
