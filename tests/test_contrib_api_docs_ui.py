@@ -54,16 +54,22 @@ def app() -> App:
 # -- the page --------------------------------------------------------------
 
 
-def test_the_page_names_no_other_server_and_each_asset_is_served(app: App) -> None:
-    client = app.test_client()
+def self_contained_page(client: t.Any) -> str:
+    """The HTML of /docs, checked to name no other server and to hold no
+    inline script (so it works under "script-src 'self'": the browser
+    tests below serve it so)."""
     page = client.get("/docs")
     assert page.status_code == 200
     assert page.mimetype == "text/html"
-    html = page.get_data(as_text=True)
+    html: str = page.get_data(as_text=True)
     assert not re.search(r"(?i)https?:|//[a-z]", html)
-    # No inline script: the page works under "script-src 'self'" (the
-    # browser test below serves it so).
     assert re.findall(r"<script(?![^>]* src=)", html) == []
+    return html
+
+
+def test_the_page_names_no_other_server_and_each_asset_is_served(app: App) -> None:
+    client = app.test_client()
+    html = self_contained_page(client)
     found = links(html)
     assert len(found) == 5
     served = {}
@@ -204,12 +210,7 @@ def test_another_page_names_no_other_server_and_its_script_is_served(
     ui: str, bundle: str, script: str, element: str
 ) -> None:
     client = create_app(ui=ui).test_client()
-    page = client.get("/docs")
-    assert page.status_code == 200
-    assert page.mimetype == "text/html"
-    html = page.get_data(as_text=True)
-    assert not re.search(r"(?i)https?:|//[a-z]", html)
-    assert re.findall(r"<script(?![^>]* src=)", html) == []
+    html = self_contained_page(client)
     assert f'<{element} spec-url="/openapi.json"' in html
     [link] = links(html)
     assert link.startswith("/docs/") and link.endswith("/" + script)
