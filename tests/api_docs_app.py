@@ -7,7 +7,7 @@ document describes it from an operation written by hand, as the binder
 would make it for a typed view, so that the page and the command are
 tested on their own. ``typed_app`` is the same API as a user writes it,
 a typed view and :class:`~framework_api.Api`: the browser test is served
-that one.
+that one, and ``redoc_app``, the same on a Redoc page.
 """
 
 from __future__ import annotations
@@ -77,15 +77,17 @@ class Greeting(msgspec.Struct):
     greeting: str
 
 
-def create_typed_app() -> App:
+def create_typed_app(docs_ui: str = "swagger") -> App:
     """The API of :func:`create_app` as a user writes it: a typed view in
-    a blueprint (its tag), documented by :class:`~framework_api.Api`."""
+    a blueprint (its tag), documented by :class:`~framework_api.Api` on
+    the ``docs_ui`` page."""
     app = App(__name__)
     Api(
         app,
         title="Greeter",
         version="1.0",
         docs_title="API documentation",
+        docs_ui=docs_ui,
         tags={"greetings": "Saying hello."},
     )
     greetings = Blueprint("greetings", __name__)
@@ -104,3 +106,4 @@ def create_typed_app() -> App:
 
 app = create_app()
 typed_app = create_typed_app()
+redoc_app = create_typed_app("redoc")

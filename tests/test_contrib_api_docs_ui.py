@@ -1,16 +1,18 @@
 """framework_api.docs_ui: the OpenAPI document at /openapi.json and the
-Swagger UI page at /docs, with its assets served from the installed
-openapi-ui-bundles package (so it works offline), and how each is cached.
+page at /docs (Swagger UI, Redoc or RapiDoc), with its assets served from
+the installed openapi-ui-bundles package (so it works offline), and how
+each is cached.
 
 The apps are in tests/api_docs_app.py. The last tests open /docs in the
 session's headless Chromium against its typed app served for real (waitress on
 127.0.0.1, a port the system picks, under a ``script-src 'self'`` Content
 Security Policy): the page renders the operation, and "Try it out" sends
-a request that the view answers.
+a request that the view answers; and the Redoc page renders it too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 import typing as t
@@ -33,10 +35,10 @@ UI_TIMEOUT = 15
 YEAR = "public, max-age=31536000, immutable"
 
 
-def bundle_file(name: str) -> bytes:
-    from openapi_ui_bundles import swagger_ui
+def bundle_file(name: str, bundle: str = "swagger_ui") -> bytes:
+    import openapi_ui_bundles
 
-    return (swagger_ui.static_path / name).read_bytes()
+    return (getattr(openapi_ui_bundles, bundle).static_path / name).read_bytes()
 
 
 def links(html: str) -> list[str]:
@@ -52,16 +54,22 @@ def app() -> App:
 # -- the page --------------------------------------------------------------
 
 
-def test_the_page_names_no_other_server_and_each_asset_is_served(app: App) -> None:
-    client = app.test_client()
+def self_contained_page(client: t.Any) -> str:
+    """The HTML of /docs, checked to name no other server and to hold no
+    inline script (so it works under "script-src 'self'": the browser
+    tests below serve it so)."""
     page = client.get("/docs")
     assert page.status_code == 200
     assert page.mimetype == "text/html"
-    html = page.get_data(as_text=True)
+    html: str = page.get_data(as_text=True)
     assert not re.search(r"(?i)https?:|//[a-z]", html)
-    # No inline script: the page works under "script-src 'self'" (the
-    # browser test below serves it so).
     assert re.findall(r"<script(?![^>]* src=)", html) == []
+    return html
+
+
+def test_the_page_names_no_other_server_and_each_asset_is_served(app: App) -> None:
+    client = app.test_client()
+    html = self_contained_page(client)
     found = links(html)
     assert len(found) == 5
     served = {}
@@ -188,6 +196,94 @@ def test_without_the_bundle_package_the_error_says_what_to_install(
     create_app(docs_url=None)  # the document alone needs no bundle
 
 
+# -- Redoc and RapiDoc ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("ui", "bundle", "script", "element"),
+    [
+        ("redoc", "redoc", "redoc.standalone.js", "redoc"),
+        ("rapidoc", "rapidoc", "rapidoc-min.js", "rapi-doc"),
+    ],
+)
+def test_another_page_names_no_other_server_and_its_script_is_served(
+    ui: str, bundle: str, script: str, element: str
+) -> None:
+    client = create_app(ui=ui).test_client()
+    html = self_contained_page(client)
+    assert f'<{element} spec-url="/openapi.json"' in html
+    [link] = links(html)
+    assert link.startswith("/docs/") and link.endswith("/" + script)
+    with client.get(link) as response:
+        assert response.status_code == 200
+        assert response.mimetype == "text/javascript"
+        assert response.headers["Cache-Control"] == YEAR
+        etag = response.headers["ETag"]
+        served = response.get_data()
+    with client.get(link, headers={"If-None-Match": etag}) as response:
+        assert response.status_code == 304
+    folder = link.rsplit("/", 1)[0]
+    # Swagger UI's files, and its start script, are not this page's.
+    for other in ("swagger-ui.css", "init.js", "index.html"):
+        assert client.get(f"{folder}/{other}").status_code == 404
+    if ui == "rapidoc":
+        assert served == bundle_file(script, bundle)
+        # Its fonts would come from a font server.
+        assert ' load-fonts="false"' in html
+
+
+def test_redocs_logo_is_written_into_its_script() -> None:
+    # Redoc 2 would fetch its maker's logo from a CDN: the page would ask
+    # another server (or, offline, show a broken image).
+    remote = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+    assert remote in bundle_file("redoc.standalone.js", "redoc")
+    client = create_app(ui="redoc").test_client()
+    [link] = links(client.get("/docs").get_data(as_text=True))
+    with client.get(link) as response:
+        served = response.get_data()
+    assert remote not in served
+    assert b'src:"data:image/svg+xml;base64,' in served
+
+
+def test_the_element_pages_options_are_its_attributes() -> None:
+    client = create_app(
+        ui="redoc",
+        ui_config={
+            "hideDownloadButton": True,
+            "expandResponses": "200,201",
+            "theme": {"spacing": {"unit": 4}},
+            "nativeScrollbars": False,
+        },
+    ).test_client()
+    html = client.get("/docs").get_data(as_text=True)
+    assert (
+        '<redoc spec-url="/openapi.json" hide-download-button="true"'
+        ' expand-responses="200,201"'
+        ' theme="{&#34;spacing&#34;: {&#34;unit&#34;: 4}}"'
+        ' native-scrollbars="false"></redoc>'
+    ) in html
+
+
+@pytest.mark.parametrize("key", ["on load", '"x', "x=1", "", "-x"])
+def test_an_option_that_cant_be_an_attribute_is_refused(key: str) -> None:
+    with pytest.raises(ValueError, match="HTML attribute"):
+        create_app(ui="rapidoc", ui_config={key: "1"})
+
+
+def test_an_unknown_page_is_refused_naming_the_choices() -> None:
+    with pytest.raises(ValueError, match="'swagger', 'redoc', 'rapidoc'"):
+        create_app(ui="scalar")
+    from framework_api import Api
+
+    with pytest.raises(ValueError, match="docs_ui='elements'"):
+        Api(docs_ui="elements")
+
+
+def test_api_serves_the_page_it_is_told() -> None:
+    html = api_docs_app.redoc_app.test_client().get("/docs").get_data(as_text=True)
+    assert "<redoc " in html and "swagger" not in html
+
+
 # -- the document ------------------------------------------------------------
 
 
@@ -215,18 +311,25 @@ def test_the_document_is_made_once_and_revalidated(app: App) -> None:
 # -- in a browser, against a real server ------------------------------------
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[str]:
-    """tests/api_docs_app.py's typed app served by waitress on 127.0.0.1;
+@contextlib.contextmanager
+def serving(app: str, folder: Path) -> t.Iterator[str]:
+    """tests/api_docs_app.py's ``app`` served by waitress on 127.0.0.1;
     its base URL."""
-    argv = [sys.executable, "-m", "framework", "--app", "api_docs_app:typed_app"]
+    argv = [sys.executable, "-m", "framework", "--app", f"api_docs_app:{app}"]
     argv += ["serve"]
     argv += ["--server", "waitress", "--host", "127.0.0.1"]
     with announced_server(
         argv,
-        cwd=tmp_path_factory.mktemp("api_docs"),
+        cwd=folder,
         env=server_environment(TESTS, FRAMEWORK_SKIP_DOTENV="1"),
     ) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[str]:
+    """The typed app, served; its base URL."""
+    with serving("typed_app", tmp_path_factory.mktemp("api_docs")) as url:
         yield url
 
 
@@ -293,3 +396,29 @@ def test_try_it_out_sends_a_request_the_view_answers(
     )
     assert loaded and all(url.startswith(served + "/") for url in loaded), loaded
     assert f"{served}/openapi.json" in loaded
+
+
+def test_the_browser_renders_the_redoc_page_from_the_app_alone(
+    browser: WebDriver, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    with serving("redoc_app", tmp_path) as url:
+        browser.get(url + "/docs")
+        WebDriverWait(browser, UI_TIMEOUT).until(
+            lambda driver: driver.find_elements(
+                By.CSS_SELECTOR, '[data-section-id="operation/greetings_greet"]'
+            )
+        )
+        operation = browser.find_element(
+            By.CSS_SELECTOR, '[data-section-id="operation/greetings_greet"]'
+        )
+        assert operation.find_element(By.TAG_NAME, "h2").text == "Greet someone."
+        assert "Who to greet." in operation.text
+        assert browser.find_element(By.TAG_NAME, "h1").text == "Greeter (1.0)"
+        loaded = browser.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)"
+        )
+        assert loaded and all(u.startswith(url + "/") for u in loaded), loaded
+        assert f"{url}/openapi.json" in loaded

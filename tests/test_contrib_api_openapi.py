@@ -20,7 +20,9 @@ from framework_api.openapi import (
     OpenAPIGenerator,
     Route,
     SchemaSet,
+    docstring_parts,
     operation_routes,
+    untyped_operation,
 )
 from framework_api.operations import BodySpec, Operation, ParamSpec, ReturnSpec, Source
 from msgspec import Meta
@@ -28,7 +30,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from werkzeug.routing import BaseConverter
 
 from framework import App, Blueprint
-from framework.views import MethodView
+from framework.views import MethodView, View
 
 # -- models of every kind msgspec describes -----------------------------
 
@@ -696,6 +698,88 @@ def test_operation_routes_pairs_each_rule_and_method_with_its_operation() -> Non
     assert ("/items/<int:item_id>", "GET", "show", None) in routes
     assert not [r for r in routes if r[1] in ("HEAD", "OPTIONS")]
     assert not [r for r in routes if r[2] == "static"]
+
+
+def test_with_the_views_operation_routes_adds_the_untyped_ones() -> None:
+    app = App(__name__)
+
+    @app.get("/typed")
+    def typed() -> None: ...
+
+    @app.route("/files/<path:name>", methods=["GET", "DELETE"])
+    async def files(name: str) -> str:
+        """Serve a file.
+
+        Or forget it.
+        """
+        return name
+
+    @app.websocket("/live")
+    async def live() -> None: ...
+
+    shop = Blueprint("shop", __name__, static_folder="shop_static")
+    shop.add_url_rule("/shop/hello", "hello", lambda: "hello")
+    app.register_blueprint(shop)
+    ops = [Operation("typed", None, typed, returns=ReturnSpec(int))]
+    assert [op.endpoint for _, _, op in operation_routes(app.url_map, ops)] == ["typed"]
+    routes = list(operation_routes(app.url_map, ops, app.view_functions))
+    assert [(rule.rule, method) for rule, method, _ in routes] == [
+        ("/typed", "GET"),
+        ("/files/<path:name>", "GET"),
+        ("/files/<path:name>", "DELETE"),
+        ("/shop/hello", "GET"),
+    ]
+    assert routes[0][2] is ops[0]
+    served = routes[1][2]
+    assert served == untyped_operation("files", "GET", files)
+    assert (served.endpoint, served.method, served.function) == ("files", None, files)
+    assert (served.summary, served.description) == ("Serve a file.", "Or forget it.")
+    assert served.is_async
+    assert (served.params, served.body, served.returns) == ((), None, None)
+    assert routes[3][2].tags == ("shop",)
+    # The static endpoints (app's and blueprint's) were there, left out.
+    assert {"static", "shop.static"} <= set(app.view_functions)
+
+
+def test_an_untyped_class_based_views_operation_is_its_methods() -> None:
+    class Things(MethodView):
+        def get(self) -> str:
+            """List the things."""
+            return ""
+
+    class Plain(View):
+        def dispatch_request(self) -> str:
+            return ""
+
+    things = untyped_operation("things", "GET", Things.as_view("things"))
+    assert (things.method, things.function) == ("GET", Things.get)
+    assert things.summary == "List the things."
+    plain = untyped_operation("plain", "GET", Plain.as_view("plain"))
+    assert (plain.method, plain.function) == ("GET", Plain.dispatch_request)
+    # Not View.dispatch_request's docstring: the class's own method has none.
+    assert plain.summary is None
+
+
+@pytest.mark.parametrize(
+    ("docstring", "parts"),
+    [
+        (None, (None, None)),
+        ("", (None, None)),
+        ("One line.", ("One line.", None)),
+        (
+            "\n    Summary.\n\n    Rest,\n    on two lines.\n    ",
+            ("Summary.", "Rest,\non two lines."),
+        ),
+        (
+            "Summary.\n\n    Rest,\n    on two lines.\n",
+            ("Summary.", "Rest,\non two lines."),
+        ),
+    ],
+)
+def test_docstring_parts(
+    docstring: str | None, parts: tuple[str | None, str | None]
+) -> None:
+    assert docstring_parts(docstring) == parts
 
 
 def test_an_endpoint_at_two_rules_gets_unique_operation_ids() -> None:

@@ -1,10 +1,12 @@
 """The OpenAPI document and its documentation page, served by the app.
 
 :func:`register_docs` adds a blueprint with the document as JSON (at
-``/openapi.json`` by default) and a Swagger UI page (at ``/docs``) whose
-scripts, stylesheet and icons come from the ``openapi-ui-bundles`` package
-installed with the ``api`` extra: the page names no other server, so it
-works offline and on a private network.
+``/openapi.json`` by default) and a documentation page (at ``/docs``):
+Swagger UI, Redoc or RapiDoc, whose scripts, stylesheet and icons come
+from the ``openapi-ui-bundles`` package installed with the ``api`` extra.
+The page names no other server, so it works offline and on a private
+network, and it has no inline script, so it works under a ``script-src
+'self'`` Content Security Policy.
 
 Caching: the assets' URLs hold the bundle's version, so browsers keep them
 for a year without asking again; the page and the document are revalidated
@@ -13,10 +15,14 @@ on each visit (``no-cache`` with an ``ETag``: a ``304`` while unchanged).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import mimetypes
+import re
 import typing as t
 from importlib import metadata
+from pathlib import Path
 
 import msgspec
 from markupsafe import escape
@@ -30,11 +36,20 @@ from framework import (
     url_for,
 )
 
+from .documentation import doc
+
 if t.TYPE_CHECKING:
     from framework import App
     from framework.wrappers import Response
 
-__all__ = ["ASSETS", "SpecBuilder", "register_docs"]
+__all__ = [
+    "ASSETS",
+    "DOCS_UIS",
+    "DocsUI",
+    "SpecBuilder",
+    "element_attributes",
+    "register_docs",
+]
 
 #: Builds the OpenAPI document of an app (called once per app, on the first
 #: request for it).
@@ -45,6 +60,60 @@ SpecBuilder = t.Callable[["App"], t.Mapping[str, t.Any]]
 ASSETS = frozenset(
     {"swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png", "favicon-16x16.png"}
 )
+
+
+class DocsUI(t.NamedTuple):
+    """A documentation page the bundle package ships.
+
+    :param bundle: its module in ``openapi_ui_bundles`` (whose
+        ``static_path`` holds its files).
+    :param script: the file of its script.
+    :param element: the custom element the script renders the document
+        into, its options given as the element's attributes; ``None`` for
+        Swagger UI, which a script of ours starts.
+    :param assets: the files the page uses; every other name is a 404.
+    :param defaults: our options, under the app's ``ui_config``.
+    :param inlined: what the script would fetch from another server, and
+        the shipped file written into the script in its place (as a
+        ``data:`` URL), so that the page asks no other server.
+    """
+
+    bundle: str
+    script: str
+    element: str | None
+    assets: frozenset[str]
+    defaults: t.Mapping[str, t.Any]
+    inlined: t.Mapping[str, str] = {}
+
+
+#: The pages :func:`register_docs` serves, by the name its ``ui`` takes.
+DOCS_UIS: t.Mapping[str, DocsUI] = {
+    "swagger": DocsUI(
+        "swagger_ui",
+        "swagger-ui-bundle.js",
+        None,
+        ASSETS,
+        {"deepLinking": True, "validatorUrl": None},
+    ),
+    "redoc": DocsUI(
+        "redoc",
+        "redoc.standalone.js",
+        "redoc",
+        frozenset({"redoc.standalone.js"}),
+        {},
+        # Redoc 2 shows its maker's logo from a CDN; the bundle ships it.
+        {"https://cdn.redoc.ly/redoc/logo-mini.svg": "logo-mini.svg"},
+    ),
+    "rapidoc": DocsUI(
+        "rapidoc",
+        "rapidoc-min.js",
+        "rapi-doc",
+        frozenset({"rapidoc-min.js"}),
+        # RapiDoc's own fonts come from a font server unless told not to.
+        {"load-fonts": False},
+    ),
+}
+
 
 #: Starts Swagger UI with the configuration the page carries in its
 #: ``data-config`` attribute: a file rather than an inline script, so the
@@ -71,38 +140,103 @@ _PAGE = """\
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
+{head}</head>
+<body>
+{body}</body>
+</html>
+"""
+_SWAGGER_HEAD = """\
 <link rel="stylesheet" href="{css}">
 <link rel="icon" type="image/png" sizes="32x32" href="{icon32}">
 <link rel="icon" type="image/png" sizes="16x16" href="{icon16}">
-</head>
-<body>
+"""
+_SWAGGER_BODY = """\
 <div id="swagger-ui" data-config="{config}"></div>
 <script src="{bundle}"></script>
 <script src="{init}"></script>
-</body>
-</html>
 """
+#: The body of a page whose script renders the document into a custom
+#: element.
+_ELEMENT_BODY = """\
+<{element} spec-url="{url}"{attributes}></{element}>
+<script src="{script}"></script>
+"""
+_ATTRIBUTE_NAME = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 
 
-def _bundle_folder() -> tuple[str, str]:
-    """The folder of the installed Swagger UI files, and the bundle's
+def _bundle_folder(ui: DocsUI) -> tuple[str, str]:
+    """The folder of the installed page's files, and the bundle's
     version."""
     try:
-        from openapi_ui_bundles import swagger_ui
+        import openapi_ui_bundles
     except ImportError as e:
         raise RuntimeError(
-            "The API documentation page serves Swagger UI from the"
+            "The API documentation page is served from the"
             " openapi-ui-bundles package, which is not installed: install"
             " the api extra (pip install 'framework[api]'), or pass"
             " docs_url=None to serve the OpenAPI document alone."
         ) from e
-    return str(swagger_ui.static_path), metadata.version("openapi-ui-bundles")
+    folder = getattr(openapi_ui_bundles, ui.bundle).static_path
+    return str(folder), metadata.version("openapi-ui-bundles")
+
+
+def element_attributes(options: t.Mapping[str, t.Any]) -> str:
+    """``options`` as the HTML attributes of a page's element, escaped:
+    a camelCase name (Redoc's ``hideDownloadButton``) written in
+    kebab-case (``hide-download-button``), as HTML attributes are; a
+    boolean as ``true`` or ``false``; a dict or list as JSON.
+
+    :raise ValueError: a name that can't be an attribute's.
+    """
+    written = []
+    for key, value in options.items():
+        name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", key).lower()
+        if not _ATTRIBUTE_NAME.fullmatch(name):
+            raise ValueError(
+                f"ui_config key {key!r} can't be an HTML attribute's name:"
+                " use letters, digits and dashes (render-style)."
+            )
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, str):
+            text = value
+        else:
+            text = json.dumps(value)
+        written.append(f' {name}="{escape(text)}"')
+    return "".join(written)
 
 
 def _revalidated(response: Response) -> Response:
     """``response`` (with an ``ETag``) kept by browsers only if they ask
     again each time; a ``304`` when the request's ``If-None-Match`` holds."""
     response.cache_control.no_cache = True
+    response.make_conditional(request)  # changes the response in place
+    return response
+
+
+#: Leaves a view of ours out of the document it serves.
+_undocumented = doc(hidden=True)
+
+
+def _offline_script(folder: str, ui: DocsUI) -> bytes | None:
+    """The page's script with what it would fetch elsewhere written in;
+    ``None`` when nothing is (the file is then served as it is)."""
+    if not ui.inlined:
+        return None
+    script = (Path(folder) / ui.script).read_bytes()
+    for remote, file in ui.inlined.items():
+        data = base64.b64encode((Path(folder) / file).read_bytes()).decode()
+        kind = mimetypes.guess_type(file)[0] or "application/octet-stream"
+        script = script.replace(remote.encode(), f"data:{kind};base64,{data}".encode())
+    return script
+
+
+def _cached_asset(body: bytes, mimetype: str) -> Response:
+    """An asset of ours: kept by browsers for :data:`ASSET_MAX_AGE`."""
+    response = current_app.response_class(body, mimetype=mimetype)
+    response.add_etag()
+    response.cache_control.public = True
+    response.cache_control.max_age = ASSET_MAX_AGE
     response.make_conditional(request)  # changes the response in place
     return response
 
@@ -114,6 +248,7 @@ def register_docs(
     spec_url: str = "/openapi.json",
     docs_url: str | None = "/docs",
     title: str = "API documentation",
+    ui: str = "swagger",
     ui_config: t.Mapping[str, t.Any] | None = None,
     name: str = "api_docs",
 ) -> Blueprint:
@@ -133,12 +268,24 @@ def register_docs(
     :param docs_url: the URL rule of the page; its assets are served below
         it. ``None`` serves no page.
     :param title: the page's title.
-    :param ui_config: Swagger UI's configuration, over ours
-        (``deepLinking``, ``tryItOutEnabled``, ``persistAuthorization``...);
-        JSON values only, since the page carries it as JSON.
+    :param ui: the page: ``"swagger"`` (Swagger UI, which sends requests
+        too), ``"redoc"`` (Redoc, a three-panel reference) or
+        ``"rapidoc"`` (RapiDoc); a key of :data:`DOCS_UIS`.
+    :param ui_config: the page's own options, over ours: Swagger UI's
+        configuration (``deepLinking``, ``tryItOutEnabled``,
+        ``persistAuthorization``...; JSON values, since the page carries it
+        as JSON), or Redoc's options and RapiDoc's attributes (written as
+        the element's attributes: see :func:`element_attributes`).
     :param name: the blueprint's name.
     :return: the blueprint, registered on ``app``.
+    :raise ValueError: ``ui`` is not a page this module serves.
     """
+    docs_ui = DOCS_UIS.get(ui)
+    if docs_ui is None:
+        raise ValueError(
+            f"No documentation page named {ui!r}: choose one of"
+            f" {', '.join(map(repr, DOCS_UIS))}."
+        )
     blueprint = Blueprint(name, __name__)
     if build_spec is not None:
         _add_spec(blueprint, app, build_spec, spec_url)
@@ -149,6 +296,7 @@ def register_docs(
             spec_url,
             served_spec=build_spec is not None,
             title=title,
+            ui=docs_ui,
             ui_config=dict(ui_config or {}),
         )
     app.register_blueprint(blueprint)
@@ -171,7 +319,7 @@ def _add_spec(
         response.set_etag(etag)
         return _revalidated(response)
 
-    blueprint.add_url_rule(spec_url, "spec", spec)
+    blueprint.add_url_rule(spec_url, "spec", _undocumented(spec))
 
 
 def _add_page(
@@ -181,13 +329,18 @@ def _add_page(
     *,
     served_spec: bool,
     title: str,
+    ui: DocsUI,
     ui_config: dict[str, t.Any],
 ) -> None:
-    folder, bundle_version = _bundle_folder()
+    folder, bundle_version = _bundle_folder(ui)
     # The assets' URLs change whenever the bundle or our script does.
     script_hash = hashlib.sha256(INIT_SCRIPT).hexdigest()[:8]
     version = f"{bundle_version}-{script_hash}"
     blueprint_name = blueprint.name
+    options = {**ui.defaults, **ui_config}
+    # Checked now rather than on the first visit.
+    attributes = "" if ui.element is None else element_attributes(options)
+    script = _offline_script(folder, ui)
 
     def page() -> Response:
         def asset(file: str) -> str:
@@ -196,35 +349,43 @@ def _add_page(
         # Resolved per request so that an app mounted under a prefix
         # (SCRIPT_NAME) links to its own document.
         url = url_for(f"{blueprint_name}.spec") if served_spec else spec_url
-        config = {"url": url, "deepLinking": True, "validatorUrl": None, **ui_config}
-        html = _PAGE.format(
-            title=escape(title),
-            css=asset("swagger-ui.css"),
-            icon32=asset("favicon-32x32.png"),
-            icon16=asset("favicon-16x16.png"),
-            bundle=asset("swagger-ui-bundle.js"),
-            init=asset(_INIT_NAME),
-            config=escape(json.dumps(config)),
-        )
+        if ui.element is None:
+            head = _SWAGGER_HEAD.format(
+                css=asset("swagger-ui.css"),
+                icon32=asset("favicon-32x32.png"),
+                icon16=asset("favicon-16x16.png"),
+            )
+            body = _SWAGGER_BODY.format(
+                config=escape(json.dumps({"url": url, **options})),
+                bundle=asset(ui.script),
+                init=asset(_INIT_NAME),
+            )
+        else:
+            head = ""
+            body = _ELEMENT_BODY.format(
+                element=ui.element,
+                url=escape(url),
+                attributes=attributes,
+                script=asset(ui.script),
+            )
+        html = _PAGE.format(title=escape(title), head=head, body=body)
         response = current_app.response_class(html, mimetype="text/html")
         response.add_etag()
         return _revalidated(response)
 
     def asset(file: str) -> Response:
-        if file == _INIT_NAME:
-            response = current_app.response_class(
-                INIT_SCRIPT, mimetype="text/javascript"
-            )
-            response.add_etag()
-            response.cache_control.public = True
-            response.cache_control.max_age = ASSET_MAX_AGE
-            response.make_conditional(request)
-        elif file in ASSETS:
+        if file == _INIT_NAME and ui.element is None:
+            response = _cached_asset(INIT_SCRIPT, "text/javascript")
+        elif file == ui.script and script is not None:
+            response = _cached_asset(script, "text/javascript")
+        elif file in ui.assets:
             response = send_from_directory(folder, file, max_age=ASSET_MAX_AGE)
         else:
             abort(404)
         response.cache_control.immutable = True
         return response
 
-    blueprint.add_url_rule(docs_url or "/", "page", page)
-    blueprint.add_url_rule(f"{docs_url}/{version}/<file>", "asset", asset)
+    blueprint.add_url_rule(docs_url or "/", "page", _undocumented(page))
+    blueprint.add_url_rule(
+        f"{docs_url}/{version}/<file>", "asset", _undocumented(asset)
+    )

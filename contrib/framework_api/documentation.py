@@ -13,7 +13,8 @@ its request and response bodies, more responses, another summary::
 Each decorator stores what it says on the function itself (one
 :class:`Documentation` in an attribute) and returns the function
 unchanged, so it may sit above or below ``@app.route``, on a view function
-or on a method of a class-based view, and it costs nothing per request.
+or on a method of a class-based view, typed or not, and it costs nothing
+per request.
 """
 
 from __future__ import annotations
@@ -22,7 +23,13 @@ import typing as t
 
 import attrs
 
-__all__ = ["Documentation", "doc", "documentation_of", "security"]
+__all__ = [
+    "Documentation",
+    "doc",
+    "documentation_of",
+    "security",
+    "security_requirements",
+]
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
@@ -36,8 +43,8 @@ ResponseDoc = str | t.Mapping[str, t.Any]
 
 def _frozen_examples(
     examples: t.Mapping[str, t.Any] | None,
-) -> tuple[tuple[str, t.Any], ...]:
-    return tuple((examples or {}).items())
+) -> tuple[tuple[str, t.Any], ...] | None:
+    return None if examples is None else tuple(examples.items())
 
 
 @attrs.frozen
@@ -116,23 +123,17 @@ def doc(
     :param responses: more responses, by status code: a description, or an
         OpenAPI response object.
     """
-    changes: dict[str, t.Any] = {}
-    if summary is not None:
-        changes["summary"] = summary
-    if description is not None:
-        changes["description"] = description
-    if tags is not None:
-        changes["tags"] = tuple(tags)
-    if operation_id is not None:
-        changes["operation_id"] = operation_id
-    if deprecated is not None:
-        changes["deprecated"] = deprecated
-    if hidden is not None:
-        changes["hidden"] = hidden
-    if request_examples is not None:
-        changes["request_examples"] = _frozen_examples(request_examples)
-    if response_examples is not None:
-        changes["response_examples"] = _frozen_examples(response_examples)
+    said: dict[str, t.Any] = {
+        "summary": summary,
+        "description": description,
+        "tags": None if tags is None else tuple(tags),
+        "operation_id": operation_id,
+        "deprecated": deprecated,
+        "hidden": hidden,
+        "request_examples": _frozen_examples(request_examples),
+        "response_examples": _frozen_examples(response_examples),
+    }
+    changes = {name: value for name, value in said.items() if value is not None}
     if responses is not None:
         for status in responses:
             if not isinstance(status, int) or not 100 <= status <= 599:
@@ -146,6 +147,23 @@ def doc(
         return _update(function, **changes)
 
     return decorate
+
+
+def security_requirements(
+    requirements: t.Iterable[str | t.Mapping[str, t.Iterable[str]]],
+) -> tuple[dict[str, tuple[str, ...]], ...]:
+    """OpenAPI security requirements (``{scheme name: scopes}``) from
+    scheme names and mappings of scheme names to scopes (an iterable of
+    scopes, or one scope as a string)."""
+    return tuple(
+        {requirement: ()}
+        if isinstance(requirement, str)
+        else {
+            name: (scopes,) if isinstance(scopes, str) else tuple(scopes)
+            for name, scopes in requirement.items()
+        }
+        for requirement in requirements
+    )
 
 
 def security(
@@ -162,19 +180,9 @@ def security(
 
     This documents the requirement; enforcing it is the app's job.
     """
-    normal: list[t.Mapping[str, tuple[str, ...]]] = []
-    for requirement in requirements:
-        if isinstance(requirement, str):
-            normal.append({requirement: ()})
-        else:
-            normal.append(
-                {
-                    name: (scopes,) if isinstance(scopes, str) else tuple(scopes)
-                    for name, scopes in requirement.items()
-                }
-            )
+    normal = security_requirements(requirements)
 
     def decorate(function: F) -> F:
-        return _update(function, security=tuple(normal))
+        return _update(function, security=normal)
 
     return decorate

@@ -18,7 +18,7 @@ from framework.concurrency import loop_safe
 from .analysis import analyse_view
 from .binding import ApiBinder
 from .cli import add_api_commands
-from .docs_ui import register_docs
+from .docs_ui import DOCS_UIS, register_docs
 from .openapi import OpenAPIGenerator, operation_routes
 from .problems import PROBLEM_MEDIA_TYPE, Problem
 from .returns import status_line
@@ -73,11 +73,19 @@ class Api:
     :param openapi_url: where the OpenAPI document is served; ``None``
         serves neither it nor the page (``framework api spec`` still
         writes it).
-    :param docs_url: where the documentation page is served (Swagger UI,
-        from the ``openapi-ui-bundles`` package: it works offline);
-        ``None`` serves no page.
+    :param docs_url: where the documentation page is served (from the
+        ``openapi-ui-bundles`` package: it works offline); ``None`` serves
+        no page.
     :param docs_title: the page's title; ``title`` by default.
-    :param ui_config: Swagger UI options over ours (JSON values).
+    :param docs_ui: the page: ``"swagger"`` (Swagger UI), ``"redoc"``
+        (Redoc) or ``"rapidoc"`` (RapiDoc).
+    :param ui_config: the page's own options over ours: Swagger UI's
+        configuration (JSON values), Redoc's options or RapiDoc's
+        attributes.
+    :param document_untyped: describe the untyped views too (each method
+        of their rules, with its path parameters, docstring and tag, and a
+        bare success response), as the typed ones are; ``False`` for the
+        typed views alone.
     :param document: more options of :attr:`generator_class`, declared
         once for the whole API: ``description``, ``info``, ``servers``,
         ``tags``, ``security_schemes``, ``security``, ``schema_hook``.
@@ -97,7 +105,9 @@ class Api:
         openapi_url: str | None = "/openapi.json",
         docs_url: str | None = "/docs",
         docs_title: str | None = None,
+        docs_ui: str = "swagger",
         ui_config: t.Mapping[str, t.Any] | None = None,
+        document_untyped: bool = True,
         **document: t.Any,
     ) -> None:
         self._analysed: weakref.WeakKeyDictionary[t.Any, _Analysed] = (
@@ -106,7 +116,15 @@ class Api:
         self.openapi_url = openapi_url
         self.docs_url = docs_url
         self.docs_title = docs_title or title
+        if docs_ui not in DOCS_UIS:
+            raise ValueError(
+                f"Api(docs_ui={docs_ui!r}): no such page; choose one of"
+                f" {', '.join(map(repr, DOCS_UIS))}."
+            )
+        self.docs_ui = docs_ui
         self.ui_config = dict(ui_config or {})
+        #: Whether the document describes the untyped views too.
+        self.document_untyped = document_untyped
         #: Makes the OpenAPI document (:meth:`spec`).
         self.generator = self.generator_class(title=title, version=version, **document)
         if app is not None:
@@ -144,22 +162,24 @@ class Api:
                 spec_url=self.openapi_url,
                 docs_url=self.docs_url,
                 title=self.docs_title,
+                ui=self.docs_ui,
                 ui_config=self.ui_config,
             )
         add_api_commands(app.cli, self.spec)
 
     def spec(self, app: App) -> dict[str, t.Any]:
-        """The OpenAPI 3.1 document of ``app``'s typed views, as a dict.
+        """The OpenAPI 3.1 document of ``app``: its typed views and, unless
+        :attr:`document_untyped` is false, its other views (but the
+        ``static`` ones, the document's own and those marked
+        ``doc(hidden=True)``), as a dict.
 
         :param app: an app this extension was set up on.
         :raise TypeError: a view's hints can't be bound or described.
         """
-        operations = [
-            operation
-            for endpoint, view in app.view_functions.items()
-            for operation in (self.analyse(app, endpoint, view) or {}).values()
-        ]
-        return self.generator.generate(operation_routes(app.url_map, operations))
+        views = app.view_functions if self.document_untyped else None
+        return self.generator.generate(
+            operation_routes(app.url_map, self._typed_operations(app), views)
+        )
 
     # -- what the binder and the OpenAPI generator share --------------------
 
@@ -203,23 +223,14 @@ class Api:
         :param app: an app this extension was set up on.
         :raise TypeError: a view's hints can't be bound.
         """
-        for rule in app.url_map.iter_rules():
-            if getattr(rule, "websocket", False):
-                continue
-            view = app.view_functions.get(rule.endpoint)
-            if view is None:
-                continue
-            found = self.analyse(app, rule.endpoint, view)
-            if found is None:
-                continue
-            for method in sorted(rule.methods or ()):
-                operation = found.get(method)
-                if operation is None:
-                    if method in ("HEAD", "OPTIONS"):
-                        continue
-                    operation = found.get(None)
-                if operation is not None:
-                    yield rule, method, operation
+        return operation_routes(app.url_map, self._typed_operations(app))
+
+    def _typed_operations(self, app: App) -> list[Operation]:
+        return [
+            operation
+            for endpoint, view in app.view_functions.items()
+            for operation in (self.analyse(app, endpoint, view) or {}).values()
+        ]
 
     # -- problems ------------------------------------------------------------
 

@@ -1,8 +1,9 @@
-"""The OpenAPI 3.1 document of an app's typed views.
+"""The OpenAPI 3.1 document of an app's views.
 
 :class:`OpenAPIGenerator` turns routes (a werkzeug rule, an HTTP method and
 the :class:`~framework_api.operations.Operation` the binder made of the
-view) into the document, as a dict ready for JSON. The schemas come from the
+view, or :func:`untyped_operation` made of an untyped one) into the
+document, as a dict ready for JSON. The schemas come from the
 same type hints the binder validates with, through msgspec
 (``msgspec.json.schema_components``: Structs, dataclasses, attrs classes,
 TypedDicts and everything msgspec decodes) or, for pydantic models, through
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import collections.abc as cabc
 import copy
+import inspect
 import re
 import types
 import typing as t
@@ -35,7 +37,9 @@ from werkzeug.routing.converters import (
     UUIDConverter,
 )
 
-from .documentation import Documentation, documentation_of
+from framework.views import MethodView
+
+from .documentation import Documentation, documentation_of, security_requirements
 from .operations import BodySpec, Operation, ParamSpec, ReturnSpec, Source
 
 __all__ = [
@@ -44,7 +48,9 @@ __all__ = [
     "OpenAPIGenerator",
     "Route",
     "SchemaSet",
+    "docstring_parts",
     "operation_routes",
+    "untyped_operation",
 ]
 
 #: The version of the OpenAPI Specification the documents follow.
@@ -69,7 +75,9 @@ _COMPONENT_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def operation_routes(
-    url_map: Map, operations: t.Iterable[Operation]
+    url_map: Map,
+    operations: t.Iterable[Operation],
+    views: t.Mapping[str, t.Callable[..., t.Any]] | None = None,
 ) -> t.Iterator[Route]:
     """The routes of ``operations`` in ``url_map``, in the map's order: for
     each rule of an operation's endpoint, each method the rule accepts
@@ -77,15 +85,27 @@ def operation_routes(
     operation for that method (a class-based view's method's own, else the
     view function's).
 
+    With ``views``, every other route is yielded too, each with the
+    :func:`untyped_operation` of its view: a plain view, or a method of a
+    class-based view that is not typed. The ``static`` endpoints (the
+    app's and each blueprint's, ``<name>.static``) are left out.
+
     :param url_map: the app's URL map, ``app.url_map``.
     :param operations: the operations of the typed views.
+    :param views: the app's views by endpoint, ``app.view_functions``, to
+        describe the untyped ones too; ``None`` for the typed ones alone.
     """
     by_endpoint: dict[str, list[Operation]] = {}
     for operation in operations:
         by_endpoint.setdefault(operation.endpoint, []).append(operation)
     for rule in url_map.iter_rules():
-        candidates = by_endpoint.get(rule.endpoint)
-        if not candidates:
+        if getattr(rule, "websocket", False):
+            continue
+        candidates = by_endpoint.get(rule.endpoint, [])
+        untyped = None
+        if views is not None and not _is_static(rule.endpoint):
+            untyped = views.get(rule.endpoint)
+        if not candidates and untyped is None:
             continue
         methods = rule.methods or frozenset(_PATH_ITEM_METHODS)
         for method in _PATH_ITEM_METHODS:
@@ -94,8 +114,70 @@ def operation_routes(
             chosen = next((op for op in candidates if op.method == method), None)
             if chosen is None and method not in _AUTOMATIC_METHODS:
                 chosen = next((op for op in candidates if op.method is None), None)
+                if chosen is None and untyped is not None:
+                    chosen = untyped_operation(rule.endpoint, method, untyped)
             if chosen is not None:
                 yield rule, method, chosen
+
+
+def _is_static(endpoint: str) -> bool:
+    # The endpoint names the app and its blueprints give their static
+    # files' routes.
+    return endpoint == "static" or endpoint.endswith(".static")
+
+
+def untyped_operation(
+    endpoint: str, method: str, view: t.Callable[..., t.Any]
+) -> Operation:
+    """The operation that describes an untyped view for ``method``: no
+    parameters but the path's, no body, no declared result; its summary and
+    description from the docstring of the function that answers (the view
+    function, or the class-based view's method: ``get``,
+    ``dispatch_request``...), its tag the blueprint's name.
+
+    :param endpoint: the view's endpoint.
+    :param method: the HTTP method (upper case).
+    :param view: the registered view function.
+    """
+    function, own_method = view, None
+    view_class = getattr(view, "view_class", None)
+    if isinstance(view_class, type):
+        own_method = method
+        function = getattr(view_class, "dispatch_request", view)
+        if (
+            issubclass(view_class, MethodView)
+            and function is MethodView.dispatch_request
+        ):
+            function = getattr(view_class, method.lower(), None) or view
+    summary, description = docstring_parts(function.__doc__)
+    blueprint = endpoint.rpartition(".")[0]
+    return Operation(
+        endpoint=endpoint,
+        method=own_method,
+        function=function,
+        summary=summary,
+        description=description,
+        tags=(blueprint,) if blueprint else (),
+        is_async=inspect.iscoroutinefunction(inspect.unwrap(function)),
+    )
+
+
+def docstring_parts(docstring: str | None) -> tuple[str | None, str | None]:
+    """A docstring's first line (the summary) and the rest (the
+    description), each ``None`` when empty."""
+    if not docstring:
+        return None, None
+    summary, _, rest = inspect.cleandoc(docstring).partition("\n")
+    return summary.strip() or None, rest.strip() or None
+
+
+def _path_parts(rule: Rule) -> list[tuple[bool, str]]:
+    """The parts of ``rule``'s path: (whether a variable, its text)."""
+    # werkzeug's parse of the rule (its _trace: static parts and
+    # variables, after the host part's "|") is the only one that agrees
+    # with its matching; it keeps no public copy.
+    trace: list[tuple[bool, str]] = rule._trace
+    return trace[trace.index((False, "|")) + 1 :]
 
 
 def _is_pydantic_model(tp: object) -> bool:
@@ -115,6 +197,16 @@ def _without_none(tp: t.Any) -> t.Any:
         if len(rest) < len(t.get_args(tp)):
             return t.Union[tuple(rest)]  # noqa: UP007 (built from a tuple)
     return tp
+
+
+def _as_lists(
+    requirements: t.Iterable[str | t.Mapping[str, t.Iterable[str]]],
+) -> list[dict[str, list[str]]]:
+    """Security requirements as the document holds them (JSON lists)."""
+    return [
+        {name: list(scopes) for name, scopes in requirement.items()}
+        for requirement in security_requirements(requirements)
+    ]
 
 
 def json_value(value: t.Any) -> t.Any:
@@ -308,7 +400,7 @@ class OpenAPIGenerator:
         self.security_schemes = {
             name: dict(scheme) for name, scheme in (security_schemes or {}).items()
         }
-        self.security = None if security is None else self._requirements(security)
+        self.security = None if security is None else _as_lists(security)
         self.schema_hook = schema_hook
 
     # -- the document ---------------------------------------------------
@@ -409,20 +501,17 @@ class OpenAPIGenerator:
     def path(self, rule: Rule) -> str:
         """The OpenAPI path template of ``rule``: ``/items/{item_id}`` for
         ``/items/<int:item_id>``."""
-        # werkzeug's parse of the rule (its _trace: static parts and
-        # variables, after the host part's "|") is the only one that agrees
-        # with its matching; it keeps no public copy.
-        trace: list[tuple[bool, str]] = rule._trace
-        parts = trace[trace.index((False, "|")) + 1 :]
-        return "".join(f"{{{data}}}" if dynamic else data for dynamic, data in parts)
+        return "".join(
+            f"{{{data}}}" if dynamic else data for dynamic, data in _path_parts(rule)
+        )
 
     @staticmethod
     def path_variables(rule: Rule) -> list[tuple[str, BaseConverter]]:
         """The variables of ``rule``'s path, in order, with their converters."""
-        trace: list[tuple[bool, str]] = rule._trace
-        parts = trace[trace.index((False, "|")) + 1 :]
         converters: dict[str, BaseConverter] = rule._converters
-        return [(data, converters[data]) for dynamic, data in parts if dynamic]
+        return [
+            (data, converters[data]) for dynamic, data in _path_parts(rule) if dynamic
+        ]
 
     def converter_schema(self, converter: BaseConverter) -> dict[str, t.Any]:
         """The schema of what ``converter`` matches. A custom converter may
@@ -485,10 +574,7 @@ class OpenAPIGenerator:
                     own = schemas.schema(spec.annotation)
                     if "$ref" not in own:
                         schema = {**schema, **own}
-                if spec.description:
-                    parameter["description"] = spec.description
-                if spec.deprecated:
-                    parameter["deprecated"] = True
+                self._describe(parameter, spec)
             parameter["schema"] = schema
             described.append(parameter)
         return described
@@ -509,12 +595,17 @@ class OpenAPIGenerator:
             "in": spec.source.value,
             "required": spec.required,
         }
+        self._describe(parameter, spec)
+        parameter["schema"] = schema
+        return parameter
+
+    @staticmethod
+    def _describe(parameter: dict[str, t.Any], spec: ParamSpec) -> None:
+        # What the annotation says of the parameter besides its type.
         if spec.description:
             parameter["description"] = spec.description
         if spec.deprecated:
             parameter["deprecated"] = True
-        parameter["schema"] = schema
-        return parameter
 
     # -- operations -----------------------------------------------------
 
@@ -562,10 +653,7 @@ class OpenAPIGenerator:
         if extra.deprecated:
             described["deprecated"] = True
         if extra.security is not None:
-            requirements = [
-                {name: list(scopes) for name, scopes in requirement.items()}
-                for requirement in extra.security
-            ]
+            requirements = _as_lists(extra.security)
             self._check_schemes(requirements, f"The view {operation.endpoint!r}")
             described["security"] = requirements
         return described
@@ -721,23 +809,6 @@ class OpenAPIGenerator:
         )
 
     # -- security -------------------------------------------------------
-
-    @staticmethod
-    def _requirements(
-        requirements: t.Iterable[str | t.Mapping[str, t.Iterable[str]]],
-    ) -> list[dict[str, list[str]]]:
-        normal: list[dict[str, list[str]]] = []
-        for requirement in requirements:
-            if isinstance(requirement, str):
-                normal.append({requirement: []})
-            else:
-                normal.append(
-                    {
-                        name: [scopes] if isinstance(scopes, str) else list(scopes)
-                        for name, scopes in requirement.items()
-                    }
-                )
-        return normal
 
     def _check_schemes(
         self, requirements: list[dict[str, list[str]]], who: str
