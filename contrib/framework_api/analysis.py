@@ -177,7 +177,7 @@ def _is_optional_model(annotation: t.Any) -> bool:
 
 
 def _header_key(name: str) -> str:
-    return "-".join(part.capitalize() for part in name.split("_"))
+    return "-".join(part.capitalize() for part in re.split("[_-]", name))
 
 
 def _wire_key(marker: Param, name: str) -> str:

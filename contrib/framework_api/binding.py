@@ -9,7 +9,7 @@ closures, over decoders made once:
 
 * ``prepare(request, values)`` reads the query string, headers, cookies
   and body the view's hints ask for, converts them (one
-  :func:`msgspec.convert` into a ``TypedDict`` made for the view, one
+  :func:`msgspec.convert` into a ``Struct`` made for the view, one
   :class:`msgspec.json.Decoder` for the body) and adds them to the URL's
   values, or raises the 4xx :class:`~framework_api.Problem`;
 * ``finish(rv)`` encodes what the view returned
