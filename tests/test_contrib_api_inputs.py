@@ -281,6 +281,10 @@ def test_models_that_cannot_be_parameters_fail_at_setup() -> None:
             b: Annotated[str | None, HeaderParam(name="x-request-id")] = None,
         ) -> None: ...
 
+    def optional_model(app: App) -> None:
+        @app.get("/")
+        def view(a: Query[Filters | None] = None) -> None: ...
+
     def file_in_query(app: App) -> None:
         @app.get("/")
         def view(a: Query[Upload]) -> None: ...
@@ -295,6 +299,7 @@ def test_models_that_cannot_be_parameters_fail_at_setup() -> None:
     fails(two_groups, "field 'q' of parameter 'a' and field 'q' of parameter 'b'")
     fails(group_and_scalar, "field 'page' of parameter 'a' and parameter 'page'")
     fails(headers_ignore_case, "both read the header 'x-request-id'")
+    fails(optional_model, "takes a model class itself")
     fails(file_in_query, "is a model or a file")
     fails(file_in_json, "files come in a form")
 

@@ -444,6 +444,12 @@ def analyse_function(
                 f"{where}: parameter {name!r} is a file; files come in a form:"
                 " make it a field of a Form[...] model."
             )
+        if mentions_model(value_type):
+            raise TypeError(
+                f"{where}: parameter {name!r} has a model inside its type; a"
+                f" {marker.source.value} parameter takes a model class itself"
+                " (not Model | None, nor list[Model]), or scalars."
+            )
         try:
             msgspec.json.Decoder(value_type)
         except TypeError as e:
