@@ -586,7 +586,7 @@ def test_hints_the_binder_cannot_bind_fail_at_setup() -> None:
 
     def query_of_model(app: App) -> None:
         @app.get("/")
-        def view(a: Query[Tag]) -> None: ...
+        def view(a: Query[NewItem]) -> None: ...
 
     def marker_on_path(app: App) -> None:
         @app.get("/<a>")
@@ -607,7 +607,7 @@ def test_hints_the_binder_cannot_bind_fail_at_setup() -> None:
     fails(two_bodies, "both read the request body")
     fails(body_and_form, "both read the request body")
     fails(form_of_scalar, "takes a model class")
-    fails(query_of_model, "of a model type")
+    fails(query_of_model, "field 'tags' of the query model of parameter 'a'")
     fails(marker_on_path, "argument of the URL rule")
     fails(var_keyword, r"\*\*a can't take a request value")
 

@@ -22,9 +22,24 @@ import typing as t
 
 import msgspec
 
-from .markers import BodyParam, FormParam, Param
-from .models import is_model, strip_annotated
-from .operations import BodySpec, Operation, ParamSpec, ReturnSpec, Source
+from .markers import MULTIPART, BodyParam, FormParam, Param
+from .models import (
+    is_file,
+    is_model,
+    is_pydantic,
+    mentions_model,
+    mentions_pydantic,
+    record_fields,
+    strip_annotated,
+)
+from .operations import (
+    BodySpec,
+    Operation,
+    ParamGroup,
+    ParamSpec,
+    ReturnSpec,
+    Source,
+)
 from .returns import return_spec
 
 __all__ = ["analyse_function", "analyse_view", "is_constrained", "path_arguments"]
@@ -60,6 +75,18 @@ def path_arguments(app: t.Any, endpoint: str) -> frozenset[str]:
     for rule in rules:
         names.update(rule.arguments)
     return frozenset(names)
+
+
+def _websocket_only(app: t.Any, endpoint: str) -> bool:
+    """Whether every rule of ``endpoint`` is a websocket rule."""
+    url_map = getattr(app, "url_map", None)
+    if url_map is None:
+        return False
+    try:
+        rules = list(url_map.iter_rules(endpoint))
+    except KeyError:
+        return False
+    return bool(rules) and all(getattr(rule, "websocket", False) for rule in rules)
 
 
 #: Words of an annotation that can only mean the extension: one that can't
@@ -150,24 +177,130 @@ def _is_optional_model(annotation: t.Any) -> bool:
 
 
 def _header_key(name: str) -> str:
-    return "-".join(part.capitalize() for part in name.split("_"))
+    return "-".join(part.capitalize() for part in re.split("[_-]", name))
+
+
+def _wire_key(marker: Param, name: str) -> str:
+    """The key a parameter named ``name`` reads: the marker's ``name``,
+    else ``name`` itself (with ``_`` as ``-`` for a header)."""
+    if marker.name is not None:
+        return marker.name
+    return _header_key(name) if marker.source is Source.HEADER else name
+
+
+def _param_spec(
+    name: str,
+    source: Source,
+    key: str,
+    annotation: t.Any,
+    *,
+    required: bool,
+    default: t.Any,
+    description: str | None = None,
+    deprecated: bool = False,
+    group: ParamGroup | None = None,
+) -> ParamSpec:
+    """A :class:`ParamSpec`, its description from the annotation's
+    ``Meta`` when not given."""
+    return ParamSpec(
+        name=name,
+        source=source,
+        key=key,
+        annotation=annotation,
+        required=required,
+        default=default,
+        description=description or _meta_value(annotation, "description"),
+        deprecated=deprecated,
+        group=group,
+    )
+
+
+def _group_specs(where: str, name: str, marker: Param, model: t.Any) -> list[ParamSpec]:
+    """One :class:`ParamSpec` per field of a query, header or cookie model
+    (``filters: Query[Filters]``), each naming the group it belongs to.
+    The fields take what a scalar parameter takes: a scalar, or a list of
+    them."""
+    if marker.name is not None:
+        raise TypeError(
+            f"{where}: parameter {name!r} is a {marker.source.value} model; its"
+            " fields give the names, so name= has no meaning here."
+        )
+    group = ParamGroup(name=name, model=strip_annotated(model)[0], source=marker.source)
+    fields = record_fields(group.model)
+    if fields is None:
+        raise TypeError(
+            f"{where}: the {marker.source.value} model of parameter {name!r} is"
+            " read as an array; it needs named fields."
+        )
+    specs = []
+    for field in fields:
+        if mentions_model(field.annotation) or is_file(field.annotation):
+            raise TypeError(
+                f"{where}: field {field.name!r} of the {marker.source.value} model"
+                f" of parameter {name!r} is a model or a file; {marker.source.value}"
+                " parameters take scalars (int, str, bool, ...) or lists of them."
+            )
+        if not is_pydantic(group.model):
+            try:
+                msgspec.json.Decoder(field.annotation)
+            except TypeError as e:
+                raise TypeError(
+                    f"{where}: field {field.name!r} of parameter {name!r} has a"
+                    f" type msgspec can't convert: {e}"
+                ) from None
+        key = (
+            _header_key(field.wire_name)
+            if marker.source is Source.HEADER
+            else field.wire_name
+        )
+        specs.append(
+            _param_spec(
+                field.wire_name,
+                marker.source,
+                key,
+                field.annotation,
+                required=field.required,
+                default=field.default,
+                deprecated=marker.deprecated,
+                group=group,
+            )
+        )
+    return specs
+
+
+def _has_file_field(model: t.Any) -> bool:
+    fields = record_fields(strip_annotated(model)[0]) or ()
+    return any(is_file(field.annotation) for field in fields)
+
+
+def _check_keys(where: str, params: list[ParamSpec]) -> None:
+    """Raise ``TypeError`` when two parameters read the same query key,
+    header (names are case-insensitive) or cookie."""
+    seen: dict[tuple[Source, str], ParamSpec] = {}
+    for spec in params:
+        if spec.source is Source.PATH:
+            continue
+        key = spec.key.lower() if spec.source is Source.HEADER else spec.key
+        other = seen.setdefault((spec.source, key), spec)
+        if other is not spec:
+            raise TypeError(
+                f"{where}: {_reader(other)} and {_reader(spec)} both read the"
+                f" {spec.source.value} {spec.key!r}; rename one (a field with"
+                " msgspec.field(name=...), a parameter with name=...)."
+            )
+
+
+def _reader(spec: ParamSpec) -> str:
+    if spec.group is None:
+        return f"parameter {spec.name!r}"
+    return f"field {spec.name!r} of parameter {spec.group.name!r}"
 
 
 def _check_decodable(annotation: t.Any) -> None:
     """Raise ``TypeError`` now for a type msgspec cannot decode."""
-    if is_model(annotation) and not _msgspec_native(annotation):
-        return
-    from .models import mentions_pydantic
-
     if mentions_pydantic(annotation):
         return
     msgspec.json.Decoder(annotation)
-
-
-def _msgspec_native(annotation: t.Any) -> bool:
-    from .models import is_pydantic
-
-    return not is_pydantic(strip_annotated(annotation)[0])
 
 
 def analyse_function(
@@ -219,14 +352,13 @@ def analyse_function(
         default = None if not has_default else parameter.default
         if marker is None and name in path_names:
             params.append(
-                ParamSpec(
-                    name=name,
-                    source=Source.PATH,
-                    key=name,
-                    annotation=annotation,
+                _param_spec(
+                    name,
+                    Source.PATH,
+                    name,
+                    annotation,
                     required=not has_default,
                     default=default,
-                    description=_meta_value(annotation, "description"),
                 )
             )
             continue
@@ -270,16 +402,27 @@ def analyse_function(
                     f"{where}: the body parameter {name!r} has a type msgspec"
                     f" can't decode: {e}"
                 ) from None
+            form = isinstance(marker, FormParam)
+            if not form and is_model(value_type) and _has_file_field(value_type):
+                raise TypeError(
+                    f"{where}: the model of body parameter {name!r} has a file"
+                    " field; files come in a form: annotate it Form[...]."
+                )
+            media_types = (
+                marker.media_types if marker is not None else BodyParam().media_types
+            )
+            if form and _has_file_field(value_type):
+                # Files travel only in a multipart form.
+                media_types = (MULTIPART,)
             body = BodySpec(
                 name=name,
                 annotation=value_type,
-                media_types=marker.media_types
-                if marker is not None
-                else BodyParam().media_types,
+                media_types=media_types,
                 required=not has_default,
                 default=default,
                 description=(marker.description if marker is not None else None)
                 or _meta_value(value_type, "description"),
+                form=form,
             )
             continue
         if name in path_names:
@@ -288,10 +431,24 @@ def analyse_function(
                 " it can't also be a query, header or cookie parameter."
             )
         if is_model(value_type):
+            if has_default:
+                raise TypeError(
+                    f"{where}: the {marker.source.value} model parameter"
+                    f" {name!r} has a default; give the model's fields"
+                    " defaults instead."
+                )
+            params.extend(_group_specs(where, name, marker, value_type))
+            continue
+        if is_file(value_type):
             raise TypeError(
-                f"{where}: parameter {name!r} is a {marker.source.value}"
-                " parameter of a model type; these take scalars (int, str,"
-                " bool, ...) or lists of them."
+                f"{where}: parameter {name!r} is a file; files come in a form:"
+                " make it a field of a Form[...] model."
+            )
+        if mentions_model(value_type):
+            raise TypeError(
+                f"{where}: parameter {name!r} has a model inside its type; a"
+                f" {marker.source.value} parameter takes a model class itself"
+                " (not Model | None, nor list[Model]), or scalars."
             )
         try:
             msgspec.json.Decoder(value_type)
@@ -299,29 +456,27 @@ def analyse_function(
             raise TypeError(
                 f"{where}: parameter {name!r} has a type msgspec can't convert: {e}"
             ) from None
-        if marker.name is not None:
-            key = marker.name
-        elif marker.source is Source.HEADER:
-            key = _header_key(name)
-        else:
-            key = name
         params.append(
-            ParamSpec(
-                name=name,
-                source=marker.source,
-                key=key,
-                annotation=value_type,
+            _param_spec(
+                name,
+                marker.source,
+                _wire_key(marker, name),
+                value_type,
                 required=not has_default,
                 default=default,
-                description=marker.description
-                or _meta_value(value_type, "description"),
+                description=marker.description,
                 deprecated=marker.deprecated,
             )
         )
+    _check_keys(where, params)
 
     returns: ReturnSpec | None = None
     if "return" in hints:
-        returns = return_spec(hints["return"], typed)
+        # With an Api on the app, ``-> None`` alone makes a view typed: it
+        # answers 204 rather than failing on the None it returns.
+        returns = return_spec(
+            hints["return"], typed or hints["return"] in (None, type(None))
+        )
         if returns is not None and returns.annotation is not None:
             try:
                 _check_decodable(returns.annotation)
@@ -365,6 +520,9 @@ def analyse_view(
     :param view: the registered view.
     :raise TypeError: the hints cannot be bound.
     """
+    if _websocket_only(app, endpoint):
+        # A websocket handler takes the socket, not the request's input.
+        return None
     path_names = path_arguments(app, endpoint)
     view_class = getattr(view, "view_class", None)
     if isinstance(view_class, type):

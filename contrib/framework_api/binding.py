@@ -9,7 +9,7 @@ closures, over decoders made once:
 
 * ``prepare(request, values)`` reads the query string, headers, cookies
   and body the view's hints ask for, converts them (one
-  :func:`msgspec.convert` into a ``TypedDict`` made for the view, one
+  :func:`msgspec.convert` into a ``Struct`` made for the view, one
   :class:`msgspec.json.Decoder` for the body) and adds them to the URL's
   values, or raises the 4xx :class:`~framework_api.Problem`;
 * ``finish(rv)`` encodes what the view returned
@@ -37,14 +37,15 @@ from framework.concurrency import ON_LOOP
 from framework.globals import request as request_proxy
 
 from .analysis import is_constrained
-from .markers import FORM_MEDIA_TYPES, FormParam
+from .markers import FORM_MEDIA_TYPES
 from .models import (
+    is_file,
     is_pydantic,
     mentions_pydantic,
-    model_fields,
+    record_fields,
     strip_annotated,
 )
-from .operations import BodySpec, Operation, Source
+from .operations import BodySpec, Operation, ParamGroup, ParamSpec, Source
 from .problems import (
     Collector,
     UnsupportedBodyType,
@@ -110,12 +111,12 @@ def _params_step(
     operation: Operation,
     validated_path: t.AbstractSet[str],
     raise_limit: int | None = None,
-) -> t.Callable[[Request, Values], t.Any] | None:
-    """The step reading the query, header and cookie parameters, and
-    checking the path parameters with constraints. It returns the errors
-    it found; with ``raise_limit``, it raises them as a 422 listing at
-    most that many instead (the whole preparation of a view without a
-    body)."""
+) -> Step | None:
+    """The step reading the query, header and cookie parameters (a model
+    parameter's fields among them), and checking the path parameters with
+    constraints. It returns the errors it found; with ``raise_limit``, it
+    raises them as a 422 listing at most that many instead (the whole
+    preparation of a view without a body)."""
     specs = [
         spec
         for spec in operation.params
@@ -128,8 +129,22 @@ def _params_step(
     query: list[tuple[str, str, bool]] = []
     headers: list[tuple[str, str, bool]] = []
     cookies: list[tuple[str, str, bool]] = []
+    grouped: dict[str, list[tuple[str, str, bool]]] = {}
+    groups: dict[str, ParamGroup] = {}
     path: list[str] = []
     for spec in specs:
+        group = spec.group
+        if group is not None:
+            if group.name not in groups:
+                groups[group.name] = group
+                # The model is one field of the Struct below, converted from
+                # a dict of its fields; pydantic validates its own after.
+                model = dict[str, t.Any] if is_pydantic(group.model) else group.model
+                fields.append((group.name, model))
+            grouped.setdefault(group.name, []).append(
+                (spec.name, spec.key, _is_multi(spec.annotation))
+            )
+            continue
         if spec.required:
             fields.append((spec.name, spec.annotation))
         else:
@@ -150,33 +165,34 @@ def _params_step(
     msgspec.json.Decoder(params_type)  # a type msgspec refuses fails now
     convert = msgspec.convert
     asdict = msgspec.structs.asdict
+    ValidationError = msgspec.ValidationError
     query_fields = tuple(query)
     header_fields = tuple(headers)
     cookie_fields = tuple(cookies)
+    group_fields = tuple(
+        (_READS[group.source], name, tuple(grouped[name]))
+        for name, group in groups.items()
+    )
     path_fields = tuple(path)
-    spec_list = tuple(specs)
-
-    def gather(
-        source: t.Any, entries: tuple[tuple[str, str, bool], ...], raw: Values
-    ) -> None:
-        for name, key, multi in entries:
-            if multi:
-                found = source.getlist(key)
-                if found:
-                    raw[name] = found
-            else:
-                value = source.get(key)
-                if value is not None:
-                    raw[name] = value
+    validate_pydantic = _pydantic_groups(
+        [group for group in groups.values() if is_pydantic(group.model)], specs
+    )
+    checked = tuple(
+        (spec, spec.group.name if spec.group is not None else None)
+        for spec in specs
+        if spec.group is None or not is_pydantic(spec.group.model)
+    )
+    limit = raise_limit
 
     def errors_of(raw: Values) -> Errors:
         errors: Errors = []
-        for spec in spec_list:
+        for spec, group in checked:
             where = spec.source.value
-            if spec.name in raw:
+            found = raw if group is None else raw[group]
+            if spec.name in found:
                 try:
-                    convert(raw[spec.name], spec.annotation, strict=False)
-                except msgspec.ValidationError as e:
+                    convert(found[spec.name], spec.annotation, strict=False)
+                except ValidationError as e:
                     errors.append(
                         {"in": where, "name": spec.key, "detail": _error_detail(e)}
                     )
@@ -188,7 +204,27 @@ def _params_step(
                         "detail": f"Missing required {_WHAT[spec.source]} `{spec.key}`",
                     }
                 )
+        if validate_pydantic is not None:
+            errors.extend(validate_pydantic(dict(raw)))
         return errors
+
+    def gather_rest(request: Request, values: Values, raw: Values) -> None:
+        # Headers, cookies, models and path values, read by a view that has
+        # any of them.
+        if header_fields:
+            _gather(request.headers, header_fields, raw)
+        if cookie_fields:
+            _gather(request.cookies, cookie_fields, raw)
+        for attribute, group, entries in group_fields:
+            model_values: Values = {}
+            raw[group] = model_values
+            _gather(getattr(request, attribute), entries, model_values)
+        for name in path_fields:
+            if name in values:
+                raw[name] = values[name]
+
+    rest = header_fields or cookie_fields or group_fields or path_fields
+    more = gather_rest if rest else None
 
     def step(request: Request, values: Values) -> Errors | None:
         raw: Values = {}
@@ -204,53 +240,88 @@ def _params_step(
                     value = args.get(key)
                     if value is not None:
                         raw[name] = value
-        if header_fields:
-            gather(request.headers, header_fields, raw)
-        if cookie_fields:
-            gather(request.cookies, cookie_fields, raw)
-        for name in path_fields:
-            if name in values:
-                raw[name] = values[name]
+        if more is not None:
+            more(request, values, raw)
         try:
             values.update(asdict(convert(raw, params_type, strict=False)))
-        except msgspec.ValidationError as e:
-            return errors_of(raw) or [
+        except ValidationError as e:
+            errors = errors_of(raw) or [
                 {"in": "query", "name": "", "detail": _error_detail(e)}
             ]
+        else:
+            if validate_pydantic is None:
+                return None
+            errors = validate_pydantic(values)
+            if not errors:
+                return None
+        # Made with a raise limit, the step is a view's whole preparation.
+        if limit is None:
+            return errors
+        raise invalid(errors, limit) from None
+
+    return step
+
+
+#: The request's attribute each source of a model parameter reads.
+_READS = {Source.QUERY: "args", Source.HEADER: "headers", Source.COOKIE: "cookies"}
+
+
+def _gather(
+    source: t.Any, entries: tuple[tuple[str, str, bool], ...], raw: Values
+) -> None:
+    """Read ``(name, key, multi)`` entries from a multidict into ``raw``
+    under their names: every value of a multi one, else the first."""
+    for name, key, multi in entries:
+        if multi:
+            found = source.getlist(key)
+            if found:
+                raw[name] = found
+        else:
+            value = source.get(key)
+            if value is not None:
+                raw[name] = value
+
+
+def _pydantic_groups(
+    groups: list[ParamGroup], specs: list[ParamSpec]
+) -> t.Callable[[Values], Errors] | None:
+    """The check of the model parameters pydantic validates: each dict of
+    fields in the values becomes its model; the errors name the fields'
+    keys. ``None`` when there are none."""
+    if not groups:
         return None
+    from pydantic import TypeAdapter
+    from pydantic import ValidationError as PydanticError
 
-    if raise_limit is None:
-        return step
-    limit = raise_limit
+    checks = tuple(
+        (
+            group.name,
+            group.source.value,
+            TypeAdapter(group.model).validate_python,
+            {spec.name: spec.key for spec in specs if spec.group == group},
+        )
+        for group in groups
+    )
 
-    def step_raising(request: Request, values: Values) -> None:
-        raw: Values = {}
-        if query_fields:
-            args = request.args
-            for name, key, multi in query_fields:
-                if multi:
-                    found = args.getlist(key)
-                    if found:
-                        raw[name] = found
-                else:
-                    value = args.get(key)
-                    if value is not None:
-                        raw[name] = value
-        if header_fields or cookie_fields or path_fields:
-            errors = step(request, values)
-            if errors:
-                raise invalid(errors, limit)
-            return
-        try:
-            values.update(asdict(convert(raw, params_type, strict=False)))
-        except msgspec.ValidationError as e:
-            raise invalid(
-                errors_of(raw)
-                or [{"in": "query", "name": "", "detail": _error_detail(e)}],
-                limit,
-            ) from None
+    def validate(values: Values) -> Errors:
+        errors: Errors = []
+        for name, where, validate_python, keys in checks:
+            try:
+                values[name] = validate_python(values[name])
+            except PydanticError as e:
+                for item in e.errors(include_url=False):
+                    location = item.get("loc") or ("",)
+                    field = str(location[0])
+                    errors.append(
+                        {
+                            "in": where,
+                            "name": keys.get(field, field),
+                            "detail": item["msg"],
+                        }
+                    )
+        return errors
 
-    return step_raising
+    return validate
 
 
 def _struct_default(default: t.Any) -> t.Any:
@@ -328,14 +399,10 @@ def _json_body_step(body: BodySpec, limit: int) -> Step:
     return step
 
 
-def _is_form(body: BodySpec) -> bool:
-    return body.media_types == FormParam().media_types
-
-
 def _plain_json_decode(body: BodySpec) -> t.Callable[[bytes], t.Any] | None:
     """The msgspec decoder of a JSON body; ``None`` for a form or a type
     pydantic validates."""
-    if _is_form(body) or mentions_pydantic(body.annotation):
+    if body.form or mentions_pydantic(body.annotation):
         return None
     return msgspec.json.Decoder(body.annotation).decode
 
@@ -345,15 +412,10 @@ def _form_body_step(body: BodySpec, limit: int) -> Step:
     name = body.name
     required = body.required
     model = strip_annotated(body.annotation)[0]
-    keys: list[tuple[str, bool]]
     if is_pydantic(model):
         from pydantic import TypeAdapter
         from pydantic import ValidationError as PydanticError
 
-        keys = [
-            (field.alias or field_name, _is_multi(field.annotation))
-            for field_name, field in model.model_fields.items()
-        ]
         validate_python = TypeAdapter(body.annotation).validate_python
 
         def convert_form(raw: Values) -> t.Any:
@@ -363,8 +425,6 @@ def _form_body_step(body: BodySpec, limit: int) -> Step:
                 raise _FormErrors(_pydantic_errors(e)) from None
 
     else:
-        fields = model_fields(model) or ()
-        keys = [(field.wire_name, _is_multi(field.annotation)) for field in fields]
         annotation = body.annotation
 
         def convert_form(raw: Values) -> t.Any:
@@ -377,8 +437,18 @@ def _form_body_step(body: BodySpec, limit: int) -> Step:
                     collector.body([], _error_detail(e))
                 raise _FormErrors(collector.errors) from None
 
+    fields = record_fields(model) or ()
     media_types = frozenset(FORM_MEDIA_TYPES)
-    form_keys = tuple(keys)
+    form_keys = tuple(
+        (field.wire_name, _is_multi(field.annotation))
+        for field in fields
+        if not is_file(field.annotation)
+    )
+    file_keys = tuple(
+        (field.wire_name, _is_multi(field.annotation))
+        for field in fields
+        if is_file(field.annotation)
+    )
 
     def step(request: Request, values: Values) -> Errors | None:
         mimetype = request.mimetype
@@ -400,6 +470,8 @@ def _form_body_step(body: BodySpec, limit: int) -> Step:
                 value = form.get(key)
                 if value is not None:
                     raw[key] = value
+        if file_keys:
+            _gather_files(request.files, form, file_keys, raw)
         try:
             values[name] = convert_form(raw)
         except _FormErrors as e:
@@ -407,6 +479,21 @@ def _form_body_step(body: BodySpec, limit: int) -> Step:
         return None
 
     return step
+
+
+def _gather_files(
+    files: t.Any, form: t.Any, keys: tuple[tuple[str, bool], ...], raw: Values
+) -> None:
+    """Read the file fields of a form into ``raw``. A file input left
+    empty (a part with no file name, as browsers send it) is no file; a
+    text field in a file field's place is kept, for the conversion to
+    refuse by name."""
+    for key, multi in keys:
+        found = [upload for upload in files.getlist(key) if upload.filename]
+        if found:
+            raw[key] = found if multi else found[0]
+        elif key in form:
+            raw[key] = form.getlist(key) if multi else form.get(key)
 
 
 _FORM_ONLY = (
@@ -438,7 +525,7 @@ def compile_operation(
     )
     body_step: Step | None = None
     if operation.body is not None:
-        if _is_form(operation.body):
+        if operation.body.form:
             body_step = _form_body_step(operation.body, max_errors + 1)
         else:
             body_step = _json_body_step(operation.body, max_errors + 1)
@@ -499,7 +586,8 @@ def compile_operation(
 
             prepare = prepare_body
     elif params is not None:
-        prepare = params
+        # Made with a raise limit, the step raises rather than returns.
+        prepare = t.cast("Prepare", params)
     else:
         prepare = None
 

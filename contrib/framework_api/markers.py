@@ -39,11 +39,10 @@ T = t.TypeVar("T")
 #: The media types a JSON body is accepted in (the first is the one the
 #: documentation names).
 JSON_MEDIA_TYPES: tuple[str, ...] = ("application/json",)
+#: The media type of a form that may carry files.
+MULTIPART = "multipart/form-data"
 #: The media types a form is accepted in.
-FORM_MEDIA_TYPES: tuple[str, ...] = (
-    "application/x-www-form-urlencoded",
-    "multipart/form-data",
-)
+FORM_MEDIA_TYPES: tuple[str, ...] = ("application/x-www-form-urlencoded", MULTIPART)
 
 
 @attrs.frozen
@@ -108,7 +107,10 @@ class BodyParam:
 class FormParam:
     """The request body, as a form (``application/x-www-form-urlencoded``
     or ``multipart/form-data``), converted into the annotated model: each
-    field of the model is a form field.
+    field of the model is a form field. A field typed
+    :class:`~werkzeug.datastructures.FileStorage` (or ``FileStorage |
+    None``, or ``list[FileStorage]``) is an uploaded file; a model with one
+    is documented as ``multipart/form-data`` only.
 
     :param description: for the documentation.
     """

@@ -20,14 +20,17 @@ import typing as t
 
 import attrs
 import msgspec
+from werkzeug.datastructures import FileStorage
 
 __all__ = [
     "ModelField",
+    "is_file",
     "is_model",
     "is_pydantic",
     "mentions_model",
     "mentions_pydantic",
     "model_fields",
+    "record_fields",
     "strip_annotated",
 ]
 
@@ -94,6 +97,16 @@ def mentions_model(annotation: t.Any) -> bool:
     return any(is_model(part) for part in _walk(annotation))
 
 
+def is_file(annotation: t.Any) -> bool:
+    """Whether ``annotation`` is an uploaded file of a form, or a list of
+    them, or one or ``None``: ``FileStorage``, ``list[FileStorage]``,
+    ``FileStorage | None``."""
+    return any(
+        isinstance(part, type) and issubclass(part, FileStorage)
+        for part in _walk(annotation)
+    )
+
+
 def mentions_pydantic(annotation: t.Any) -> bool:
     """Whether ``annotation`` is or contains a pydantic model, so that
     pydantic, not msgspec, must validate it."""
@@ -110,12 +123,24 @@ class ModelField:
     :param wire_name: the name in JSON or in a form (a Struct may rename).
     :param annotation: the field's type hint, ``Annotated`` kept.
     :param required: whether input without it is refused.
+    :param default: the value it takes when absent, for the documentation
+        (``None`` for a required field or one without a plain default).
     """
 
     name: str
     wire_name: str
     annotation: t.Any
     required: bool
+    default: t.Any = None
+
+
+def _default_of(field: t.Any) -> t.Any:
+    """A msgspec field's default, made from its factory if it has one."""
+    if field.default is not msgspec.NODEFAULT:
+        return field.default
+    if field.default_factory is not msgspec.NODEFAULT:
+        return field.default_factory()
+    return None
 
 
 @functools.cache
@@ -142,6 +167,33 @@ def model_fields(model: type) -> tuple[ModelField, ...] | None:
             wire_name=field.encode_name,
             annotation=hints.get(field.name, t.Any),
             required=field.required,
+            default=_default_of(field),
         )
         for field in fields
     )
+
+
+def record_fields(model: type) -> tuple[ModelField, ...] | None:
+    """The fields of any model, pydantic ones included (by alias, as
+    pydantic reads them); ``None`` as for :func:`model_fields`.
+
+    :param model: a model class.
+    """
+    if not is_pydantic(model):
+        return model_fields(model)
+    found = []
+    for name, field in model.model_fields.items():  # type: ignore[attr-defined]
+        required = field.is_required()
+        found.append(
+            ModelField(
+                name=name,
+                wire_name=field.alias or name,
+                # pydantic's own constraints are pydantic's to check.
+                annotation=field.annotation,
+                required=required,
+                default=None
+                if required
+                else field.get_default(call_default_factory=True),
+            )
+        )
+    return tuple(found)

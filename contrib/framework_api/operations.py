@@ -17,7 +17,7 @@ import typing as t
 
 import attrs
 
-__all__ = ["BodySpec", "Operation", "ParamSpec", "ReturnSpec", "Source"]
+__all__ = ["BodySpec", "Operation", "ParamGroup", "ParamSpec", "ReturnSpec", "Source"]
 
 
 class Source(enum.Enum):
@@ -32,11 +32,30 @@ class Source(enum.Enum):
 
 
 @attrs.frozen
+class ParamGroup:
+    """A view parameter that takes a whole model from the query string,
+    the headers or the cookies (``filters: Query[Filters]``): each field of
+    the model is one :class:`ParamSpec`, and the view gets one instance.
+
+    :param name: the view's parameter name.
+    :param model: the model class.
+    :param source: where its fields come from: ``QUERY``, ``HEADER`` or
+        ``COOKIE``.
+    """
+
+    name: str
+    model: t.Any
+    source: Source
+
+
+@attrs.frozen
 class ParamSpec:
     """One parameter read from the URL, the query string, a header or a
     cookie.
 
-    :param name: the view's parameter name.
+    :param name: the view's parameter name; for a field of a
+        :class:`ParamGroup`, the field's name in the model as msgspec
+        reads it (a renamed Struct field's new name).
     :param source: where the value comes from; never ``BODY``.
     :param key: the name on the wire: the URL converter's argument, the
         query key, the header name (as written: ``X-Request-Id``) or the
@@ -47,6 +66,7 @@ class ParamSpec:
     :param default: the value when absent and not required.
     :param description: for the documentation (``Meta(description=...)``).
     :param deprecated: for the documentation.
+    :param group: the model parameter this is a field of, if any.
     """
 
     name: str
@@ -57,6 +77,7 @@ class ParamSpec:
     default: t.Any = None
     description: str | None = None
     deprecated: bool = False
+    group: ParamGroup | None = None
 
 
 @attrs.frozen
@@ -72,6 +93,9 @@ class BodySpec:
     :param required: whether a request without a body is refused.
     :param default: the value when absent and not required.
     :param description: for the documentation.
+    :param form: whether the body is read as a form (``Form[...]``), each
+        field of the model a form field (or an uploaded file), rather than
+        decoded from JSON.
     """
 
     name: str
@@ -80,6 +104,7 @@ class BodySpec:
     required: bool = True
     default: t.Any = None
     description: str | None = None
+    form: bool = False
 
 
 @attrs.frozen
@@ -109,7 +134,8 @@ class Operation:
         method of its rules.
     :param function: the function whose hints these are.
     :param params: the URL, query, header and cookie parameters, in the
-        order of the signature.
+        order of the signature; a model parameter (``Query[Filters]``) as
+        one per field, each naming its :class:`ParamGroup`.
     :param body: the body parameter, if any.
     :param returns: what a success returns; ``None`` when the return
         annotation is not one the extension serialises (the view's return
