@@ -12,6 +12,7 @@ import typing as t
 import uuid
 
 import attrs
+import framework_api
 import msgspec
 import pytest
 from framework_api.documentation import doc, documentation_of, security
@@ -20,11 +21,17 @@ from framework_api.openapi import (
     OpenAPIGenerator,
     Route,
     SchemaSet,
-    docstring_parts,
     operation_routes,
     untyped_operation,
 )
-from framework_api.operations import BodySpec, Operation, ParamSpec, ReturnSpec, Source
+from framework_api.operations import (
+    BodySpec,
+    Operation,
+    ParamSpec,
+    ReturnSpec,
+    Source,
+    docstring_parts,
+)
 from msgspec import Meta
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from werkzeug.routing import BaseConverter
@@ -780,6 +787,23 @@ def test_docstring_parts(
     docstring: str | None, parts: tuple[str | None, str | None]
 ) -> None:
     assert docstring_parts(docstring) == parts
+
+
+class ShowItem(View):
+    # At module level: inspect.getdoc finds a method's class by its
+    # qualified name, which a class made in a function hides.
+    def dispatch_request(self, item_id: int) -> Item:
+        return Item(id=item_id, name="x", price=1.0)
+
+
+def test_a_typed_class_view_without_a_docstring_has_no_summary() -> None:
+    # Its dispatch_request would inherit View's docstring, which says
+    # nothing of this operation.
+    app = App(__name__)
+    app.add_url_rule("/items/<int:item_id>", view_func=ShowItem.as_view("show"))
+    spec = framework_api.Api(app).spec(app)
+    operation = spec["paths"]["/items/{item_id}"]["get"]
+    assert "summary" not in operation and "description" not in operation
 
 
 def test_an_endpoint_at_two_rules_gets_unique_operation_ids() -> None:

@@ -39,6 +39,7 @@ from .operations import (
     ParamSpec,
     ReturnSpec,
     Source,
+    docstring_parts,
 )
 from .returns import return_spec
 
@@ -487,12 +488,7 @@ def analyse_function(
                 ) from None
     if not typed and returns is None:
         return None
-    doc = inspect.getdoc(function)
-    summary = description = None
-    if doc:
-        summary, _, rest = doc.partition("\n")
-        summary = summary.strip() or None
-        description = rest.strip() or None
+    summary, description = docstring_parts(getattr(function, "__doc__", None))
     blueprint, _, _ = endpoint.rpartition(".")
     return Operation(
         endpoint=endpoint,

@@ -41,7 +41,14 @@ from werkzeug.routing.converters import (
 from framework.views import MethodView
 
 from .documentation import Documentation, documentation_of, security_requirements
-from .operations import BodySpec, Operation, ParamSpec, ReturnSpec, Source
+from .operations import (
+    BodySpec,
+    Operation,
+    ParamSpec,
+    ReturnSpec,
+    Source,
+    docstring_parts,
+)
 
 __all__ = [
     "OPENAPI_VERSION",
@@ -49,7 +56,6 @@ __all__ = [
     "OpenAPIGenerator",
     "Route",
     "SchemaSet",
-    "docstring_parts",
     "operation_routes",
     "untyped_operation",
 ]
@@ -161,15 +167,6 @@ def untyped_operation(
         tags=(blueprint,) if blueprint else (),
         is_async=inspect.iscoroutinefunction(inspect.unwrap(function)),
     )
-
-
-def docstring_parts(docstring: str | None) -> tuple[str | None, str | None]:
-    """A docstring's first line (the summary) and the rest (the
-    description), each ``None`` when empty."""
-    if not docstring:
-        return None, None
-    summary, _, rest = inspect.cleandoc(docstring).partition("\n")
-    return summary.strip() or None, rest.strip() or None
 
 
 def _path_parts(rule: Rule) -> list[tuple[bool, str]]:

@@ -13,11 +13,20 @@ The classes are plain, frozen data: built once per view at setup.
 from __future__ import annotations
 
 import enum
+import inspect
 import typing as t
 
 import attrs
 
-__all__ = ["BodySpec", "Operation", "ParamGroup", "ParamSpec", "ReturnSpec", "Source"]
+__all__ = [
+    "BodySpec",
+    "Operation",
+    "ParamGroup",
+    "ParamSpec",
+    "ReturnSpec",
+    "Source",
+    "docstring_parts",
+]
 
 
 class Source(enum.Enum):
@@ -157,3 +166,14 @@ class Operation:
     description: str | None = None
     tags: tuple[str, ...] = ()
     is_async: bool = False
+
+
+def docstring_parts(docstring: str | None) -> tuple[str | None, str | None]:
+    """A docstring's first line (the summary) and the rest (the
+    description), each ``None`` when empty. Only the function's own
+    docstring counts: one inherited from a base class (``View``'s
+    ``dispatch_request``) says nothing of this operation."""
+    if not docstring:
+        return None, None
+    summary, _, rest = inspect.cleandoc(docstring).partition("\n")
+    return summary.strip() or None, rest.strip() or None
