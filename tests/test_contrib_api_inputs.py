@@ -482,6 +482,21 @@ def test_an_upload_over_the_limit_is_413_not_500(upload_app: App) -> None:
     assert response.status_code == 413
 
 
+def test_a_form_over_the_part_or_field_limits_is_413_not_500(upload_app: App) -> None:
+    upload_app.config["MAX_FORM_PARTS"] = 3
+    upload_app.config["MAX_FORM_MEMORY_SIZE"] = 2000
+    client = upload_app.test_client()
+
+    def post(title: str = "t", attachments: int = 0) -> int:
+        files = [_file(b"a", f"{n}.png") for n in range(attachments)]
+        data = {"title": title, "document": _file(b"d", "d.txt"), "attachments": files}
+        return client.post("/upload", data=data).status_code
+
+    assert post(attachments=1) == 200
+    assert post(attachments=2) == 413
+    assert post(title="t" * 5000) == 413
+
+
 def test_an_upload_as_json_or_urlencoded_is_refused(upload_app: App) -> None:
     client = upload_app.test_client()
     assert client.post("/upload", json={"title": "t"}).status_code == 415
