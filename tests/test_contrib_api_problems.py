@@ -407,3 +407,19 @@ def test_msgspec_paths_are_split_into_names_and_indices(
     from framework_api.problems import _split_message
 
     assert _split_message(message) == split
+
+
+@pytest.mark.one_transport
+@pytest.mark.parametrize("count", [1, 3, 5])
+def test_invalid_makes_what_the_constructor_makes(count: int) -> None:
+    from framework_api.problems import invalid
+
+    errors = [{"in": "body", "pointer": f"#/{n}", "detail": "x"} for n in range(count)]
+    made = invalid(errors, 3)
+    detail = made.detail
+    built = InvalidRequest(detail=detail, errors=errors[:3])
+    assert type(made) is InvalidRequest
+    assert vars(made) == vars(built)
+    assert made.args == built.args
+    assert made.to_dict() == built.to_dict()
+    assert str(made) == str(built)

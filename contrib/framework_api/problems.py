@@ -203,7 +203,22 @@ def invalid(errors: list[dict[str, t.Any]], limit: int | None = None) -> Invalid
         detail = "1 field is invalid."
     else:
         detail = f"{count} fields are invalid."
-    return InvalidRequest(detail=detail, errors=errors)
+    # PERF: the 422 benchmark; what InvalidRequest(detail=detail,
+    # errors=errors) makes, without binding its keyword arguments through
+    # three __init__ methods (half the cost). A test holds the two equal.
+    problem = InvalidRequest.__new__(InvalidRequest)
+    problem.description = detail
+    problem.response = None
+    problem.title = _UNPROCESSABLE
+    problem.type = "about:blank"
+    problem.instance = None
+    problem.errors = errors
+    problem.headers = {}
+    problem.extensions = {}
+    return problem
+
+
+_UNPROCESSABLE = _title(422)
 
 
 # -- the second pass -------------------------------------------------------
