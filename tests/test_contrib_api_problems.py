@@ -363,3 +363,63 @@ def test_problem_response_can_be_overridden() -> None:
     response = app.test_client().post("/t", json={})
     assert response.status_code == 422
     assert response.headers["X-Problem"] == "422"
+
+
+def test_handle_problem_can_be_overridden() -> None:
+    seen: list[int] = []
+
+    class MyApi(Api):
+        def handle_problem(self, error: Problem) -> t.Any:
+            seen.append(error.status)
+            return super().handle_problem(error)
+
+    app = App(__name__)
+    MyApi(app)
+
+    @app.post("/t")
+    def tag(body: Tag) -> Tag:
+        return body
+
+    response = app.test_client().post("/t", json={})
+    assert response.status_code == 422
+    assert seen == [422]
+
+
+@pytest.mark.one_transport
+@pytest.mark.parametrize(
+    ("message", "split"),
+    [
+        ("Expected `int`", ("Expected `int`", [])),
+        ("Expected `int` - at `$`", ("Expected `int`", [])),
+        ("Expected `int` - at `$.a.b`", ("Expected `int`", ["a", "b"])),
+        (
+            "Expected `int` - at `$.items[0].price`",
+            ("Expected `int`", ["items", 0, "price"]),
+        ),
+        ("Expected `int` - at `$[2][10]`", ("Expected `int`", [2, 10])),
+        ("Expected `int` - at `$.sizes[...].x`", ("Expected `int`", ["sizes", "x"])),
+        ("Expected `str` - at `key` in `$.sizes`", ("Expected `str`", ["sizes"])),
+    ],
+)
+def test_msgspec_paths_are_split_into_names_and_indices(
+    message: str, split: tuple[str, list[str | int]]
+) -> None:
+    from framework_api.problems import _split_message
+
+    assert _split_message(message) == split
+
+
+@pytest.mark.one_transport
+@pytest.mark.parametrize("count", [1, 3, 5])
+def test_invalid_makes_what_the_constructor_makes(count: int) -> None:
+    from framework_api.problems import invalid
+
+    errors = [{"in": "body", "pointer": f"#/{n}", "detail": "x"} for n in range(count)]
+    made = invalid(errors, 3)
+    detail = made.detail
+    built = InvalidRequest(detail=detail, errors=errors[:3])
+    assert type(made) is InvalidRequest
+    assert vars(made) == vars(built)
+    assert made.args == built.args
+    assert made.to_dict() == built.to_dict()
+    assert str(made) == str(built)

@@ -26,7 +26,14 @@ from .problems import InvalidResponse
 if t.TYPE_CHECKING:
     from framework.wrappers import Response
 
-__all__ = ["Created", "Reply", "make_finisher", "return_spec", "status_line"]
+__all__ = [
+    "Created",
+    "Reply",
+    "fast_maker",
+    "make_finisher",
+    "return_spec",
+    "status_line",
+]
 
 T = t.TypeVar("T")
 
@@ -124,8 +131,41 @@ def _enc_hook(value: t.Any) -> t.Any:
 
 def status_line(status: int) -> str:
     """The status line werkzeug sends for ``status``: ``201 CREATED``."""
-    reason = HTTP_STATUS_CODES.get(status)
-    return f"{status} {reason.upper()}" if reason else f"{status} UNKNOWN"
+    line = _STATUS_LINES.get(status)
+    if line is None:
+        reason = HTTP_STATUS_CODES.get(status)
+        line = f"{status} {reason.upper()}" if reason else f"{status} UNKNOWN"
+        if 100 <= status <= 999:
+            # PERF: the 422 benchmark; three-digit statuses are few.
+            _STATUS_LINES[status] = line
+    return line
+
+
+_STATUS_LINES: dict[int, str] = {}
+
+
+def fast_maker(response_class: type[Response]) -> t.Callable[..., Response] | None:
+    """``response_class.fast`` when the class supports it
+    (:meth:`~framework.wrappers.Response.supports_fast`), else ``None``;
+    decided once per class.
+
+    :param response_class: the app's response class.
+    """
+    try:
+        return _FAST_MAKERS[response_class]
+    except KeyError:
+        pass
+    supports_fast = getattr(response_class, "supports_fast", None)
+    fast = (
+        response_class.fast if supports_fast is not None and supports_fast() else None
+    )
+    _FAST_MAKERS[response_class] = fast
+    return fast
+
+
+#: :func:`fast_maker`'s answers. Response classes are few; a class made
+#: per request would be kept, as the class itself keeps its methods.
+_FAST_MAKERS: dict[type[t.Any], t.Callable[..., t.Any] | None] = {}
 
 
 def make_finisher(
@@ -142,10 +182,7 @@ def make_finisher(
     :param validate: check the value against the annotation first.
     """
     response_class: type[Response] = app.response_class
-    supports_fast = getattr(response_class, "supports_fast", None)
-    fast = (
-        response_class.fast if supports_fast is not None and supports_fast() else None
-    )
+    fast = fast_maker(response_class)
     annotation = spec.annotation
     encode = msgspec.json.Encoder(enc_hook=_enc_hook).encode
     check: t.Callable[[t.Any, bytes], None] | None = None
