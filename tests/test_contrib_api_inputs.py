@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import logging
 import typing as t
 from typing import Annotated
 
@@ -593,6 +594,28 @@ def test_a_path_only_view_returning_none_answers_204() -> None:
         410,
         b"gone",
     )
+
+
+def test_a_value_from_a_none_view_is_dropped_or_with_validation_a_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def make(validate: bool) -> App:
+        app = make_app()
+        app.config["API_VALIDATE_RESPONSES"] = validate
+
+        @app.delete("/items/<int:item_id>")
+        def delete(item_id: int) -> None:
+            return "deleted"  # type: ignore[return-value]
+
+        return app
+
+    assert make(False).test_client().delete("/items/1").status_code == 204
+    with caplog.at_level(logging.ERROR):
+        checked = make(True).test_client().delete("/items/1")
+    assert checked.status_code == 500
+    assert checked.mimetype == "application/problem+json"
+    assert "delete returned a value that does not match" in caplog.text
+    assert "it returned a str" in caplog.text
 
 
 def test_none_views_are_documented_with_a_204() -> None:

@@ -258,6 +258,8 @@ def make_finisher(
                 response.headers.update(rv.headers)
             return response
         if default_status == 204:
+            if rv is not None and validate:
+                _mismatch(app, where, None, f"it returned a {type(rv).__name__}")
             response = response_class(status=204)
             response.headers.pop("Content-Type", None)
             return response
@@ -291,15 +293,20 @@ def _checker(
         try:
             validate(data)
         except errors as e:
-            app.logger.error(
-                "%s returned a value that does not match its return annotation %r: %s",
-                where,
-                annotation,
-                e,
-            )
-            raise InvalidResponse(
-                detail="The server made a response that does not match its"
-                " declared type."
-            ) from None
+            _mismatch(app, where, annotation, e)
 
     return check
+
+
+def _mismatch(app: t.Any, where: str, annotation: t.Any, reason: object) -> t.NoReturn:
+    """Log that a view's value does not match its return annotation, and
+    raise the 500 :class:`InvalidResponse`."""
+    app.logger.error(
+        "%s returned a value that does not match its return annotation %r: %s",
+        where,
+        annotation,
+        reason,
+    )
+    raise InvalidResponse(
+        detail="The server made a response that does not match its declared type."
+    ) from None
