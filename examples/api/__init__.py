@@ -5,7 +5,7 @@ documentation, generated from the views' type hints, is at ``/docs`` and
 the OpenAPI document at ``/openapi.json``.
 
 :func:`create_app` builds it: the :class:`~framework_api.Api` extension,
-the ``books`` and ``reviews`` blueprints, a shelf in memory per app, a
+the ``books``, ``reviews`` and ``covers`` blueprints, a shelf in memory per app, a
 bearer token for the views that write, and every HTTP error answered as
 problem details, like the extension's own 4xx answers.
 """
@@ -21,13 +21,17 @@ from werkzeug.exceptions import HTTPException
 
 from framework import App, Response, current_app, request
 
-from . import books, reviews, store
+from . import books, covers, reviews, store
 
 api = Api(
     title="Bookshelf",
     version="1.0.0",
-    description="Books and their reviews: an example of framework_api.",
-    tags={"books": "The books on the shelf.", "reviews": "What readers thought."},
+    description="Books, their reviews and covers: an example of framework_api.",
+    tags={
+        "books": "The books on the shelf.",
+        "reviews": "What readers thought.",
+        "covers": "Their cover images.",
+    },
     security_schemes={"token": {"type": "http", "scheme": "bearer"}},
 )
 
@@ -49,6 +53,8 @@ def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> App:
         # Check each typed view's return value against its annotation: for
         # development and tests, where a wrong value should fail loudly.
         API_VALIDATE_RESPONSES=app.debug,
+        # A cover upload over this is refused with a 413 before it is read.
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -56,6 +62,7 @@ def create_app(test_config: t.Mapping[str, t.Any] | None = None) -> App:
     store.init_app(app)
     app.register_blueprint(books.bp)
     app.register_blueprint(reviews.bp)
+    app.register_blueprint(covers.bp)
     app.before_request(require_token)
     app.register_error_handler(HTTPException, problem_for_http_error)
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import typing as t
 
 from framework import App, current_app
 
@@ -30,13 +31,21 @@ SEED = (
 )
 
 
+class Cover(t.NamedTuple):
+    """A book's cover: the image's bytes and its media type."""
+
+    image: bytes
+    mimetype: str
+
+
 class Shelf:
-    """Books and their reviews, by id. A lock keeps ids unique when a
+    """Books, their reviews and covers, by id. A lock keeps ids unique when a
     threaded server runs two requests at once."""
 
     def __init__(self) -> None:
         self.books: dict[int, Book] = {}
         self.reviews: dict[int, list[Review]] = {}
+        self.covers: dict[int, Cover] = {}
         #: The book made for each ``Idempotency-Key`` a client sent.
         self.by_key: dict[str, int] = {}
         self._ids = itertools.count(1)
@@ -64,6 +73,7 @@ class Shelf:
         with self._lock:
             del self.books[book_id]
             self.reviews.pop(book_id, None)
+            self.covers.pop(book_id, None)
 
     def review(self, book_id: int, new: NewReview) -> Review:
         with self._lock:
