@@ -5,8 +5,8 @@ models, files in forms, and ``-> None`` views answering 204."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
-import logging
 import typing as t
 from typing import Annotated
 
@@ -18,7 +18,7 @@ from msgspec import Meta
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from werkzeug.datastructures import FileStorage
 
-from framework import App, Response, abort, redirect
+from framework import App, Response, abort, redirect, request
 
 pytestmark = pytest.mark.usefixtures("transport")
 
@@ -596,26 +596,48 @@ def test_a_path_only_view_returning_none_answers_204() -> None:
     )
 
 
-def test_a_value_from_a_none_view_is_dropped_or_with_validation_a_500(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    def make(validate: bool) -> App:
-        app = make_app()
-        app.config["API_VALIDATE_RESPONSES"] = validate
+class Tag(msgspec.Struct):
+    name: str
 
-        @app.delete("/items/<int:item_id>")
-        def delete(item_id: int) -> None:
-            return "deleted"  # type: ignore[return-value]
 
-        return app
+def _refused_without_token(view: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    # A Flask-style guard: its refusal is a (body, status) tuple.
+    @functools.wraps(view)
+    def guarded(**values: t.Any) -> t.Any:
+        if "token" not in request.args:
+            return "Forbidden", 403
+        return view(**values)
 
-    assert make(False).test_client().delete("/items/1").status_code == 204
-    with caplog.at_level(logging.ERROR):
-        checked = make(True).test_client().delete("/items/1")
-    assert checked.status_code == 500
-    assert checked.mimetype == "application/problem+json"
-    assert "delete returned a value that does not match" in caplog.text
-    assert "it returned a str" in caplog.text
+    return guarded
+
+
+@pytest.mark.parametrize("validate", [False, True])
+def test_what_else_a_typed_view_returns_is_the_apps_to_answer(validate: bool) -> None:
+    app = make_app()
+    app.config["API_VALIDATE_RESPONSES"] = validate
+
+    @app.delete("/items/<int:item_id>")
+    @_refused_without_token
+    def delete(item_id: int) -> None:
+        pass
+
+    @app.get("/items/<int:item_id>")
+    @_refused_without_token
+    def show(item_id: int) -> Tag:
+        return Tag(name=str(item_id))
+
+    @app.post("/items/<int:item_id>/note")
+    def note(item_id: int) -> None:
+        return "noted"  # type: ignore[return-value]
+
+    client = app.test_client()
+    for method, path in (("DELETE", "/items/1"), ("GET", "/items/1")):
+        refused = client.open(path, method=method)
+        assert (refused.status_code, refused.text) == (403, "Forbidden")
+    assert client.delete("/items/1?token").status_code == 204
+    assert client.get("/items/1?token").json == {"name": "1"}
+    noted = client.post("/items/1/note")
+    assert (noted.status_code, noted.text) == (200, "noted")
 
 
 def test_none_views_are_documented_with_a_204() -> None:

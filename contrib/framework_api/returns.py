@@ -12,6 +12,7 @@ is logged and answered with 500 (:class:`~framework_api.InvalidResponse`).
 
 from __future__ import annotations
 
+import types
 import typing as t
 
 import attrs
@@ -19,7 +20,7 @@ import msgspec
 from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.sansio.response import Response as SansIOResponse
 
-from .models import is_pydantic, mentions_model, mentions_pydantic
+from .models import is_pydantic, mentions_model, mentions_pydantic, strip_annotated
 from .operations import ReturnSpec
 from .problems import InvalidResponse
 
@@ -232,6 +233,10 @@ def make_finisher(
         else None
     )
 
+    # A tuple the view returns is Flask's response tuple, unless the
+    # annotation says the body is one.
+    tuples_are_flasks = not _is_tuple_type(annotation)
+
     def finish(rv: t.Any) -> t.Any:
         if type(rv) is plain:
             return fast(encode(rv), JSON_MEDIA_TYPE, plain_status)  # type: ignore[misc]
@@ -257,9 +262,16 @@ def make_finisher(
             if rv.headers:
                 response.headers.update(rv.headers)
             return response
+        if kind is tuple and tuples_are_flasks:
+            # Flask's (body, status[, headers]): what a decorator's refusal
+            # returns (``return "Forbidden", 403``); the app makes it.
+            return rv
         if default_status == 204:
-            if rv is not None and validate:
-                _mismatch(app, where, None, f"it returned a {type(rv).__name__}")
+            if rv is not None:
+                # Anything but None from a -> None view is the app's to
+                # answer, as without the extension: a decorator's 403 stays
+                # a 403.
+                return rv
             response = response_class(status=204)
             response.headers.pop("Content-Type", None)
             return response
@@ -269,6 +281,17 @@ def make_finisher(
         return respond(encode_body(rv), default_status)
 
     return finish
+
+
+def _is_tuple_type(annotation: t.Any) -> bool:
+    """Whether values of ``annotation`` may be tuples (``tuple[...]``,
+    ``tuple``, a union holding one)."""
+    base = strip_annotated(annotation)[0]
+    if base is tuple or t.get_origin(base) is tuple:
+        return True
+    if t.get_origin(base) in (t.Union, types.UnionType):
+        return any(_is_tuple_type(member) for member in t.get_args(base))
+    return isinstance(base, type) and issubclass(base, tuple)
 
 
 def _checker(
