@@ -13,7 +13,16 @@ from typing import Annotated
 import attrs
 import msgspec
 import pytest
-from framework_api import Api, Cookie, Form, Header, HeaderParam, Query, QueryParam
+from framework_api import (
+    PROBLEM_MEDIA_TYPE,
+    Api,
+    Cookie,
+    Form,
+    Header,
+    HeaderParam,
+    Query,
+    QueryParam,
+)
 from msgspec import Meta
 from openapi_spec_validator import OpenAPIV31SpecValidator
 from werkzeug.datastructures import FileStorage
@@ -269,6 +278,40 @@ def test_a_pydantic_query_model_is_validated_by_pydantic() -> None:
     assert [e["name"] for e in pydantic_only.get_json()["errors"]] == ["q", "page"]
 
 
+@dataclasses.dataclass
+class Bounds:
+    low: int = 0
+    high: int = 10
+
+    def __post_init__(self) -> None:
+        if self.low > self.high:
+            raise ValueError("low is above high")
+
+
+def test_a_models_own_check_is_named_by_where_the_model_was_read() -> None:
+    app = make_app()
+
+    @app.get("/headers")
+    def by_headers(window: Header[Bounds]) -> Tag:
+        return Tag(name=str(window.low))
+
+    @app.get("/cookies")
+    def by_cookies(window: Cookie[Bounds], q: Query[int] = 0) -> Tag:
+        return Tag(name=str(window.low))
+
+    client = app.test_client()
+    bad = client.get("/headers", headers={"Low": "5", "High": "1"})
+    assert bad.json["errors"] == [
+        {"in": "header", "name": "", "detail": "low is above high"}
+    ]
+    client.set_cookie("low", "5")
+    client.set_cookie("high", "1")
+    assert client.get("/cookies").json["errors"] == [
+        {"in": "cookie", "name": "", "detail": "low is above high"}
+    ]
+    assert client.get("/headers", headers={"Low": "1"}).json == {"name": "1"}
+
+
 @pytest.mark.one_transport
 def test_models_that_cannot_be_parameters_fail_at_setup() -> None:
     def fails(register: t.Callable[[App], None], match: str) -> None:
@@ -480,7 +523,7 @@ def test_an_upload_over_the_limit_is_413_not_500(upload_app: App) -> None:
     response = client.post(
         "/upload", data={"title": "t", "document": _file(b"x" * 5000, "big.bin")}
     )
-    assert response.status_code == 413
+    assert (response.status_code, response.mimetype) == (413, PROBLEM_MEDIA_TYPE)
 
 
 def test_a_form_over_the_part_or_field_limits_is_413_not_500(upload_app: App) -> None:
@@ -496,6 +539,50 @@ def test_a_form_over_the_part_or_field_limits_is_413_not_500(upload_app: App) ->
     assert post(attachments=1) == 200
     assert post(attachments=2) == 413
     assert post(title="t" * 5000) == 413
+
+
+def test_a_broken_or_oversized_body_is_a_problem_not_werkzeugs_page() -> None:
+    app = make_app()
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+
+    @app.put("/upload")
+    def upload(data: Form[Upload]) -> None:
+        pass
+
+    @app.put("/json")
+    def put_json(body: Tag) -> None:
+        pass
+
+    @app.put("/json-and-query")
+    async def put_both(body: Tag, dry_run: Query[bool] = False) -> None:
+        pass
+
+    client = app.test_client()
+    for content_type in ("multipart/form-data", "multipart/form-data; boundary=x"):
+        broken = client.put("/upload", data=b"--x\r\njunk", content_type=content_type)
+        assert (broken.status_code, broken.mimetype) == (400, PROBLEM_MEDIA_TYPE)
+        assert broken.json["detail"] == "The multipart/form-data body is malformed."
+    big = b'{"name": "' + b"x" * 2000 + b'"}'
+    for response in (
+        client.put("/upload", data={"title": "t", "document": _file(bytes(2000), "a")}),
+        client.put("/json", data=big, content_type="application/json"),
+        client.put("/json-and-query", data=big, content_type="application/json"),
+    ):
+        assert (response.status_code, response.mimetype) == (413, PROBLEM_MEDIA_TYPE)
+        assert response.json["title"] == "Content Too Large"
+
+
+def test_the_apps_413_handler_answers_an_oversized_body() -> None:
+    app = make_app()
+    app.config["MAX_CONTENT_LENGTH"] = 10
+    app.register_error_handler(413, lambda e: ("too big", 413))
+
+    @app.put("/json")
+    def put_json(body: Tag) -> None:
+        pass
+
+    answered = app.test_client().put("/json", json={"name": "x" * 20})
+    assert (answered.status_code, answered.text) == (413, "too big")
 
 
 def test_an_upload_as_json_or_urlencoded_is_refused(upload_app: App) -> None:

@@ -37,6 +37,7 @@ from .markers import (
 )
 from .problems import (
     PROBLEM_MEDIA_TYPE,
+    BodyTooLarge,
     InvalidRequest,
     InvalidResponse,
     MalformedBody,
@@ -53,6 +54,7 @@ __all__ = [
     "ApiBinder",
     "Body",
     "BodyParam",
+    "BodyTooLarge",
     "Cookie",
     "CookieParam",
     "Created",

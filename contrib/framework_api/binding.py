@@ -31,6 +31,7 @@ import types
 import typing as t
 
 import msgspec
+from werkzeug.exceptions import HTTPException
 
 from framework.binding import ViewBinder
 from framework.concurrency import ON_LOOP
@@ -48,8 +49,10 @@ from .models import (
 from .operations import BodySpec, Operation, ParamGroup, ParamSpec, Source
 from .problems import (
     Collector,
+    Problem,
     UnsupportedBodyType,
     body_errors,
+    body_problem,
     invalid,
     malformed,
     pointer,
@@ -182,6 +185,11 @@ def _params_step(
         for spec in specs
         if spec.group is None or not is_pydantic(spec.group.model)
     )
+    model_groups = tuple(
+        (name, group.model, group.source.value)
+        for name, group in groups.items()
+        if not is_pydantic(group.model)
+    )
     limit = raise_limit
 
     def errors_of(raw: Values) -> Errors:
@@ -204,6 +212,14 @@ def _params_step(
                         "detail": f"Missing required {_WHAT[spec.source]} `{spec.key}`",
                     }
                 )
+        if not errors:
+            # A model's own check (a __post_init__ comparing two fields)
+            # fails with no single field wrong: named by where it was read.
+            for group_name, model, where in model_groups:
+                try:
+                    convert(raw[group_name], model, strict=False)
+                except ValidationError as e:
+                    errors.append({"in": where, "name": "", "detail": _error_detail(e)})
         if validate_pydantic is not None:
             errors.extend(validate_pydantic(dict(raw)))
         return errors
@@ -363,7 +379,10 @@ def _json_body_step(body: BodySpec, limit: int) -> Step:
         validate_json = TypeAdapter(annotation).validate_json
 
         def pydantic_step(request: Request, values: Values) -> Errors | None:
-            data = request.get_data()
+            try:
+                data = request.get_data()
+            except HTTPException as e:
+                raise body_problem(e) from None
             if not data:
                 return _missing_body(body) if required else None
             if not request.is_json:
@@ -383,7 +402,10 @@ def _json_body_step(body: BodySpec, limit: int) -> Step:
     DecodeError = msgspec.DecodeError
 
     def step(request: Request, values: Values) -> Errors | None:
-        data = request.get_data()
+        try:
+            data = request.get_data()
+        except HTTPException as e:
+            raise body_problem(e) from None
         if not data:
             return _missing_body(body) if required else None
         if not request.is_json:
@@ -452,14 +474,20 @@ def _form_body_step(body: BodySpec, limit: int) -> Step:
 
     def step(request: Request, values: Values) -> Errors | None:
         mimetype = request.mimetype
-        if not mimetype:
-            # No Content-Type: no form was sent at all.
-            if request.get_data():
+        try:
+            if not mimetype:
+                # No Content-Type: no form was sent at all.
+                if request.get_data():
+                    raise UnsupportedBodyType(detail=_FORM_ONLY)
+                return _missing_body(body) if required else None
+            if mimetype not in media_types:
                 raise UnsupportedBodyType(detail=_FORM_ONLY)
-            return _missing_body(body) if required else None
-        if mimetype not in media_types:
-            raise UnsupportedBodyType(detail=_FORM_ONLY)
-        form = request.form
+            form = request.form
+            files = request.files if file_keys else None
+        except Problem:
+            raise
+        except HTTPException as e:
+            raise body_problem(e) from None
         raw: Values = {}
         for key, multi in form_keys:
             if multi:
@@ -470,8 +498,8 @@ def _form_body_step(body: BodySpec, limit: int) -> Step:
                 value = form.get(key)
                 if value is not None:
                     raw[key] = value
-        if file_keys:
-            _gather_files(request.files, form, file_keys, raw)
+        if files is not None:
+            _gather_files(files, form, file_keys, raw)
         try:
             values[name] = convert_form(raw)
         except _FormErrors as e:
@@ -559,7 +587,10 @@ def compile_operation(
                 # frame. PERF: the 422 benchmark; an invalid one goes
                 # straight to the second pass. Anything else takes the
                 # step, which says why.
-                data = request.get_data()
+                try:
+                    data = request.get_data()
+                except HTTPException as e:
+                    raise body_problem(e) from None
                 if data and request.is_json:
                     try:
                         values[name] = decode(data)

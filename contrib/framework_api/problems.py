@@ -28,6 +28,7 @@ from werkzeug.exceptions import (
     BadRequest,
     HTTPException,
     InternalServerError,
+    RequestEntityTooLarge,
     UnprocessableEntity,
     UnsupportedMediaType,
 )
@@ -39,6 +40,7 @@ if t.TYPE_CHECKING:
 
 __all__ = [
     "PROBLEM_MEDIA_TYPE",
+    "BodyTooLarge",
     "InvalidRequest",
     "InvalidResponse",
     "MalformedBody",
@@ -171,6 +173,13 @@ class MalformedBody(Problem, BadRequest):
     """The body is not valid JSON (or not a readable form): **400**."""
 
     code = 400
+
+
+class BodyTooLarge(Problem, RequestEntityTooLarge):
+    """The body is over a limit of the app (``MAX_CONTENT_LENGTH``,
+    ``MAX_FORM_MEMORY_SIZE``, ``MAX_FORM_PARTS``): **413**."""
+
+    code = 413
 
 
 class UnsupportedBodyType(Problem, UnsupportedMediaType):
@@ -609,6 +618,21 @@ def body_errors(
         detail, below = known
         collector.body(below, detail)
     return collector.errors
+
+
+def body_problem(error: HTTPException) -> Problem:
+    """What reading the body raised (werkzeug's 413 over a limit, its 400
+    for a form it can't parse) as problem details, the format of the
+    extension's own answers; the class keeps the status's werkzeug base,
+    so the app's handlers for that status still apply.
+
+    :param error: the error reading the body raised.
+    """
+    if isinstance(error, RequestEntityTooLarge):
+        return BodyTooLarge(detail=error.description)
+    if isinstance(error, BadRequest):
+        return MalformedBody(detail=error.description)
+    return Problem(error.code or 400, error.description)
 
 
 def malformed(error: Exception) -> MalformedBody:
