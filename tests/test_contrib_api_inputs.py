@@ -16,6 +16,7 @@ import pytest
 from framework_api import (
     PROBLEM_MEDIA_TYPE,
     Api,
+    Body,
     Cookie,
     Form,
     Header,
@@ -360,6 +361,18 @@ def test_models_that_cannot_be_parameters_fail_at_setup() -> None:
         @app.post("/")
         def view(a: Upload) -> None: ...
 
+    def file_in_optional_json(app: App) -> None:
+        @app.post("/")
+        def view(a: Upload | None = None) -> None: ...
+
+    def file_in_a_list(app: App) -> None:
+        @app.post("/")
+        def view(a: Body[list[Upload]]) -> None: ...
+
+    def file_in_a_nested_model(app: App) -> None:
+        @app.post("/")
+        def view(a: Shipment) -> None: ...
+
     fails(nested, "field 'inner' of the query model of parameter 'a' is a model or")
     fails(defaulted, "model parameter 'a' has a default")
     fails(renamed, "name= has no meaning")
@@ -368,7 +381,13 @@ def test_models_that_cannot_be_parameters_fail_at_setup() -> None:
     fails(headers_ignore_case, "both read the header 'x-request-id'")
     fails(optional_model, "takes a model class itself")
     fails(file_in_query, "is a model or a file")
-    fails(file_in_json, "files come in a form")
+    for holds_a_file in (
+        file_in_json,
+        file_in_optional_json,
+        file_in_a_list,
+        file_in_a_nested_model,
+    ):
+        fails(holds_a_file, "'a' holds an uploaded file; files come in a form")
 
 
 def test_the_document_lists_each_field_as_a_parameter() -> None:
@@ -405,6 +424,11 @@ class Upload(msgspec.Struct):
     document: FileStorage
     preview: FileStorage | None = None
     attachments: list[FileStorage] = []
+
+
+class Shipment(msgspec.Struct):
+    label: str
+    upload: Upload
 
 
 def _file(data: bytes, name: str) -> tuple[io.BytesIO, str]:
@@ -612,6 +636,38 @@ def test_a_dataclass_form_with_a_file(upload_app: App) -> None:
         "/avatar", data={"user": "ann", "image": _file(b"png", "me.png")}
     )
     assert response.get_json() == ["ann", "me.png"]
+
+
+if pydantic is not None:
+
+    class PydUpload(pydantic.BaseModel):
+        model_config = pydantic.ConfigDict(arbitrary_types_allowed=True)
+        title: str
+        document: FileStorage
+        attachments: list[FileStorage] = []
+
+
+@pytest.mark.skipif(pydantic is None, reason="pydantic is not installed")
+def test_a_pydantic_form_with_files_is_bound_and_documented() -> None:
+    app = make_app()
+
+    @app.post("/upload")
+    def upload(data: Form[PydUpload]) -> Tag:
+        return Tag(name=f"{data.title}:{data.document.filename}")
+
+    client = app.test_client()
+    sent = client.post("/upload", data={"title": "t", "document": _file(b"d", "d.txt")})
+    assert sent.json == {"name": "t:d.txt"}
+    missing = client.post("/upload", data={"title": "t"})
+    assert missing.status_code == 422
+    assert missing.json["errors"][0]["pointer"] == "#/document"
+    document = client.get("/openapi.json").json
+    OpenAPIV31SpecValidator(document).validate()
+    properties = document["components"]["schemas"]["PydUpload"]["properties"]
+    assert properties["document"]["format"] == "binary"
+    assert properties["attachments"]["items"]["format"] == "binary"
+    body = document["paths"]["/upload"]["post"]["requestBody"]["content"]
+    assert list(body) == ["multipart/form-data"]
 
 
 def test_the_document_says_multipart_and_binary_for_a_form_with_files() -> None:

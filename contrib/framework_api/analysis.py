@@ -27,6 +27,7 @@ from .models import (
     is_file,
     is_model,
     is_pydantic,
+    mentions_file,
     mentions_model,
     mentions_pydantic,
     record_fields,
@@ -404,10 +405,11 @@ def analyse_function(
                     f" can't decode: {e}"
                 ) from None
             form = isinstance(marker, FormParam)
-            if not form and is_model(value_type) and _has_file_field(value_type):
+            if not form and mentions_file(value_type):
                 raise TypeError(
-                    f"{where}: the model of body parameter {name!r} has a file"
-                    " field; files come in a form: annotate it Form[...]."
+                    f"{where}: the body parameter {name!r} holds an uploaded"
+                    " file; files come in a form: annotate it Form[...] of a"
+                    " model whose field is the file."
                 )
             media_types = (
                 marker.media_types if marker is not None else BodyParam().media_types

@@ -27,6 +27,7 @@ __all__ = [
     "is_file",
     "is_model",
     "is_pydantic",
+    "mentions_file",
     "mentions_model",
     "mentions_pydantic",
     "model_fields",
@@ -105,6 +106,21 @@ def is_file(annotation: t.Any) -> bool:
         isinstance(part, type) and issubclass(part, FileStorage)
         for part in _walk(annotation)
     )
+
+
+def mentions_file(annotation: t.Any, _seen: set[type] | None = None) -> bool:
+    """Whether an uploaded file is anywhere in ``annotation``: itself, a
+    type argument, or a field of a model in it, however deep."""
+    seen = set() if _seen is None else _seen
+    for part in _walk(annotation):
+        if isinstance(part, type) and issubclass(part, FileStorage):
+            return True
+        if is_model(part) and part not in seen:
+            seen.add(part)
+            fields = record_fields(part) or ()
+            if any(mentions_file(field.annotation, seen) for field in fields):
+                return True
+    return False
 
 
 def mentions_pydantic(annotation: t.Any) -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import collections.abc as cabc
 import copy
+import functools
 import inspect
 import re
 import types
@@ -178,6 +179,27 @@ def _path_parts(rule: Rule) -> list[tuple[bool, str]]:
     return trace[trace.index((False, "|")) + 1 :]
 
 
+@functools.cache
+def _pydantic_schema_generator() -> type:
+    """pydantic's JSON schema maker, which describes a form's uploaded
+    file (a field pydantic checks with ``isinstance``) as a binary string,
+    as the msgspec side does; imported only when a pydantic model is
+    described."""
+    from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+    from pydantic_core import core_schema
+
+    class FileAwareSchema(GenerateJsonSchema):
+        def is_instance_schema(
+            self, schema: core_schema.IsInstanceSchema
+        ) -> JsonSchemaValue:
+            cls = schema["cls"]
+            if isinstance(cls, type) and issubclass(cls, FileStorage):
+                return {"type": "string", "format": "binary"}
+            return super().is_instance_schema(schema)
+
+    return FileAwareSchema
+
+
 def _is_pydantic_model(tp: object) -> bool:
     return isinstance(tp, type) and callable(getattr(tp, "model_json_schema", None))
 
@@ -278,7 +300,9 @@ class SchemaSet:
             self.define(name, schema)
         for model, mode in self._pydantic_modes.items():
             found = model.model_json_schema(  # type: ignore[attr-defined]
-                ref_template="#/components/schemas/{model}", mode=mode
+                ref_template="#/components/schemas/{model}",
+                mode=mode,
+                schema_generator=_pydantic_schema_generator(),
             )
             for name, schema in found.pop("$defs", {}).items():
                 self.define(name, schema)
