@@ -609,6 +609,22 @@ def test_the_apps_413_handler_answers_an_oversized_body() -> None:
     assert (answered.status_code, answered.text) == (413, "too big")
 
 
+def test_an_empty_form_for_an_optional_one_is_the_views_default() -> None:
+    app = make_app()
+
+    @app.post("/search")
+    def search(data: Form[Upload | None] = None) -> Tag:
+        return Tag(name="none" if data is None else data.title)
+
+    client = app.test_client()
+    form = "application/x-www-form-urlencoded"
+    assert client.post("/search", data=b"", content_type=form).json == {"name": "none"}
+    assert client.post("/search").json == {"name": "none"}
+    partial = client.post("/search", data={"title": "t"})
+    assert partial.status_code == 422
+    assert partial.json["errors"][0]["pointer"] == "#/document"
+
+
 def test_an_upload_as_json_or_urlencoded_is_refused(upload_app: App) -> None:
     client = upload_app.test_client()
     assert client.post("/upload", json={"title": "t"}).status_code == 415

@@ -17,7 +17,6 @@ from __future__ import annotations
 import enum
 import inspect
 import re
-import types
 import typing as t
 
 import msgspec
@@ -30,6 +29,7 @@ from .models import (
     mentions_file,
     mentions_model,
     mentions_pydantic,
+    model_of,
     record_fields,
     strip_annotated,
 )
@@ -169,15 +169,6 @@ def is_constrained(annotation: t.Any) -> bool:
     return isinstance(base, type) and issubclass(base, enum.Enum)
 
 
-def _is_optional_model(annotation: t.Any) -> bool:
-    """A model, or a model or ``None``: ``Item | None``."""
-    base = strip_annotated(annotation)[0]
-    if t.get_origin(base) in (t.Union, types.UnionType):
-        members = [m for m in t.get_args(base) if m is not type(None)]
-        return len(members) == 1 and is_model(members[0])
-    return is_model(base)
-
-
 def _header_key(name: str) -> str:
     return "-".join(part.capitalize() for part in re.split("[_-]", name))
 
@@ -271,7 +262,7 @@ def _group_specs(where: str, name: str, marker: Param, model: t.Any) -> list[Par
 
 
 def _has_file_field(model: t.Any) -> bool:
-    fields = record_fields(strip_annotated(model)[0]) or ()
+    fields = record_fields(model_of(model)) or ()
     return any(is_file(field.annotation) for field in fields)
 
 
@@ -365,7 +356,7 @@ def analyse_function(
             )
             continue
         is_body = isinstance(marker, (BodyParam, FormParam)) or (
-            marker is None and _is_optional_model(annotation)
+            marker is None and model_of(annotation) is not None
         )
         if marker is None and not is_body:
             continue
@@ -391,10 +382,11 @@ def analyse_function(
                     " the request body; a view has one body parameter (make"
                     " one model holding both)."
                 )
-            if isinstance(marker, FormParam) and not is_model(value_type):
+            if isinstance(marker, FormParam) and model_of(value_type) is None:
                 raise TypeError(
                     f"{where}: Form[...] of parameter {name!r} takes a model"
-                    " class (its fields are the form's fields), not"
+                    " class, or one or None (its fields are the form's"
+                    " fields), not"
                     f" {value_type!r}."
                 )
             try:

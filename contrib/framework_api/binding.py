@@ -43,6 +43,7 @@ from .models import (
     is_file,
     is_pydantic,
     mentions_pydantic,
+    model_of,
     record_fields,
     strip_annotated,
 )
@@ -433,7 +434,7 @@ def _form_body_step(body: BodySpec, limit: int) -> Step:
     """The step converting a form into the body parameter's model."""
     name = body.name
     required = body.required
-    model = strip_annotated(body.annotation)[0]
+    model = model_of(body.annotation)
     if is_pydantic(model):
         from pydantic import TypeAdapter
         from pydantic import ValidationError as PydanticError
@@ -500,6 +501,10 @@ def _form_body_step(body: BodySpec, limit: int) -> Step:
                     raw[key] = value
         if files is not None:
             _gather_files(files, form, file_keys, raw)
+        if not raw and not required:
+            # An empty form for an optional one: the view's default, as
+            # for an empty JSON body.
+            return None
         try:
             values[name] = convert_form(raw)
         except _FormErrors as e:

@@ -31,6 +31,7 @@ __all__ = [
     "mentions_model",
     "mentions_pydantic",
     "model_fields",
+    "model_of",
     "record_fields",
     "strip_annotated",
 ]
@@ -106,6 +107,18 @@ def is_file(annotation: t.Any) -> bool:
         isinstance(part, type) and issubclass(part, FileStorage)
         for part in _walk(annotation)
     )
+
+
+def model_of(annotation: t.Any) -> t.Any:
+    """The model class of ``Model`` or ``Model | None`` (either perhaps
+    ``Annotated``); ``None`` for any other annotation."""
+    base = strip_annotated(annotation)[0]
+    if t.get_origin(base) in _UNION_TYPES:
+        members = [m for m in t.get_args(base) if m is not type(None)]
+        if len(members) != 1:
+            return None
+        base = strip_annotated(members[0])[0]
+    return base if is_model(base) else None
 
 
 def mentions_file(annotation: t.Any, _seen: set[type] | None = None) -> bool:
