@@ -243,6 +243,27 @@ def test_a_renamed_header_field_is_named_in_header_case() -> None:
     assert [error["name"] for error in missing] == ["Client-Version"]
 
 
+class ApiKeys(msgspec.Struct, rename="camel"):
+    trace_id: str
+    key: str = msgspec.field(name="X-API-Key")
+
+
+def test_a_header_name_with_capitals_is_kept_as_written() -> None:
+    app = make_app()
+
+    @app.get("/")
+    def view(keys: Header[ApiKeys]) -> Tag:
+        return Tag(name=f"{keys.trace_id}/{keys.key}")
+
+    client = app.test_client()
+    sent = client.get("/", headers={"traceid": "t", "x-api-key": "k"})
+    assert sent.json == {"name": "t/k"}
+    missing = client.get("/").json["errors"]
+    assert [error["name"] for error in missing] == ["traceId", "X-API-Key"]
+    parameters = client.get("/openapi.json").json["paths"]["/"]["get"]["parameters"]
+    assert [parameter["name"] for parameter in parameters] == ["traceId", "X-API-Key"]
+
+
 try:
     import pydantic
 except ImportError:  # pragma: no cover - pydantic is in the dev extras

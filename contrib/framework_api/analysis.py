@@ -170,6 +170,12 @@ def is_constrained(annotation: t.Any) -> bool:
 
 
 def _header_key(name: str) -> str:
+    """The header a name reads: a lower-case name (``x_request_id``,
+    ``x-request-id``) in header case, ``X-Request-Id``; one with capitals
+    (a field renamed ``X-API-Key``, or ``xTrace`` by ``rename="camel"``)
+    as written."""
+    if name != name.lower():
+        return name
     return "-".join(part.capitalize() for part in re.split("[_-]", name))
 
 
