@@ -336,6 +336,31 @@ def test_doc_says_more_of_an_untyped_view(tmp_path: t.Any) -> None:
     assert "/secret" not in document["paths"]
 
 
+def test_an_untyped_views_examples_are_in_the_document() -> None:
+    app = App(__name__)
+    Api(app)
+
+    @app.post("/legacy")
+    @doc(
+        request_examples={"small": {"name": "pen"}},
+        response_examples={"made": {"id": 1}},
+    )
+    def legacy() -> t.Any:
+        return {"id": 1}
+
+    document = app.test_client().get("/openapi.json").json
+    OpenAPIV31SpecValidator(document).validate()
+    operation = document["paths"]["/legacy"]["post"]
+    assert operation["requestBody"] == {
+        "content": {
+            "application/json": {"examples": {"small": {"value": {"name": "pen"}}}}
+        }
+    }
+    assert operation["responses"]["200"]["content"] == {
+        "application/json": {"examples": {"made": {"value": {"id": 1}}}}
+    }
+
+
 def test_a_class_based_views_untyped_methods_are_described_one_by_one(
     tmp_path: t.Any,
 ) -> None:

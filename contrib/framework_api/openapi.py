@@ -680,6 +680,16 @@ class OpenAPIGenerator:
             described["parameters"] = parameters
         if operation.body is not None:
             described["requestBody"] = self.request_body(operation.body, extra, schemas)
+        elif extra.request_examples:
+            # A view the extension does not bind (an untyped one) may
+            # still show what it takes.
+            described["requestBody"] = {
+                "content": {
+                    "application/json": {
+                        "examples": self.examples(extra.request_examples)
+                    }
+                }
+            }
         described["responses"] = self.responses(operation, extra, schemas)
         if extra.deprecated:
             described["deprecated"] = True
@@ -777,6 +787,10 @@ class OpenAPIGenerator:
             if extra.response_examples:
                 media["examples"] = self.examples(extra.response_examples)
             response["content"] = {returns.media_type: media}
+        elif extra.response_examples and returns.status != 204:
+            # An untyped view's answer: examples with no schema.
+            examples = self.examples(extra.response_examples)
+            response["content"] = {returns.media_type: {"examples": examples}}
         return response
 
     def problem_response(
