@@ -270,6 +270,12 @@ def test_an_option_that_cant_be_an_attribute_is_refused(key: str) -> None:
         create_app(ui="rapidoc", ui_config={key: "1"})
 
 
+@pytest.mark.parametrize("key", ["specUrl", "spec-url"])
+def test_the_spec_url_is_the_apis_not_an_option(key: str) -> None:
+    with pytest.raises(ValueError, match="openapi_url"):
+        create_app(ui="redoc", ui_config={key: "/other.json"})
+
+
 def test_an_unknown_page_is_refused_naming_the_choices() -> None:
     with pytest.raises(ValueError, match="'swagger', 'redoc', 'rapidoc'"):
         create_app(ui="scalar")

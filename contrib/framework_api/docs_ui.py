@@ -186,7 +186,8 @@ def element_attributes(options: t.Mapping[str, t.Any]) -> str:
     kebab-case (``hide-download-button``), as HTML attributes are; a
     boolean as ``true`` or ``false``; a dict or list as JSON.
 
-    :raise ValueError: a name that can't be an attribute's.
+    :raise ValueError: a name that can't be an attribute's, or the spec
+        URL, which the page sets.
     """
     written = []
     for key, value in options.items():
@@ -195,6 +196,13 @@ def element_attributes(options: t.Mapping[str, t.Any]) -> str:
             raise ValueError(
                 f"ui_config key {key!r} can't be an HTML attribute's name:"
                 " use letters, digits and dashes (render-style)."
+            )
+        if name == "spec-url":
+            # The page's element names the document already; a second
+            # attribute would be ignored by the browser, silently.
+            raise ValueError(
+                f"ui_config key {key!r}: the page reads the document from"
+                " the Api's openapi_url; set that instead."
             )
         if isinstance(value, bool):
             text = "true" if value else "false"
