@@ -111,6 +111,10 @@ def _error_detail(error: Exception) -> str:
     return detail
 
 
+#: The request's attribute each source of a model parameter reads.
+_READS = {Source.QUERY: "args", Source.HEADER: "headers", Source.COOKIE: "cookies"}
+
+
 def _params_step(
     operation: Operation,
     validated_path: t.AbstractSet[str],
@@ -191,7 +195,6 @@ def _params_step(
         for name, group in groups.items()
         if not is_pydantic(group.model)
     )
-    limit = raise_limit
 
     def errors_of(raw: Values) -> Errors:
         errors: Errors = []
@@ -272,15 +275,11 @@ def _params_step(
             if not errors:
                 return None
         # Made with a raise limit, the step is a view's whole preparation.
-        if limit is None:
+        if raise_limit is None:
             return errors
-        raise invalid(errors, limit) from None
+        raise invalid(errors, raise_limit) from None
 
     return step
-
-
-#: The request's attribute each source of a model parameter reads.
-_READS = {Source.QUERY: "args", Source.HEADER: "headers", Source.COOKIE: "cookies"}
 
 
 def _gather(
@@ -350,7 +349,7 @@ def _struct_default(default: t.Any) -> t.Any:
     return default
 
 
-def _missing_body(body: BodySpec) -> Errors:
+def _missing_body() -> Errors:
     return [{"in": "body", "pointer": "#", "detail": "A request body is required"}]
 
 
@@ -385,7 +384,7 @@ def _json_body_step(body: BodySpec, limit: int) -> Step:
             except HTTPException as e:
                 raise body_problem(e) from None
             if not data:
-                return _missing_body(body) if required else None
+                return _missing_body() if required else None
             if not request.is_json:
                 raise UnsupportedBodyType(detail=unsupported)
             try:
@@ -408,7 +407,7 @@ def _json_body_step(body: BodySpec, limit: int) -> Step:
         except HTTPException as e:
             raise body_problem(e) from None
         if not data:
-            return _missing_body(body) if required else None
+            return _missing_body() if required else None
         if not request.is_json:
             raise UnsupportedBodyType(detail=unsupported)
         try:
@@ -463,7 +462,7 @@ def _form_body_step(body: BodySpec, limit: int) -> Step:
     fields = record_fields(model) or ()
     media_types = frozenset(FORM_MEDIA_TYPES)
     form_keys = tuple(
-        (field.wire_name, _is_multi(field.annotation))
+        (field.wire_name, field.wire_name, _is_multi(field.annotation))
         for field in fields
         if not is_file(field.annotation)
     )
@@ -480,7 +479,7 @@ def _form_body_step(body: BodySpec, limit: int) -> Step:
                 # No Content-Type: no form was sent at all.
                 if request.get_data():
                     raise UnsupportedBodyType(detail=_FORM_ONLY)
-                return _missing_body(body) if required else None
+                return _missing_body() if required else None
             if mimetype not in media_types:
                 raise UnsupportedBodyType(detail=_FORM_ONLY)
             form = request.form
@@ -490,15 +489,7 @@ def _form_body_step(body: BodySpec, limit: int) -> Step:
         except HTTPException as e:
             raise body_problem(e) from None
         raw: Values = {}
-        for key, multi in form_keys:
-            if multi:
-                found = form.getlist(key)
-                if found:
-                    raw[key] = found
-            else:
-                value = form.get(key)
-                if value is not None:
-                    raw[key] = value
+        _gather(form, form_keys, raw)
         if files is not None:
             _gather_files(files, form, file_keys, raw)
         if not raw and not required:

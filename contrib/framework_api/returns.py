@@ -108,7 +108,7 @@ def return_spec(annotation: t.Any, typed: bool) -> ReturnSpec | None:
 def _without_responses(annotation: t.Any) -> t.Any:
     """``Item | Response`` as ``Item``: a response object is passed
     through, so it is no part of the body's type."""
-    if t.get_origin(annotation) in (t.Union, type(int | str)):
+    if t.get_origin(annotation) in (t.Union, types.UnionType):
         members = [
             member
             for member in t.get_args(annotation)
