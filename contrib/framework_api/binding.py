@@ -249,17 +249,7 @@ def _params_step(
     def step(request: Request, values: Values) -> Errors | None:
         raw: Values = {}
         if query_fields:
-            # PERF: the typed GET benchmark; the query string inline.
-            args = request.args
-            for name, key, multi in query_fields:
-                if multi:
-                    found = args.getlist(key)
-                    if found:
-                        raw[name] = found
-                else:
-                    value = args.get(key)
-                    if value is not None:
-                        raw[name] = value
+            _gather(request.args, query_fields, raw)
         if more is not None:
             more(request, values, raw)
         try:
