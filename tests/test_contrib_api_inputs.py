@@ -675,6 +675,23 @@ def test_a_dataclass_form_with_a_file(upload_app: App) -> None:
     assert response.get_json() == ["ann", "me.png"]
 
 
+@pytest.mark.skipif(pydantic is None, reason="pydantic is not installed")
+def test_a_pydantic_query_models_constraints_are_documented() -> None:
+    app = make_app()
+
+    @app.get("/items")
+    def search(filters: Query[PydFilters]) -> None: ...
+
+    document = app.test_client().get("/openapi.json").json
+    OpenAPIV31SpecValidator(document).validate()
+    schemas = {
+        parameter["name"]: parameter["schema"]
+        for parameter in document["paths"]["/items"]["get"]["parameters"]
+    }
+    assert schemas["page"] == {"type": "integer", "minimum": 1, "default": 1}
+    assert schemas["q"] == {"type": "string"}
+
+
 if pydantic is not None:
 
     class PydUpload(pydantic.BaseModel):

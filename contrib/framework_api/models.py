@@ -202,6 +202,41 @@ def model_fields(model: type) -> tuple[ModelField, ...] | None:
     )
 
 
+#: The constraints a pydantic field and :class:`msgspec.Meta` name alike.
+_PYDANTIC_CONSTRAINTS = (
+    "gt",
+    "ge",
+    "lt",
+    "le",
+    "multiple_of",
+    "min_length",
+    "max_length",
+    "pattern",
+)
+
+
+def _documented(annotation: t.Any, field: t.Any) -> t.Any:
+    """A pydantic field's type with its constraints and description as
+    :class:`msgspec.Meta`, which the OpenAPI generator reads; the bare type
+    when msgspec can't take them on it (a pattern on ``str | None``)."""
+    found = {
+        name: getattr(item, name)
+        for item in field.metadata
+        for name in _PYDANTIC_CONSTRAINTS
+        if getattr(item, name, None) is not None
+    }
+    if field.description:
+        found["description"] = field.description
+    if not found:
+        return annotation
+    documented = t.Annotated[annotation, msgspec.Meta(**found)]
+    try:
+        msgspec.json.Decoder(documented)
+    except TypeError:
+        return annotation
+    return documented
+
+
 def record_fields(model: type) -> tuple[ModelField, ...] | None:
     """The fields of any model, pydantic ones included (by alias, as
     pydantic reads them); ``None`` as for :func:`model_fields`.
@@ -217,8 +252,9 @@ def record_fields(model: type) -> tuple[ModelField, ...] | None:
             ModelField(
                 name=name,
                 wire_name=field.alias or name,
-                # pydantic's own constraints are pydantic's to check.
-                annotation=field.annotation,
+                # pydantic checks its own constraints; they are carried
+                # as msgspec's for the documentation of its fields.
+                annotation=_documented(field.annotation, field),
                 required=required,
                 default=None
                 if required
