@@ -14,9 +14,6 @@ from . import typing as ft
 from .concurrency import ON_LOOP
 from .ctx import _cv_context
 
-if t.TYPE_CHECKING:  # pragma: no cover
-    pass
-
 __all__ = ["MethodView", "View"]
 
 _F = t.TypeVar("_F", bound=t.Callable[..., t.Any])
