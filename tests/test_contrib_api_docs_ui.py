@@ -22,6 +22,7 @@ import api_docs_app
 import pytest
 from announced_server import announced_server
 from api_docs_app import create_app
+from framework_api import docs_ui
 from servers import server_environment
 
 from framework import App
@@ -243,6 +244,23 @@ def test_redocs_logo_is_written_into_its_script() -> None:
         served = response.get_data()
     assert remote not in served
     assert b'src:"data:image/svg+xml;base64,' in served
+
+
+def test_the_assets_url_changes_with_our_rewrite_of_the_script(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The assets are cached as immutable: a new rewrite of the bundle's
+    # script must come at a new URL, the bundle's version unchanged.
+    def script_link() -> str:
+        client = create_app(ui="redoc").test_client()
+        [link] = links(client.get("/docs").get_data(as_text=True))
+        return link
+
+    before = script_link()
+    monkeypatch.setattr(docs_ui, "_offline_script", lambda folder, ui: b"rewritten")
+    after = script_link()
+    assert before != after
+    assert before.rsplit("-", 1)[0] == after.rsplit("-", 1)[0]
 
 
 def test_the_element_pages_options_are_its_attributes() -> None:

@@ -239,10 +239,15 @@ def _offline_script(folder: str, ui: DocsUI) -> bytes | None:
     return script
 
 
-def _cached_asset(body: bytes, mimetype: str) -> Response:
-    """An asset of ours: kept by browsers for :data:`ASSET_MAX_AGE`."""
+def _etag(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()[:32]
+
+
+def _cached_asset(body: bytes, etag: str, mimetype: str) -> Response:
+    """An asset of ours, with its ``etag`` (made once: Redoc's script is a
+    megabyte): kept by browsers for :data:`ASSET_MAX_AGE`."""
     response = current_app.response_class(body, mimetype=mimetype)
-    response.add_etag()
+    response.set_etag(etag)
     response.cache_control.public = True
     response.cache_control.max_age = ASSET_MAX_AGE
     response.make_conditional(request)  # changes the response in place
@@ -321,7 +326,7 @@ def _add_spec(
     def spec() -> Response:
         if not made:
             body = msgspec.json.encode(build_spec(app))
-            made.append((body, hashlib.sha256(body).hexdigest()[:32]))
+            made.append((body, _etag(body)))
         body, etag = made[0]
         response = current_app.response_class(body, mimetype="application/json")
         response.set_etag(etag)
@@ -341,14 +346,19 @@ def _add_page(
     ui_config: dict[str, t.Any],
 ) -> None:
     folder, bundle_version = _bundle_folder(ui)
-    # The assets' URLs change whenever the bundle or our script does.
-    script_hash = hashlib.sha256(INIT_SCRIPT).hexdigest()[:8]
-    version = f"{bundle_version}-{script_hash}"
+    script = _offline_script(folder, ui)
+    # The assets' URLs change whenever the bundle, our start script or our
+    # rewrite of the page's script does: they are cached as immutable.
+    ours = hashlib.sha256(INIT_SCRIPT)
+    if script is not None:
+        ours.update(script)
+    version = f"{bundle_version}-{ours.hexdigest()[:8]}"
     blueprint_name = blueprint.name
     options = {**ui.defaults, **ui_config}
     # Checked now rather than on the first visit.
     attributes = "" if ui.element is None else element_attributes(options)
-    script = _offline_script(folder, ui)
+    init_etag = _etag(INIT_SCRIPT)
+    script_etag = None if script is None else _etag(script)
 
     def page() -> Response:
         def asset(file: str) -> str:
@@ -383,9 +393,10 @@ def _add_page(
 
     def asset(file: str) -> Response:
         if file == _INIT_NAME and ui.element is None:
-            response = _cached_asset(INIT_SCRIPT, "text/javascript")
+            response = _cached_asset(INIT_SCRIPT, init_etag, "text/javascript")
         elif file == ui.script and script is not None:
-            response = _cached_asset(script, "text/javascript")
+            assert script_etag is not None
+            response = _cached_asset(script, script_etag, "text/javascript")
         elif file in ui.assets:
             response = send_from_directory(folder, file, max_age=ASSET_MAX_AGE)
         else:
